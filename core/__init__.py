@@ -1,0 +1,1 @@
+"""SnowOps core: platform-agnostic models, command grammar, services, views and ports."""

@@ -1,0 +1,242 @@
+"""Domain models: frozen dataclasses and enums shared by every layer.
+
+Nothing here does I/O. Ids that cross platforms are plain strings: a workspace is
+``"<platform>:<id>"`` (``slack:T0123``, ``teams:<tenant-id>``, ``console:local``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+__all__ = [
+    "CATEGORIES",
+    "CardLocation",
+    "ChannelRef",
+    "Connection",
+    "ConnectionStatus",
+    "OAuthState",
+    "Priority",
+    "Recommendation",
+    "RecommendationSource",
+    "Requester",
+    "Subscription",
+    "Ticket",
+    "TicketEvent",
+    "TicketKind",
+    "TicketRequest",
+    "workspace_platform",
+]
+
+#: The five categories users see (Graph says "Device"; we show "Devices").
+CATEGORIES: tuple[str, ...] = ("Devices", "Data", "Apps", "Identity", "Infrastructure")
+
+
+def workspace_platform(workspace: str) -> str:
+    """Return the platform part of a workspace id (``slack:T1`` → ``slack``)."""
+    return workspace.split(":", 1)[0]
+
+
+class TicketKind(StrEnum):
+    """The two ServiceNow record types SnowOps creates."""
+
+    INCIDENT = "incident"
+    CHANGE = "change"
+
+    @property
+    def table(self) -> str:
+        """The ServiceNow table that holds this kind."""
+        return "incident" if self is TicketKind.INCIDENT else "change_request"
+
+    @property
+    def label(self) -> str:
+        """Human label."""
+        return "Incident" if self is TicketKind.INCIDENT else "Change"
+
+    @classmethod
+    def from_table(cls, table: str) -> TicketKind:
+        """Map a ServiceNow table name back to a kind."""
+        if table == "incident":
+            return cls.INCIDENT
+        if table == "change_request":
+            return cls.CHANGE
+        raise ValueError(f"not a SnowOps table: {table}")
+
+
+class Priority(IntEnum):
+    """Ticket priority as users pick it (ServiceNow's 1 to 4)."""
+
+    CRITICAL = 1
+    HIGH = 2
+    MODERATE = 3
+    LOW = 4
+
+    @property
+    def label(self) -> str:
+        """ServiceNow's label, e.g. ``1 - Critical``."""
+        return f"{self.value} - {self.name.capitalize()}"
+
+
+class RecommendationSource(StrEnum):
+    """Where a recommendation came from, as the retired connector recorded it."""
+
+    MICROSOFT = "Microsoft"
+    USER = "User"
+
+
+class ConnectionStatus(StrEnum):
+    """Health of a workspace's ServiceNow connection."""
+
+    ACTIVE = "active"
+    NEEDS_REAUTH = "needs_reauth"
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """The chat user behind a request."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A conversation on a chat platform (a Slack channel, a Teams conversation)."""
+
+    workspace: str
+    channel: str
+    thread: str | None = None
+
+    @property
+    def platform(self) -> str:
+        """Platform of the workspace."""
+        return workspace_platform(self.workspace)
+
+
+@dataclass(frozen=True, slots=True)
+class CardLocation:
+    """Where a ticket card was posted, so it can be updated in place."""
+
+    channel: ChannelRef
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """A security improvement action (Secure Score control or a team's own)."""
+
+    id: str
+    title: str
+    category: str
+    source: RecommendationSource
+    description: str = ""
+    url: str | None = None
+    max_score: float | None = None
+    current_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    """Everything needed to create one ServiceNow ticket."""
+
+    workspace: str
+    kind: TicketKind
+    name: str
+    description: str
+    priority: Priority
+    requester: Requester
+    source: RecommendationSource = RecommendationSource.USER
+    category: str | None = None
+    due: datetime | None = None
+    recommendation_id: str | None = None
+    recommendation_url: str | None = None
+    idempotency_key: str | None = None
+    origin: ChannelRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A ServiceNow ticket SnowOps created and tracks."""
+
+    workspace: str
+    kind: TicketKind
+    sys_id: str
+    number: str
+    title: str
+    state: str
+    priority: int
+    url: str
+    correlation_id: str
+    mod_count: int = 0
+    due: datetime | None = None
+    updated_at: datetime | None = None
+    created_at: datetime | None = None
+    recommendation_id: str | None = None
+    category: str | None = None
+    source: RecommendationSource = RecommendationSource.USER
+    requested_by: str = ""
+    origin: ChannelRef | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One change to a tracked ticket, as found by sync or push."""
+
+    event_id: str
+    workspace: str
+    number: str
+    kind: TicketKind
+    change: str
+    old: str | None
+    new: str | None
+    at: datetime
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """A workspace's link to one ServiceNow instance. Secrets are clear in memory only."""
+
+    workspace: str
+    instance_url: str
+    client_id: str
+    client_secret: str
+    access_token: str = ""
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    connected_as: str = ""
+    status: ConnectionStatus = ConnectionStatus.ACTIVE
+    created_at: datetime | None = None
+    last_sync_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthState:
+    """A pending OAuth authorization: single use, short-lived."""
+
+    state: str
+    workspace: str
+    instance_url: str
+    client_id: str
+    client_secret: str
+    code_verifier: str
+    redirect_uri: str
+    requested_by: str
+    created_at: datetime
+    origin: ChannelRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's wish to hear about tickets of some kinds and priorities."""
+
+    channel: ChannelRef
+    kinds: frozenset[TicketKind] = field(
+        default_factory=lambda: frozenset({TicketKind.INCIDENT, TicketKind.CHANGE})
+    )
+    max_priority: int = 5

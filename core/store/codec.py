@@ -1,0 +1,216 @@
+"""Models ↔ JSON documents, with secret fields encrypted.
+
+Every Store implementation writes these documents, so the at-rest format (and what is
+encrypted) is defined once, here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.models import (
+    CardLocation,
+    ChannelRef,
+    Connection,
+    ConnectionStatus,
+    OAuthState,
+    RecommendationSource,
+    Subscription,
+    Ticket,
+    TicketKind,
+)
+from core.secrets import SecretBox
+
+__all__ = [
+    "card_location_from_doc",
+    "card_location_to_doc",
+    "channel_from_doc",
+    "channel_to_doc",
+    "connection_from_doc",
+    "connection_to_doc",
+    "oauth_state_from_doc",
+    "oauth_state_to_doc",
+    "subscription_from_doc",
+    "subscription_to_doc",
+    "ticket_from_doc",
+    "ticket_to_doc",
+]
+
+Doc = dict[str, Any]
+
+_CONNECTION_SECRETS = ("client_secret", "access_token", "refresh_token")
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def channel_to_doc(ch: ChannelRef | None) -> Doc | None:
+    """ChannelRef → dict."""
+    if ch is None:
+        return None
+    return {"workspace": ch.workspace, "channel": ch.channel, "thread": ch.thread}
+
+
+def channel_from_doc(d: Doc | None) -> ChannelRef | None:
+    """dict → ChannelRef."""
+    if not d:
+        return None
+    return ChannelRef(workspace=d["workspace"], channel=d["channel"], thread=d.get("thread"))
+
+
+def connection_to_doc(c: Connection, box: SecretBox) -> Doc:
+    """Connection → dict, secrets encrypted."""
+    doc: Doc = {
+        "workspace": c.workspace,
+        "instance_url": c.instance_url,
+        "client_id": c.client_id,
+        "expires_at": _dt(c.expires_at),
+        "connected_as": c.connected_as,
+        "status": c.status.value,
+        "created_at": _dt(c.created_at),
+        "last_sync_at": _dt(c.last_sync_at),
+        "last_error": c.last_error,
+    }
+    for name in _CONNECTION_SECRETS:
+        value: str = getattr(c, name)
+        doc[name] = box.encrypt(value) if value else ""
+    return doc
+
+
+def connection_from_doc(d: Doc, box: SecretBox) -> Connection:
+    """dict → Connection, secrets decrypted."""
+    secrets = {n: (box.decrypt(d[n]) if d.get(n) else "") for n in _CONNECTION_SECRETS}
+    return Connection(
+        workspace=d["workspace"],
+        instance_url=d["instance_url"],
+        client_id=d["client_id"],
+        expires_at=_parse_dt(d.get("expires_at")),
+        connected_as=d.get("connected_as", ""),
+        status=ConnectionStatus(d.get("status", "active")),
+        created_at=_parse_dt(d.get("created_at")),
+        last_sync_at=_parse_dt(d.get("last_sync_at")),
+        last_error=d.get("last_error"),
+        **secrets,
+    )
+
+
+def oauth_state_to_doc(s: OAuthState) -> Doc:
+    """OAuthState → dict (the store encrypts single-use values whole)."""
+    return {
+        "state": s.state,
+        "workspace": s.workspace,
+        "instance_url": s.instance_url,
+        "client_id": s.client_id,
+        "client_secret": s.client_secret,
+        "code_verifier": s.code_verifier,
+        "redirect_uri": s.redirect_uri,
+        "requested_by": s.requested_by,
+        "created_at": _dt(s.created_at),
+        "origin": channel_to_doc(s.origin),
+    }
+
+
+def oauth_state_from_doc(d: Doc) -> OAuthState:
+    """dict → OAuthState."""
+    created = _parse_dt(d["created_at"])
+    assert created is not None
+    return OAuthState(
+        state=d["state"],
+        workspace=d["workspace"],
+        instance_url=d["instance_url"],
+        client_id=d["client_id"],
+        client_secret=d["client_secret"],
+        code_verifier=d["code_verifier"],
+        redirect_uri=d["redirect_uri"],
+        requested_by=d["requested_by"],
+        created_at=created,
+        origin=channel_from_doc(d.get("origin")),
+    )
+
+
+def ticket_to_doc(t: Ticket) -> Doc:
+    """Ticket → dict."""
+    return {
+        "workspace": t.workspace,
+        "kind": t.kind.value,
+        "sys_id": t.sys_id,
+        "number": t.number,
+        "title": t.title,
+        "state": t.state,
+        "priority": t.priority,
+        "url": t.url,
+        "correlation_id": t.correlation_id,
+        "mod_count": t.mod_count,
+        "due": _dt(t.due),
+        "updated_at": _dt(t.updated_at),
+        "created_at": _dt(t.created_at),
+        "recommendation_id": t.recommendation_id,
+        "category": t.category,
+        "source": t.source.value,
+        "requested_by": t.requested_by,
+        "origin": channel_to_doc(t.origin),
+        "active": t.active,
+    }
+
+
+def ticket_from_doc(d: Doc) -> Ticket:
+    """dict → Ticket."""
+    return Ticket(
+        workspace=d["workspace"],
+        kind=TicketKind(d["kind"]),
+        sys_id=d["sys_id"],
+        number=d["number"],
+        title=d["title"],
+        state=d["state"],
+        priority=int(d["priority"]),
+        url=d["url"],
+        correlation_id=d["correlation_id"],
+        mod_count=int(d.get("mod_count", 0)),
+        due=_parse_dt(d.get("due")),
+        updated_at=_parse_dt(d.get("updated_at")),
+        created_at=_parse_dt(d.get("created_at")),
+        recommendation_id=d.get("recommendation_id"),
+        category=d.get("category"),
+        source=RecommendationSource(d.get("source", "User")),
+        requested_by=d.get("requested_by", ""),
+        origin=channel_from_doc(d.get("origin")),
+        active=bool(d.get("active", True)),
+    )
+
+
+def card_location_to_doc(loc: CardLocation) -> Doc:
+    """CardLocation → dict."""
+    return {"channel": channel_to_doc(loc.channel), "message_id": loc.message_id}
+
+
+def card_location_from_doc(d: Doc) -> CardLocation:
+    """dict → CardLocation."""
+    ch = channel_from_doc(d["channel"])
+    assert ch is not None
+    return CardLocation(channel=ch, message_id=d["message_id"])
+
+
+def subscription_to_doc(s: Subscription) -> Doc:
+    """Subscription → dict."""
+    return {
+        "channel": channel_to_doc(s.channel),
+        "kinds": sorted(k.value for k in s.kinds),
+        "max_priority": s.max_priority,
+    }
+
+
+def subscription_from_doc(d: Doc) -> Subscription:
+    """dict → Subscription."""
+    ch = channel_from_doc(d["channel"])
+    assert ch is not None
+    return Subscription(
+        channel=ch,
+        kinds=frozenset(TicketKind(k) for k in d["kinds"]),
+        max_priority=int(d["max_priority"]),
+    )

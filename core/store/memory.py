@@ -1,0 +1,294 @@
+"""In-memory Store: the reference implementation of the port, for unit tests.
+
+It still goes through the codec and the SecretBox, so it behaves like the real stores
+(including what a wrong key does) and the contract suite can hold it to the same rules.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
+from core.secrets import SecretBox
+from core.store import codec
+from core.store.port import OutboxItem, Store
+
+__all__ = ["MemoryStore"]
+
+Doc = dict[str, Any]
+
+
+class MemoryStore(Store):
+    """Keeps everything in dicts; loses it all on exit."""
+
+    def __init__(self, box: SecretBox) -> None:
+        self._box = box
+        self._docs: dict[tuple[str, str], str] = {}
+        self._once: dict[tuple[str, str], tuple[str, float]] = {}
+        self._connections: dict[str, Doc] = {}
+        self._tickets: dict[tuple[str, str], Doc] = {}
+        self._cards: dict[tuple[str, str], list[Doc]] = {}
+        self._subs: dict[tuple[str, str], Doc] = {}
+        self._idem: dict[str, tuple[str, float]] = {}
+        self._outbox: dict[str, dict[str, Any]] = {}
+        self._leases: dict[str, tuple[str, float, int]] = {}
+        self._fence = 0
+        self._audit: list[Doc] = []
+
+    async def open(self) -> None:
+        """Nothing to open."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    async def ping(self) -> None:
+        """Always answers."""
+
+    # documents
+    async def put_document(
+        self, namespace: str, key: str, data: Doc, *, secret: bool = False
+    ) -> None:
+        """Store a document."""
+        raw = json.dumps(data)
+        self._docs[(namespace, key)] = ("enc:" + self._box.encrypt(raw)) if secret else raw
+
+    async def get_document(self, namespace: str, key: str) -> Doc | None:
+        """Read a document."""
+        raw = self._docs.get((namespace, key))
+        return None if raw is None else self._load(raw)
+
+    async def delete_document(self, namespace: str, key: str) -> bool:
+        """Delete a document."""
+        return self._docs.pop((namespace, key), None) is not None
+
+    async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
+        """Documents of a namespace."""
+        return {
+            k: self._load(v)
+            for (ns, k), v in sorted(self._docs.items())
+            if ns == namespace and k.startswith(prefix)
+        }
+
+    def _load(self, raw: str) -> Doc:
+        if raw.startswith("enc:"):
+            raw = self._box.decrypt(raw[4:])
+        doc: Doc = json.loads(raw)
+        return doc
+
+    # single use
+    async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
+        """Store a single-use value."""
+        enc = self._box.encrypt(json.dumps(data))
+        self._once[(namespace, key)] = (enc, time.monotonic() + ttl_seconds)
+
+    async def take_once(self, namespace: str, key: str) -> Doc | None:
+        """Take a single-use value."""
+        item = self._once.pop((namespace, key), None)
+        if item is None or item[1] < time.monotonic():
+            return None
+        doc: Doc = json.loads(self._box.decrypt(item[0]))
+        return doc
+
+    # connections
+    async def save_connection(self, connection: Connection) -> None:
+        """Save a connection."""
+        self._connections[connection.workspace] = codec.connection_to_doc(connection, self._box)
+
+    async def get_connection(self, workspace: str) -> Connection | None:
+        """Get a connection."""
+        d = self._connections.get(workspace)
+        return None if d is None else codec.connection_from_doc(d, self._box)
+
+    async def delete_connection(self, workspace: str) -> bool:
+        """Delete a connection."""
+        return self._connections.pop(workspace, None) is not None
+
+    async def list_connections(self) -> list[Connection]:
+        """All connections."""
+        return [codec.connection_from_doc(d, self._box) for d in self._connections.values()]
+
+    # tickets
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Save a ticket."""
+        self._tickets[(ticket.workspace, ticket.number)] = codec.ticket_to_doc(ticket)
+
+    async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
+        """Get a ticket."""
+        d = self._tickets.get((workspace, number))
+        return None if d is None else codec.ticket_from_doc(d)
+
+    async def find_ticket_by_correlation(
+        self, workspace: str, correlation_id: str
+    ) -> Ticket | None:
+        """Find by correlation id."""
+        found = [
+            t
+            for t in await self.list_tickets(workspace, limit=10**9)
+            if t.correlation_id == correlation_id
+        ]
+        return found[0] if found else None
+
+    async def list_tickets(
+        self,
+        workspace: str,
+        kind: TicketKind | None = None,
+        *,
+        active_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """List tickets newest first."""
+        rows = [
+            codec.ticket_from_doc(d)
+            for (ws, _), d in self._tickets.items()
+            if ws == workspace
+            and (kind is None or d["kind"] == kind.value)
+            and (not active_only or d["active"])
+        ]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        rows.sort(key=lambda t: (t.created_at or epoch, t.number), reverse=True)
+        return rows[offset : offset + limit]
+
+    async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
+        """Remember a card location."""
+        cards = self._cards.setdefault((workspace, number), [])
+        doc = codec.card_location_to_doc(where)
+        if doc not in cards:
+            cards.append(doc)
+
+    async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
+        """Card locations of a ticket."""
+        return [codec.card_location_from_doc(d) for d in self._cards.get((workspace, number), [])]
+
+    # subscriptions
+    async def save_subscription(self, subscription: Subscription) -> None:
+        """Save a subscription."""
+        ch = subscription.channel
+        self._subs[(ch.workspace, ch.channel)] = codec.subscription_to_doc(subscription)
+
+    async def delete_subscription(self, channel: ChannelRef) -> bool:
+        """Delete a subscription."""
+        return self._subs.pop((channel.workspace, channel.channel), None) is not None
+
+    async def list_subscriptions(self, workspace: str) -> list[Subscription]:
+        """Subscriptions of a workspace."""
+        return [
+            codec.subscription_from_doc(d) for (ws, _), d in self._subs.items() if ws == workspace
+        ]
+
+    # idempotency
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        """Claim a key."""
+        item = self._idem.get(key)
+        if item is not None and item[1] >= time.monotonic():
+            return item[0]
+        self._idem[key] = ("", time.monotonic() + ttl_seconds)
+        return None
+
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        """Record a result."""
+        self._idem[key] = (result, time.monotonic() + ttl_seconds)
+
+    async def abort_idempotent(self, key: str) -> None:
+        """Release a claim."""
+        self._idem.pop(key, None)
+
+    # outbox
+    async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
+        """Queue a delivery once."""
+        if delivery_id in self._outbox:
+            return False
+        self._outbox[delivery_id] = {
+            "payload": payload,
+            "attempts": 0,
+            "error": None,
+            "state": "ready",
+            "due": 0.0,
+            "lease_until": 0.0,
+        }
+        return True
+
+    async def outbox_claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Lease due deliveries."""
+        ts = now.timestamp()
+        out: list[OutboxItem] = []
+        for did, row in self._outbox.items():
+            if len(out) >= limit:
+                break
+            if row["state"] in ("done", "parked") or row["due"] > ts:
+                continue
+            if row["state"] == "leased" and row["lease_until"] > ts:
+                continue
+            row.update(state="leased", lease_until=ts + lease_seconds)
+            row["attempts"] += 1
+            out.append(OutboxItem(did, row["payload"], row["attempts"], row["error"]))
+        return out
+
+    async def outbox_ack(self, delivery_id: str) -> None:
+        """Mark delivered."""
+        if delivery_id in self._outbox:
+            self._outbox[delivery_id]["state"] = "done"
+
+    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+        """Schedule a retry."""
+        row = self._outbox.get(delivery_id)
+        if row is not None:
+            row.update(state="ready", error=error, due=not_before.timestamp())
+
+    async def outbox_park(self, delivery_id: str, error: str) -> None:
+        """Park a delivery."""
+        row = self._outbox.get(delivery_id)
+        if row is not None:
+            row.update(state="parked", error=error)
+
+    async def outbox_parked(self) -> list[OutboxItem]:
+        """Parked deliveries."""
+        return [
+            OutboxItem(did, r["payload"], r["attempts"], r["error"], parked=True)
+            for did, r in self._outbox.items()
+            if r["state"] == "parked"
+        ]
+
+    # leases
+    async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
+        """Take or renew a lease."""
+        now = time.monotonic()
+        held = self._leases.get(name)
+        if held is not None and held[0] != owner and held[1] > now:
+            return None
+        if held is not None and held[0] == owner and held[1] > now:
+            fence = held[2]
+        else:
+            self._fence += 1
+            fence = self._fence
+        self._leases[name] = (owner, now + ttl_seconds, fence)
+        return fence
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        """Release a lease."""
+        held = self._leases.get(name)
+        if held is not None and held[0] == owner:
+            del self._leases[name]
+
+    # audit
+    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+        """Append an audit entry."""
+        self._audit.append(
+            {
+                "workspace": workspace,
+                "at": datetime.now(UTC).isoformat(),
+                "actor": actor,
+                "action": action,
+                "detail": detail,
+            }
+        )
+
+    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
+        """Newest audit entries first."""
+        rows = [a for a in reversed(self._audit) if a["workspace"] == workspace]
+        return rows[:limit]

@@ -1,0 +1,213 @@
+"""The Store port: everything SnowOps keeps between requests (DESIGN.md §4).
+
+Implementations: :class:`~core.store.memory.MemoryStore` (tests), ``SqliteStore``
+(embedded default) and ``RedisStore`` (scale-out). All pass ``tests/contract/test_store.py``.
+
+Secrets never reach an implementation in clear: models are turned into documents by
+:mod:`core.store.codec`, which encrypts secret fields, and ``secret=True`` documents are
+encrypted whole before they are written.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.models import (
+    CardLocation,
+    ChannelRef,
+    Connection,
+    Subscription,
+    Ticket,
+    TicketKind,
+)
+
+__all__ = ["OutboxItem", "Store"]
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One pending delivery of a notification to one destination."""
+
+    delivery_id: str
+    payload: Doc
+    attempts: int
+    last_error: str | None = None
+    parked: bool = False
+
+
+class Store(ABC):
+    """Persistent state of SnowOps. Every method is safe to call from concurrent tasks."""
+
+    # -- life cycle -------------------------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and create what is missing (tables, indexes). Idempotent."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise if the backing store does not answer."""
+
+    # -- documents: installations, conversation references, state labels, watermarks --
+    @abstractmethod
+    async def put_document(
+        self, namespace: str, key: str, data: Doc, *, secret: bool = False
+    ) -> None:
+        """Store a JSON-able dict; ``secret=True`` encrypts it whole at rest."""
+
+    @abstractmethod
+    async def get_document(self, namespace: str, key: str) -> Doc | None:
+        """Read a document back (decrypted), or None."""
+
+    @abstractmethod
+    async def delete_document(self, namespace: str, key: str) -> bool:
+        """Delete a document; True if it existed."""
+
+    @abstractmethod
+    async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
+        """All documents of a namespace whose key starts with ``prefix``."""
+
+    # -- single-use values (OAuth state) ----------------------------------------------
+    @abstractmethod
+    async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
+        """Store a value that can be taken once, until it expires (encrypted at rest)."""
+
+    @abstractmethod
+    async def take_once(self, namespace: str, key: str) -> Doc | None:
+        """Atomically take and delete a value; None if absent, taken or expired."""
+
+    # -- ServiceNow connections -------------------------------------------------------
+    @abstractmethod
+    async def save_connection(self, connection: Connection) -> None:
+        """Create or replace the connection of ``connection.workspace``."""
+
+    @abstractmethod
+    async def get_connection(self, workspace: str) -> Connection | None:
+        """The workspace's connection, or None."""
+
+    @abstractmethod
+    async def delete_connection(self, workspace: str) -> bool:
+        """Forget a connection; True if there was one."""
+
+    @abstractmethod
+    async def list_connections(self) -> list[Connection]:
+        """Every connection, any workspace."""
+
+    # -- tickets ----------------------------------------------------------------------
+    @abstractmethod
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Create or replace a ticket, keyed by (workspace, number)."""
+
+    @abstractmethod
+    async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
+        """A tracked ticket by number."""
+
+    @abstractmethod
+    async def find_ticket_by_correlation(
+        self, workspace: str, correlation_id: str
+    ) -> Ticket | None:
+        """A tracked ticket by its ``correlation_id`` (newest if several)."""
+
+    @abstractmethod
+    async def list_tickets(
+        self,
+        workspace: str,
+        kind: TicketKind | None = None,
+        *,
+        active_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Tickets of a workspace, newest first."""
+
+    @abstractmethod
+    async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
+        """Remember one more place a ticket's card was posted (no duplicates)."""
+
+    @abstractmethod
+    async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
+        """Every place a ticket's card was posted, oldest first."""
+
+    # -- subscriptions ----------------------------------------------------------------
+    @abstractmethod
+    async def save_subscription(self, subscription: Subscription) -> None:
+        """Create or replace the subscription of ``subscription.channel``."""
+
+    @abstractmethod
+    async def delete_subscription(self, channel: ChannelRef) -> bool:
+        """Remove a channel's subscription; True if there was one."""
+
+    @abstractmethod
+    async def list_subscriptions(self, workspace: str) -> list[Subscription]:
+        """Every subscription of a workspace."""
+
+    # -- idempotency keys -------------------------------------------------------------
+    @abstractmethod
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        """Claim ``key``. None: the caller owns it now. Otherwise the stored result
+        (``""`` while its owner is still working)."""
+
+    @abstractmethod
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        """Record the result of a claimed key."""
+
+    @abstractmethod
+    async def abort_idempotent(self, key: str) -> None:
+        """Release a claim whose work failed, so a retry can run."""
+
+    # -- delivery outbox --------------------------------------------------------------
+    @abstractmethod
+    async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
+        """Queue a delivery. False if this id was already queued or delivered."""
+
+    @abstractmethod
+    async def outbox_claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Lease up to ``limit`` due deliveries to ``consumer``; leases that ran out
+        (a consumer that died) are claimable again."""
+
+    @abstractmethod
+    async def outbox_ack(self, delivery_id: str) -> None:
+        """A delivery succeeded: never hand it out again."""
+
+    @abstractmethod
+    async def outbox_retry(
+        self, delivery_id: str, error: str, not_before: datetime
+    ) -> None:
+        """A delivery failed: hand it out again no earlier than ``not_before``."""
+
+    @abstractmethod
+    async def outbox_park(self, delivery_id: str, error: str) -> None:
+        """A delivery keeps failing: stop retrying, keep it visible."""
+
+    @abstractmethod
+    async def outbox_parked(self) -> list[OutboxItem]:
+        """Parked deliveries, for ``/snow status``."""
+
+    # -- leases (one poller per connection across replicas) ---------------------------
+    @abstractmethod
+    async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
+        """Take or renew a lease. Returns a fencing token that grows with each new
+        holder, or None if someone else holds it."""
+
+    @abstractmethod
+    async def release_lease(self, name: str, owner: str) -> None:
+        """Give a lease up if ``owner`` holds it."""
+
+    # -- audit log --------------------------------------------------------------------
+    @abstractmethod
+    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+        """Append an audit entry (never put secrets in ``detail``)."""
+
+    @abstractmethod
+    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
+        """Newest audit entries first; each has ``at``, ``actor``, ``action``, ``detail``."""
