@@ -1,0 +1,1 @@
+"""SnowOps top floor: settings, composition root, aiohttp server, CLI."""

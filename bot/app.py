@@ -1,0 +1,127 @@
+"""The composition root: everything SnowOps runs is built here, from settings.
+
+Tests build the app the same way, passing fakes only for what crosses the process edge
+(a clock, an HTTP transport).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx2
+from aiohttp import web
+
+from bot.metrics import Metrics
+from bot.settings import Settings
+from core.clock import Clock, SystemClock
+from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
+from core.dispatch import Dispatcher
+from core.secrets import SecretBox
+from core.servicenow import InstancePool, OAuthClient, RetryPolicy, TableClient, TokenKeeper
+from core.store.factory import open_store
+from core.store.port import Store
+from core.tickets import TicketService
+
+__all__ = ["SERVICES", "Services", "build_app", "build_services"]
+
+log = logging.getLogger(__name__)
+
+ConnectedHook = Callable[[ConnectResult], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """Every long-lived object of one SnowOps process."""
+
+    settings: Settings
+    clock: Clock
+    box: SecretBox
+    store: Store
+    pool: InstancePool
+    oauth: OAuthClient
+    tokens: TokenKeeper
+    table: TableClient
+    connections: ConnectionService
+    tickets: TicketService
+    dispatcher: Dispatcher
+    metrics: Metrics
+    on_connected: list[ConnectedHook] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Open what needs opening."""
+        await self.store.open()
+
+    async def stop(self) -> None:
+        """Close connections and pools."""
+        await self.pool.aclose()
+        await self.store.close()
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> Services:
+    """Wire every service from settings (no I/O happens here)."""
+    clock = clock or SystemClock()
+    box = settings.secret_box()
+    store = open_store(settings.store, box)
+    metrics = Metrics()
+    pool = InstancePool(
+        retry or RetryPolicy(attempts=settings.http_retries, timeout_seconds=settings.http_timeout),
+        transport=transport,
+        on_response=metrics.on_servicenow_response,
+    )
+    oauth = OAuthClient(pool)
+    tokens = TokenKeeper(store, oauth, clock)
+    table = TableClient(pool, tokens)
+    default_client = None
+    if settings.servicenow_client_id and settings.servicenow_client_secret:
+        default_client = OAuthClientConfig(
+            settings.servicenow_client_id, settings.servicenow_client_secret.get_secret_value()
+        )
+    connections = ConnectionService(
+        store, oauth, table, clock, public_url=settings.public_url, default_client=default_client
+    )
+    tickets = TicketService(store, table, clock)
+    dispatcher = Dispatcher(store, connections, tickets, clock)
+    return Services(
+        settings=settings,
+        clock=clock,
+        box=box,
+        store=store,
+        pool=pool,
+        oauth=oauth,
+        tokens=tokens,
+        table=table,
+        connections=connections,
+        tickets=tickets,
+        dispatcher=dispatcher,
+        metrics=metrics,
+    )
+
+
+def build_app(settings: Settings, *, services: Services | None = None) -> web.Application:
+    """The aiohttp application with every route and background task."""
+    from bot import routes
+
+    services = services or build_services(settings)
+    app = web.Application(middlewares=[services.metrics.middleware])
+    app[SERVICES] = services
+
+    async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await services.start()
+        log.info("SnowOps ready on %s", settings.public_url)
+        yield
+        await services.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    routes.add_core_routes(app, services)
+    return app

@@ -1,0 +1,124 @@
+"""HTTP routes of the core: health, readiness, metrics and the ServiceNow OAuth callback."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from core.models import ConnectionStatus
+from core.servicenow.errors import ServiceNowError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["add_core_routes"]
+
+log = logging.getLogger(__name__)
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>SnowOps: {title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}}
+.ok{{color:#1a7f37}}.err{{color:#cf222e}}p.hint{{background:#f6f8fa;padding:1rem}}</style>
+</head><body><h1 class="{cls}">{title}</h1><p>{body}</p>{hint}</body></html>"""
+
+
+def _page(title: str, body: str, *, ok: bool, hint: str = "", status: int = 200) -> web.Response:
+    hint_html = f'<p class="hint">{html.escape(hint)}</p>' if hint else ""
+    text = _PAGE.format(
+        title=html.escape(title),
+        body=html.escape(body),
+        hint=hint_html,
+        cls="ok" if ok else "err",
+    )
+    return web.Response(text=text, content_type="text/html", status=status)
+
+
+def add_core_routes(app: web.Application, services: Services) -> None:
+    """Register the routes every SnowOps process serves."""
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        try:
+            await services.store.ping()
+        except Exception as exc:
+            log.warning("store not ready: %s", type(exc).__name__)
+            return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
+        connections = {
+            c.workspace: {
+                "instance": c.instance_url,
+                "status": c.status.value,
+                "last_error": c.last_error,
+            }
+            for c in await services.store.list_connections()
+        }
+        degraded = any(v["status"] != ConnectionStatus.ACTIVE.value for v in connections.values())
+        return web.json_response(
+            {
+                "status": "degraded" if degraded else "ok",
+                "store": "ok",
+                "connections": connections,
+            }
+        )
+
+    async def oauth_callback(request: web.Request) -> web.Response:
+        state = request.query.get("state", "")
+        code = request.query.get("code", "")
+        error = request.query.get("error", "")
+        if not state:
+            return _page(
+                "Sign-in link incomplete",
+                "ServiceNow sent no state value back.",
+                ok=False,
+                hint="Start again with /snow connect in chat.",
+                status=400,
+            )
+        if error or not code:
+            result = await services.connections.abandon(state)
+            detail = request.query.get("error_description", "") or error or "no code was sent"
+            hint = (
+                "Access was not allowed. Run /snow connect again and choose Allow."
+                if error == "access_denied"
+                else "Check the Application Registry entry's redirect URL: it must be "
+                f"{services.connections.redirect_uri}"
+            )
+            if result is not None:
+                for hook in services.on_connected:
+                    await hook(result)
+            return _page(
+                "Not connected", f"ServiceNow said: {detail}.", ok=False, hint=hint, status=400
+            )
+        try:
+            result = await services.connections.finish(state, code)
+        except ServiceNowError as exc:
+            return _page(
+                "Not connected",
+                exc.message[:1].upper() + exc.message[1:] + ".",
+                ok=False,
+                hint=exc.hint,
+                status=400,
+            )
+        for hook in services.on_connected:
+            try:
+                await hook(result)
+            except Exception:
+                log.exception("post-connect notification failed")
+        conn = result.connection
+        assert conn is not None
+        who = f" as {conn.connected_as}" if conn.connected_as else ""
+        return _page(
+            "Connected to ServiceNow",
+            f"SnowOps is connected to {conn.instance_url}{who}. You can close this tab "
+            "and go back to chat.",
+            ok=True,
+        )
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", services.metrics.handle)
+    app.router.add_get("/servicenow/oauth/callback", oauth_callback)

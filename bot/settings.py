@@ -1,0 +1,113 @@
+"""Settings from the environment (and an optional ``.env`` file), checked at start-up.
+
+Every setting is listed in README.md. A missing or invalid one stops start-up with one
+line that names it and says why (:func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.secrets import SecretBox, SecretKeyError
+from core.urls import InvalidInstanceURL, require_safe_url
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+
+class SettingsError(SystemExit):
+    """A setting is missing or invalid; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """SnowOps configuration."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    store: str = Field("sqlite:///snowops.db", alias="SNOWOPS_STORE")
+    secret_key: SecretStr | None = Field(None, alias="SNOWOPS_SECRET_KEY")
+    public_url: str = Field("http://localhost:3978", alias="SNOWOPS_PUBLIC_URL")
+    host: str = Field("127.0.0.1", alias="SNOWOPS_HOST")
+    port: int = Field(3978, alias="SNOWOPS_PORT", ge=1, le=65535)
+    poll_interval: float = Field(60.0, alias="SNOWOPS_POLL_INTERVAL", gt=0, le=86400)
+    admins: Annotated[tuple[str, ...], NoDecode] = Field((), alias="SNOWOPS_ADMINS")
+    log_level: str = Field("INFO", alias="SNOWOPS_LOG_LEVEL")
+    http_timeout: float = Field(15.0, alias="SNOWOPS_HTTP_TIMEOUT", gt=0, le=300)
+    http_retries: int = Field(4, alias="SNOWOPS_HTTP_RETRIES", ge=1, le=10)
+
+    servicenow_client_id: str | None = Field(None, alias="SERVICENOW_CLIENT_ID")
+    servicenow_client_secret: SecretStr | None = Field(None, alias="SERVICENOW_CLIENT_SECRET")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> tuple[str, ...]:
+        if value is None or value == "":
+            return ()
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, list | tuple):
+            return tuple(str(v).strip() for v in value if str(v).strip())
+        raise ValueError("give a comma-separated list of user ids")
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        try:
+            return require_safe_url(value, "SNOWOPS_PUBLIC_URL")
+        except InvalidInstanceURL as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "redis://", "rediss://", "memory://")):
+            raise ValueError(
+                "use sqlite:///path.db, redis://host:6379/0 (loopback) or rediss://host:6380/0"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            try:
+                SecretBox(value.get_secret_value())
+            except SecretKeyError:
+                raise ValueError("not a Fernet key; make one with `snowops keygen`") from None
+            return value
+        return None
+
+    def secret_box(self) -> SecretBox:
+        """The SecretBox for ``SNOWOPS_SECRET_KEY``, or a one-line start-up error."""
+        if self.secret_key is None:
+            raise SettingsError(
+                "SNOWOPS_SECRET_KEY is not set: it encrypts tokens at rest. "
+                "Make one with `snowops keygen` (make dev does this for you)."
+            )
+        return SecretBox(self.secret_key.get_secret_value())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; on error raise :class:`SettingsError` with one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "settings"
+            field = Settings.model_fields.get(name)
+            env = field.alias if field and field.alias else name
+            problems.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None

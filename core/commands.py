@@ -1,0 +1,342 @@
+"""The `/snow` command grammar: text → typed command, or a usage error that says why.
+
+One parser for every platform. Adapters strip their own decoration (``/snow``, ``snow``,
+an @mention) with :func:`strip_invocation` and hand the rest to :func:`parse`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from core.models import CATEGORIES, TicketKind
+
+__all__ = [
+    "COMMAND_HELP",
+    "Command",
+    "Connect",
+    "Create",
+    "Disconnect",
+    "Help",
+    "Home",
+    "Recommendations",
+    "RenameState",
+    "Share",
+    "ShowStates",
+    "ShowTicket",
+    "Status",
+    "Subscribe",
+    "Tickets",
+    "Unsubscribe",
+    "UsageError",
+    "parse",
+    "strip_invocation",
+]
+
+MAX_ARG = 200
+
+
+class UsageError(ValueError):
+    """A command that cannot be understood; the message says how to write it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """``/snow help``."""
+
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """``/snow home``: the incident and change cards."""
+
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Connect:
+    """``/snow connect <instance>``."""
+
+    instance: str
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """``/snow status``."""
+
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    """``/snow disconnect``."""
+
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendations:
+    """``/snow recommendations [category]``."""
+
+    category: str | None = None
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """``/snow share <recommendation-id>``."""
+
+    recommendation_id: str
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    """``/snow create [incident|change] [title…]``."""
+
+    kind: TicketKind = TicketKind.INCIDENT
+    title: str = ""
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tickets:
+    """``/snow tickets [incident|change] [open|all]``."""
+
+    kind: TicketKind | None = None
+    open_only: bool = True
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTicket:
+    """``/snow ticket <number>``."""
+
+    number: str
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """``/snow subscribe [incident|change|all] [priority<=N]``."""
+
+    kinds: frozenset[TicketKind]
+    max_priority: int = 5
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """``/snow unsubscribe``."""
+
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStates:
+    """``/snow states [incident|change]``."""
+
+    kind: TicketKind | None = None
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenameState:
+    """``/snow states incident 2 "Being fixed"`` (an empty label restores the default)."""
+
+    kind: TicketKind
+    value: str
+    label: str
+    admin = True
+
+
+Command = (
+    Help
+    | Home
+    | Connect
+    | Status
+    | Disconnect
+    | Recommendations
+    | Share
+    | Create
+    | Tickets
+    | ShowTicket
+    | Subscribe
+    | Unsubscribe
+    | ShowStates
+    | RenameState
+)
+
+COMMAND_HELP: tuple[tuple[str, str], ...] = (
+    ("help", "what SnowOps can do here"),
+    ("home", "incident and change overview"),
+    ("connect <instance>", "connect this workspace to ServiceNow (admins)"),
+    ("status", "connection health, last sync, last error"),
+    ("disconnect", "revoke tokens and forget the connection (admins)"),
+    ("recommendations [category]", "Secure Score improvement actions to share"),
+    ("share <recommendation-id>", "open the ticket form for a recommendation"),
+    ("create [incident|change] [title]", "open the ticket form"),
+    ("tickets [incident|change] [open|all]", "list tickets"),
+    ("ticket <number>", "one ticket and its recent history"),
+    ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
+    ("unsubscribe", "stop notifying this channel (admins)"),
+    ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
+)
+
+_INVOCATION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)?\s*/?snow\b", re.IGNORECASE)
+_KINDS = {
+    "incident": TicketKind.INCIDENT,
+    "incidents": TicketKind.INCIDENT,
+    "inc": TicketKind.INCIDENT,
+    "change": TicketKind.CHANGE,
+    "changes": TicketKind.CHANGE,
+    "chg": TicketKind.CHANGE,
+    "change_request": TicketKind.CHANGE,
+}
+_NUMBER = re.compile(r"^(INC|CHG)\d{7,}$")
+_PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
+
+
+def strip_invocation(text: str) -> str:
+    """Drop a leading ``/snow``, ``snow`` or ``@SnowOps snow`` from a message."""
+    stripped = _INVOCATION.sub("", text, count=1)
+    return stripped.strip()
+
+
+def _usage(cmd: str) -> str:
+    for usage, what in COMMAND_HELP:
+        if usage.split()[0] == cmd:
+            return f"Usage: /snow {usage} ({what})"
+    return "Type /snow help to see every command."
+
+
+def _kind(word: str, cmd: str) -> TicketKind:
+    kind = _KINDS.get(word.lower())
+    if kind is None:
+        raise UsageError(f"'{word}' is not a ticket type: use incident or change. {_usage(cmd)}")
+    return kind
+
+
+def _category(word: str) -> str:
+    for name in CATEGORIES:
+        if word.lower() in (name.lower(), name.lower().rstrip("s")):
+            return name
+    raise UsageError(f"'{word}' is not a category: use one of {', '.join(CATEGORIES)}.")
+
+
+def parse(text: str) -> Command:
+    """Parse the words after ``/snow``; raise :class:`UsageError` with a fix if unclear."""
+    if len(text) > 2000:
+        raise UsageError("That command is too long (2,000 characters at most).")
+    try:
+        words = shlex.split(text.replace("“", '"').replace("”", '"'))
+    except ValueError:
+        raise UsageError('A quote is not closed: write names like "Being fixed".') from None
+    if not words:
+        return Help()
+    if any(len(w) > MAX_ARG for w in words[:1]):
+        raise UsageError("Unknown command. Type /snow help.")
+    verb, args = words[0].lower(), words[1:]
+    if verb in ("help", "?"):
+        return Help()
+    if verb == "home":
+        return Home()
+    if verb == "status":
+        return Status()
+    if verb == "disconnect":
+        return Disconnect()
+    if verb == "unsubscribe":
+        return Unsubscribe()
+    if verb == "connect":
+        if len(args) != 1:
+            raise UsageError(
+                "Give the instance name or URL, e.g. /snow connect acme "
+                "(the client secret is never typed in chat)."
+            )
+        return Connect(args[0])
+    if verb in ("recommendations", "recs", "recommendation"):
+        if len(args) > 1:
+            raise UsageError(_usage("recommendations"))
+        return Recommendations(_category(args[0]) if args else None)
+    if verb == "share":
+        if len(args) != 1 or len(args[0]) > MAX_ARG:
+            raise UsageError(
+                "Give one recommendation id, e.g. /snow share MFARegistrationV2 "
+                "(see /snow recommendations)."
+            )
+        return Share(args[0])
+    if verb == "create":
+        kind = TicketKind.INCIDENT
+        if args and args[0].lower() in _KINDS:
+            kind, args = _KINDS[args[0].lower()], args[1:]
+        return Create(kind, " ".join(args))
+    if verb == "tickets":
+        return _tickets(args)
+    if verb == "ticket":
+        if len(args) != 1:
+            raise UsageError(_usage("ticket"))
+        number = args[0].upper()
+        if not _NUMBER.match(number):
+            raise UsageError(
+                f"'{args[0][:40]}' is not a ticket number: use INC0010001 or CHG0030001."
+            )
+        return ShowTicket(number)
+    if verb == "subscribe":
+        return _subscribe(args)
+    if verb == "states":
+        return _states(args)
+    raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")
+
+
+def _tickets(args: list[str]) -> Tickets:
+    kind: TicketKind | None = None
+    open_only = True
+    for word in args:
+        w = word.lower()
+        if w in _KINDS:
+            kind = _KINDS[w]
+        elif w in ("open", "all"):
+            open_only = w == "open"
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {_usage('tickets')}")
+    return Tickets(kind, open_only)
+
+
+def _subscribe(args: list[str]) -> Subscribe:
+    kinds = frozenset(TicketKind)
+    max_priority = 5
+    joined = " ".join(args)
+    # Accept "priority <= 2" with spaces as well as "priority<=2".
+    words = re.sub(r"\s*(<=|<|=)\s*", r"\1", joined).split()
+    for word in words:
+        w = word.lower()
+        match = _PRIORITY.match(w)
+        if w == "all":
+            kinds = frozenset(TicketKind)
+        elif w in _KINDS:
+            kinds = frozenset({_KINDS[w]})
+        elif match:
+            op, n = match.group(1), int(match.group(2))
+            max_priority = n - 1 if op == "<" else n
+            if max_priority < 1:
+                raise UsageError("priority<1 matches nothing: priorities go from 1 to 5.")
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {_usage('subscribe')}")
+    return Subscribe(kinds, max_priority)
+
+
+def _states(args: list[str]) -> ShowStates | RenameState:
+    if not args:
+        return ShowStates()
+    kind = _kind(args[0], "states")
+    if len(args) == 1:
+        return ShowStates(kind)
+    if len(args) != 3:
+        raise UsageError('Rename a state like this: /snow states incident 2 "Being fixed"')
+    value, label = args[1], args[2].strip()
+    if len(label) > 40:
+        raise UsageError("A state name can be 40 characters at most.")
+    return RenameState(kind, value, label)

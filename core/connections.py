@@ -1,0 +1,324 @@
+"""ConnectionService: connect a workspace to ServiceNow, report on it, disconnect it.
+
+Connecting is OAuth authorization code with PKCE: :meth:`start` stores a single-use
+``state`` (10 minutes) and returns the URL the admin opens; :meth:`finish` is called by
+``/servicenow/oauth/callback``. :meth:`connect_with_password` is the headless path.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from core.clock import Clock
+from core.models import ChannelRef, Connection, ConnectionStatus, OAuthState, TicketKind
+from core.servicenow.errors import (
+    ConfigurationError,
+    ServiceNowError,
+)
+from core.servicenow.oauth import OAuthClient, TokenSet, new_code_verifier, new_state
+from core.servicenow.states import DEFAULT_STATES, state_labels
+from core.servicenow.table import TableClient
+from core.store import codec
+from core.store.port import Store
+from core.urls import normalize_instance_url
+
+__all__ = [
+    "STATE_TTL",
+    "ConnectResult",
+    "ConnectionService",
+    "ConnectionStatusView",
+    "OAuthClientConfig",
+]
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = 600
+_STATE_NS = "servicenow_oauth_state"
+_LABELS_NS = "state_labels"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthClientConfig:
+    """An Application Registry entry: client id and secret."""
+
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:
+        return f"OAuthClientConfig(client_id={self.client_id!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectResult:
+    """Outcome of an OAuth callback, with where the admin asked from."""
+
+    connection: Connection | None
+    origin: ChannelRef | None
+    requested_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStatusView:
+    """What `/snow status` reports."""
+
+    connected: bool
+    instance_url: str = ""
+    connected_as: str = ""
+    status: str = ""
+    token_expires_at: datetime | None = None
+    last_sync_at: datetime | None = None
+    last_error: str | None = None
+    hint: str = ""
+
+
+class ConnectionService:
+    """Connection use cases."""
+
+    def __init__(
+        self,
+        store: Store,
+        oauth: OAuthClient,
+        table: TableClient,
+        clock: Clock,
+        *,
+        public_url: str,
+        default_client: OAuthClientConfig | None = None,
+    ) -> None:
+        self._store = store
+        self._oauth = oauth
+        self._table = table
+        self._clock = clock
+        self._public_url = public_url.rstrip("/")
+        self._default_client = default_client
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where ServiceNow sends the admin back (register it in the Application Registry)."""
+        return f"{self._public_url}/servicenow/oauth/callback"
+
+    async def _client_for(self, workspace: str) -> OAuthClientConfig | None:
+        doc = await self._store.get_document("servicenow_client", workspace)
+        if doc:
+            return OAuthClientConfig(doc["client_id"], doc["client_secret"])
+        return self._default_client
+
+    async def set_client(self, workspace: str, client: OAuthClientConfig, actor: str) -> None:
+        """Remember a workspace's own OAuth client (from a private form, never a message)."""
+        await self._store.put_document(
+            "servicenow_client",
+            workspace,
+            {"client_id": client.client_id, "client_secret": client.client_secret},
+            secret=True,
+        )
+        await self._store.audit(workspace, actor, "connection.client", {"id": client.client_id})
+
+    async def needs_client_form(self, workspace: str) -> bool:
+        """True when no OAuth client is configured for this workspace."""
+        return await self._client_for(workspace) is None
+
+    async def start(
+        self, workspace: str, instance: str, actor: str, origin: ChannelRef | None = None
+    ) -> str:
+        """Begin connecting; returns the authorize URL to send privately to the admin."""
+        instance_url = normalize_instance_url(instance)
+        client = await self._client_for(workspace)
+        if client is None:
+            raise ConfigurationError(
+                "no ServiceNow OAuth client is configured",
+                hint="Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, or fill in the "
+                "private 'ServiceNow OAuth client' form.",
+            )
+        state, verifier = new_state(), new_code_verifier()
+        pending = OAuthState(
+            state=state,
+            workspace=workspace,
+            instance_url=instance_url,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            code_verifier=verifier,
+            redirect_uri=self.redirect_uri,
+            requested_by=actor,
+            created_at=self._clock.now(),
+            origin=origin,
+        )
+        await self._store.put_once(_STATE_NS, state, codec.oauth_state_to_doc(pending), STATE_TTL)
+        await self._store.audit(workspace, actor, "connection.start", {"instance": instance_url})
+        return self._oauth.authorization_url(
+            instance_url,
+            client_id=client.client_id,
+            redirect_uri=self.redirect_uri,
+            state=state,
+            code_verifier=verifier,
+        )
+
+    async def finish(self, state: str, code: str) -> ConnectResult:
+        """Complete connecting from the OAuth callback (``state`` is used up here)."""
+        doc = await self._store.take_once(_STATE_NS, state)
+        if doc is None:
+            raise ConfigurationError(
+                "this sign-in link was already used or has expired",
+                hint="Sign-in links work once, for 10 minutes. Run `/snow connect` again.",
+            )
+        pending = codec.oauth_state_from_doc(doc)
+        tokens = await self._oauth.exchange_code(
+            pending.instance_url,
+            client_id=pending.client_id,
+            client_secret=pending.client_secret,
+            code=code,
+            redirect_uri=pending.redirect_uri,
+            code_verifier=pending.code_verifier,
+            now=self._clock.now(),
+        )
+        conn = await self._save(
+            pending.workspace,
+            pending.instance_url,
+            OAuthClientConfig(pending.client_id, pending.client_secret),
+            tokens,
+            pending.requested_by,
+        )
+        return ConnectResult(conn, pending.origin, pending.requested_by)
+
+    async def abandon(self, state: str) -> ConnectResult | None:
+        """The admin denied access (or ServiceNow sent an error): use the state up."""
+        doc = await self._store.take_once(_STATE_NS, state)
+        if doc is None:
+            return None
+        pending = codec.oauth_state_from_doc(doc)
+        return ConnectResult(None, pending.origin, pending.requested_by)
+
+    async def connect_with_password(
+        self,
+        workspace: str,
+        instance: str,
+        client: OAuthClientConfig,
+        username: str,
+        password: str,
+        actor: str,
+    ) -> Connection:
+        """Headless set-up by the password grant (``snowops connect``)."""
+        instance_url = normalize_instance_url(instance)
+        tokens = await self._oauth.password_grant(
+            instance_url,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            username=username,
+            password=password,
+            now=self._clock.now(),
+        )
+        return await self._save(workspace, instance_url, client, tokens, actor)
+
+    async def _save(
+        self,
+        workspace: str,
+        instance_url: str,
+        client: OAuthClientConfig,
+        tokens: TokenSet,
+        actor: str,
+    ) -> Connection:
+        previous = await self._store.get_connection(workspace)
+        conn = Connection(
+            workspace=workspace,
+            instance_url=instance_url,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+            status=ConnectionStatus.ACTIVE,
+            created_at=self._clock.now(),
+            last_sync_at=previous.last_sync_at if previous else None,
+        )
+        await self._store.save_connection(conn)
+        who = await self._whoami(workspace)
+        conn = replace(conn, connected_as=who)
+        await self._store.save_connection(conn)
+        await self._store.audit(
+            workspace, actor, "connection.connected", {"instance": instance_url, "as": who}
+        )
+        log.info("workspace %s connected to %s as %s", workspace, instance_url, who or "?")
+        return conn
+
+    async def _whoami(self, workspace: str) -> str:
+        try:
+            rows = await self._table.query(
+                workspace,
+                "sys_user",
+                "sys_id=javascript:gs.getUserID()",
+                fields=["user_name", "name"],
+                max_records=1,
+            )
+        except ServiceNowError as exc:
+            log.info("could not read the integration user's name: %s", exc.message)
+            return ""
+        if not rows:
+            return ""
+        return str(rows[0].get("user_name") or rows[0].get("name") or "")
+
+    async def status(self, workspace: str) -> ConnectionStatusView:
+        """The connection's health as `/snow status` shows it."""
+        conn = await self._store.get_connection(workspace)
+        if conn is None:
+            return ConnectionStatusView(
+                connected=False, hint="An admin can connect with `/snow connect <instance>`."
+            )
+        hint = ""
+        if conn.status is ConnectionStatus.NEEDS_REAUTH:
+            hint = "Tokens can no longer be refreshed: an admin should run `/snow connect` again."
+        return ConnectionStatusView(
+            connected=True,
+            instance_url=conn.instance_url,
+            connected_as=conn.connected_as,
+            status=conn.status.value,
+            token_expires_at=conn.expires_at,
+            last_sync_at=conn.last_sync_at,
+            last_error=conn.last_error,
+            hint=hint,
+        )
+
+    async def record_error(self, workspace: str, error: ServiceNowError) -> None:
+        """Remember the last error and its hint for `/snow status`."""
+        conn = await self._store.get_connection(workspace)
+        if conn is not None:
+            text = f"{error.message}. {error.hint}"
+            await self._store.save_connection(replace(conn, last_error=text))
+
+    async def disconnect(self, workspace: str, actor: str) -> bool:
+        """Revoke the tokens (best effort), forget the connection, keep ticket history."""
+        conn = await self._store.get_connection(workspace)
+        if conn is None:
+            return False
+        for token in (conn.refresh_token, conn.access_token):
+            if token:
+                try:
+                    await self._oauth.revoke(conn.instance_url, token)
+                except ServiceNowError as exc:
+                    log.warning("token revocation failed for %s: %s", workspace, exc.message)
+        await self._store.delete_connection(workspace)
+        await self._store.audit(workspace, actor, "connection.disconnect", {})
+        return True
+
+    async def state_names(self, workspace: str, kind: TicketKind) -> dict[str, str]:
+        """The state catalog of ``kind`` with this workspace's names."""
+        doc = await self._store.get_document(_LABELS_NS, f"{workspace}:{kind.value}")
+        return state_labels(kind, doc or {})
+
+    async def rename_state(
+        self, workspace: str, kind: TicketKind, value: str, label: str, actor: str
+    ) -> dict[str, str]:
+        """Rename a state for this workspace; an empty label restores the default."""
+        if value not in DEFAULT_STATES[kind]:
+            choices = ", ".join(f"{v} ({n})" for v, n in DEFAULT_STATES[kind].items())
+            raise ValueError(f"{kind.label} has no state {value!r}. States: {choices}.")
+        key = f"{workspace}:{kind.value}"
+        doc = dict(await self._store.get_document(_LABELS_NS, key) or {})
+        if label:
+            doc[value] = label
+        else:
+            doc.pop(value, None)
+        await self._store.put_document(_LABELS_NS, key, doc)
+        await self._store.audit(
+            workspace, actor, "states.rename", {"kind": kind.value, "value": value, "label": label}
+        )
+        return state_labels(kind, doc)

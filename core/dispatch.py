@@ -1,0 +1,315 @@
+"""Commands → services → views: the one place every chat adapter calls.
+
+Adapters translate their platform's request into a :class:`RequestContext` and a parsed
+command (or form values), call :class:`Dispatcher`, and render the view it returns.
+Errors come back as :class:`~core.views.Notice` views, never as exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from core import commands as c
+from core.clock import Clock
+from core.connections import ConnectionService
+from core.forms import TicketFormView, validate_ticket_form
+from core.models import (
+    ChannelRef,
+    RecommendationSource,
+    Requester,
+    Subscription,
+    TicketKind,
+    TicketRequest,
+)
+from core.servicenow.errors import ServiceNowError
+from core.servicenow.states import DEFAULT_STATES, is_open
+from core.store.port import Store
+from core.tickets import TicketService
+from core.urls import InvalidInstanceURL
+from core.views import (
+    Action,
+    HelpView,
+    HistoryLine,
+    HomeView,
+    KindSummary,
+    Notice,
+    NoticeLevel,
+    StatesView,
+    StatusView,
+    TicketCard,
+    TicketListView,
+    View,
+    format_when,
+    ticket_card,
+)
+
+__all__ = ["Dispatcher", "FormSubmission", "RequestContext"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Who asks, where, and whether they may administer this workspace."""
+
+    workspace: str
+    requester: Requester
+    channel: ChannelRef | None = None
+    is_admin: bool = False
+
+    @property
+    def actor(self) -> str:
+        """``platform:user`` for the audit log."""
+        return f"{self.requester.platform}:{self.requester.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmission:
+    """Result of submitting the ticket form: a card, or errors keyed by field."""
+
+    card: TicketCard | None = None
+    errors: Mapping[str, str] | None = None
+    notice: Notice | None = None
+    created: bool = False
+
+
+def _error(exc: ServiceNowError) -> Notice:
+    return Notice(f"ServiceNow: {exc.message}.", NoticeLevel.ERROR, hint=exc.hint)
+
+
+RecommendationLookup = Callable[[str, str], Awaitable[TicketFormView | None]]
+
+
+class Dispatcher:
+    """Runs commands for any platform."""
+
+    def __init__(
+        self,
+        store: Store,
+        connections: ConnectionService,
+        tickets: TicketService,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._connections = connections
+        self._tickets = tickets
+        self._clock = clock
+
+    async def run_text(self, ctx: RequestContext, text: str) -> View:
+        """Parse ``text`` (the words after /snow) and run it."""
+        try:
+            command = c.parse(text)
+        except c.UsageError as exc:
+            return Notice(str(exc), NoticeLevel.WARNING)
+        return await self.run(ctx, command)
+
+    async def run(self, ctx: RequestContext, command: c.Command) -> View:
+        """Run a parsed command; every failure becomes a Notice."""
+        if command.admin and not ctx.is_admin:
+            return Notice(
+                "Only workspace admins can do that.",
+                NoticeLevel.WARNING,
+                hint="Ask an admin, or have your user id added to SNOWOPS_ADMINS.",
+            )
+        try:
+            return await self._run(ctx, command)
+        except ServiceNowError as exc:
+            if exc.status is not None:
+                await self._connections.record_error(ctx.workspace, exc)
+            return _error(exc)
+        except (ValueError, InvalidInstanceURL) as exc:
+            return Notice(str(exc), NoticeLevel.WARNING)
+
+    async def _run(self, ctx: RequestContext, command: c.Command) -> View:
+        match command:
+            case c.Help():
+                status = await self._connections.status(ctx.workspace)
+                return HelpView(c.COMMAND_HELP, status.connected, status.instance_url)
+            case c.Home():
+                return await self.home(ctx)
+            case c.Status():
+                return await self.status(ctx)
+            case c.Connect(instance=instance):
+                url = await self._connections.start(ctx.workspace, instance, ctx.actor, ctx.channel)
+                return Notice(
+                    "Open this link, sign in to ServiceNow as the integration user and allow "
+                    "SnowOps. The link works once, for 10 minutes.",
+                    link=url,
+                )
+            case c.Disconnect():
+                done = await self._connections.disconnect(ctx.workspace, ctx.actor)
+                text = (
+                    "Disconnected from ServiceNow: tokens revoked, ticket history kept."
+                    if done
+                    else "This workspace was not connected."
+                )
+                return Notice(text, NoticeLevel.SUCCESS if done else NoticeLevel.INFO)
+            case c.Recommendations() | c.Share():
+                return Notice(
+                    "Secure Score is not connected yet.",
+                    hint="An admin sets GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET "
+                    "(app permission SecurityEvents.Read.All); /snow create still works.",
+                )
+            case c.Create(kind=kind, title=title):
+                return TicketFormView(kind=kind, name=title[:160])
+            case c.Tickets(kind=kind, open_only=open_only):
+                return await self.ticket_list(ctx, kind, open_only)
+            case c.ShowTicket(number=number):
+                return await self.ticket_detail(ctx, number)
+            case c.Subscribe(kinds=kinds, max_priority=max_priority):
+                return await self._subscribe(ctx, kinds, max_priority)
+            case c.Unsubscribe():
+                if ctx.channel is None:
+                    return Notice("Unsubscribe from inside the channel.", NoticeLevel.WARNING)
+                gone = await self._store.delete_subscription(ctx.channel)
+                return Notice(
+                    "This channel will no longer get ticket notifications."
+                    if gone
+                    else "This channel had no subscription."
+                )
+            case c.ShowStates(kind=kind):
+                views = [await self.states(ctx, k) for k in ([kind] if kind else list(TicketKind))]
+                return tuple(views)
+            case c.RenameState(kind=kind, value=value, label=label):
+                await self._connections.rename_state(ctx.workspace, kind, value, label, ctx.actor)
+                return await self.states(ctx, kind)
+        raise AssertionError(f"unhandled command {command!r}")
+
+    async def status(self, ctx: RequestContext) -> StatusView:
+        """The connection's health."""
+        st = await self._connections.status(ctx.workspace)
+        if not st.connected:
+            return StatusView("ServiceNow: not connected", (), st.hint, healthy=False)
+        lines = (
+            ("Instance", st.instance_url),
+            ("Connected as", st.connected_as or "unknown"),
+            ("Token expires", format_when(st.token_expires_at)),
+            ("Last successful sync", format_when(st.last_sync_at)),
+            ("Last error", st.last_error or "none"),
+        )
+        healthy = st.status == "active" and not st.last_error
+        return StatusView("ServiceNow connection", lines, st.hint, healthy=healthy)
+
+    async def states(self, ctx: RequestContext, kind: TicketKind) -> StatesView:
+        """A state catalog in this workspace's names."""
+        names = await self._connections.state_names(ctx.workspace, kind)
+        rows = tuple((v, names[v], d) for v, d in DEFAULT_STATES[kind].items())
+        return StatesView(kind, rows, can_edit=ctx.is_admin)
+
+    async def ticket_list(
+        self, ctx: RequestContext, kind: TicketKind | None, open_only: bool, offset: int = 0
+    ) -> TicketListView:
+        """A page of tickets."""
+        page = 10
+        tickets = await self._tickets.list_tickets(
+            ctx.workspace, kind, open_only=open_only, limit=page + 1, offset=offset
+        )
+        names = {k: await self._connections.state_names(ctx.workspace, k) for k in TicketKind}
+        cards = tuple(ticket_card(t, names[t.kind]) for t in tickets[:page])
+        label = kind.label + "s" if kind else "Tickets"
+        more = None
+        if len(tickets) > page:
+            more = Action("tickets_more", "More", f"{kind or 'all'}:{open_only}:{offset + page}")
+        return TicketListView(
+            f"{'Open ' if open_only else ''}{label.lower() if open_only else label}",
+            cards,
+            empty_text="No open tickets." if open_only else "No tickets yet.",
+            more=more,
+        )
+
+    async def ticket_detail(self, ctx: RequestContext, number: str) -> TicketCard:
+        """One ticket with its recent history."""
+        detail = await self._tickets.get(ctx.workspace, number)
+        names = await self._connections.state_names(ctx.workspace, detail.ticket.kind)
+        history = tuple(HistoryLine(h.at, h.author, f"{h.kind}: {h.text}") for h in detail.history)
+        return ticket_card(detail.ticket, names, history, detail.history_note)
+
+    async def home(self, ctx: RequestContext) -> HomeView:
+        """The Incident management and Change management cards."""
+        st = await self._connections.status(ctx.workspace)
+        summaries = []
+        for kind in TicketKind:
+            names = await self._connections.state_names(ctx.workspace, kind)
+            tickets = await self._store.list_tickets(ctx.workspace, kind, limit=200)
+            counts: dict[str, int] = {}
+            for t in tickets:
+                counts[names.get(t.state, t.state)] = counts.get(names.get(t.state, t.state), 0) + 1
+            ordered = tuple((n, counts[n]) for n in names.values() if n in counts)
+            recent = tuple(ticket_card(t, names) for t in tickets[:3])
+            title = "Incident management" if kind is TicketKind.INCIDENT else "Change management"
+            summaries.append(KindSummary(kind, title, ordered, recent))
+        actions = [
+            Action("create_ticket", "Create ticket", primary=True),
+            Action("view_all_tickets", "View all tickets"),
+        ]
+        if ctx.is_admin:
+            actions.append(Action("manage_configuration", "Manage ServiceNow configuration"))
+        return HomeView(st.connected, st.instance_url, tuple(summaries), tuple(actions))
+
+    async def _subscribe(
+        self, ctx: RequestContext, kinds: frozenset[TicketKind], max_priority: int
+    ) -> Notice:
+        if ctx.channel is None:
+            return Notice("Subscribe from inside the channel.", NoticeLevel.WARNING)
+        current = [s for s in await self._store.list_subscriptions(ctx.workspace)]
+        mine = next((s for s in current if s.channel.channel == ctx.channel.channel), None)
+        if mine is not None:
+            # Overlapping subscriptions merge: one per channel, never two messages.
+            kinds = kinds | mine.kinds
+            max_priority = max(max_priority, mine.max_priority)
+        channel = ChannelRef(ctx.channel.workspace, ctx.channel.channel)
+        await self._store.save_subscription(Subscription(channel, kinds, max_priority))
+        what = " and ".join(sorted(k.label.lower() + "s" for k in kinds))
+        prio = "any priority" if max_priority >= 5 else f"priority {max_priority} or higher"
+        return Notice(
+            f"This channel will hear about {what} of {prio}.", NoticeLevel.SUCCESS, private=False
+        )
+
+    async def submit_form(
+        self,
+        ctx: RequestContext,
+        values: Mapping[str, str | None],
+        *,
+        source: RecommendationSource = RecommendationSource.USER,
+        recommendation_id: str | None = None,
+        recommendation_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> FormSubmission:
+        """Validate the ticket form and create the ticket (or return the existing one)."""
+        checked = validate_ticket_form(values, self._clock.now())
+        if isinstance(checked, dict):
+            return FormSubmission(errors=checked)
+        request = TicketRequest(
+            workspace=ctx.workspace,
+            kind=checked.kind,
+            name=checked.name,
+            description=checked.description,
+            priority=checked.priority,
+            requester=ctx.requester,
+            source=source,
+            category=checked.category,
+            due=checked.due,
+            recommendation_id=recommendation_id,
+            recommendation_url=recommendation_url,
+            idempotency_key=idempotency_key,
+            origin=ctx.channel,
+        )
+        try:
+            outcome = await self._tickets.create(request)
+        except ServiceNowError as exc:
+            if exc.status is not None:
+                await self._connections.record_error(ctx.workspace, exc)
+            return FormSubmission(notice=_error(exc))
+        names = await self._connections.state_names(ctx.workspace, outcome.ticket.kind)
+        card = ticket_card(outcome.ticket, names)
+        if outcome.created:
+            notice = Notice(f"Created {card.number}.", NoticeLevel.SUCCESS, link=card.url)
+        else:
+            state = "open " if is_open(outcome.ticket.kind, outcome.ticket.state) else ""
+            notice = Notice(
+                f"Already tracked by {state}{card.kind.label.lower()} {card.number}.",
+                link=card.url,
+            )
+        return FormSubmission(card=card, notice=notice, created=outcome.created)

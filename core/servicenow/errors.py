@@ -1,0 +1,128 @@
+"""Errors raised by the ServiceNow client, each carrying a plain-language hint.
+
+::
+
+    ServiceNowError                   base: .status (HTTP status or None) and .hint
+    ├── ConfigurationError            bad instance URL, OAuth registry entry missing or wrong
+    │                                 redirect URL, cross-scope access to oauth_entity refused
+    ├── AuthError                     the instance does not accept our credentials
+    │   ├── ReauthorizationRequired   token endpoint answered 401 access_denied: bad secret,
+    │   │                             expired or revoked refresh token; run /snow connect again
+    │   └── NotAuthenticated          Table API answered 401 to our bearer token
+    ├── ForbiddenError                403: ACLs, data policy, IP address access control
+    ├── NotFoundError                 404: no such record (or an ACL hides it)
+    ├── BadRequestError               400: invalid table or field value
+    ├── RateLimitedError              429: .retry_after seconds
+    ├── UnavailableError              5xx, timeouts, DNS, TLS, refused connections
+    └── UnexpectedResponseError       not the JSON we expected, e.g. an HTML login page
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ForbiddenError",
+    "NotAuthenticated",
+    "NotFoundError",
+    "RateLimitedError",
+    "ReauthorizationRequired",
+    "ServiceNowError",
+    "UnavailableError",
+    "UnexpectedResponseError",
+]
+
+
+class ServiceNowError(Exception):
+    """Base of every ServiceNow failure. ``str(err)`` is safe to show to users."""
+
+    default_hint = "Try again; if it keeps failing, run `snowops doctor`."
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.detail = detail
+        self.hint = hint or self.default_hint
+
+
+class ConfigurationError(ServiceNowError):
+    """The instance or its OAuth set-up is not usable as configured."""
+
+    default_hint = (
+        "Check the instance URL and its Application Registry entry (client id, secret and "
+        "redirect URL)."
+    )
+
+
+class AuthError(ServiceNowError):
+    """The instance refused our credentials."""
+
+
+class ReauthorizationRequired(AuthError):
+    """Tokens can no longer be refreshed: an admin must connect again."""
+
+    default_hint = (
+        "The refresh token expired or was revoked, or the client secret changed. "
+        "An admin should run `/snow connect` again."
+    )
+
+
+class NotAuthenticated(AuthError):
+    """A bearer token was refused by the Table API."""
+
+    default_hint = (
+        "ServiceNow did not accept the access token. If it persists, run `/snow connect` again."
+    )
+
+
+class ForbiddenError(ServiceNowError):
+    """The integration user lacks a right (ACL, role, data policy) or the IP is blocked."""
+
+    default_hint = (
+        "The integration user lacks a role or an ACL blocks it (it needs itil to read and "
+        "create incidents and changes)."
+    )
+
+
+class NotFoundError(ServiceNowError):
+    """No such record, or an ACL hides it."""
+
+    default_hint = "Check the ticket number; ServiceNow also answers 404 when an ACL hides it."
+
+
+class BadRequestError(ServiceNowError):
+    """ServiceNow rejected the request as malformed."""
+
+    default_hint = "ServiceNow rejected a field value; check the ticket fields."
+
+
+class RateLimitedError(ServiceNowError):
+    """ServiceNow's rate limit was hit."""
+
+    default_hint = "ServiceNow's rate limit was reached; SnowOps will try again later."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class UnavailableError(ServiceNowError):
+    """The instance did not answer usefully (5xx, timeout, network)."""
+
+    default_hint = (
+        "The instance did not answer. Check that it is awake (developer instances hibernate) "
+        "and reachable from the bot."
+    )
+
+
+class UnexpectedResponseError(ServiceNowError):
+    """The answer was not the JSON ServiceNow's REST API sends."""
+
+    default_hint = (
+        "ServiceNow answered with a web page instead of JSON: single sign-on or a login page "
+        "is in the way. Use a local integration user that can sign in without SSO."
+    )

@@ -1,0 +1,197 @@
+"""Turn ServiceNow HTTP answers into data or into the right error, with a hint.
+
+Real instances answer errors as ``{"error": {"message", "detail"}, "status": "failure"}``,
+the token endpoint as ``{"error_description": "access_denied", "error": "server_error"}``,
+and sometimes with an HTML page (login, SSO, IP access control) where JSON was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx2
+from core.servicenow.errors import (
+    BadRequestError,
+    ConfigurationError,
+    ForbiddenError,
+    NotAuthenticated,
+    NotFoundError,
+    RateLimitedError,
+    ReauthorizationRequired,
+    ServiceNowError,
+    UnavailableError,
+    UnexpectedResponseError,
+)
+
+__all__ = ["error_for", "parse_json", "retry_after_seconds"]
+
+HINT_CROSS_SCOPE = (
+    "ServiceNow refused cross-scope access to oauth_entity. On the instance, open "
+    "System Applications > Application Cross-Scope Access and allow the OAuth scope to read "
+    "oauth_entity (or create the Application Registry entry in the global scope)."
+)
+HINT_IP_BLOCKED = (
+    "The instance's IP Address Access Control blocks the bot. Add the bot's outbound IP "
+    "address to System Security > IP Address Access Control."
+)
+HINT_ACL = (
+    "The integration user may not read or write these records. Give it the itil role "
+    "(and audit_viewer to read comments), or check the table's ACLs."
+)
+HINT_LOGIN_PAGE = (
+    "ServiceNow answered with a login page: single sign-on is intercepting API calls or "
+    "the OAuth page. Use a local integration user with 'Web service access only' and make "
+    "sure the OAuth endpoints are not forced through SSO."
+)
+
+
+def _text(response: httpx2.Response) -> str:
+    try:
+        return response.text
+    except (UnicodeDecodeError, LookupError):
+        return ""
+
+
+def _is_html(response: httpx2.Response) -> bool:
+    ctype = response.headers.get("content-type", "").lower()
+    return "html" in ctype or _text(response).lstrip()[:15].lower().startswith(
+        ("<!doctype", "<html")
+    )
+
+
+def retry_after_seconds(response: httpx2.Response) -> float | None:
+    """The ``Retry-After`` header as seconds (delta or HTTP date), or None."""
+    raw = response.headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+        date = response.headers.get("date")
+        now = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None
+    if now is None:
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _error_fields(body: Any) -> tuple[str, str]:
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            return str(err.get("message") or ""), str(err.get("detail") or "")
+        if isinstance(err, str):
+            return err, str(body.get("error_description") or "")
+    return "", ""
+
+
+def parse_json(response: httpx2.Response) -> Any:
+    """Decode a JSON body or raise :class:`UnexpectedResponseError` (e.g. HTML login)."""
+    if _is_html(response):
+        raise UnexpectedResponseError(
+            f"ServiceNow sent a web page (HTTP {response.status_code}) instead of JSON",
+            status=response.status_code,
+            hint=HINT_LOGIN_PAGE,
+        )
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnexpectedResponseError(
+            f"ServiceNow sent a body that is not JSON (HTTP {response.status_code})",
+            status=response.status_code,
+        ) from exc
+
+
+def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> ServiceNowError:
+    """The error a non-2xx answer (or an HTML 200) stands for."""
+    status = response.status_code
+    text = _text(response)
+    lowered = text.lower()
+    body: Any = None
+    if not _is_html(response):
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+    message, detail = _error_fields(body)
+    where = "the token endpoint" if token_endpoint else "the Table API"
+
+    if "oauth_entity" in lowered and ("cross-scope" in lowered or "scope" in lowered):
+        return ConfigurationError(
+            "ServiceNow refused cross-scope access to oauth_entity",
+            status=status,
+            detail=detail or message,
+            hint=HINT_CROSS_SCOPE,
+        )
+    if "ip address" in lowered and ("access control" in lowered or "restrict" in lowered):
+        return ForbiddenError(
+            "the instance's IP address access control blocked the request",
+            status=status,
+            hint=HINT_IP_BLOCKED,
+        )
+    if status == 429:
+        seconds = retry_after_seconds(response)
+        return RateLimitedError(
+            f"ServiceNow rate limit exceeded{f' (retry after {seconds:g}s)' if seconds else ''}",
+            retry_after=seconds,
+            status=status,
+            detail=detail,
+        )
+    if status >= 500:
+        return UnavailableError(
+            f"ServiceNow answered HTTP {status}" + (f": {message}" if message else ""),
+            status=status,
+            detail=detail,
+        )
+    if _is_html(response):
+        return UnexpectedResponseError(
+            f"ServiceNow sent a web page (HTTP {status}) from {where} instead of JSON",
+            status=status,
+            hint=HINT_LOGIN_PAGE,
+        )
+    if status == 401:
+        if token_endpoint:
+            return ReauthorizationRequired(
+                "ServiceNow refused the OAuth credentials (401 access_denied)",
+                status=status,
+                detail=detail or message,
+            )
+        return NotAuthenticated(
+            f"ServiceNow refused the access token: {message or 'User Not Authenticated'}",
+            status=status,
+            detail=detail,
+        )
+    if status == 403:
+        return ForbiddenError(
+            f"ServiceNow refused: {message or 'Forbidden'}"
+            + (f" ({detail})" if detail and detail != message else ""),
+            status=status,
+            detail=detail,
+            hint=HINT_ACL,
+        )
+    if status == 404:
+        return NotFoundError(
+            f"not found: {message or 'No Record found'}", status=status, detail=detail
+        )
+    if status == 400 and token_endpoint:
+        return ConfigurationError(
+            f"the token endpoint rejected the request: {detail or message or 'bad request'}",
+            status=status,
+            detail=detail,
+        )
+    if status in (400, 405, 406, 415, 422):
+        return BadRequestError(
+            f"ServiceNow rejected the request: {message or f'HTTP {status}'}"
+            + (f" ({detail})" if detail else ""),
+            status=status,
+            detail=detail,
+        )
+    return UnexpectedResponseError(f"unexpected answer HTTP {status} from {where}", status=status)

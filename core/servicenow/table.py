@@ -1,0 +1,191 @@
+"""The ServiceNow Table API for a workspace: create, get, patch, query with pagination.
+
+Every call takes a workspace id; its connection and a valid token come from the
+:class:`TokenKeeper`. A 401 from the Table API gets one forced refresh and one retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from core.servicenow.errors import NotAuthenticated, UnexpectedResponseError
+from core.servicenow.responses import error_for, parse_json
+from core.servicenow.tokens import TokenKeeper
+from core.servicenow.transport import InstancePool, json_headers, send_with_retries
+
+__all__ = ["Page", "Record", "TableClient"]
+
+Record = dict[str, Any]
+TABLE_PATH = "/api/now/table/"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a query, with what is needed to fetch the next."""
+
+    records: list[Record]
+    total: int | None
+    next_offset: int | None
+
+
+def _result(response: httpx2.Response) -> Any:
+    body = parse_json(response)
+    if not isinstance(body, dict) or "result" not in body:
+        raise UnexpectedResponseError(
+            "ServiceNow answered without a 'result' envelope", status=response.status_code
+        )
+    return body["result"]
+
+
+class TableClient:
+    """Table API calls on behalf of workspaces."""
+
+    def __init__(self, pool: InstancePool, tokens: TokenKeeper) -> None:
+        self._pool = pool
+        self._tokens = tokens
+
+    async def _call(
+        self,
+        workspace: str,
+        what: str,
+        request: Callable[[httpx2.AsyncClient, dict[str, str]], Awaitable[httpx2.Response]],
+        ok: tuple[int, ...] = (200,),
+    ) -> httpx2.Response:
+        conn, token = await self._tokens.access_token(workspace)
+        client = self._pool.client(conn.instance_url)
+        for attempt in (1, 2):
+            auth = {"Authorization": f"Bearer {token}"}
+
+            async def go(auth: dict[str, str] = auth) -> httpx2.Response:
+                return await request(client, auth)
+
+            response = await send_with_retries(self._pool.retry, go, what=what)
+            if response.status_code in ok:
+                if response.status_code != 204:
+                    # A 200 HTML login page must not pass for success.
+                    parse_json(response)
+                return response
+            error = error_for(response)
+            if isinstance(error, NotAuthenticated) and attempt == 1:
+                conn, token = await self._tokens.access_token(workspace, force_refresh=True)
+                continue
+            raise error
+        raise AssertionError("unreachable")
+
+    async def create(self, workspace: str, table: str, fields: Record) -> Record:
+        """POST a record; returns it as ServiceNow stored it."""
+
+        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+            return await c.post(
+                TABLE_PATH + table,
+                json=fields,
+                headers=json_headers(auth),
+                withhold_token=True,  # type: ignore[call-arg]
+            )
+
+        response = await self._call(workspace, f"create in {table}", req, ok=(200, 201))
+        record: Record = _result(response)
+        return record
+
+    async def get(
+        self, workspace: str, table: str, sys_id: str, *, fields: list[str] | None = None
+    ) -> Record:
+        """GET one record by sys_id."""
+        params = {"sysparm_fields": ",".join(fields)} if fields else {}
+
+        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+            return await c.get(
+                f"{TABLE_PATH}{table}/{sys_id}",
+                params=params,
+                headers=auth,
+                withhold_token=True,  # type: ignore[call-arg]
+            )
+
+        record: Record = _result(await self._call(workspace, f"read from {table}", req))
+        return record
+
+    async def patch(self, workspace: str, table: str, sys_id: str, fields: Record) -> Record:
+        """PATCH a record; journal fields (comments, work_notes) append an entry."""
+
+        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+            return await c.patch(
+                f"{TABLE_PATH}{table}/{sys_id}",
+                json=fields,
+                headers=json_headers(auth),
+                withhold_token=True,  # type: ignore[call-arg]
+            )
+
+        record: Record = _result(await self._call(workspace, f"update in {table}", req))
+        return record
+
+    async def query_page(
+        self,
+        workspace: str,
+        table: str,
+        query: str,
+        *,
+        fields: list[str] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        display_value: str = "false",
+    ) -> Page:
+        """One page of records matching an encoded query."""
+        params: dict[str, str | int] = {
+            "sysparm_query": query,
+            "sysparm_limit": limit,
+            "sysparm_offset": offset,
+            "sysparm_display_value": display_value,
+            "sysparm_exclude_reference_link": "true",
+        }
+        if fields:
+            params["sysparm_fields"] = ",".join(fields)
+
+        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+            return await c.get(
+                TABLE_PATH + table,
+                params=params,
+                headers=auth,
+                withhold_token=True,  # type: ignore[call-arg]
+            )
+
+        response = await self._call(workspace, f"query of {table}", req)
+        records = _result(response)
+        if not isinstance(records, list):
+            raise UnexpectedResponseError("a query answered without a list of records")
+        total_raw = response.headers.get("x-total-count")
+        total = int(total_raw) if total_raw and total_raw.isdigit() else None
+        more = "next" in response.links if total is None else offset + len(records) < total
+        # A short page ends the query whatever the headers say.
+        next_offset = offset + len(records) if more and len(records) == limit else None
+        return Page(records=records, total=total, next_offset=next_offset)
+
+    async def query(
+        self,
+        workspace: str,
+        table: str,
+        query: str,
+        *,
+        fields: list[str] | None = None,
+        page_size: int = 100,
+        max_records: int = 10_000,
+        display_value: str = "false",
+    ) -> list[Record]:
+        """Every record matching a query, following pages (bounded by ``max_records``)."""
+        out: list[Record] = []
+        offset: int | None = 0
+        while offset is not None and len(out) < max_records:
+            page = await self.query_page(
+                workspace,
+                table,
+                query,
+                fields=fields,
+                limit=min(page_size, max_records - len(out)),
+                offset=offset,
+                display_value=display_value,
+            )
+            out.extend(page.records)
+            offset = page.next_offset
+        return out

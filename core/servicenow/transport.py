@@ -1,0 +1,132 @@
+"""One pooled HTTP client per ServiceNow instance, and bounded retries.
+
+The pooled client is authlib's ``AsyncOAuth2Client``, which *is* an ``httpx2.AsyncClient``:
+the same connection pool serves the token endpoint and the Table API. Its own token slot is
+never used, because several workspaces may share an instance with different tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from core.servicenow.errors import RateLimitedError, ServiceNowError, UnavailableError
+from core.servicenow.responses import error_for
+
+__all__ = ["InstancePool", "RetryPolicy", "send_with_retries"]
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff with full jitter, bounded in attempts and in total time."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget_seconds: float = 20.0
+    timeout_seconds: float = 15.0
+
+    def delay(self, attempt: int) -> float:
+        """Jittered delay before retry number ``attempt`` (1-based)."""
+        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(0, cap)
+
+
+class InstancePool:
+    """Hands out one pooled client per instance base URL; closes them all at the end."""
+
+    def __init__(
+        self,
+        retry: RetryPolicy | None = None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        user_agent: str = "SnowOps/0.1",
+        on_response: Callable[[httpx2.Response], Awaitable[None]] | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self._transport = transport
+        self._hooks = {"response": [on_response]} if on_response else {}
+        self._user_agent = user_agent
+        self._clients: dict[str, AsyncOAuth2Client] = {}
+
+    def client(self, instance_url: str) -> AsyncOAuth2Client:
+        """The shared client for ``instance_url`` (created on first use)."""
+        client = self._clients.get(instance_url)
+        if client is None:
+            client = AsyncOAuth2Client(
+                base_url=instance_url,
+                timeout=self.retry.timeout_seconds,
+                token_endpoint_auth_method="client_secret_post",
+                code_challenge_method="S256",
+                headers={"User-Agent": self._user_agent, "Accept": "application/json"},
+                transport=self._transport,
+                follow_redirects=False,
+                event_hooks=self._hooks,
+            )
+            self._clients[instance_url] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close every pooled client."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+
+async def send_with_retries(
+    policy: RetryPolicy,
+    do: Callable[[], Awaitable[httpx2.Response]],
+    *,
+    token_endpoint: bool = False,
+    what: str = "request",
+) -> httpx2.Response:
+    """Run ``do`` until it gives a non-retryable answer, within the policy's bounds.
+
+    Retries 429 (after ``Retry-After`` when it fits the time budget), 5xx and timeouts or
+    network errors. Returns the response (2xx, 3xx or a final 4xx) or raises the
+    :mod:`~core.servicenow.errors` error of the last failure.
+    """
+    started = time.monotonic()
+    last: ServiceNowError | None = None
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            response = await do()
+        except httpx2.TimeoutException:
+            last = UnavailableError(f"ServiceNow did not answer the {what} in time")
+        except (httpx2.NetworkError, httpx2.ProtocolError, httpx2.ProxyError) as exc:
+            last = UnavailableError(f"could not reach ServiceNow for the {what}: {exc}")
+        else:
+            if response.status_code not in _RETRY_STATUSES:
+                return response
+            last = error_for(response, token_endpoint=token_endpoint)
+        if attempt == policy.attempts:
+            break
+        wait = policy.delay(attempt)
+        if isinstance(last, RateLimitedError) and last.retry_after is not None:
+            wait = max(wait, last.retry_after)
+        remaining = policy.budget_seconds - (time.monotonic() - started)
+        if wait > remaining:
+            break
+        log.info("retrying ServiceNow %s in %.2fs after: %s", what, wait, last.message)
+        await asyncio.sleep(wait)
+    assert last is not None
+    raise last
+
+
+def json_headers(extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Headers every Table API write needs."""
+    headers: dict[str, Any] = {"Accept": "application/json", "Content-Type": "application/json"}
+    if extra:
+        headers.update(extra)
+    return headers

@@ -1,0 +1,70 @@
+"""Instance URLs: what a user types into what SnowOps calls.
+
+Plain ``http://`` is accepted only for loopback hosts (local simulators, tests).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+__all__ = ["InvalidInstanceURL", "is_loopback_host", "normalize_instance_url", "require_safe_url"]
+
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class InvalidInstanceURL(ValueError):
+    """The instance name or URL cannot be used."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_safe_url(url: str, what: str = "URL") -> str:
+    """Return ``url`` without a trailing slash if it is https, or http on loopback."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInstanceURL(f"{what} must be an https:// URL, got {url!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InvalidInstanceURL(
+            f"{what} must use https:// (plain http is allowed only for localhost), got {url!r}"
+        )
+    if parts.query or parts.fragment:
+        raise InvalidInstanceURL(f"{what} must not carry a query or fragment, got {url!r}")
+    return url.strip().rstrip("/")
+
+
+def normalize_instance_url(value: str) -> str:
+    """``acme`` → ``https://acme.service-now.com``; a full URL is checked and kept.
+
+    >>> normalize_instance_url("acme")
+    'https://acme.service-now.com'
+    """
+    text = value.strip()
+    if not text:
+        raise InvalidInstanceURL("give an instance name such as acme, or its URL")
+    if "://" in text:
+        url = require_safe_url(text, "instance URL")
+        if urlsplit(url).path not in ("", "/"):
+            raise InvalidInstanceURL(
+                f"give the instance's base URL only (https://acme.service-now.com), got {text!r}"
+            )
+        return url
+    name = text.lower()
+    if name.endswith(".service-now.com"):
+        return f"https://{name}"
+    if not _NAME.match(name):
+        raise InvalidInstanceURL(
+            f"{text!r} is not an instance name: use letters, digits and dashes (acme), "
+            "or the full https:// URL"
+        )
+    return f"https://{name}.service-now.com"

@@ -1,0 +1,204 @@
+"""Platform-neutral views. Adapters render these as Block Kit, Adaptive Cards or text.
+
+Views carry display-ready strings (state names already in the workspace's words), so
+every adapter shows the same thing and none repeats the mapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.forms import TicketFormView
+from core.models import Priority, Ticket, TicketKind
+from core.servicenow.states import state_label
+
+__all__ = [
+    "Action",
+    "HelpView",
+    "HistoryLine",
+    "HomeView",
+    "KindSummary",
+    "Notice",
+    "NoticeLevel",
+    "StatesView",
+    "StatusView",
+    "TicketCard",
+    "TicketForm",
+    "TicketListView",
+    "View",
+    "format_when",
+    "ticket_card",
+]
+
+TicketForm = TicketFormView
+
+
+class NoticeLevel(StrEnum):
+    """How a notice should look."""
+
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: ``id`` says what it does, ``value`` what it acts on."""
+
+    id: str
+    label: str
+    value: str = ""
+    url: str | None = None
+    primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short message; ``private`` ones go only to the user who asked."""
+
+    text: str
+    level: NoticeLevel = NoticeLevel.INFO
+    hint: str = ""
+    private: bool = True
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One line of a ticket's history."""
+
+    when: str
+    who: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCard:
+    """A ticket as users see it."""
+
+    number: str
+    title: str
+    url: str
+    kind: TicketKind
+    state: str
+    priority: str
+    due: str
+    requested_by: str
+    source: str
+    category: str | None = None
+    recommendation_id: str | None = None
+    history: tuple[HistoryLine, ...] = ()
+    note: str = ""
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketListView:
+    """A page of ticket cards."""
+
+    title: str
+    cards: tuple[TicketCard, ...]
+    empty_text: str = "No tickets yet."
+    more: Action | None = None
+    servicenow_list_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummary:
+    """One home card: counts by state and the latest tickets of one kind."""
+
+    kind: TicketKind
+    title: str
+    counts: tuple[tuple[str, int], ...]
+    recent: tuple[TicketCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeView:
+    """The Incident management and Change management cards, with their buttons."""
+
+    connected: bool
+    instance_url: str
+    summaries: tuple[KindSummary, ...]
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HelpView:
+    """What SnowOps can do here."""
+
+    commands: tuple[tuple[str, str], ...]
+    connected: bool
+    instance_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """`/snow status`: label/value lines and a hint."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...]
+    hint: str = ""
+    healthy: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StatesView:
+    """A state catalog with this workspace's names."""
+
+    kind: TicketKind
+    states: tuple[tuple[str, str, str], ...]  # value, name shown, ServiceNow default
+    can_edit: bool = False
+
+
+View = (
+    Notice
+    | TicketCard
+    | TicketListView
+    | HomeView
+    | HelpView
+    | StatusView
+    | StatesView
+    | TicketFormView
+    | tuple["View", ...]
+)
+
+
+def format_when(value: datetime | None) -> str:
+    """``2026-12-31 23:59 UTC`` or ``—``."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def _priority_label(value: int) -> str:
+    try:
+        return Priority(value).label
+    except ValueError:
+        return "5 - Planning" if value == 5 else str(value)
+
+
+def ticket_card(
+    ticket: Ticket,
+    state_names: dict[str, str] | None = None,
+    history: tuple[HistoryLine, ...] = (),
+    note: str = "",
+) -> TicketCard:
+    """The card of a ticket, in this workspace's state names."""
+    return TicketCard(
+        number=ticket.number,
+        title=ticket.title,
+        url=ticket.url,
+        kind=ticket.kind,
+        state=state_label(ticket.kind, ticket.state, state_names),
+        priority=_priority_label(ticket.priority),
+        due=ticket.due.strftime("%Y-%m-%d") if ticket.due else "—",
+        requested_by=ticket.requested_by or "—",
+        source=ticket.source.value,
+        category=ticket.category,
+        recommendation_id=ticket.recommendation_id,
+        history=history,
+        note=note,
+        actions=(Action("open_ticket", "Open in ServiceNow", ticket.number, url=ticket.url),),
+    )

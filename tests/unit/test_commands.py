@@ -1,0 +1,94 @@
+"""The /snow grammar: every command parses, and bad input gets a usage message."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import commands as c
+from core.models import TicketKind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", c.Help()),
+        ("help", c.Help()),
+        ("home", c.Home()),
+        ("status", c.Status()),
+        ("disconnect", c.Disconnect()),
+        ("unsubscribe", c.Unsubscribe()),
+        ("connect acme", c.Connect("acme")),
+        ("connect https://acme.service-now.com", c.Connect("https://acme.service-now.com")),
+        ("recommendations", c.Recommendations()),
+        ("recommendations identity", c.Recommendations("Identity")),
+        ("recommendations device", c.Recommendations("Devices")),
+        ("share MFARegistrationV2", c.Share("MFARegistrationV2")),
+        ("create", c.Create(TicketKind.INCIDENT, "")),
+        ("create change Rotate keys now", c.Create(TicketKind.CHANGE, "Rotate keys now")),
+        ("create Patch the VPN", c.Create(TicketKind.INCIDENT, "Patch the VPN")),
+        ("tickets", c.Tickets(None, True)),
+        ("tickets change all", c.Tickets(TicketKind.CHANGE, False)),
+        ("tickets incident open", c.Tickets(TicketKind.INCIDENT, True)),
+        ("ticket inc0010001", c.ShowTicket("INC0010001")),
+        ("subscribe", c.Subscribe(frozenset(TicketKind), 5)),
+        ("subscribe incident priority<=2", c.Subscribe(frozenset({TicketKind.INCIDENT}), 2)),
+        ("subscribe change priority <= 3", c.Subscribe(frozenset({TicketKind.CHANGE}), 3)),
+        ("subscribe all priority<3", c.Subscribe(frozenset(TicketKind), 2)),
+        ("states", c.ShowStates()),
+        ("states change", c.ShowStates(TicketKind.CHANGE)),
+        ('states incident 2 "Being fixed"', c.RenameState(TicketKind.INCIDENT, "2", "Being fixed")),
+        ("states incident 2 “Being fixed”", c.RenameState(TicketKind.INCIDENT, "2", "Being fixed")),
+        ('states incident 2 ""', c.RenameState(TicketKind.INCIDENT, "2", "")),
+    ],
+)
+def test_parses(text: str, expected: c.Command) -> None:
+    assert c.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("frobnicate", "Unknown command 'frobnicate'"),
+        ("connect", "instance name or URL"),
+        ("connect acme secret123", "never typed in chat"),
+        ("share", "one recommendation id"),
+        ("ticket 12345", "is not a ticket number"),
+        ("ticket", "Usage: /snow ticket"),
+        ("tickets pending", "'pending' is not understood"),
+        ("subscribe urgent", "'urgent' is not understood"),
+        ("subscribe priority<1", "matches nothing"),
+        ("states problem", "'problem' is not a ticket type"),
+        ("states incident 2 Being fixed", 'like this: /snow states incident 2 "Being fixed"'),
+        ('states incident 2 "unclosed', "quote is not closed"),
+        ("recommendations planets", "'planets' is not a category"),
+        ("x" * 2001, "too long"),
+    ],
+)
+def test_usage_errors_say_what_to_do(text: str, says: str) -> None:
+    with pytest.raises(c.UsageError) as info:
+        c.parse(text)
+    assert says in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("/snow tickets", "tickets"),
+        ("snow help", "help"),
+        ("<at>SnowOps</at> snow status", "status"),
+        ("@SnowOps /snow ticket INC0010001", "ticket INC0010001"),
+        ("SNOW home", "home"),
+    ],
+)
+def test_strip_invocation(text: str, rest: str) -> None:
+    assert c.strip_invocation(text) == rest
+
+
+def test_admin_commands_are_marked() -> None:
+    admin = {
+        type(c.parse(t)).__name__
+        for t in ("connect a", "disconnect", "subscribe", "unsubscribe", 'states incident 2 "x"')
+    }
+    assert admin == {"Connect", "Disconnect", "Subscribe", "Unsubscribe", "RenameState"}
+    assert all(c.parse(t).admin for t in ("connect a", "disconnect", "subscribe"))
+    assert not any(c.parse(t).admin for t in ("help", "tickets", "create", "states", "status"))
