@@ -247,12 +247,13 @@ class ConnectionService:
                 "sys_user",
                 "sys_id=javascript:gs.getUserID()",
                 fields=["user_name", "name"],
-                max_records=1,
+                max_records=2,
             )
         except ServiceNowError as exc:
             log.info("could not read the integration user's name: %s", exc.message)
             return ""
-        if not rows:
+        if len(rows) != 1:
+            # An instance that ignored the condition answers with many users: trust none.
             return ""
         return str(rows[0].get("user_name") or rows[0].get("name") or "")
 

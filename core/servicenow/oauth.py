@@ -15,9 +15,10 @@ from typing import Any
 import httpx2
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
 from core.servicenow.errors import UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
-from core.servicenow.transport import InstancePool, send_with_retries
+from core.servicenow.transport import NO_AUTH, InstancePool, send_with_retries
 
 __all__ = ["OAuthClient", "TokenSet", "new_code_verifier", "new_state"]
 
@@ -89,7 +90,7 @@ class OAuthClient:
                 TOKEN_PATH,
                 data=form,
                 headers={"Accept": "application/json"},
-                withhold_token=True,
+                auth=NO_AUTH,
             )
             return response
 
@@ -186,7 +187,7 @@ class OAuthClient:
         async def post() -> httpx2.Response:
             # ServiceNow documents the token as a query parameter of this endpoint.
             response: httpx2.Response = await client.post(
-                REVOKE_PATH, params={"token": token}, withhold_token=True
+                REVOKE_PATH, params={"token": token}, auth=NO_AUTH
             )
             return response
 

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx2
+
 from core.servicenow.errors import (
     BadRequestError,
     ConfigurationError,

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
+
 from core.servicenow.errors import NotAuthenticated, UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
 from core.servicenow.tokens import TokenKeeper
-from core.servicenow.transport import InstancePool, json_headers, send_with_retries
+from core.servicenow.transport import JSON_HEADERS, BearerAuth, InstancePool, send_with_retries
 
 __all__ = ["Page", "Record", "TableClient"]
 
@@ -51,15 +52,15 @@ class TableClient:
         self,
         workspace: str,
         what: str,
-        request: Callable[[httpx2.AsyncClient, dict[str, str]], Awaitable[httpx2.Response]],
+        request: Callable[[httpx2.AsyncClient, BearerAuth], Awaitable[httpx2.Response]],
         ok: tuple[int, ...] = (200,),
     ) -> httpx2.Response:
         conn, token = await self._tokens.access_token(workspace)
         client = self._pool.client(conn.instance_url)
         for attempt in (1, 2):
-            auth = {"Authorization": f"Bearer {token}"}
+            auth = BearerAuth(token)
 
-            async def go(auth: dict[str, str] = auth) -> httpx2.Response:
+            async def go(auth: BearerAuth = auth) -> httpx2.Response:
                 return await request(client, auth)
 
             response = await send_with_retries(self._pool.retry, go, what=what)
@@ -78,12 +79,12 @@ class TableClient:
     async def create(self, workspace: str, table: str, fields: Record) -> Record:
         """POST a record; returns it as ServiceNow stored it."""
 
-        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
             return await c.post(
                 TABLE_PATH + table,
                 json=fields,
-                headers=json_headers(auth),
-                withhold_token=True,  # type: ignore[call-arg]
+                headers=JSON_HEADERS,
+                auth=auth,
             )
 
         response = await self._call(workspace, f"create in {table}", req, ok=(200, 201))
@@ -96,12 +97,11 @@ class TableClient:
         """GET one record by sys_id."""
         params = {"sysparm_fields": ",".join(fields)} if fields else {}
 
-        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
             return await c.get(
                 f"{TABLE_PATH}{table}/{sys_id}",
                 params=params,
-                headers=auth,
-                withhold_token=True,  # type: ignore[call-arg]
+                auth=auth,
             )
 
         record: Record = _result(await self._call(workspace, f"read from {table}", req))
@@ -110,12 +110,12 @@ class TableClient:
     async def patch(self, workspace: str, table: str, sys_id: str, fields: Record) -> Record:
         """PATCH a record; journal fields (comments, work_notes) append an entry."""
 
-        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
             return await c.patch(
                 f"{TABLE_PATH}{table}/{sys_id}",
                 json=fields,
-                headers=json_headers(auth),
-                withhold_token=True,  # type: ignore[call-arg]
+                headers=JSON_HEADERS,
+                auth=auth,
             )
 
         record: Record = _result(await self._call(workspace, f"update in {table}", req))
@@ -143,12 +143,11 @@ class TableClient:
         if fields:
             params["sysparm_fields"] = ",".join(fields)
 
-        async def req(c: httpx2.AsyncClient, auth: dict[str, str]) -> httpx2.Response:
+        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
             return await c.get(
                 TABLE_PATH + table,
                 params=params,
-                headers=auth,
-                withhold_token=True,  # type: ignore[call-arg]
+                auth=auth,
             )
 
         response = await self._call(workspace, f"query of {table}", req)

@@ -11,20 +11,40 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+
 from core.servicenow.errors import RateLimitedError, ServiceNowError, UnavailableError
 from core.servicenow.responses import error_for
 
-__all__ = ["InstancePool", "RetryPolicy", "send_with_retries"]
+__all__ = ["NO_AUTH", "BearerAuth", "InstancePool", "RetryPolicy", "send_with_retries"]
 
 log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: Explicit "no auth": keeps authlib's client from demanding its own (unused) token.
+NO_AUTH = httpx2.Auth()
+
+
+class BearerAuth(httpx2.Auth):
+    """``Authorization: Bearer <token>`` for one workspace's request."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
+        """Add the header."""
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +144,5 @@ async def send_with_retries(
     raise last
 
 
-def json_headers(extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Headers every Table API write needs."""
-    headers: dict[str, Any] = {"Accept": "application/json", "Content-Type": "application/json"}
-    if extra:
-        headers.update(extra)
-    return headers
+#: Headers every Table API write needs.
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}

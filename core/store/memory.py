@@ -237,13 +237,14 @@ class MemoryStore(Store):
     async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
         """Schedule a retry."""
         row = self._outbox.get(delivery_id)
-        if row is not None:
+        # A consumer whose lease ran out must not revive what another one delivered.
+        if row is not None and row["state"] != "done":
             row.update(state="ready", error=error, due=not_before.timestamp())
 
     async def outbox_park(self, delivery_id: str, error: str) -> None:
         """Park a delivery."""
         row = self._outbox.get(delivery_id)
-        if row is not None:
+        if row is not None and row["state"] != "done":
             row.update(state="parked", error=error)
 
     async def outbox_parked(self) -> list[OutboxItem]:

@@ -180,9 +180,7 @@ class Store(ABC):
         """A delivery succeeded: never hand it out again."""
 
     @abstractmethod
-    async def outbox_retry(
-        self, delivery_id: str, error: str, not_before: datetime
-    ) -> None:
+    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
         """A delivery failed: hand it out again no earlier than ``not_before``."""
 
     @abstractmethod

@@ -1,0 +1,226 @@
+"""The delivery outbox of :class:`~core.store.redis_store.RedisStore`.
+
+A Redis Stream with one consumer group hands each queued delivery to one consumer
+(``XREADGROUP``) and remembers who holds it (the pending entries list); a hash per delivery
+holds its state. Every step is one Lua script, so concurrent claimers never race.
+
+Lease expiry follows the caller's ``now`` (the port takes it as an argument, and tests drive
+it with a fake clock), not Redis's idle time: a sorted set scores leased ids by
+``lease_until`` and expired ones are moved to the new consumer with ``XCLAIM``.
+``XAUTOCLAIM`` would measure idleness on the server clock against the *claimer's*
+``lease_seconds``, which honours neither.
+
+Keys (``p`` = the store prefix):
+
+- ``p + "outbox:stream"``   stream of ready deliveries, entries ``{id: delivery_id}``;
+  consumer group ``snowops``. Entries are deleted when settled, so it stays small.
+- ``p + "outbox:d:" + id``  hash: ``payload`` (JSON), ``attempts``, ``error``, ``state``
+  (ready | leased | parked | done), ``entry`` (stream id), ``owner``, ``lease_until``,
+  ``seq``. Kept after delivery (minus the payload) so ``outbox_put`` refuses the id again.
+- ``p + "outbox:leases"``   zset id → lease_until (epoch seconds).
+- ``p + "outbox:delayed"``  zset id → not_before; due ids go back into the stream on claim.
+- ``p + "outbox:parked"``   zset id → seq.
+- ``p + "outbox:seq"``      counter giving queue order to parked listings.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from core.store.port import OutboxItem
+
+__all__ = ["GROUP", "RedisOutbox", "as_text", "as_texts", "opt_text"]
+
+Doc = dict[str, Any]
+
+GROUP = "snowops"
+
+
+def as_text(value: bytes | str) -> str:
+    """A reply as str (the client decodes; redis-py's types still say ``bytes | str``)."""
+    return value if isinstance(value, str) else value.decode("utf-8")
+
+
+def opt_text(value: bytes | str | None) -> str | None:
+    """:func:`as_text` that lets None through."""
+    return None if value is None else as_text(value)
+
+
+def as_texts(values: Any) -> list[str]:
+    """A list reply of plain values as str."""
+    return [as_text(v) for v in values]
+
+
+_PUT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local seq = redis.call('INCR', KEYS[3])
+local entry = redis.call('XADD', KEYS[2], '*', 'id', ARGV[1])
+redis.call('HSET', KEYS[1], 'payload', ARGV[2], 'attempts', 0, 'state', 'ready',
+           'seq', seq, 'entry', entry)
+return 1
+"""
+
+_CLAIM = """
+local stream, delayed, leases = KEYS[1], KEYS[2], KEYS[3]
+local group, consumer, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local now, lease_until, dp = ARGV[4], ARGV[5], ARGV[6]
+local out = {}
+local function grant(id)
+  local h = dp .. id
+  local attempts = redis.call('HINCRBY', h, 'attempts', 1)
+  redis.call('HSET', h, 'state', 'leased', 'owner', consumer, 'lease_until', lease_until)
+  redis.call('ZADD', leases, lease_until, id)
+  local err = redis.call('HGET', h, 'error')
+  -- a false inside a Lua table would end the reply array early: send a flag instead
+  out[#out + 1] = {id, redis.call('HGET', h, 'payload'), attempts, err and 1 or 0, err or ''}
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, 1000)) do
+  redis.call('ZREM', delayed, id)
+  local h = dp .. id
+  if redis.call('HGET', h, 'state') == 'ready' then
+    redis.call('HSET', h, 'entry', redis.call('XADD', stream, '*', 'id', id))
+  end
+end
+if limit <= 0 then return out end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)) do
+  local entry = redis.call('HGET', dp .. id, 'entry')
+  if entry then redis.call('XCLAIM', stream, group, consumer, 0, entry, 'JUSTID') end
+  grant(id)
+end
+while #out < limit do
+  local res = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - #out,
+                         'STREAMS', stream, '>')
+  if not res then break end
+  for _, e in ipairs(res[1][2]) do
+    local id = e[2][2]
+    if redis.call('HGET', dp .. id, 'state') == 'ready' then
+      grant(id)
+    else
+      redis.call('XACK', stream, group, e[1])
+      redis.call('XDEL', stream, e[1])
+    end
+  end
+end
+return out
+"""
+
+# ARGV[3] is the mode: ack, retry or park. Settling a delivered item is a no-op, so a
+# consumer whose lease ran out cannot bring back what another consumer delivered.
+_SETTLE = """
+local stream, delayed, leases, parked, h = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local group, id, mode = ARGV[1], ARGV[2], ARGV[3]
+local state = redis.call('HGET', h, 'state')
+if not state or state == 'done' then return 0 end
+local entry = redis.call('HGET', h, 'entry')
+if entry then
+  redis.call('XACK', stream, group, entry)
+  redis.call('XDEL', stream, entry)
+end
+redis.call('ZREM', delayed, id)
+redis.call('ZREM', leases, id)
+redis.call('ZREM', parked, id)
+redis.call('HDEL', h, 'entry', 'owner', 'lease_until')
+if mode == 'ack' then
+  redis.call('HSET', h, 'state', 'done')
+  redis.call('HDEL', h, 'payload')
+elseif mode == 'retry' then
+  redis.call('HSET', h, 'state', 'ready', 'error', ARGV[4])
+  redis.call('ZADD', delayed, ARGV[5], id)
+else
+  redis.call('HSET', h, 'state', 'parked', 'error', ARGV[4])
+  redis.call('ZADD', parked, redis.call('HGET', h, 'seq'), id)
+end
+return 1
+"""
+
+
+class RedisOutbox:
+    """Outbox operations on a Redis Stream; used by ``RedisStore``."""
+
+    def __init__(self, client: Redis, prefix: str) -> None:
+        self._r = client
+        p = prefix + "outbox:"
+        self._stream = p + "stream"
+        self._delayed = p + "delayed"
+        self._leases = p + "leases"
+        self._parked = p + "parked"
+        self._seq = p + "seq"
+        self._dp = p + "d:"
+        self._put = client.register_script(_PUT)
+        self._claim = client.register_script(_CLAIM)
+        self._settle = client.register_script(_SETTLE)
+
+    async def ensure_group(self) -> None:
+        """Create the stream and its consumer group if missing."""
+        try:
+            await self._r.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def put(self, delivery_id: str, payload: Doc) -> bool:
+        """Queue a delivery unless the id is known (queued, parked or delivered)."""
+        keys = [self._dp + delivery_id, self._stream, self._seq]
+        return bool(await self._put(keys=keys, args=[delivery_id, json.dumps(payload)]))
+
+    async def claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Promote due retries, take over expired leases, then read new entries."""
+        ts = now.timestamp()
+        keys = [self._stream, self._delayed, self._leases]
+        args: list[str | int] = [
+            GROUP,
+            consumer,
+            max(limit, 0),
+            repr(ts),
+            repr(ts + lease_seconds),
+            self._dp,
+        ]
+        try:
+            rows = await self._claim(keys=keys, args=args)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The stream was deleted behind our back (FLUSHDB, eviction): recreate it.
+            await self.ensure_group()
+            rows = await self._claim(keys=keys, args=args)
+        return [
+            OutboxItem(str(r[0]), json.loads(r[1]), int(r[2]), str(r[4]) if int(r[3]) else None)
+            for r in rows
+        ]
+
+    async def ack(self, delivery_id: str) -> None:
+        """Delivered: drop the entry and the payload, keep the id."""
+        await self._run_settle(delivery_id, "ack", "", 0.0)
+
+    async def retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+        """Failed: park the id in the delayed set until ``not_before``."""
+        await self._run_settle(delivery_id, "retry", error, not_before.timestamp())
+
+    async def park(self, delivery_id: str, error: str) -> None:
+        """Failed for good: keep it listed, never hand it out."""
+        await self._run_settle(delivery_id, "park", error, 0.0)
+
+    async def parked(self) -> list[OutboxItem]:
+        """Parked deliveries in queue order."""
+        ids = as_texts(await self._r.zrange(self._parked, 0, -1))
+        if not ids:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for did in ids:
+                pipe.hmget(self._dp + did, ["payload", "attempts", "error"])
+            rows: list[list[str | None]] = await pipe.execute()
+        return [
+            OutboxItem(did, json.loads(row[0] or "{}"), int(row[1] or 0), row[2], parked=True)
+            for did, row in zip(ids, rows, strict=True)
+        ]
+
+    async def _run_settle(self, delivery_id: str, mode: str, error: str, when: float) -> None:
+        keys = [self._stream, self._delayed, self._leases, self._parked, self._dp + delivery_id]
+        await self._settle(keys=keys, args=[GROUP, delivery_id, mode, error, repr(when)])

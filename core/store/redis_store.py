@@ -1,0 +1,391 @@
+"""Redis Store (scale-out: several replicas share one Redis) on ``redis.asyncio``.
+
+Every key starts with ``prefix`` (``p``, default ``snowops:``). Names, workspace ids and
+namespaces are used verbatim inside keys; they come from code or from platform ids, never
+contain the ``:``-separated suffixes that follow them.
+
+- ``p doc:{namespace}``          hash key → JSON, or ``enc:`` + Fernet token when secret
+- ``p once:{namespace}:{key}``   string, Fernet token; ``PX`` expiry, taken with ``GETDEL``
+- ``p conn``                     hash workspace → connection JSON (secret fields encrypted)
+- ``p tix:{ws}``                 hash number → ticket JSON
+- ``p tix:{ws}:z:{view}``        zsets number → created_at (µs since epoch), one per view
+  (``all``, ``active``, ``incident``, ``incident:active``, ``change``, ``change:active``)
+  so filtered, paged, newest-first listing is one ``ZREVRANGE``; equal scores order by
+  number, as the other stores do
+- ``p tix:{ws}:corr:{cid}``      zset number → created_at; stale members are pruned on read
+- ``p cards:{ws}:{number}``      list of card-location JSON, oldest first, no duplicates
+- ``p subs:{ws}``                hash channel → subscription JSON
+- ``p idem:{key}``               string result (``""`` while pending); ``SET NX PX``
+- ``p lease:{name}``             hash owner, fence; ``PX`` expiry
+- ``p fence:{name}``             counter, never expires, so fences only grow
+- ``p audit:{ws}``               list of entry JSON, newest first, capped at AUDIT_KEEP
+- ``p outbox:…``                 see :mod:`core.store.redis_outbox`
+
+Lua scripts touch keys they build from the prefix, so this targets a single Redis (or a
+Sentinel-managed primary), not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+
+from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
+from core.secrets import SecretBox
+from core.store import codec
+from core.store.port import OutboxItem, Store
+from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
+
+__all__ = ["AUDIT_KEEP", "RedisStore"]
+
+Doc = dict[str, Any]
+
+AUDIT_KEEP = 10_000
+_ENC = "enc:"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NO_DATE = float(-(2**62))
+
+_ADD_CARD = """
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then redis.call('RPUSH', KEYS[1], ARGV[1]) end
+"""
+
+_ACQUIRE = """
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(redis.call('HGET', KEYS[1], 'fence'))
+elseif owner then
+  return false
+end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'fence', fence)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return fence
+"""
+
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+"""
+
+
+def _dumps(doc: Doc) -> str:
+    # Sorted keys make equal documents equal strings (card location dedupe relies on it).
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _score(value: datetime | None) -> float:
+    # Whole microseconds stay exact in a double until the year 2255.
+    if value is None:
+        return _NO_DATE
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return float((value - _EPOCH) // timedelta(microseconds=1))
+
+
+def _views(kind: TicketKind | None, active_only: bool) -> str:
+    base = "all" if kind is None else kind.value
+    if active_only:
+        return "active" if kind is None else f"{base}:active"
+    return base
+
+
+class RedisStore(Store):
+    """Store on Redis; safe for several replicas sharing one server."""
+
+    def __init__(self, url: str, box: SecretBox, *, prefix: str = "snowops:") -> None:
+        self._url = url
+        self._box = box
+        self._p = prefix
+        self._client: Redis | None = None
+        self._outbox: RedisOutbox | None = None
+
+    # -- life cycle -------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect, check the server answers, create the outbox consumer group."""
+        if self._client is not None:
+            return
+        client = Redis.from_url(self._url, decode_responses=True)
+        try:
+            await client.ping()
+            outbox = RedisOutbox(client, self._p)
+            await outbox.ensure_group()
+        except BaseException:
+            await client.aclose()
+            raise
+        self._add_card = client.register_script(_ADD_CARD)
+        self._acquire = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
+        self._client, self._outbox = client, outbox
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        client, self._client, self._outbox = self._client, None, None
+        if client is not None:
+            await client.aclose()
+
+    async def ping(self) -> None:
+        """PING the server."""
+        await self._r.ping()
+
+    @property
+    def _r(self) -> Redis:
+        if self._client is None:
+            raise RuntimeError("RedisStore is not open")
+        return self._client
+
+    @property
+    def _ob(self) -> RedisOutbox:
+        if self._outbox is None:
+            raise RuntimeError("RedisStore is not open")
+        return self._outbox
+
+    async def _hgetall(self, key: str) -> dict[str, str]:
+        return {as_text(k): as_text(v) for k, v in (await self._r.hgetall(key)).items()}
+
+    # -- documents --------------------------------------------------------------------
+    async def put_document(
+        self, namespace: str, key: str, data: Doc, *, secret: bool = False
+    ) -> None:
+        """Store a document, encrypted whole if ``secret``."""
+        raw = json.dumps(data)
+        value = _ENC + self._box.encrypt(raw) if secret else raw
+        await self._r.hset(f"{self._p}doc:{namespace}", key, value)
+
+    async def get_document(self, namespace: str, key: str) -> Doc | None:
+        """Read a document back, or None."""
+        raw = opt_text(await self._r.hget(f"{self._p}doc:{namespace}", key))
+        return None if raw is None else self._load(raw)
+
+    async def delete_document(self, namespace: str, key: str) -> bool:
+        """Delete a document; True if it existed."""
+        return bool(await self._r.hdel(f"{self._p}doc:{namespace}", key))
+
+    async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
+        """Documents of a namespace whose key starts with ``prefix``, by key."""
+        found: dict[str, str] = {}
+        # HSCAN rather than HGETALL: a namespace of conversation references can be large.
+        async for k, v in self._r.hscan_iter(f"{self._p}doc:{namespace}", match=_glob(prefix)):
+            found[as_text(k)] = as_text(v)
+        return {k: self._load(found[k]) for k in sorted(found) if k.startswith(prefix)}
+
+    def _load(self, raw: str) -> Doc:
+        if raw.startswith(_ENC):
+            raw = self._box.decrypt(raw[len(_ENC) :])
+        doc: Doc = json.loads(raw)
+        return doc
+
+    # -- single-use values ------------------------------------------------------------
+    async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
+        """Store an encrypted single-use value with a server-side expiry."""
+        token = self._box.encrypt(json.dumps(data))
+        await self._r.set(f"{self._p}once:{namespace}:{key}", token, px=_ms(ttl_seconds))
+
+    async def take_once(self, namespace: str, key: str) -> Doc | None:
+        """Take and delete a value with ``GETDEL``."""
+        token = opt_text(await self._r.getdel(f"{self._p}once:{namespace}:{key}"))
+        if token is None:
+            return None
+        doc: Doc = json.loads(self._box.decrypt(token))
+        return doc
+
+    # -- connections ------------------------------------------------------------------
+    async def save_connection(self, connection: Connection) -> None:
+        """Create or replace a workspace's connection."""
+        doc = codec.connection_to_doc(connection, self._box)
+        await self._r.hset(f"{self._p}conn", connection.workspace, _dumps(doc))
+
+    async def get_connection(self, workspace: str) -> Connection | None:
+        """The workspace's connection, or None."""
+        raw = opt_text(await self._r.hget(f"{self._p}conn", workspace))
+        return None if raw is None else codec.connection_from_doc(json.loads(raw), self._box)
+
+    async def delete_connection(self, workspace: str) -> bool:
+        """Forget a connection."""
+        return bool(await self._r.hdel(f"{self._p}conn", workspace))
+
+    async def list_connections(self) -> list[Connection]:
+        """Every connection, by workspace."""
+        rows = await self._hgetall(f"{self._p}conn")
+        return [codec.connection_from_doc(json.loads(rows[k]), self._box) for k in sorted(rows)]
+
+    # -- tickets ----------------------------------------------------------------------
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Write the ticket and move it into exactly the views it belongs to, atomically."""
+        base = f"{self._p}tix:{ticket.workspace}"
+        score = _score(ticket.created_at)
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(base, ticket.number, _dumps(codec.ticket_to_doc(ticket)))
+            for kind in (None, *TicketKind):
+                for active_only in (False, True):
+                    key = f"{base}:z:{_views(kind, active_only)}"
+                    wanted = (kind is None or kind is ticket.kind) and (
+                        ticket.active or not active_only
+                    )
+                    if wanted:
+                        pipe.zadd(key, {ticket.number: score})
+                    else:
+                        pipe.zrem(key, ticket.number)
+            pipe.zadd(f"{base}:corr:{ticket.correlation_id}", {ticket.number: score})
+            await pipe.execute()
+
+    async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
+        """A ticket by number."""
+        raw = opt_text(await self._r.hget(f"{self._p}tix:{workspace}", number))
+        return None if raw is None else codec.ticket_from_doc(json.loads(raw))
+
+    async def find_ticket_by_correlation(
+        self, workspace: str, correlation_id: str
+    ) -> Ticket | None:
+        """The newest ticket whose current correlation id matches."""
+        base = f"{self._p}tix:{workspace}"
+        index = f"{base}:corr:{correlation_id}"
+        numbers = as_texts(await self._r.zrevrange(index, 0, -1))
+        if not numbers:
+            return None
+        raws = [opt_text(v) for v in await self._r.hmget(base, numbers)]
+        stale: list[str] = []
+        found: Ticket | None = None
+        for number, raw in zip(numbers, raws, strict=True):
+            ticket = None if raw is None else codec.ticket_from_doc(json.loads(raw))
+            if ticket is None or ticket.correlation_id != correlation_id:
+                # save_ticket does not read the old row, so a changed id leaves this behind.
+                stale.append(number)
+            elif found is None:
+                found = ticket
+        if stale:
+            await self._r.zrem(index, *stale)
+        return found
+
+    async def list_tickets(
+        self,
+        workspace: str,
+        kind: TicketKind | None = None,
+        *,
+        active_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Tickets of a workspace, newest first."""
+        if limit <= 0:
+            return []
+        base = f"{self._p}tix:{workspace}"
+        start = max(offset, 0)
+        view = f"{base}:z:{_views(kind, active_only)}"
+        numbers = as_texts(await self._r.zrevrange(view, start, start + limit - 1))
+        if not numbers:
+            return []
+        raws = [opt_text(v) for v in await self._r.hmget(base, numbers)]
+        return [codec.ticket_from_doc(json.loads(r)) for r in raws if r is not None]
+
+    async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
+        """Append a card location unless it is already listed (one script: no race)."""
+        doc = _dumps(codec.card_location_to_doc(where))
+        await self._add_card(keys=[f"{self._p}cards:{workspace}:{number}"], args=[doc])
+
+    async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
+        """Card locations, oldest first."""
+        rows = as_texts(await self._r.lrange(f"{self._p}cards:{workspace}:{number}", 0, -1))
+        return [codec.card_location_from_doc(json.loads(r)) for r in rows]
+
+    # -- subscriptions ----------------------------------------------------------------
+    async def save_subscription(self, subscription: Subscription) -> None:
+        """Create or replace a channel's subscription."""
+        ch = subscription.channel
+        doc = _dumps(codec.subscription_to_doc(subscription))
+        await self._r.hset(f"{self._p}subs:{ch.workspace}", ch.channel, doc)
+
+    async def delete_subscription(self, channel: ChannelRef) -> bool:
+        """Remove a channel's subscription."""
+        return bool(await self._r.hdel(f"{self._p}subs:{channel.workspace}", channel.channel))
+
+    async def list_subscriptions(self, workspace: str) -> list[Subscription]:
+        """Subscriptions of a workspace, by channel."""
+        rows = await self._hgetall(f"{self._p}subs:{workspace}")
+        return [codec.subscription_from_doc(json.loads(rows[k])) for k in sorted(rows)]
+
+    # -- idempotency ------------------------------------------------------------------
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        """Claim with ``SET NX PX``; otherwise return what is stored."""
+        name = f"{self._p}idem:{key}"
+        while True:
+            if await self._r.set(name, "", nx=True, px=_ms(ttl_seconds)):
+                return None
+            current = opt_text(await self._r.get(name))
+            if current is not None:
+                return current
+            # It expired between SET and GET: try to claim it again.
+
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        """Record the result of a claimed key."""
+        await self._r.set(f"{self._p}idem:{key}", result, px=_ms(ttl_seconds))
+
+    async def abort_idempotent(self, key: str) -> None:
+        """Release a claim."""
+        await self._r.delete(f"{self._p}idem:{key}")
+
+    # -- outbox -----------------------------------------------------------------------
+    async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
+        """Queue a delivery once."""
+        return await self._ob.put(delivery_id, payload)
+
+    async def outbox_claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Lease due deliveries to ``consumer``."""
+        return await self._ob.claim(consumer, limit, lease_seconds, now)
+
+    async def outbox_ack(self, delivery_id: str) -> None:
+        """Mark delivered for good."""
+        await self._ob.ack(delivery_id)
+
+    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+        """Hand out again from ``not_before``."""
+        await self._ob.retry(delivery_id, error, not_before)
+
+    async def outbox_park(self, delivery_id: str, error: str) -> None:
+        """Stop retrying a delivery."""
+        await self._ob.park(delivery_id, error)
+
+    async def outbox_parked(self) -> list[OutboxItem]:
+        """Parked deliveries."""
+        return await self._ob.parked()
+
+    # -- leases -----------------------------------------------------------------------
+    async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
+        """Take or renew a lease; a new holder gets the next ``INCR`` of the fence."""
+        keys = [f"{self._p}lease:{name}", f"{self._p}fence:{name}"]
+        fence = await self._acquire(keys=keys, args=[owner, _ms(ttl_seconds)])
+        return None if fence is None else int(fence)
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        """Give a lease up if ``owner`` holds it."""
+        await self._release(keys=[f"{self._p}lease:{name}"], args=[owner])
+
+    # -- audit ------------------------------------------------------------------------
+    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+        """Prepend an entry and trim the list to AUDIT_KEEP."""
+        entry = {"at": datetime.now(UTC).isoformat(), "actor": actor, "action": action}
+        key = f"{self._p}audit:{workspace}"
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, json.dumps({**entry, "detail": detail}))
+            pipe.ltrim(key, 0, AUDIT_KEEP - 1)
+            await pipe.execute()
+
+    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
+        """Newest audit entries first."""
+        if limit <= 0:
+            return []
+        rows = as_texts(await self._r.lrange(f"{self._p}audit:{workspace}", 0, limit - 1))
+        return [{"workspace": workspace, **json.loads(r)} for r in rows]
+
+
+def _glob(prefix: str) -> str:
+    escaped = "".join("\\" + c if c in "*?[]\\" else c for c in prefix)
+    return escaped + "*"

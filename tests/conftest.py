@@ -1,0 +1,127 @@
+"""Shared fixtures: the ServiceNow simulator and SnowOps itself, each on a real socket.
+
+Nothing of our own is patched: SnowOps is built by the same composition root as in
+production (``bot.app.build_services``), with only the clock and retry timings tuned.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import Services, build_app, build_services
+from bot.settings import Settings, load_settings
+from core.clock import FakeClock
+from core.dispatch import RequestContext
+from core.models import ChannelRef, Requester
+from core.secrets import generate_key
+from core.servicenow import RetryPolicy
+from sim.servicenow import SimConfig, SimInstance, build_sim_app
+
+IN_CI = bool(os.environ.get("CI"))
+FAST_RETRY = RetryPolicy(
+    attempts=4, base_delay=0.01, max_delay=0.05, budget_seconds=5, timeout_seconds=2
+)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Settings come only from what a test passes, never from the developer's shell.
+    for name in list(os.environ):
+        if name.startswith(("SNOWOPS_", "SERVICENOW_", "SLACK_", "TEAMS_", "GRAPH_")):
+            monkeypatch.delenv(name, raising=False)
+
+
+@dataclass
+class Sim:
+    """A running simulator."""
+
+    url: str
+    instance: SimInstance
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Sim]:
+    """A ServiceNow simulator on a real loopback port."""
+    instance = SimInstance(SimConfig())
+    server = TestServer(build_sim_app(instance), host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("")).rstrip("/")
+    instance.config.instance_url = url
+    try:
+        yield Sim(url, instance)
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings as the environment would give them, with overrides."""
+
+    def make(**env: str) -> Settings:
+        values = {
+            "SNOWOPS_STORE": f"sqlite:///{tmp_path / 'snowops.db'}",
+            "SNOWOPS_SECRET_KEY": generate_key(),
+            "SNOWOPS_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
+            **env,
+        }
+        for key, value in values.items():
+            os.environ[key] = value
+        try:
+            return load_settings(_env_file=None)
+        finally:
+            for key in values:
+                os.environ.pop(key, None)
+
+    return make
+
+
+@dataclass
+class App:
+    """A running SnowOps server and its services."""
+
+    url: str
+    services: Services
+    clock: FakeClock
+    http: aiohttp.ClientSession
+
+
+@pytest.fixture
+async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[App]:
+    """SnowOps on its own port (``SNOWOPS_PUBLIC_URL``), SQLite store, fake clock."""
+    settings = make_settings()
+    clock = FakeClock()
+    services = build_services(settings, clock=clock, retry=FAST_RETRY)
+    web_app = build_app(settings, services=services)
+    port = int(settings.public_url.rsplit(":", 1)[1])
+    server = TestServer(web_app, host="127.0.0.1", port=port)
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        try:
+            yield App(settings.public_url, services, clock, http)
+        finally:
+            await server.close()
+
+
+def admin_ctx(workspace: str = "slack:T0123", user: str = "U_ADMIN") -> RequestContext:
+    """A workspace admin in a channel."""
+    return RequestContext(
+        workspace=workspace,
+        requester=Requester("slack", user, "Ada Admin", "abel.tuter@example.com"),
+        channel=ChannelRef(workspace, "C_SEC"),
+        is_admin=True,
+    )
