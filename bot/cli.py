@@ -94,6 +94,10 @@ def _dev(args: argparse.Namespace) -> int:
     )
 
     sim_url = f"http://127.0.0.1:{args.sim_port}"
+    if "SNOWOPS_STORE" not in os.environ:
+        # The simulator keeps its tickets in memory: start the dev store afresh to match.
+        for suffix in ("", "-wal", "-shm"):
+            (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
     env = {
         "SNOWOPS_STORE": os.environ.get("SNOWOPS_STORE", DEV_STORE),
         "SNOWOPS_SECRET_KEY": os.environ.get("SNOWOPS_SECRET_KEY") or _dev_key(),
@@ -115,15 +119,14 @@ def _dev(args: argparse.Namespace) -> int:
 
     async def connect_console(_: web.Application) -> None:
         # The local console workspace starts connected, so a newcomer can try it at once.
-        if await services.store.get_connection(DEV_WORKSPACE) is None:
-            await services.connections.connect_with_password(
-                DEV_WORKSPACE,
-                sim_url,
-                OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-                DEFAULT_USERNAME,
-                DEFAULT_PASSWORD,
-                actor="snowops dev",
-            )
+        await services.connections.connect_with_password(
+            DEV_WORKSPACE,
+            sim_url,
+            OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+            DEFAULT_USERNAME,
+            DEFAULT_PASSWORD,
+            actor="snowops dev",
+        )
 
     app.on_startup.append(connect_console)
     base = settings.public_url
