@@ -1,0 +1,1 @@
+"""Stand-alone simulators of the external services SnowOps talks to."""

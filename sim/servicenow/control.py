@@ -1,0 +1,158 @@
+"""Control endpoints under /sim/ that let demos and other processes drive the simulator.
+
+Not part of ServiceNow: plain JSON in and out, no authentication, not written to the request
+log, never faulted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .appkey import SIM_KEY
+from .faults import Fault
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as error:
+        raise ValueError(f"body is not JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    return body
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Map KeyError to 404 and ValueError/TypeError to 400, as JSON."""
+
+    async def wrapper(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except KeyError as error:
+            return web.json_response({"error": str(error.args[0])}, status=404)
+        except (ValueError, TypeError) as error:
+            return web.json_response({"error": str(error)}, status=400)
+
+    return wrapper
+
+
+async def ticket(request: web.Request) -> web.Response:
+    """GET /sim/tickets/{number}: the raw stored row."""
+    found = request.app[SIM_KEY].find_by_number(request.match_info["number"])
+    if found is None:
+        raise KeyError(f"no ticket {request.match_info['number']}")
+    return web.json_response({"table": found[0], "record": found[1]})
+
+
+async def ticket_state(request: web.Request) -> web.Response:
+    """POST /sim/tickets/{number}/state {"state": "2", "close_code": optional}."""
+    body = await _body(request)
+    state = body.get("state")
+    if state is None:
+        raise ValueError("state is required")
+    record = request.app[SIM_KEY].set_state(
+        request.match_info["number"], str(state), close_code=body.get("close_code")
+    )
+    return web.json_response({"record": record})
+
+
+async def ticket_journal(request: web.Request) -> web.Response:
+    """POST /sim/tickets/{number}/journal {"text", "element": comments|work_notes, "author"}."""
+    body = await _body(request)
+    entry = request.app[SIM_KEY].add_journal(
+        request.match_info["number"],
+        str(body.get("text", "")),
+        element=str(body.get("element", "comments")),
+        author=str(body.get("author", "beth.anglin")),
+    )
+    return web.json_response({"entry": entry})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    """POST /sim/faults with Fault fields."""
+    instance = request.app[SIM_KEY]
+    instance.inject_fault(Fault(**await _body(request)))
+    return web.json_response({"faults": [f.to_dict() for f in instance.faults]})
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    """GET /sim/faults: queued faults."""
+    return web.json_response({"faults": [f.to_dict() for f in request.app[SIM_KEY].faults]})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    """DELETE /sim/faults."""
+    request.app[SIM_KEY].clear_faults()
+    return web.json_response({"faults": []})
+
+
+async def expire_tokens(request: web.Request) -> web.Response:
+    """POST /sim/tokens/expire: every access token expires now."""
+    request.app[SIM_KEY].expire_access_tokens()
+    return web.json_response({"ok": True})
+
+
+async def revoke_tokens(request: web.Request) -> web.Response:
+    """POST /sim/tokens/revoke: every refresh token is revoked."""
+    request.app[SIM_KEY].revoke_refresh_tokens()
+    return web.json_response({"ok": True})
+
+
+async def requests_log(request: web.Request) -> web.Response:
+    """GET /sim/requests: [[method, path_qs], ...] of every ServiceNow request received."""
+    return web.json_response({"requests": [list(e) for e in request.app[SIM_KEY].request_log]})
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    """DELETE /sim/requests: empty the request log."""
+    request.app[SIM_KEY].request_log.clear()
+    return web.json_response({"requests": []})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """POST /sim/reset: back to a fresh instance."""
+    request.app[SIM_KEY].reset()
+    return web.json_response({"ok": True})
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /sim/clock/advance {"seconds": n}."""
+    instance = request.app[SIM_KEY]
+    instance.advance_clock(float((await _body(request)).get("seconds", 0)))
+    return web.json_response({"now": instance.timestamp()})
+
+
+async def health(request: web.Request) -> web.Response:
+    """GET /sim/health."""
+    instance = request.app[SIM_KEY]
+    return web.json_response({"status": "ok", "now": instance.timestamp()})
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the /sim/ control API."""
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/sim/tickets/{number}", ticket),
+        ("POST", "/sim/tickets/{number}/state", ticket_state),
+        ("POST", "/sim/tickets/{number}/journal", ticket_journal),
+        ("GET", "/sim/faults", list_faults),
+        ("POST", "/sim/faults", add_fault),
+        ("DELETE", "/sim/faults", clear_faults),
+        ("POST", "/sim/tokens/expire", expire_tokens),
+        ("POST", "/sim/tokens/revoke", revoke_tokens),
+        ("GET", "/sim/requests", requests_log),
+        ("DELETE", "/sim/requests", clear_requests),
+        ("POST", "/sim/reset", reset),
+        ("POST", "/sim/clock/advance", advance_clock),
+        ("GET", "/sim/health", health),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, path, _guarded(handler))
