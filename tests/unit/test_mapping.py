@@ -47,7 +47,8 @@ def test_incident_priority_goes_through_impact_and_urgency(
 def test_incident_fields() -> None:
     fields = request_fields(REQ, "snowops:slack:T0123:rec:AdminMFAV2", "abc123")
     assert fields["short_description"] == "Require MFA for admins"
-    assert fields["impact"] == "1" and fields["urgency"] == "2"
+    assert fields["impact"] == "1"
+    assert fields["urgency"] == "2"
     assert "priority" not in fields
     assert fields["due_date"] == "2026-12-31 23:59:59"
     assert fields["caller_id"] == "abc123"
@@ -73,7 +74,8 @@ def test_change_fields() -> None:
     assert fields["type"] == "normal"
     assert fields["priority"] == "4"
     assert fields["requested_by"] == "u1"
-    assert "impact" not in fields and "due_date" not in fields
+    assert "impact" not in fields
+    assert "due_date" not in fields
     assert "via Microsoft Teams" in fields["description"]
     assert "Recommendation source: User" in fields["description"]
 
@@ -119,5 +121,7 @@ def test_ticket_from_a_real_shaped_record() -> None:
         {**record, "state": "7", "active": "false", "due_date": ""},
         base=t,
     )
-    assert again.requested_by == "Ada Lovelace" and again.category == "Identity"
-    assert not again.active and again.due is None
+    assert again.requested_by == "Ada Lovelace"
+    assert again.category == "Identity"
+    assert not again.active
+    assert again.due is None

@@ -81,7 +81,8 @@ LOGIN_PAGE = "<!DOCTYPE html><html><head><title>ServiceNow</title></head><body>L
         (
             resp(
                 403,
-                "<html>Your IP address 203.0.113.9 is restricted by IP Address Access Control</html>",
+                "<html>Your IP address 203.0.113.9 is restricted by "
+                "IP Address Access Control</html>",
                 **{"Content-Type": "text/html"},
             ),
             e.ForbiddenError,
