@@ -6,7 +6,7 @@ encrypted) is defined once, here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.models import (
@@ -29,6 +29,7 @@ __all__ = [
     "channel_to_doc",
     "connection_from_doc",
     "connection_to_doc",
+    "created_micros",
     "oauth_state_from_doc",
     "oauth_state_to_doc",
     "subscription_from_doc",
@@ -40,6 +41,21 @@ __all__ = [
 Doc = dict[str, Any]
 
 _CONNECTION_SECRETS = ("client_secret", "access_token", "refresh_token")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Sort key of a ticket without a creation time: before every real one.
+NO_DATE_MICROS = -(2**62)
+
+
+def created_micros(value: datetime | None) -> int:
+    """Exact microseconds since the epoch (naive taken as UTC), for newest-first indexes.
+
+    Integers, not float seconds, so ordering matches ``datetime`` ordering exactly.
+    """
+    if value is None:
+        return NO_DATE_MICROS
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // timedelta(microseconds=1)
 
 
 def _dt(value: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Pick a Store from a URL (``SNOWOPS_STORE_URL``).
+"""Pick a Store from a URL (``SNOWOPS_STORE``).
 
 Accepted forms::
 
@@ -12,11 +12,11 @@ Backends are imported lazily so a deployment on one does not load the other's dr
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from core.secrets import SecretBox
 from core.store.port import Store
+from core.urls import is_loopback_host
 
 __all__ = ["open_store"]
 
@@ -45,7 +45,7 @@ def open_store(url: str, box: SecretBox) -> Store:
         host = urlsplit(url).hostname
         if not host:
             raise ValueError(f"store URL has no host: {_redact(url)}")
-        if scheme == "redis" and not _is_loopback(host):
+        if scheme == "redis" and not is_loopback_host(host):
             raise ValueError(
                 f"redis:// sends data and passwords in clear; use rediss://{host} "
                 "(plaintext redis:// is accepted for loopback hosts only)"
@@ -65,15 +65,6 @@ def _sqlite_path(url: str) -> str:
     if not path:
         raise ValueError("SQLite store URL has no path: sqlite:///relative.db")
     return path
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _redact(url: str) -> str:

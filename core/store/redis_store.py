@@ -28,7 +28,7 @@ Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -45,8 +45,6 @@ Doc = dict[str, Any]
 
 AUDIT_KEEP = 10_000
 _ENC = "enc:"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NO_DATE = float(-(2**62))
 
 _ADD_CARD = """
 if not redis.call('LPOS', KEYS[1], ARGV[1]) then redis.call('RPUSH', KEYS[1], ARGV[1]) end
@@ -82,11 +80,7 @@ def _ms(seconds: float) -> int:
 
 def _score(value: datetime | None) -> float:
     # Whole microseconds stay exact in a double until the year 2255.
-    if value is None:
-        return _NO_DATE
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return float((value - _EPOCH) // timedelta(microseconds=1))
+    return float(codec.created_micros(value))
 
 
 def _views(kind: TicketKind | None, active_only: bool) -> str:

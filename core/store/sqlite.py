@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -34,9 +34,6 @@ Doc = dict[str, Any]
 
 SCHEMA_VERSION = 1
 AUDIT_KEEP = 10_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_NO_DATE = -(2**62)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -85,18 +82,6 @@ CREATE INDEX IF NOT EXISTS audit_workspace ON audit (workspace, id DESC);
 def _dumps(doc: Doc) -> str:
     # Sorted keys make equal documents equal strings (card location dedupe relies on it).
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
-
-
-def created_us(value: datetime | None) -> int:
-    """Exact microseconds since the epoch (naive taken as UTC); a floor value for None.
-
-    Integers, not float seconds, so ordering matches ``datetime`` ordering exactly.
-    """
-    if value is None:
-        return _NO_DATE
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - _EPOCH) // _MICROSECOND
 
 
 class SqliteStore(Store):
@@ -289,7 +274,7 @@ class SqliteStore(Store):
                 ticket.number,
                 ticket.kind.value,
                 int(ticket.active),
-                created_us(ticket.created_at),
+                codec.created_micros(ticket.created_at),
                 ticket.correlation_id,
                 _dumps(codec.ticket_to_doc(ticket)),
             ),
