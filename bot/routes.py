@@ -116,6 +116,7 @@ def add_core_routes(app: web.Application, services: Services) -> None:
             f"SnowOps is connected to {conn.instance_url}{who}. You can close this tab "
             "and go back to chat.",
             ok=True,
+            hint=result.warning,
         )
 
     app.router.add_get("/healthz", healthz)

@@ -57,6 +57,7 @@ class ConnectResult:
     connection: Connection | None
     origin: ChannelRef | None
     requested_by: str
+    warning: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,12 @@ class ConnectionService:
         return await self._client_for(workspace) is None
 
     async def start(
-        self, workspace: str, instance: str, actor: str, origin: ChannelRef | None = None
+        self,
+        workspace: str,
+        instance: str,
+        actor: str,
+        origin: ChannelRef | None = None,
+        actor_email: str | None = None,
     ) -> str:
         """Begin connecting; returns the authorize URL to send privately to the admin."""
         instance_url = normalize_instance_url(instance)
@@ -142,6 +148,7 @@ class ConnectionService:
             requested_by=actor,
             created_at=self._clock.now(),
             origin=origin,
+            requested_by_email=actor_email,
         )
         await self._store.put_once(_STATE_NS, state, codec.oauth_state_to_doc(pending), STATE_TTL)
         await self._store.audit(workspace, actor, "connection.start", {"instance": instance_url})
@@ -177,8 +184,9 @@ class ConnectionService:
             OAuthClientConfig(pending.client_id, pending.client_secret),
             tokens,
             pending.requested_by,
+            admin_email=pending.requested_by_email,
         )
-        return ConnectResult(conn, pending.origin, pending.requested_by)
+        return ConnectResult(conn, pending.origin, pending.requested_by, conn.last_error or "")
 
     async def abandon(self, state: str) -> ConnectResult | None:
         """The admin denied access (or ServiceNow sent an error): use the state up."""
@@ -216,6 +224,8 @@ class ConnectionService:
         client: OAuthClientConfig,
         tokens: TokenSet,
         actor: str,
+        *,
+        admin_email: str | None = None,
     ) -> Connection:
         previous = await self._store.get_connection(workspace)
         conn = Connection(
@@ -231,8 +241,16 @@ class ConnectionService:
             last_sync_at=previous.last_sync_at if previous else None,
         )
         await self._store.save_connection(conn)
-        who = await self._whoami(workspace)
-        conn = replace(conn, connected_as=who)
+        who, email = await self._whoami(workspace)
+        warning = None
+        if admin_email and email and admin_email.strip().lower() == email.strip().lower():
+            warning = (
+                f"Signed in as {who}, the personal account of the admin who connected, not a "
+                "dedicated integration user: tickets will show that person as their author and "
+                "stop working when the account changes. Disconnect, then connect signing in as "
+                "the integration user."
+            )
+        conn = replace(conn, connected_as=who, last_error=warning)
         await self._store.save_connection(conn)
         await self._store.audit(
             workspace, actor, "connection.connected", {"instance": instance_url, "as": who}
@@ -240,22 +258,24 @@ class ConnectionService:
         log.info("workspace %s connected to %s as %s", workspace, instance_url, who or "?")
         return conn
 
-    async def _whoami(self, workspace: str) -> str:
+    async def _whoami(self, workspace: str) -> tuple[str, str]:
+        """(user name, email) of the user the tokens act as; blanks if unreadable."""
         try:
             rows = await self._table.query(
                 workspace,
                 "sys_user",
                 "sys_id=javascript:gs.getUserID()",
-                fields=["user_name", "name"],
+                fields=["user_name", "name", "email"],
                 max_records=2,
             )
         except ServiceNowError as exc:
             log.info("could not read the integration user's name: %s", exc.message)
-            return ""
+            return "", ""
         if len(rows) != 1:
             # An instance that ignored the condition answers with many users: trust none.
-            return ""
-        return str(rows[0].get("user_name") or rows[0].get("name") or "")
+            return "", ""
+        row = rows[0]
+        return str(row.get("user_name") or row.get("name") or ""), str(row.get("email") or "")
 
     async def status(self, workspace: str) -> ConnectionStatusView:
         """The connection's health as `/snow status` shows it."""

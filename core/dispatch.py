@@ -132,7 +132,9 @@ class Dispatcher:
             case c.Status():
                 return await self.status(ctx)
             case c.Connect(instance=instance):
-                url = await self._connections.start(ctx.workspace, instance, ctx.actor, ctx.channel)
+                url = await self._connections.start(
+                    ctx.workspace, instance, ctx.actor, ctx.channel, ctx.requester.email
+                )
                 return Notice(
                     "Open this link, sign in to ServiceNow as the integration user and allow "
                     "SnowOps. The link works once, for 10 minutes.",

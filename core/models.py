@@ -229,6 +229,7 @@ class OAuthState:
     requested_by: str
     created_at: datetime
     origin: ChannelRef | None = None
+    requested_by_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

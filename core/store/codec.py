@@ -129,6 +129,7 @@ def oauth_state_to_doc(s: OAuthState) -> Doc:
         "requested_by": s.requested_by,
         "created_at": _dt(s.created_at),
         "origin": channel_to_doc(s.origin),
+        "requested_by_email": s.requested_by_email,
     }
 
 
@@ -147,6 +148,7 @@ def oauth_state_from_doc(d: Doc) -> OAuthState:
         requested_by=d["requested_by"],
         created_at=created,
         origin=channel_from_doc(d.get("origin")),
+        requested_by_email=d.get("requested_by_email"),
     )
 
 

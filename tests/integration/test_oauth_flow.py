@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from core.connections import OAuthClientConfig
 from core.models import ConnectionStatus
-from core.views import Notice
+from core.views import Notice, StatusView
 from sim.servicenow import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -18,11 +19,7 @@ from tests.integration.oauth_helpers import approve
 
 async def start_connect(app: App, sim: Sim) -> str:
     await app.services.connections.set_client(
-        "slack:T0123",
-        __import__("core.connections", fromlist=["OAuthClientConfig"]).OAuthClientConfig(
-            DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-        ),
-        actor="test",
+        "slack:T0123", OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), actor="test"
     )
     view = await app.services.dispatcher.run_text(admin_ctx(), f"connect {sim.url}")
     assert isinstance(view, Notice), view
@@ -60,7 +57,9 @@ async def test_code_flow_end_to_end(app: App, sim: Sim) -> None:
         assert "already used or has expired" in await again.text()
 
     status = await app.services.dispatcher.run_text(admin_ctx(), "status")
-    assert ("Connected as", DEFAULT_USERNAME) in status.lines  # type: ignore[union-attr]
+    assert isinstance(status, StatusView)
+    assert ("Connected as", DEFAULT_USERNAME) in status.lines
+    assert status.healthy
 
 
 async def test_denied_access_explains(app: App, sim: Sim) -> None:
@@ -101,3 +100,16 @@ async def test_plain_http_instance_refused(app: App) -> None:
     view = await app.services.dispatcher.run_text(admin_ctx(), "connect http://acme.example.com")
     assert isinstance(view, Notice)
     assert "must use https://" in view.text
+
+
+async def test_signing_in_with_the_admins_own_account_is_flagged(app: App, sim: Sim) -> None:
+    link = await start_connect(app, sim)  # the admin's chat email is abel.tuter@example.com
+    callback = await approve(app.http, link, username="abel.tuter", password="snowops-demo")
+    async with app.http.get(callback) as page:
+        body = await page.text()
+    assert page.status == 200
+    assert "personal account" in body
+    status = await app.services.dispatcher.run_text(admin_ctx(), "status")
+    assert isinstance(status, StatusView)
+    assert not status.healthy
+    assert any(label == "Last error" and "integration user" in v for label, v in status.lines)
