@@ -1,5 +1,6 @@
 """ServiceNow: OAuth, the Table API client, field mapping and state catalogs."""
 
+from core.retry import RetryPolicy
 from core.servicenow.errors import (
     AuthError,
     BadRequestError,
@@ -16,7 +17,7 @@ from core.servicenow.errors import (
 from core.servicenow.oauth import OAuthClient, TokenSet
 from core.servicenow.table import Page, TableClient
 from core.servicenow.tokens import TokenKeeper
-from core.servicenow.transport import InstancePool, RetryPolicy
+from core.servicenow.transport import InstancePool
 
 __all__ = [
     "AuthError",

@@ -8,11 +8,11 @@ and sometimes with an HTML page (login, SSO, IP access control) where JSON was e
 from __future__ import annotations
 
 import json
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx2
 
+from core.retry import retry_after_seconds
 from core.servicenow.errors import (
     BadRequestError,
     ConfigurationError,
@@ -26,7 +26,7 @@ from core.servicenow.errors import (
     UnexpectedResponseError,
 )
 
-__all__ = ["error_for", "parse_json", "retry_after_seconds"]
+__all__ = ["error_for", "parse_json"]
 
 HINT_CROSS_SCOPE = (
     "ServiceNow refused cross-scope access to oauth_entity. On the instance, open "
@@ -60,28 +60,6 @@ def _is_html(response: httpx2.Response) -> bool:
     return "html" in ctype or _text(response).lstrip()[:15].lower().startswith(
         ("<!doctype", "<html")
     )
-
-
-def retry_after_seconds(response: httpx2.Response) -> float | None:
-    """The ``Retry-After`` header as seconds (delta or HTTP date), or None."""
-    raw = response.headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-        date = response.headers.get("date")
-        now = parsedate_to_datetime(date) if date else None
-    except (TypeError, ValueError):
-        return None
-    if now is None:
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _error_fields(body: Any) -> tuple[str, str]:

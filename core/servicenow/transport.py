@@ -7,24 +7,20 @@ never used, because several workspaces may share an instance with different toke
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-import time
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
 
 import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from core.servicenow.errors import RateLimitedError, ServiceNowError, UnavailableError
+from core import retry
+from core.retry import RetryPolicy
+from core.servicenow.errors import UnavailableError
 from core.servicenow.responses import error_for
 
 __all__ = ["NO_AUTH", "BearerAuth", "InstancePool", "RetryPolicy", "send_with_retries"]
 
 log = logging.getLogger(__name__)
-
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 #: Explicit "no auth": keeps authlib's client from demanding its own (unused) token.
 NO_AUTH = httpx2.Auth()
@@ -45,22 +41,6 @@ class BearerAuth(httpx2.Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(***)"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Backoff with full jitter, bounded in attempts and in total time."""
-
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    budget_seconds: float = 20.0
-    timeout_seconds: float = 15.0
-
-    def delay(self, attempt: int) -> float:
-        """Jittered delay before retry number ``attempt`` (1-based)."""
-        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(0, cap)
 
 
 class InstancePool:
@@ -111,37 +91,14 @@ async def send_with_retries(
     token_endpoint: bool = False,
     what: str = "request",
 ) -> httpx2.Response:
-    """Run ``do`` until it gives a non-retryable answer, within the policy's bounds.
-
-    Retries 429 (after ``Retry-After`` when it fits the time budget), 5xx and timeouts or
-    network errors. Returns the response (2xx, 3xx or a final 4xx) or raises the
-    :mod:`~core.servicenow.errors` error of the last failure.
-    """
-    started = time.monotonic()
-    last: ServiceNowError | None = None
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            response = await do()
-        except httpx2.TimeoutException:
-            last = UnavailableError(f"ServiceNow did not answer the {what} in time")
-        except (httpx2.NetworkError, httpx2.ProtocolError, httpx2.ProxyError) as exc:
-            last = UnavailableError(f"could not reach ServiceNow for the {what}: {exc}")
-        else:
-            if response.status_code not in _RETRY_STATUSES:
-                return response
-            last = error_for(response, token_endpoint=token_endpoint)
-        if attempt == policy.attempts:
-            break
-        wait = policy.delay(attempt)
-        if isinstance(last, RateLimitedError) and last.retry_after is not None:
-            wait = max(wait, last.retry_after)
-        remaining = policy.budget_seconds - (time.monotonic() - started)
-        if wait > remaining:
-            break
-        log.info("retrying ServiceNow %s in %.2fs after: %s", what, wait, last.message)
-        await asyncio.sleep(wait)
-    assert last is not None
-    raise last
+    """:func:`core.retry.send_with_retries` with ServiceNow's errors and hints."""
+    return await retry.send_with_retries(
+        policy,
+        do,
+        failure=lambda response: error_for(response, token_endpoint=token_endpoint),
+        unreachable=UnavailableError,
+        what=f"the ServiceNow {what}",
+    )
 
 
 #: Headers every Table API write needs.

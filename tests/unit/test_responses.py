@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from core.retry import retry_after_seconds
 from core.servicenow import errors as e
-from core.servicenow.responses import error_for, parse_json, retry_after_seconds
+from core.servicenow.responses import error_for, parse_json
 
 REQ = httpx2.Request("GET", "https://acme.service-now.com/api/now/table/incident")
 

@@ -1,0 +1,98 @@
+"""Bounded retries for outbound HTTP: backoff with full jitter, ``Retry-After`` honoured.
+
+Shared by the ServiceNow and Microsoft Graph clients; each supplies how a failed answer
+becomes its own error type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx2
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "retry_after_seconds", "send_with_retries"]
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff with full jitter, bounded in attempts and in total time."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget_seconds: float = 20.0
+    timeout_seconds: float = 15.0
+
+    def delay(self, attempt: int) -> float:
+        """Jittered delay before retry number ``attempt`` (1-based)."""
+        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(0, cap)
+
+
+def retry_after_seconds(response: httpx2.Response) -> float | None:
+    """The ``Retry-After`` header as seconds (delta or HTTP date), or None."""
+    raw = response.headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+        date = response.headers.get("date")
+        now = parsedate_to_datetime(date) if date else datetime.now(UTC)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+async def send_with_retries(
+    policy: RetryPolicy,
+    do: Callable[[], Awaitable[httpx2.Response]],
+    *,
+    failure: Callable[[httpx2.Response], Exception],
+    unreachable: Callable[[str], Exception],
+    what: str,
+) -> httpx2.Response:
+    """Run ``do`` until it gives a non-retryable answer, within the policy's bounds.
+
+    Retries 429 (after ``Retry-After`` when it fits the time budget), 5xx, timeouts and
+    network errors. Returns the response (2xx, 3xx or a final 4xx), or raises
+    ``failure(response)`` / ``unreachable(message)`` for the last failure.
+    """
+    started = time.monotonic()
+    last: Exception | None = None
+    for attempt in range(1, policy.attempts + 1):
+        retry_after: float | None = None
+        try:
+            response = await do()
+        except httpx2.TimeoutException:
+            last = unreachable(f"{what} got no answer in time")
+        except (httpx2.NetworkError, httpx2.ProtocolError, httpx2.ProxyError) as exc:
+            last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")
+        else:
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            last = failure(response)
+            retry_after = retry_after_seconds(response)
+        if attempt == policy.attempts:
+            break
+        wait = max(policy.delay(attempt), retry_after or 0.0)
+        if wait > policy.budget_seconds - (time.monotonic() - started):
+            break
+        log.info("retrying %s in %.2fs after: %s", what, wait, last)
+        await asyncio.sleep(wait)
+    assert last is not None
+    raise last
