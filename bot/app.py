@@ -18,7 +18,9 @@ from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
 from core.dispatch import Dispatcher
+from core.recommendations import RecommendationService
 from core.secrets import SecretBox
+from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, RetryPolicy, TableClient, TokenKeeper
 from core.store.factory import open_store
 from core.store.port import Store
@@ -45,6 +47,8 @@ class Services:
     table: TableClient
     connections: ConnectionService
     tickets: TicketService
+    recommendations: RecommendationService
+    graph: GraphClient | None
     dispatcher: Dispatcher
     metrics: Metrics
     on_connected: list[ConnectedHook] = field(default_factory=list)
@@ -56,6 +60,8 @@ class Services:
     async def stop(self) -> None:
         """Close connections and pools."""
         await self.pool.aclose()
+        if self.graph is not None:
+            await self.graph.aclose()
         await self.store.close()
 
 
@@ -91,7 +97,25 @@ def build_services(
         store, oauth, table, clock, public_url=settings.public_url, default_client=default_client
     )
     tickets = TicketService(store, table, clock)
-    dispatcher = Dispatcher(store, connections, tickets, clock)
+    graph = None
+    if settings.graph_client_id and settings.graph_client_secret:
+        graph = GraphClient(
+            api_url=settings.graph_api_url,
+            login_url=settings.graph_login_url,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret.get_secret_value(),
+            retry_policy=pool.retry,
+            transport=transport,
+            on_response=metrics.on_graph_response,
+        )
+    recommendations = RecommendationService(
+        store,
+        graph,
+        clock,
+        default_tenant=settings.graph_tenant_id,
+        cache_seconds=settings.graph_cache_seconds,
+    )
+    dispatcher = Dispatcher(store, connections, tickets, recommendations, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -103,6 +127,8 @@ def build_services(
         table=table,
         connections=connections,
         tickets=tickets,
+        recommendations=recommendations,
+        graph=graph,
         dispatcher=dispatcher,
         metrics=metrics,
     )

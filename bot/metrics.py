@@ -36,9 +36,20 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.graph_calls = Counter(
+            "snowops_graph_responses",
+            "Microsoft Graph and sign-in responses by status",
+            ["status"],
+            registry=self.registry,
+        )
+
     async def on_servicenow_response(self, response: httpx2.Response) -> None:
         """httpx2 event hook: count every ServiceNow answer."""
         self.servicenow_calls.labels(response.request.url.host, str(response.status_code)).inc()
+
+    async def on_graph_response(self, response: httpx2.Response) -> None:
+        """httpx2 event hook: count every Graph answer."""
+        self.graph_calls.labels(str(response.status_code)).inc()
 
     @web.middleware
     async def middleware(

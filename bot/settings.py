@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.secrets import SecretBox, SecretKeyError
@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     servicenow_client_id: str | None = Field(None, alias="SERVICENOW_CLIENT_ID")
     servicenow_client_secret: SecretStr | None = Field(None, alias="SERVICENOW_CLIENT_SECRET")
 
+    graph_tenant_id: str | None = Field(None, alias="GRAPH_TENANT_ID")
+    graph_client_id: str | None = Field(None, alias="GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr | None = Field(None, alias="GRAPH_CLIENT_SECRET")
+    graph_api_url: str = Field("https://graph.microsoft.com", alias="GRAPH_API_URL")
+    graph_login_url: str = Field("https://login.microsoftonline.com", alias="GRAPH_LOGIN_URL")
+    graph_cache_seconds: float = Field(300.0, alias="SNOWOPS_GRAPH_CACHE_SECONDS", ge=0, le=86400)
+
     @field_validator("admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> tuple[str, ...]:
@@ -53,11 +60,12 @@ class Settings(BaseSettings):
             return tuple(str(v).strip() for v in value if str(v).strip())
         raise ValueError("give a comma-separated list of user ids")
 
-    @field_validator("public_url")
+    @field_validator("public_url", "graph_api_url", "graph_login_url")
     @classmethod
-    def _check_public_url(cls, value: str) -> str:
+    def _check_url(cls, value: str, info: ValidationInfo) -> str:
+        field = cls.model_fields[info.field_name or ""]
         try:
-            return require_safe_url(value, "SNOWOPS_PUBLIC_URL")
+            return require_safe_url(value, field.alias or "URL")
         except InvalidInstanceURL as exc:
             raise ValueError(str(exc)) from None
 

@@ -14,13 +14,16 @@ from core.models import CATEGORIES, TicketKind
 
 __all__ = [
     "COMMAND_HELP",
+    "AddRecommendation",
     "Command",
     "Connect",
     "Create",
     "Disconnect",
     "Help",
     "Home",
+    "LinkTenant",
     "Recommendations",
+    "RemoveRecommendation",
     "RenameState",
     "Share",
     "ShowStates",
@@ -79,10 +82,42 @@ class Disconnect:
 
 @dataclass(frozen=True, slots=True)
 class Recommendations:
-    """``/snow recommendations [category]``."""
+    """``/snow recommendations [category] [all] [page N]``."""
 
     category: str | None = None
+    include_done: bool = False
+    page: int = 1
     admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddRecommendation:
+    """``/snow recommendations add <category> "<title>" ["<description>"]``."""
+
+    category: str
+    title: str
+    description: str = ""
+    admin = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveRecommendation:
+    """``/snow recommendations remove <id>`` (a team's own only)."""
+
+    recommendation_id: str
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTenant:
+    """``/snow securescore [<tenant-id>]``: show or set the Microsoft tenant."""
+
+    tenant: str | None = None
+
+    @property
+    def admin(self) -> bool:
+        """Only changing the tenant needs an admin."""
+        return self.tenant is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +195,9 @@ Command = (
     | Status
     | Disconnect
     | Recommendations
+    | AddRecommendation
+    | RemoveRecommendation
+    | LinkTenant
     | Share
     | Create
     | Tickets
@@ -176,7 +214,10 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("connect <instance>", "connect this workspace to ServiceNow (admins)"),
     ("status", "connection health, last sync, last error"),
     ("disconnect", "revoke tokens and forget the connection (admins)"),
-    ("recommendations [category]", "Secure Score improvement actions to share"),
+    ("recommendations [category] [all] [page N]", "Secure Score improvement actions to share"),
+    ('recommendations add <category> "<title>" ["<description>"]', "keep your own"),
+    ("recommendations remove <id>", "forget one of your own (admins)"),
+    ("securescore [<tenant-id>]", "show or link the Microsoft tenant (admins link)"),
     ("share <recommendation-id>", "open the ticket form for a recommendation"),
     ("create [incident|change] [title]", "open the ticket form"),
     ("tickets [incident|change] [open|all]", "list tickets"),
@@ -258,9 +299,11 @@ def parse(text: str) -> Command:
             )
         return Connect(args[0])
     if verb in ("recommendations", "recs", "recommendation"):
+        return _recommendations(args)
+    if verb == "securescore":
         if len(args) > 1:
-            raise UsageError(_usage("recommendations"))
-        return Recommendations(_category(args[0]) if args else None)
+            raise UsageError(_usage("securescore"))
+        return LinkTenant(args[0] if args else None)
     if verb == "share":
         if len(args) != 1 or len(args[0]) > MAX_ARG:
             raise UsageError(
@@ -289,6 +332,40 @@ def parse(text: str) -> Command:
     if verb == "states":
         return _states(args)
     raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")
+
+
+def _recommendations(
+    args: list[str],
+) -> Recommendations | AddRecommendation | RemoveRecommendation:
+    if args and args[0].lower() == "add":
+        if len(args) not in (3, 4):
+            raise UsageError(
+                'Add one like this: /snow recommendations add identity "Review guest access" '
+                '"Quarterly review of guest accounts"'
+            )
+        return AddRecommendation(_category(args[1]), args[2], args[3] if len(args) == 4 else "")
+    if args and args[0].lower() == "remove":
+        if len(args) != 2:
+            raise UsageError("Usage: /snow recommendations remove <id> (ids start with own-)")
+        return RemoveRecommendation(args[1])
+    category: str | None = None
+    include_done = False
+    page = 1
+    words = iter(args)
+    for word in words:
+        w = word.lower()
+        if w == "all":
+            include_done = True
+        elif w == "page":
+            number = next(words, "")
+            if not number.isdigit() or not 1 <= int(number) <= 1000:
+                raise UsageError("Give a page number, e.g. /snow recommendations page 2")
+            page = int(number)
+        elif category is None:
+            category = _category(word)
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {_usage('recommendations')}")
+    return Recommendations(category, include_done, page)
 
 
 def _tickets(args: list[str]) -> Tickets:

@@ -23,6 +23,9 @@ from core.models import (
     TicketKind,
     TicketRequest,
 )
+from core.recommendation_views import recommendation_card, recommendation_list, share_form
+from core.recommendations import RecommendationItem, RecommendationService
+from core.securescore.errors import GraphError, GraphNotConfigured
 from core.servicenow.errors import ServiceNowError
 from core.servicenow.states import DEFAULT_STATES, is_open
 from core.store.port import Store
@@ -36,6 +39,7 @@ from core.views import (
     KindSummary,
     Notice,
     NoticeLevel,
+    RecommendationListView,
     StatesView,
     StatusView,
     TicketCard,
@@ -90,11 +94,13 @@ class Dispatcher:
         store: Store,
         connections: ConnectionService,
         tickets: TicketService,
+        recommendations: RecommendationService,
         clock: Clock,
     ) -> None:
         self._store = store
         self._connections = connections
         self._tickets = tickets
+        self._recommendations = recommendations
         self._clock = clock
 
     async def run_text(self, ctx: RequestContext, text: str) -> View:
@@ -119,6 +125,8 @@ class Dispatcher:
             if exc.status is not None:
                 await self._connections.record_error(ctx.workspace, exc)
             return _error(exc)
+        except GraphError as exc:
+            return Notice(f"Microsoft Secure Score: {exc.message}.", NoticeLevel.ERROR, exc.hint)
         except (ValueError, InvalidInstanceURL) as exc:
             return Notice(str(exc), NoticeLevel.WARNING)
 
@@ -148,12 +156,27 @@ class Dispatcher:
                     else "This workspace was not connected."
                 )
                 return Notice(text, NoticeLevel.SUCCESS if done else NoticeLevel.INFO)
-            case c.Recommendations() | c.Share():
-                return Notice(
-                    "Secure Score is not connected yet.",
-                    hint="An admin sets GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET "
-                    "(app permission SecurityEvents.Read.All); /snow create still works.",
+            case c.Recommendations(category=category, include_done=done, page=page):
+                return await self.recommendation_page(ctx, category, done, page)
+            case c.Share(recommendation_id=rec_id):
+                return await self.share(ctx, rec_id)
+            case c.AddRecommendation(category=category, title=title, description=description):
+                rec = await self._recommendations.add(
+                    ctx.workspace, category, title, description, ctx.actor
                 )
+                card = recommendation_card(RecommendationItem(rec), None)
+                return (Notice(f"Added {rec.id}.", NoticeLevel.SUCCESS), card)
+            case c.RemoveRecommendation(recommendation_id=rec_id):
+                gone = await self._recommendations.remove(ctx.workspace, rec_id, ctx.actor)
+                return Notice(
+                    f"Removed {rec_id}."
+                    if gone
+                    else f"There is no recommendation {rec_id} of "
+                    "this team (only your own can be removed).",
+                    NoticeLevel.SUCCESS if gone else NoticeLevel.WARNING,
+                )
+            case c.LinkTenant(tenant=tenant):
+                return await self._link_tenant(ctx, tenant)
             case c.Create(kind=kind, title=title):
                 return TicketFormView(kind=kind, name=title[:160])
             case c.Tickets(kind=kind, open_only=open_only):
@@ -178,6 +201,65 @@ class Dispatcher:
                 await self._connections.rename_state(ctx.workspace, kind, value, label, ctx.actor)
                 return await self.states(ctx, kind)
         raise AssertionError(f"unhandled command {command!r}")
+
+    async def recommendation_page(
+        self, ctx: RequestContext, category: str | None, include_done: bool, page: int
+    ) -> RecommendationListView:
+        """A page of recommendation cards."""
+        size = 8
+        result = await self._recommendations.page(
+            ctx.workspace, category, include_done=include_done, offset=(page - 1) * size, limit=size
+        )
+        cards = []
+        for item in result.items:
+            ticket = None
+            if item.ticket is not None:
+                names = await self._connections.state_names(ctx.workspace, item.ticket.kind)
+                ticket = ticket_card(item.ticket, names)
+            cards.append(recommendation_card(item, ticket))
+        return recommendation_list(result, tuple(cards))
+
+    async def share(self, ctx: RequestContext, rec_id: str) -> View:
+        """The prefilled ticket form, or the ticket that already tracks the recommendation."""
+        rec = await self._recommendations.get(ctx.workspace, rec_id)
+        if rec is None:
+            return Notice(
+                f"There is no recommendation {rec_id[:60]!r}.",
+                NoticeLevel.WARNING,
+                hint="See /snow recommendations for the ids.",
+            )
+        tracked = await self._recommendations.tracking_ticket(ctx.workspace, rec.id)
+        if tracked is not None:
+            names = await self._connections.state_names(ctx.workspace, tracked.kind)
+            card = ticket_card(tracked, names)
+            return (
+                Notice(
+                    f"{rec.title} is already tracked by {card.number} ({card.state}).",
+                    link=card.url,
+                ),
+                card,
+            )
+        return share_form(rec)
+
+    async def _link_tenant(self, ctx: RequestContext, tenant: str | None) -> Notice:
+        if tenant is None:
+            current = await self._recommendations.tenant(ctx.workspace)
+            if not self._recommendations.graph_configured:
+                return Notice(
+                    "Microsoft Secure Score is not connected.",
+                    hint=GraphNotConfigured.default_hint,
+                )
+            if current is None:
+                return Notice(
+                    "This workspace is not linked to a Microsoft tenant yet.",
+                    hint="An admin links it with /snow securescore <tenant-id>.",
+                )
+            return Notice(f"Secure Score comes from tenant {current}.")
+        linked = await self._recommendations.link_tenant(ctx.workspace, tenant, ctx.actor)
+        hint = "" if self._recommendations.graph_configured else GraphNotConfigured.default_hint
+        return Notice(
+            f"Secure Score will come from tenant {linked}.", NoticeLevel.SUCCESS, hint=hint
+        )
 
     async def status(self, ctx: RequestContext) -> StatusView:
         """The connection's health."""

@@ -126,7 +126,11 @@ class CardLocation:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """A security improvement action (Secure Score control or a team's own)."""
+    """A security improvement action (Secure Score control or a team's own).
+
+    ``description`` is plain text (Graph's HTML remediation already converted);
+    ``state`` is Secure Score's control state: Default, Ignored, ThirdParty or Reviewed.
+    """
 
     id: str
     title: str
@@ -136,6 +140,28 @@ class Recommendation:
     url: str | None = None
     max_score: float | None = None
     current_score: float | None = None
+    implementation_status: str = ""
+    user_impact: str | None = None
+    implementation_cost: str | None = None
+    threats: tuple[str, ...] = ()
+    state: str = "Default"
+    service: str = ""
+    rank: int | None = None
+    created_by: str = ""
+
+    @property
+    def gain(self) -> float | None:
+        """Points still to gain (max minus current), when Secure Score knows both."""
+        if self.max_score is None:
+            return None
+        return max(0.0, self.max_score - (self.current_score or 0.0))
+
+    @property
+    def percent(self) -> float | None:
+        """Share of the maximum already achieved, 0 to 100."""
+        if not self.max_score:
+            return None
+        return round(100.0 * (self.current_score or 0.0) / self.max_score, 1)
 
 
 @dataclass(frozen=True, slots=True)

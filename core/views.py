@@ -22,6 +22,8 @@ __all__ = [
     "KindSummary",
     "Notice",
     "NoticeLevel",
+    "RecommendationCard",
+    "RecommendationListView",
     "StatesView",
     "StatusView",
     "TicketCard",
@@ -96,6 +98,37 @@ class TicketCard:
 
 
 @dataclass(frozen=True, slots=True)
+class RecommendationCard:
+    """A recommendation as users see it: what it is worth and what it takes.
+
+    ``ticket`` is set when an open ticket already tracks it; then there is no Share button.
+    """
+
+    id: str
+    title: str
+    category: str
+    source: str
+    summary: str
+    facts: tuple[tuple[str, str], ...]
+    url: str | None = None
+    ticket: TicketCard | None = None
+    note: str = ""
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationListView:
+    """A page of recommendation cards, with a note when Microsoft's are missing."""
+
+    title: str
+    cards: tuple[RecommendationCard, ...]
+    note: str = ""
+    hint: str = ""
+    empty_text: str = "No recommendations to show."
+    more: Action | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TicketListView:
     """A page of ticket cards."""
 
@@ -157,6 +190,8 @@ class StatesView:
 View = (
     Notice
     | TicketCard
+    | RecommendationCard
+    | RecommendationListView
     | TicketListView
     | HomeView
     | HelpView

@@ -1,0 +1,1 @@
+"""Microsoft Graph Secure Score: the client, its errors, and the wire → model mapping."""
