@@ -92,3 +92,46 @@ def test_admin_commands_are_marked() -> None:
     assert admin == {"Connect", "Disconnect", "Subscribe", "Unsubscribe", "RenameState"}
     assert all(c.parse(t).admin for t in ("connect a", "disconnect", "subscribe"))
     assert not any(c.parse(t).admin for t in ("help", "tickets", "create", "states", "status"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("recommendations identity all", c.Recommendations("Identity", True, 1)),
+        ("recommendations page 3", c.Recommendations(None, False, 3)),
+        ("recs apps page 2 all", c.Recommendations("Apps", True, 2)),
+        (
+            'recommendations add data "Label HR files" "Use sensitivity labels"',
+            c.AddRecommendation("Data", "Label HR files", "Use sensitivity labels"),
+        ),
+        (
+            'recommendations add devices "Patch kiosks"',
+            c.AddRecommendation("Devices", "Patch kiosks"),
+        ),
+        ("recommendations remove own-1a2b3c4d", c.RemoveRecommendation("own-1a2b3c4d")),
+        ("securescore", c.LinkTenant(None)),
+        ("securescore contoso.onmicrosoft.com", c.LinkTenant("contoso.onmicrosoft.com")),
+    ],
+)
+def test_recommendation_commands(text: str, expected: c.Command) -> None:
+    assert c.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("recommendations page x", "Give a page number"),
+        ("recommendations identity data", "'data' is not understood"),
+        ("recommendations add identity", "Add one like this"),
+        ('recommendations add planets "x"', "'planets' is not a category"),
+        ("recommendations remove", "Usage: /snow recommendations remove"),
+    ],
+)
+def test_recommendation_usage_errors(text: str, says: str) -> None:
+    with pytest.raises(c.UsageError, match=says):
+        c.parse(text)
+
+
+def test_only_linking_a_tenant_needs_an_admin() -> None:
+    assert not c.parse("securescore").admin
+    assert c.parse("securescore 72f988bf-86f1-41af-91ab-2d7cd011db47").admin
