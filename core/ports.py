@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["Record", "TicketSystem"]
+if TYPE_CHECKING:
+    from core.models import CardLocation, ChannelRef
+    from core.views import TicketCard
+
+__all__ = ["ChatSink", "DeliveryError", "Record", "TicketSystem"]
 
 Record = dict[str, Any]
 
@@ -45,4 +49,49 @@ class TicketSystem(Protocol):
         display_value: str = "false",
     ) -> list[Record]:
         """Every record matching an encoded query."""
+        ...
+
+
+class DeliveryError(Exception):
+    """A chat platform refused a delivery.
+
+    ``permanent`` failures (the bot was removed from the channel, the channel is gone) are
+    parked with ``hint`` for admins instead of retried; others are retried, after
+    ``retry_after`` seconds when the platform said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        hint: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.hint = hint
+
+
+class ChatSink(Protocol):
+    """Where notifications go on one chat platform (Slack, Teams, the console).
+
+    Every method raises :class:`DeliveryError` when the platform refuses.
+    """
+
+    async def post_card(self, channel: ChannelRef, card: TicketCard) -> CardLocation:
+        """Post a ticket card; return where it is, to update it later."""
+        ...
+
+    async def update_card(self, where: CardLocation, card: TicketCard) -> None:
+        """Replace a posted card in place."""
+        ...
+
+    async def reply(self, where: CardLocation, text: str) -> None:
+        """Reply in the card's thread (or conversation)."""
+        ...
+
+    async def post_text(self, channel: ChannelRef, text: str) -> None:
+        """Post a short message to a channel."""
         ...

@@ -1,0 +1,1 @@
+"""Slack: bolt listeners, Block Kit rendering, stores and the Slack ChatSink."""
