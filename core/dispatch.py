@@ -29,7 +29,7 @@ from core.securescore.errors import GraphError, GraphNotConfigured
 from core.servicenow.errors import ServiceNowError
 from core.servicenow.states import DEFAULT_STATES, is_open
 from core.store.port import Store
-from core.tickets import TicketService
+from core.tickets import InProgressError, TicketService
 from core.urls import InvalidInstanceURL
 from core.views import (
     Action,
@@ -77,6 +77,7 @@ class FormSubmission:
     errors: Mapping[str, str] | None = None
     notice: Notice | None = None
     created: bool = False
+    pending: bool = False
 
 
 def _error(exc: ServiceNowError) -> Notice:
@@ -382,6 +383,9 @@ class Dispatcher:
         )
         try:
             outcome = await self._tickets.create(request)
+        except InProgressError as exc:
+            # A double submit: the first one is still creating the ticket and will report it.
+            return FormSubmission(notice=Notice(exc.message, hint=exc.hint), pending=True)
         except ServiceNowError as exc:
             if exc.status is not None:
                 await self._connections.record_error(ctx.workspace, exc)
