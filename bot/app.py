@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 import httpx2
 from aiohttp import web
+from pydantic import SecretStr
 
+from adapters.slack.app import SlackAdapter
+from adapters.slack.config import SlackConfig
 from bot.metrics import Metrics
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
@@ -51,14 +54,19 @@ class Services:
     graph: GraphClient | None
     dispatcher: Dispatcher
     metrics: Metrics
+    slack: SlackAdapter | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
     async def start(self) -> None:
         """Open what needs opening."""
         await self.store.open()
+        if self.slack is not None:
+            await self.slack.start()
 
     async def stop(self) -> None:
         """Close connections and pools."""
+        if self.slack is not None:
+            await self.slack.stop()
         await self.pool.aclose()
         if self.graph is not None:
             await self.graph.aclose()
@@ -94,7 +102,13 @@ def build_services(
             settings.servicenow_client_id, settings.servicenow_client_secret.get_secret_value()
         )
     connections = ConnectionService(
-        store, oauth, table, clock, public_url=settings.public_url, default_client=default_client
+        store,
+        oauth,
+        table,
+        tokens,
+        clock,
+        public_url=settings.public_url,
+        default_client=default_client,
     )
     tickets = TicketService(store, table, clock)
     graph = None
@@ -116,6 +130,9 @@ def build_services(
         cache_seconds=settings.graph_cache_seconds,
     )
     dispatcher = Dispatcher(store, connections, tickets, recommendations, clock)
+    slack = None
+    if settings.slack_enabled:
+        slack = SlackAdapter(slack_config(settings), dispatcher, store, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -131,6 +148,25 @@ def build_services(
         graph=graph,
         dispatcher=dispatcher,
         metrics=metrics,
+        slack=slack,
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def slack_config(settings: Settings) -> SlackConfig:
+    """The Slack adapter's slice of the settings."""
+    return SlackConfig(
+        signing_secret=_secret(settings.slack_signing_secret) or "",
+        bot_token=_secret(settings.slack_bot_token),
+        client_id=settings.slack_client_id,
+        client_secret=_secret(settings.slack_client_secret),
+        app_token=_secret(settings.slack_app_token),
+        api_url=settings.slack_api_url.rstrip("/") + "/",
+        public_url=settings.public_url,
+        admins=settings.admins,
     )
 
 
@@ -150,4 +186,6 @@ def build_app(settings: Settings, *, services: Services | None = None) -> web.Ap
 
     app.cleanup_ctx.append(lifecycle)
     routes.add_core_routes(app, services)
+    if services.slack is not None:
+        services.slack.add_routes(app)
     return app

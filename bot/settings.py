@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.secrets import SecretBox, SecretKeyError
@@ -42,6 +49,13 @@ class Settings(BaseSettings):
     servicenow_client_id: str | None = Field(None, alias="SERVICENOW_CLIENT_ID")
     servicenow_client_secret: SecretStr | None = Field(None, alias="SERVICENOW_CLIENT_SECRET")
 
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
     graph_tenant_id: str | None = Field(None, alias="GRAPH_TENANT_ID")
     graph_client_id: str | None = Field(None, alias="GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr | None = Field(None, alias="GRAPH_CLIENT_SECRET")
@@ -60,7 +74,7 @@ class Settings(BaseSettings):
             return tuple(str(v).strip() for v in value if str(v).strip())
         raise ValueError("give a comma-separated list of user ids")
 
-    @field_validator("public_url", "graph_api_url", "graph_login_url")
+    @field_validator("public_url", "graph_api_url", "graph_login_url", "slack_api_url")
     @classmethod
     def _check_url(cls, value: str, info: ValidationInfo) -> str:
         field = cls.model_fields[info.field_name or ""]
@@ -97,6 +111,26 @@ class Settings(BaseSettings):
             return value
         return None
 
+    @model_validator(mode="after")
+    def _check_slack(self) -> Settings:
+        if not self.slack_enabled:
+            return self
+        if self.slack_signing_secret is None and self.slack_app_token is None:
+            raise ValueError(
+                "SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN or SLACK_CLIENT_ID "
+                "(it verifies every request from Slack)"
+            )
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ValueError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or neither")
+        if self.slack_bot_token is None and not self.slack_client_id:
+            raise ValueError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (install)")
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when any Slack credential is set."""
+        return bool(self.slack_bot_token or self.slack_client_id or self.slack_app_token)
+
     def secret_box(self) -> SecretBox:
         """The SecretBox for ``SNOWOPS_SECRET_KEY``, or a one-line start-up error."""
         if self.secret_key is None:
@@ -114,8 +148,12 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "settings"
+            message = err["msg"].removeprefix("Value error, ")
+            if not err["loc"]:
+                problems.append(message)
+                continue
+            name = str(err["loc"][0])
             field = Settings.model_fields.get(name)
             env = field.alias if field and field.alias else name
-            problems.append(f"{env}: {err['msg'].removeprefix('Value error, ')}")
+            problems.append(f"{env}: {message}")
         raise SettingsError("invalid setting " + "; ".join(problems)) from None

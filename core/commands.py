@@ -227,7 +227,8 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )
 
-_INVOCATION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)?\s*/?snow\b", re.IGNORECASE)
+_MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)\s*", re.IGNORECASE)
+_SNOW = re.compile(r"^\s*/?snow\b", re.IGNORECASE)
 _KINDS = {
     "incident": TicketKind.INCIDENT,
     "incidents": TicketKind.INCIDENT,
@@ -242,9 +243,9 @@ _PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
 
 
 def strip_invocation(text: str) -> str:
-    """Drop a leading ``/snow``, ``snow`` or ``@SnowOps snow`` from a message."""
-    stripped = _INVOCATION.sub("", text, count=1)
-    return stripped.strip()
+    """Drop a leading ``/snow``, ``snow``, ``@SnowOps`` or ``@SnowOps snow`` from a message."""
+    stripped = _MENTION.sub("", text, count=1)
+    return _SNOW.sub("", stripped, count=1).strip()
 
 
 def _usage(cmd: str) -> str:
@@ -272,15 +273,24 @@ def parse(text: str) -> Command:
     """Parse the words after ``/snow``; raise :class:`UsageError` with a fix if unclear."""
     if len(text) > 2000:
         raise UsageError("That command is too long (2,000 characters at most).")
-    try:
-        words = shlex.split(text.replace("“", '"').replace("”", '"'))
-    except ValueError:
-        raise UsageError('A quote is not closed: write names like "Being fixed".') from None
-    if not words:
+    text = text.replace("“", '"').replace("”", '"').strip()
+    if not text:
         return Help()
-    if any(len(w) > MAX_ARG for w in words[:1]):
+    verb_raw, _, rest = text.partition(" ")
+    verb = verb_raw.lower()
+    if len(verb) > MAX_ARG:
         raise UsageError("Unknown command. Type /snow help.")
-    verb, args = words[0].lower(), words[1:]
+    if verb == "create":
+        return _create(rest.strip())
+    # Quotes matter only where a value may hold spaces (state names, recommendation titles).
+    quoted = verb == "states" or (verb.startswith("rec") and rest.lstrip().startswith("add"))
+    if quoted:
+        try:
+            args = shlex.split(rest)
+        except ValueError:
+            raise UsageError('A quote is not closed: write names like "Being fixed".') from None
+    else:
+        args = rest.split()
     if verb in ("help", "?"):
         return Help()
     if verb == "home":
@@ -311,11 +321,6 @@ def parse(text: str) -> Command:
                 "(see /snow recommendations)."
             )
         return Share(args[0])
-    if verb == "create":
-        kind = TicketKind.INCIDENT
-        if args and args[0].lower() in _KINDS:
-            kind, args = _KINDS[args[0].lower()], args[1:]
-        return Create(kind, " ".join(args))
     if verb == "tickets":
         return _tickets(args)
     if verb == "ticket":
@@ -332,6 +337,14 @@ def parse(text: str) -> Command:
     if verb == "states":
         return _states(args)
     raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")
+
+
+def _create(rest: str) -> Create:
+    # The title is the rest of the line as typed: apostrophes and backslashes included.
+    first, _, title = rest.partition(" ")
+    if first.lower() in _KINDS:
+        return Create(_KINDS[first.lower()], title.strip())
+    return Create(TicketKind.INCIDENT, rest)
 
 
 def _recommendations(

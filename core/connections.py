@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.clock import Clock
+from core.errors import UserError
 from core.models import ChannelRef, Connection, ConnectionStatus, OAuthState, TicketKind
 from core.servicenow.errors import (
     ConfigurationError,
@@ -20,6 +21,7 @@ from core.servicenow.errors import (
 from core.servicenow.oauth import OAuthClient, TokenSet, new_code_verifier, new_state
 from core.servicenow.states import DEFAULT_STATES, state_labels
 from core.servicenow.table import TableClient
+from core.servicenow.tokens import TokenKeeper
 from core.store import codec
 from core.store.port import Store
 from core.urls import normalize_instance_url
@@ -71,6 +73,7 @@ class ConnectionStatusView:
     token_expires_at: datetime | None = None
     last_sync_at: datetime | None = None
     last_error: str | None = None
+    warning: str | None = None
     hint: str = ""
 
 
@@ -82,6 +85,7 @@ class ConnectionService:
         store: Store,
         oauth: OAuthClient,
         table: TableClient,
+        tokens: TokenKeeper,
         clock: Clock,
         *,
         public_url: str,
@@ -90,6 +94,7 @@ class ConnectionService:
         self._store = store
         self._oauth = oauth
         self._table = table
+        self._tokens = tokens
         self._clock = clock
         self._public_url = public_url.rstrip("/")
         self._default_client = default_client
@@ -186,7 +191,7 @@ class ConnectionService:
             pending.requested_by,
             admin_email=pending.requested_by_email,
         )
-        return ConnectResult(conn, pending.origin, pending.requested_by, conn.last_error or "")
+        return ConnectResult(conn, pending.origin, pending.requested_by, conn.warning or "")
 
     async def abandon(self, state: str) -> ConnectResult | None:
         """The admin denied access (or ServiceNow sent an error): use the state up."""
@@ -250,7 +255,7 @@ class ConnectionService:
                 "stop working when the account changes. Disconnect, then connect signing in as "
                 "the integration user."
             )
-        conn = replace(conn, connected_as=who, last_error=warning)
+        conn = replace(conn, connected_as=who, warning=warning)
         await self._store.save_connection(conn)
         await self._store.audit(
             workspace, actor, "connection.connected", {"instance": instance_url, "as": who}
@@ -295,28 +300,23 @@ class ConnectionService:
             token_expires_at=conn.expires_at,
             last_sync_at=conn.last_sync_at,
             last_error=conn.last_error,
+            warning=conn.warning,
             hint=hint,
         )
 
-    async def record_error(self, workspace: str, error: ServiceNowError) -> None:
-        """Remember the last error and its hint for `/snow status`."""
-        conn = await self._store.get_connection(workspace)
-        if conn is not None:
-            text = f"{error.message}. {error.hint}"
-            await self._store.save_connection(replace(conn, last_error=text))
-
     async def disconnect(self, workspace: str, actor: str) -> bool:
         """Revoke the tokens (best effort), forget the connection, keep ticket history."""
-        conn = await self._store.get_connection(workspace)
-        if conn is None:
-            return False
+        async with self._tokens.lock(workspace):
+            conn = await self._store.get_connection(workspace)
+            if conn is None:
+                return False
+            await self._store.delete_connection(workspace)
         for token in (conn.refresh_token, conn.access_token):
             if token:
                 try:
                     await self._oauth.revoke(conn.instance_url, token)
                 except ServiceNowError as exc:
                     log.warning("token revocation failed for %s: %s", workspace, exc.message)
-        await self._store.delete_connection(workspace)
         await self._store.audit(workspace, actor, "connection.disconnect", {})
         return True
 
@@ -331,7 +331,7 @@ class ConnectionService:
         """Rename a state for this workspace; an empty label restores the default."""
         if value not in DEFAULT_STATES[kind]:
             choices = ", ".join(f"{v} ({n})" for v, n in DEFAULT_STATES[kind].items())
-            raise ValueError(f"{kind.label} has no state {value!r}. States: {choices}.")
+            raise UserError(f"{kind.label} has no state {value!r}. States: {choices}.")
         key = f"{workspace}:{kind.value}"
         doc = dict(await self._store.get_document(_LABELS_NS, key) or {})
         if label:

@@ -8,12 +8,14 @@ Errors come back as :class:`~core.views.Notice` views, never as exceptions.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from core import commands as c
 from core.clock import Clock
 from core.connections import ConnectionService
+from core.errors import UserError
 from core.forms import TicketFormView, validate_ticket_form
 from core.models import (
     ChannelRef,
@@ -30,7 +32,6 @@ from core.servicenow.errors import ServiceNowError
 from core.servicenow.states import DEFAULT_STATES, is_open
 from core.store.port import Store
 from core.tickets import InProgressError, TicketService
-from core.urls import InvalidInstanceURL
 from core.views import (
     Action,
     HelpView,
@@ -80,8 +81,25 @@ class FormSubmission:
     pending: bool = False
 
 
-def _error(exc: ServiceNowError) -> Notice:
-    return Notice(f"ServiceNow: {exc.message}.", NoticeLevel.ERROR, hint=exc.hint)
+def failure_notice(exc: Exception, doing: str) -> Notice:
+    """What the user sees when something failed: the cause if it is theirs or the
+    service's, only a reference if it is a bug (the log has the rest)."""
+    if isinstance(exc, ServiceNowError):
+        return Notice(f"ServiceNow: {exc.message}.", NoticeLevel.ERROR, hint=exc.hint)
+    if isinstance(exc, GraphError):
+        return Notice(f"Microsoft Secure Score: {exc.message}.", NoticeLevel.ERROR, exc.hint)
+    if isinstance(exc, UserError):
+        return Notice(str(exc), NoticeLevel.WARNING, hint=exc.hint)
+    if isinstance(exc, InProgressError):
+        return Notice(exc.message[:1].upper() + exc.message[1:] + ".", hint=exc.hint)
+    ref = uuid.uuid4().hex[:8]
+    log.exception("unexpected failure (ref %s) running %s", ref, doing)
+    return Notice(
+        f"Something went wrong on SnowOps's side (reference {ref}).",
+        NoticeLevel.ERROR,
+        hint="Nothing was half-done that you need to undo; try again, and tell your admin "
+        "the reference if it keeps failing.",
+    )
 
 
 RecommendationLookup = Callable[[str, str], Awaitable[TicketFormView | None]]
@@ -122,14 +140,8 @@ class Dispatcher:
             )
         try:
             return await self._run(ctx, command)
-        except ServiceNowError as exc:
-            if exc.status is not None:
-                await self._connections.record_error(ctx.workspace, exc)
-            return _error(exc)
-        except GraphError as exc:
-            return Notice(f"Microsoft Secure Score: {exc.message}.", NoticeLevel.ERROR, exc.hint)
-        except (ValueError, InvalidInstanceURL) as exc:
-            return Notice(str(exc), NoticeLevel.WARNING)
+        except Exception as exc:
+            return failure_notice(exc, f"{type(command).__name__} in {ctx.workspace}")
 
     async def _run(self, ctx: RequestContext, command: c.Command) -> View:
         match command:
@@ -267,14 +279,16 @@ class Dispatcher:
         st = await self._connections.status(ctx.workspace)
         if not st.connected:
             return StatusView("ServiceNow: not connected", (), st.hint, healthy=False)
-        lines = (
+        lines: tuple[tuple[str, str], ...] = (
             ("Instance", st.instance_url),
             ("Connected as", st.connected_as or "unknown"),
             ("Token expires", format_when(st.token_expires_at)),
             ("Last successful sync", format_when(st.last_sync_at)),
             ("Last error", st.last_error or "none"),
         )
-        healthy = st.status == "active" and not st.last_error
+        if st.warning:
+            lines += (("Warning", st.warning),)
+        healthy = st.status == "active" and not st.last_error and not st.warning
         return StatusView("ServiceNow connection", lines, st.hint, healthy=healthy)
 
     async def states(self, ctx: RequestContext, kind: TicketKind) -> StatesView:
@@ -287,21 +301,22 @@ class Dispatcher:
         self, ctx: RequestContext, kind: TicketKind | None, open_only: bool, offset: int = 0
     ) -> TicketListView:
         """A page of tickets."""
-        page = 10
-        tickets = await self._tickets.list_tickets(
-            ctx.workspace, kind, open_only=open_only, limit=page + 1, offset=offset
+        size = 10
+        page = await self._tickets.list_tickets(
+            ctx.workspace, kind, open_only=open_only, limit=size, offset=offset
         )
         names = {k: await self._connections.state_names(ctx.workspace, k) for k in TicketKind}
-        cards = tuple(ticket_card(t, names[t.kind]) for t in tickets[:page])
+        cards = tuple(ticket_card(t, names[t.kind]) for t in page.tickets)
         label = kind.label + "s" if kind else "Tickets"
         more = None
-        if len(tickets) > page:
-            more = Action("tickets_more", "More", f"{kind or 'all'}:{open_only}:{offset + page}")
+        if page.more:
+            more = Action("tickets_more", "More", f"{kind or 'all'}:{open_only}:{offset + size}")
         return TicketListView(
             f"{'Open ' if open_only else ''}{label.lower() if open_only else label}",
             cards,
             empty_text="No open tickets." if open_only else "No tickets yet.",
             more=more,
+            note=page.note,
         )
 
     async def ticket_detail(self, ctx: RequestContext, number: str) -> TicketCard:
@@ -338,18 +353,24 @@ class Dispatcher:
     ) -> Notice:
         if ctx.channel is None:
             return Notice("Subscribe from inside the channel.", NoticeLevel.WARNING)
-        current = [s for s in await self._store.list_subscriptions(ctx.workspace)]
-        mine = next((s for s in current if s.channel.channel == ctx.channel.channel), None)
-        if mine is not None:
-            # Overlapping subscriptions merge: one per channel, never two messages.
-            kinds = kinds | mine.kinds
-            max_priority = max(max_priority, mine.max_priority)
         channel = ChannelRef(ctx.channel.workspace, ctx.channel.channel)
-        await self._store.save_subscription(Subscription(channel, kinds, max_priority))
-        what = " and ".join(sorted(k.label.lower() + "s" for k in kinds))
-        prio = "any priority" if max_priority >= 5 else f"priority {max_priority} or higher"
+        wanted = Subscription(channel, tuple(sorted((k, max_priority) for k in kinds)))
+        current = await self._store.list_subscriptions(ctx.workspace)
+        mine = next((s for s in current if s.channel.channel == channel.channel), None)
+        # Overlapping subscriptions merge per kind: one per channel, never two messages.
+        merged = wanted if mine is None else mine.merged(wanted)
+        await self._store.save_subscription(merged)
+        parts = []
+        for kind, level in merged.levels:
+            what = kind.label.lower() + "s"
+            parts.append(
+                f"{what} of any priority" if level >= 5 else f"{what} of priority 1–{level}"
+            )
         return Notice(
-            f"This channel will hear about {what} of {prio}.", NoticeLevel.SUCCESS, private=False
+            f"This channel will hear about {' and '.join(parts)}.",
+            NoticeLevel.SUCCESS,
+            hint="To narrow it, /snow unsubscribe and subscribe again.",
+            private=False,
         )
 
     async def submit_form(
@@ -385,11 +406,9 @@ class Dispatcher:
             outcome = await self._tickets.create(request)
         except InProgressError as exc:
             # A double submit: the first one is still creating the ticket and will report it.
-            return FormSubmission(notice=Notice(exc.message, hint=exc.hint), pending=True)
-        except ServiceNowError as exc:
-            if exc.status is not None:
-                await self._connections.record_error(ctx.workspace, exc)
-            return FormSubmission(notice=_error(exc))
+            return FormSubmission(notice=failure_notice(exc, "create"), pending=True)
+        except Exception as exc:
+            return FormSubmission(notice=failure_notice(exc, "create"))
         names = await self._connections.state_names(ctx.workspace, outcome.ticket.kind)
         card = ticket_card(outcome.ticket, names)
         if outcome.created:

@@ -26,8 +26,9 @@ __all__ = [
 
 #: ServiceNow's short_description holds 160 characters.
 NAME_MAX = 160
-#: task.description is a 4,000-character field; keep room for SnowOps's footer.
-DESCRIPTION_MAX = 3500
+#: task.description holds 4,000 characters; SnowOps's footer needs some, and Slack's text
+#: input holds 3,000, so every platform accepts the same.
+DESCRIPTION_MAX = 3000
 
 FORM_FIELDS = ("kind", "name", "description", "priority", "due", "category")
 

@@ -225,32 +225,34 @@ class TicketEvent:
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """A workspace's link to one ServiceNow instance. Secrets are clear in memory only."""
+    """A workspace's link to one ServiceNow instance. Secrets are clear in memory only,
+    and kept out of ``repr`` so no log line can carry them."""
 
     workspace: str
     instance_url: str
     client_id: str
-    client_secret: str
-    access_token: str = ""
-    refresh_token: str = ""
+    client_secret: str = field(repr=False)
+    access_token: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
     expires_at: datetime | None = None
     connected_as: str = ""
     status: ConnectionStatus = ConnectionStatus.ACTIVE
     created_at: datetime | None = None
     last_sync_at: datetime | None = None
     last_error: str | None = None
+    warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OAuthState:
     """A pending OAuth authorization: single use, short-lived."""
 
-    state: str
+    state: str = field(repr=False)
     workspace: str
     instance_url: str
     client_id: str
-    client_secret: str
-    code_verifier: str
+    client_secret: str = field(repr=False)
+    code_verifier: str = field(repr=False)
     redirect_uri: str
     requested_by: str
     created_at: datetime
@@ -260,10 +262,28 @@ class OAuthState:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A channel's wish to hear about tickets of some kinds and priorities."""
+    """A channel's wish to hear about tickets: per kind, the lowest priority it cares about
+    (1 critical only … 5 everything); a kind absent from ``levels`` is not followed."""
 
     channel: ChannelRef
-    kinds: frozenset[TicketKind] = field(
-        default_factory=lambda: frozenset({TicketKind.INCIDENT, TicketKind.CHANGE})
-    )
-    max_priority: int = 5
+    levels: tuple[tuple[TicketKind, int], ...] = ((TicketKind.CHANGE, 5), (TicketKind.INCIDENT, 5))
+
+    def __post_init__(self) -> None:
+        # One canonical order, so equal subscriptions compare equal wherever they came from.
+        object.__setattr__(self, "levels", tuple(sorted(dict(self.levels).items())))
+
+    def level(self, kind: TicketKind) -> int | None:
+        """Highest priority number followed for ``kind`` (None: not followed)."""
+        return dict(self.levels).get(kind)
+
+    def wants(self, kind: TicketKind, priority: int) -> bool:
+        """True if a ticket of this kind and priority is news for the channel."""
+        level = self.level(kind)
+        return level is not None and priority <= level
+
+    def merged(self, other: Subscription) -> Subscription:
+        """Both subscriptions at once: per kind, the wider level."""
+        levels = dict(self.levels)
+        for kind, level in other.levels:
+            levels[kind] = max(level, levels.get(kind, 0))
+        return Subscription(self.channel, tuple(levels.items()))

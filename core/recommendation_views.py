@@ -46,8 +46,6 @@ def recommendation_card(item: RecommendationItem, ticket: TicketCard | None) -> 
     if ticket is None:
         actions = (Action("share_recommendation", "Share to ServiceNow", rec.id, primary=True),)
     note = _STATE_NOTES.get(rec.state, "")
-    if ticket is not None:
-        note = (note + " " if note else "") + f"Tracked by {ticket.number} ({ticket.state})."
     return RecommendationCard(
         id=rec.id,
         title=rec.title,

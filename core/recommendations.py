@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from core.clock import Clock
+from core.errors import UserError
 from core.models import CATEGORIES, Recommendation, RecommendationSource, Ticket
 from core.securescore.client import GraphClient
 from core.securescore.errors import GraphError, GraphNotConfigured
@@ -93,7 +94,7 @@ class RecommendationService:
         """Link the workspace to a Microsoft tenant (id or ``contoso.onmicrosoft.com``)."""
         tenant = tenant.strip()
         if not _TENANT.match(tenant):
-            raise ValueError(
+            raise UserError(
                 f"{tenant[:60]!r} is not a tenant id: give the directory (tenant) id, a GUID "
                 "like 72f988bf-86f1-41af-91ab-2d7cd011db47, or contoso.onmicrosoft.com."
             )
@@ -199,14 +200,14 @@ class RecommendationService:
         """Keep a team's own recommendation; it lists and shares like Microsoft's."""
         match = [c for c in CATEGORIES if c.lower().rstrip("s") == category.lower().rstrip("s")]
         if not match:
-            raise ValueError(f"'{category}' is not a category: use one of {', '.join(CATEGORIES)}.")
+            raise UserError(f"'{category}' is not a category: use one of {', '.join(CATEGORIES)}.")
         title = " ".join(title.split())
         if not title:
-            raise ValueError("Give the recommendation a title.")
+            raise UserError("Give the recommendation a title.")
         if len(title) > TITLE_MAX:
-            raise ValueError(f"A title can be {TITLE_MAX} characters at most.")
+            raise UserError(f"A title can be {TITLE_MAX} characters at most.")
         if len(description) > DESCRIPTION_MAX:
-            raise ValueError(f"A description can be {DESCRIPTION_MAX:,} characters at most.")
+            raise UserError(f"A description can be {DESCRIPTION_MAX:,} characters at most.")
         rec_id = f"own-{uuid.uuid4().hex[:8]}"
         doc = {
             "id": rec_id,

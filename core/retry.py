@@ -65,29 +65,37 @@ async def send_with_retries(
     failure: Callable[[httpx2.Response], Exception],
     unreachable: Callable[[str], Exception],
     what: str,
+    idempotent: bool = True,
 ) -> httpx2.Response:
     """Run ``do`` until it gives a non-retryable answer, within the policy's bounds.
 
     Retries 429 (after ``Retry-After`` when it fits the time budget), 5xx, timeouts and
-    network errors. Returns the response (2xx, 3xx or a final 4xx), or raises
-    ``failure(response)`` / ``unreachable(message)`` for the last failure.
+    network errors. A request that is not ``idempotent`` (it creates or appends) is retried
+    only when it surely was not processed: a 429, or a connection that never opened.
+    Returns the response (2xx, 3xx or a final 4xx), or raises ``failure(response)`` /
+    ``unreachable(message)`` for the last failure.
     """
     started = time.monotonic()
     last: Exception | None = None
     for attempt in range(1, policy.attempts + 1):
         retry_after: float | None = None
+        unsent = False
         try:
             response = await do()
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+            unsent = True
+            last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")
         except httpx2.TimeoutException:
             last = unreachable(f"{what} got no answer in time")
-        except (httpx2.NetworkError, httpx2.ProtocolError, httpx2.ProxyError) as exc:
-            last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")
+        except httpx2.RequestError as exc:
+            last = unreachable(f"{what} failed on the way: {type(exc).__name__}")
         else:
             if response.status_code not in RETRY_STATUSES:
                 return response
             last = failure(response)
             retry_after = retry_after_seconds(response)
-        if attempt == policy.attempts:
+            unsent = response.status_code == 429
+        if attempt == policy.attempts or not (idempotent or unsent):
             break
         wait = max(policy.delay(attempt), retry_after or 0.0)
         if wait > policy.budget_seconds - (time.monotonic() - started):

@@ -1,10 +1,12 @@
 """TicketService: create, list and get tickets; idempotent and duplicate-proof.
 
-Two guards stop duplicates:
+Three guards stop duplicates:
 - an *idempotency key* (a Slack view id, a Teams activity id…) makes a retried or
   double-submitted request return the ticket the first one created;
 - a *recommendation share* gets a deterministic ``correlation_id``, so while its ticket is
-  open a second share returns that ticket instead of creating another.
+  open a second share returns that ticket instead of creating another;
+- a create whose answer was lost (timeout, 5xx) is never blindly repeated: ServiceNow is
+  asked for the correlation id first, and the ticket adopted if it was made after all.
 """
 
 from __future__ import annotations
@@ -12,15 +14,23 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.clock import Clock
+from core.errors import UserError
 from core.models import Ticket, TicketKind, TicketRequest
 from core.ports import TicketSystem
-from core.servicenow.errors import NotFoundError, ServiceNowError
+from core.servicenow.errors import (
+    NotConnectedError,
+    NotFoundError,
+    ServiceNowError,
+    UnavailableError,
+    UnexpectedResponseError,
+)
 from core.servicenow.mapping import (
     TICKET_FIELDS,
     correlation_id,
+    correlation_prefix,
     format_sn_datetime,
     parse_sn_datetime,
     request_fields,
@@ -29,18 +39,38 @@ from core.servicenow.mapping import (
 from core.servicenow.states import is_open
 from core.store.port import Store
 
-__all__ = ["CreateOutcome", "HistoryEntry", "InProgressError", "TicketDetail", "TicketService"]
+__all__ = [
+    "CreateOutcome",
+    "HistoryEntry",
+    "InProgressError",
+    "TicketDetail",
+    "TicketPage",
+    "TicketService",
+    "query_value",
+]
 
 log = logging.getLogger(__name__)
 
-IDEMPOTENCY_TTL = 24 * 3600
-_SAFE_QUERY_VALUE = re.compile(r"^[^\^\n\r]{1,200}$")
+#: How long a finished request is remembered (a user may retry the next morning).
+DONE_TTL = 24 * 3600
+#: How long a claim blocks others: the retry budget and then some. A crash frees it soon.
+CLAIM_TTL = 300
+#: The outcome of a create is unknown (its answer was lost): check ServiceNow first.
+UNKNOWN = "?"
+_ID_CHUNK = 100
+_QUERY_VALUE = re.compile(r"^[^\^\r\n]{1,200}$")
+_RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
+_NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
 
 
-class InProgressError(ServiceNowError):
+class InProgressError(Exception):
     """The same request is being handled right now (a double click)."""
 
-    default_hint = "The first request is still being created; it will appear shortly."
+    hint = "The first request is still being handled; its ticket will appear shortly."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +84,7 @@ class CreateOutcome:
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One comment or work note."""
+    """One comment."""
 
     at: str
     author: str
@@ -71,9 +101,20 @@ class TicketDetail:
     history_note: str = ""
 
 
-def _safe(value: str) -> bool:
-    # Values go into encoded queries: a caret would start a new condition.
-    return bool(_SAFE_QUERY_VALUE.match(value))
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    """A page of tickets; ``note`` says when they could not be refreshed."""
+
+    tickets: list[Ticket]
+    more: bool
+    note: str = ""
+
+
+def query_value(value: str) -> str:
+    """``value`` if it is safe inside an encoded query (a caret would start a new condition)."""
+    if not _QUERY_VALUE.match(value):
+        raise UserError("That value cannot be looked up in ServiceNow.")
+    return value
 
 
 class TicketService:
@@ -87,41 +128,47 @@ class TicketService:
     async def _instance(self, workspace: str) -> str:
         conn = await self._store.get_connection(workspace)
         if conn is None:
-            raise NotFoundError(
-                "this workspace is not connected to ServiceNow",
-                hint="An admin can connect it with `/snow connect <instance>`.",
-            )
+            raise NotConnectedError("this workspace is not connected to ServiceNow")
         return conn.instance_url
 
+    # -- create --------------------------------------------------------------------------
     async def create(self, req: TicketRequest) -> CreateOutcome:
         """Create the ticket ``req`` asks for, unless a retry or a duplicate share."""
-        idem = f"ticket:{req.workspace}:{req.idempotency_key}" if req.idempotency_key else None
-        if idem:
-            prior = await self._store.begin_idempotent(idem, IDEMPOTENCY_TTL)
-            if prior == "":
+        if req.recommendation_id and not _RECOMMENDATION_ID.match(req.recommendation_id):
+            raise UserError(f"{req.recommendation_id[:60]!r} is not a recommendation id.")
+        if not req.idempotency_key:
+            return await self._create(req, check_first=False)
+        key = f"ticket:{req.workspace}:{req.idempotency_key}"
+        prior = await self._store.begin_idempotent(key, CLAIM_TTL)
+        if prior == "":
+            raise InProgressError("this ticket is already being created")
+        if prior is not None and prior != UNKNOWN:
+            ticket = await self._store.get_ticket(req.workspace, prior)
+            if ticket is not None:
+                return CreateOutcome(ticket, created=False, reason="retry")
+        if prior is not None:
+            # Reclaim a finished key whose ticket is gone, or one whose outcome is unknown.
+            await self._store.abort_idempotent(key)
+            if await self._store.begin_idempotent(key, CLAIM_TTL) is not None:
                 raise InProgressError("this ticket is already being created")
-            if prior is not None:
-                ticket = await self._store.get_ticket(req.workspace, prior)
-                if ticket is not None:
-                    return CreateOutcome(ticket, created=False, reason="retry")
-                await self._store.abort_idempotent(idem)
-                await self._store.begin_idempotent(idem, IDEMPOTENCY_TTL)
         try:
-            outcome = await self._create(req)
-        except BaseException:
-            if idem:
-                await self._store.abort_idempotent(idem)
+            outcome = await self._create(req, check_first=prior == UNKNOWN)
+        except (UnavailableError, UnexpectedResponseError):
+            # The create may have landed: the next try must look before it inserts.
+            await self._store.finish_idempotent(key, UNKNOWN, DONE_TTL)
             raise
-        if idem:
-            await self._store.finish_idempotent(idem, outcome.ticket.number, IDEMPOTENCY_TTL)
+        except BaseException:
+            await self._store.abort_idempotent(key)
+            raise
+        await self._store.finish_idempotent(key, outcome.ticket.number, DONE_TTL)
         return outcome
 
-    async def _create(self, req: TicketRequest) -> CreateOutcome:
+    async def _create(self, req: TicketRequest, *, check_first: bool) -> CreateOutcome:
         instance = await self._instance(req.workspace)
         if req.recommendation_id:
             corr = correlation_id(req.workspace, f"rec:{req.recommendation_id}")
             lock = f"share:{corr}"
-            if await self._store.begin_idempotent(lock, 120) is not None:
+            if await self._store.begin_idempotent(lock, CLAIM_TTL) is not None:
                 raise InProgressError("this recommendation is being shared right now")
             try:
                 existing = await self._open_ticket_for(req.workspace, corr, instance)
@@ -130,14 +177,33 @@ class TicketService:
                 return await self._insert(req, corr, instance)
             finally:
                 await self._store.abort_idempotent(lock)
-        key = req.idempotency_key or uuid.uuid4().hex
-        return await self._insert(req, correlation_id(req.workspace, f"req:{key}"), instance)
+        corr = correlation_id(req.workspace, f"req:{req.idempotency_key or uuid.uuid4().hex}")
+        if check_first:
+            found = await self._find_by_correlation(req.workspace, corr, instance, open_only=False)
+            if found is not None:
+                return CreateOutcome(found, created=False, reason="retry")
+        return await self._insert(req, corr, instance)
 
     async def _insert(self, req: TicketRequest, corr: str, instance: str) -> CreateOutcome:
         caller = await self._user_sys_id(req.workspace, req.requester.email)
         fields = request_fields(req, corr, caller)
-        record = await self._system.create(req.workspace, req.kind.table, fields)
-        ticket = ticket_from_record(req.workspace, req.kind, instance, record, request=req)
+        try:
+            record = await self._system.create(req.workspace, req.kind.table, fields)
+        except (UnavailableError, UnexpectedResponseError):
+            # The answer was lost, not necessarily the ticket: ask before anyone retries.
+            try:
+                found = await self._find_by_correlation(
+                    req.workspace, corr, instance, open_only=False
+                )
+            except ServiceNowError:
+                found = None
+            if found is None:
+                raise
+            log.info("adopted %s after a lost create answer", found.number)
+            ticket = found
+        else:
+            ticket = ticket_from_record(req.workspace, req.kind, instance, record, request=req)
+        ticket = ticket_with_request(ticket, req)
         await self._store.save_ticket(ticket)
         await self._store.audit(
             req.workspace,
@@ -148,6 +214,26 @@ class TicketService:
         log.info("created %s for %s", ticket.number, req.workspace)
         return CreateOutcome(ticket, created=True)
 
+    async def _find_by_correlation(
+        self, workspace: str, corr: str, instance: str, *, open_only: bool
+    ) -> Ticket | None:
+        """A ticket carrying ``corr`` in ServiceNow (one query per table), stored if found."""
+        active = "^active=true" if open_only else ""
+        for kind in TicketKind:
+            records = await self._system.query(
+                workspace,
+                kind.table,
+                f"correlation_id={query_value(corr)}{active}^ORDERBYDESCsys_created_on",
+                fields=TICKET_FIELDS,
+                max_records=1,
+            )
+            for record in records:
+                ticket = ticket_from_record(workspace, kind, instance, record)
+                if not open_only or is_open(kind, ticket.state):
+                    await self._store.save_ticket(ticket)
+                    return ticket
+        return None
+
     async def _open_ticket_for(self, workspace: str, corr: str, instance: str) -> Ticket | None:
         """The open ticket carrying ``corr``: from the store (refreshed), else ServiceNow."""
         stored = await self._store.find_ticket_by_correlation(workspace, corr)
@@ -156,26 +242,11 @@ class TicketService:
                 fresh = await self.refresh(stored)
             except NotFoundError:
                 fresh = stored
-            if is_open(fresh.kind, fresh.state) and fresh.active:
-                return fresh
-            return None
-        for kind in TicketKind:
-            records = await self._system.query(
-                workspace,
-                kind.table,
-                f"correlation_id={corr}^active=true^ORDERBYDESCsys_created_on",
-                fields=TICKET_FIELDS,
-                max_records=1,
-            )
-            for record in records:
-                ticket = ticket_from_record(workspace, kind, instance, record)
-                if is_open(kind, ticket.state):
-                    await self._store.save_ticket(ticket)
-                    return ticket
-        return None
+            return fresh if is_open(fresh.kind, fresh.state) and fresh.active else None
+        return await self._find_by_correlation(workspace, corr, instance, open_only=True)
 
     async def _user_sys_id(self, workspace: str, email: str | None) -> str | None:
-        if not email or not _safe(email) or "@" not in email:
+        if not email or "@" not in email or not _QUERY_VALUE.match(email):
             return None
         try:
             users = await self._system.query(
@@ -191,6 +262,7 @@ class TicketService:
             return None
         return str(users[0]["sys_id"]) if users else None
 
+    # -- read ----------------------------------------------------------------------------
     async def refresh(self, ticket: Ticket) -> Ticket:
         """Re-read one ticket from ServiceNow and store what changed."""
         instance = await self._instance(ticket.workspace)
@@ -210,14 +282,23 @@ class TicketService:
         open_only: bool = True,
         limit: int = 10,
         offset: int = 0,
-    ) -> list[Ticket]:
-        """Tracked tickets, newest first, refreshed with one query per table."""
+    ) -> TicketPage:
+        """A page of tracked tickets, newest first, refreshed with one query per table.
+
+        Without a usable connection the stored tickets are shown as they were last seen.
+        """
         stored = await self._store.list_tickets(
-            workspace, kind, active_only=False, limit=500, offset=0
+            workspace, kind, active_only=open_only, limit=limit + 1, offset=offset
         )
-        refreshed = await self._refresh_many(workspace, stored)
-        shown = [t for t in refreshed if not open_only or (is_open(t.kind, t.state) and t.active)]
-        return shown[offset : offset + limit]
+        more, stored = len(stored) > limit, stored[:limit]
+        note = ""
+        try:
+            shown = await self._refresh_many(workspace, stored)
+        except ServiceNowError as exc:
+            shown, note = stored, f"Not refreshed from ServiceNow: {exc.message}."
+        if open_only:
+            shown = [t for t in shown if is_open(t.kind, t.state) and t.active]
+        return TicketPage(shown, more, note)
 
     async def _refresh_many(self, workspace: str, tickets: list[Ticket]) -> list[Ticket]:
         if not tickets:
@@ -226,50 +307,63 @@ class TicketService:
         by_id = {t.sys_id: t for t in tickets}
         for kind in TicketKind:
             ids = [t.sys_id for t in tickets if t.kind is kind]
-            if not ids:
-                continue
-            records = await self._system.query(
-                workspace, kind.table, "sys_idIN" + ",".join(ids), fields=TICKET_FIELDS
-            )
-            for record in records:
-                base = by_id.get(str(record.get("sys_id")))
-                if base is None:
-                    continue
-                fresh = ticket_from_record(workspace, kind, instance, record, base=base)
-                if fresh != base:
-                    await self._store.save_ticket(fresh)
-                by_id[base.sys_id] = fresh
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ",".join(query_value(i) for i in ids[start : start + _ID_CHUNK])
+                records = await self._system.query(
+                    workspace, kind.table, "sys_idIN" + chunk, fields=TICKET_FIELDS
+                )
+                for record in records:
+                    base = by_id.get(str(record.get("sys_id")))
+                    if base is None:
+                        continue
+                    fresh = ticket_from_record(workspace, kind, instance, record, base=base)
+                    if fresh != base:
+                        await self._store.save_ticket(fresh)
+                    by_id[base.sys_id] = fresh
         return [by_id[t.sys_id] for t in tickets]
 
     async def get(self, workspace: str, number: str) -> TicketDetail:
-        """One ticket by number, fresh from ServiceNow, with its latest comments."""
+        """One of this workspace's tickets by number, fresh, with its latest comments."""
         number = number.strip().upper()
-        if not _safe(number):
-            raise NotFoundError(f"{number[:40]!r} is not a ticket number")
+        if not _NUMBER.match(number):
+            raise UserError(
+                f"{number[:40]!r} is not a ticket number: use INC0010001 or CHG0030001."
+            )
         kind = TicketKind.CHANGE if number.startswith("CHG") else TicketKind.INCIDENT
         stored = await self._store.get_ticket(workspace, number)
         if stored is not None:
-            ticket = await self.refresh(stored)
+            try:
+                ticket = await self.refresh(stored)
+            except (NotConnectedError, ServiceNowError) as exc:
+                return TicketDetail(stored, [], f"Not refreshed from ServiceNow: {exc.message}.")
         else:
             instance = await self._instance(workspace)
+            # Only tickets SnowOps made for this workspace: not a window on the whole instance.
+            prefix = correlation_prefix(workspace)
             records = await self._system.query(
-                workspace, kind.table, f"number={number}", fields=TICKET_FIELDS, max_records=1
+                workspace,
+                kind.table,
+                f"number={number}^correlation_idSTARTSWITH{query_value(prefix)}",
+                fields=TICKET_FIELDS,
+                max_records=1,
             )
             if not records:
                 raise NotFoundError(
-                    f"there is no {kind.label.lower()} {number} in ServiceNow",
-                    hint="Check the number; /snow tickets lists the ones SnowOps created.",
+                    f"SnowOps has no {kind.label.lower()} {number} in this workspace",
+                    hint="Check the number; /snow tickets lists the ones made from here.",
                 )
             ticket = ticket_from_record(workspace, kind, instance, records[0])
+            await self._store.save_ticket(ticket)
         history, note = await self._history(ticket)
         return TicketDetail(ticket, history, note)
 
     async def _history(self, ticket: Ticket, limit: int = 5) -> tuple[list[HistoryEntry], str]:
+        # Customer-visible comments only: work notes are internal to the service desk.
         try:
             rows = await self._system.query(
                 ticket.workspace,
                 "sys_journal_field",
-                f"element_id={ticket.sys_id}^elementINcomments,work_notes"
+                f"element_id={query_value(ticket.sys_id)}^element=comments"
                 "^ORDERBYDESCsys_created_on",
                 fields=["sys_created_on", "sys_created_by", "element", "value"],
                 max_records=limit,
@@ -281,20 +375,24 @@ class TicketService:
             HistoryEntry(
                 at=_short_time(row.get("sys_created_on")),
                 author=str(row.get("sys_created_by") or ""),
-                kind="work note" if row.get("element") == "work_notes" else "comment",
+                kind="comment",
                 text=str(row.get("value") or ""),
             )
             for row in rows
         ]
         return entries, ""
 
-    async def add_comment(self, workspace: str, number: str, text: str) -> Ticket:
-        """Append a comment to a tracked ticket."""
-        ticket = await self._store.get_ticket(workspace, number)
-        if ticket is None:
-            raise NotFoundError(f"SnowOps does not track {number}")
-        await self._system.patch(workspace, ticket.kind.table, ticket.sys_id, {"comments": text})
-        return await self.refresh(ticket)
+
+def ticket_with_request(ticket: Ticket, req: TicketRequest) -> Ticket:
+    """A ticket carrying what only SnowOps knows (requester, source, category, origin)."""
+    return replace(
+        ticket,
+        requested_by=req.requester.display_name or req.requester.user_id,
+        recommendation_id=req.recommendation_id,
+        category=req.category,
+        source=req.source,
+        origin=req.origin,
+    )
 
 
 def _short_time(value: object) -> str:

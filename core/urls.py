@@ -9,12 +9,14 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from core.errors import UserError
+
 __all__ = ["InvalidInstanceURL", "is_loopback_host", "normalize_instance_url", "require_safe_url"]
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class InvalidInstanceURL(ValueError):
+class InvalidInstanceURL(UserError):
     """The instance name or URL cannot be used."""
 
 

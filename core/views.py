@@ -137,6 +137,7 @@ class TicketListView:
     empty_text: str = "No tickets yet."
     more: Action | None = None
     servicenow_list_url: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from core.dispatch import RequestContext
 from core.models import ChannelRef, Requester
 from core.secrets import generate_key
 from core.servicenow import RetryPolicy
+from sim.graph import GraphSim, GraphSimConfig, build_graph_sim_app
 from sim.servicenow import SimConfig, SimInstance, build_sim_app
 
 IN_CI = bool(os.environ.get("CI"))
@@ -91,6 +92,26 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @dataclass
+class Graph:
+    """A running Microsoft Graph simulator."""
+
+    url: str
+    sim: GraphSim
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[Graph]:
+    """A Microsoft Graph Secure Score simulator on a real loopback port."""
+    state = GraphSim(GraphSimConfig())
+    server = TestServer(build_graph_sim_app(state), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield Graph(str(server.make_url("")).rstrip("/"), state)
+    finally:
+        await server.close()
+
+
+@dataclass
 class App:
     """A running SnowOps server and its services."""
 
@@ -101,9 +122,17 @@ class App:
 
 
 @pytest.fixture
-async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[App]:
+def app_env() -> dict[str, str]:
+    """Extra settings for the ``app`` fixture; a test module overrides this to add some."""
+    return {}
+
+
+@pytest.fixture
+async def app(
+    make_settings: Callable[..., Settings], app_env: dict[str, str]
+) -> AsyncIterator[App]:
     """SnowOps on its own port (``SNOWOPS_PUBLIC_URL``), SQLite store, fake clock."""
-    settings = make_settings()
+    settings = make_settings(**app_env)
     clock = FakeClock()
     services = build_services(settings, clock=clock, retry=FAST_RETRY)
     web_app = build_app(settings, services=services)

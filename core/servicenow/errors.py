@@ -4,7 +4,8 @@
 
     ServiceNowError                   base: .status (HTTP status or None) and .hint
     ├── ConfigurationError            bad instance URL, OAuth registry entry missing or wrong
-    │                                 redirect URL, cross-scope access to oauth_entity refused
+    │   │                             redirect URL, cross-scope access to oauth_entity refused
+    │   └── NotConnectedError         the workspace has no ServiceNow connection
     ├── AuthError                     the instance does not accept our credentials
     │   ├── ReauthorizationRequired   token endpoint answered 401 access_denied: bad secret,
     │   │                             expired or revoked refresh token; run /snow connect again
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigurationError",
     "ForbiddenError",
     "NotAuthenticated",
+    "NotConnectedError",
     "NotFoundError",
     "RateLimitedError",
     "ReauthorizationRequired",
@@ -56,6 +58,12 @@ class ConfigurationError(ServiceNowError):
         "Check the instance URL and its Application Registry entry (client id, secret and "
         "redirect URL)."
     )
+
+
+class NotConnectedError(ConfigurationError):
+    """The workspace has no ServiceNow connection."""
+
+    default_hint = "An admin can connect it with `/snow connect <instance>`."
 
 
 class AuthError(ServiceNowError):

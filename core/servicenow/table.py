@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx2
 
-from core.servicenow.errors import NotAuthenticated, UnexpectedResponseError
+from core.servicenow.errors import ServiceNowError, UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
 from core.servicenow.tokens import TokenKeeper
 from core.servicenow.transport import JSON_HEADERS, BearerAuth, InstancePool, send_with_retries
@@ -54,27 +54,40 @@ class TableClient:
         what: str,
         request: Callable[[httpx2.AsyncClient, BearerAuth], Awaitable[httpx2.Response]],
         ok: tuple[int, ...] = (200,),
+        *,
+        idempotent: bool = True,
     ) -> httpx2.Response:
         conn, token = await self._tokens.access_token(workspace)
         client = self._pool.client(conn.instance_url)
-        for attempt in (1, 2):
-            auth = BearerAuth(token)
+        try:
+            response = await self._send(client, token, what, request, idempotent)
+            if response.status_code == 401:
+                # One forced refresh and one retry for a token ServiceNow refused.
+                conn, token = await self._tokens.access_token(workspace, rejected=token)
+                response = await self._send(client, token, what, request, idempotent)
+            if response.status_code not in ok:
+                raise error_for(response)
+            if response.status_code != 204:
+                parse_json(response)  # a 200 HTML login page must not pass for success
+        except ServiceNowError as exc:
+            await self._tokens.record_error(workspace, exc)
+            raise
+        if conn.last_error:
+            await self._tokens.clear_error(workspace)
+        return response
 
-            async def go(auth: BearerAuth = auth) -> httpx2.Response:
-                return await request(client, auth)
-
-            response = await send_with_retries(self._pool.retry, go, what=what)
-            if response.status_code in ok:
-                if response.status_code != 204:
-                    # A 200 HTML login page must not pass for success.
-                    parse_json(response)
-                return response
-            error = error_for(response)
-            if isinstance(error, NotAuthenticated) and attempt == 1:
-                conn, token = await self._tokens.access_token(workspace, force_refresh=True)
-                continue
-            raise error
-        raise AssertionError("unreachable")
+    async def _send(
+        self,
+        client: httpx2.AsyncClient,
+        token: str,
+        what: str,
+        request: Callable[[httpx2.AsyncClient, BearerAuth], Awaitable[httpx2.Response]],
+        idempotent: bool,
+    ) -> httpx2.Response:
+        auth = BearerAuth(token)
+        return await send_with_retries(
+            self._pool.retry, lambda: request(client, auth), what=what, idempotent=idempotent
+        )
 
     async def create(self, workspace: str, table: str, fields: Record) -> Record:
         """POST a record; returns it as ServiceNow stored it."""
@@ -87,7 +100,10 @@ class TableClient:
                 auth=auth,
             )
 
-        response = await self._call(workspace, f"create in {table}", req, ok=(200, 201))
+        # Not retried once sent: a lost answer must not become a second ticket.
+        response = await self._call(
+            workspace, f"create in {table}", req, ok=(200, 201), idempotent=False
+        )
         record: Record = _result(response)
         return record
 
@@ -118,7 +134,10 @@ class TableClient:
                 auth=auth,
             )
 
-        record: Record = _result(await self._call(workspace, f"update in {table}", req))
+        # Journal fields append: a blind retry could post a comment twice.
+        record: Record = _result(
+            await self._call(workspace, f"update in {table}", req, idempotent=False)
+        )
         return record
 
     async def query_page(

@@ -1,20 +1,31 @@
-"""Access tokens for a workspace's connection: refreshed ahead of expiry, one at a time.
+"""A workspace's connection health: valid access tokens, refreshed ahead of expiry one at a
+time, and the last error ServiceNow gave (cleared by the next success).
 
 A refresh that ServiceNow answers with 401 ``access_denied`` means the refresh token is
 dead (expired, revoked, or the secret changed): the connection is marked
 ``needs_reauth`` and :class:`ReauthorizationRequired` is raised, so nobody keeps retrying.
+Every change to a stored connection here happens under the workspace's lock and re-reads
+the row first, so a refresh never resurrects a connection that was just disconnected.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
 from core.clock import Clock
 from core.models import Connection, ConnectionStatus
-from core.servicenow.errors import ConfigurationError, ReauthorizationRequired
+from core.servicenow.errors import (
+    BadRequestError,
+    NotConnectedError,
+    NotFoundError,
+    ReauthorizationRequired,
+    ServiceNowError,
+)
 from core.servicenow.oauth import OAuthClient
 from core.store.port import Store
 
@@ -25,9 +36,12 @@ log = logging.getLogger(__name__)
 #: Refresh this long before the access token runs out.
 REFRESH_AHEAD = timedelta(seconds=60)
 
+# Errors about one record or one request, not about the connection's health.
+_NOT_CONNECTION_ERRORS = (NotFoundError, BadRequestError, NotConnectedError)
+
 
 class TokenKeeper:
-    """Gives out valid access tokens and keeps the store's copy current."""
+    """Gives out valid access tokens and keeps the stored connection's health current."""
 
     def __init__(self, store: Store, oauth: OAuthClient, clock: Clock) -> None:
         self._store = store
@@ -35,14 +49,17 @@ class TokenKeeper:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
 
+    @asynccontextmanager
+    async def lock(self, workspace: str) -> AsyncIterator[None]:
+        """Hold the workspace's connection lock (changes to the stored row go through it)."""
+        async with self._locks.setdefault(workspace, asyncio.Lock()):
+            yield
+
     async def connection(self, workspace: str) -> Connection:
-        """The workspace's connection, or a clear error if it has none."""
+        """The workspace's usable connection, or a clear error."""
         conn = await self._store.get_connection(workspace)
         if conn is None:
-            raise ConfigurationError(
-                "this workspace is not connected to ServiceNow",
-                hint="An admin can connect it with `/snow connect <instance>`.",
-            )
+            raise NotConnectedError("this workspace is not connected to ServiceNow")
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
             raise ReauthorizationRequired("the ServiceNow connection needs to be authorized again")
         return conn
@@ -55,18 +72,17 @@ class TokenKeeper:
         )
 
     async def access_token(
-        self, workspace: str, *, force_refresh: bool = False
+        self, workspace: str, *, rejected: str | None = None
     ) -> tuple[Connection, str]:
-        """A connection and an access token that is good for at least a minute."""
+        """A connection and an access token good for at least a minute. ``rejected`` is a
+        token ServiceNow refused: it is replaced unless someone already replaced it."""
         conn = await self.connection(workspace)
-        if self._fresh(conn) and not force_refresh:
+        if self._fresh(conn) and conn.access_token != rejected:
             return conn, conn.access_token
-        stale = conn.access_token
-        lock = self._locks.setdefault(workspace, asyncio.Lock())
-        async with lock:
+        async with self.lock(workspace):
             # Someone else may have refreshed while we waited: one refresh in flight.
             conn = await self.connection(workspace)
-            if self._fresh(conn) and (not force_refresh or conn.access_token != stale):
+            if self._fresh(conn) and conn.access_token != rejected:
                 return conn, conn.access_token
             return await self._refresh(conn)
 
@@ -85,10 +101,14 @@ class TokenKeeper:
         except ReauthorizationRequired as exc:
             await self._mark_dead(conn, exc.message)
             raise
+        current = await self._store.get_connection(conn.workspace)
+        if current is None or current.refresh_token != conn.refresh_token:
+            # Disconnected or reconnected meanwhile: these tokens belong to nobody now.
+            raise NotConnectedError("the connection changed while its token was refreshed")
         updated = replace(
-            conn,
+            current,
             access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token or conn.refresh_token,
+            refresh_token=tokens.refresh_token or current.refresh_token,
             expires_at=tokens.expires_at,
             status=ConnectionStatus.ACTIVE,
         )
@@ -98,6 +118,25 @@ class TokenKeeper:
 
     async def _mark_dead(self, conn: Connection, why: str) -> None:
         log.warning("ServiceNow connection of %s needs re-authorization: %s", conn.workspace, why)
-        await self._store.save_connection(
-            replace(conn, status=ConnectionStatus.NEEDS_REAUTH, last_error=why)
-        )
+        current = await self._store.get_connection(conn.workspace)
+        if current is not None and current.refresh_token == conn.refresh_token:
+            await self._store.save_connection(
+                replace(current, status=ConnectionStatus.NEEDS_REAUTH, last_error=why)
+            )
+
+    async def record_error(self, workspace: str, error: ServiceNowError) -> None:
+        """Remember a connection-level failure (auth, ACL, outage, login page) for status."""
+        if isinstance(error, _NOT_CONNECTION_ERRORS):
+            return
+        async with self.lock(workspace):
+            current = await self._store.get_connection(workspace)
+            text = f"{error.message}. {error.hint}"
+            if current is not None and current.last_error != text:
+                await self._store.save_connection(replace(current, last_error=text))
+
+    async def clear_error(self, workspace: str) -> None:
+        """A call succeeded: the connection is healthy again."""
+        async with self.lock(workspace):
+            current = await self._store.get_connection(workspace)
+            if current is not None and current.last_error:
+                await self._store.save_connection(replace(current, last_error=None))

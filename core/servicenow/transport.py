@@ -90,6 +90,7 @@ async def send_with_retries(
     *,
     token_endpoint: bool = False,
     what: str = "request",
+    idempotent: bool = True,
 ) -> httpx2.Response:
     """:func:`core.retry.send_with_retries` with ServiceNow's errors and hints."""
     return await retry.send_with_retries(
@@ -98,6 +99,7 @@ async def send_with_retries(
         failure=lambda response: error_for(response, token_endpoint=token_endpoint),
         unreachable=UnavailableError,
         what=f"the ServiceNow {what}",
+        idempotent=idempotent,
     )
 
 

@@ -92,6 +92,7 @@ def connection_to_doc(c: Connection, box: SecretBox) -> Doc:
         "created_at": _dt(c.created_at),
         "last_sync_at": _dt(c.last_sync_at),
         "last_error": c.last_error,
+        "warning": c.warning,
     }
     for name in _CONNECTION_SECRETS:
         value: str = getattr(c, name)
@@ -112,6 +113,7 @@ def connection_from_doc(d: Doc, box: SecretBox) -> Connection:
         created_at=_parse_dt(d.get("created_at")),
         last_sync_at=_parse_dt(d.get("last_sync_at")),
         last_error=d.get("last_error"),
+        warning=d.get("warning"),
         **secrets,
     )
 
@@ -218,8 +220,7 @@ def subscription_to_doc(s: Subscription) -> Doc:
     """Subscription → dict."""
     return {
         "channel": channel_to_doc(s.channel),
-        "kinds": sorted(k.value for k in s.kinds),
-        "max_priority": s.max_priority,
+        "levels": {kind.value: level for kind, level in s.levels},
     }
 
 
@@ -227,8 +228,5 @@ def subscription_from_doc(d: Doc) -> Subscription:
     """dict → Subscription."""
     ch = channel_from_doc(d["channel"])
     assert ch is not None
-    return Subscription(
-        channel=ch,
-        kinds=frozenset(TicketKind(k) for k in d["kinds"]),
-        max_priority=int(d["max_priority"]),
-    )
+    levels = tuple(sorted((TicketKind(k), int(v)) for k, v in d["levels"].items()))
+    return Subscription(channel=ch, levels=levels)

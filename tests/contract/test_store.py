@@ -279,12 +279,12 @@ async def test_card_locations_dedupe_and_order(store: Store) -> None:
 # -- subscriptions ------------------------------------------------------------------------
 async def test_subscriptions(store: Store) -> None:
     s1 = Subscription(ChannelRef(WS, "C1"))
-    s2 = Subscription(ChannelRef(WS, "C2"), frozenset({TicketKind.CHANGE}), max_priority=2)
-    s3 = Subscription(ChannelRef(OTHER_WS, "C1"), frozenset({TicketKind.INCIDENT}), 1)
+    s2 = Subscription(ChannelRef(WS, "C2"), ((TicketKind.CHANGE, 2),))
+    s3 = Subscription(ChannelRef(OTHER_WS, "C1"), ((TicketKind.INCIDENT, 1),))
     for s in (s1, s2, s3):
         await store.save_subscription(s)
     assert sorted(await store.list_subscriptions(WS), key=lambda s: s.channel.channel) == [s1, s2]
-    replaced = Subscription(ChannelRef(WS, "C1"), frozenset({TicketKind.INCIDENT}), 4)
+    replaced = Subscription(ChannelRef(WS, "C1"), ((TicketKind.INCIDENT, 4),))
     await store.save_subscription(replaced)
     subs = {s.channel.channel: s for s in await store.list_subscriptions(WS)}
     assert subs == {"C1": replaced, "C2": s2}

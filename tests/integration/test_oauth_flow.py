@@ -112,4 +112,4 @@ async def test_signing_in_with_the_admins_own_account_is_flagged(app: App, sim: 
     status = await app.services.dispatcher.run_text(admin_ctx(), "status")
     assert isinstance(status, StatusView)
     assert not status.healthy
-    assert any(label == "Last error" and "integration user" in v for label, v in status.lines)
+    assert any(label == "Warning" and "integration user" in v for label, v in status.lines)

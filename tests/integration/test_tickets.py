@@ -207,7 +207,7 @@ async def test_ticket_list_and_detail(connected: App, sim: Sim) -> None:
 async def test_unknown_ticket_is_a_clear_message(connected: App) -> None:
     view = await connected.services.dispatcher.run_text(user_ctx(), "ticket INC9999999")
     assert isinstance(view, Notice)
-    assert "no incident INC9999999 in ServiceNow" in view.text
+    assert "SnowOps has no incident INC9999999 in this workspace" in view.text
 
 
 async def test_state_names_can_be_renamed_and_reset(connected: App) -> None:

@@ -135,3 +135,25 @@ def test_recommendation_usage_errors(text: str, says: str) -> None:
 def test_only_linking_a_tenant_needs_an_admin() -> None:
     assert not c.parse("securescore").admin
     assert c.parse("securescore 72f988bf-86f1-41af-91ab-2d7cd011db47").admin
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("create Fix Bob's laptop", c.Create(TicketKind.INCIDENT, "Fix Bob's laptop")),
+        (
+            r"create change Clean C:\Windows\Temp",
+            c.Create(TicketKind.CHANGE, r"Clean C:\Windows\Temp"),
+        ),
+        ('create "quoted" title', c.Create(TicketKind.INCIDENT, '"quoted" title')),
+    ],
+)
+def test_titles_are_kept_as_typed(text: str, expected: c.Command) -> None:
+    assert c.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["@SnowOps tickets", "<at>SnowOps</at> tickets", "<at>SnowOps</at>  snow tickets"]
+)
+def test_a_mention_alone_is_enough(text: str) -> None:
+    assert c.parse(c.strip_invocation(text)) == c.Tickets(None, True)

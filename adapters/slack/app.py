@@ -1,0 +1,143 @@
+"""The Slack adapter: a bolt ``AsyncApp`` mounted on SnowOps's own aiohttp app.
+
+Modes: single workspace (``SLACK_BOT_TOKEN``), OAuth install for many workspaces
+(``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET``, installations kept in the Store), and Socket
+Mode on top of either when ``SLACK_APP_TOKEN`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.config import BOT_SCOPES, SlackConfig
+from adapters.slack.forms import TicketForms
+from adapters.slack.listeners import SlackListeners, register_listeners
+from adapters.slack.permissions import SlackUsers
+from adapters.slack.sink import SlackChatSink
+from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
+from core.clock import Clock
+from core.dispatch import Dispatcher
+from core.ports import DeliveryError
+from core.store.port import Store
+
+__all__ = ["SlackAdapter"]
+
+log = logging.getLogger(__name__)
+
+_RETRY_TTL = 3600.0
+
+
+class SlackAdapter:
+    """Everything Slack: the bolt app, its routes, the ChatSink, Socket Mode."""
+
+    def __init__(
+        self, config: SlackConfig, dispatcher: Dispatcher, store: Store, clock: Clock
+    ) -> None:
+        self.config = config
+        self._store = store
+        self.installations = StoreInstallationStore(store)
+        client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
+        if config.oauth:
+            assert config.client_id is not None
+            self.bolt = AsyncApp(
+                signing_secret=config.signing_secret,
+                client=AsyncWebClient(base_url=config.api_url),
+                installation_store=self.installations,
+                oauth_settings=AsyncOAuthSettings(
+                    client_id=config.client_id,
+                    client_secret=config.client_secret,
+                    scopes=list(BOT_SCOPES),
+                    redirect_uri=f"{config.public_url}/slack/oauth_redirect",
+                    authorization_url=config.authorize_url,
+                    installation_store=self.installations,
+                    state_store=StoreOAuthStateStore(store),
+                ),
+            )
+        else:
+            self.bolt = AsyncApp(signing_secret=config.signing_secret, client=client)
+        self.sink = SlackChatSink(self._client_for)
+        listeners = SlackListeners(
+            dispatcher,
+            TicketForms(dispatcher, store, self.sink, clock),
+            SlackUsers(config.admins),
+            clock,
+        )
+        self.bolt.middleware(self._drop_retries)
+        register_listeners(self.bolt, listeners)
+        self._socket: AsyncSocketModeHandler | None = None
+
+    async def _client_for(self, workspace: str) -> AsyncWebClient:
+        """A Web API client with the bot token of ``slack:<team>``."""
+        if not self.config.oauth:
+            return self.bolt.client
+        team = workspace.split(":", 1)[1]
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team)
+        if bot is None:
+            raise DeliveryError(
+                f"SnowOps is not installed in Slack workspace {team}",
+                permanent=True,
+                hint="Reinstall the Slack app from /slack/install",
+            )
+        return AsyncWebClient(token=bot.bot_token, base_url=self.config.api_url)
+
+    async def _drop_retries(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+    ) -> BoltResponse | None:
+        """A delivery Slack retries is handled once: later copies get 200 and no-retry."""
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        if event_id:
+            seen = await self._store.begin_idempotent(f"slack-event:{event_id}", _RETRY_TTL)
+            if seen is not None:
+                log.info("dropped Slack retry of %s", event_id)
+                return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
+        return await next()  # type: ignore[no-any-return]
+
+    def add_routes(self, app: web.Application) -> None:
+        """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
+
+        async def events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await self.bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        app.router.add_post("/slack/events", events)
+        if self.config.oauth:
+            flow = self.bolt.oauth_flow
+            assert flow is not None
+
+            async def install(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_installation(await to_bolt_request(request))
+                )
+
+            async def redirect(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_callback(await to_bolt_request(request))
+                )
+
+            app.router.add_get("/slack/install", install)
+            app.router.add_get("/slack/oauth_redirect", redirect)
+
+    async def start(self) -> None:
+        """Connect Socket Mode when an app-level token is configured."""
+        if self.config.app_token:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.config.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Slack Socket Mode connected")
+
+    async def stop(self) -> None:
+        """Close Socket Mode."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None

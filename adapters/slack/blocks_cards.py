@@ -1,0 +1,231 @@
+"""Message cards: core views → Block Kit layouts plus a plain-text fallback.
+
+Each ``*_layout`` returns a :class:`Layout` (fitted to the block limit by the caller) and
+the ``text`` Slack shows in notifications and to screen readers. All user and ServiceNow
+text is escaped; core strings may carry backticks, which mrkdwn shows as code on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.slack.blocks_text import (
+    CONTEXT_ELEMENTS_MAX,
+    Layout,
+    actions_block,
+    button,
+    context,
+    divider,
+    escape,
+    fields_sections,
+    header,
+    lines_sections,
+    link,
+    safe_url,
+    section,
+)
+from core.views import (
+    Action,
+    HelpView,
+    Notice,
+    NoticeLevel,
+    RecommendationCard,
+    RecommendationListView,
+    StatesView,
+    StatusView,
+    TicketCard,
+    TicketListView,
+)
+
+__all__ = [
+    "compact_ticket",
+    "help_layout",
+    "notice_layout",
+    "recommendation_blocks",
+    "recommendation_list_layout",
+    "states_layout",
+    "status_layout",
+    "ticket_blocks",
+    "ticket_list_layout",
+    "ticket_text",
+]
+
+JSON = dict[str, Any]
+
+_NOTICE_PREFIX = {
+    NoticeLevel.SUCCESS: ":white_check_mark: ",
+    NoticeLevel.WARNING: ":warning: ",
+    NoticeLevel.ERROR: ":x: ",
+}
+#: Buttons the renderer adds itself; their listeners only need to ack (they open a URL).
+OPEN_TICKET = "open_ticket"
+OPEN_LINK = "open_link"
+OPEN_LIST = "open_ticket_list"
+HOW_TO_FIX = "how_to_fix"
+SHARE = "share_recommendation"
+
+
+def _with_actions(blocks: list[JSON], actions: list[Action]) -> list[JSON]:
+    block = actions_block(actions)
+    return [*blocks, block] if block else blocks
+
+
+def _headline(card: TicketCard) -> str:
+    return f"*{link(card.url, card.number)}* {escape(card.title)}"
+
+
+def ticket_text(card: TicketCard) -> str:
+    """The fallback line of a ticket: ``INC0010001 Require MFA — In Progress``."""
+    return escape(f"{card.number} {card.title} — {card.state}")
+
+
+def notice_layout(notice: Notice) -> tuple[Layout, str]:
+    """A notice: emoji by level, the text, the link as a button, the hint in small print."""
+    accessory = None
+    if safe_url(notice.link):
+        accessory = button(Action(OPEN_LINK, "Open link", url=notice.link))
+    blocks = [
+        section(_NOTICE_PREFIX.get(notice.level, "") + escape(notice.text), accessory=accessory)
+    ]
+    if notice.hint:
+        blocks.append(context(escape(notice.hint)))
+    return Layout(head=blocks), escape(notice.text)
+
+
+def ticket_blocks(card: TicketCard) -> list[JSON]:
+    """A full ticket card: headline, facts, recent history, note and its buttons."""
+    source = card.source
+    if card.recommendation_id:
+        source = f"{source} ({card.recommendation_id})" if source else card.recommendation_id
+    pairs = [
+        ("State", card.state),
+        ("Priority", card.priority),
+        ("Due", card.due),
+        ("Requested by", card.requested_by),
+    ]
+    if source:
+        pairs.append(("Source", source))
+    if card.category:
+        pairs.append(("Category", card.category))
+    cells = [f"*{escape(label)}*\n{escape(value)}" for label, value in pairs]
+    blocks = [section(_headline(card), fields=cells)]
+    if card.history:
+        lines = [f"{escape(h.when)} · *{escape(h.who)}*: {escape(h.text)}" for h in card.history]
+        if len(lines) > CONTEXT_ELEMENTS_MAX:
+            # One element says what was left out, so the context block stays within 10.
+            extra = len(lines) - (CONTEXT_ELEMENTS_MAX - 1)
+            lines = [*lines[: CONTEXT_ELEMENTS_MAX - 1], f"…and {extra} more"]
+        blocks.append(context(*lines))
+    if card.note:
+        blocks.append(context(escape(card.note)))
+    actions = list(card.actions)
+    if not any(a.url for a in actions) and safe_url(card.url):
+        actions.append(Action(OPEN_TICKET, "Open in ServiceNow", card.number, url=card.url))
+    return _with_actions(blocks, actions)
+
+
+def compact_ticket(card: TicketCard) -> JSON:
+    """A ticket in one section, for lists and the Home tab."""
+    facts = [card.state, card.priority]
+    if card.due and card.due != "—":
+        facts.append(f"due {card.due}")
+    return section(f"{_headline(card)}\n{escape(' · '.join(facts))}")
+
+
+def recommendation_blocks(card: RecommendationCard) -> list[JSON]:
+    """A recommendation: title, summary, facts, and Share or the ticket that tracks it."""
+    text = f"*{escape(card.title)}*"
+    if card.summary:
+        text += f"\n{escape(card.summary)}"
+    cells = [f"*{escape(label)}*\n{escape(value)}" for label, value in card.facts]
+    blocks = [section(text, fields=cells)]
+    notes: list[str] = []
+    if card.ticket is not None:
+        t = card.ticket
+        notes.append(f"Tracked by {link(t.url, t.number)} ({escape(t.state)})")
+    if card.note:
+        notes.append(escape(card.note))
+    if notes:
+        blocks.append(context(*notes))
+    actions: list[Action] = []
+    if card.ticket is None:
+        actions.append(Action(SHARE, "Share to ServiceNow", card.id, primary=True))
+    if card.url:
+        actions.append(Action(HOW_TO_FIX, "How to fix", card.id, url=card.url))
+    actions += [a for a in card.actions if a.id != SHARE]
+    return _with_actions(blocks, actions)
+
+
+def recommendation_text(card: RecommendationCard) -> str:
+    """Fallback line of a recommendation."""
+    tracked = f" — tracked by {card.ticket.number}" if card.ticket else ""
+    return escape(f"{card.title}{tracked}")
+
+
+def recommendation_list_layout(view: RecommendationListView) -> tuple[Layout, str]:
+    """A page of recommendations; cards are dropped whole when the page is too long."""
+    head = [header(view.title)]
+    notes = [escape(n) for n in (view.note, view.hint) if n]
+    if notes:
+        head.append(context(*notes))
+    if not view.cards:
+        head.append(context(escape(view.empty_text)))
+        return Layout(head=head), escape(f"{view.title}: {view.empty_text}")
+    items = [[divider(), *recommendation_blocks(c)] for c in view.cards]
+    tail = _with_actions([], [view.more] if view.more else [])
+    count = len(view.cards)
+    return Layout(head, items, tail), escape(f"{view.title}: {count} shown")
+
+
+def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
+    """A page of tickets, one compact section each, with More and the ServiceNow list."""
+    head = [header(view.title)]
+    if view.note:
+        head.append(context(escape(view.note)))
+    actions = [view.more] if view.more else []
+    if safe_url(view.servicenow_list_url):
+        actions.append(Action(OPEN_LIST, "Open list in ServiceNow", url=view.servicenow_list_url))
+    tail = _with_actions([], actions)
+    if not view.cards:
+        return Layout([*head, context(escape(view.empty_text))], [], tail), escape(
+            f"{view.title}: {view.empty_text}"
+        )
+    items = [[compact_ticket(c)] for c in view.cards]
+    first = "; ".join(f"{c.number} {c.state}" for c in view.cards[:3])
+    more = "…" if len(view.cards) > 3 else ""
+    return Layout(head, items, tail), escape(f"{view.title}: {first}{more}")
+
+
+def help_layout(view: HelpView) -> tuple[Layout, str]:
+    """`/snow help`: the commands, and whether this workspace is connected."""
+    lines = [f"`/snow {escape(cmd)}` — {escape(what)}" for cmd, what in view.commands]
+    if view.connected:
+        state = f"Connected to {link(view.instance_url, view.instance_url or 'ServiceNow')}."
+    else:
+        state = "Not connected to ServiceNow yet: an admin runs `/snow connect &lt;instance&gt;`."
+    blocks = [section("*What SnowOps can do here*"), *lines_sections(lines), context(state)]
+    return Layout(head=blocks), "SnowOps help"
+
+
+def status_layout(view: StatusView) -> tuple[Layout, str]:
+    """`/snow status`: title with a health mark, label/value fields, and the hint."""
+    mark = ":white_check_mark:" if view.healthy else ":warning:"
+    blocks = [section(f"{mark} *{escape(view.title)}*"), *fields_sections(view.lines)]
+    if view.hint:
+        blocks.append(context(escape(view.hint)))
+    return Layout(head=blocks), escape(view.title)
+
+
+def states_layout(view: StatesView) -> tuple[Layout, str]:
+    """A state catalog; a renamed state also shows ServiceNow's own name."""
+    title = f"{view.kind.label} states"
+    lines = []
+    for value, name, default in view.states:
+        renamed = f" _(ServiceNow: {escape(default)})_" if name != default else ""
+        lines.append(f"`{escape(value)}` {escape(name)}{renamed}")
+    blocks = [section(f"*{escape(title)}*"), *lines_sections(lines)]
+    if view.can_edit:
+        blocks.append(
+            context(f'Rename one: `/snow states {view.kind.value} &lt;value&gt; "New name"`')
+        )
+    return Layout(head=blocks), escape(title)

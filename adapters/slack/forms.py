@@ -1,0 +1,147 @@
+"""The ticket form in Slack: open it (fast, within the trigger's 3 s), validate on submit,
+create the ticket after the ack, then post the card and tell the user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import (
+    form_values,
+    progress_modal,
+    result_modal,
+    ticket_form_modal,
+)
+from adapters.slack.context import FormMeta
+from core.clock import Clock
+from core.dispatch import Dispatcher, RequestContext
+from core.forms import TicketFormView, validate_ticket_form
+from core.models import ChannelRef, Priority, TicketKind
+from core.ports import ChatSink, DeliveryError
+from core.store.port import Store
+from core.views import TicketCard
+
+__all__ = ["TicketForms"]
+
+log = logging.getLogger(__name__)
+
+
+def form_view_from_values(values: dict[str, str | None], meta: FormMeta) -> TicketFormView:
+    """Rebuild the form from what the user typed (to show it again after a failure)."""
+    kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
+    try:
+        priority = Priority(int(values.get("priority") or 3))
+    except ValueError:
+        priority = Priority.MODERATE
+    return TicketFormView(
+        kind=kind,
+        name=values.get("name") or "",
+        description=values.get("description") or "",
+        priority=priority,
+        due=values.get("due") or "",
+        category=values.get("category"),
+        source=meta.source,
+        recommendation_id=meta.recommendation_id,
+        recommendation_url=meta.recommendation_url,
+    )
+
+
+class TicketForms:
+    """Opening and submitting the ticket form."""
+
+    def __init__(self, dispatcher: Dispatcher, store: Store, sink: ChatSink, clock: Clock) -> None:
+        self._dispatcher = dispatcher
+        self._store = store
+        self._sink = sink
+        self._clock = clock
+
+    async def open(
+        self, client: AsyncWebClient, trigger_id: str, form: TicketFormView, channel: str | None
+    ) -> None:
+        """Open the form as a modal."""
+        meta = FormMeta(channel, form.source, form.recommendation_id, form.recommendation_url)
+        await client.views_open(
+            trigger_id=trigger_id, view=ticket_form_modal(form, private_metadata=meta.dumps())
+        )
+
+    @staticmethod
+    def check(view: dict[str, Any], clock: Clock) -> dict[str, str] | None:
+        """Field errors of a submitted form, keyed by block id, or None."""
+        values = form_values(view["state"]["values"])
+        checked = validate_ticket_form(values, clock.now())
+        return checked if isinstance(checked, dict) else None
+
+    async def submit(
+        self, client: AsyncWebClient, ctx: RequestContext, view: dict[str, Any]
+    ) -> None:
+        """After the ack: create the ticket, then show the outcome in the modal."""
+        meta = FormMeta.loads(view.get("private_metadata"))
+        values = form_values(view["state"]["values"])
+        result = await self._dispatcher.submit_form(
+            ctx,
+            values,
+            source=meta.source,
+            recommendation_id=meta.recommendation_id,
+            recommendation_url=meta.recommendation_url,
+            idempotency_key=f"slack-view:{view['id']}",
+        )
+        if result.pending:
+            return  # a double submit: the first submission reports the ticket
+        if result.card is None:
+            notice = result.notice
+            banner = f":x: {notice.text} {notice.hint}".strip() if notice else ":x: Not created."
+            if result.errors:
+                banner = ":x: " + " ".join(result.errors.values())
+            await client.views_update(
+                view_id=view["id"],
+                view=ticket_form_modal(
+                    form_view_from_values(values, meta),
+                    private_metadata=view.get("private_metadata") or "",
+                    banner=banner,
+                ),
+            )
+            return
+        card = result.card
+        text = result.notice.text if result.notice else f"{card.number}"
+        await client.views_update(
+            view_id=view["id"], view=result_modal("ServiceNow ticket", text, card.url)
+        )
+        if result.created:
+            await self._post_card(client, ctx, card, meta.channel)
+
+    async def _post_card(
+        self, client: AsyncWebClient, ctx: RequestContext, card: TicketCard, channel: str | None
+    ) -> None:
+        user = ctx.requester.user_id
+        target = ChannelRef(ctx.workspace, channel or user)
+        try:
+            where = await self._sink.post_card(target, card)
+        except DeliveryError as exc:
+            log.info("ticket card for %s not posted in %s: %s", card.number, target.channel, exc)
+            # The ticket exists: bring its card to the user's DM with what to do.
+            where = await self._sink.post_card(ChannelRef(ctx.workspace, user), card)
+            await self._tell(client, user, user, f"{card.number} is created. {exc.hint}".strip())
+        else:
+            if channel:
+                await self._tell(
+                    client, channel, user, f"Created {card.number}: <{card.url}|open it>"
+                )
+        await self._store.add_card_location(ctx.workspace, card.number, where)
+
+    @staticmethod
+    async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            log.info("ephemeral not delivered: %s", exc.response.get("error"))
+
+    @staticmethod
+    async def loading(client: AsyncWebClient, trigger_id: str, title: str) -> str:
+        """Open a 'Loading…' modal at once (trigger ids expire in 3 s); returns its view id."""
+        response = await client.views_open(
+            trigger_id=trigger_id, view=progress_modal(title, "Loading…")
+        )
+        return str(response["view"]["id"])

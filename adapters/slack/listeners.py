@@ -1,0 +1,251 @@
+"""Bolt listeners: every Slack entry point → one core call → Block Kit.
+
+Each listener acks first (Slack's 3 seconds), opens a modal straight after when it has a
+trigger id, and only then talks to ServiceNow or Graph.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import (
+    home_view,
+    message,
+    result_modal,
+    ticket_form_modal,
+    ticket_list_modal,
+)
+from adapters.slack.context import FormMeta, request_context, team_of
+from adapters.slack.forms import TicketForms
+from adapters.slack.permissions import SlackUsers
+from core import commands as c
+from core.clock import Clock
+from core.dispatch import Dispatcher, RequestContext
+from core.forms import TicketFormView
+from core.models import TicketKind
+from core.views import Notice, NoticeLevel, View
+
+__all__ = ["register_listeners"]
+
+log = logging.getLogger(__name__)
+
+MESSAGE_SHORTCUT = "create_ticket_from_message"
+
+
+def _parts(value: str, sep: str, defaults: tuple[str, ...]) -> list[str]:
+    """Split a button value into exactly ``len(defaults)`` parts, filling gaps."""
+    parts = value.split(sep)[: len(defaults)]
+    return parts + list(defaults[len(parts) :])
+
+
+def _int(text: str, default: int) -> int:
+    return int(text) if text.isdigit() else default
+
+
+def _in_channel(view: View) -> bool:
+    # Recommendation cards are for the team to see and share; the rest answers the asker.
+    return type(view).__name__ == "RecommendationListView"
+
+
+class SlackListeners:
+    """The handlers, with their narrow dependencies."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, forms: TicketForms, users: SlackUsers, clock: Clock
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.forms = forms
+        self.users = users
+        self.clock = clock
+
+    async def _ctx(
+        self, client: AsyncWebClient, body: dict[str, Any], channel: str | None
+    ) -> RequestContext:
+        user = body.get("user_id") or body.get("user", {}).get("id") or ""
+        return await request_context(self.users, client, team_of(body), str(user), channel)
+
+    # -- /snow -----------------------------------------------------------------------
+    async def snow(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """``/snow …``: parse, ack, then run."""
+        try:
+            command = c.parse(body.get("text", ""))
+        except c.UsageError as exc:
+            await ack(response_type="ephemeral", text=f":warning: {exc}")
+            return
+        await ack()
+        channel = body.get("channel_id")
+        trigger = body.get("trigger_id", "")
+        if isinstance(command, c.Create):
+            form = TicketFormView(kind=command.kind, name=command.title[:160])
+            await self.forms.open(client, trigger, form, channel)
+            return
+        if isinstance(command, c.Share):
+            view_id = await self.forms.loading(client, trigger, "Share to ServiceNow")
+            ctx = await self._ctx(client, body, channel)
+            await self._show_share(client, ctx, view_id, command.recommendation_id)
+            return
+        ctx = await self._ctx(client, body, channel)
+        view = await self.dispatcher.run(ctx, command)
+        await respond(
+            response_type="in_channel" if _in_channel(view) else "ephemeral", **message(view)
+        )
+
+    async def _show_share(
+        self, client: AsyncWebClient, ctx: RequestContext, view_id: str, rec_id: str
+    ) -> None:
+        shown = await self.dispatcher.share(ctx, rec_id)
+        if isinstance(shown, TicketFormView):
+            channel = ctx.channel.channel if ctx.channel else None
+            meta = FormMeta(
+                channel, shown.source, shown.recommendation_id, shown.recommendation_url
+            )
+            modal = ticket_form_modal(shown, private_metadata=meta.dumps())
+        else:
+            notice = shown[0] if isinstance(shown, tuple) else shown
+            assert isinstance(notice, Notice)
+            modal = result_modal("Share to ServiceNow", notice.text, notice.link)
+        await client.views_update(view_id=view_id, view=modal)
+
+    # -- buttons -----------------------------------------------------------------------
+    async def share_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """**Share to ServiceNow** on a recommendation card."""
+        await ack()
+        view_id = await self.forms.loading(client, body["trigger_id"], "Share to ServiceNow")
+        channel = (body.get("channel") or {}).get("id")
+        ctx = await self._ctx(client, body, channel)
+        await self._show_share(client, ctx, view_id, body["actions"][0]["value"])
+
+    async def recommendations_page(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """**Next page** under a recommendation list."""
+        await ack()
+        category, include_done, page = _parts(body["actions"][0]["value"], "|", ("", "0", "1"))
+        ctx = await self._ctx(client, body, (body.get("channel") or {}).get("id"))
+        view = await self.dispatcher.recommendation_page(
+            ctx, category or None, include_done == "1", max(1, _int(page, 1))
+        )
+        await respond(response_type="in_channel", replace_original=False, **message(view))
+
+    async def create_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """**Create ticket** on the Home tab."""
+        await ack()
+        await self.forms.open(client, body["trigger_id"], TicketFormView(), None)
+
+    async def view_all_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """**View all tickets** on the Home tab: a modal list with paging."""
+        await ack()
+        view_id = await self.forms.loading(client, body["trigger_id"], "All tickets")
+        ctx = await self._ctx(client, body, None)
+        listing = await self.dispatcher.ticket_list(ctx, None, open_only=False)
+        await client.views_update(view_id=view_id, view=ticket_list_modal(listing))
+
+    async def tickets_more(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """**More** in the ticket list modal."""
+        await ack()
+        kind_raw, open_raw, offset = _parts(body["actions"][0]["value"], ":", ("all", "False", "0"))
+        kind = TicketKind(kind_raw) if kind_raw in ("incident", "change") else None
+        ctx = await self._ctx(client, body, None)
+        listing = await self.dispatcher.ticket_list(
+            ctx, kind, open_raw == "True", offset=_int(offset, 0)
+        )
+        view_id = (body.get("view") or {}).get("id")
+        if view_id:
+            await client.views_update(view_id=view_id, view=ticket_list_modal(listing))
+
+    async def ignore(self, ack: AsyncAck) -> None:
+        """Link buttons (Open in ServiceNow) need only an ack."""
+        await ack()
+
+    # -- the form ----------------------------------------------------------------------
+    async def form_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
+    ) -> None:
+        """Validate (errors next to fields), ack with a progress view, then create."""
+        errors = TicketForms.check(view, self.clock)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(
+            response_action="update",
+            view={
+                **result_modal("ServiceNow ticket", "Creating the ticket in ServiceNow…", None),
+            },
+        )
+        meta = FormMeta.loads(view.get("private_metadata"))
+        ctx = await self._ctx(client, body, meta.channel)
+        await self.forms.submit(client, ctx, view)
+
+    async def message_shortcut(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Message shortcut: the message's text and permalink become the description."""
+        await ack()
+        channel = (body.get("channel") or {}).get("id")
+        msg = body.get("message") or {}
+        link = ""
+        try:
+            got = await client.chat_getPermalink(
+                channel=str(channel or ""), message_ts=str(msg.get("ts") or "")
+            )
+            link = str(got.get("permalink") or "")
+        except SlackApiError as exc:
+            log.info("no permalink: %s", exc.response.get("error"))
+        text = str(msg.get("text") or "")
+        description = f"{text}\n\nFrom Slack: {link}".strip() if link else text
+        title = text.splitlines()[0][:160] if text else ""
+        await self.forms.open(
+            client, body["trigger_id"], TicketFormView(name=title, description=description), channel
+        )
+
+    # -- App Home ----------------------------------------------------------------------
+    async def home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Publish the Home tab: incident and change cards with their buttons."""
+        if event.get("tab", "home") != "home":
+            return
+        ctx = await request_context(self.users, client, team_of(body), event["user"], None)
+        home = await self.dispatcher.home(ctx)
+        await client.views_publish(user_id=event["user"], view=home_view(home))
+
+
+def _action(action_id: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(action_id)}(:\d+)?$")
+
+
+def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
+    """Attach every listener to the bolt app."""
+    app.command("/snow")(listeners.snow)
+    # The renderer suffixes repeated buttons in one block with ":n".
+    app.action(_action("share_recommendation"))(listeners.share_button)
+    app.action(_action("recommendations_page"))(listeners.recommendations_page)
+    app.action(_action("create_ticket"))(listeners.create_button)
+    app.action(_action("view_all_tickets"))(listeners.view_all_button)
+    app.action(_action("tickets_more"))(listeners.tickets_more)
+    for link_button in ("open_ticket", "open_ticket_list", "open_link", "how_to_fix"):
+        app.action(_action(link_button))(listeners.ignore)
+    app.view("ticket_form")(listeners.form_submitted)
+    app.shortcut(MESSAGE_SHORTCUT)(listeners.message_shortcut)
+    app.event("app_home_opened")(listeners.home_opened)
+
+
+def notice_message(text: str, level: NoticeLevel = NoticeLevel.INFO) -> dict[str, Any]:
+    """A one-line notice as a Slack message."""
+    return message(Notice(text, level))

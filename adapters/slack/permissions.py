@@ -1,0 +1,61 @@
+"""Who may run admin commands, and who a Slack user is (name, email), with a short cache."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+__all__ = ["SlackUser", "SlackUsers"]
+
+log = logging.getLogger(__name__)
+
+_TTL = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class SlackUser:
+    """What SnowOps needs to know about a Slack user."""
+
+    id: str
+    name: str
+    email: str | None
+    is_admin: bool
+
+
+class SlackUsers:
+    """``users.info`` with a five-minute cache; admins are workspace admins or owners, or
+    users listed in ``SNOWOPS_ADMINS``."""
+
+    def __init__(self, admins: tuple[str, ...]) -> None:
+        self._admins = frozenset(admins)
+        self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
+
+    async def get(self, client: AsyncWebClient, team_id: str, user_id: str) -> SlackUser:
+        """Look a user up (cached); on failure, a non-admin with no email."""
+        key = (team_id, user_id)
+        hit = self._cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        listed = user_id in self._admins or f"slack:{team_id}:{user_id}" in self._admins
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            return SlackUser(user_id, user_id, None, listed)
+        raw = response.get("user") or {}
+        profile = raw.get("profile") or {}
+        user = SlackUser(
+            id=user_id,
+            name=str(
+                profile.get("real_name") or raw.get("real_name") or raw.get("name") or user_id
+            ),
+            email=profile.get("email"),
+            is_admin=listed
+            or bool(raw.get("is_admin") or raw.get("is_owner") or raw.get("is_primary_owner")),
+        )
+        self._cache[key] = (time.monotonic() + _TTL, user)
+        return user

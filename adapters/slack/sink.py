@@ -1,0 +1,99 @@
+"""The Slack ChatSink: post ticket cards, update them in place, reply in their threads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import message
+from core.models import CardLocation, ChannelRef
+from core.ports import DeliveryError
+from core.views import TicketCard
+
+__all__ = ["SlackChatSink"]
+
+log = logging.getLogger(__name__)
+
+_GONE = {"not_in_channel", "channel_not_found", "is_archived", "account_inactive"}
+_HINTS = {
+    "not_in_channel": "Invite the bot to the channel: /invite @SnowOps",
+    "channel_not_found": "The channel is gone or private to the bot: invite @SnowOps to it",
+    "is_archived": "The channel is archived: unarchive it or unsubscribe it",
+    "account_inactive": "The Slack app was uninstalled from this workspace: reinstall it",
+}
+
+ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+
+class SlackChatSink:
+    """Delivers to Slack with the right workspace's bot token; 429s wait for Retry-After."""
+
+    def __init__(self, client_for: ClientFor, *, max_wait: float = 30.0) -> None:
+        self._client_for = client_for
+        self._max_wait = max_wait
+
+    async def _call(self, workspace: str, method: str, **kwargs: Any) -> dict[str, Any]:
+        client = await self._client_for(workspace)
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        for attempt in (1, 2, 3):
+            try:
+                response = await client.api_call(method, json=kwargs)
+                return dict(response.data) if isinstance(response.data, dict) else {}
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", "unknown"))
+                if exc.response.status_code == 429:
+                    wait = float(exc.response.headers.get("Retry-After", "1") or 1)
+                    if attempt < 3 and wait <= self._max_wait:
+                        log.info("Slack rate limit on %s; waiting %.0fs", method, wait)
+                        await asyncio.sleep(wait)
+                        continue
+                    raise DeliveryError(f"Slack rate limit on {method}", retry_after=wait) from None
+                raise DeliveryError(
+                    f"Slack refused {method}: {error}",
+                    permanent=error in _GONE,
+                    hint=_HINTS.get(error, ""),
+                ) from None
+        raise AssertionError("unreachable")
+
+    async def post_card(self, channel: ChannelRef, card: TicketCard) -> CardLocation:
+        """Post a ticket card to a channel (or a thread)."""
+        body = message(card)
+        data = await self._call(
+            channel.workspace,
+            "chat.postMessage",
+            channel=channel.channel,
+            thread_ts=channel.thread,
+            unfurl_links=False,
+            **body,
+        )
+        where = ChannelRef(channel.workspace, str(data.get("channel") or channel.channel))
+        return CardLocation(where, str(data["ts"]))
+
+    async def update_card(self, where: CardLocation, card: TicketCard) -> None:
+        """``chat.update`` the card in place."""
+        await self._call(
+            where.channel.workspace,
+            "chat.update",
+            channel=where.channel.channel,
+            ts=where.message_id,
+            **message(card),
+        )
+
+    async def reply(self, where: CardLocation, text: str) -> None:
+        """A short reply in the card's thread."""
+        await self._call(
+            where.channel.workspace,
+            "chat.postMessage",
+            channel=where.channel.channel,
+            thread_ts=where.message_id,
+            text=text,
+        )
+
+    async def post_text(self, channel: ChannelRef, text: str) -> None:
+        """A short message in a channel."""
+        await self._call(channel.workspace, "chat.postMessage", channel=channel.channel, text=text)

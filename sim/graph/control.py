@@ -1,0 +1,149 @@
+"""Control endpoints under /sim/ that let demos and other processes drive the simulator.
+
+Not part of Graph: plain JSON in and out, no authentication, not written to the request log,
+never faulted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .appkey import GRAPH_SIM_KEY
+from .config import DEFAULT_TENANT_ID
+from .faults import GraphFault
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as error:
+        raise ValueError(f"body is not JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    return body
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Map KeyError to 404 and ValueError/TypeError to 400, as JSON."""
+
+    async def wrapper(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except KeyError as error:
+            return web.json_response({"error": str(error.args[0])}, status=404)
+        except (ValueError, TypeError) as error:
+            return web.json_response({"error": str(error)}, status=400)
+
+    return wrapper
+
+
+def _tenant_id(request: web.Request) -> str:
+    tenants = request.app[GRAPH_SIM_KEY].config.tenants
+    return DEFAULT_TENANT_ID if DEFAULT_TENANT_ID in tenants else next(iter(tenants))
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    """POST /sim/faults with GraphFault fields."""
+    sim = request.app[GRAPH_SIM_KEY]
+    sim.inject_fault(GraphFault(**await _body(request)))
+    return web.json_response({"faults": [f.to_dict() for f in sim.faults]})
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    """GET /sim/faults: queued faults."""
+    return web.json_response({"faults": [f.to_dict() for f in request.app[GRAPH_SIM_KEY].faults]})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    """DELETE /sim/faults."""
+    request.app[GRAPH_SIM_KEY].clear_faults()
+    return web.json_response({"faults": []})
+
+
+async def requests_log(request: web.Request) -> web.Response:
+    """GET /sim/requests: [[method, path_qs], ...] of every token and Graph request."""
+    log = request.app[GRAPH_SIM_KEY].request_log
+    return web.json_response({"requests": [list(entry) for entry in log]})
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    """DELETE /sim/requests: empty the request log."""
+    request.app[GRAPH_SIM_KEY].request_log.clear()
+    return web.json_response({"requests": []})
+
+
+async def control_score(request: web.Request) -> web.Response:
+    """POST /sim/controls/{id}/score {"score": n}: change today's score of a control."""
+    sim = request.app[GRAPH_SIM_KEY]
+    body = await _body(request)
+    if "score" not in body:
+        raise ValueError("score is required")
+    sim.set_control_score(request.match_info["id"], body["score"])
+    today = sim.scores(_tenant_id(request))[0]
+    return web.json_response({"currentScore": today["currentScore"], "maxScore": today["maxScore"]})
+
+
+async def control_state(request: web.Request) -> web.Response:
+    """POST /sim/controls/{id}/state {"state": "Ignored", "comment": optional}."""
+    sim = request.app[GRAPH_SIM_KEY]
+    body = await _body(request)
+    if "state" not in body:
+        raise ValueError("state is required")
+    comment = body.get("comment")
+    entry = sim.set_control_state(
+        request.match_info["id"], str(body["state"]), None if comment is None else str(comment)
+    )
+    return web.json_response({"controlStateUpdate": entry})
+
+
+async def expire_tokens(request: web.Request) -> web.Response:
+    """POST /sim/tokens/expire: every issued token expires now."""
+    request.app[GRAPH_SIM_KEY].expire_tokens()
+    return web.json_response({"ok": True})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """POST /sim/reset: back to a fresh simulator."""
+    request.app[GRAPH_SIM_KEY].reset()
+    return web.json_response({"ok": True})
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /sim/clock/advance {"seconds": n}."""
+    sim = request.app[GRAPH_SIM_KEY]
+    sim.advance_clock(float((await _body(request)).get("seconds", 0)))
+    return web.json_response({"now": sim.now().isoformat()})
+
+
+async def health(request: web.Request) -> web.Response:
+    """GET /sim/health."""
+    sim = request.app[GRAPH_SIM_KEY]
+    return web.json_response({"status": "ok", "now": sim.now().isoformat()})
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the /sim/ control API."""
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/sim/faults", list_faults),
+        ("POST", "/sim/faults", add_fault),
+        ("DELETE", "/sim/faults", clear_faults),
+        ("GET", "/sim/requests", requests_log),
+        ("DELETE", "/sim/requests", clear_requests),
+        ("POST", "/sim/controls/{id}/score", control_score),
+        ("POST", "/sim/controls/{id}/state", control_state),
+        ("POST", "/sim/tokens/expire", expire_tokens),
+        ("POST", "/sim/reset", reset),
+        ("POST", "/sim/clock/advance", advance_clock),
+        ("GET", "/sim/health", health),
+    ]
+    for method, path, handler in routes:
+        app.router.add_route(method, path, _guarded(handler))

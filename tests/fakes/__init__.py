@@ -1,0 +1,1 @@
+"""Local stand-ins for the services SnowOps talks to, for tests."""
