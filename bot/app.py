@@ -109,6 +109,7 @@ def build_services(
         clock,
         public_url=settings.public_url,
         default_client=default_client,
+        allowed_hosts=settings.servicenow_allowed_hosts,
     )
     tickets = TicketService(store, table, clock)
     graph = None

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from core.connections import ConnectResult
 from core.models import ConnectionStatus
+from core.secrets import SecretKeyError
 from core.servicenow.errors import ServiceNowError
 
 if TYPE_CHECKING:
@@ -34,7 +36,23 @@ def _page(title: str, body: str, *, ok: bool, hint: str = "", status: int = 200)
         hint=hint_html,
         cls="ok" if ok else "err",
     )
-    return web.Response(text=text, content_type="text/html", status=status)
+    # The URL carried an OAuth code: keep the page out of caches and referrers.
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return web.Response(text=text, content_type="text/html", status=status, headers=headers)
+
+
+async def _notify(services: Services, result: ConnectResult) -> None:
+    """Tell chat how the connect ended; a failing adapter never breaks the page."""
+    for hook in services.on_connected:
+        try:
+            await hook(result)
+        except Exception:
+            log.exception("post-connect notification failed")
 
 
 def add_core_routes(app: web.Application, services: Services) -> None:
@@ -44,25 +62,24 @@ def add_core_routes(app: web.Application, services: Services) -> None:
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:
+        # Totals only: this endpoint is public, workspace names and errors are not.
         try:
             await services.store.ping()
+            connections = await services.store.list_connections()
+        except SecretKeyError:
+            return web.json_response(
+                {"status": "unavailable", "store": "ok", "reason": "secret key cannot decrypt"},
+                status=503,
+            )
         except Exception as exc:
             log.warning("store not ready: %s", type(exc).__name__)
             return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
-        connections = {
-            c.workspace: {
-                "instance": c.instance_url,
-                "status": c.status.value,
-                "last_error": c.last_error,
-            }
-            for c in await services.store.list_connections()
-        }
-        degraded = any(v["status"] != ConnectionStatus.ACTIVE.value for v in connections.values())
+        needs = sum(c.status is not ConnectionStatus.ACTIVE for c in connections)
         return web.json_response(
             {
-                "status": "degraded" if degraded else "ok",
+                "status": "degraded" if needs else "ok",
                 "store": "ok",
-                "connections": connections,
+                "connections": {"total": len(connections), "needs_reauth": needs},
             }
         )
 
@@ -80,6 +97,15 @@ def add_core_routes(app: web.Application, services: Services) -> None:
             )
         if error or not code:
             result = await services.connections.abandon(state)
+            if result is None:
+                # Not a sign-in we started: echo nothing from the query string.
+                return _page(
+                    "Sign-in link expired",
+                    "This sign-in link was already used or has expired.",
+                    ok=False,
+                    hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
+                    status=400,
+                )
             detail = request.query.get("error_description", "") or error or "no code was sent"
             hint = (
                 "Access was not allowed. Run /snow connect again and choose Allow."
@@ -87,11 +113,13 @@ def add_core_routes(app: web.Application, services: Services) -> None:
                 else "Check the Application Registry entry's redirect URL: it must be "
                 f"{services.connections.redirect_uri}"
             )
-            if result is not None:
-                for hook in services.on_connected:
-                    await hook(result)
+            await _notify(services, result)
             return _page(
-                "Not connected", f"ServiceNow said: {detail}.", ok=False, hint=hint, status=400
+                "Not connected",
+                f"ServiceNow said: {detail[:300]}.",
+                ok=False,
+                hint=hint,
+                status=400,
             )
         try:
             result = await services.connections.finish(state, code)
@@ -103,11 +131,7 @@ def add_core_routes(app: web.Application, services: Services) -> None:
                 hint=exc.hint,
                 status=400,
             )
-        for hook in services.on_connected:
-            try:
-                await hook(result)
-            except Exception:
-                log.exception("post-connect notification failed")
+        await _notify(services, result)
         conn = result.connection
         assert conn is not None
         who = f" as {conn.connected_as}" if conn.connected_as else ""

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
 
     servicenow_client_id: str | None = Field(None, alias="SERVICENOW_CLIENT_ID")
     servicenow_client_secret: SecretStr | None = Field(None, alias="SERVICENOW_CLIENT_SECRET")
+    servicenow_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), alias="SERVICENOW_ALLOWED_HOSTS"
+    )
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -63,7 +66,7 @@ class Settings(BaseSettings):
     graph_login_url: str = Field("https://login.microsoftonline.com", alias="GRAPH_LOGIN_URL")
     graph_cache_seconds: float = Field(300.0, alias="SNOWOPS_GRAPH_CACHE_SECONDS", ge=0, le=86400)
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "servicenow_allowed_hosts", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> tuple[str, ...]:
         if value is None or value == "":

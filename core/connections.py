@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from core.clock import Clock
 from core.errors import UserError
@@ -24,7 +25,7 @@ from core.servicenow.table import TableClient
 from core.servicenow.tokens import TokenKeeper
 from core.store import codec
 from core.store.port import Store
-from core.urls import normalize_instance_url
+from core.urls import is_loopback_host, normalize_instance_url
 
 __all__ = [
     "STATE_TTL",
@@ -37,6 +38,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STATE_TTL = 600
+#: Hosts where ServiceNow runs customer instances.
+SERVICENOW_DOMAINS = (".service-now.com", ".servicenowservices.com")
 _STATE_NS = "servicenow_oauth_state"
 _LABELS_NS = "state_labels"
 
@@ -90,6 +93,7 @@ class ConnectionService:
         *,
         public_url: str,
         default_client: OAuthClientConfig | None = None,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> None:
         self._store = store
         self._oauth = oauth
@@ -98,17 +102,31 @@ class ConnectionService:
         self._clock = clock
         self._public_url = public_url.rstrip("/")
         self._default_client = default_client
+        self._allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
 
     @property
     def redirect_uri(self) -> str:
         """Where ServiceNow sends the admin back (register it in the Application Registry)."""
         return f"{self._public_url}/servicenow/oauth/callback"
 
-    async def _client_for(self, workspace: str) -> OAuthClientConfig | None:
+    def default_client_allowed(self, instance_url: str) -> bool:
+        """The deployment's own OAuth client (from settings) is sent only to ServiceNow-hosted
+        instances, the hosts in ``SERVICENOW_ALLOWED_HOSTS`` and loopback: an admin typing
+        another host must bring that instance's own client through the private form."""
+        host = (urlsplit(instance_url).hostname or "").lower()
+        return (
+            host.endswith(SERVICENOW_DOMAINS)
+            or host in self._allowed_hosts
+            or is_loopback_host(host)
+        )
+
+    async def _client_for(self, workspace: str, instance_url: str) -> OAuthClientConfig | None:
         doc = await self._store.get_document("servicenow_client", workspace)
         if doc:
             return OAuthClientConfig(doc["client_id"], doc["client_secret"])
-        return self._default_client
+        if self._default_client is not None and self.default_client_allowed(instance_url):
+            return self._default_client
+        return None
 
     async def set_client(self, workspace: str, client: OAuthClientConfig, actor: str) -> None:
         """Remember a workspace's own OAuth client (from a private form, never a message)."""
@@ -120,9 +138,9 @@ class ConnectionService:
         )
         await self._store.audit(workspace, actor, "connection.client", {"id": client.client_id})
 
-    async def needs_client_form(self, workspace: str) -> bool:
-        """True when no OAuth client is configured for this workspace."""
-        return await self._client_for(workspace) is None
+    async def needs_client_form(self, workspace: str, instance: str) -> bool:
+        """True when no OAuth client may be used for this workspace and instance."""
+        return await self._client_for(workspace, normalize_instance_url(instance)) is None
 
     async def start(
         self,
@@ -134,13 +152,19 @@ class ConnectionService:
     ) -> str:
         """Begin connecting; returns the authorize URL to send privately to the admin."""
         instance_url = normalize_instance_url(instance)
-        client = await self._client_for(workspace)
+        client = await self._client_for(workspace, instance_url)
         if client is None:
-            raise ConfigurationError(
-                "no ServiceNow OAuth client is configured",
-                hint="Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, or fill in the "
-                "private 'ServiceNow OAuth client' form.",
+            hint = (
+                "Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, or fill in the "
+                "private 'ServiceNow OAuth client' form."
             )
+            if self._default_client is not None:
+                hint = (
+                    f"{urlsplit(instance_url).hostname} is not a service-now.com host: add it "
+                    "to SERVICENOW_ALLOWED_HOSTS, or give this instance's own OAuth client in "
+                    "the private form."
+                )
+            raise ConfigurationError("no ServiceNow OAuth client is configured", hint=hint)
         state, verifier = new_state(), new_code_verifier()
         pending = OAuthState(
             state=state,

@@ -11,7 +11,13 @@ from urllib.parse import urlsplit
 
 from core.errors import UserError
 
-__all__ = ["InvalidInstanceURL", "is_loopback_host", "normalize_instance_url", "require_safe_url"]
+__all__ = [
+    "InvalidInstanceURL",
+    "is_ip_literal",
+    "is_loopback_host",
+    "normalize_instance_url",
+    "require_safe_url",
+]
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -45,6 +51,15 @@ def require_safe_url(url: str, what: str = "URL") -> str:
     return url.strip().rstrip("/")
 
 
+def is_ip_literal(host: str) -> bool:
+    """True for an IPv4 or IPv6 address written as such."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def normalize_instance_url(value: str) -> str:
     """``acme`` → ``https://acme.service-now.com``; a full URL is checked and kept.
 
@@ -56,10 +71,15 @@ def normalize_instance_url(value: str) -> str:
         raise InvalidInstanceURL("give an instance name such as acme, or its URL")
     if "://" in text:
         url = require_safe_url(text, "instance URL")
-        if urlsplit(url).path not in ("", "/"):
+        parts = urlsplit(url)
+        if parts.path not in ("", "/"):
             raise InvalidInstanceURL(
                 f"give the instance's base URL only (https://acme.service-now.com), got {text!r}"
             )
+        host = parts.hostname or ""
+        if is_ip_literal(host) and not is_loopback_host(host):
+            # Instances have names; an address would let the bot be aimed at internal hosts.
+            raise InvalidInstanceURL(f"give the instance's host name, not an IP address: {text!r}")
         return url
     name = text.lower()
     if name.endswith(".service-now.com"):

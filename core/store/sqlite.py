@@ -531,7 +531,10 @@ def _make_parent(path: str) -> None:
 
 
 def _restrict(path: str) -> None:
-    try:
-        os.chmod(path, 0o600)
-    except OSError:
-        pass  # not our file (shared volume): leave its mode alone
+    # The WAL and shared-memory files hold the same data as the database itself.
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.path.exists(name):
+                os.chmod(name, 0o600)
+        except OSError:
+            pass  # not our file (shared volume): leave its mode alone

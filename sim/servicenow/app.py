@@ -35,7 +35,8 @@ async def _wire(request: web.Request, handler: Handler) -> web.StreamResponse:
     if fault is not None:
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
-        response = fault.response(request.path, request.remote or "", int(time.time()))
+        if not fault.after:
+            response = fault.response(request.path, request.remote or "", int(time.time()))
     if response is None:
         try:
             response = await handler(request)
@@ -50,6 +51,9 @@ async def _wire(request: web.Request, handler: Handler) -> web.StreamResponse:
                 raise
             detail = f"HTTP method {error.method} is not supported on this resource"
             response = ApiError.rest(405, "Method not Supported", detail).response()
+        if fault is not None and fault.after:
+            lost = fault.response(request.path, request.remote or "", int(time.time()))
+            response = lost if lost is not None else response
     response.headers["Server"] = "ServiceNow"
     response.headers.setdefault("X-Transaction-ID", new_transaction_id())
     if scope == "table" and table_api.USER_KEY in request:

@@ -55,6 +55,10 @@ class Fault:
     latency_ms: int = 0
     scope: str = "table"
     kind: str | None = None
+    #: Only requests with this method (e.g. "POST"); None matches any.
+    method: str | None = None
+    #: Do the work, then lose the answer to this error (a proxy timing out after commit).
+    after: bool = False
 
     def __post_init__(self) -> None:
         for name in ("status", "count", "retry_after", "latency_ms"):
@@ -77,6 +81,8 @@ class Fault:
 
     def applies_to(self, method: str, path: str) -> bool:
         """Whether this fault answers a request for `method path`."""
+        if self.method is not None and method.upper() != self.method.upper():
+            return False
         scope = request_scope(path)
         if scope is None or self.scope not in (scope, "all"):
             return False

@@ -113,3 +113,19 @@ async def test_signing_in_with_the_admins_own_account_is_flagged(app: App, sim: 
     assert isinstance(status, StatusView)
     assert not status.healthy
     assert any(label == "Warning" and "integration user" in v for label, v in status.lines)
+
+
+async def test_the_deployments_client_secret_goes_only_to_servicenow_hosts(
+    app: App, make_settings: object
+) -> None:
+    services = app.services
+    assert services.connections.default_client_allowed("https://acme.service-now.com")
+    assert services.connections.default_client_allowed("http://127.0.0.1:8765")
+    assert not services.connections.default_client_allowed("https://evil.example")
+
+
+async def test_ip_address_instances_are_refused(app: App) -> None:
+    for target in ("https://169.254.169.254", "https://10.0.0.5"):
+        view = await app.services.dispatcher.run_text(admin_ctx(), f"connect {target}")
+        assert isinstance(view, Notice)
+        assert "not an IP address" in view.text

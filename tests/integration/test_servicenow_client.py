@@ -240,3 +240,49 @@ async def test_timeouts_are_bounded(connected: App, sim: Sim) -> None:
     with pytest.raises(e.UnavailableError, match="in time"):
         await services.table.query(WS, "incident", "")
     assert time.monotonic() - started < 3
+
+
+async def test_disconnect_during_a_refresh_stays_disconnected(connected: App, sim: Sim) -> None:
+    connected.clock.advance(3600)
+    sim.instance.inject_fault(Fault(latency_ms=300, scope="oauth"))
+    query = asyncio.create_task(connected.services.table.query(WS, "incident", "active=true"))
+    await asyncio.sleep(0.05)  # the refresh is on its way
+    # Disconnect waits for the refresh in flight instead of racing it…
+    assert await connected.services.connections.disconnect(WS, "test")
+    await query
+    # …so the refreshed tokens never bring the connection back.
+    assert await connected.services.store.get_connection(WS) is None
+    with pytest.raises(e.NotConnectedError):
+        await connected.services.table.query(WS, "incident", "")
+
+
+async def test_a_rejected_token_is_refreshed_once_for_many_callers(
+    connected: App, sim: Sim
+) -> None:
+    sim.instance.expire_access_tokens()
+    sim.instance.request_log.clear()
+    await asyncio.gather(
+        *(connected.services.table.query(WS, "sys_user", "user_name=admin") for _ in range(8))
+    )
+    assert sent(sim, "/oauth_token.do") == 1
+
+
+async def test_connection_errors_are_remembered_until_the_next_success(
+    connected: App, sim: Sim
+) -> None:
+    with pytest.raises(e.NotFoundError):
+        await connected.services.table.get(WS, "incident", "0" * 32)
+    conn = await connected.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error is None  # a missing record says nothing about the connection
+    sim.instance.inject_fault(Fault(kind="acl"))
+    with pytest.raises(e.ForbiddenError):
+        await connected.services.table.query(WS, "incident", "")
+    conn = await connected.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error is not None
+    assert "Insufficient rights" in conn.last_error
+    await connected.services.table.query(WS, "incident", "")
+    conn = await connected.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error is None

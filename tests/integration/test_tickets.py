@@ -9,7 +9,7 @@ import pytest
 
 from core.connections import OAuthClientConfig
 from core.dispatch import RequestContext
-from core.models import ChannelRef, RecommendationSource, Requester
+from core.models import ChannelRef, RecommendationSource, Requester, TicketKind
 from core.views import Notice, StatesView, TicketCard, TicketListView
 from sim.servicenow import (
     DEFAULT_CLIENT_ID,
@@ -224,3 +224,132 @@ async def test_state_names_can_be_renamed_and_reset(connected: App) -> None:
     refused = await d.run_text(user_ctx(), 'states incident 2 "Mine"')
     assert isinstance(refused, Notice)
     assert "Only workspace admins" in refused.text
+
+
+async def test_a_lost_create_answer_does_not_make_a_second_ticket(connected: App, sim: Sim) -> None:
+    from sim.servicenow import Fault
+
+    # ServiceNow commits the incident, then the answer is lost (a 502 from its proxy).
+    sim.instance.inject_fault(Fault(status=502, method="POST", after=True))
+    d = connected.services.dispatcher
+    out = await d.submit_form(user_ctx(), FORM, idempotency_key="view-lost")
+    assert out.card is not None
+    again = await d.submit_form(user_ctx(), FORM, idempotency_key="view-lost")
+    assert again.card is not None
+    assert again.card.number == out.card.number
+    creates = [p for m, p in sim.instance.request_log if m == "POST" and "/table/incident" in p]
+    assert len(creates) == 1
+
+
+async def test_an_unknown_outcome_is_checked_before_a_retry_inserts(
+    connected: App, sim: Sim
+) -> None:
+    from sim.servicenow import Fault
+
+    # The answer is lost and ServiceNow cannot be asked either: the user is told.
+    sim.instance.inject_fault(Fault(status=502, method="POST", after=True))
+    sim.instance.inject_fault(Fault(status=503, method="GET", count=50))
+    d = connected.services.dispatcher
+    first = await d.submit_form(user_ctx(email=None), FORM, idempotency_key="view-unknown")
+    assert first.card is None
+    assert first.notice is not None
+    assert first.notice.text.startswith("ServiceNow:")
+    sim.instance.clear_faults()
+    # The retry finds the incident the first attempt made instead of making another.
+    again = await d.submit_form(user_ctx(email=None), FORM, idempotency_key="view-unknown")
+    assert again.card is not None
+    creates = [p for m, p in sim.instance.request_log if m == "POST" and "/table/incident" in p]
+    assert len(creates) == 1
+
+
+async def test_query_injection_through_a_recommendation_id_is_refused(
+    connected: App, sim: Sim
+) -> None:
+    other = RequestContext(
+        "slack:TOTHER", Requester("slack", "U9", "Eve"), ChannelRef("slack:TOTHER", "C9"), False
+    )
+    await connected.services.connections.connect_with_password(
+        "slack:TOTHER",
+        sim.url,
+        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        actor="test",
+    )
+    victim = await connected.services.dispatcher.submit_form(
+        user_ctx(), FORM, recommendation_id="X"
+    )
+    assert victim.card is not None
+    out = await connected.services.dispatcher.submit_form(
+        other, FORM, recommendation_id="zz^ORcorrelation_idSTARTSWITHsnowops"
+    )
+    assert out.card is None
+    assert out.notice is not None
+    assert "is not a recommendation id" in out.notice.text
+    assert await connected.services.store.get_ticket("slack:TOTHER", victim.card.number) is None
+
+
+async def test_ticket_lookup_is_limited_to_this_workspaces_tickets(
+    connected: App, sim: Sim
+) -> None:
+    foreign = await connected.services.table.create(
+        WS, "incident", {"short_description": "HR: payroll breach", "work_notes": "secret"}
+    )
+    view = await connected.services.dispatcher.run_text(user_ctx(), f"ticket {foreign['number']}")
+    assert isinstance(view, Notice)
+    assert "SnowOps has no incident" in view.text
+    assert "payroll" not in str(view)
+
+
+async def test_history_shows_comments_not_work_notes(connected: App, sim: Sim) -> None:
+    out = await connected.services.dispatcher.submit_form(user_ctx(), FORM)
+    assert out.card is not None
+    sim.instance.add_journal(out.card.number, "Customer-visible update", element="comments")
+    sim.instance.add_journal(out.card.number, "Internal: root cause is Bob", element="work_notes")
+    detail = await connected.services.dispatcher.run_text(user_ctx(), f"ticket {out.card.number}")
+    assert isinstance(detail, TicketCard)
+    texts = " ".join(h.text for h in detail.history)
+    assert "Customer-visible update" in texts
+    assert "Bob" not in texts
+
+
+async def test_history_stays_visible_after_disconnect(connected: App, sim: Sim) -> None:
+    out = await connected.services.dispatcher.submit_form(user_ctx(), FORM)
+    assert out.card is not None
+    await connected.services.dispatcher.run_text(admin_ctx(), "disconnect")
+    listing = await connected.services.dispatcher.run_text(user_ctx(), "tickets")
+    assert isinstance(listing, TicketListView)
+    assert [c.number for c in listing.cards] == [out.card.number]
+    assert "Not refreshed from ServiceNow" in listing.note
+    detail = await connected.services.dispatcher.run_text(user_ctx(), f"ticket {out.card.number}")
+    assert isinstance(detail, TicketCard)
+    assert "Not refreshed" in detail.note
+
+
+async def test_subscriptions_merge_per_kind(connected: App) -> None:
+    d = connected.services.dispatcher
+    await d.run_text(admin_ctx(), "subscribe incident priority<=1")
+    notice = await d.run_text(admin_ctx(), "subscribe change")
+    assert isinstance(notice, Notice)
+    [sub] = await connected.services.store.list_subscriptions(WS)
+    assert sub.wants(TicketKind.INCIDENT, 1)
+    assert not sub.wants(TicketKind.INCIDENT, 2)
+    assert sub.wants(TicketKind.CHANGE, 4)
+    assert "incidents of priority 1–1" in notice.text
+    refused = await d.run_text(user_ctx(), "subscribe")
+    assert isinstance(refused, Notice)
+    assert "Only workspace admins" in refused.text
+    gone = await d.run_text(admin_ctx(), "unsubscribe")
+    assert isinstance(gone, Notice)
+    assert await connected.services.store.list_subscriptions(WS) == []
+
+
+async def test_a_broken_store_gives_a_reference_not_a_trace(connected: App) -> None:
+    await connected.services.store.close()
+    try:
+        view = await connected.services.dispatcher.run_text(user_ctx(), "tickets")
+    finally:
+        await connected.services.store.open()
+    assert isinstance(view, Notice)
+    assert "Something went wrong on SnowOps's side (reference " in view.text
+    assert "Traceback" not in view.text
