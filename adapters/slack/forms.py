@@ -95,22 +95,36 @@ class TicketForms:
             banner = f":x: {notice.text} {notice.hint}".strip() if notice else ":x: Not created."
             if result.errors:
                 banner = ":x: " + " ".join(result.errors.values())
-            await client.views_update(
-                view_id=view["id"],
-                view=ticket_form_modal(
+            shown = await self._show(
+                client,
+                view["id"],
+                ticket_form_modal(
                     form_view_from_values(values, meta),
                     private_metadata=view.get("private_metadata") or "",
                     banner=banner,
                 ),
             )
+            if not shown:
+                # The modal was closed meanwhile: the user must still learn it failed.
+                await self._tell(
+                    client, meta.channel or ctx.requester.user_id, ctx.requester.user_id, banner
+                )
             return
         card = result.card
         text = result.notice.text if result.notice else f"{card.number}"
-        await client.views_update(
-            view_id=view["id"], view=result_modal("ServiceNow ticket", text, card.url)
-        )
+        await self._show(client, view["id"], result_modal("ServiceNow ticket", text, card.url))
         if result.created:
             await self._post_card(client, ctx, card, meta.channel)
+
+    @staticmethod
+    async def _show(client: AsyncWebClient, view_id: str, view: dict[str, Any]) -> bool:
+        """Update the modal; False if it is gone (closed by the user)."""
+        try:
+            await client.views_update(view_id=view_id, view=view)
+        except SlackApiError as exc:
+            log.info("modal %s not updated: %s", view_id, exc.response.get("error"))
+            return False
+        return True
 
     async def _post_card(
         self, client: AsyncWebClient, ctx: RequestContext, card: TicketCard, channel: str | None

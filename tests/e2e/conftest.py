@@ -1,0 +1,138 @@
+"""Slack end to end: SnowOps's real server, a fake Slack Web API, the ServiceNow simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.app import Services, build_app, build_services
+from bot.settings import Settings
+from core.clock import FakeClock
+from core.connections import OAuthClientConfig
+from sim.servicenow import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+)
+from tests.conftest import FAST_RETRY, Sim
+from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+from tests.fakes.slack_signing import (
+    event_body,
+    interactivity_body,
+    signed_headers,
+    slash_command_body,
+)
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-0123-snowops-test"
+WORKSPACE = f"slack:{TEAM_ID}"
+ADMIN = "U0ADMIN"
+USER = "U0USER"
+
+
+def validate_blocks(blocks: list[dict[str, Any]]) -> None:
+    """Every block must parse and re-serialise through slack_sdk.models (limits checked)."""
+    for raw in blocks:
+        block = Block.parse(raw)
+        assert block is not None, f"unknown block: {raw}"
+        block.to_dict()
+
+
+def validate_view(view: dict[str, Any]) -> None:
+    """A modal or Home view must be accepted by slack_sdk.models.views.View."""
+    View(**view).to_dict()
+    validate_blocks(view.get("blocks", []))
+
+
+@dataclass
+class SlackHarness:
+    """SnowOps reachable as Slack would reach it."""
+
+    url: str
+    http: aiohttp.ClientSession
+    api: FakeSlackApi
+    services: Services
+    clock: FakeClock
+    sim: Sim
+
+    async def post(
+        self, body: bytes, *, content_type: str | None = None, **headers: str
+    ) -> aiohttp.ClientResponse:
+        """POST a signed body to /slack/events; returns the (read) response."""
+        signed = signed_headers(
+            SIGNING_SECRET, body, **({"content_type": content_type} if content_type else {})
+        )
+        signed.update(headers)
+        async with self.http.post(f"{self.url}/slack/events", data=body, headers=signed) as r:
+            await r.read()
+            return r
+
+    async def command(
+        self, text: str, *, user: str = USER, name: str = "cmd"
+    ) -> aiohttp.ClientResponse:
+        """``/snow <text>`` from ``user`` in #security; its response_url is ``name``."""
+        body = slash_command_body(text, user_id=user, response_url=self.api.response_url(name))
+        return await self.post(body)
+
+    async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+        """A block action, view submission or shortcut."""
+        return await self.post(interactivity_body(payload))
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str, **headers: str
+    ) -> aiohttp.ClientResponse:
+        """An Events API delivery."""
+        body = event_body(event, team_id=TEAM_ID, event_id=event_id)
+        return await self.post(body, content_type="application/json", **headers)
+
+    def every_payload_is_valid_block_kit(self) -> None:
+        """What SnowOps sent Slack is valid Block Kit, whichever method carried it."""
+        for call in self.api.calls:
+            if call.args.get("blocks"):
+                validate_blocks(call.args["blocks"])
+            if "view" in call.args and isinstance(call.args["view"], dict):
+                validate_view(call.args["view"])
+        for response in self.api.responses:
+            validate_blocks(response.get("blocks") or [])
+
+
+@pytest.fixture
+async def slack(make_settings: Callable[..., Settings], sim: Sim) -> AsyncIterator[SlackHarness]:
+    """SnowOps in single-workspace Slack mode, its workspace connected to the simulator."""
+    api = FakeSlackApi()
+    await api.start()
+    api.set_user(ADMIN, is_admin=True, email="beth.anglin@example.com", real_name="Beth Anglin")
+    api.set_user(USER, email="abel.tuter@example.com", real_name="Abel Tuter")
+    settings = make_settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=api.base_url,
+    )
+    clock = FakeClock()
+    services = build_services(settings, clock=clock, retry=FAST_RETRY)
+    app = build_app(settings, services=services)
+    port = int(settings.public_url.rsplit(":", 1)[1])
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    await services.connections.connect_with_password(
+        WORKSPACE,
+        sim.url,
+        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        actor="test",
+    )
+    async with aiohttp.ClientSession() as http:
+        try:
+            yield SlackHarness(settings.public_url, http, api, services, clock, sim)
+        finally:
+            await server.close()
+            await api.close()

@@ -1,0 +1,74 @@
+"""Slack, end to end: signed requests in, Web API calls out, ServiceNow underneath."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sim.servicenow import Fault
+from tests.e2e.conftest import ADMIN, SIGNING_SECRET, USER, SlackHarness
+from tests.fakes.slack_signing import signed_headers, slash_command_body
+
+
+async def test_forged_stale_and_unsigned_requests_are_refused(slack: SlackHarness) -> None:
+    body = slash_command_body("help", response_url=slack.api.response_url())
+    forged = signed_headers("not-the-secret", body)
+    stale = signed_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - 600)
+    for headers in (forged, stale, {"Content-Type": "application/x-www-form-urlencoded"}):
+        async with slack.http.post(f"{slack.url}/slack/events", data=body, headers=headers) as r:
+            assert r.status == 401
+    await asyncio.sleep(0.1)
+    assert slack.api.responses == []
+
+
+async def test_help_is_answered_privately(slack: SlackHarness) -> None:
+    r = await slack.command("help")
+    assert r.status == 200
+    [answer] = await slack.api.wait_for_response()
+    assert answer["response_type"] == "ephemeral"
+    assert "/snow tickets" in str(answer["blocks"])
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_usage_errors_come_back_in_the_ack(slack: SlackHarness) -> None:
+    body = slash_command_body("frobnicate", response_url=slack.api.response_url())
+    headers = signed_headers(SIGNING_SECRET, body)
+    async with slack.http.post(f"{slack.url}/slack/events", data=body, headers=headers) as r:
+        assert r.status == 200
+        answer = await r.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "Unknown command 'frobnicate'" in answer["text"]
+
+
+async def test_ack_is_fast_whatever_servicenow_is_doing(slack: SlackHarness) -> None:
+    slack.sim.instance.inject_fault(Fault(latency_ms=4000, count=5))
+    started = time.monotonic()
+    r = await slack.command("ticket INC0010001")
+    assert r.status == 200
+    assert time.monotonic() - started < 1.5
+    [answer] = await slack.api.wait_for_response(timeout=15)
+    assert answer["response_type"] == "ephemeral"
+
+
+async def test_admin_commands_are_refused_to_others(slack: SlackHarness) -> None:
+    await slack.command("disconnect", user=USER)
+    [answer] = await slack.api.wait_for_response()
+    assert "Only workspace admins" in answer["text"]
+    conn = await slack.services.store.get_connection("slack:T0123")
+    assert conn is not None
+
+
+async def test_admin_can_rename_a_state_and_tickets_use_it(slack: SlackHarness) -> None:
+    await slack.command('states incident 1 "Triage"', user=ADMIN)
+    [answer] = await slack.api.wait_for_response()
+    assert "Triage" in str(answer["blocks"])
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_status_shows_the_connection(slack: SlackHarness) -> None:
+    await slack.command("status")
+    [answer] = await slack.api.wait_for_response()
+    text = str(answer["blocks"])
+    assert slack.sim.url in text
+    assert "snowops.integration" in text
+    slack.every_payload_is_valid_block_kit()
