@@ -132,8 +132,10 @@ def build_services(
     )
     dispatcher = Dispatcher(store, connections, tickets, recommendations, clock)
     slack = None
+    hooks: list[ConnectedHook] = []
     if settings.slack_enabled:
         slack = SlackAdapter(slack_config(settings), dispatcher, store, clock)
+        hooks.append(slack.connected)
     return Services(
         settings=settings,
         clock=clock,
@@ -150,6 +152,7 @@ def build_services(
         dispatcher=dispatcher,
         metrics=metrics,
         slack=slack,
+        on_connected=hooks,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core import commands as c
 from core.clock import Clock
-from core.connections import ConnectionService
+from core.connections import ConnectionService, OAuthClientConfig
 from core.errors import UserError
 from core.forms import TicketFormView, validate_ticket_form
 from core.models import (
@@ -273,6 +273,34 @@ class Dispatcher:
         return Notice(
             f"Secure Score will come from tenant {linked}.", NoticeLevel.SUCCESS, hint=hint
         )
+
+    async def connect_needs_client(self, ctx: RequestContext, instance: str) -> bool:
+        """True when `/snow connect <instance>` must first ask for the OAuth client
+        (privately: a modal or dialog, never a chat message)."""
+        try:
+            return await self._connections.needs_client_form(ctx.workspace, instance)
+        except UserError:
+            return False  # a bad instance: the command itself explains
+
+    async def connect_with_client(
+        self, ctx: RequestContext, instance: str, client_id: str, client_secret: str
+    ) -> Notice:
+        """Keep this workspace's own OAuth client, then start connecting."""
+        if not ctx.is_admin:
+            return Notice("Only workspace admins can do that.", NoticeLevel.WARNING)
+        if not client_id.strip() or not client_secret.strip():
+            return Notice("Give both the client id and the client secret.", NoticeLevel.WARNING)
+        try:
+            await self._connections.set_client(
+                ctx.workspace,
+                OAuthClientConfig(client_id.strip(), client_secret.strip()),
+                ctx.actor,
+            )
+        except Exception as exc:
+            return failure_notice(exc, "save OAuth client")
+        view = await self.run(ctx, c.Connect(instance))
+        assert isinstance(view, Notice)
+        return view
 
     async def status(self, ctx: RequestContext) -> StatusView:
         """The connection's health."""

@@ -27,7 +27,9 @@ from adapters.slack.permissions import SlackUsers
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
 from core.clock import Clock
+from core.connections import ConnectResult
 from core.dispatch import Dispatcher
+from core.models import ChannelRef
 from core.ports import DeliveryError
 from core.store.port import Store
 
@@ -128,6 +130,25 @@ class SlackAdapter:
 
             app.router.add_get("/slack/install", install)
             app.router.add_get("/slack/oauth_redirect", redirect)
+
+    async def connected(self, result: ConnectResult) -> None:
+        """After the OAuth callback, tell the admin who asked, in a direct message."""
+        origin = result.origin
+        if origin is None or origin.platform != "slack":
+            return
+        user = result.requested_by.removeprefix("slack:")
+        conn = result.connection
+        if conn is None:
+            text = ":warning: ServiceNow was not connected: access was not allowed."
+        else:
+            who = f" as {conn.connected_as}" if conn.connected_as else ""
+            text = f":white_check_mark: Connected to {conn.instance_url}{who}."
+            if result.warning:
+                text += f"\n:warning: {result.warning}"
+        try:
+            await self.sink.post_text(ChannelRef(origin.workspace, user), text)
+        except DeliveryError as exc:
+            log.info("connect confirmation not delivered: %s", exc)
 
     async def start(self) -> None:
         """Connect Socket Mode when an app-level token is configured."""

@@ -64,7 +64,7 @@ def _plain(text: str, limit: int) -> PlainTextObject:
     return PlainTextObject(text=truncate(text, limit), emoji=True)
 
 
-def _modal(title: str, blocks: list[JSON], *, close: str = "Close", **extra: Any) -> JSON:
+def modal(title: str, blocks: list[JSON], *, close: str = "Close", **extra: Any) -> JSON:
     # Built through slack_sdk's View so its validators (title, block count, metadata) run.
     view = SlackView(
         type="modal",
@@ -216,7 +216,7 @@ def ticket_form_modal(
             optional=True,
         ),
     ]
-    return _modal(
+    return modal(
         form.title,
         blocks,
         callback_id=FORM_CALLBACK_ID,
@@ -256,7 +256,7 @@ def form_values(state_values: Mapping[str, Any]) -> dict[str, str | None]:
 
 def progress_modal(title: str, text: str) -> JSON:
     """A modal with no submit button, shown while a ticket is being created."""
-    return _modal(title, [section(f":hourglass_flowing_sand: {escape(text)}")])
+    return modal(title, [section(f":hourglass_flowing_sand: {escape(text)}")])
 
 
 def result_modal(title: str, text: str, url: str | None) -> JSON:
@@ -265,7 +265,7 @@ def result_modal(title: str, text: str, url: str | None) -> JSON:
     if safe_url(url):
         block = actions_block([Action(OPEN_TICKET, "Open in ServiceNow", url=url)])
         blocks += [block] if block else []
-    return _modal(title, blocks)
+    return modal(title, blocks)
 
 
 def ticket_list_modal(view: TicketListView, *, private_metadata: str = "") -> JSON:
@@ -282,7 +282,7 @@ def ticket_list_modal(view: TicketListView, *, private_metadata: str = "") -> JS
         items=[[compact_ticket(c)] for c in view.cards],
         tail=[block] if block else [],
     )
-    return _modal(
+    return modal(
         view.title,
         layout.fit(SURFACE_BLOCKS_MAX),
         callback_id=LIST_CALLBACK_ID,

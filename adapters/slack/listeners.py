@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.admin import AdminListeners
 from adapters.slack.blocks import (
     home_view,
     message,
@@ -63,6 +64,7 @@ class SlackListeners:
         self.forms = forms
         self.users = users
         self.clock = clock
+        self.admin = AdminListeners(dispatcher, users)
 
     async def _ctx(
         self, client: AsyncWebClient, body: dict[str, Any], channel: str | None
@@ -86,6 +88,14 @@ class SlackListeners:
         if isinstance(command, c.Create):
             form = TicketFormView(kind=command.kind, name=command.title[:160])
             await self.forms.open(client, trigger, form, channel)
+            return
+        if isinstance(command, c.Connect):
+            ctx = await self._ctx(client, body, channel)
+            if ctx.is_admin and await self.dispatcher.connect_needs_client(ctx, command.instance):
+                await self.admin.open_client_form(client, trigger, command.instance, channel)
+                return
+            view = await self.dispatcher.run(ctx, command)
+            await respond(response_type="ephemeral", **message(view))
             return
         if isinstance(command, c.Share):
             view_id = await self.forms.loading(client, trigger, "Share to ServiceNow")
@@ -244,6 +254,7 @@ def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
     app.view("ticket_form")(listeners.form_submitted)
     app.shortcut(MESSAGE_SHORTCUT)(listeners.message_shortcut)
     app.event("app_home_opened")(listeners.home_opened)
+    listeners.admin.register(app)
 
 
 def notice_message(text: str, level: NoticeLevel = NoticeLevel.INFO) -> dict[str, Any]:
