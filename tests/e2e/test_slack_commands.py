@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
-from sim.servicenow import Fault
-from tests.e2e.conftest import ADMIN, SIGNING_SECRET, USER, SlackHarness
-from tests.fakes.slack_signing import signed_headers, slash_command_body
+from core.connections import OAuthClientConfig
+from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
+from tests.e2e.conftest import ADMIN, SIGNING_SECRET, USER, SlackHarness, form_state
+from tests.fakes.slack_signing import (
+    block_actions_payload,
+    signed_headers,
+    slash_command_body,
+    view_submission_payload,
+)
 
 
 async def test_forged_stale_and_unsigned_requests_are_refused(slack: SlackHarness) -> None:
@@ -72,3 +79,89 @@ async def test_status_shows_the_connection(slack: SlackHarness) -> None:
     assert slack.sim.url in text
     assert "snowops.integration" in text
     slack.every_payload_is_valid_block_kit()
+
+
+async def _create(slack: SlackHarness, name: str = "Patch the VPN concentrator") -> str:
+    await slack.command(f"create {name}")
+    await slack.api.wait_for("views.open")
+    view = [v for v in slack.api.views.values() if v.get("callback_id") == "ticket_form"][-1]
+    await slack.interact(
+        view_submission_payload(
+            view["id"],
+            "ticket_form",
+            form_state(name=name),
+            private_metadata=view["private_metadata"],
+        )
+    )
+    [posted] = await slack.api.wait_for("chat.postMessage")
+    slack.api.clear()
+    number = str(posted.args["blocks"]).split("INC", 1)[1][:7]
+    return f"INC{number}"
+
+
+async def test_tickets_and_ticket_show_cards_in_workspace_names(slack: SlackHarness) -> None:
+    number = await _create(slack)
+    slack.sim.instance.set_state(number, "2")
+    slack.sim.instance.add_journal(number, "We are on it")
+    await slack.command('states incident 2 "Being fixed"', user=ADMIN, name="a")
+    await slack.command("tickets", name="b")
+    await slack.command(f"ticket {number}", name="c")
+    await slack.api.wait_for_response(count=3)
+    listing = str(slack.api.responses_to("b")[0]["blocks"])
+    assert number in listing
+    assert "Being fixed" in listing
+    detail = str(slack.api.responses_to("c")[0]["blocks"])
+    assert "We are on it" in detail
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_subscribe_and_unsubscribe_a_channel(slack: SlackHarness) -> None:
+    await slack.command("subscribe incident priority<=2", user=ADMIN, name="a")
+    [answer] = await slack.api.wait_for_response()
+    assert "incidents of priority 1–2" in answer["text"]
+    [sub] = await slack.services.store.list_subscriptions("slack:T0123")
+    assert sub.channel.channel == "C0SEC"
+    await slack.command("unsubscribe", user=ADMIN, name="b")
+    await slack.api.wait_for_response(count=2)
+    assert await slack.services.store.list_subscriptions("slack:T0123") == []
+
+
+async def test_own_recommendations_list_in_channel_and_share_from_the_card(
+    slack: SlackHarness,
+) -> None:
+    await slack.command(
+        'recommendations add identity "Review guest access" "Every quarter"', name="a"
+    )
+    await slack.command("recommendations", name="b")
+    await slack.api.wait_for_response(count=2)
+    listing = slack.api.responses_to("b")[0]
+    assert listing["response_type"] == "in_channel"
+    assert "Review guest access" in str(listing["blocks"])
+    assert "Secure Score" in str(listing["blocks"])  # why Microsoft's are missing
+    share = next(
+        e
+        for b in listing["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id", "").startswith("share_recommendation")
+    )
+    await slack.interact(
+        block_actions_payload(share["action_id"], share["value"], message_ts="1700000000.000100")
+    )
+    updates = await slack.api.wait_for("views.update")
+    form = updates[-1].args["view"]
+    assert form["callback_id"] == "ticket_form"
+    assert "Review guest access" in json.dumps(form)
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_connect_link_comes_privately_when_a_client_is_configured(
+    slack: SlackHarness,
+) -> None:
+    await slack.services.connections.set_client(
+        "slack:T0123", OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), "test"
+    )
+    await slack.command(f"connect {slack.sim.url}", user=ADMIN)
+    [answer] = await slack.api.wait_for_response()
+    assert answer["response_type"] == "ephemeral"
+    assert f"{slack.sim.url}/oauth_auth.do" in json.dumps(answer)
+    assert DEFAULT_CLIENT_SECRET not in json.dumps(answer)

@@ -7,38 +7,13 @@ import json
 from typing import Any
 
 from sim.servicenow import Fault
-from tests.e2e.conftest import ADMIN, USER, SlackHarness
+from tests.e2e.conftest import ADMIN, USER, SlackHarness, form_state
 from tests.fakes.slack_signing import (
     app_home_opened_event,
     block_actions_payload,
     message_action_payload,
     view_submission_payload,
 )
-
-
-def form_state(
-    *,
-    kind: str = "incident",
-    name: str = "Rotate the VPN certificate",
-    description: str = "It expires next week.",
-    priority: str = "2",
-    due: str | None = "2026-12-31",
-    category: str | None = "Infrastructure",
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """``view.state.values`` as Slack sends them for the ticket form."""
-
-    def select(value: str | None) -> dict[str, Any]:
-        option = {"text": {"type": "plain_text", "text": value}, "value": value} if value else None
-        return {"type": "static_select", "selected_option": option}
-
-    return {
-        "kind": {"value": select(kind)},
-        "name": {"value": {"type": "plain_text_input", "value": name}},
-        "description": {"value": {"type": "plain_text_input", "value": description}},
-        "priority": {"value": select(priority)},
-        "due": {"value": {"type": "datepicker", "selected_date": due}},
-        "category": {"value": select(category)},
-    }
 
 
 async def open_form(
