@@ -135,9 +135,12 @@ class TicketForms:
             where = await self._sink.post_card(target, card)
         except DeliveryError as exc:
             log.info("ticket card for %s not posted in %s: %s", card.number, target.channel, exc)
-            # The ticket exists: bring its card to the user's DM with what to do.
-            where = await self._sink.post_card(ChannelRef(ctx.workspace, user), card)
-            await self._tell(client, user, user, f"{card.number} is created. {exc.hint}".strip())
+            # The ticket exists: bring its card to the user's DM, with what to do.
+            dm = ChannelRef(ctx.workspace, user)
+            where = await self._sink.post_card(dm, card)
+            await self._sink.post_text(
+                dm, f"{card.number} could not be posted in <#{target.channel}>. {exc.hint}".strip()
+            )
         else:
             if channel:
                 await self._tell(

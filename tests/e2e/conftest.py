@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from adapters.slack.sink import SlackChatSink
 from bot.app import Services, build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
@@ -117,6 +118,12 @@ class SlackHarness:
         """An Events API delivery."""
         body = event_body(event, team_id=TEAM_ID, event_id=event_id)
         return await self.post(body, content_type="application/json", **headers)
+
+    @property
+    def sink(self) -> SlackChatSink:
+        """The Slack ChatSink the notifier uses."""
+        assert self.services.slack is not None
+        return self.services.slack.sink
 
     def every_payload_is_valid_block_kit(self) -> None:
         """What SnowOps sent Slack is valid Block Kit, whichever method carried it."""

@@ -1,0 +1,84 @@
+"""The Slack ChatSink against the fake Web API, and what a user sees when a post fails."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core.models import ChannelRef, Ticket, TicketKind
+from core.ports import DeliveryError
+from core.views import ticket_card
+from tests.e2e.conftest import USER, SlackHarness, form_state
+from tests.fakes.slack_signing import view_submission_payload
+
+CARD = ticket_card(
+    Ticket(
+        workspace="slack:T0123",
+        kind=TicketKind.INCIDENT,
+        sys_id="a" * 32,
+        number="INC0010042",
+        title="Block legacy authentication",
+        state="2",
+        priority=2,
+        url="https://acme.service-now.com/incident.do?sys_id=" + "a" * 32,
+        correlation_id="snowops:slack:T0123:rec:BlockLegacyAuthentication",
+    )
+)
+CHANNEL = ChannelRef("slack:T0123", "C0SEC")
+
+
+async def test_post_update_and_reply(slack: SlackHarness) -> None:
+    sink = slack.sink
+    where = await sink.post_card(CHANNEL, CARD)
+    assert where.channel.channel == "C0SEC"
+    await sink.update_card(where, CARD)
+    await sink.reply(where, "State changed to Resolved")
+    [update] = slack.api.calls_to("chat.update")
+    assert update.args["ts"] == where.message_id
+    replies = [c for c in slack.api.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+    assert replies[0].args["thread_ts"] == where.message_id
+    slack.every_payload_is_valid_block_kit()
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+async def test_a_channel_the_bot_cannot_post_in_is_a_permanent_failure_with_a_hint(
+    slack: SlackHarness, error: str
+) -> None:
+    sink = slack.sink
+    slack.api.fail_next("chat.postMessage", error)
+    with pytest.raises(DeliveryError) as info:
+        await sink.post_card(CHANNEL, CARD)
+    assert info.value.permanent
+    assert "invite" in info.value.hint.lower()
+
+
+async def test_rate_limits_are_waited_out(slack: SlackHarness) -> None:
+    sink = slack.sink
+    slack.api.fail_next("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"})
+    started = time.monotonic()
+    where = await sink.post_card(CHANNEL, CARD)
+    assert time.monotonic() - started >= 0.9
+    assert where.message_id
+    assert len(slack.api.calls_to("chat.postMessage")) == 2
+
+
+async def test_a_card_that_cannot_go_to_the_channel_comes_to_the_user(
+    slack: SlackHarness,
+) -> None:
+    await slack.command("create Rotate keys")
+    await slack.api.wait_for("views.open")
+    view = [v for v in slack.api.views.values() if v.get("callback_id") == "ticket_form"][-1]
+    slack.api.fail_next("chat.postMessage", "not_in_channel")
+    await slack.interact(
+        view_submission_payload(
+            view["id"], "ticket_form", form_state(), private_metadata=view["private_metadata"]
+        )
+    )
+    posts = await slack.api.wait_for("chat.postMessage", count=3)
+    dm_card, hint = posts[1], posts[2]
+    assert dm_card.args["channel"] == USER
+    assert "INC0010001" in str(dm_card.args["blocks"])
+    assert "/invite @SnowOps" in hint.args["text"]
+    where = await slack.services.store.list_card_locations("slack:T0123", "INC0010001")
+    assert len(where) == 1
