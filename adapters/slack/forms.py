@@ -138,15 +138,15 @@ class TicketForms:
             # The ticket exists: bring its card to the user's DM, with what to do.
             dm = ChannelRef(ctx.workspace, user)
             where = await self._sink.post_card(dm, card)
+            await self._store.add_card_location(ctx.workspace, card.number, where)
             await self._sink.post_text(
                 dm, f"{card.number} could not be posted in <#{target.channel}>. {exc.hint}".strip()
             )
-        else:
-            if channel:
-                await self._tell(
-                    client, channel, user, f"Created {card.number}: <{card.url}|open it>"
-                )
+            return
+        # Remember the card first: the notifier updates it in place from now on.
         await self._store.add_card_location(ctx.workspace, card.number, where)
+        if channel:
+            await self._tell(client, channel, user, f"Created {card.number}: <{card.url}|open it>")
 
     @staticmethod
     async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
