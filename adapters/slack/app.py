@@ -7,6 +7,8 @@ Mode on top of either when ``SLACK_APP_TOKEN`` is set.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,6 +80,7 @@ class SlackAdapter:
         self.bolt.middleware(self._drop_retries)
         register_listeners(self.bolt, listeners)
         self._socket: AsyncSocketModeHandler | None = None
+        self._socket_task: asyncio.Task[None] | None = None
 
     async def _client_for(self, workspace: str) -> AsyncWebClient:
         """A Web API client with the bot token of ``slack:<team>``."""
@@ -107,6 +110,11 @@ class SlackAdapter:
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
+
+        if not self.config.signing_secret:
+            # Socket Mode only: without a signing secret no HTTP request could be verified,
+            # so none is accepted.
+            return
 
         async def events(request: web.Request) -> web.Response:
             return await to_aiohttp_response(
@@ -151,14 +159,28 @@ class SlackAdapter:
             log.info("connect confirmation not delivered: %s", exc)
 
     async def start(self) -> None:
-        """Connect Socket Mode when an app-level token is configured."""
+        """Connect Socket Mode when an app-level token is configured, in the background:
+        the server must come up (health checks, ServiceNow callbacks) even if Slack can't
+        be reached yet."""
         if self.config.app_token:
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            self._socket_task = asyncio.create_task(self._connect(self._socket))
+
+    async def _connect(self, handler: AsyncSocketModeHandler) -> None:
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            log.error("Slack Socket Mode could not connect: %s", type(exc).__name__)
+        else:
             log.info("Slack Socket Mode connected")
 
     async def stop(self) -> None:
         """Close Socket Mode."""
+        if self._socket_task is not None:
+            self._socket_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._socket_task
+            self._socket_task = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None

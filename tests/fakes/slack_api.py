@@ -128,6 +128,8 @@ class FakeSlackApi:
         self._home_views: dict[str, str] = {}
         self._default_identity = _Identity(TEAM_ID, TEAM_NAME, TEAM_DOMAIN, BOT_USER_ID, BOT_ID)
         self._identities: dict[str, _Identity] = {}
+        #: Where ``apps.connections.open`` sends Socket Mode clients (see slack_socket.py).
+        self.socket_url: str | None = None
         self.set_user(BOT_USER_ID, real_name="SnowOps", name="snowops", is_bot=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -525,6 +527,11 @@ class FakeSlackApi:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
+    def _connections_open(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        if self.socket_url is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
+
     def _conversations_open(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         users = [u for u in str(args.get("users", "")).split(",") if u]
         if args.get("channel"):
@@ -594,6 +601,7 @@ _HANDLERS: dict[str, _Handler] = {
     "users.info": FakeSlackApi._users_info,
     "conversations.open": FakeSlackApi._conversations_open,
     "oauth.v2.access": FakeSlackApi._oauth_v2_access,
+    "apps.connections.open": FakeSlackApi._connections_open,
 }
 
 

@@ -424,7 +424,9 @@ async def test_pages_within_the_ttl_share_one_round_of_graph_requests(
     assert len(token_requests(graph)) == 1
     assert len(score_requests(graph)) == 1
     assert len(profile_requests(graph)) == rounds_profiles
-    assert rounds_profiles == math.ceil(len(graph.sim.profiles(DEFAULT_TENANT_ID)) / 10)
+    assert rounds_profiles == math.ceil(
+        len(graph.sim.profiles(DEFAULT_TENANT_ID)) / graph.sim.config.page_size
+    )
 
 
 @pytest.mark.parametrize("cache_seconds", ["0"])
@@ -446,7 +448,7 @@ async def test_concurrent_pages_share_one_fetch(app: App, graph: Graph) -> None:
     assert len(token_requests(graph)) == 1
     assert len(score_requests(graph)) == 1
     assert len(profile_requests(graph)) == math.ceil(
-        len(graph.sim.profiles(DEFAULT_TENANT_ID)) / 10
+        len(graph.sim.profiles(DEFAULT_TENANT_ID)) / graph.sim.config.page_size
     )
 
 
