@@ -25,7 +25,12 @@ from core.models import (
     TicketKind,
     TicketRequest,
 )
-from core.recommendation_views import recommendation_card, recommendation_list, share_form
+from core.recommendation_views import (
+    recommendation_card,
+    recommendation_list,
+    sentence,
+    share_form,
+)
 from core.recommendations import RecommendationItem, RecommendationService
 from core.securescore.errors import GraphError, GraphNotConfigured
 from core.servicenow.errors import ServiceNowError
@@ -85,9 +90,11 @@ def failure_notice(exc: Exception, doing: str) -> Notice:
     """What the user sees when something failed: the cause if it is theirs or the
     service's, only a reference if it is a bug (the log has the rest)."""
     if isinstance(exc, ServiceNowError):
-        return Notice(f"ServiceNow: {exc.message}.", NoticeLevel.ERROR, hint=exc.hint)
+        return Notice(f"ServiceNow: {sentence(exc.message)}", NoticeLevel.ERROR, hint=exc.hint)
     if isinstance(exc, GraphError):
-        return Notice(f"Microsoft Secure Score: {exc.message}.", NoticeLevel.ERROR, exc.hint)
+        return Notice(
+            f"Microsoft Secure Score: {sentence(exc.message)}", NoticeLevel.ERROR, exc.hint
+        )
     if isinstance(exc, UserError):
         return Notice(str(exc), NoticeLevel.WARNING, hint=exc.hint)
     if isinstance(exc, InProgressError):

@@ -17,6 +17,11 @@ _STATE_NOTES = {
 }
 
 
+def sentence(text: str) -> str:
+    """``text`` ending with exactly one full stop."""
+    return text.rstrip().rstrip(".") + "."
+
+
 def _points(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
@@ -67,10 +72,15 @@ def recommendation_list(
     title = f"{page.category} recommendations" if page.category else "Recommendations"
     note = hint = ""
     if page.graph_problem is not None:
-        note = f"Microsoft Secure Score: {page.graph_problem.message}."
+        note = f"Microsoft Secure Score: {sentence(page.graph_problem.message)}"
         hint = page.graph_problem.hint
     elif page.hidden_done:
-        note = f"{page.hidden_done} achieved in full are hidden; add 'all' to see them."
+        achieved = (
+            "1 recommendation achieved in full is"
+            if page.hidden_done == 1
+            else (f"{page.hidden_done} recommendations achieved in full are")
+        )
+        note = f"{achieved} hidden; add 'all' to see them."
     more = None
     if page.offset + page.limit < page.total:
         number = page.offset // page.limit + 2

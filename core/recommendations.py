@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.errors import UserError
@@ -35,6 +35,8 @@ _TENANT = re.compile(
     r"|[A-Za-z0-9-]{1,63}\.onmicrosoft\.com)$"
 )
 TITLE_MAX = 160
+#: How long a Graph failure is remembered when Graph gave no Retry-After.
+_FAILURE_PAUSE = 30.0
 DESCRIPTION_MAX = 3000
 
 
@@ -77,8 +79,9 @@ class RecommendationService:
         self._clock = clock
         self._default_tenant = default_tenant
         self._cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, list[Recommendation]]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: dict[str, tuple[datetime, list[Recommendation]]] = {}
+        self._failed: dict[str, tuple[datetime, GraphError]] = {}
+        self._inflight: dict[str, asyncio.Future[list[Recommendation]]] = {}
 
     @property
     def graph_configured(self) -> bool:
@@ -101,29 +104,48 @@ class RecommendationService:
         await self._store.put_document(_TENANT_NS, workspace, {"tenant": tenant})
         await self._store.audit(workspace, actor, "securescore.link", {"tenant": tenant})
         self._cache.pop(tenant, None)
+        self._failed.pop(tenant, None)
         return tenant
 
     async def _microsoft(self, workspace: str) -> list[Recommendation]:
         if self._graph is None:
-            raise GraphNotConfigured("Microsoft Secure Score is not connected")
+            raise GraphNotConfigured("not connected")
         tenant = await self.tenant(workspace)
         if tenant is None:
             raise GraphNotConfigured(
                 "this workspace is not linked to a Microsoft tenant",
                 hint="An admin links it with /snow securescore <tenant-id>.",
             )
+        now = self._clock.now()
         cached = self._cache.get(tenant)
-        if cached and cached[0] > time.monotonic():
+        if cached and cached[0] > now:
             return cached[1]
-        async with self._locks.setdefault(tenant, asyncio.Lock()):
-            cached = self._cache.get(tenant)
-            if cached and cached[0] > time.monotonic():
-                return cached[1]
+        failed = self._failed.get(tenant)
+        if failed and failed[0] > now:
+            raise failed[1]
+        # One fetch per tenant at a time; every caller waiting gets its result or its error.
+        task = self._inflight.get(tenant)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(tenant))
+            self._inflight[tenant] = task
+            task.add_done_callback(lambda _: self._inflight.pop(tenant, None))
+        return await asyncio.shield(task)
+
+    async def _fetch(self, tenant: str) -> list[Recommendation]:
+        assert self._graph is not None
+        try:
             profiles = await self._graph.control_profiles(tenant)
             score = await self._graph.latest_score(tenant)
-            recs = join_recommendations(profiles, score)
-            self._cache[tenant] = (time.monotonic() + self._cache_seconds, recs)
-            return recs
+        except GraphError as exc:
+            # Remember a failure briefly, so a busy channel does not hammer a sick Graph.
+            pause = getattr(exc, "retry_after", None) or _FAILURE_PAUSE
+            self._failed[tenant] = (self._clock.now() + timedelta(seconds=pause), exc)
+            raise
+        recs = join_recommendations(profiles, score)
+        self._failed.pop(tenant, None)
+        expires = self._clock.now() + timedelta(seconds=self._cache_seconds)
+        self._cache[tenant] = (expires, recs)
+        return recs
 
     async def _own(self, workspace: str) -> list[Recommendation]:
         docs = await self._store.list_documents(_USER_NS, f"{workspace}|")

@@ -47,6 +47,21 @@ def _body(response: httpx2.Response) -> Any:
         return None
 
 
+class _Transient(Exception):
+    """A token answer worth retrying (429, 5xx); carries the response."""
+
+    def __init__(self, response: httpx2.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _raise_if_transient(response: httpx2.Response) -> httpx2.Response:
+    # authlib would raise_for_status() on these; we want to retry them instead.
+    if response.status_code == 429 or response.status_code >= 500:
+        raise _Transient(response)
+    return response
+
+
 def graph_error_for(response: httpx2.Response) -> GraphError:
     """The error a non-2xx Graph answer stands for."""
     status = response.status_code
@@ -108,8 +123,10 @@ class GraphClient:
             headers={"Accept": "application/json", "User-Agent": "SnowOps/0.1"},
             event_hooks={"response": [on_response]} if on_response else {},
         )
+        self._http.register_compliance_hook("access_token_response", _raise_if_transient)
         self._tokens: dict[str, tuple[str, float]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._origin = httpx2.URL(self._api)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -131,26 +148,42 @@ class GraphClient:
             return self._tokens[tenant][0]
 
     async def _fetch_token(self, tenant: str) -> dict[str, Any]:
+        """Client-credentials grant (authlib), retried like any call on 429 and 5xx."""
         url = f"{self._login}/{tenant}/oauth2/v2.0/token"
-        try:
-            token: dict[str, Any] = await self._http.fetch_token(
-                url, grant_type="client_credentials", scope=SCOPE
-            )
-        except OAuthError as exc:
-            description = str(exc.description or exc.error or "")
-            first_line = description.splitlines()[0] if description else str(exc.error)
-            raise GraphAuthError(
-                f"Microsoft Entra ID refused the app: {first_line}", status=401, code=str(exc.error)
-            ) from None
-        except httpx2.TimeoutException:
-            raise GraphUnavailable("the Microsoft sign-in service did not answer in time") from None
-        except httpx2.TransportError as exc:
-            raise GraphUnavailable(
-                f"could not reach the Microsoft sign-in service: {type(exc).__name__}"
-            ) from None
-        except ValueError:
-            raise GraphUnexpected("the Microsoft sign-in service did not answer JSON") from None
-        return token
+        started = time.monotonic()
+        for attempt in range(1, self._retry.attempts + 1):
+            retry_after: float | None = None
+            try:
+                token: dict[str, Any] = await self._http.fetch_token(
+                    url, grant_type="client_credentials", scope=SCOPE
+                )
+                return token
+            except _Transient as busy:
+                error: GraphError = graph_error_for(busy.response)
+                retry_after = retry_after_seconds(busy.response)
+            except OAuthError as exc:
+                description = str(exc.description or exc.error or "")
+                first_line = description.splitlines()[0] if description else str(exc.error)
+                raise GraphAuthError(
+                    f"Microsoft Entra ID refused the app: {first_line.rstrip('.')}",
+                    status=401,
+                    code=str(exc.error),
+                ) from None
+            except httpx2.TimeoutException:
+                error = GraphUnavailable("the Microsoft sign-in service did not answer in time")
+            except httpx2.RequestError as exc:
+                error = GraphUnavailable(
+                    f"could not reach the Microsoft sign-in service: {type(exc).__name__}"
+                )
+            except ValueError:
+                raise GraphUnexpected("the Microsoft sign-in service did not answer JSON") from None
+            wait = max(self._retry.delay(attempt), retry_after or 0.0)
+            remaining = self._retry.budget_seconds - (time.monotonic() - started)
+            if attempt == self._retry.attempts or wait > remaining:
+                raise error
+            log.info("retrying the Microsoft token request in %.2fs: %s", wait, error.message)
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     async def _get(self, tenant: str, url: str, params: dict[str, str] | None = None) -> Any:
         for attempt in (1, 2):
@@ -187,10 +220,18 @@ class GraphClient:
         for _ in range(_MAX_PAGES):
             if url is None:
                 break
+            if not self._same_origin(url):
+                # Our bearer token goes to Graph and nowhere else, whatever a link says.
+                raise GraphUnexpected("Microsoft Graph sent a next-page link to another host")
             body = await self._get(tenant, url, params)
             out.extend(v for v in body.get("value", []) if isinstance(v, dict))
             url, params = body.get("@odata.nextLink"), None
         return out
+
+    def _same_origin(self, url: str) -> bool:
+        other = httpx2.URL(url)
+        origin = self._origin
+        return (other.scheme, other.host, other.port) == (origin.scheme, origin.host, origin.port)
 
     async def latest_score(self, tenant: str) -> dict[str, Any] | None:
         """Today's secureScore entity (with ``controlScores``), or None."""

@@ -431,7 +431,7 @@ def test_empty_recommendation_list_with_note() -> None:
     blocks = check_message(message(recommendation_list(page, ())))
     texts = [e["text"] for b in by_type(blocks, "context") for e in b["elements"]]
     assert texts == [
-        "3 achieved in full are hidden; add 'all' to see them.",
+        "3 recommendations achieved in full are hidden; add 'all' to see them.",
         "No recommendations to show.",
     ]
 
