@@ -17,13 +17,16 @@ from bot.app import Services, build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
 from core.connections import OAuthClientConfig
+from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
+from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
+from sim.graph import DEFAULT_TENANT_ID as GRAPH_TENANT_ID
 from sim.servicenow import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
 )
-from tests.conftest import FAST_RETRY, Sim
+from tests.conftest import FAST_RETRY, Graph, Sim
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 from tests.fakes.slack_signing import (
     event_body,
@@ -137,8 +140,11 @@ class SlackHarness:
 
 
 @pytest.fixture
-async def slack(make_settings: Callable[..., Settings], sim: Sim) -> AsyncIterator[SlackHarness]:
-    """SnowOps in single-workspace Slack mode, its workspace connected to the simulator."""
+async def slack(
+    make_settings: Callable[..., Settings], sim: Sim, graph: Graph
+) -> AsyncIterator[SlackHarness]:
+    """SnowOps in single-workspace Slack mode, its workspace connected to the ServiceNow
+    simulator, Secure Score read from the Graph simulator."""
     api = FakeSlackApi()
     await api.start()
     api.set_user(ADMIN, is_admin=True, email="beth.anglin@example.com", real_name="Beth Anglin")
@@ -147,6 +153,11 @@ async def slack(make_settings: Callable[..., Settings], sim: Sim) -> AsyncIterat
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=api.base_url,
+        GRAPH_CLIENT_ID=GRAPH_CLIENT_ID,
+        GRAPH_CLIENT_SECRET=GRAPH_CLIENT_SECRET,
+        GRAPH_TENANT_ID=GRAPH_TENANT_ID,
+        GRAPH_API_URL=graph.url,
+        GRAPH_LOGIN_URL=graph.url,
     )
     clock = FakeClock()
     services = build_services(settings, clock=clock, retry=FAST_RETRY)

@@ -10,7 +10,6 @@ from core.connections import OAuthClientConfig
 from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
 from tests.e2e.conftest import ADMIN, SIGNING_SECRET, USER, SlackHarness, form_state
 from tests.fakes.slack_signing import (
-    block_actions_payload,
     signed_headers,
     slash_command_body,
     view_submission_payload,
@@ -124,34 +123,6 @@ async def test_subscribe_and_unsubscribe_a_channel(slack: SlackHarness) -> None:
     await slack.command("unsubscribe", user=ADMIN, name="b")
     await slack.api.wait_for_response(count=2)
     assert await slack.services.store.list_subscriptions("slack:T0123") == []
-
-
-async def test_own_recommendations_list_in_channel_and_share_from_the_card(
-    slack: SlackHarness,
-) -> None:
-    await slack.command(
-        'recommendations add identity "Review guest access" "Every quarter"', name="a"
-    )
-    await slack.command("recommendations", name="b")
-    await slack.api.wait_for_response(count=2)
-    listing = slack.api.responses_to("b")[0]
-    assert listing["response_type"] == "in_channel"
-    assert "Review guest access" in str(listing["blocks"])
-    assert "Secure Score" in str(listing["blocks"])  # why Microsoft's are missing
-    share = next(
-        e
-        for b in listing["blocks"]
-        for e in b.get("elements", [])
-        if e.get("action_id", "").startswith("share_recommendation")
-    )
-    await slack.interact(
-        block_actions_payload(share["action_id"], share["value"], message_ts="1700000000.000100")
-    )
-    updates = await slack.api.wait_for("views.update")
-    form = updates[-1].args["view"]
-    assert form["callback_id"] == "ticket_form"
-    assert "Review guest access" in json.dumps(form)
-    slack.every_payload_is_valid_block_kit()
 
 
 async def test_connect_link_comes_privately_when_a_client_is_configured(
