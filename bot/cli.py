@@ -7,10 +7,8 @@ import asyncio
 import logging
 import os
 import signal
-import stat
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from aiohttp import web
 
@@ -25,14 +23,11 @@ __all__ = ["main"]
 
 log = logging.getLogger("snowops")
 
-DEV_DIR = Path(".snowops")
-DEV_KEY_FILE = DEV_DIR / "secret.key"
-DEV_STORE = f"sqlite:///{DEV_DIR / 'dev.db'}"
-DEV_WORKSPACE = "console:local"
 SIM_PORT = 8765
+GRAPH_PORT = 8766
 
 
-def _setup_logging(level: str) -> None:
+def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
@@ -49,7 +44,7 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
-async def _run_sites(apps: Sequence[tuple[web.Application, str, int]]) -> None:
+async def run_sites(apps: Sequence[tuple[web.Application, str, int]]) -> None:
     runners = []
     try:
         for app, host, port in apps:
@@ -68,82 +63,7 @@ async def _run_sites(apps: Sequence[tuple[web.Application, str, int]]) -> None:
 def _serve(settings: Settings) -> int:
     settings.secret_box()  # refuse to start without a usable key
     app = build_app(settings)
-    asyncio.run(_run_sites([(app, settings.host, settings.port)]))
-    return 0
-
-
-def _dev_key() -> str:
-    if DEV_KEY_FILE.exists():
-        return DEV_KEY_FILE.read_text().strip()
-    DEV_DIR.mkdir(exist_ok=True)
-    key = generate_key()
-    fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
-    return key
-
-
-def _dev(args: argparse.Namespace) -> int:
-    from sim.servicenow import (
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-        DEFAULT_PASSWORD,
-        DEFAULT_USERNAME,
-        SimConfig,
-        build_sim_app,
-    )
-
-    sim_url = f"http://127.0.0.1:{args.sim_port}"
-    if "SNOWOPS_STORE" not in os.environ:
-        # The simulator keeps its tickets in memory: start the dev store afresh to match.
-        for suffix in ("", "-wal", "-shm"):
-            (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
-    env = {
-        "SNOWOPS_STORE": os.environ.get("SNOWOPS_STORE", DEV_STORE),
-        "SNOWOPS_SECRET_KEY": os.environ.get("SNOWOPS_SECRET_KEY") or _dev_key(),
-        "SERVICENOW_CLIENT_ID": os.environ.get("SERVICENOW_CLIENT_ID", DEFAULT_CLIENT_ID),
-        "SERVICENOW_CLIENT_SECRET": os.environ.get(
-            "SERVICENOW_CLIENT_SECRET", DEFAULT_CLIENT_SECRET
-        ),
-    }
-    os.environ.update(env)
-    settings = load_settings()
-    _setup_logging(settings.log_level)
-    services = build_services(settings)
-    app = build_app(settings, services=services)
-    sim_app = build_sim_app(
-        config=SimConfig(
-            instance_url=sim_url, auto_progress_seconds=args.auto_progress, seed_demo_tickets=True
-        )
-    )
-
-    async def connect_console(_: web.Application) -> None:
-        # The local console workspace starts connected, so a newcomer can try it at once.
-        await services.connections.connect_with_password(
-            DEV_WORKSPACE,
-            sim_url,
-            OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-            DEFAULT_USERNAME,
-            DEFAULT_PASSWORD,
-            actor="snowops dev",
-        )
-
-    app.on_startup.append(connect_console)
-    base = settings.public_url
-    print(
-        f"""
-SnowOps is running (Ctrl-C stops it)
-  server        {base}   (health: {base}/healthz, metrics: {base}/metrics)
-  ServiceNow    {sim_url}   simulator; OAuth client {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}
-                integration user {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}
-  store         {settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
-  change a ticket   .venv/bin/snowops sim state --url {sim_url} INC0010001 2
-""",
-        flush=True,
-    )
-    asyncio.run(
-        _run_sites([(sim_app, "127.0.0.1", args.sim_port), (app, settings.host, settings.port)])
-    )
+    asyncio.run(run_sites([(app, settings.host, settings.port)]))
     return 0
 
 
@@ -185,9 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the SnowOps server")
     dev = sub.add_parser("dev", help="run SnowOps with a local ServiceNow simulator")
-    dev.add_argument("--sim-port", type=int, default=SIM_PORT)
+    dev.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
+    dev.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
     dev.add_argument("--auto-progress", type=float, default=None, metavar="SECONDS")
     sub.add_parser("sim", help="the ServiceNow simulator (see `snowops sim -h`)", add_help=False)
+    sub.add_parser(
+        "graph-sim",
+        help="the Microsoft Graph simulator (see `snowops graph-sim -h`)",
+        add_help=False,
+    )
     connect = sub.add_parser(
         "connect",
         help="connect a workspace headlessly (password grant); secrets come from "
@@ -218,9 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "dev":
-            return _dev(args)
+            from bot.dev import run_dev
+
+            return run_dev(args.sim_port, args.graph_port, args.auto_progress)
         settings = load_settings()
-        _setup_logging(settings.log_level)
+        setup_logging(settings.log_level)
         if args.command == "serve":
             return _serve(settings)
         if args.command == "connect":

@@ -113,12 +113,14 @@ async def test_serve_answers_and_stops_gracefully_on_sigterm(tmp_path: Path) -> 
 
 
 async def test_dev_brings_up_server_and_simulator(tmp_path: Path) -> None:
-    port, sim_port = free_port(), free_port()
+    port, sim_port, graph_port = free_port(), free_port(), free_port()
     proc = await asyncio.create_subprocess_exec(
         *SNOWOPS,
         "dev",
         "--sim-port",
         str(sim_port),
+        "--graph-port",
+        str(graph_port),
         cwd=tmp_path,
         env=env(SNOWOPS_PORT=str(port), SNOWOPS_PUBLIC_URL=f"http://127.0.0.1:{port}"),
         stdout=asyncio.subprocess.PIPE,
@@ -127,6 +129,7 @@ async def test_dev_brings_up_server_and_simulator(tmp_path: Path) -> None:
     try:
         assert await wait_for(f"http://127.0.0.1:{port}/healthz") == {"status": "ok"}
         assert (await wait_for(f"http://127.0.0.1:{sim_port}/sim/health"))["status"] == "ok"
+        assert (await wait_for(f"http://127.0.0.1:{graph_port}/sim/health"))["status"] == "ok"
         ready = await wait_for(f"http://127.0.0.1:{port}/readyz")
         assert ready["connections"] == {"total": 1, "needs_reauth": 0}
     finally:

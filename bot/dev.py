@@ -1,0 +1,108 @@
+"""``snowops dev``: SnowOps with its ServiceNow and Microsoft Graph simulators, on one laptop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import build_app, build_services
+from bot.cli import run_sites, setup_logging
+from bot.settings import load_settings
+from core.connections import OAuthClientConfig
+from core.secrets import generate_key
+
+__all__ = ["DEV_WORKSPACE", "run_dev"]
+
+DEV_DIR = Path(".snowops")
+DEV_KEY_FILE = DEV_DIR / "secret.key"
+DEV_STORE = f"sqlite:///{DEV_DIR / 'dev.db'}"
+DEV_WORKSPACE = "console:local"
+
+
+def _dev_key() -> str:
+    """The dev Fernet key, made once into a file only its owner can read."""
+    if DEV_KEY_FILE.exists():
+        return DEV_KEY_FILE.read_text().strip()
+    DEV_DIR.mkdir(exist_ok=True)
+    key = generate_key()
+    fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
+    """Start both simulators and SnowOps wired to them; the console workspace is connected."""
+    from sim import graph as g
+    from sim import servicenow as sn
+
+    sim_url = f"http://127.0.0.1:{sim_port}"
+    graph_url = f"http://127.0.0.1:{graph_port}"
+    if "SNOWOPS_STORE" not in os.environ:
+        # The simulators keep their data in memory: start the dev store afresh to match.
+        for suffix in ("", "-wal", "-shm"):
+            (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
+    defaults = {
+        "SNOWOPS_STORE": DEV_STORE,
+        "SERVICENOW_CLIENT_ID": sn.DEFAULT_CLIENT_ID,
+        "SERVICENOW_CLIENT_SECRET": sn.DEFAULT_CLIENT_SECRET,
+        "GRAPH_TENANT_ID": g.DEFAULT_TENANT_ID,
+        "GRAPH_CLIENT_ID": g.DEFAULT_CLIENT_ID,
+        "GRAPH_CLIENT_SECRET": g.DEFAULT_CLIENT_SECRET,
+        "GRAPH_API_URL": graph_url,
+        "GRAPH_LOGIN_URL": graph_url,
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    if not os.environ.get("SNOWOPS_SECRET_KEY"):
+        os.environ["SNOWOPS_SECRET_KEY"] = _dev_key()
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    services = build_services(settings)
+    app = build_app(settings, services=services)
+    sim_app = sn.build_sim_app(
+        config=sn.SimConfig(
+            instance_url=sim_url, auto_progress_seconds=auto_progress, seed_demo_tickets=True
+        )
+    )
+    graph_app = g.build_graph_sim_app(config=g.GraphSimConfig(base_url=graph_url))
+
+    async def connect_console(_: web.Application) -> None:
+        # The local console workspace starts connected, so a newcomer can try it at once.
+        await services.connections.connect_with_password(
+            DEV_WORKSPACE,
+            sim_url,
+            OAuthClientConfig(sn.DEFAULT_CLIENT_ID, sn.DEFAULT_CLIENT_SECRET),
+            sn.DEFAULT_USERNAME,
+            sn.DEFAULT_PASSWORD,
+            actor="snowops dev",
+        )
+
+    app.on_startup.append(connect_console)
+    base = settings.public_url
+    print(
+        f"""
+SnowOps is running (Ctrl-C stops it)
+  server          {base}   (health: {base}/healthz, metrics: {base}/metrics)
+  ServiceNow sim  {sim_url}   OAuth client {sn.DEFAULT_CLIENT_ID} / {sn.DEFAULT_CLIENT_SECRET}
+                  integration user {sn.DEFAULT_USERNAME} / {sn.DEFAULT_PASSWORD}
+  Graph sim       {graph_url}   tenant {g.DEFAULT_TENANT_ID}
+  store           {settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
+  change a ticket .venv/bin/snowops sim state --url {sim_url} INC0010001 2
+""",
+        flush=True,
+    )
+    asyncio.run(
+        run_sites(
+            [
+                (sim_app, "127.0.0.1", sim_port),
+                (graph_app, "127.0.0.1", graph_port),
+                (app, settings.host, settings.port),
+            ]
+        )
+    )
+    return 0
