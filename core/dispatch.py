@@ -333,12 +333,25 @@ class Dispatcher:
         return StatesView(kind, rows, can_edit=ctx.is_admin)
 
     async def ticket_list(
-        self, ctx: RequestContext, kind: TicketKind | None, open_only: bool, offset: int = 0
+        self,
+        ctx: RequestContext,
+        kind: TicketKind | None,
+        open_only: bool,
+        offset: int = 0,
+        *,
+        refresh: bool = True,
+        max_age: float | None = None,
     ) -> TicketListView:
-        """A page of tickets."""
+        """A page of tickets (see :meth:`TicketService.list_tickets` for ``refresh``)."""
         size = 10
         page = await self._tickets.list_tickets(
-            ctx.workspace, kind, open_only=open_only, limit=size, offset=offset
+            ctx.workspace,
+            kind,
+            open_only=open_only,
+            limit=size,
+            offset=offset,
+            refresh=refresh,
+            max_age=max_age,
         )
         names = {k: await self._connections.state_names(ctx.workspace, k) for k in TicketKind}
         cards = tuple(ticket_card(t, names[t.kind]) for t in page.tickets)

@@ -15,6 +15,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from core.clock import Clock
 from core.errors import UserError
@@ -124,6 +125,7 @@ class TicketService:
         self._store = store
         self._system = system
         self._clock = clock
+        self._refreshed_at: dict[str, datetime] = {}
 
     async def _instance(self, workspace: str) -> str:
         conn = await self._store.get_connection(workspace)
@@ -282,20 +284,32 @@ class TicketService:
         open_only: bool = True,
         limit: int = 10,
         offset: int = 0,
+        refresh: bool = True,
+        max_age: float | None = None,
     ) -> TicketPage:
         """A page of tracked tickets, newest first, refreshed with one query per table.
 
-        Without a usable connection the stored tickets are shown as they were last seen.
+        ``refresh=False`` answers from the store alone (fast enough for an ack);
+        ``max_age`` skips the refresh when this workspace's tickets were refreshed that
+        recently, so a busy channel does not hammer ServiceNow. Without a usable connection
+        the stored tickets are shown as they were last seen.
         """
         stored = await self._store.list_tickets(
             workspace, kind, active_only=open_only, limit=limit + 1, offset=offset
         )
         more, stored = len(stored) > limit, stored[:limit]
         note = ""
-        try:
-            shown = await self._refresh_many(workspace, stored)
-        except ServiceNowError as exc:
-            shown, note = stored, f"Not refreshed from ServiceNow: {exc.message}."
+        now = self._clock.now()
+        last = self._refreshed_at.get(workspace)
+        if max_age is not None and last is not None and (now - last).total_seconds() < max_age:
+            refresh = False
+        shown = stored
+        if refresh:
+            try:
+                shown = await self._refresh_many(workspace, stored)
+                self._refreshed_at[workspace] = now
+            except ServiceNowError as exc:
+                note = f"Not refreshed from ServiceNow: {exc.message}."
         if open_only:
             shown = [t for t in shown if is_open(t.kind, t.state) and t.active]
         return TicketPage(shown, more, note)

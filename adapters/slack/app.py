@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import BOT_SCOPES, SlackConfig
 from adapters.slack.forms import TicketForms
+from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.sink import SlackChatSink
@@ -70,12 +71,14 @@ class SlackAdapter:
             )
         else:
             self.bolt = AsyncApp(signing_secret=config.signing_secret, client=client)
+        self.http = SlackHttp()
         self.sink = SlackChatSink(self._client_for)
         listeners = SlackListeners(
             dispatcher,
             TicketForms(dispatcher, store, self.sink, clock),
             SlackUsers(config.admins),
             clock,
+            self.http,
         )
         self.bolt.middleware(self._drop_retries)
         register_listeners(self.bolt, listeners)
@@ -94,7 +97,9 @@ class SlackAdapter:
                 permanent=True,
                 hint="Reinstall the Slack app from /slack/install",
             )
-        return AsyncWebClient(token=bot.bot_token, base_url=self.config.api_url)
+        return AsyncWebClient(
+            token=bot.bot_token, base_url=self.config.api_url, session=self.http.session
+        )
 
     async def _drop_retries(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
@@ -162,6 +167,7 @@ class SlackAdapter:
         """Connect Socket Mode when an app-level token is configured, in the background:
         the server must come up (health checks, ServiceNow callbacks) even if Slack can't
         be reached yet."""
+        self.bolt.client.session = await self.http.start()
         if self.config.app_token:
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.app_token)
             self._socket_task = asyncio.create_task(self._connect(self._socket))
@@ -184,3 +190,5 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
+        self.bolt.client.session = None
+        await self.http.stop()

@@ -6,13 +6,15 @@ trigger id, and only then talks to ServiceNow or Graph.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.admin import AdminListeners
 from adapters.slack.blocks import (
@@ -22,14 +24,15 @@ from adapters.slack.blocks import (
     ticket_form_modal,
     ticket_list_modal,
 )
-from adapters.slack.context import FormMeta, request_context, team_of
+from adapters.slack.context import FormMeta, request_context, team_of, workspace_of
 from adapters.slack.forms import TicketForms
+from adapters.slack.http import SlackHttp
 from adapters.slack.permissions import SlackUsers
 from core import commands as c
 from core.clock import Clock
 from core.dispatch import Dispatcher, RequestContext
 from core.forms import TicketFormView
-from core.models import TicketKind
+from core.models import ChannelRef, Requester, TicketKind
 from core.views import Notice, NoticeLevel, View
 
 __all__ = ["register_listeners"]
@@ -49,6 +52,19 @@ def _int(text: str, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
+#: Commands answered in the ack: quick, and needing no admin check.
+ANSWERED_IN_ACK = (c.Help, c.Status, c.ShowStates, c.Tickets)
+#: A ticket list is refreshed from ServiceNow at most this often per workspace.
+TICKETS_MAX_AGE = 15.0
+
+
+@functools.lru_cache(maxsize=256)
+def render(view: View) -> dict[str, Any]:
+    """Block Kit for a view; views are immutable, so a repeated one is rendered once.
+    Callers copy the result (``{**render(v), …}``) rather than change it."""
+    return message(view)
+
+
 def _in_channel(view: View) -> bool:
     # Recommendation cards are for the team to see and share; the rest answers the asker.
     return type(view).__name__ == "RecommendationListView"
@@ -58,13 +74,32 @@ class SlackListeners:
     """The handlers, with their narrow dependencies."""
 
     def __init__(
-        self, dispatcher: Dispatcher, forms: TicketForms, users: SlackUsers, clock: Clock
+        self,
+        dispatcher: Dispatcher,
+        forms: TicketForms,
+        users: SlackUsers,
+        clock: Clock,
+        http: SlackHttp,
     ) -> None:
+        self.http = http
         self.dispatcher = dispatcher
         self.forms = forms
         self.users = users
         self.clock = clock
         self.admin = AdminListeners(dispatcher, users)
+
+    async def reply(
+        self, body: dict[str, Any], response_type: str, payload: dict[str, Any]
+    ) -> None:
+        """Answer through the request's ``response_url`` on the shared connection pool
+        (bolt's ``respond`` opens a new connection every time)."""
+        url = body.get("response_url")
+        if not url:
+            return
+        webhook = AsyncWebhookClient(url, session=self.http.session)
+        response = await webhook.send_dict({"response_type": response_type, **payload})
+        if response.status_code >= 400:
+            log.info("response_url answered %s: %s", response.status_code, response.body[:200])
 
     async def _ctx(
         self, client: AsyncWebClient, body: dict[str, Any], channel: str | None
@@ -73,17 +108,18 @@ class SlackListeners:
         return await request_context(self.users, client, team_of(body), str(user), channel)
 
     # -- /snow -----------------------------------------------------------------------
-    async def snow(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def snow(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """``/snow …``: parse, ack, then run."""
         try:
             command = c.parse(body.get("text", ""))
         except c.UsageError as exc:
             await ack(response_type="ephemeral", text=f":warning: {exc}")
             return
-        await ack()
         channel = body.get("channel_id")
+        if isinstance(command, ANSWERED_IN_ACK):
+            await self._answer_in_ack(ack, body, command, channel)
+            return
+        await ack()
         trigger = body.get("trigger_id", "")
         if isinstance(command, c.Create):
             form = TicketFormView(kind=command.kind, name=command.title[:160])
@@ -95,7 +131,7 @@ class SlackListeners:
                 await self.admin.open_client_form(client, trigger, command.instance, channel)
                 return
             view = await self.dispatcher.run(ctx, command)
-            await respond(response_type="ephemeral", **message(view))
+            await self.reply(body, "ephemeral", message(view))
             return
         if isinstance(command, c.Share):
             view_id = await self.forms.loading(client, trigger, "Share to ServiceNow")
@@ -104,9 +140,35 @@ class SlackListeners:
             return
         ctx = await self._ctx(client, body, channel)
         view = await self.dispatcher.run(ctx, command)
-        await respond(
-            response_type="in_channel" if _in_channel(view) else "ephemeral", **message(view)
+        await self.reply(body, "in_channel" if _in_channel(view) else "ephemeral", render(view))
+
+    async def _answer_in_ack(
+        self, ack: AsyncAck, body: dict[str, Any], command: c.Command, channel: str | None
+    ) -> None:
+        """Answers that need neither ServiceNow nor Slack go out in the ack itself: no
+        second round trip. A ticket list shows what the store has at once, then is
+        refreshed from ServiceNow after the ack and replaced if anything changed."""
+        team = team_of(body)
+        workspace = workspace_of(team)
+        ctx = RequestContext(
+            workspace,
+            Requester("slack", str(body.get("user_id", "")), str(body.get("user_name", ""))),
+            ChannelRef(workspace, channel) if channel else None,
+            is_admin=False,  # none of these commands needs it; users.info can wait
         )
+        if isinstance(command, c.Tickets):
+            view: View = await self.dispatcher.ticket_list(
+                ctx, command.kind, command.open_only, refresh=False
+            )
+        else:
+            view = await self.dispatcher.run(ctx, command)
+        await ack(response_type="ephemeral", **render(view))
+        if isinstance(command, c.Tickets):
+            fresh = await self.dispatcher.ticket_list(
+                ctx, command.kind, command.open_only, max_age=TICKETS_MAX_AGE
+            )
+            if fresh != view:
+                await self.reply(body, "ephemeral", {**render(fresh), "replace_original": True})
 
     async def _show_share(
         self, client: AsyncWebClient, ctx: RequestContext, view_id: str, rec_id: str
@@ -136,7 +198,7 @@ class SlackListeners:
         await self._show_share(client, ctx, view_id, body["actions"][0]["value"])
 
     async def recommendations_page(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """**Next page** under a recommendation list."""
         await ack()
@@ -145,7 +207,7 @@ class SlackListeners:
         view = await self.dispatcher.recommendation_page(
             ctx, category or None, include_done == "1", max(1, _int(page, 1))
         )
-        await respond(response_type="in_channel", replace_original=False, **message(view))
+        await self.reply(body, "in_channel", {**message(view), "replace_original": False})
 
     async def create_button(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient

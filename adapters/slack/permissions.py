@@ -14,6 +14,7 @@ __all__ = ["SlackUser", "SlackUsers"]
 log = logging.getLogger(__name__)
 
 _TTL = 300.0
+_FAILED_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,10 @@ class SlackUsers:
             response = await client.users_info(user=user_id)
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-            return SlackUser(user_id, user_id, None, listed)
+            # Remember the failure a little while: one lookup a minute, not one per command.
+            unknown = SlackUser(user_id, user_id, None, listed)
+            self._cache[key] = (time.monotonic() + _FAILED_TTL, unknown)
+            return unknown
         raw = response.get("user") or {}
         profile = raw.get("profile") or {}
         user = SlackUser(

@@ -77,8 +77,10 @@ async def test_install_then_use_from_the_new_workspace(
             f"{url}/slack/events", data=body, headers=signed_headers(SIGNING_SECRET, body)
         ) as r:
             assert r.status == 200
-    [answer] = await api.wait_for_response()
-    assert "/snow" in str(answer)
+            answer = await r.json()
+    assert "/snow" in str(answer["blocks"])
+    # Bolt authorized the request with the new workspace's installation.
+    assert any(c.token == INSTALL_BOT_TOKEN for c in api.calls_to("auth.test"))
     # The bot token is kept, encrypted: it is nowhere in the database file in clear.
     rows, raw = await asyncio.to_thread(_dump, settings.store.removeprefix("sqlite:///"))
     assert rows

@@ -37,8 +37,7 @@ async def test_commands_arrive_over_the_socket(make_settings: Callable[..., Sett
             )
             ack = await socket.wait_for_ack("env-1")
             assert ack["envelope_id"] == "env-1"
-            [answer] = await api.wait_for_response()
-            assert "/snow" in str(answer)
+            assert "/snow" in str(ack["payload"]["blocks"])
         finally:
             await services.stop()
 

@@ -1,0 +1,159 @@
+"""Slack ack speed: signed `/snow help` and `/snow tickets` through SnowOps, against a bare
+bolt app that only acks `/snow`, side by side with wrk on loopback.
+
+Run: ``.venv/bin/python bench/bench_slack.py [--seconds 10] [--connections 32]``
+(needs ``wrk``: ``apt-get install wrk``). Prints requests/s and latency percentiles per
+target and the ratios the README reports (target: ≥ 0.9× throughput, ≤ 1.5× p99).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+SIGNING_SECRET = "bench-signing-secret-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [PY, str(HERE / "slack_servers.py"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=HERE.parent,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        proc.kill()
+        raise SystemExit(f"server {args[0]} did not start")
+    return proc
+
+
+def lua_for(text: str, response_url: str) -> str:
+    body = urlencode(
+        {
+            "token": "x",
+            "team_id": "T0123",
+            "team_domain": "acme",
+            "channel_id": "C0SEC",
+            "channel_name": "security",
+            "user_id": "U0USER",
+            "user_name": "ada",
+            "command": "/snow",
+            "text": text,
+            "api_app_id": "A0SNOWOPS",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+    ts = str(int(time.time()))
+    sig = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+    return (
+        f'wrk.method = "POST"\nwrk.body = {body!r}\n'.replace("'", '"')
+        + 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        + f'wrk.headers["X-Slack-Signature"] = "{sig}"\n'
+        + f'wrk.headers["X-Slack-Request-Timestamp"] = "{ts}"\n'
+    )
+
+
+def run_wrk(url: str, lua: str, seconds: int, connections: int) -> tuple[float, dict[str, float]]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", fh.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(fh.name)
+    if "Non-2xx" in out:
+        raise SystemExit(f"non-2xx answers from {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = {}
+    for pct, value, unit in re.findall(r"\s(50|75|90|99)%\s+([\d.]+)(us|ms|s)", out):
+        lat[pct] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return rps, lat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    slack_port, sim_port, snow_port, bare_port = (free_port() for _ in range(4))
+    slack_api = f"http://127.0.0.1:{slack_port}/api/"
+    response_url = f"http://127.0.0.1:{slack_port}/response/bench"
+    procs = [start("fakes", "--slack-port", str(slack_port), "--sim-port", str(sim_port))]
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            procs.append(
+                start(
+                    "snowops",
+                    "--port",
+                    str(snow_port),
+                    "--slack-api",
+                    slack_api,
+                    "--sim",
+                    f"http://127.0.0.1:{sim_port}",
+                    "--db",
+                    str(Path(tmp) / "bench.db"),
+                )
+            )
+            procs.append(start("bare", "--port", str(bare_port), "--slack-api", slack_api))
+            rows = []
+            for text in ("help", "tickets"):
+                lua = lua_for(text, response_url)
+                bare = run_wrk(
+                    f"http://127.0.0.1:{bare_port}/slack/events",
+                    lua,
+                    args.seconds,
+                    args.connections,
+                )
+                snow = run_wrk(
+                    f"http://127.0.0.1:{snow_port}/slack/events",
+                    lua,
+                    args.seconds,
+                    args.connections,
+                )
+                rows.append((text, bare, snow))
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(timeout=10)
+    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, signed /snow requests on loopback")
+    print(f"{'command':<10}{'app':<9}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}")
+    for text, bare, snow in rows:
+        for name, (rps, lat) in (("bare", bare), ("snowops", snow)):
+            print(
+                f"{text:<10}{name:<9}{rps:>9.0f}{lat['50']:>9.2f}{lat['90']:>9.2f}{lat['99']:>9.2f}"
+            )
+        ratio = snow[0] / bare[0]
+        p99 = snow[1]["99"] / bare[1]["99"]
+        verdict = "ok" if ratio >= 0.9 and p99 <= 1.5 else "MISSED"
+        print(f"{text:<10}{'ratio':<9}{ratio:>8.2f}x{'':>18}{p99:>8.2f}x   {verdict}")
+
+
+if __name__ == "__main__":
+    main()
