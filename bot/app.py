@@ -25,6 +25,7 @@ from core.recommendations import RecommendationService
 from core.secrets import SecretBox
 from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, RetryPolicy, TableClient, TokenKeeper
+from core.store.cached import CachingStore
 from core.store.factory import open_store
 from core.store.port import Store
 from core.tickets import TicketService
@@ -86,7 +87,8 @@ def build_services(
     """Wire every service from settings (no I/O happens here)."""
     clock = clock or SystemClock()
     box = settings.secret_box()
-    store = open_store(settings.store, box)
+    # Every command reads connections, state names and ticket pages: cache them briefly.
+    store = CachingStore(open_store(settings.store, box))
     metrics = Metrics()
     pool = InstancePool(
         retry or RetryPolicy(attempts=settings.http_retries, timeout_seconds=settings.http_timeout),

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core.secrets import SecretBox, generate_key
+from core.store.cached import CachingStore
 from core.store.memory import MemoryStore
 from core.store.port import Store
 from core.store.redis_store import RedisStore
@@ -153,12 +154,24 @@ async def redis_admin() -> Redis:
     return client
 
 
+class CachedSqliteBackend(SqliteBackend):
+    """SQLite behind the read cache the app puts in front of every store."""
+
+    name = "cached-sqlite"
+
+    def make(self, box: SecretBox) -> Store:
+        """A cached store on the file."""
+        return CachingStore(super().make(box))
+
+
 async def make_backend(name: str, tmp_path: Path) -> Backend:
     """Build the named backend."""
     if name == "memory":
         return MemoryBackend()
     if name == "sqlite":
         return SqliteBackend(tmp_path / "store.db")
+    if name == "cached-sqlite":
+        return CachedSqliteBackend(tmp_path / "store.db")
     return RedisBackend(await redis_admin())
 
 
@@ -174,7 +187,7 @@ def box(secret_key: str) -> SecretBox:
     return SecretBox(secret_key)
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "cached-sqlite", "redis"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """Each backend in turn."""
     b = await make_backend(request.param, tmp_path)

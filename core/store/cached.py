@@ -1,0 +1,235 @@
+"""A read cache in front of any Store, for the reads every chat command makes.
+
+Connections (decrypted), documents (state names, tenants, installations) and ticket pages
+are kept for ``ttl`` seconds. Writes through this store invalidate what they touch at once;
+writes by another replica or process show within ``ttl`` (the reason it is short).
+Everything that must be exact — single-use values, idempotency keys, the outbox, leases —
+goes straight through.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
+from core.store.port import OutboxItem, Store
+
+__all__ = ["CachingStore"]
+
+Doc = dict[str, Any]
+_MISSING = object()
+
+
+class CachingStore(Store):
+    """Wraps ``inner``; see the module docstring for what is cached."""
+
+    def __init__(self, inner: Store, ttl: float = 2.0) -> None:
+        self.inner = inner
+        self._ttl = ttl
+        self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def _get(self, key: tuple[Any, ...]) -> Any:
+        hit = self._cache.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return _MISSING
+        return hit[1]
+
+    def _put(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self._cache) > 10_000:
+            self._cache.clear()  # bounded memory; a cold cache only costs reads
+        self._cache[key] = (time.monotonic() + self._ttl, value)
+
+    def _drop(self, *prefix: Any) -> None:
+        n = len(prefix)
+        for key in [k for k in self._cache if k[:n] == prefix]:
+            del self._cache[key]
+
+    # life cycle
+    async def open(self) -> None:
+        """Open the inner store."""
+        await self.inner.open()
+
+    async def close(self) -> None:
+        """Close the inner store and forget everything."""
+        self._cache.clear()
+        await self.inner.close()
+
+    async def ping(self) -> None:
+        """Ping the inner store (never cached)."""
+        await self.inner.ping()
+
+    # documents
+    async def put_document(
+        self, namespace: str, key: str, data: Doc, *, secret: bool = False
+    ) -> None:
+        """Write through, then forget the cached copy."""
+        await self.inner.put_document(namespace, key, data, secret=secret)
+        self._drop("doc", namespace)
+
+    async def get_document(self, namespace: str, key: str) -> Doc | None:
+        """Cached read."""
+        cached = self._get(("doc", namespace, key))
+        if cached is not _MISSING:
+            return None if cached is None else dict(cached)
+        doc = await self.inner.get_document(namespace, key)
+        self._put(("doc", namespace, key), doc)
+        return None if doc is None else dict(doc)
+
+    async def delete_document(self, namespace: str, key: str) -> bool:
+        """Delete through."""
+        gone = await self.inner.delete_document(namespace, key)
+        self._drop("doc", namespace)
+        return gone
+
+    async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
+        """Not cached (rare)."""
+        return await self.inner.list_documents(namespace, prefix)
+
+    # single use: never cached
+    async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
+        """Straight through."""
+        await self.inner.put_once(namespace, key, data, ttl_seconds)
+
+    async def take_once(self, namespace: str, key: str) -> Doc | None:
+        """Straight through."""
+        return await self.inner.take_once(namespace, key)
+
+    # connections
+    async def save_connection(self, connection: Connection) -> None:
+        """Write through."""
+        await self.inner.save_connection(connection)
+        self._drop("conn")
+
+    async def get_connection(self, workspace: str) -> Connection | None:
+        """Cached read (connections are immutable objects)."""
+        cached = self._get(("conn", workspace))
+        if cached is not _MISSING:
+            conn: Connection | None = cached
+            return conn
+        found = await self.inner.get_connection(workspace)
+        self._put(("conn", workspace), found)
+        return found
+
+    async def delete_connection(self, workspace: str) -> bool:
+        """Delete through."""
+        gone = await self.inner.delete_connection(workspace)
+        self._drop("conn")
+        return gone
+
+    async def list_connections(self) -> list[Connection]:
+        """Not cached (workers and readiness want the truth)."""
+        return await self.inner.list_connections()
+
+    # tickets
+    async def save_ticket(self, ticket: Ticket) -> None:
+        """Write through; the workspace's cached pages are dropped."""
+        await self.inner.save_ticket(ticket)
+        self._drop("tickets", ticket.workspace)
+
+    async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
+        """Not cached."""
+        return await self.inner.get_ticket(workspace, number)
+
+    async def find_ticket_by_correlation(
+        self, workspace: str, correlation_id: str
+    ) -> Ticket | None:
+        """Not cached (duplicate checks must be exact)."""
+        return await self.inner.find_ticket_by_correlation(workspace, correlation_id)
+
+    async def list_tickets(
+        self,
+        workspace: str,
+        kind: TicketKind | None = None,
+        *,
+        active_only: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Cached page."""
+        key = ("tickets", workspace, kind, active_only, limit, offset)
+        cached = self._get(key)
+        if cached is not _MISSING:
+            return list(cached)
+        page = await self.inner.list_tickets(
+            workspace, kind, active_only=active_only, limit=limit, offset=offset
+        )
+        self._put(key, tuple(page))
+        return page
+
+    async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
+        """Straight through."""
+        await self.inner.add_card_location(workspace, number, where)
+
+    async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
+        """Straight through."""
+        return await self.inner.list_card_locations(workspace, number)
+
+    # subscriptions
+    async def save_subscription(self, subscription: Subscription) -> None:
+        """Straight through."""
+        await self.inner.save_subscription(subscription)
+
+    async def delete_subscription(self, channel: ChannelRef) -> bool:
+        """Straight through."""
+        return await self.inner.delete_subscription(channel)
+
+    async def list_subscriptions(self, workspace: str) -> list[Subscription]:
+        """Straight through."""
+        return await self.inner.list_subscriptions(workspace)
+
+    # idempotency, outbox, leases, audit: exact, never cached
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        """Straight through."""
+        return await self.inner.begin_idempotent(key, ttl_seconds)
+
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        """Straight through."""
+        await self.inner.finish_idempotent(key, result, ttl_seconds)
+
+    async def abort_idempotent(self, key: str) -> None:
+        """Straight through."""
+        await self.inner.abort_idempotent(key)
+
+    async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
+        """Straight through."""
+        return await self.inner.outbox_put(delivery_id, payload)
+
+    async def outbox_claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Straight through."""
+        return await self.inner.outbox_claim(consumer, limit, lease_seconds, now)
+
+    async def outbox_ack(self, delivery_id: str) -> None:
+        """Straight through."""
+        await self.inner.outbox_ack(delivery_id)
+
+    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+        """Straight through."""
+        await self.inner.outbox_retry(delivery_id, error, not_before)
+
+    async def outbox_park(self, delivery_id: str, error: str) -> None:
+        """Straight through."""
+        await self.inner.outbox_park(delivery_id, error)
+
+    async def outbox_parked(self) -> list[OutboxItem]:
+        """Straight through."""
+        return await self.inner.outbox_parked()
+
+    async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
+        """Straight through."""
+        return await self.inner.acquire_lease(name, owner, ttl_seconds)
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        """Straight through."""
+        await self.inner.release_lease(name, owner)
+
+    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+        """Straight through."""
+        await self.inner.audit(workspace, actor, action, detail)
+
+    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
+        """Straight through."""
+        return await self.inner.list_audit(workspace, limit)
