@@ -9,7 +9,9 @@ goes straight through.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +31,30 @@ class CachingStore(Store):
         self.inner = inner
         self._ttl = ttl
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._generation = 0
+
+    async def _read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        """A cached value, loading it once however many callers ask at the same moment
+        (an entry expiring under load must not send every waiting request to the store)."""
+        value = self._get(key)
+        if value is not _MISSING:
+            return value
+        pending = self._inflight.get(key)
+        if pending is None:
+            generation = self._generation
+            pending = asyncio.ensure_future(load())
+            self._inflight[key] = pending
+
+            def done(task: asyncio.Future[Any], key: tuple[Any, ...] = key) -> None:
+                self._inflight.pop(key, None)
+                # A write since the load began makes its result stale: do not keep it.
+                if not task.cancelled() and task.exception() is None:
+                    if generation == self._generation:
+                        self._put(key, task.result())
+
+            pending.add_done_callback(done)
+        return await asyncio.shield(pending)
 
     def _get(self, key: tuple[Any, ...]) -> Any:
         hit = self._cache.get(key)
@@ -42,6 +68,7 @@ class CachingStore(Store):
         self._cache[key] = (time.monotonic() + self._ttl, value)
 
     def _drop(self, *prefix: Any) -> None:
+        self._generation += 1
         n = len(prefix)
         for key in [k for k in self._cache if k[:n] == prefix]:
             del self._cache[key]
@@ -70,11 +97,9 @@ class CachingStore(Store):
 
     async def get_document(self, namespace: str, key: str) -> Doc | None:
         """Cached read."""
-        cached = self._get(("doc", namespace, key))
-        if cached is not _MISSING:
-            return None if cached is None else dict(cached)
-        doc = await self.inner.get_document(namespace, key)
-        self._put(("doc", namespace, key), doc)
+        doc = await self._read(
+            ("doc", namespace, key), lambda: self.inner.get_document(namespace, key)
+        )
         return None if doc is None else dict(doc)
 
     async def delete_document(self, namespace: str, key: str) -> bool:
@@ -104,12 +129,9 @@ class CachingStore(Store):
 
     async def get_connection(self, workspace: str) -> Connection | None:
         """Cached read (connections are immutable objects)."""
-        cached = self._get(("conn", workspace))
-        if cached is not _MISSING:
-            conn: Connection | None = cached
-            return conn
-        found = await self.inner.get_connection(workspace)
-        self._put(("conn", workspace), found)
+        found: Connection | None = await self._read(
+            ("conn", workspace), lambda: self.inner.get_connection(workspace)
+        )
         return found
 
     async def delete_connection(self, workspace: str) -> bool:
@@ -149,14 +171,14 @@ class CachingStore(Store):
     ) -> list[Ticket]:
         """Cached page."""
         key = ("tickets", workspace, kind, active_only, limit, offset)
-        cached = self._get(key)
-        if cached is not _MISSING:
-            return list(cached)
-        page = await self.inner.list_tickets(
-            workspace, kind, active_only=active_only, limit=limit, offset=offset
-        )
-        self._put(key, tuple(page))
-        return page
+
+        async def load() -> tuple[Ticket, ...]:
+            page = await self.inner.list_tickets(
+                workspace, kind, active_only=active_only, limit=limit, offset=offset
+            )
+            return tuple(page)
+
+        return list(await self._read(key, load))
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
         """Straight through."""
