@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx2
 from aiohttp import web
@@ -16,6 +18,7 @@ class Metrics:
     """The counters SnowOps exports at ``/metrics``."""
 
     def __init__(self) -> None:
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
             "snowops_http_requests",
@@ -61,14 +64,30 @@ class Metrics:
         """Count and time every request by its route pattern (never the raw path)."""
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        with self.http_latency.labels(route).time():
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                self.http_requests.labels(route, str(exc.status)).inc()
-                raise
-        self.http_requests.labels(route, str(response.status)).inc()
-        return response
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            self._observe(route, status, time.perf_counter() - started)
+
+    def _observe(self, route: str, status: int, seconds: float) -> None:
+        # Labelled children are looked up once per (route, status): this runs per request.
+        key = (route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.http_requests.labels(route, str(status)),
+                self.http_latency.labels(route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def handle(self, request: web.Request) -> web.Response:
         """``GET /metrics``."""

@@ -367,6 +367,10 @@ class Dispatcher:
             note=page.note,
         )
 
+    def tickets_due_for_refresh(self, ctx: RequestContext, max_age: float) -> bool:
+        """Whether a ticket list shown from the store is worth refreshing now."""
+        return self._tickets.refresh_due(ctx.workspace, max_age)
+
     async def ticket_detail(self, ctx: RequestContext, number: str) -> TicketCard:
         """One ticket with its recent history."""
         detail = await self._tickets.get(ctx.workspace, number)

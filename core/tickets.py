@@ -300,8 +300,7 @@ class TicketService:
         more, stored = len(stored) > limit, stored[:limit]
         note = ""
         now = self._clock.now()
-        last = self._refreshed_at.get(workspace)
-        if max_age is not None and last is not None and (now - last).total_seconds() < max_age:
+        if max_age is not None and not self.refresh_due(workspace, max_age):
             refresh = False
         shown = stored
         if refresh:
@@ -313,6 +312,11 @@ class TicketService:
         if open_only:
             shown = [t for t in shown if is_open(t.kind, t.state) and t.active]
         return TicketPage(shown, more, note)
+
+    def refresh_due(self, workspace: str, max_age: float) -> bool:
+        """True unless this workspace's tickets were refreshed less than ``max_age`` ago."""
+        last = self._refreshed_at.get(workspace)
+        return last is None or (self._clock.now() - last).total_seconds() >= max_age
 
     async def _refresh_many(self, workspace: str, tickets: list[Ticket]) -> list[Ticket]:
         if not tickets:

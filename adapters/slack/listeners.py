@@ -163,7 +163,9 @@ class SlackListeners:
         else:
             view = await self.dispatcher.run(ctx, command)
         await ack(response_type="ephemeral", **render(view))
-        if isinstance(command, c.Tickets):
+        if isinstance(command, c.Tickets) and self.dispatcher.tickets_due_for_refresh(
+            ctx, TICKETS_MAX_AGE
+        ):
             fresh = await self.dispatcher.ticket_list(
                 ctx, command.kind, command.open_only, max_age=TICKETS_MAX_AGE
             )
