@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,9 +34,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(*args: str) -> subprocess.Popen[str]:
+PIN = shutil.which("taskset")
+
+
+def pinned(cpu: int, argv: list[str]) -> list[str]:
+    """Run on one CPU, so the load generator and the server under test do not fight."""
+    return [PIN, "-c", str(cpu), *argv] if PIN and (os.cpu_count() or 1) >= 2 else argv
+
+
+def start(*args: str, cpu: int = 1) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [PY, str(HERE / "slack_servers.py"), *args],
+        pinned(cpu, [PY, str(HERE / "slack_servers.py"), *args]),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -80,7 +89,9 @@ def run_wrk(url: str, lua: str, seconds: int, connections: int) -> tuple[float, 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", fh.name, url],
+        pinned(
+            0, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", fh.name, url]
+        ),
         capture_output=True,
         text=True,
         check=True,
@@ -95,17 +106,25 @@ def run_wrk(url: str, lua: str, seconds: int, connections: int) -> tuple[float, 
     return rps, lat
 
 
+def median_run(runs: list[tuple[float, dict[str, float]]]) -> tuple[float, dict[str, float]]:
+    """Median throughput and median of each latency percentile over the rounds."""
+    rps = statistics.median(r for r, _ in runs)
+    lat = {p: statistics.median(lat[p] for _, lat in runs) for p in runs[0][1]}
+    return rps, lat
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     slack_port, sim_port, snow_port, bare_port = (free_port() for _ in range(4))
     slack_api = f"http://127.0.0.1:{slack_port}/api/"
     response_url = f"http://127.0.0.1:{slack_port}/response/bench"
-    procs = [start("fakes", "--slack-port", str(slack_port), "--sim-port", str(sim_port))]
+    procs = [start("fakes", "--slack-port", str(slack_port), "--sim-port", str(sim_port), cpu=0)]
     with tempfile.TemporaryDirectory() as tmp:
         try:
             procs.append(
@@ -142,7 +161,10 @@ def main() -> None:
             for p in procs:
                 p.terminate()
                 p.wait(timeout=10)
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, signed /snow requests on loopback")
+    print(
+        f"wrk -t1 -c{args.connections} -d{args.seconds}s x {args.rounds} rounds (medians), "
+        "signed /snow requests on loopback; wrk on CPU 0, each app on CPU 1"
+    )
     print(f"{'command':<10}{'app':<9}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}")
     for text, bare, snow in rows:
         for name, (rps, lat) in (("bare", bare), ("snowops", snow)):

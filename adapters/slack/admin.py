@@ -123,6 +123,18 @@ def client_form_modal(instance: str, channel: str | None) -> dict[str, Any]:
     )
 
 
+async def _ack(ack: AsyncAck) -> None:
+    await ack()
+
+
+def _client_errors(view: dict[str, Any]) -> dict[str, str]:
+    return {
+        block: "Required."
+        for block in ("client_id", "client_secret")
+        if not _value(view, block).strip()
+    }
+
+
 def _value(view: dict[str, Any], block: str) -> str:
     element = view["state"]["values"].get(block, {}).get("value", {})
     if element.get("type") == "static_select":
@@ -188,9 +200,8 @@ class AdminListeners:
             return
         await ack(response_action="update", view=await self._config_view(ctx))
 
-    async def reconnect(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def reconnect(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Reconnect**: a fresh sign-in link for the same instance."""
-        await ack()
         ctx = await self._ctx(client, body)
         status = await self._dispatcher.status(ctx)
         instance = dict(status.lines).get("Instance", "")
@@ -202,9 +213,8 @@ class AdminListeners:
         assert isinstance(notice, Notice)
         await self._update(client, body, "Reconnect", notice)
 
-    async def disconnect(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def disconnect(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Disconnect** (after Slack's confirmation dialog)."""
-        await ack()
         ctx = await self._ctx(client, body)
         notice = await self._dispatcher.run(ctx, c.Disconnect())
         assert isinstance(notice, Notice)
@@ -224,26 +234,26 @@ class AdminListeners:
         """Ask an admin for the instance's OAuth client in a modal."""
         await client.views_open(trigger_id=trigger_id, view=client_form_modal(instance, channel))
 
-    async def client_submitted(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
-    ) -> None:
-        """Keep the workspace's OAuth client, then show the sign-in link in the modal."""
-        client_id, secret = _value(view, "client_id"), _value(view, "client_secret")
-        errors = {
-            k: "Required."
-            for k, v in (("client_id", client_id), ("client_secret", secret))
-            if not v.strip()
-        }
+    async def client_ack(self, ack: AsyncAck, view: dict[str, Any]) -> None:
+        """Before the answer: both fields are required."""
+        errors = _client_errors(view)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack(
             response_action="update", view=progress_modal("ServiceNow OAuth client", "Saving…")
         )
+
+    async def client_work(
+        self, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
+    ) -> None:
+        """After the answer: keep the workspace's OAuth client, show the sign-in link."""
+        if _client_errors(view):
+            return
         meta = json.loads(view.get("private_metadata") or "{}")
         ctx = await self._ctx(client, body, meta.get("c"))
         notice = await self._dispatcher.connect_with_client(
-            ctx, meta.get("i", ""), client_id, secret
+            ctx, meta.get("i", ""), _value(view, "client_id"), _value(view, "client_secret")
         )
         try:
             await client.views_update(
@@ -257,8 +267,9 @@ class AdminListeners:
 
     def register(self, app: AsyncApp) -> None:
         """Attach the admin listeners."""
-        app.action("manage_configuration")(self.open_config)
-        app.action("reconnect_servicenow")(self.reconnect)
-        app.action("disconnect_servicenow")(self.disconnect)
+        app.action("manage_configuration")(ack=_ack, lazy=[self.open_config])
+        app.action("reconnect_servicenow")(ack=_ack, lazy=[self.reconnect])
+        app.action("disconnect_servicenow")(ack=_ack, lazy=[self.disconnect])
+        # Renaming is two store writes: quick enough to answer in the ack.
         app.view(CONFIG_CALLBACK)(self.rename_state)
-        app.view(CLIENT_CALLBACK)(self.client_submitted)
+        app.view(CLIENT_CALLBACK)(ack=self.client_ack, lazy=[self.client_work])

@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -43,6 +43,30 @@ log = logging.getLogger(__name__)
 _RETRY_TTL = 3600.0
 
 
+class DropRetries(AsyncMiddleware):
+    """A delivery Slack retries is handled once: later copies get 200 and no-retry.
+    Runs after bolt has verified the request's signature."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        """Drop a repeated ``event_id``; let everything else through."""
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        if event_id:
+            seen = await self._store.begin_idempotent(f"slack-event:{event_id}", _RETRY_TTL)
+            if seen is not None:
+                log.info("dropped Slack retry of %s", event_id)
+                return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
+        return await next()
+
+
 class SlackAdapter:
     """Everything Slack: the bolt app, its routes, the ChatSink, Socket Mode."""
 
@@ -57,6 +81,7 @@ class SlackAdapter:
             assert config.client_id is not None
             self.bolt = AsyncApp(
                 signing_secret=config.signing_secret,
+                process_before_response=True,
                 client=AsyncWebClient(base_url=config.api_url),
                 installation_store=self.installations,
                 oauth_settings=AsyncOAuthSettings(
@@ -70,7 +95,9 @@ class SlackAdapter:
                 ),
             )
         else:
-            self.bolt = AsyncApp(signing_secret=config.signing_secret, client=client)
+            self.bolt = AsyncApp(
+                signing_secret=config.signing_secret, process_before_response=True, client=client
+            )
         self.http = SlackHttp()
         self.sink = SlackChatSink(self._client_for)
         listeners = SlackListeners(
@@ -80,7 +107,8 @@ class SlackAdapter:
             clock,
             self.http,
         )
-        self.bolt.middleware(self._drop_retries)
+        # A class middleware: bolt calls it directly, without per-request kwargs injection.
+        self.bolt.use(DropRetries(store))
         register_listeners(self.bolt, listeners)
         self._socket: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
@@ -88,7 +116,9 @@ class SlackAdapter:
     async def _client_for(self, workspace: str) -> AsyncWebClient:
         """A Web API client with the bot token of ``slack:<team>``."""
         if not self.config.oauth:
-            return self.bolt.client
+            return AsyncWebClient(
+                token=self.config.bot_token, base_url=self.config.api_url, session=self.http.session
+            )
         team = workspace.split(":", 1)[1]
         bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team)
         if bot is None:
@@ -100,18 +130,6 @@ class SlackAdapter:
         return AsyncWebClient(
             token=bot.bot_token, base_url=self.config.api_url, session=self.http.session
         )
-
-    async def _drop_retries(
-        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
-    ) -> BoltResponse | None:
-        """A delivery Slack retries is handled once: later copies get 200 and no-retry."""
-        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id:
-            seen = await self._store.begin_idempotent(f"slack-event:{event_id}", _RETRY_TTL)
-            if seen is not None:
-                log.info("dropped Slack retry of %s", event_id)
-                return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
-        return await next()  # type: ignore[no-any-return]
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
@@ -167,7 +185,8 @@ class SlackAdapter:
         """Connect Socket Mode when an app-level token is configured, in the background:
         the server must come up (health checks, ServiceNow callbacks) even if Slack can't
         be reached yet."""
-        self.bolt.client.session = await self.http.start()
+        # Bolt's own client keeps its per-call sessions: lazy listeners deep-copy it.
+        await self.http.start()
         if self.config.app_token:
             self._socket = AsyncSocketModeHandler(self.bolt, self.config.app_token)
             self._socket_task = asyncio.create_task(self._connect(self._socket))
@@ -190,5 +209,4 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        self.bolt.client.session = None
         await self.http.stop()

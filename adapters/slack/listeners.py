@@ -33,7 +33,7 @@ from core.clock import Clock
 from core.dispatch import Dispatcher, RequestContext
 from core.forms import TicketFormView
 from core.models import ChannelRef, Requester, TicketKind
-from core.views import Notice, NoticeLevel, View
+from core.views import Notice, View
 
 __all__ = ["register_listeners"]
 
@@ -108,19 +108,54 @@ class SlackListeners:
         return await request_context(self.users, client, team_of(body), str(user), channel)
 
     # -- /snow -----------------------------------------------------------------------
-    async def snow(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """``/snow …``: parse, ack, then run."""
+    async def snow_ack(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """``/snow …`` before the HTTP answer: usage errors and quick answers (help, status,
+        states, tickets from the store) go in the ack itself; everything else is acked
+        empty and carried on by :meth:`snow_work`."""
         try:
             command = c.parse(body.get("text", ""))
         except c.UsageError as exc:
             await ack(response_type="ephemeral", text=f":warning: {exc}")
             return
-        channel = body.get("channel_id")
         if isinstance(command, ANSWERED_IN_ACK):
-            await self._answer_in_ack(ack, body, command, channel)
+            view = await self._quick_view(body, command)
+            await ack(response_type="ephemeral", **render(view))
             return
         await ack()
+
+    async def _quick_view(self, body: dict[str, Any], command: c.Command) -> View:
+        ctx = self._quick_ctx(body)
+        if isinstance(command, c.Tickets):
+            return await self.dispatcher.ticket_list(
+                ctx, command.kind, command.open_only, refresh=False
+            )
+        return await self.dispatcher.run(ctx, command)
+
+    @staticmethod
+    def _quick_ctx(body: dict[str, Any]) -> RequestContext:
+        # No users.info before the ack: none of the quick commands needs admin rights.
+        workspace = workspace_of(team_of(body))
+        channel = body.get("channel_id")
+        return RequestContext(
+            workspace,
+            Requester("slack", str(body.get("user_id", "")), str(body.get("user_name", ""))),
+            ChannelRef(workspace, channel) if channel else None,
+            is_admin=False,
+        )
+
+    async def snow_work(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """``/snow …`` after the answer (a lazy listener): modals, ServiceNow, Graph."""
+        try:
+            command = c.parse(body.get("text", ""))
+        except c.UsageError:
+            return  # already answered in the ack
+        channel = body.get("channel_id")
         trigger = body.get("trigger_id", "")
+        if isinstance(command, c.Tickets):
+            await self._refresh_tickets(body, command)
+            return
+        if isinstance(command, ANSWERED_IN_ACK):
+            return
         if isinstance(command, c.Create):
             form = TicketFormView(kind=command.kind, name=command.title[:160])
             await self.forms.open(client, trigger, form, channel)
@@ -131,7 +166,7 @@ class SlackListeners:
                 await self.admin.open_client_form(client, trigger, command.instance, channel)
                 return
             view = await self.dispatcher.run(ctx, command)
-            await self.reply(body, "ephemeral", message(view))
+            await self.reply(body, "ephemeral", render(view))
             return
         if isinstance(command, c.Share):
             view_id = await self.forms.loading(client, trigger, "Share to ServiceNow")
@@ -142,35 +177,20 @@ class SlackListeners:
         view = await self.dispatcher.run(ctx, command)
         await self.reply(body, "in_channel" if _in_channel(view) else "ephemeral", render(view))
 
-    async def _answer_in_ack(
-        self, ack: AsyncAck, body: dict[str, Any], command: c.Command, channel: str | None
-    ) -> None:
-        """Answers that need neither ServiceNow nor Slack go out in the ack itself: no
-        second round trip. A ticket list shows what the store has at once, then is
-        refreshed from ServiceNow after the ack and replaced if anything changed."""
-        team = team_of(body)
-        workspace = workspace_of(team)
-        ctx = RequestContext(
-            workspace,
-            Requester("slack", str(body.get("user_id", "")), str(body.get("user_name", ""))),
-            ChannelRef(workspace, channel) if channel else None,
-            is_admin=False,  # none of these commands needs it; users.info can wait
+    async def _refresh_tickets(self, body: dict[str, Any], command: c.Tickets) -> None:
+        """A list answered from the store is refreshed from ServiceNow (at most every
+        ``TICKETS_MAX_AGE`` seconds per workspace) and replaced if anything changed."""
+        ctx = self._quick_ctx(body)
+        if not self.dispatcher.tickets_due_for_refresh(ctx, TICKETS_MAX_AGE):
+            return
+        shown = await self.dispatcher.ticket_list(
+            ctx, command.kind, command.open_only, refresh=False
         )
-        if isinstance(command, c.Tickets):
-            view: View = await self.dispatcher.ticket_list(
-                ctx, command.kind, command.open_only, refresh=False
-            )
-        else:
-            view = await self.dispatcher.run(ctx, command)
-        await ack(response_type="ephemeral", **render(view))
-        if isinstance(command, c.Tickets) and self.dispatcher.tickets_due_for_refresh(
-            ctx, TICKETS_MAX_AGE
-        ):
-            fresh = await self.dispatcher.ticket_list(
-                ctx, command.kind, command.open_only, max_age=TICKETS_MAX_AGE
-            )
-            if fresh != view:
-                await self.reply(body, "ephemeral", {**render(fresh), "replace_original": True})
+        fresh = await self.dispatcher.ticket_list(
+            ctx, command.kind, command.open_only, max_age=TICKETS_MAX_AGE
+        )
+        if fresh != shown:
+            await self.reply(body, "ephemeral", {**render(fresh), "replace_original": True})
 
     async def _show_share(
         self, client: AsyncWebClient, ctx: RequestContext, view_id: str, rec_id: str
@@ -189,21 +209,15 @@ class SlackListeners:
         await client.views_update(view_id=view_id, view=modal)
 
     # -- buttons -----------------------------------------------------------------------
-    async def share_button(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def share_button(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Share to ServiceNow** on a recommendation card."""
-        await ack()
         view_id = await self.forms.loading(client, body["trigger_id"], "Share to ServiceNow")
         channel = (body.get("channel") or {}).get("id")
         ctx = await self._ctx(client, body, channel)
         await self._show_share(client, ctx, view_id, body["actions"][0]["value"])
 
-    async def recommendations_page(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def recommendations_page(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Next page** under a recommendation list."""
-        await ack()
         category, include_done, page = _parts(body["actions"][0]["value"], "|", ("", "0", "1"))
         ctx = await self._ctx(client, body, (body.get("channel") or {}).get("id"))
         view = await self.dispatcher.recommendation_page(
@@ -211,28 +225,19 @@ class SlackListeners:
         )
         await self.reply(body, "in_channel", {**message(view), "replace_original": False})
 
-    async def create_button(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def create_button(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Create ticket** on the Home tab."""
-        await ack()
         await self.forms.open(client, body["trigger_id"], TicketFormView(), None)
 
-    async def view_all_button(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def view_all_button(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**View all tickets** on the Home tab: a modal list with paging."""
-        await ack()
         view_id = await self.forms.loading(client, body["trigger_id"], "All tickets")
         ctx = await self._ctx(client, body, None)
         listing = await self.dispatcher.ticket_list(ctx, None, open_only=False)
         await client.views_update(view_id=view_id, view=ticket_list_modal(listing))
 
-    async def tickets_more(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def tickets_more(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**More** in the ticket list modal."""
-        await ack()
         kind_raw, open_raw, offset = _parts(body["actions"][0]["value"], ":", ("all", "False", "0"))
         kind = TicketKind(kind_raw) if kind_raw in ("incident", "change") else None
         ctx = await self._ctx(client, body, None)
@@ -243,34 +248,30 @@ class SlackListeners:
         if view_id:
             await client.views_update(view_id=view_id, view=ticket_list_modal(listing))
 
-    async def ignore(self, ack: AsyncAck) -> None:
-        """Link buttons (Open in ServiceNow) need only an ack."""
-        await ack()
-
     # -- the form ----------------------------------------------------------------------
-    async def form_submitted(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
-    ) -> None:
-        """Validate (errors next to fields), ack with a progress view, then create."""
+    async def form_ack(self, ack: AsyncAck, view: dict[str, Any]) -> None:
+        """Before the answer: errors next to their fields, or a progress view."""
         errors = TicketForms.check(view, self.clock)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack(
             response_action="update",
-            view={
-                **result_modal("ServiceNow ticket", "Creating the ticket in ServiceNow…", None),
-            },
+            view=result_modal("ServiceNow ticket", "Creating the ticket in ServiceNow…", None),
         )
+
+    async def form_work(
+        self, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
+    ) -> None:
+        """After the answer: create the ticket and show the outcome."""
+        if TicketForms.check(view, self.clock):
+            return  # the ack showed the errors
         meta = FormMeta.loads(view.get("private_metadata"))
         ctx = await self._ctx(client, body, meta.channel)
         await self.forms.submit(client, ctx, view)
 
-    async def message_shortcut(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def message_shortcut(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Message shortcut: the message's text and permalink become the description."""
-        await ack()
         channel = (body.get("channel") or {}).get("id")
         msg = body.get("message") or {}
         link = ""
@@ -304,23 +305,31 @@ def _action(action_id: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(action_id)}(:\d+)?$")
 
 
+async def ack_only(ack: AsyncAck) -> None:
+    """Acknowledge at once; the lazy listener does the work after the answer."""
+    await ack()
+
+
 def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
-    """Attach every listener to the bolt app."""
-    app.command("/snow")(listeners.snow)
+    """Attach every listener to the bolt app.
+
+    Each entry point is an ack function, run before the HTTP answer and kept quick, plus a
+    lazy listener run after it: Slack gets its answer in milliseconds whatever ServiceNow
+    is doing, and bolt does not poll for the ack.
+    """
+    app.command("/snow")(ack=listeners.snow_ack, lazy=[listeners.snow_work])
     # The renderer suffixes repeated buttons in one block with ":n".
-    app.action(_action("share_recommendation"))(listeners.share_button)
-    app.action(_action("recommendations_page"))(listeners.recommendations_page)
-    app.action(_action("create_ticket"))(listeners.create_button)
-    app.action(_action("view_all_tickets"))(listeners.view_all_button)
-    app.action(_action("tickets_more"))(listeners.tickets_more)
+    for action_id, work in (
+        ("share_recommendation", listeners.share_button),
+        ("recommendations_page", listeners.recommendations_page),
+        ("create_ticket", listeners.create_button),
+        ("view_all_tickets", listeners.view_all_button),
+        ("tickets_more", listeners.tickets_more),
+    ):
+        app.action(_action(action_id))(ack=ack_only, lazy=[work])
     for link_button in ("open_ticket", "open_ticket_list", "open_link", "how_to_fix"):
-        app.action(_action(link_button))(listeners.ignore)
-    app.view("ticket_form")(listeners.form_submitted)
-    app.shortcut(MESSAGE_SHORTCUT)(listeners.message_shortcut)
-    app.event("app_home_opened")(listeners.home_opened)
+        app.action(_action(link_button))(ack_only)
+    app.view("ticket_form")(ack=listeners.form_ack, lazy=[listeners.form_work])
+    app.shortcut(MESSAGE_SHORTCUT)(ack=ack_only, lazy=[listeners.message_shortcut])
+    app.event("app_home_opened")(ack=ack_only, lazy=[listeners.home_opened])
     listeners.admin.register(app)
-
-
-def notice_message(text: str, level: NoticeLevel = NoticeLevel.INFO) -> dict[str, Any]:
-    """A one-line notice as a Slack message."""
-    return message(Notice(text, level))

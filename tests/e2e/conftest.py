@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,22 @@ class SlackHarness:
         """An Events API delivery."""
         body = event_body(event, team_id=TEAM_ID, event_id=event_id)
         return await self.post(body, content_type="application/json", **headers)
+
+    async def modal_after(self, text: str) -> dict[str, Any]:
+        """Run ``/snow <text>``, which opens a loading modal; return what it becomes."""
+        opened = len(self.api.calls_to("views.open"))
+        await self.command(text, name=f"modal{opened}")
+        await self.api.wait_for("views.open", count=opened + 1)
+        view_id = list(self.api.views)[-1]
+        async with asyncio.timeout(5):
+            while True:
+                updates = [
+                    c for c in self.api.calls_to("views.update") if c.args.get("view_id") == view_id
+                ]
+                if updates:
+                    view: dict[str, Any] = updates[-1].args["view"]
+                    return view
+                await asyncio.sleep(0.02)
 
     @property
     def sink(self) -> SlackChatSink:

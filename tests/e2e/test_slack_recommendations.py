@@ -82,11 +82,7 @@ async def test_recommendations_list_filter_share_and_no_duplicates(slack: SlackH
     assert f"Recommendation: {first['value']}" in found[1]["description"]
 
     # A second share of the same action shows the open ticket, and makes nothing new.
-    await slack.command(f"share {first['value']}", name="again")
-    updates = await slack.api.wait_for(
-        "views.update", count=len(slack.api.calls_to("views.update"))
-    )
-    shown = json.dumps(updates[-1].args["view"])
+    shown = json.dumps(await slack.modal_after(f"share {first['value']}"))
     assert "already tracked by" in shown
     assert incident in shown
     creates = [p for m, p in slack.sim.instance.request_log if m == "POST" and "/table/" in p]
@@ -104,9 +100,7 @@ async def test_own_recommendation_is_added_and_shared(slack: SlackHarness) -> No
     [added] = await slack.api.wait_for_response()
     match = re.search(r"own-[0-9a-f]{8}", json.dumps(added))
     assert match is not None
-    await slack.command(f"share {match.group(0)}", name="share")
-    updates = await slack.api.wait_for("views.update")
-    form = json.dumps(updates[-1].args["view"])
+    form = json.dumps(await slack.modal_after(f"share {match.group(0)}"))
     assert "Review guest access" in form
     assert "your team" in form
     slack.every_payload_is_valid_block_kit()
