@@ -94,10 +94,14 @@ async def snowops(port: int, slack_api: str, sim: str, db: str) -> None:
     await _serve(app, port)
 
 
-async def bare(port: int, slack_api: str) -> None:
-    """The baseline: a bolt app mounted the same way, whose /snow only acks."""
+async def bare(port: int, slack_api: str, inline: bool) -> None:
+    """The baseline: a bolt app mounted the same way, whose /snow only acks. ``inline`` is
+    bolt's ``process_before_response`` (SnowOps's mode); without it bolt polls for the
+    ack every 10 ms."""
     bolt = AsyncApp(
-        signing_secret=SIGNING_SECRET, client=AsyncWebClient(token=TOKEN, base_url=slack_api)
+        signing_secret=SIGNING_SECRET,
+        client=AsyncWebClient(token=TOKEN, base_url=slack_api),
+        process_before_response=inline,
     )
 
     @bolt.command("/snow")
@@ -114,7 +118,7 @@ async def bare(port: int, slack_api: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=("fakes", "snowops", "bare"))
+    parser.add_argument("role", choices=("fakes", "snowops", "bare", "bare-inline"))
     parser.add_argument("--port", type=int)
     parser.add_argument("--slack-port", type=int)
     parser.add_argument("--sim-port", type=int)
@@ -127,7 +131,7 @@ def main() -> None:
     elif args.role == "snowops":
         asyncio.run(snowops(args.port, args.slack_api, args.sim, args.db))
     else:
-        asyncio.run(bare(args.port, args.slack_api))
+        asyncio.run(bare(args.port, args.slack_api, inline=args.role == "bare-inline"))
 
 
 if __name__ == "__main__":

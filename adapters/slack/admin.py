@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.after import AfterAck
 from adapters.slack.blocks import message, progress_modal, result_modal
 from adapters.slack.blocks_surfaces import modal
 from adapters.slack.blocks_text import escape, section
@@ -123,10 +124,6 @@ def client_form_modal(instance: str, channel: str | None) -> dict[str, Any]:
     )
 
 
-async def _ack(ack: AsyncAck) -> None:
-    await ack()
-
-
 def _client_errors(view: dict[str, Any]) -> dict[str, str]:
     return {
         block: "Required."
@@ -160,11 +157,8 @@ class AdminListeners:
         states = [await self._dispatcher.states(ctx, kind) for kind in TicketKind]
         return config_modal(message(status)["blocks"], states)
 
-    async def open_config(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def open_config(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """**Manage ServiceNow configuration** on the Home tab (admins only)."""
-        await ack()
         response = await client.views_open(
             trigger_id=body["trigger_id"],
             view=progress_modal("ServiceNow configuration", "Loading…"),
@@ -234,9 +228,9 @@ class AdminListeners:
         """Ask an admin for the instance's OAuth client in a modal."""
         await client.views_open(trigger_id=trigger_id, view=client_form_modal(instance, channel))
 
-    async def client_ack(self, ack: AsyncAck, view: dict[str, Any]) -> None:
+    async def client_ack(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Before the answer: both fields are required."""
-        errors = _client_errors(view)
+        errors = _client_errors(body["view"])
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -244,10 +238,9 @@ class AdminListeners:
             response_action="update", view=progress_modal("ServiceNow OAuth client", "Saving…")
         )
 
-    async def client_work(
-        self, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
-    ) -> None:
+    async def client_work(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """After the answer: keep the workspace's OAuth client, show the sign-in link."""
+        view = body["view"]
         if _client_errors(view):
             return
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -265,11 +258,11 @@ class AdminListeners:
         except SlackApiError as exc:
             log.info("client form not updated: %s", exc.response.get("error"))
 
-    def register(self, app: AsyncApp) -> None:
+    def register(self, app: AsyncApp, after: AfterAck) -> None:
         """Attach the admin listeners."""
-        app.action("manage_configuration")(ack=_ack, lazy=[self.open_config])
-        app.action("reconnect_servicenow")(ack=_ack, lazy=[self.reconnect])
-        app.action("disconnect_servicenow")(ack=_ack, lazy=[self.disconnect])
+        app.action("manage_configuration")(after.listener(self.open_config))
+        app.action("reconnect_servicenow")(after.listener(self.reconnect))
+        app.action("disconnect_servicenow")(after.listener(self.disconnect))
         # Renaming is two store writes: quick enough to answer in the ack.
         app.view(CONFIG_CALLBACK)(self.rename_state)
-        app.view(CLIENT_CALLBACK)(ack=self.client_ack, lazy=[self.client_work])
+        app.view(CLIENT_CALLBACK)(after.listener(self.client_work, self.client_ack))

@@ -22,6 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.after import AfterAck
 from adapters.slack.config import BOT_SCOPES, SlackConfig
 from adapters.slack.forms import TicketForms
 from adapters.slack.http import SlackHttp
@@ -109,7 +110,8 @@ class SlackAdapter:
         )
         # A class middleware: bolt calls it directly, without per-request kwargs injection.
         self.bolt.use(DropRetries(store))
-        register_listeners(self.bolt, listeners)
+        self.after = AfterAck()
+        register_listeners(self.bolt, listeners, self.after)
         self._socket: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
 
@@ -200,7 +202,8 @@ class SlackAdapter:
             log.info("Slack Socket Mode connected")
 
     async def stop(self) -> None:
-        """Close Socket Mode."""
+        """Finish (or cancel) work still running after acks; close Socket Mode."""
+        await self.after.drain()
         if self._socket_task is not None:
             self._socket_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

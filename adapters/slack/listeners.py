@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.admin import AdminListeners
+from adapters.slack.after import AfterAck
 from adapters.slack.blocks import (
     home_view,
     message,
@@ -54,6 +56,8 @@ def _int(text: str, default: int) -> int:
 
 #: Commands answered in the ack: quick, and needing no admin check.
 ANSWERED_IN_ACK = (c.Help, c.Status, c.ShowStates, c.Tickets)
+#: How long the ack of a quick command is reused for the same command in the same workspace.
+ANSWER_REUSE_SECONDS = 1.0
 #: A ticket list is refreshed from ServiceNow at most this often per workspace.
 TICKETS_MAX_AGE = 15.0
 
@@ -82,6 +86,7 @@ class SlackListeners:
         http: SlackHttp,
     ) -> None:
         self.http = http
+        self._answers: dict[tuple[str, c.Command], tuple[float, dict[str, Any]]] = {}
         self.dispatcher = dispatcher
         self.forms = forms
         self.users = users
@@ -118,10 +123,26 @@ class SlackListeners:
             await ack(response_type="ephemeral", text=f":warning: {exc}")
             return
         if isinstance(command, ANSWERED_IN_ACK):
-            view = await self._quick_view(body, command)
-            await ack(response_type="ephemeral", **render(view))
+            await ack(response_type="ephemeral", **await self._quick_answer(body, command))
             return
         await ack()
+
+    async def _quick_answer(self, body: dict[str, Any], command: c.Command) -> dict[str, Any]:
+        """The ack of a quick command; the same answer is reused for a second or two, which
+        is all a busy channel asking the same thing needs (the store cache is as short)."""
+        if isinstance(command, c.Tickets):
+            # Never reused: a ticket just created must show (the store cache sees writes).
+            return render(await self._quick_view(body, command))
+        key = (team_of(body), command)
+        hit = self._answers.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        answer = render(await self._quick_view(body, command))
+        if len(self._answers) > 1000:
+            self._answers.clear()
+        self._answers[key] = (now + ANSWER_REUSE_SECONDS, answer)
+        return answer
 
     async def _quick_view(self, body: dict[str, Any], command: c.Command) -> View:
         ctx = self._quick_ctx(body)
@@ -249,9 +270,9 @@ class SlackListeners:
             await client.views_update(view_id=view_id, view=ticket_list_modal(listing))
 
     # -- the form ----------------------------------------------------------------------
-    async def form_ack(self, ack: AsyncAck, view: dict[str, Any]) -> None:
+    async def form_ack(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Before the answer: errors next to their fields, or a progress view."""
-        errors = TicketForms.check(view, self.clock)
+        errors = TicketForms.check(body["view"], self.clock)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -260,10 +281,9 @@ class SlackListeners:
             view=result_modal("ServiceNow ticket", "Creating the ticket in ServiceNow…", None),
         )
 
-    async def form_work(
-        self, body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any]
-    ) -> None:
+    async def form_work(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """After the answer: create the ticket and show the outcome."""
+        view = body["view"]
         if TicketForms.check(view, self.clock):
             return  # the ack showed the errors
         meta = FormMeta.loads(view.get("private_metadata"))
@@ -290,10 +310,9 @@ class SlackListeners:
         )
 
     # -- App Home ----------------------------------------------------------------------
-    async def home_opened(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def home_opened(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Publish the Home tab: incident and change cards with their buttons."""
+        event = body["event"]
         if event.get("tab", "home") != "home":
             return
         ctx = await request_context(self.users, client, team_of(body), event["user"], None)
@@ -306,18 +325,18 @@ def _action(action_id: str) -> re.Pattern[str]:
 
 
 async def ack_only(ack: AsyncAck) -> None:
-    """Acknowledge at once; the lazy listener does the work after the answer."""
+    """Link buttons (Open in ServiceNow) need only an ack."""
     await ack()
 
 
-def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
+def register_listeners(app: AsyncApp, listeners: SlackListeners, after: AfterAck) -> None:
     """Attach every listener to the bolt app.
 
-    Each entry point is an ack function, run before the HTTP answer and kept quick, plus a
-    lazy listener run after it: Slack gets its answer in milliseconds whatever ServiceNow
-    is doing, and bolt does not poll for the ack.
+    Each entry point answers first (the ack goes out when its listener returns, bolt runs
+    with ``process_before_response``) and leaves the slow part to :class:`AfterAck`: Slack
+    gets its answer in milliseconds whatever ServiceNow is doing.
     """
-    app.command("/snow")(ack=listeners.snow_ack, lazy=[listeners.snow_work])
+    app.command("/snow")(after.listener(listeners.snow_work, listeners.snow_ack))
     # The renderer suffixes repeated buttons in one block with ":n".
     for action_id, work in (
         ("share_recommendation", listeners.share_button),
@@ -326,10 +345,10 @@ def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
         ("view_all_tickets", listeners.view_all_button),
         ("tickets_more", listeners.tickets_more),
     ):
-        app.action(_action(action_id))(ack=ack_only, lazy=[work])
+        app.action(_action(action_id))(after.listener(work))
     for link_button in ("open_ticket", "open_ticket_list", "open_link", "how_to_fix"):
         app.action(_action(link_button))(ack_only)
-    app.view("ticket_form")(ack=listeners.form_ack, lazy=[listeners.form_work])
-    app.shortcut(MESSAGE_SHORTCUT)(ack=ack_only, lazy=[listeners.message_shortcut])
-    app.event("app_home_opened")(ack=ack_only, lazy=[listeners.home_opened])
-    listeners.admin.register(app)
+    app.view("ticket_form")(after.listener(listeners.form_work, listeners.form_ack))
+    app.shortcut(MESSAGE_SHORTCUT)(after.listener(listeners.message_shortcut))
+    app.event("app_home_opened")(after.listener(listeners.home_opened))
+    listeners.admin.register(app, after)
