@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from core import commands as c
 from core.clock import Clock
@@ -34,6 +35,7 @@ from core.recommendation_views import (
 from core.recommendations import RecommendationItem, RecommendationService
 from core.securescore.errors import GraphError, GraphNotConfigured
 from core.servicenow.errors import ServiceNowError
+from core.servicenow.mapping import correlation_prefix
 from core.servicenow.states import DEFAULT_STATES, is_open
 from core.store.port import Store
 from core.tickets import InProgressError, TicketService
@@ -84,6 +86,13 @@ class FormSubmission:
     notice: Notice | None = None
     created: bool = False
     pending: bool = False
+
+
+def servicenow_list_url(instance_url: str, workspace: str, kind: TicketKind | None) -> str:
+    """The list of this workspace's tickets in ServiceNow's own UI."""
+    table = kind.table if kind else "task"  # task holds incidents and changes alike
+    query = quote(f"correlation_idSTARTSWITH{correlation_prefix(workspace)}", safe="")
+    return f"{instance_url}/{table}_list.do?sysparm_query={query}"
 
 
 def failure_notice(exc: Exception, doing: str) -> Notice:
@@ -359,11 +368,15 @@ class Dispatcher:
         more = None
         if page.more:
             more = Action("tickets_more", "More", f"{kind or 'all'}:{open_only}:{offset + size}")
+        conn = await self._store.get_connection(ctx.workspace)
         return TicketListView(
             f"{'Open ' if open_only else ''}{label.lower() if open_only else label}",
             cards,
             empty_text="No open tickets." if open_only else "No tickets yet.",
             more=more,
+            servicenow_list_url=servicenow_list_url(conn.instance_url, ctx.workspace, kind)
+            if conn
+            else None,
             note=page.note,
         )
 

@@ -157,8 +157,14 @@ class SlackHarness:
 
 
 @pytest.fixture
+def slack_env() -> dict[str, str]:
+    """Extra settings for the ``slack`` fixture (parametrize it to change them)."""
+    return {}
+
+
+@pytest.fixture
 async def slack(
-    make_settings: Callable[..., Settings], sim: Sim, graph: Graph
+    make_settings: Callable[..., Settings], sim: Sim, graph: Graph, slack_env: dict[str, str]
 ) -> AsyncIterator[SlackHarness]:
     """SnowOps in single-workspace Slack mode, its workspace connected to the ServiceNow
     simulator, Secure Score read from the Graph simulator."""
@@ -175,6 +181,7 @@ async def slack(
         GRAPH_TENANT_ID=GRAPH_TENANT_ID,
         GRAPH_API_URL=graph.url,
         GRAPH_LOGIN_URL=graph.url,
+        **slack_env,
     )
     clock = FakeClock()
     services = build_services(settings, clock=clock, retry=FAST_RETRY)

@@ -6,6 +6,8 @@ import asyncio
 import json
 import time
 
+import pytest
+
 from core.connections import OAuthClientConfig
 from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
 from tests.e2e.conftest import (
@@ -150,3 +152,28 @@ async def test_connect_link_comes_privately_when_a_client_is_configured(
     assert answer["response_type"] == "ephemeral"
     assert f"{slack.sim.url}/oauth_auth.do" in json.dumps(answer)
     assert DEFAULT_CLIENT_SECRET not in json.dumps(answer)
+
+
+async def test_home_and_states_and_disconnect_by_command(slack: SlackHarness) -> None:
+    acked = await slack.command("home", name="home")
+    assert acked.status == 200
+    assert await acked.text() == ""  # acked empty; the cards come through the response_url
+    await slack.api.wait_for_response()
+    answer = slack.api.responses_to("home")[0]
+    assert "Incident management" in json.dumps(answer["blocks"])
+    states = await (await slack.command("states change")).json()
+    assert "Authorize" in json.dumps(states["blocks"])
+    await slack.command("disconnect", user=ADMIN, name="bye")
+    [*_, bye] = await slack.api.wait_for_response(count=2)
+    assert "Disconnected from ServiceNow" in bye["text"]
+    assert await slack.services.store.get_connection("slack:T0123") is None
+    slack.every_payload_is_valid_block_kit()
+
+
+@pytest.mark.parametrize("slack_env", [{"SNOWOPS_ADMINS": USER}])
+async def test_snowops_admins_setting_grants_admin_rights(slack: SlackHarness) -> None:
+    # USER is no Slack admin, but SNOWOPS_ADMINS lists them.
+    await slack.command("subscribe", user=USER)
+    [answer] = await slack.api.wait_for_response()
+    assert "Only workspace admins" not in answer["text"]
+    assert await slack.services.store.list_subscriptions("slack:T0123") != []

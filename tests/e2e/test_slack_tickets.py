@@ -173,5 +173,8 @@ async def test_view_all_tickets_opens_a_list(slack: SlackHarness) -> None:
     )
     await slack.interact(payload)
     updates = await slack.api.wait_for("views.update", count=2)
-    assert "INC0010001" in json.dumps(updates[-1].args["view"])
+    modal = json.dumps(updates[-1].args["view"])
+    assert "INC0010001" in modal
+    # …and a link to the same list in ServiceNow, scoped to this workspace's tickets.
+    assert f"{slack.sim.url}/task_list.do?sysparm_query=correlation_idSTARTSWITHsnowops" in modal
     slack.every_payload_is_valid_block_kit()
