@@ -19,12 +19,21 @@ from aiohttp.test_utils import TestServer
 from bot.app import Services, build_app, build_services
 from bot.settings import Settings, load_settings
 from core.clock import FakeClock
+from core.connections import OAuthClientConfig
 from core.dispatch import RequestContext
 from core.models import ChannelRef, Requester
 from core.secrets import generate_key
 from core.servicenow import RetryPolicy
 from sim.graph import GraphSim, GraphSimConfig, build_graph_sim_app
-from sim.servicenow import SimConfig, SimInstance, build_sim_app
+from sim.servicenow import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    SimConfig,
+    SimInstance,
+    build_sim_app,
+)
 
 IN_CI = bool(os.environ.get("CI"))
 FAST_RETRY = RetryPolicy(
@@ -154,3 +163,24 @@ def admin_ctx(workspace: str = "slack:T0123", user: str = "U_ADMIN") -> RequestC
         channel=ChannelRef(workspace, "C_SEC"),
         is_admin=True,
     )
+
+
+async def connect_workspace(
+    services: Services, sim_url: str, workspace: str = "slack:T0123"
+) -> None:
+    """Connect a workspace headlessly (password grant) to the ServiceNow simulator."""
+    await services.connections.connect_with_password(
+        workspace,
+        sim_url,
+        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        actor="test",
+    )
+
+
+@pytest.fixture
+async def connected(app: App, sim: Sim) -> App:
+    """The ``app`` with workspace ``slack:T0123`` connected to the simulator."""
+    await connect_workspace(app.services, sim.url)
+    return app

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import pytest
 
-from core.connections import OAuthClientConfig
 from core.dispatch import RequestContext
 from core.forms import TicketFormView
 from core.models import Priority, RecommendationSource, TicketKind
@@ -26,12 +25,6 @@ from core.views import (
 from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
 from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
 from sim.graph import DEFAULT_TENANT_ID, GraphFault
-from sim.servicenow import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-)
 from tests.conftest import App, Graph, Sim, admin_ctx
 
 WS = "slack:T0123"
@@ -172,20 +165,6 @@ def app_env(graph: Graph, graph_tenant: str) -> dict[str, str]:
     if graph_tenant:
         env["GRAPH_TENANT_ID"] = graph_tenant
     return env
-
-
-@pytest.fixture
-async def connected(app: App, sim: Sim) -> App:
-    """A workspace connected to the ServiceNow simulator."""
-    await app.services.connections.connect_with_password(
-        WS,
-        sim.url,
-        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        actor="test",
-    )
-    return app
 
 
 @pytest.fixture

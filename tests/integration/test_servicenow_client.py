@@ -23,20 +23,6 @@ from tests.conftest import App, Sim
 WS = "slack:T0123"
 
 
-@pytest.fixture
-async def connected(app: App, sim: Sim) -> App:
-    """A workspace connected headlessly (password grant) to the simulator."""
-    await app.services.connections.connect_with_password(
-        WS,
-        sim.url,
-        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        actor="test",
-    )
-    return app
-
-
 def sent(sim: Sim, fragment: str) -> int:
     return sum(1 for method, path in sim.instance.request_log if fragment in path)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import pytest
-
 from core.connections import OAuthClientConfig
 from core.dispatch import RequestContext
 from core.models import ChannelRef, RecommendationSource, Requester, TicketKind
@@ -28,20 +26,6 @@ FORM = {
     "due": "2026-12-31",
     "category": "Identity",
 }
-
-
-@pytest.fixture
-async def connected(app: App, sim: Sim) -> App:
-    """A workspace connected to the simulator."""
-    await app.services.connections.connect_with_password(
-        WS,
-        sim.url,
-        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        actor="test",
-    )
-    return app
 
 
 def user_ctx(user: str = "U_ANA", email: str | None = "abel.tuter@example.com") -> RequestContext:
