@@ -89,7 +89,11 @@ async def bench(backend: str, store: Store, n: int) -> None:
         claimed.extend(i.delivery_id for i in await store.outbox_claim("bench", 1, 60, T0))
 
     report(backend, "outbox_claim", await timed(n, claim))
-    report(backend, "outbox_ack", await timed(len(claimed), lambda i: store.outbox_ack(claimed[i])))
+    report(
+        backend,
+        "outbox_ack",
+        await timed(len(claimed), lambda i: store.outbox_ack(claimed[i], "bench")),
+    )
 
 
 async def main() -> None:

@@ -18,9 +18,12 @@ from adapters.slack.app import SlackAdapter
 from adapters.slack.config import SlackConfig
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.workers import Workers
 from core.clock import Clock, SystemClock
 from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
 from core.dispatch import Dispatcher
+from core.notify import Notifier
+from core.ports import ChatSink
 from core.recommendations import RecommendationService
 from core.secrets import SecretBox
 from core.securescore.client import GraphClient
@@ -28,6 +31,7 @@ from core.servicenow import InstancePool, OAuthClient, RetryPolicy, TableClient,
 from core.store.cached import CachingStore
 from core.store.factory import open_store
 from core.store.port import Store
+from core.sync import StatusSync
 from core.tickets import TicketService
 
 __all__ = ["SERVICES", "Services", "build_app", "build_services"]
@@ -55,17 +59,24 @@ class Services:
     graph: GraphClient | None
     dispatcher: Dispatcher
     metrics: Metrics
+    sync: StatusSync | None = None
+    notifier: Notifier | None = None
+    workers: Workers | None = None
     slack: SlackAdapter | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Open what needs opening."""
+        """Open what needs opening, then start the background workers."""
         await self.store.open()
         if self.slack is not None:
             await self.slack.start()
+        if self.workers is not None and self.settings.sync_enabled:
+            await self.workers.start()
 
     async def stop(self) -> None:
-        """Close connections and pools."""
+        """Stop the workers, then close connections and pools."""
+        if self.workers is not None:
+            await self.workers.stop()
         if self.slack is not None:
             await self.slack.stop()
         await self.pool.aclose()
@@ -138,6 +149,12 @@ def build_services(
     if settings.slack_enabled:
         slack = SlackAdapter(slack_config(settings), dispatcher, store, clock)
         hooks.append(slack.connected)
+    sinks: dict[str, ChatSink] = {}
+    if slack is not None:
+        sinks["slack"] = slack.sink
+    sync = StatusSync(store, table, clock)
+    notifier = Notifier(store, sinks, clock)
+    workers = Workers(store, sync, notifier, settings.poll_interval)
     return Services(
         settings=settings,
         clock=clock,
@@ -153,6 +170,9 @@ def build_services(
         graph=graph,
         dispatcher=dispatcher,
         metrics=metrics,
+        sync=sync,
+        notifier=notifier,
+        workers=workers,
         slack=slack,
         on_connected=hooks,
     )

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", alias="SNOWOPS_HOST")
     port: int = Field(3978, alias="SNOWOPS_PORT", ge=1, le=65535)
     poll_interval: float = Field(60.0, alias="SNOWOPS_POLL_INTERVAL", gt=0, le=86400)
+    sync_enabled: bool = Field(True, alias="SNOWOPS_SYNC")
     admins: Annotated[tuple[str, ...], NoDecode] = Field((), alias="SNOWOPS_ADMINS")
     log_level: str = Field("INFO", alias="SNOWOPS_LOG_LEVEL")
     http_timeout: float = Field(15.0, alias="SNOWOPS_HTTP_TIMEOUT", gt=0, le=300)

@@ -37,8 +37,10 @@ from core.servicenow.mapping import (
     request_fields,
     ticket_from_record,
 )
+from core.servicenow.query import query_value
 from core.servicenow.states import is_open
 from core.store.port import Store
+from core.sync import remember_baseline
 
 __all__ = [
     "CreateOutcome",
@@ -47,7 +49,6 @@ __all__ = [
     "TicketDetail",
     "TicketPage",
     "TicketService",
-    "query_value",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,6 @@ CLAIM_TTL = 300
 #: The outcome of a create is unknown (its answer was lost): check ServiceNow first.
 UNKNOWN = "?"
 _ID_CHUNK = 100
-_QUERY_VALUE = re.compile(r"^[^\^\r\n]{1,200}$")
 _RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
 
@@ -109,13 +109,6 @@ class TicketPage:
     tickets: list[Ticket]
     more: bool
     note: str = ""
-
-
-def query_value(value: str) -> str:
-    """``value`` if it is safe inside an encoded query (a caret would start a new condition)."""
-    if not _QUERY_VALUE.match(value):
-        raise UserError("That value cannot be looked up in ServiceNow.")
-    return value
 
 
 class TicketService:
@@ -207,6 +200,7 @@ class TicketService:
             ticket = ticket_from_record(req.workspace, req.kind, instance, record, request=req)
         ticket = ticket_with_request(ticket, req)
         await self._store.save_ticket(ticket)
+        await remember_baseline(self._store, ticket)
         await self._store.audit(
             req.workspace,
             f"{req.requester.platform}:{req.requester.user_id}",
@@ -233,6 +227,7 @@ class TicketService:
                 ticket = ticket_from_record(workspace, kind, instance, record)
                 if not open_only or is_open(kind, ticket.state):
                     await self._store.save_ticket(ticket)
+                    await remember_baseline(self._store, ticket)
                     return ticket
         return None
 
@@ -248,7 +243,7 @@ class TicketService:
         return await self._find_by_correlation(workspace, corr, instance, open_only=True)
 
     async def _user_sys_id(self, workspace: str, email: str | None) -> str | None:
-        if not email or "@" not in email or not _QUERY_VALUE.match(email):
+        if not email or "@" not in email or "^" in email or len(email) > 200:
             return None
         try:
             users = await self._system.query(

@@ -87,6 +87,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "SNOWOPS_STORE": f"sqlite:///{tmp_path / 'snowops.db'}",
             "SNOWOPS_SECRET_KEY": generate_key(),
             "SNOWOPS_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
+            # Tests drive sync cycles and deliveries themselves, deterministically.
+            "SNOWOPS_SYNC": "false",
             **env,
         }
         for key, value in values.items():

@@ -224,17 +224,23 @@ class CachingStore(Store):
         """Straight through."""
         return await self.inner.outbox_claim(consumer, limit, lease_seconds, now)
 
-    async def outbox_ack(self, delivery_id: str) -> None:
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
         """Straight through."""
-        await self.inner.outbox_ack(delivery_id)
+        return await self.inner.outbox_ack(delivery_id, consumer)
 
-    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
         """Straight through."""
-        await self.inner.outbox_retry(delivery_id, error, not_before)
+        return await self.inner.outbox_retry(delivery_id, consumer, error, not_before)
 
-    async def outbox_park(self, delivery_id: str, error: str) -> None:
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
         """Straight through."""
-        await self.inner.outbox_park(delivery_id, error)
+        return await self.inner.outbox_park(delivery_id, consumer, error)
+
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Straight through."""
+        return await self.inner.outbox_forget_done(older_than)
 
     async def outbox_parked(self) -> list[OutboxItem]:
         """Straight through."""

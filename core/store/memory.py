@@ -208,6 +208,8 @@ class MemoryStore(Store):
             "state": "ready",
             "due": 0.0,
             "lease_until": 0.0,
+            "owner": None,
+            "acked_at": 0.0,
         }
         return True
 
@@ -224,28 +226,55 @@ class MemoryStore(Store):
                 continue
             if row["state"] == "leased" and row["lease_until"] > ts:
                 continue
-            row.update(state="leased", lease_until=ts + lease_seconds)
+            row.update(state="leased", owner=consumer, lease_until=ts + lease_seconds)
             row["attempts"] += 1
             out.append(OutboxItem(did, row["payload"], row["attempts"], row["error"]))
         return out
 
-    async def outbox_ack(self, delivery_id: str) -> None:
-        """Mark delivered."""
-        if delivery_id in self._outbox:
-            self._outbox[delivery_id]["state"] = "done"
-
-    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
-        """Schedule a retry."""
+    def _held(self, delivery_id: str, consumer: str) -> dict[str, Any] | None:
+        """The row if ``consumer`` holds its current lease, else None."""
         row = self._outbox.get(delivery_id)
-        # A consumer whose lease ran out must not revive what another one delivered.
-        if row is not None and row["state"] != "done":
-            row.update(state="ready", error=error, due=not_before.timestamp())
+        if row is None or row["state"] != "leased" or row["owner"] != consumer:
+            return None
+        return row
 
-    async def outbox_park(self, delivery_id: str, error: str) -> None:
-        """Park a delivery."""
-        row = self._outbox.get(delivery_id)
-        if row is not None and row["state"] != "done":
-            row.update(state="parked", error=error)
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        """Mark delivered, if ``consumer`` holds the lease."""
+        row = self._held(delivery_id, consumer)
+        if row is None:
+            return False
+        row.update(state="done", owner=None, payload={}, acked_at=time.time())
+        return True
+
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
+        """Schedule a retry, if ``consumer`` holds the lease."""
+        row = self._held(delivery_id, consumer)
+        if row is None:
+            return False
+        row.update(state="ready", owner=None, error=error, due=not_before.timestamp())
+        return True
+
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
+        """Park a delivery, if ``consumer`` holds the lease."""
+        row = self._held(delivery_id, consumer)
+        if row is None:
+            return False
+        row.update(state="parked", owner=None, error=error)
+        return True
+
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Drop deliveries acknowledged before ``older_than``."""
+        cutoff = older_than.timestamp()
+        old = [
+            did
+            for did, r in self._outbox.items()
+            if r["state"] == "done" and r["acked_at"] < cutoff
+        ]
+        for did in old:
+            del self._outbox[did]
+        return len(old)
 
     async def outbox_parked(self) -> list[OutboxItem]:
         """Parked deliveries."""

@@ -166,7 +166,8 @@ class Store(ABC):
     # -- delivery outbox --------------------------------------------------------------
     @abstractmethod
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
-        """Queue a delivery. False if this id was already queued or delivered."""
+        """Queue a delivery. False if this id is queued, parked, or was delivered within
+        the retention window (see :meth:`outbox_forget_done`): ids must be unique within it."""
 
     @abstractmethod
     async def outbox_claim(
@@ -175,17 +176,33 @@ class Store(ABC):
         """Lease up to ``limit`` due deliveries to ``consumer``; leases that ran out
         (a consumer that died) are claimable again."""
 
+    # ack, retry and park settle an item only for the consumer that holds its current lease
+    # (the last one to claim it), even after that lease ran out if nobody claimed it since.
+    # They return False and change nothing otherwise: another consumer claimed the item
+    # after this one's lease ran out, the item is already done, parked or waiting for a
+    # retry, or the id is unknown. A stale consumer thus cannot undo or repeat a delivery.
     @abstractmethod
-    async def outbox_ack(self, delivery_id: str) -> None:
-        """A delivery succeeded: never hand it out again."""
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        """A delivery succeeded: never hand it out again. True if applied, False if
+        ``consumer`` does not hold the item's current lease."""
 
     @abstractmethod
-    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
-        """A delivery failed: hand it out again no earlier than ``not_before``."""
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
+        """A delivery failed: hand it out again no earlier than ``not_before``. True if
+        applied, False if ``consumer`` does not hold the item's current lease."""
 
     @abstractmethod
-    async def outbox_park(self, delivery_id: str, error: str) -> None:
-        """A delivery keeps failing: stop retrying, keep it visible."""
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
+        """A delivery keeps failing: stop retrying, keep it visible. True if applied,
+        False if ``consumer`` does not hold the item's current lease."""
+
+    @abstractmethod
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Delete the records of deliveries acknowledged before ``older_than`` (compared
+        with the wall clock at ack time); returns how many. Their ids are accepted by
+        :meth:`outbox_put` again. Queued and parked deliveries are kept."""
 
     @abstractmethod
     async def outbox_parked(self) -> list[OutboxItem]:

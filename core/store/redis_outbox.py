@@ -16,8 +16,10 @@ Keys (``p`` = the store prefix):
   consumer group ``snowops``. Entries are deleted when settled, so it stays small.
 - ``p + "outbox:d:" + id``  hash: ``payload`` (JSON), ``attempts``, ``error``, ``state``
   (ready | leased | parked | done), ``entry`` (stream id), ``owner``, ``lease_until``,
-  ``seq``. Kept after delivery (minus the payload) so ``outbox_put`` refuses the id again.
+  ``seq``, ``acked_at``. Kept after delivery (minus the payload) so ``outbox_put`` refuses
+  the id again, until ``forget_done`` deletes it.
 - ``p + "outbox:leases"``   zset id → lease_until (epoch seconds).
+- ``p + "outbox:done"``     zset id → acked_at (client wall clock, epoch seconds).
 - ``p + "outbox:delayed"``  zset id → not_before; due ids go back into the stream on claim.
 - ``p + "outbox:parked"``   zset id → seq.
 - ``p + "outbox:seq"``      counter giving queue order to parked listings.
@@ -26,6 +28,7 @@ Keys (``p`` = the store prefix):
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -109,34 +112,48 @@ end
 return out
 """
 
-# ARGV[3] is the mode: ack, retry or park. Settling a delivered item is a no-op, so a
-# consumer whose lease ran out cannot bring back what another consumer delivered.
+# ARGV[3] is the mode: ack, retry or park. Only the consumer holding the item's current
+# lease (ARGV[4], the last claimer) may settle it, so a consumer whose lease ran out and
+# was taken over cannot undo or repeat what the new holder does. Returns 1 if applied.
 _SETTLE = """
-local stream, delayed, leases, parked, h = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local group, id, mode = ARGV[1], ARGV[2], ARGV[3]
-local state = redis.call('HGET', h, 'state')
-if not state or state == 'done' then return 0 end
+local stream, delayed, leases, parked, done, h =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local group, id, mode, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HGET', h, 'state') ~= 'leased' or redis.call('HGET', h, 'owner') ~= consumer
+then return 0 end
 local entry = redis.call('HGET', h, 'entry')
 if entry then
   redis.call('XACK', stream, group, entry)
   redis.call('XDEL', stream, entry)
 end
-redis.call('ZREM', delayed, id)
 redis.call('ZREM', leases, id)
-redis.call('ZREM', parked, id)
 redis.call('HDEL', h, 'entry', 'owner', 'lease_until')
 if mode == 'ack' then
-  redis.call('HSET', h, 'state', 'done')
+  redis.call('HSET', h, 'state', 'done', 'acked_at', ARGV[6])
   redis.call('HDEL', h, 'payload')
+  redis.call('ZADD', done, ARGV[6], id)
 elseif mode == 'retry' then
-  redis.call('HSET', h, 'state', 'ready', 'error', ARGV[4])
-  redis.call('ZADD', delayed, ARGV[5], id)
+  redis.call('HSET', h, 'state', 'ready', 'error', ARGV[5])
+  redis.call('ZADD', delayed, ARGV[6], id)
 else
-  redis.call('HSET', h, 'state', 'parked', 'error', ARGV[4])
+  redis.call('HSET', h, 'state', 'parked', 'error', ARGV[5])
   redis.call('ZADD', parked, redis.call('HGET', h, 'seq'), id)
 end
 return 1
 """
+
+# Deletes up to ARGV[3] delivered items acknowledged before ARGV[2]; returns how many.
+_FORGET = """
+local done, dp = KEYS[1], ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', done, '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do
+  if redis.call('HGET', dp .. id, 'state') == 'done' then redis.call('DEL', dp .. id) end
+  redis.call('ZREM', done, id)
+end
+return #ids
+"""
+
+FORGET_BATCH = 500
 
 
 class RedisOutbox:
@@ -149,11 +166,13 @@ class RedisOutbox:
         self._delayed = p + "delayed"
         self._leases = p + "leases"
         self._parked = p + "parked"
+        self._done = p + "done"
         self._seq = p + "seq"
         self._dp = p + "d:"
         self._put = client.register_script(_PUT)
         self._claim = client.register_script(_CLAIM)
         self._settle = client.register_script(_SETTLE)
+        self._forget = client.register_script(_FORGET)
 
     async def ensure_group(self) -> None:
         """Create the stream and its consumer group if missing."""
@@ -195,17 +214,29 @@ class RedisOutbox:
             for r in rows
         ]
 
-    async def ack(self, delivery_id: str) -> None:
-        """Delivered: drop the entry and the payload, keep the id."""
-        await self._run_settle(delivery_id, "ack", "", 0.0)
+    async def ack(self, delivery_id: str, consumer: str) -> bool:
+        """Delivered: drop the entry and the payload, keep the id (and when)."""
+        return await self._run_settle(delivery_id, consumer, "ack", "", time.time())
 
-    async def retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
+    async def retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
         """Failed: park the id in the delayed set until ``not_before``."""
-        await self._run_settle(delivery_id, "retry", error, not_before.timestamp())
+        return await self._run_settle(delivery_id, consumer, "retry", error, not_before.timestamp())
 
-    async def park(self, delivery_id: str, error: str) -> None:
+    async def park(self, delivery_id: str, consumer: str, error: str) -> bool:
         """Failed for good: keep it listed, never hand it out."""
-        await self._run_settle(delivery_id, "park", error, 0.0)
+        return await self._run_settle(delivery_id, consumer, "park", error, 0.0)
+
+    async def forget_done(self, older_than: datetime) -> int:
+        """Delete delivered ids acknowledged before ``older_than``, in batches."""
+        cutoff = repr(older_than.timestamp())
+        total = 0
+        while True:
+            n = int(await self._forget(keys=[self._done], args=[self._dp, cutoff, FORGET_BATCH]))
+            total += n
+            if n < FORGET_BATCH:
+                return total
 
     async def parked(self) -> list[OutboxItem]:
         """Parked deliveries in queue order."""
@@ -221,6 +252,16 @@ class RedisOutbox:
             for did, row in zip(ids, rows, strict=True)
         ]
 
-    async def _run_settle(self, delivery_id: str, mode: str, error: str, when: float) -> None:
-        keys = [self._stream, self._delayed, self._leases, self._parked, self._dp + delivery_id]
-        await self._settle(keys=keys, args=[GROUP, delivery_id, mode, error, repr(when)])
+    async def _run_settle(
+        self, delivery_id: str, consumer: str, mode: str, error: str, when: float
+    ) -> bool:
+        keys = [
+            self._stream,
+            self._delayed,
+            self._leases,
+            self._parked,
+            self._done,
+            self._dp + delivery_id,
+        ]
+        args = [GROUP, delivery_id, mode, consumer, error, repr(when)]
+        return bool(await self._settle(keys=keys, args=args))

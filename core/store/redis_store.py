@@ -335,17 +335,23 @@ class RedisStore(Store):
         """Lease due deliveries to ``consumer``."""
         return await self._ob.claim(consumer, limit, lease_seconds, now)
 
-    async def outbox_ack(self, delivery_id: str) -> None:
-        """Mark delivered for good."""
-        await self._ob.ack(delivery_id)
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        """Mark delivered for good, if ``consumer`` holds the lease."""
+        return await self._ob.ack(delivery_id, consumer)
 
-    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
-        """Hand out again from ``not_before``."""
-        await self._ob.retry(delivery_id, error, not_before)
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
+        """Hand out again from ``not_before``, if ``consumer`` holds the lease."""
+        return await self._ob.retry(delivery_id, consumer, error, not_before)
 
-    async def outbox_park(self, delivery_id: str, error: str) -> None:
-        """Stop retrying a delivery."""
-        await self._ob.park(delivery_id, error)
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
+        """Stop retrying a delivery, if ``consumer`` holds the lease."""
+        return await self._ob.park(delivery_id, consumer, error)
+
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Delete deliveries acknowledged before ``older_than``."""
+        return await self._ob.forget_done(older_than)
 
     async def outbox_parked(self) -> list[OutboxItem]:
         """Parked deliveries."""

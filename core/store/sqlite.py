@@ -32,7 +32,7 @@ __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 Doc = dict[str, Any]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 AUDIT_KEEP = 10_000
 
 _SCHEMA = """
@@ -67,9 +67,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id TEXT NOT NULL UNIQUE,
     payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
     state TEXT NOT NULL DEFAULT 'ready', due REAL NOT NULL DEFAULT 0,
-    lease_until REAL NOT NULL DEFAULT 0, owner TEXT);
+    lease_until REAL NOT NULL DEFAULT 0, owner TEXT, acked_at REAL);
 CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (state, seq);
 CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
+CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at);
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY, owner TEXT, expires_at REAL NOT NULL, fence INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -77,6 +78,36 @@ CREATE TABLE IF NOT EXISTS audit (
     actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_workspace ON audit (workspace, id DESC);
 """
+
+# Statements that take a file from schema version N (the key) to N + 1.
+# 1 -> 2: record when a delivery was acknowledged (retention); older ones count from now.
+_UPGRADES: dict[int, list[str]] = {
+    1: [
+        "ALTER TABLE outbox ADD COLUMN acked_at REAL",
+        "UPDATE outbox SET acked_at = strftime('%s', 'now') + 0.0 WHERE state = 'done'",
+        "CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at)",
+    ],
+}
+
+
+async def _upgrade(db: aiosqlite.Connection) -> None:
+    """Apply :data:`_UPGRADES` in one transaction, from the version read inside it
+    (another process may have upgraded the file since we looked)."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        async with db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"schema {version} is newer than this SnowOps ({SCHEMA_VERSION})")
+        for step in range(version, SCHEMA_VERSION):
+            for sql in _UPGRADES[step]:
+                await db.execute(sql)
+        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise
 
 
 def _dumps(doc: Doc) -> str:
@@ -115,11 +146,13 @@ class SqliteStore(Store):
                     f"{self._path} has schema {version}, newer than this SnowOps "
                     f"({SCHEMA_VERSION}); upgrade SnowOps"
                 )
-            if version < SCHEMA_VERSION:
+            if version == 0:
                 # One script: executescript() commits any transaction opened before it.
                 await db.executescript(
                     f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;"
                 )
+            elif version < SCHEMA_VERSION:
+                await _upgrade(db)
         except BaseException:
             await db.close()
             raise
@@ -395,7 +428,7 @@ class SqliteStore(Store):
 
     # -- outbox -----------------------------------------------------------------------
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
-        """Queue a delivery once (ids of delivered items stay, so they are refused too)."""
+        """Queue a delivery once (delivered ids are refused too, until forgotten)."""
         n = await self._run(
             "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)",
             (delivery_id, json.dumps(payload)),
@@ -425,27 +458,41 @@ class SqliteStore(Store):
             )
         return [OutboxItem(r[1], json.loads(r[2]), r[3] + 1, r[4]) for r in rows]
 
-    async def outbox_ack(self, delivery_id: str) -> None:
-        """Mark delivered for good; the row stays (without payload) to refuse the id again."""
-        await self._run(
-            "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}' WHERE delivery_id = ?",
-            (delivery_id,),
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        """Mark delivered if ``consumer`` holds the lease; the row stays (without payload,
+        with ``acked_at``) to refuse the id until :meth:`outbox_forget_done`."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', acked_at = ? "
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (time.time(), delivery_id, consumer),
         )
+        return n > 0
 
-    async def outbox_retry(self, delivery_id: str, error: str, not_before: datetime) -> None:
-        """Hand out again from ``not_before`` (ignored once delivered)."""
-        await self._run(
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
+        """Hand out again from ``not_before``, if ``consumer`` holds the lease."""
+        n = await self._run(
             "UPDATE outbox SET state = 'ready', error = ?, due = ?, owner = NULL "
-            "WHERE delivery_id = ? AND state != 'done'",
-            (error, not_before.timestamp(), delivery_id),
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (error, not_before.timestamp(), delivery_id, consumer),
         )
+        return n > 0
 
-    async def outbox_park(self, delivery_id: str, error: str) -> None:
-        """Stop retrying a delivery (ignored once delivered)."""
-        await self._run(
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
+        """Stop retrying a delivery, if ``consumer`` holds the lease."""
+        n = await self._run(
             "UPDATE outbox SET state = 'parked', error = ?, owner = NULL "
-            "WHERE delivery_id = ? AND state != 'done'",
-            (error, delivery_id),
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (error, delivery_id, consumer),
+        )
+        return n > 0
+
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Delete deliveries acknowledged before ``older_than``."""
+        return await self._run(
+            "DELETE FROM outbox WHERE state = 'done' AND acked_at < ?",
+            (older_than.timestamp(),),
         )
 
     async def outbox_parked(self) -> list[OutboxItem]:

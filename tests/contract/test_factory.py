@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,38 @@ async def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:
     store = SqliteStore(str(path), BOX)
     with pytest.raises(RuntimeError, match="newer"):
         await store.open()
+
+
+async def test_sqlite_upgrades_a_version_1_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SqliteStore(str(path), BOX)
+    await store.open()
+    await store.close()
+    # Turn it back into a version 1 file (no acked_at) holding a delivered and a leased item.
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX outbox_done")
+        db.execute("ALTER TABLE outbox DROP COLUMN acked_at")
+        db.execute("INSERT INTO outbox (delivery_id, payload, state) VALUES ('old', '{}', 'done')")
+        db.execute(
+            "INSERT INTO outbox (delivery_id, payload, state, lease_until, owner) "
+            "VALUES ('busy', '{\"x\": 1}', 'leased', 1, 'w')"
+        )
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    upgraded = SqliteStore(str(path), BOX)
+    await upgraded.open()
+    try:
+        assert await upgraded.outbox_put("old", {}) is False
+        assert await upgraded.outbox_ack("busy", "w") is True
+        # Items delivered before the upgrade count as acknowledged at upgrade time.
+        assert await upgraded.outbox_forget_done(datetime.now(UTC) - timedelta(hours=1)) == 0
+        assert await upgraded.outbox_forget_done(datetime.now(UTC) + timedelta(hours=1)) == 2
+        assert await upgraded.outbox_put("old", {}) is True
+    finally:
+        await upgraded.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    db.close()
 
 
 async def test_sqlite_memory_path_works() -> None:

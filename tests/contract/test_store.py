@@ -328,7 +328,7 @@ async def test_outbox_put_dedupes_even_after_ack(store: Store) -> None:
     assert (item.delivery_id, item.payload, item.attempts) == ("d1", {"text": "hello", "n": 1}, 1)
     assert item.last_error is None
     assert not item.parked
-    await store.outbox_ack("d1")
+    assert await store.outbox_ack("d1", "w1") is True
     assert await store.outbox_put("d1", {"text": "again"}) is False
     assert await store.outbox_claim("w1", 10, 30, T0 + timedelta(days=1)) == []
 
@@ -353,21 +353,44 @@ async def test_outbox_expired_lease_goes_to_another_consumer(store: Store) -> No
     assert b.delivery_id == "d2"
     again = await store.outbox_claim("live", 5, 30, T0 + timedelta(seconds=11))
     assert [(i.delivery_id, i.attempts, i.payload) for i in again] == [("d1", 2, {"x": 1})]
-    await store.outbox_ack("d1")
-    await store.outbox_ack("d2")
+    assert await store.outbox_ack("d1", "live") is True
+    assert await store.outbox_ack("d2", "live") is True
     assert await store.outbox_claim("any", 5, 30, T0 + timedelta(hours=1)) == []
 
 
 async def test_outbox_retry_is_not_handed_out_early(store: Store) -> None:
     await store.outbox_put("d1", {"x": 1})
     await store.outbox_claim("w1", 1, 30, T0)
-    await store.outbox_retry("d1", "429 slow down", T0 + timedelta(seconds=60))
+    assert await store.outbox_retry("d1", "w1", "429 slow down", T0 + timedelta(seconds=60))
     assert await store.outbox_claim("w2", 5, 30, T0 + timedelta(seconds=59)) == []
     [item] = await store.outbox_claim("w2", 5, 30, T0 + timedelta(seconds=60))
     assert (item.delivery_id, item.attempts, item.last_error) == ("d1", 2, "429 slow down")
-    await store.outbox_retry("d1", "boom", T0)
+    assert await store.outbox_retry("d1", "w2", "boom", T0)
     [item] = await store.outbox_claim("w3", 5, 30, T0 + timedelta(seconds=61))
     assert (item.attempts, item.last_error) == (3, "boom")
+
+
+async def test_outbox_settling_needs_a_lease(store: Store) -> None:
+    await store.outbox_put("d1", {"x": 1})
+    # Queued but never claimed: nobody holds it.
+    assert await store.outbox_ack("d1", "w1") is False
+    assert await store.outbox_park("d1", "w1", "e") is False
+    await store.outbox_claim("w1", 1, 30, T0)
+    assert await store.outbox_retry("d1", "w1", "e", T0 + timedelta(seconds=60)) is True
+    # Waiting for its retry: the lease was given back, settling again is refused.
+    assert await store.outbox_ack("d1", "w1") is False
+    assert await store.outbox_retry("d1", "w1", "e", T0) is False
+    assert await store.outbox_claim("w2", 5, 30, T0 + timedelta(seconds=59)) == []
+    [item] = await store.outbox_claim("w2", 5, 30, T0 + timedelta(seconds=60))
+    assert item.attempts == 2
+
+
+async def test_outbox_lapsed_lease_can_still_settle_if_nobody_claimed(store: Store) -> None:
+    await store.outbox_put("d1", {"x": 1})
+    await store.outbox_claim("slow", 1, 10, T0)
+    # The lease ran out (by the claimers' clock) but nobody took the item over.
+    assert await store.outbox_ack("d1", "slow") is True
+    assert await store.outbox_claim("w", 5, 10, T0 + timedelta(days=1)) == []
 
 
 async def test_outbox_park(store: Store) -> None:
@@ -375,14 +398,19 @@ async def test_outbox_park(store: Store) -> None:
     await store.outbox_put("d2", {"x": 2})
     await store.outbox_put("d3", {"x": 3})
     await store.outbox_claim("w1", 3, 30, T0)
-    await store.outbox_park("d2", "channel_not_found")
-    await store.outbox_park("d1", "403")
-    await store.outbox_ack("d3")
+    assert await store.outbox_park("d2", "w1", "channel_not_found") is True
+    assert await store.outbox_park("d1", "w1", "403") is True
+    assert await store.outbox_ack("d3", "w1") is True
     parked = await store.outbox_parked()
     assert [(p.delivery_id, p.payload, p.attempts, p.last_error, p.parked) for p in parked] == [
         ("d1", {"x": 1}, 1, "403", True),
         ("d2", {"x": 2}, 1, "channel_not_found", True),
     ]
+    # Parked is final for consumers too.
+    assert await store.outbox_ack("d1", "w1") is False
+    assert await store.outbox_retry("d1", "w1", "again", T0) is False
+    assert await store.outbox_park("d1", "w1", "again") is False
+    assert [p.last_error for p in await store.outbox_parked()] == ["403", "channel_not_found"]
     assert await store.outbox_claim("w2", 5, 30, T0 + timedelta(days=1)) == []
     assert await store.outbox_put("d2", {}) is False
 
@@ -391,20 +419,100 @@ async def test_outbox_ack_is_final(store: Store) -> None:
     await store.outbox_put("d1", {"x": 1})
     await store.outbox_claim("slow", 1, 10, T0)
     [item] = await store.outbox_claim("fast", 1, 10, T0 + timedelta(seconds=20))
-    await store.outbox_ack(item.delivery_id)
+    assert await store.outbox_ack(item.delivery_id, "fast") is True
     # The slow consumer wakes up after its lease ran out and reports a failure.
-    await store.outbox_retry("d1", "timeout", T0)
-    await store.outbox_park("d1", "timeout")
+    assert await store.outbox_retry("d1", "slow", "timeout", T0) is False
+    assert await store.outbox_park("d1", "slow", "timeout") is False
+    assert await store.outbox_ack("d1", "slow") is False
+    # Even the consumer that delivered it cannot settle it twice.
+    assert await store.outbox_ack("d1", "fast") is False
+    assert await store.outbox_retry("d1", "fast", "timeout", T0) is False
     assert await store.outbox_claim("w", 5, 10, T0 + timedelta(days=1)) == []
     assert await store.outbox_parked() == []
 
 
+async def test_outbox_stale_consumer_cannot_settle(store: Store) -> None:
+    await store.outbox_put("d1", {"x": 1})
+    [a] = await store.outbox_claim("A", 1, 10, T0)
+    [b] = await store.outbox_claim("B", 1, 30, T0 + timedelta(seconds=11))
+    assert (a.delivery_id, b.delivery_id, b.attempts) == ("d1", "d1", 2)
+    # A's lease ran out and B holds the item now: everything A says is ignored...
+    assert await store.outbox_ack("d1", "A") is False
+    assert await store.outbox_retry("d1", "A", "timeout", T0) is False
+    assert await store.outbox_park("d1", "A", "timeout") is False
+    # ...and changed nothing: B's lease stands, nothing is parked or due early.
+    assert await store.outbox_parked() == []
+    assert await store.outbox_claim("C", 5, 30, T0 + timedelta(seconds=40)) == []
+    assert await store.outbox_ack("d1", "B") is True
+    assert await store.outbox_ack("d1", "A") is False
+    for later in (timedelta(seconds=42), timedelta(minutes=5), timedelta(days=2)):
+        assert await store.outbox_claim("C", 5, 30, T0 + later) == []
+    assert await store.outbox_parked() == []
+    assert await store.outbox_put("d1", {"x": 1}) is False
+
+
+async def test_outbox_stale_retry_does_not_hand_out_early(store: Store) -> None:
+    await store.outbox_put("d1", {"x": 1})
+    await store.outbox_claim("A", 1, 10, T0)
+    await store.outbox_claim("B", 1, 30, T0 + timedelta(seconds=11))
+    assert await store.outbox_retry("d1", "A", "timeout", T0) is False
+    # B still holds it and fails; only B's retry schedule counts.
+    assert await store.outbox_retry("d1", "B", "503", T0 + timedelta(seconds=100)) is True
+    assert await store.outbox_claim("C", 5, 30, T0 + timedelta(seconds=99)) == []
+    [item] = await store.outbox_claim("C", 5, 30, T0 + timedelta(seconds=100))
+    assert (item.attempts, item.last_error) == (3, "503")
+
+
 async def test_outbox_unknown_ids_are_ignored(store: Store) -> None:
-    await store.outbox_ack("nope")
-    await store.outbox_retry("nope", "e", T0)
-    await store.outbox_park("nope", "e")
+    assert await store.outbox_ack("nope", "w") is False
+    assert await store.outbox_retry("nope", "w", "e", T0) is False
+    assert await store.outbox_park("nope", "w", "e") is False
     assert await store.outbox_parked() == []
     assert await store.outbox_claim("w", 5, 10, T0) == []
+    assert await store.outbox_put("nope", {"x": 1}) is True
+
+
+async def test_outbox_forget_done(store: Store) -> None:
+    for i in range(3):
+        await store.outbox_put(f"d{i}", {"i": i})
+    await store.outbox_claim("w", 3, 30, T0)
+    assert await store.outbox_ack("d0", "w") is True
+    assert await store.outbox_park("d1", "w", "403") is True
+    # d2 stays leased. The acked-at time is the wall clock, so cut off around it.
+    past = datetime.now(UTC) - timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
+    assert await store.outbox_forget_done(past) == 0
+    assert await store.outbox_put("d0", {"i": 0}) is False
+    assert await store.outbox_forget_done(future) == 1
+    assert await store.outbox_forget_done(future) == 0
+    # Parked and leased deliveries are kept; the forgotten id can be queued afresh.
+    assert [p.delivery_id for p in await store.outbox_parked()] == ["d1"]
+    assert await store.outbox_put("d1", {}) is False
+    assert await store.outbox_put("d2", {}) is False
+    assert await store.outbox_put("d0", {"i": "again"}) is True
+    # d2's lease (until T0 + 30 s) still stands, so only the new d0 is handed out.
+    [item] = await store.outbox_claim("w2", 5, 30, T0 + timedelta(seconds=10))
+    assert (item.delivery_id, item.payload, item.attempts, item.last_error) == (
+        "d0",
+        {"i": "again"},
+        1,
+        None,
+    )
+    assert await store.outbox_ack("d0", "w2") is True
+    assert await store.outbox_ack("d2", "w") is True
+    assert await store.outbox_forget_done(future) == 2
+
+
+async def test_outbox_forget_done_in_batches(store: Store) -> None:
+    n = 1203
+    for i in range(n):
+        await store.outbox_put(f"d{i}", {"i": i})
+    items = await store.outbox_claim("w", n, 30, T0)
+    assert len(items) == n
+    for item in items:
+        assert await store.outbox_ack(item.delivery_id, "w")
+    assert await store.outbox_forget_done(datetime.now(UTC) + timedelta(hours=1)) == n
+    assert await store.outbox_put("d0", {}) is True
 
 
 # -- leases -------------------------------------------------------------------------------

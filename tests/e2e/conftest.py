@@ -106,10 +106,12 @@ class SlackHarness:
             return r
 
     async def command(
-        self, text: str, *, user: str = USER, name: str = "cmd"
+        self, text: str, *, user: str = USER, name: str = "cmd", channel: str = "C0SEC"
     ) -> aiohttp.ClientResponse:
-        """``/snow <text>`` from ``user`` in #security; its response_url is ``name``."""
-        body = slash_command_body(text, user_id=user, response_url=self.api.response_url(name))
+        """``/snow <text>`` from ``user`` in ``channel``; its response_url is ``name``."""
+        body = slash_command_body(
+            text, user_id=user, channel_id=channel, response_url=self.api.response_url(name)
+        )
         return await self.post(body)
 
     async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:

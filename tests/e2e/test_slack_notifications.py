@@ -1,0 +1,144 @@
+"""Ticket changes in ServiceNow reach Slack once: the card in place, its thread, and
+subscribed channels. Sync cycles and deliveries are driven by the test, one at a time."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import ADMIN, SlackHarness, form_state
+from tests.fakes.slack_signing import view_submission_payload
+
+WS = "slack:T0123"
+
+
+async def create_ticket(slack: SlackHarness) -> tuple[str, str]:
+    """A ticket made from the form in #security; returns (number, card ts)."""
+    await slack.command("create Block legacy authentication")
+    await slack.api.wait_for("views.open")
+    view = [v for v in slack.api.views.values() if v.get("callback_id") == "ticket_form"][-1]
+    await slack.interact(
+        view_submission_payload(
+            view["id"], "ticket_form", form_state(), private_metadata=view["private_metadata"]
+        )
+    )
+    await slack.api.wait_for("chat.postMessage")
+    [where] = await slack.services.store.list_card_locations(WS, "INC0010001")
+    return "INC0010001", where.message_id
+
+
+async def sync_and_deliver(slack: SlackHarness) -> int:
+    workers = slack.services.workers
+    notifier = slack.services.notifier
+    assert workers is not None
+    assert notifier is not None
+    await workers.run_cycle(WS)
+    return await notifier.deliver("test")
+
+
+def thread_replies(slack: SlackHarness, ts: str) -> list[str]:
+    return [
+        c.args["text"]
+        for c in slack.api.calls_to("chat.postMessage")
+        if c.args.get("thread_ts") == ts
+    ]
+
+
+async def test_a_state_change_reaches_card_thread_and_subscribers_once(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await slack.command("subscribe incident", user=ADMIN, channel="C0OPS", name="sub")
+    await slack.api.wait_for_response()
+    slack.api.clear()
+    assert await sync_and_deliver(slack) == 0  # nothing changed yet
+
+    slack.sim.instance.set_state(number, "2")
+    assert await sync_and_deliver(slack) == 3
+    [update] = slack.api.calls_to("chat.update")
+    assert update.args["ts"] == ts
+    assert "In Progress" in json.dumps(update.args["blocks"])
+    assert thread_replies(slack, ts) == [f"{number} Rotate the VPN certificate: New → In Progress"]
+    posts = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == "C0OPS"]
+    assert len(posts) == 1
+    assert "New → In Progress" in posts[0].args["text"]
+
+    # Seen again (the watermark overlap), and delivered again: nothing more.
+    assert await sync_and_deliver(slack) == 0
+    assert len(slack.api.calls_to("chat.update")) == 1
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_a_comment_in_servicenow_arrives_in_the_thread(slack: SlackHarness) -> None:
+    number, ts = await create_ticket(slack)
+    slack.api.clear()
+    slack.sim.instance.add_journal(number, "Legacy auth is blocked for all users now")
+    await sync_and_deliver(slack)
+    [reply] = thread_replies(slack, ts)
+    assert "new comment from beth.anglin" in reply
+    assert "Legacy auth is blocked" in reply
+    assert await sync_and_deliver(slack) == 0
+
+
+async def test_the_origin_channel_is_not_told_twice_when_it_also_subscribed(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await slack.command("subscribe", user=ADMIN, name="sub")  # in #security, like the card
+    await slack.api.wait_for_response()
+    slack.api.clear()
+    slack.sim.instance.set_state(number, "2")
+    await sync_and_deliver(slack)
+    in_security = [
+        c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == "C0SEC"
+    ]
+    assert len(in_security) == 1  # the thread reply, not a second message
+    assert in_security[0].args["thread_ts"] == ts
+
+
+async def test_a_slack_rate_limit_delays_but_loses_nothing(slack: SlackHarness) -> None:
+    number, ts = await create_ticket(slack)
+    slack.api.clear()
+    slack.sim.instance.set_state(number, "2")
+    slack.api.fail_next("chat.update", "ratelimited", status=429, headers={"Retry-After": "40"})
+    notifier = slack.services.notifier
+    assert notifier is not None
+    assert await sync_and_deliver(slack) == 1  # the reply went; the update waits
+    slack.clock.advance(41)
+    assert await notifier.deliver("test") == 1
+    assert len(slack.api.calls_to("chat.update")) == 2  # refused once, then done
+    assert len(thread_replies(slack, ts)) == 1
+
+
+async def test_a_channel_that_removed_the_bot_is_parked_with_a_hint(slack: SlackHarness) -> None:
+    number, _ = await create_ticket(slack)
+    await slack.command("subscribe", user=ADMIN, channel="C0GONE", name="sub")
+    await slack.api.wait_for_response()
+    slack.sim.instance.set_state(number, "2")
+    slack.api.fail_next("chat.postMessage", "not_in_channel", count=10)
+    await sync_and_deliver(slack)
+    parked = await slack.services.store.outbox_parked()
+    assert any("/invite @SnowOps" in (p.last_error or "") for p in parked)
+
+
+async def test_changes_made_while_snowops_was_down_are_delivered_once(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)  # a cycle ran before the stop: the watermark is set
+    slack.api.clear()
+    slack.sim.instance.set_state(number, "2")
+    slack.sim.instance.add_journal(number, "Done while you were away")
+    # A restarted process: fresh services on the same store, nothing in memory.
+    from bot.app import build_services
+
+    again = build_services(slack.services.settings, clock=slack.clock)
+    await again.start()
+    try:
+        assert again.workers is not None
+        assert again.notifier is not None
+        await again.workers.run_cycle(WS)
+        delivered = await again.notifier.deliver("restarted")
+    finally:
+        await again.stop()
+    assert delivered == 3  # card update, state reply, comment reply
+    assert len(thread_replies(slack, ts)) == 2
