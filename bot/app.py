@@ -18,16 +18,18 @@ from adapters.slack.app import SlackAdapter
 from adapters.slack.config import SlackConfig
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.workers import Workers
+from bot.workers import CONTACT_NS, Workers
 from core.clock import Clock, SystemClock
 from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
 from core.dispatch import Dispatcher
 from core.notify import Notifier
 from core.ports import ChatSink
+from core.push import PushReceiver
 from core.recommendations import RecommendationService
 from core.secrets import SecretBox
 from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, RetryPolicy, TableClient, TokenKeeper
+from core.store import codec
 from core.store.cached import CachingStore
 from core.store.factory import open_store
 from core.store.port import Store
@@ -59,9 +61,10 @@ class Services:
     graph: GraphClient | None
     dispatcher: Dispatcher
     metrics: Metrics
-    sync: StatusSync | None = None
-    notifier: Notifier | None = None
-    workers: Workers | None = None
+    sync: StatusSync
+    push: PushReceiver
+    notifier: Notifier
+    workers: Workers
     slack: SlackAdapter | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
@@ -70,13 +73,12 @@ class Services:
         await self.store.open()
         if self.slack is not None:
             await self.slack.start()
-        if self.workers is not None and self.settings.sync_enabled:
+        if self.settings.sync_enabled:
             await self.workers.start()
 
     async def stop(self) -> None:
         """Stop the workers, then close connections and pools."""
-        if self.workers is not None:
-            await self.workers.stop()
+        await self.workers.stop()
         if self.slack is not None:
             await self.slack.stop()
         await self.pool.aclose()
@@ -152,9 +154,10 @@ def build_services(
     sinks: dict[str, ChatSink] = {}
     if slack is not None:
         sinks["slack"] = slack.sink
-    sync = StatusSync(store, table, clock)
     notifier = Notifier(store, sinks, clock)
-    workers = Workers(store, sync, notifier, settings.poll_interval)
+    sync = StatusSync(store, table, clock, emit=notifier.enqueue_all)
+    workers = Workers(store, sync, notifier, tokens, clock, settings.poll_interval)
+    hooks.append(_contact_keeper(store))
     return Services(
         settings=settings,
         clock=clock,
@@ -171,11 +174,26 @@ def build_services(
         dispatcher=dispatcher,
         metrics=metrics,
         sync=sync,
+        push=PushReceiver(store, sync, clock),
         notifier=notifier,
         workers=workers,
         slack=slack,
         on_connected=hooks,
     )
+
+
+def _contact_keeper(store: Store) -> ConnectedHook:
+    """Remember where admins connected from: they are told there if the connection dies."""
+
+    async def keep(result: ConnectResult) -> None:
+        if result.connection is not None and result.origin is not None:
+            await store.put_document(
+                CONTACT_NS,
+                result.origin.workspace,
+                {"channel": codec.channel_to_doc(result.origin), "by": result.requested_by},
+            )
+
+    return keep
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The ``snowops`` command: serve, dev, sim, connect, keygen."""
+"""The ``snowops`` command: serve, dev, sim, connect, keygen, push-key."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from core.connections import OAuthClientConfig
 from core.secrets import generate_key
 from core.servicenow.errors import ServiceNowError
-from core.urls import InvalidInstanceURL
+from core.urls import InvalidInstanceURL, normalize_instance_url
 
 __all__ = ["main"]
 
@@ -100,6 +100,31 @@ async def _connect(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    await services.store.open()
+    try:
+        instance = normalize_instance_url(args.instance)
+        if args.delete:
+            gone = await services.push.keys.delete(instance)
+            print(f"pushes from {instance} " + ("are refused now" if gone else "had no key"))
+            return 0
+        key = await services.push.keys.create(instance)
+    except InvalidInstanceURL as exc:
+        print(f"snowops push-key: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await services.store.close()
+    # The key is shown once, for the admin to paste into ServiceNow; it is stored encrypted.
+    print(f"Push key for {instance} (any earlier key for it no longer works):\n\n  {key}\n")
+    print(
+        "In ServiceNow, set the system property x_snowops.push_key to this value and "
+        f"x_snowops.push_url to {settings.public_url.rstrip('/')}/servicenow/events "
+        "(see manifests/servicenow/README.md)."
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="snowops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     connect.add_argument("--client-id", required=True)
     connect.add_argument("--username", required=True, help="the integration user")
     sub.add_parser("keygen", help="print a new SNOWOPS_SECRET_KEY")
+    push = sub.add_parser(
+        "push-key", help="make the key an instance signs its pushed ticket changes with"
+    )
+    push.add_argument("instance", help="acme or https://acme.service-now.com")
+    push.add_argument("--delete", action="store_true", help="refuse pushes from it again")
     return parser
 
 
@@ -153,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "connect":
             return asyncio.run(_connect(settings, args))
+        if args.command == "push-key":
+            return asyncio.run(_push_key(settings, args))
     except SettingsError as exc:
         print(f"snowops: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""HTTP routes of the core: health, readiness, metrics and the ServiceNow OAuth callback."""
+"""HTTP routes of the core: health, readiness, metrics, the ServiceNow OAuth callback and
+ServiceNow's pushed ticket changes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from core.connections import ConnectResult
 from core.models import ConnectionStatus
+from core.push import MAX_BODY, PushRejected
 from core.secrets import SecretKeyError
 from core.servicenow.errors import ServiceNowError
 
@@ -143,7 +145,33 @@ def add_core_routes(app: web.Application, services: Services) -> None:
             hint=result.warning,
         )
 
+    async def servicenow_events(request: web.Request) -> web.Response:
+        # Size first: nothing is buffered beyond what a ticket record can need.
+        if (request.content_length or 0) > MAX_BODY:
+            return web.json_response({"error": "body too large"}, status=413)
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.json_response({"error": "body too large"}, status=413)
+        h = request.headers
+        try:
+            outcome = await services.push.receive(
+                h.get("X-SnowOps-Instance", ""),
+                h.get("X-SnowOps-Timestamp", ""),
+                h.get("X-SnowOps-Signature", ""),
+                body,
+            )
+        except PushRejected as exc:
+            log.info("push refused (%s): %s", exc.status, exc.reason)
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        except ServiceNowError as exc:
+            # The record was fine; fetching its comments failed. ServiceNow retries.
+            return web.json_response({"error": exc.message}, status=503)
+        return web.json_response(
+            {"workspaces": len(outcome.workspaces), "events": len(outcome.events)}, status=202
+        )
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", services.metrics.handle)
     app.router.add_get("/servicenow/oauth/callback", oauth_callback)
+    app.router.add_post("/servicenow/events", servicenow_events)

@@ -10,6 +10,7 @@ now), so at-least-once becomes exactly-once for users.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.clock import Clock
-from core.models import TicketEvent, TicketKind, workspace_platform
+from core.models import ChannelRef, TicketEvent, TicketKind, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.servicenow.states import state_label
 from core.store import codec
@@ -51,6 +52,30 @@ class Notifier:
         self._store = store
         self._sinks = sinks
         self._clock = clock
+        #: Set whenever a new delivery is queued, so the delivery loop need not poll.
+        self.queued = asyncio.Event()
+
+    async def enqueue_all(self, events: list[TicketEvent]) -> int:
+        """Queue the deliveries of several events (StatusSync's ``emit``)."""
+        queued = 0
+        for event in events:
+            queued += await self.enqueue(event)
+        return queued
+
+    async def tell(self, channel: ChannelRef, text: str, delivery_id: str) -> bool:
+        """Queue a plain message to a channel or person (an admin notice), once per id."""
+        new = await self._store.outbox_put(
+            delivery_id,
+            {
+                "do": "notice",
+                "workspace": channel.workspace,
+                "channel": codec.channel_to_doc(channel),
+                "text": text,
+            },
+        )
+        if new:
+            self.queued.set()
+        return new
 
     async def enqueue(self, event: TicketEvent) -> int:
         """Queue every delivery an event calls for; returns how many were new."""
@@ -87,6 +112,8 @@ class Notifier:
                     "change": _event_doc(event),
                 },
             )
+        if queued:
+            self.queued.set()
         return queued
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
@@ -119,10 +146,16 @@ class Notifier:
 
     async def _carry_out(self, item: OutboxItem) -> None:
         p = item.payload
-        workspace, number = p["workspace"], p["number"]
+        workspace = p["workspace"]
         sink = self._sinks.get(workspace_platform(workspace))
         if sink is None:
             raise DeliveryError(f"no chat platform for {workspace}", permanent=True)
+        if p["do"] == "notice":
+            notice_to = codec.channel_from_doc(p["channel"])
+            assert notice_to is not None
+            await sink.post_text(notice_to, p["text"])
+            return
+        number = p["number"]
         ticket = await self._store.get_ticket(workspace, number)
         if ticket is None:
             return  # forgotten since: nothing to say

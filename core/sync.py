@@ -2,19 +2,22 @@
 
 One cycle is one query per table, scoped by SnowOps's ``correlation_id`` prefix and a
 ``sys_updated_on`` watermark (minus a small overlap, so clock skew loses nothing), plus one
-``sys_journal_field`` query for the comments of the tickets that changed: never a request
-per ticket.
+``sys_journal_field`` query for the comments of the tickets it saw: never a request per
+ticket. Records pushed by ServiceNow's business rule go through the same :meth:`apply`.
 
 What users were last told about each ticket is a *baseline* kept apart from the ticket
 itself (reads such as `/snow tickets` refresh the stored ticket, and must not swallow a
-notification). Event ids are deterministic, so the same change seen twice (a poll and a
-push, or an overlap) is one event.
+notification). Events are handed to ``emit`` (the Notifier's durable outbox) *before* the
+baselines and the watermark move, so a crash in between repeats a change instead of losing
+it; event ids are deterministic, so a change seen twice (a poll and a push, an overlap, a
+repeat after a crash) is one event.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,9 +32,17 @@ from core.servicenow.mapping import (
     ticket_from_record,
 )
 from core.servicenow.query import query_value
-from core.store.port import Store
+from core.store.port import Doc, Store
 
-__all__ = ["BASELINE_NS", "StatusSync", "SyncResult", "remember_baseline"]
+__all__ = [
+    "BASELINE_NS",
+    "JOURNAL_FIELDS",
+    "Emit",
+    "Guard",
+    "StatusSync",
+    "SyncResult",
+    "remember_baseline",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +52,29 @@ WATERMARK_NS = "sync_watermark"
 OVERLAP = timedelta(seconds=60)
 #: Journal ids remembered per ticket to drop repeats from the overlap.
 _SEEN_JOURNAL = 50
+JOURNAL_FIELDS = ["sys_id", "element_id", "value", "sys_created_by", "sys_created_on"]
+
+Emit = Callable[[list[TicketEvent]], Awaitable[object]]
+#: Raises when this poller may no longer write (its lease moved to another replica).
+Guard = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """What one cycle found."""
+    """What one cycle found: the events (already handed to ``emit``) and records read."""
 
     events: list[TicketEvent]
     records: int
+
+
+@dataclass(slots=True)
+class _Seen:
+    """A ticket met in this cycle, with the baseline it will have once events are safe."""
+
+    ticket: Ticket
+    baseline: Doc
+    known: bool
+    events: list[TicketEvent] = field(default_factory=list)
 
 
 def _key(workspace: str, number: str) -> str:
@@ -57,88 +83,121 @@ def _key(workspace: str, number: str) -> str:
 
 async def remember_baseline(store: Store, ticket: Ticket) -> None:
     """Record what users know of a ticket now (at creation, or when it is adopted)."""
+    key = _key(ticket.workspace, ticket.number)
+    old = await store.get_document(BASELINE_NS, key) or {}
     await store.put_document(
         BASELINE_NS,
-        _key(ticket.workspace, ticket.number),
-        {"state": ticket.state, "priority": ticket.priority, "mod_count": ticket.mod_count},
+        key,
+        {**old, "state": ticket.state, "priority": ticket.priority, "mod_count": ticket.mod_count},
     )
 
 
-class StatusSync:
-    """Polls one connection's tickets and turns changes into events."""
+async def _discard(_: list[TicketEvent]) -> None:
+    return None
 
-    def __init__(self, store: Store, system: TicketSystem, clock: Clock) -> None:
+
+class StatusSync:
+    """Polls one connection's tickets (or takes pushed records) and turns changes into
+    events, handed to ``emit`` before anything is marked as told."""
+
+    def __init__(
+        self, store: Store, system: TicketSystem, clock: Clock, emit: Emit | None = None
+    ) -> None:
         self._store = store
         self._system = system
         self._clock = clock
+        self.emit: Emit = emit or _discard
 
-    async def cycle(self, workspace: str) -> SyncResult:
-        """One poll of every table of ``workspace``; stores what changed and returns events."""
+    async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
+        """One poll of every table of ``workspace``; ``guard`` runs before anything is
+        marked as told."""
         conn = await self._store.get_connection(workspace)
         if conn is None:
             return SyncResult([], 0)
-        events: list[TicketEvent] = []
-        changed: list[tuple[Ticket, datetime | None]] = []
-        seen = 0
+        batches: list[tuple[TicketKind, list[dict[str, Any]]]] = []
+        marks: dict[str, datetime | None] = {}
         for kind in TicketKind:
-            records, since = await self._changed_records(workspace, kind)
-            seen += len(records)
-            for record in records:
-                result = await self._observe(workspace, kind, conn.instance_url, record)
-                if result is not None:
-                    ticket, new_events = result
-                    events += new_events
-                    changed.append((ticket, since))
-        events += await self._comments(workspace, changed)
-        return SyncResult(events, seen)
-
-    async def _changed_records(
-        self, workspace: str, kind: TicketKind
-    ) -> tuple[list[dict[str, Any]], datetime | None]:
-        mark_key = f"{workspace}|{kind.table}"
-        mark = await self._store.get_document(WATERMARK_NS, mark_key)
-        since = parse_sn_datetime(mark["at"]) if mark else None
-        query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
-        if since is not None:
-            query += f"^sys_updated_on>={format_sn_datetime(since - OVERLAP)}"
-        records = await self._system.query(
-            workspace, kind.table, query + "^ORDERBYsys_updated_on", fields=TICKET_FIELDS
-        )
-        newest = max(
-            (t for r in records if (t := parse_sn_datetime(r.get("sys_updated_on")))),
-            default=None,
-        )
-        if newest is not None and (since is None or newest > since):
-            await self._store.put_document(
-                WATERMARK_NS, mark_key, {"at": format_sn_datetime(newest)}
+            mark = await self._store.get_document(WATERMARK_NS, f"{workspace}|{kind.table}")
+            since = marks[kind.table] = parse_sn_datetime(mark["at"]) if mark else None
+            query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
+            if since is not None:
+                query += f"^sys_updated_on>={format_sn_datetime(since - OVERLAP)}"
+            rows = await self._system.query(
+                workspace, kind.table, query + "^ORDERBYsys_updated_on", fields=TICKET_FIELDS
             )
-        return records, since
+            batches.append((kind, rows))
+        oldest = None if None in marks.values() else min(m for m in marks.values() if m)
+        events = await self.apply(workspace, conn.instance_url, batches, since=oldest, guard=guard)
+        for kind, rows in batches:
+            since = marks[kind.table]
+            newest = max(
+                (t for r in rows if (t := parse_sn_datetime(r.get("sys_updated_on")))),
+                default=None,
+            )
+            if newest is not None and (since is None or newest > since):
+                # Only now: every change up to `newest` is in the outbox.
+                await self._store.put_document(
+                    WATERMARK_NS, f"{workspace}|{kind.table}", {"at": format_sn_datetime(newest)}
+                )
+        return SyncResult(events, sum(len(rows) for _, rows in batches))
+
+    async def apply(
+        self,
+        workspace: str,
+        instance: str,
+        batches: Sequence[tuple[TicketKind, Sequence[dict[str, Any]]]],
+        *,
+        since: datetime | None = None,
+        comments: Sequence[dict[str, Any]] | None = None,
+        guard: Guard | None = None,
+    ) -> list[TicketEvent]:
+        """Turn fresh records (and their journal rows when given; otherwise one journal
+        query finds them) into events: emitted first, then remembered as told."""
+        seen: list[_Seen] = []
+        for kind, records in batches:
+            for record in records:
+                item = await self._observe(workspace, kind, instance, record)
+                if item is not None:
+                    seen.append(item)
+        if comments is None:
+            comments = await self._journal(workspace, [s for s in seen if s.known], since)
+        self._comment_events(workspace, seen, comments)
+        events = [e for s in seen for e in s.events]
+        if events:
+            await self.emit(events)
+        if guard is not None:
+            await guard()
+        for s in seen:
+            await self._store.put_document(
+                BASELINE_NS, _key(workspace, s.ticket.number), s.baseline
+            )
+        return events
 
     async def _observe(
         self, workspace: str, kind: TicketKind, instance: str, record: dict[str, Any]
-    ) -> tuple[Ticket, list[TicketEvent]] | None:
+    ) -> _Seen | None:
         number = str(record.get("number") or "")
         if not number:
             return None
         stored = await self._store.get_ticket(workspace, number)
         fresh = ticket_from_record(workspace, kind, instance, record, base=stored)
-        if stored != fresh:
+        if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
             await self._store.save_ticket(fresh)
         baseline = await self._store.get_document(BASELINE_NS, _key(workspace, number))
+        now = {"state": fresh.state, "priority": fresh.priority, "mod_count": fresh.mod_count}
         if baseline is None:
             # First sight (made before sync ran, or elsewhere): nothing to announce yet.
-            await remember_baseline(self._store, fresh)
-            return None
+            return _Seen(fresh, now, known=False)
+        item = _Seen(fresh, dict(baseline), known=True)
         if fresh.mod_count <= int(baseline.get("mod_count", -1)):
-            return None
+            return item
         at = fresh.updated_at or self._clock.now()
-        events = []
         for change, old, new in (
             ("state", str(baseline.get("state")), fresh.state),
             ("priority", str(baseline.get("priority")), str(fresh.priority)),
         ):
             if old != new:
-                events.append(
+                item.events.append(
                     TicketEvent(
                         event_id=f"{workspace}|{number}|{change}|{fresh.mod_count}",
                         workspace=workspace,
@@ -150,50 +209,40 @@ class StatusSync:
                         at=at,
                     )
                 )
-        await self._store.put_document(
-            BASELINE_NS,
-            _key(workspace, number),
-            {
-                **baseline,
-                "state": fresh.state,
-                "priority": fresh.priority,
-                "mod_count": fresh.mod_count,
-            },
-        )
-        return fresh, events
+        item.baseline.update(now)
+        return item
 
-    async def _comments(
-        self, workspace: str, changed: list[tuple[Ticket, datetime | None]]
-    ) -> list[TicketEvent]:
-        """New comments of the tickets that changed: one journal query per cycle."""
-        if not changed:
+    async def _journal(
+        self, workspace: str, known: list[_Seen], since: datetime | None
+    ) -> list[dict[str, Any]]:
+        """Comments of the tickets seen: one journal query per cycle."""
+        if not known:
             return []
-        by_sys_id = {t.sys_id: t for t, _ in changed}
-        sinces = [s for _, s in changed if s is not None]
-        query = "elementINcomments^element_idIN" + ",".join(query_value(i) for i in by_sys_id)
-        if sinces and len(sinces) == len(changed):
-            query += f"^sys_created_on>={format_sn_datetime(min(sinces) - OVERLAP)}"
-        rows = await self._system.query(
-            workspace,
-            "sys_journal_field",
-            query + "^ORDERBYsys_created_on",
-            fields=["sys_id", "element_id", "value", "sys_created_by", "sys_created_on"],
+        ids = ",".join(query_value(s.ticket.sys_id) for s in known)
+        query = f"elementINcomments^element_idIN{ids}"
+        if since is not None:
+            query += f"^sys_created_on>={format_sn_datetime(since - OVERLAP)}"
+        return await self._system.query(
+            workspace, "sys_journal_field", query + "^ORDERBYsys_created_on", fields=JOURNAL_FIELDS
         )
-        events = []
+
+    def _comment_events(
+        self, workspace: str, seen: list[_Seen], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        by_sys_id = {s.ticket.sys_id: s for s in seen}
         for row in rows:
-            ticket = by_sys_id.get(str(row.get("element_id")))
-            if ticket is None:
+            item = by_sys_id.get(str(row.get("element_id")))
+            if item is None or str(row.get("element") or "comments") != "comments":
                 continue
-            key = _key(workspace, ticket.number)
-            baseline = await self._store.get_document(BASELINE_NS, key) or {}
-            seen = list(baseline.get("journal", []))
+            journal: list[str] = list(item.baseline.get("journal", []))
             journal_id = str(row.get("sys_id"))
-            if journal_id in seen:
+            if journal_id in journal:
                 continue
-            created = parse_sn_datetime(row.get("sys_created_on"))
-            seen = [*seen, journal_id][-_SEEN_JOURNAL:]
-            await self._store.put_document(BASELINE_NS, key, {**baseline, "journal": seen})
-            events.append(
+            item.baseline["journal"] = [*journal, journal_id][-_SEEN_JOURNAL:]
+            if not item.known:
+                continue  # older than SnowOps's knowledge of the ticket: remembered, not news
+            ticket = item.ticket
+            item.events.append(
                 TicketEvent(
                     event_id=f"{workspace}|{ticket.number}|comment|{journal_id}",
                     workspace=workspace,
@@ -202,8 +251,7 @@ class StatusSync:
                     change="comment",
                     old=None,
                     new=str(row.get("value") or ""),
-                    at=created or self._clock.now(),
+                    at=parse_sn_datetime(row.get("sys_created_on")) or self._clock.now(),
                     author=str(row.get("sys_created_by") or ""),
                 )
             )
-        return events

@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.models import Connection, ConnectionStatus
@@ -133,6 +133,13 @@ class TokenKeeper:
             text = f"{error.message}. {error.hint}"
             if current is not None and current.last_error != text:
                 await self._store.save_connection(replace(current, last_error=text))
+
+    async def synced(self, workspace: str, at: datetime) -> None:
+        """A sync cycle went through: record when, for `/snow status`."""
+        async with self.lock(workspace):
+            current = await self._store.get_connection(workspace)
+            if current is not None and current.status is ConnectionStatus.ACTIVE:
+                await self._store.save_connection(replace(current, last_sync_at=at))
 
     async def clear_error(self, workspace: str) -> None:
         """A call succeeded: the connection is healthy again."""

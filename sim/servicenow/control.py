@@ -6,6 +6,7 @@ log, never faulted.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from .appkey import SIM_KEY
 from .faults import Fault
+from .push import PushRule
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -131,6 +133,30 @@ async def advance_clock(request: web.Request) -> web.Response:
     return web.json_response({"now": instance.timestamp()})
 
 
+async def set_push(request: web.Request) -> web.Response:
+    """POST /sim/push {"url", "key" (base64), "instance_url"?}: install the push rule."""
+    instance = request.app[SIM_KEY]
+    body = await _body(request)
+    url, key = str(body.get("url") or ""), str(body.get("key") or "")
+    if not url.startswith(("http://", "https://")) or not key:
+        raise ValueError("give url (http or https) and key (base64)")
+    base64.b64decode(key, validate=True)
+    own = instance.config.instance_url or f"{request.scheme}://{request.host}"
+    instance.pusher.rule = PushRule(url, key, str(body.get("instance_url") or own))
+    return web.json_response({"ok": True, "instance_url": instance.pusher.rule.instance_url})
+
+
+async def push_log(request: web.Request) -> web.Response:
+    """GET /sim/push: every delivery the rule made, with SnowOps's answer."""
+    return web.json_response({"deliveries": request.app[SIM_KEY].pusher.log})
+
+
+async def clear_push(request: web.Request) -> web.Response:
+    """DELETE /sim/push: uninstall the rule."""
+    request.app[SIM_KEY].pusher.rule = None
+    return web.json_response({"ok": True})
+
+
 async def health(request: web.Request) -> web.Response:
     """GET /sim/health."""
     instance = request.app[SIM_KEY]
@@ -153,6 +179,9 @@ def add_routes(app: web.Application) -> None:
         ("POST", "/sim/reset", reset),
         ("POST", "/sim/clock/advance", advance_clock),
         ("GET", "/sim/health", health),
+        ("POST", "/sim/push", set_push),
+        ("GET", "/sim/push", push_log),
+        ("DELETE", "/sim/push", clear_push),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, _guarded(handler))

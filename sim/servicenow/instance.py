@@ -11,6 +11,7 @@ from .config import SimConfig
 from .faults import Fault
 from .ids import format_timestamp
 from .progress import closing_fields, next_state
+from .push import Pusher
 from .schema import JOURNAL_ELEMENTS, SCHEMAS, TICKET_TABLES
 from .store import Record, RecordStore
 from .tokens import TokenStore
@@ -43,6 +44,7 @@ class SimInstance:
         self.faults: list[Fault] = []
         self.request_log: list[tuple[str, str]] = []
         self.passwords: dict[str, str] = {}
+        self.pusher = Pusher()
         self._seed()
 
     # -- time -----------------------------------------------------------------------------
@@ -67,10 +69,12 @@ class SimInstance:
         self.store = RecordStore()
         self.tokens.clear()
         self.faults.clear()
+        self.pusher.rule = None
         self.request_log.clear()
         self._seed()
 
     def _seed(self) -> None:
+        self.store.after_write.append(self._after_write)
         now = self.timestamp()
         sys_user = SCHEMAS["sys_user"]
         self.passwords = {}
@@ -110,6 +114,9 @@ class SimInstance:
             admin,
             now,
         )
+
+    def _after_write(self, table: str, record: Record) -> None:
+        self.pusher.written(self.store, table, record, self.now().timestamp())
 
     # -- users ------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .ids import new_sys_id
 from .schema import COMBINED_JOURNAL, JOURNAL_LABELS, SCHEMAS, TICKET_TABLES, TableSchema
 
@@ -14,6 +16,13 @@ class RecordStore:
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, Record]] = {name: {} for name in SCHEMAS}
         self._counters: dict[str, int] = {}
+        #: Called after each committed insert or update (table, row): business rules.
+        self.after_write: list[Callable[[str, Record], None]] = []
+
+    def committed(self, table: str, record: Record) -> None:
+        """Run the after-write hooks for a committed row."""
+        for hook in self.after_write:
+            hook(table, record)
 
     def get(self, table: str, sys_id: str) -> Record | None:
         """The stored row (not a copy) or None."""

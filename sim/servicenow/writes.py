@@ -93,6 +93,7 @@ def insert_record(
     _business_rules(schema, None, record, set(values), actor, now)
     store.put(schema.name, record)
     _write_journal(store, schema, record, journal, actor, now)
+    store.committed(schema.name, record)
     return record
 
 
@@ -115,6 +116,7 @@ def update_record(
     after["sys_updated_by"] = actor.user_name
     record.update(after)
     _write_journal(store, schema, record, journal, actor, now)
+    store.committed(schema.name, record)
     return record
 
 

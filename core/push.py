@@ -1,0 +1,176 @@
+"""Push: ticket records that ServiceNow's business rule POSTs to ``/servicenow/events``.
+
+The wire (``manifests/servicenow/`` makes it; the simulator plays it)::
+
+    POST /servicenow/events
+    Content-Type: application/json
+    X-SnowOps-Instance: https://acme.service-now.com/
+    X-SnowOps-Timestamp: 1764198000                    (Unix seconds)
+    X-SnowOps-Signature: base64(HMAC-SHA256(key, timestamp + "." + body))
+
+    {"table": "incident", "record": {...raw field values...},
+     "comments": [{"sys_id", "element_id", "value", "sys_created_by", "sys_created_on"}]}
+
+The key is one per instance, made by ``snowops push-key`` and kept encrypted in the store;
+ServiceNow holds it base64-encoded, as ``CertificateEncryption.generateMac`` wants it.
+A delivery is refused when the instance has no key, the signature does not match, the
+timestamp is more than :data:`MAX_SKEW` away, or the same signature was seen before.
+Accepted records go through :meth:`StatusSync.apply`, so a pushed change and the polled
+copy of it are one event.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from core.clock import Clock
+from core.models import TicketEvent, TicketKind
+from core.servicenow.mapping import correlation_prefix
+from core.store.port import Store
+from core.sync import StatusSync
+from core.urls import normalize_instance_url
+
+__all__ = ["MAX_BODY", "MAX_SKEW", "PushKeys", "PushReceiver", "PushRejected"]
+
+log = logging.getLogger(__name__)
+
+#: How far a delivery's timestamp may be from our clock, in seconds (replays older than
+#: this fail the timestamp check; newer ones are caught by their remembered signature).
+MAX_SKEW = 300
+#: Largest body accepted: a ticket record and a few comments.
+MAX_BODY = 256 * 1024
+_KEYS_NS = "push_key"
+_TABLES = {kind.table: kind for kind in TicketKind}
+
+
+class PushRejected(Exception):
+    """A push that is not accepted: ``status`` is the HTTP answer, ``reason`` says why."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _instance(value: str) -> str:
+    try:
+        return normalize_instance_url(value.strip().rstrip("/"))
+    except ValueError as exc:
+        raise PushRejected(400, "X-SnowOps-Instance is not an instance URL") from exc
+
+
+class PushKeys:
+    """Per-instance signing keys, encrypted at rest."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def create(self, instance_url: str) -> str:
+        """Make (or replace) an instance's key; returns it base64-encoded, for ServiceNow."""
+        key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+        await self._store.put_document(_KEYS_NS, _instance(instance_url), {"key": key}, secret=True)
+        return key
+
+    async def get(self, instance_url: str) -> bytes | None:
+        """The raw key bytes of an instance, or None."""
+        doc = await self._store.get_document(_KEYS_NS, instance_url)
+        return base64.b64decode(doc["key"]) if doc else None
+
+    async def delete(self, instance_url: str) -> bool:
+        """Stop accepting pushes from an instance."""
+        return await self._store.delete_document(_KEYS_NS, _instance(instance_url))
+
+
+def sign(key: bytes, timestamp: str, body: bytes) -> str:
+    """The signature ServiceNow's business rule sends (``generateMac`` with HmacSHA256)."""
+    mac = hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    """What an accepted push produced."""
+
+    workspaces: tuple[str, ...]
+    events: list[TicketEvent]
+
+
+class PushReceiver:
+    """Verifies pushed deliveries and applies their records."""
+
+    def __init__(self, store: Store, sync: StatusSync, clock: Clock) -> None:
+        self._store = store
+        self._sync = sync
+        self._clock = clock
+        self.keys = PushKeys(store)
+
+    async def receive(
+        self, instance: str, timestamp: str, signature: str, body: bytes
+    ) -> PushOutcome:
+        """Verify a delivery, then turn its record into events (emitted to the outbox)."""
+        instance_url = _instance(instance)
+        await self._verify(instance_url, timestamp, signature, body)
+        table, record, comments = _parse(body)
+        correlation = str(record.get("correlation_id") or "")
+        workspaces = tuple(
+            c.workspace
+            for c in await self._store.list_connections()
+            if c.instance_url == instance_url
+            and correlation.startswith(correlation_prefix(c.workspace))
+        )
+        events: list[TicketEvent] = []
+        for workspace in workspaces:
+            events += await self._sync.apply(
+                workspace, instance_url, [(_TABLES[table], [record])], comments=comments
+            )
+        return PushOutcome(workspaces, events)
+
+    async def _verify(self, instance_url: str, timestamp: str, signature: str, body: bytes) -> None:
+        key = await self.keys.get(instance_url)
+        if key is None:
+            raise PushRejected(401, f"no push key for {instance_url}: run `snowops push-key`")
+        try:
+            sent = int(timestamp)
+        except ValueError:
+            raise PushRejected(401, "X-SnowOps-Timestamp must be Unix seconds") from None
+        if abs(self._clock.now().timestamp() - sent) > MAX_SKEW:
+            raise PushRejected(401, "stale delivery: the timestamp is more than 5 minutes off")
+        try:
+            given = base64.b64decode(signature, validate=True)
+        except (binascii.Error, ValueError):
+            raise PushRejected(401, "X-SnowOps-Signature is not base64") from None
+        expected = base64.b64decode(sign(key, timestamp, body))
+        if not hmac.compare_digest(given, expected):
+            raise PushRejected(401, "bad signature")
+        # Remembered past MAX_SKEW, so a replay inside the window is caught here.
+        replay_key = "push:" + hashlib.sha256(given).hexdigest()
+        if await self._store.begin_idempotent(replay_key, MAX_SKEW * 2) is not None:
+            raise PushRejected(409, "replayed delivery")
+        await self._store.finish_idempotent(replay_key, "seen", MAX_SKEW * 2)
+
+
+def _parse(body: bytes) -> tuple[str, dict[str, Any], list[dict[str, Any]] | None]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise PushRejected(400, "the body is not JSON") from None
+    if not isinstance(doc, dict):
+        raise PushRejected(400, "the body must be a JSON object")
+    table, record, comments = doc.get("table"), doc.get("record"), doc.get("comments")
+    if table not in _TABLES:
+        raise PushRejected(400, f"table must be one of {', '.join(sorted(_TABLES))}")
+    if not isinstance(record, dict) or not record.get("number") or not record.get("sys_id"):
+        raise PushRejected(400, "record must be an object with number and sys_id")
+    if comments is not None and not (
+        isinstance(comments, list) and all(isinstance(c, dict) for c in comments)
+    ):
+        raise PushRejected(400, "comments must be a list of journal rows")
+    return str(table), record, comments
