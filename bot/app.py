@@ -156,7 +156,9 @@ def build_services(
         sinks["slack"] = slack.sink
     notifier = Notifier(store, sinks, clock)
     sync = StatusSync(store, table, clock, emit=notifier.enqueue_all)
-    workers = Workers(store, sync, notifier, tokens, clock, settings.poll_interval)
+    workers = Workers(
+        store, sync, notifier, tokens, clock, settings.poll_interval, settings.delivery_lease
+    )
     hooks.append(_contact_keeper(store))
     return Services(
         settings=settings,

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     port: int = Field(3978, alias="SNOWOPS_PORT", ge=1, le=65535)
     poll_interval: float = Field(60.0, alias="SNOWOPS_POLL_INTERVAL", gt=0, le=86400)
     sync_enabled: bool = Field(True, alias="SNOWOPS_SYNC")
+    # A replica that dies holding deliveries gives them up after this long.
+    delivery_lease: float = Field(60.0, alias="SNOWOPS_DELIVERY_LEASE", ge=1, le=3600)
     admins: Annotated[tuple[str, ...], NoDecode] = Field((), alias="SNOWOPS_ADMINS")
     log_level: str = Field("INFO", alias="SNOWOPS_LOG_LEVEL")
     http_timeout: float = Field(15.0, alias="SNOWOPS_HTTP_TIMEOUT", gt=0, le=300)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -50,8 +52,13 @@ class Workers:
     tokens: TokenKeeper
     clock: Clock
     interval: float
-    owner: str = field(default_factory=lambda: f"snowops-{uuid.uuid4().hex[:8]}")
+    delivery_lease: float = 60.0
+    #: Names this replica in leases and the consumer group (host and pid, for operators).
+    owner: str = field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    )
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _failing: set[str] = field(default_factory=set)
     _stopping: bool = False
 
     async def start(self) -> None:
@@ -109,42 +116,50 @@ class Workers:
         return len(result.events)
 
     async def _poll_forever(self, workspace: str) -> None:
-        failing = False
-        lease = f"sync:{workspace}"
+        # The supervisor cancels this loop when the connection goes away.
         while not self._stopping:
-            wait = self.interval
-            fence = await self._acquire(lease)
-            if fence is not None:
-                try:
-                    conn = await self.store.get_connection(workspace)
-                    if conn is None:
-                        return
-                    if conn.status is ConnectionStatus.NEEDS_REAUTH:
-                        await self._tell_dead(workspace)
-                    else:
-                        await self.run_cycle(workspace, fence)
-                        if failing:
-                            log.info("sync of %s recovered", workspace)
-                            failing = False
-                except LeaseLost:
-                    log.info("sync of %s moved to another replica", workspace)
-                except ReauthorizationRequired:
-                    await self._tell_dead(workspace)
-                except RateLimitedError as exc:
-                    wait = max(self.interval, exc.retry_after or 0)
-                    if not failing:
-                        log.warning("sync of %s rate limited; next try in %.0fs", workspace, wait)
-                    failing = True
-                except ServiceNowError as exc:
-                    wait = max(self.interval, min(self.interval * 4, 600))
-                    if not failing:
-                        log.warning("sync of %s failing: %s", workspace, exc.message)
-                    failing = True
-                except Exception:
-                    if not failing:
-                        log.exception("sync of %s failing", workspace)
-                    failing = True
+            wait = await self.poll_once(workspace)
             await asyncio.sleep(wait)
+
+    async def poll_once(self, workspace: str) -> float:
+        """One turn of a connection's poll loop: take the lease, run a cycle, deal with
+        failures (logged once when they start and once when they end). Returns how long to
+        wait before the next turn."""
+        wait = self.interval
+        fence = await self._acquire(f"sync:{workspace}")
+        if fence is None:
+            return wait  # another replica polls this connection
+        failing = workspace in self._failing
+        try:
+            conn = await self.store.get_connection(workspace)
+            if conn is None:
+                return wait
+            if conn.status is ConnectionStatus.NEEDS_REAUTH:
+                await self._tell_dead(workspace)
+                return wait
+            await self.run_cycle(workspace, fence)
+            if failing:
+                log.info("sync of %s recovered", workspace)
+                self._failing.discard(workspace)
+        except LeaseLost:
+            log.info("sync of %s moved to another replica", workspace)
+        except ReauthorizationRequired:
+            await self._tell_dead(workspace)
+        except RateLimitedError as exc:
+            wait = max(self.interval, exc.retry_after or 0)
+            if not failing:
+                log.warning("sync of %s rate limited; next try in %.0fs", workspace, wait)
+            self._failing.add(workspace)
+        except ServiceNowError as exc:
+            wait = max(self.interval, min(self.interval * 4, 600))
+            if not failing:
+                log.warning("sync of %s failing: %s", workspace, exc.message)
+            self._failing.add(workspace)
+        except Exception:
+            if not failing:
+                log.exception("sync of %s failing", workspace)
+            self._failing.add(workspace)
+        return wait
 
     async def _acquire(self, lease: str) -> int | None:
         try:
@@ -175,7 +190,7 @@ class Workers:
     async def _deliver_forever(self) -> None:
         while not self._stopping:
             try:
-                done = await self.notifier.deliver(self.owner)
+                done = await self.notifier.deliver(self.owner, lease=self.delivery_lease)
             except Exception:
                 log.exception("delivery loop failed")
                 done = 0

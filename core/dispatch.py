@@ -332,7 +332,21 @@ class Dispatcher:
         )
         if st.warning:
             lines += (("Warning", st.warning),)
-        healthy = st.status == "active" and not st.last_error and not st.warning
+        parked = [
+            p
+            for p in await self._store.outbox_parked()
+            if p.payload.get("workspace") == ctx.workspace
+        ]
+        if parked:
+            # Notifications that kept failing wait here, visible, instead of being retried forever.
+            lines += (
+                (
+                    "Undelivered notifications",
+                    f"{len(parked)}, stopped after repeated failures. Latest: "
+                    f"{parked[-1].last_error or 'unknown error'}",
+                ),
+            )
+        healthy = st.status == "active" and not st.last_error and not st.warning and not parked
         return StatusView("ServiceNow connection", lines, st.hint, healthy=healthy)
 
     async def states(self, ctx: RequestContext, kind: TicketKind) -> StatesView:

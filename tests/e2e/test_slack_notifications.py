@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import json
 
+from sim.servicenow.config import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+)
+from sim.servicenow.faults import Fault
 from tests.e2e.conftest import ADMIN, SlackHarness, form_state
 from tests.fakes.slack_signing import view_submission_payload
+from tests.integration.oauth_helpers import approve
 
 WS = "slack:T0123"
 
@@ -27,12 +35,8 @@ async def create_ticket(slack: SlackHarness) -> tuple[str, str]:
 
 
 async def sync_and_deliver(slack: SlackHarness) -> int:
-    workers = slack.services.workers
-    notifier = slack.services.notifier
-    assert workers is not None
-    assert notifier is not None
-    await workers.run_cycle(WS)
-    return await notifier.deliver("test")
+    await slack.services.workers.run_cycle(WS)
+    return await slack.services.notifier.deliver("test")
 
 
 def thread_replies(slack: SlackHarness, ts: str) -> list[str]:
@@ -101,7 +105,6 @@ async def test_a_slack_rate_limit_delays_but_loses_nothing(slack: SlackHarness) 
     slack.sim.instance.set_state(number, "2")
     slack.api.fail_next("chat.update", "ratelimited", status=429, headers={"Retry-After": "40"})
     notifier = slack.services.notifier
-    assert notifier is not None
     assert await sync_and_deliver(slack) == 1  # the reply went; the update waits
     slack.clock.advance(41)
     assert await notifier.deliver("test") == 1
@@ -134,11 +137,101 @@ async def test_changes_made_while_snowops_was_down_are_delivered_once(
     again = build_services(slack.services.settings, clock=slack.clock)
     await again.start()
     try:
-        assert again.workers is not None
-        assert again.notifier is not None
         await again.workers.run_cycle(WS)
         delivered = await again.notifier.deliver("restarted")
     finally:
         await again.stop()
     assert delivered == 3  # card update, state reply, comment reply
     assert len(thread_replies(slack, ts)) == 2
+
+
+async def test_a_servicenow_outage_delays_notifications_but_loses_nothing(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    slack.sim.instance.set_state(number, "2")
+    slack.sim.instance.inject_fault(Fault(status=503, count=50))
+    wait = await slack.services.workers.poll_once(WS)
+    assert wait >= slack.services.settings.poll_interval  # backs off
+    assert await slack.services.notifier.deliver("test") == 0
+    conn = await slack.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error  # `/snow status` shows the outage
+
+    slack.sim.instance.faults.clear()
+    await slack.services.workers.poll_once(WS)
+    assert await slack.services.notifier.deliver("test") == 2
+    assert thread_replies(slack, ts) == [f"{number} Rotate the VPN certificate: New → In Progress"]
+    conn = await slack.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error is None
+    assert conn.last_sync_at == slack.clock.now()
+
+
+async def test_parked_notifications_show_in_status(slack: SlackHarness) -> None:
+    number, _ = await create_ticket(slack)
+    await slack.command("subscribe", user=ADMIN, channel="C0GONE", name="sub")
+    await slack.api.wait_for_response()
+    slack.sim.instance.set_state(number, "2")
+    slack.api.fail_next("chat.postMessage", "channel_not_found", count=10)
+    await sync_and_deliver(slack)
+    r = await slack.command("status")
+    text = json.dumps(await r.json())
+    assert "Undelivered notifications" in text
+    assert "2, stopped after repeated failures" in text  # the thread reply and the post
+    assert "invite @SnowOps" in text
+
+
+async def connect_by_oauth(slack: SlackHarness) -> None:
+    """An admin runs `/snow connect` in #security and allows access in ServiceNow."""
+    await slack.services.connections.disconnect(WS, "test")
+    await slack.command(f"connect {slack.sim.url}", user=ADMIN)
+    [opened] = await slack.api.wait_for("views.open")
+    form = opened.args["view"]
+    view_id = next(
+        v["id"] for v in slack.api.views.values() if v.get("callback_id") == "servicenow_client"
+    )
+    state = {
+        "client_id": {"value": {"type": "plain_text_input", "value": DEFAULT_CLIENT_ID}},
+        "client_secret": {"value": {"type": "plain_text_input", "value": DEFAULT_CLIENT_SECRET}},
+    }
+    await slack.interact(
+        view_submission_payload(
+            view_id,
+            "servicenow_client",
+            state,
+            private_metadata=form["private_metadata"],
+            user_id=ADMIN,
+        )
+    )
+    updates = await slack.api.wait_for("views.update")
+    link = next(
+        e["url"]
+        for b in updates[-1].args["view"]["blocks"]
+        for e in b.get("elements", [])
+        if e.get("url")
+    )
+    callback = await approve(slack.http, link, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD)
+    async with slack.http.get(callback) as page:
+        assert page.status == 200
+
+
+async def test_a_dead_connection_is_paused_and_its_admins_told_once(slack: SlackHarness) -> None:
+    await connect_by_oauth(slack)
+    slack.api.clear()
+    slack.sim.instance.revoke_refresh_tokens()
+    slack.sim.instance.expire_access_tokens()
+    await slack.services.workers.poll_once(WS)
+    conn = await slack.services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.status.value == "needs_reauth"
+    assert await slack.services.notifier.deliver("test") == 1
+    [told] = slack.api.calls_to("chat.postMessage")
+    assert told.args["channel"] == "C0SEC"  # where the admin connected from
+    assert "/snow connect" in told.args["text"]
+    # Not retried forever, and not told twice.
+    slack.sim.instance.request_log.clear()
+    await slack.services.workers.poll_once(WS)
+    assert slack.sim.instance.request_log == []
+    assert await slack.services.notifier.deliver("test") == 0
