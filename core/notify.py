@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.clock import Clock
-from core.models import ChannelRef, TicketEvent, TicketKind, workspace_platform
-from core.ports import ChatSink, DeliveryError
+from core.models import CardLocation, ChannelRef, TicketEvent, TicketKind, workspace_platform
+from core.ports import ChatSink, DeliveryError, RecallingSink
 from core.servicenow.states import state_label
 from core.store import codec
 from core.store.port import OutboxItem, Store
@@ -153,7 +153,7 @@ class Notifier:
         if p["do"] == "notice":
             notice_to = codec.channel_from_doc(p["channel"])
             assert notice_to is not None
-            await sink.post_text(notice_to, p["text"])
+            await self._send(sink, item, notice_to, p["text"], None)
             return
         number = p["number"]
         ticket = await self._store.get_ticket(workspace, number)
@@ -167,11 +167,28 @@ class Notifier:
         event = _event_from(p["change"], workspace, number)
         text = _change_text(event, names or {}, ticket.title)
         if p["do"] == "reply":
-            await sink.reply(codec.card_location_from_doc(p["where"]), text)
+            where = codec.card_location_from_doc(p["where"])
+            await self._send(sink, item, where.channel, text, where.message_id)
         else:
             channel = codec.channel_from_doc(p["channel"])
             assert channel is not None
-            await sink.post_text(channel, f"{text}\n{ticket.url}")
+            await self._send(sink, item, channel, f"{text}\n{ticket.url}", None)
+
+    async def _send(
+        self, sink: ChatSink, item: OutboxItem, to: ChannelRef, text: str, thread: str | None
+    ) -> None:
+        """Post once: tagged with the delivery id where the platform allows, and on a
+        second attempt only if the first did not in fact go out."""
+        key = item.delivery_id
+        if isinstance(sink, RecallingSink):
+            if item.attempts > 1 and await sink.was_sent(to, key, thread):
+                log.info("delivery %s had gone out before: not posted again", key)
+                return
+            await sink.send_tagged(to, text, key, thread)
+        elif thread is not None:
+            await sink.reply(CardLocation(to, thread), text)
+        else:
+            await sink.post_text(to, text)
 
 
 def _event_doc(event: TicketEvent) -> dict[str, Any]:

@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from core.models import CardLocation, ChannelRef
     from core.views import TicketCard
 
-__all__ = ["ChatSink", "DeliveryError", "Record", "TicketSystem"]
+__all__ = ["ChatSink", "DeliveryError", "RecallingSink", "Record", "TicketSystem"]
 
 Record = dict[str, Any]
 
@@ -94,4 +94,24 @@ class ChatSink(Protocol):
 
     async def post_text(self, channel: ChannelRef, text: str) -> None:
         """Post a short message to a channel."""
+        ...
+
+
+@runtime_checkable
+class RecallingSink(Protocol):
+    """A ChatSink that can tag a message with a delivery key and later find it again.
+
+    After a crash (or a lost answer) between the platform acting and the outbox hearing
+    of it, the Notifier asks :meth:`was_sent` before trying again, so a notification that
+    did go out is not posted twice.
+    """
+
+    async def send_tagged(
+        self, channel: ChannelRef, text: str, key: str, thread: str | None = None
+    ) -> None:
+        """Post ``text`` (in ``thread`` when given), tagged with ``key``."""
+        ...
+
+    async def was_sent(self, channel: ChannelRef, key: str, thread: str | None = None) -> bool:
+        """True if a message tagged ``key`` is there; False if not, or if it can't tell."""
         ...

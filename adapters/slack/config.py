@@ -13,6 +13,8 @@ BOT_SCOPES = (
     "im:write",
     "users:read",
     "users:read.email",
+    "channels:history",
+    "groups:history",
 )
 
 

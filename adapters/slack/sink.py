@@ -28,6 +28,8 @@ _HINTS = {
 }
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+#: Message metadata type that carries a notification's delivery key.
+_EVENT_TYPE = "snowops_notification"
 
 
 class SlackChatSink:
@@ -37,12 +39,19 @@ class SlackChatSink:
         self._client_for = client_for
         self._max_wait = max_wait
 
-    async def _call(self, workspace: str, method: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(
+        self, workspace: str, method: str, *, read: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
         client = await self._client_for(workspace)
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         for attempt in (1, 2, 3):
             try:
-                response = await client.api_call(method, json=kwargs)
+                # Read methods take form parameters; write methods take JSON bodies.
+                response = await (
+                    client.api_call(method, params=kwargs)
+                    if read
+                    else client.api_call(method, json=kwargs)
+                )
                 return dict(response.data) if isinstance(response.data, dict) else {}
             except SlackApiError as exc:
                 error = str(exc.response.get("error", "unknown"))
@@ -97,3 +106,50 @@ class SlackChatSink:
     async def post_text(self, channel: ChannelRef, text: str) -> None:
         """A short message in a channel."""
         await self._call(channel.workspace, "chat.postMessage", channel=channel.channel, text=text)
+
+    async def send_tagged(
+        self, channel: ChannelRef, text: str, key: str, thread: str | None = None
+    ) -> None:
+        """Post ``text`` carrying ``key`` as message metadata (invisible to people)."""
+        await self._call(
+            channel.workspace,
+            "chat.postMessage",
+            channel=channel.channel,
+            thread_ts=thread,
+            text=text,
+            metadata={"event_type": _EVENT_TYPE, "event_payload": {"delivery": key}},
+        )
+
+    async def was_sent(self, channel: ChannelRef, key: str, thread: str | None = None) -> bool:
+        """Look for a message tagged ``key`` in the thread, or among the channel's newest
+        100 messages. Without the history scopes it can't tell, and says False (a rare
+        double after a crash beats a lost notification)."""
+        try:
+            if thread:
+                data = await self._call(
+                    channel.workspace,
+                    "conversations.replies",
+                    read=True,
+                    channel=channel.channel,
+                    ts=thread,
+                    limit=200,
+                    include_all_metadata="true",
+                )
+            else:
+                data = await self._call(
+                    channel.workspace,
+                    "conversations.history",
+                    read=True,
+                    channel=channel.channel,
+                    limit=100,
+                    include_all_metadata="true",
+                )
+        except DeliveryError as exc:
+            log.info("could not check for an earlier copy of %s: %s", key, exc)
+            return False
+        for msg in data.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == _EVENT_TYPE and payload.get("delivery") == key:
+                return True
+        return False

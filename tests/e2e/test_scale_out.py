@@ -142,7 +142,7 @@ async def create_ticket(
 async def test_three_replicas_one_killed_deliver_every_change_once(
     sim: Sim, redis: Redis, tmp_path: Path
 ) -> None:
-    api = FakeSlackApi()
+    api = FakeSlackApi()  # with the history scopes: a redo first looks for its copy
     await api.start()
     api.set_user(ADMIN, is_admin=True, email="beth.anglin@example.com", real_name="Beth Anglin")
     env = {
@@ -204,6 +204,9 @@ async def test_three_replicas_one_killed_deliver_every_change_once(
             assert len(cards) == TICKETS  # one card each, in #security
             await asyncio.sleep(1.0)  # the pollers have seen every ticket once
             api.clear()
+            # Slack acts, then answers slowly: a replica killed now dies holding deliveries
+            # that went out but were never acknowledged.
+            api.latency["chat.postMessage"] = 0.15
 
             for n in numbers:
                 sim.instance.set_state(n, "2")

@@ -3,6 +3,7 @@ subscribed channels. Sync cycles and deliveries are driven by the test, one at a
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sim.servicenow.config import (
@@ -30,8 +31,11 @@ async def create_ticket(slack: SlackHarness) -> tuple[str, str]:
         )
     )
     await slack.api.wait_for("chat.postMessage")
-    [where] = await slack.services.store.list_card_locations(WS, "INC0010001")
-    return "INC0010001", where.message_id
+    for _ in range(250):  # the card's place is saved just after Slack answers
+        if cards := await slack.services.store.list_card_locations(WS, "INC0010001"):
+            return "INC0010001", cards[0].message_id
+        await asyncio.sleep(0.02)
+    raise AssertionError("the ticket card was never recorded")
 
 
 async def sync_and_deliver(slack: SlackHarness) -> int:
@@ -235,3 +239,33 @@ async def test_a_dead_connection_is_paused_and_its_admins_told_once(slack: Slack
     await slack.services.workers.poll_once(WS)
     assert slack.sim.instance.request_log == []
     assert await slack.services.notifier.deliver("test") == 0
+
+
+async def test_a_reply_whose_answer_was_lost_is_not_posted_twice(slack: SlackHarness) -> None:
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    slack.api.clear()
+    slack.sim.instance.set_state(number, "2")
+    slack.api.lose_answer_next("chat.postMessage")
+    await sync_and_deliver(slack)  # the reply went out; SnowOps did not hear so
+    assert len(thread_replies(slack, ts)) == 1
+    [waiting] = [c for c in slack.api.calls_to("chat.postMessage")]
+    assert waiting.args["metadata"]["event_type"] == "snowops_notification"
+    slack.clock.advance(10)
+    assert await slack.services.notifier.deliver("test") == 1  # settled, not posted again
+    assert len(thread_replies(slack, ts)) == 1
+    assert slack.api.calls_to("conversations.replies")
+
+
+async def test_without_history_scopes_a_lost_answer_means_a_second_copy_not_a_loss(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    slack.api.bot_scopes = "commands,chat:write,im:write,users:read,users:read.email"
+    slack.sim.instance.set_state(number, "2")
+    slack.api.lose_answer_next("chat.postMessage")
+    await sync_and_deliver(slack)
+    slack.clock.advance(10)
+    assert await slack.services.notifier.deliver("test") == 1
+    assert len(thread_replies(slack, ts)) == 2

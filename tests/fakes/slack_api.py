@@ -45,7 +45,9 @@ INSTALL_BOT_ID = "B0456BOT"
 INSTALL_AUTHED_USER_ID = "U0456ADMIN"
 
 #: The bot scopes of ``manifests/slack/manifest.yaml``, as Slack reports them.
-DEFAULT_BOT_SCOPES = "commands,chat:write,im:write,users:read,users:read.email"
+DEFAULT_BOT_SCOPES = (
+    "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history"
+)
 
 _FIRST_TS = 1_700_000_000
 # Form-encoded requests carry these as JSON strings; JSON requests carry them as objects.
@@ -86,6 +88,8 @@ class _Failure:
     status: int
     headers: dict[str, str]
     remaining: int
+    #: Do the call, then answer with the error (the answer was lost on the way back).
+    after: bool = False
 
 
 @dataclass
@@ -122,6 +126,9 @@ class FakeSlackApi:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._server: TestServer | None = None
         self._failures: dict[str, list[_Failure]] = {}
+        #: Seconds to hold each answer of a method after carrying it out (slow networks,
+        #: and a window in which a client can die after Slack acted).
+        self.latency: dict[str, float] = {}
         self._response_log: list[_Response] = []
         self._ts_seq = 0
         self._view_seq = 0
@@ -265,6 +272,13 @@ class FakeSlackApi:
             hdrs["Retry-After"] = "1"
         self._failures.setdefault(method, []).append(_Failure(error, status, hdrs, count))
 
+    def lose_answer_next(self, method: str, *, status: int = 503) -> None:
+        """Carry out the next call to ``method``, then answer an HTTP error as if the answer
+        was lost (a crash or a timeout after Slack acted)."""
+        self._failures.setdefault(method, []).append(
+            _Failure("service_unavailable", status, {}, 1, after=True)
+        )
+
     def set_user(
         self,
         user_id: str,
@@ -332,6 +346,10 @@ class FakeSlackApi:
         self.calls.append(SlackCall(method, args, token))
 
         failure = self._take_failure(method)
+        if failure is not None and failure.after:
+            handler = _HANDLERS.get(method)
+            if handler is not None:
+                handler(self, args, self._identities.get(token or "", self._default_identity))
         if failure is not None:
             return web.json_response(
                 {"ok": False, "error": failure.error},
@@ -345,6 +363,8 @@ class FakeSlackApi:
             return _error("unknown_method")
         identity = self._identities.get(token or "", self._default_identity)
         body = handler(self, args, identity)
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])
         headers = {"x-oauth-scopes": self.bot_scopes} if method == "auth.test" else None
         return web.json_response(body, headers=headers)
 
@@ -432,6 +452,42 @@ class FakeSlackApi:
             if key in args:
                 message[key] = args[key]
         return {"ok": True, "channel": channel, "ts": ts, "text": text, "message": message}
+
+    def _history_scope(self, channel: str) -> str | None:
+        needed = "groups:history" if channel.startswith("G") else "channels:history"
+        return None if needed in self.bot_scopes.split(",") else needed
+
+    def _visible(self, message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("include_all_metadata", "")).lower() in ("true", "1"):
+            return message
+        return {k: v for k, v in message.items() if k != "metadata"}
+
+    def _conversations_history(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if (missing := self._history_scope(channel)) is not None:
+            return {"ok": False, "error": "missing_scope", "needed": missing}
+        # Top-level messages only (thread replies stay in their thread), newest first.
+        found = [
+            self._visible(m, args)
+            for (c, _ts), m in self.messages.items()
+            if c == channel and m.get("thread_ts") in (None, m.get("ts"))
+        ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {"ok": True, "messages": found[: int(args.get("limit") or 100)], "has_more": False}
+
+    def _conversations_replies(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if (missing := self._history_scope(channel)) is not None:
+            return {"ok": False, "error": "missing_scope", "needed": missing}
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        found = [
+            self._visible(m, args)
+            for (c, mts), m in self.messages.items()
+            if c == channel and (mts == ts or m.get("thread_ts") == ts)
+        ]
+        found.sort(key=lambda m: float(m["ts"]))
+        return {"ok": True, "messages": found[: int(args.get("limit") or 1000)], "has_more": False}
 
     def _post_ephemeral(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         if not args.get("channel"):
@@ -600,6 +656,8 @@ _HANDLERS: dict[str, _Handler] = {
     "views.publish": FakeSlackApi._views_publish,
     "users.info": FakeSlackApi._users_info,
     "conversations.open": FakeSlackApi._conversations_open,
+    "conversations.history": FakeSlackApi._conversations_history,
+    "conversations.replies": FakeSlackApi._conversations_replies,
     "oauth.v2.access": FakeSlackApi._oauth_v2_access,
     "apps.connections.open": FakeSlackApi._connections_open,
 }

@@ -26,13 +26,15 @@ V2_URL = V1_URL.replace("1.0.0", "2.0.0")
 PUBLIC = "https://snowops.example.com"
 
 # Every bot scope SnowOps may ask for, with the API use that needs it. Anything else (e.g.
-# chat:write.public, channels:read, channels:history, im:history) is more than SnowOps uses.
+# chat:write.public, channels:read, im:history) is more than SnowOps uses.
 ALLOWED_BOT_SCOPES = {
     "commands": "the /snow slash command and the message shortcut",
     "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
     "im:write": "conversations.open for the DM with a user",
     "users:read": "users.info is_admin / is_owner for admin-only commands",
     "users:read.email": "users.info profile.email to match the ServiceNow caller",
+    "channels:history": "conversations.history/replies: was a notification already posted",
+    "groups:history": "the same, in private channels",
 }
 
 
