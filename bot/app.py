@@ -7,7 +7,7 @@ Tests build the app the same way, passing fakes only for what crosses the proces
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx2
@@ -96,8 +96,10 @@ def build_services(
     clock: Clock | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
+    sinks: Mapping[str, ChatSink] | None = None,
 ) -> Services:
-    """Wire every service from settings (no I/O happens here)."""
+    """Wire every service from settings (no I/O happens here). ``sinks`` adds chat
+    platforms for notifications (by workspace prefix), beside the configured ones."""
     clock = clock or SystemClock()
     box = settings.secret_box()
     # Every command reads connections, state names and ticket pages: cache them briefly.
@@ -151,10 +153,10 @@ def build_services(
     if settings.slack_enabled:
         slack = SlackAdapter(slack_config(settings), dispatcher, store, clock)
         hooks.append(slack.connected)
-    sinks: dict[str, ChatSink] = {}
+    all_sinks: dict[str, ChatSink] = dict(sinks or {})
     if slack is not None:
-        sinks["slack"] = slack.sink
-    notifier = Notifier(store, sinks, clock)
+        all_sinks["slack"] = slack.sink
+    notifier = Notifier(store, all_sinks, clock)
     sync = StatusSync(store, table, clock, emit=notifier.enqueue_all)
     workers = Workers(
         store, sync, notifier, tokens, clock, settings.poll_interval, settings.delivery_lease

@@ -16,6 +16,7 @@ repeat after a crash) is one event.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +53,8 @@ WATERMARK_NS = "sync_watermark"
 OVERLAP = timedelta(seconds=60)
 #: Journal ids remembered per ticket to drop repeats from the overlap.
 _SEEN_JOURNAL = 50
+#: Tickets whose handled mod_count is remembered in memory (an LRU bound).
+_HANDLED_MAX = 200_000
 JOURNAL_FIELDS = ["sys_id", "element_id", "value", "sys_created_by", "sys_created_on"]
 
 Emit = Callable[[list[TicketEvent]], Awaitable[object]]
@@ -74,11 +77,20 @@ class _Seen:
     ticket: Ticket
     baseline: Doc
     known: bool
+    #: Modified since users were last told (its comments are worth a look).
+    moved: bool = False
+    #: The baseline must be written back.
+    dirty: bool = False
     events: list[TicketEvent] = field(default_factory=list)
 
 
 def _key(workspace: str, number: str) -> str:
     return f"{workspace}|{number}"
+
+
+def _mod_count(record: dict[str, Any]) -> int:
+    raw = str(record.get("sys_mod_count") or "0")
+    return int(raw) if raw.isdigit() else -1
 
 
 async def remember_baseline(store: Store, ticket: Ticket) -> None:
@@ -107,6 +119,9 @@ class StatusSync:
         self._system = system
         self._clock = clock
         self.emit: Emit = emit or _discard
+        # (workspace|number) → the mod_count last fully handled here: the records the
+        # watermark overlap brings back every cycle are skipped without a store read.
+        self._handled: OrderedDict[str, int] = OrderedDict()
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
         """One poll of every table of ``workspace``; ``guard`` runs before anything is
@@ -160,7 +175,8 @@ class StatusSync:
                 if item is not None:
                     seen.append(item)
         if comments is None:
-            comments = await self._journal(workspace, [s for s in seen if s.known], since)
+            # A new comment modifies its ticket: only tickets that moved can have one.
+            comments = await self._journal(workspace, [s for s in seen if s.moved], since)
         self._comment_events(workspace, seen, comments)
         events = [e for s in seen for e in s.events]
         if events:
@@ -168,9 +184,13 @@ class StatusSync:
         if guard is not None:
             await guard()
         for s in seen:
-            await self._store.put_document(
-                BASELINE_NS, _key(workspace, s.ticket.number), s.baseline
-            )
+            key = _key(workspace, s.ticket.number)
+            if s.dirty:
+                await self._store.put_document(BASELINE_NS, key, s.baseline)
+            self._handled[key] = s.ticket.mod_count
+            self._handled.move_to_end(key)
+        while len(self._handled) > _HANDLED_MAX:
+            self._handled.popitem(last=False)
         return events
 
     async def _observe(
@@ -179,6 +199,8 @@ class StatusSync:
         number = str(record.get("number") or "")
         if not number:
             return None
+        if self._handled.get(_key(workspace, number)) == _mod_count(record):
+            return None  # back in the overlap, unchanged since it was handled
         stored = await self._store.get_ticket(workspace, number)
         fresh = ticket_from_record(workspace, kind, instance, record, base=stored)
         if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
@@ -187,10 +209,11 @@ class StatusSync:
         now = {"state": fresh.state, "priority": fresh.priority, "mod_count": fresh.mod_count}
         if baseline is None:
             # First sight (made before sync ran, or elsewhere): nothing to announce yet.
-            return _Seen(fresh, now, known=False)
+            return _Seen(fresh, now, known=False, dirty=True)
         item = _Seen(fresh, dict(baseline), known=True)
         if fresh.mod_count <= int(baseline.get("mod_count", -1)):
-            return item
+            return item  # seen again in the overlap, or told already by a push
+        item.moved = item.dirty = True
         at = fresh.updated_at or self._clock.now()
         for change, old, new in (
             ("state", str(baseline.get("state")), fresh.state),
@@ -239,6 +262,7 @@ class StatusSync:
             if journal_id in journal:
                 continue
             item.baseline["journal"] = [*journal, journal_id][-_SEEN_JOURNAL:]
+            item.dirty = True
             if not item.known:
                 continue  # older than SnowOps's knowledge of the ticket: remembered, not news
             ticket = item.ticket

@@ -16,6 +16,8 @@ from aiohttp import web
 from .appkey import SIM_KEY
 from .faults import Fault
 from .push import PushRule
+from .schema import SCHEMAS
+from .writes import insert_record
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -133,6 +135,24 @@ async def advance_clock(request: web.Request) -> web.Response:
     return web.json_response({"now": instance.timestamp()})
 
 
+async def bulk_insert(request: web.Request) -> web.Response:
+    """POST /sim/bulk {"table", "records": [{field: value}], "user": "admin"}: insert many
+    rows at once, as that user would through the Table API (benchmarks seed with it)."""
+    instance = request.app[SIM_KEY]
+    body = await _body(request)
+    table, records = str(body.get("table") or ""), body.get("records")
+    if table not in SCHEMAS or not isinstance(records, list):
+        raise ValueError("give table (a simulated table) and records (a list of objects)")
+    actor = instance.actor(str(body.get("user") or "admin"))
+    now = instance.timestamp()
+    rows = [
+        dict(insert_record(instance.store, SCHEMAS[table], r, actor, now))
+        for r in records
+        if isinstance(r, dict)
+    ]
+    return web.json_response({"records": rows})
+
+
 async def set_push(request: web.Request) -> web.Response:
     """POST /sim/push {"url", "key" (base64), "instance_url"?}: install the push rule."""
     instance = request.app[SIM_KEY]
@@ -180,6 +200,7 @@ def add_routes(app: web.Application) -> None:
         ("POST", "/sim/clock/advance", advance_clock),
         ("GET", "/sim/health", health),
         ("POST", "/sim/push", set_push),
+        ("POST", "/sim/bulk", bulk_insert),
         ("GET", "/sim/push", push_log),
         ("DELETE", "/sim/push", clear_push),
     ]

@@ -16,6 +16,7 @@ class RecordStore:
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, Record]] = {name: {} for name in SCHEMAS}
         self._counters: dict[str, int] = {}
+        self._numbers: dict[str, tuple[str, str]] = {}
         #: Called after each committed insert or update (table, row): business rules.
         self.after_write: list[Callable[[str, Record], None]] = []
 
@@ -35,6 +36,8 @@ class RecordStore:
     def put(self, table: str, record: Record) -> None:
         """Insert or replace a row."""
         self.tables[table][record["sys_id"]] = record
+        if record.get("number") and table in TICKET_TABLES:
+            self._numbers[record["number"]] = (table, record["sys_id"])
 
     def delete(self, table: str, sys_id: str) -> bool:
         """Remove a row; False when it did not exist."""
@@ -48,7 +51,12 @@ class RecordStore:
 
     def find_by_number(self, number: str) -> tuple[str, Record] | None:
         """The ticket table and row holding `number`."""
-        for table in TICKET_TABLES:
+        found = self._numbers.get(number)
+        if found is not None:
+            record = self.tables[found[0]].get(found[1])
+            if record is not None and record["number"] == number:
+                return found[0], record
+        for table in TICKET_TABLES:  # a row renumbered or put without the index
             for record in self.tables[table].values():
                 if record["number"] == number:
                     return table, record
