@@ -189,6 +189,11 @@ def recommendation_part(card: RecommendationCard) -> JSON:
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 
+def _more(more: Action | None) -> list[JSON]:
+    """The next-page button: a universal action, so the page replaces the card in place."""
+    return [execute(more.label, more.id, {"value": more.value})] if more else []
+
+
 def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
     match view:
         case Notice():
@@ -201,15 +206,13 @@ def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
             body = [text(view.title, size="Large", weight="Bolder")]
             body += [text(n, isSubtle=True) for n in (view.note, view.hint) if n]
             body += [recommendation_part(c) for c in view.cards] or [text(view.empty_text)]
-            more = [execute(view.more.label, view.more.id, {"value": view.more.value})]
-            return body, more if view.more else []
+            return body, _more(view.more)
         case TicketListView():
             body = [text(view.title, size="Large", weight="Bolder")]
             if view.note:
                 body.append(text(view.note, isSubtle=True))
             body += [compact_ticket(c) for c in view.cards] or [text(view.empty_text)]
-            actions = [execute(view.more.label, view.more.id, {"value": view.more.value})]
-            actions = actions if view.more else []
+            actions = _more(view.more)
             if view.servicenow_list_url:
                 actions.append(_open_url("Open the list in ServiceNow", view.servicenow_list_url))
             return body, actions

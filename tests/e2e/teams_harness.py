@@ -176,3 +176,61 @@ async def teams(
             await connector.close()
             await entra.close()
     harness.every_card_is_valid()
+
+
+def form_inputs(
+    *,
+    kind: str = "incident",
+    name: str = "Rotate the VPN certificate",
+    description: str = "It expires next week.",
+    priority: str = "2",
+    due: str = "2026-12-31",
+    category: str = "Infrastructure",
+) -> dict[str, str]:
+    """The ticket form's inputs as Teams sends them (every input, as a string)."""
+    return {
+        "kind": kind,
+        "name": name,
+        "description": description,
+        "priority": priority,
+        "due": due,
+        "category": category,
+    }
+
+
+def action_of(content: dict[str, Any], title: str) -> dict[str, Any]:
+    """The button called ``title`` on a card (top level or inside an ActionSet)."""
+
+    def walk(node: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action.") and node.get("title") == title:
+                found.append(node)
+            for value in node.values():
+                found += walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += walk(value)
+        return found
+
+    matches = walk(content)
+    assert matches, f"no button {title!r} on the card"
+    return matches[0]
+
+
+async def create_inline(
+    teams: TeamsHarness, name: str = "Patch the VPN concentrator", **kw: Any
+) -> tuple[str, Sent]:
+    """``snow create <name>``, then Create ticket on the form card; returns the ticket
+    number and the message that held the form (now the ticket card)."""
+    [form_msg] = await teams.say(
+        f"snow create {name}", **{k: v for k, v in kw.items() if k == "conv"}
+    )
+    button = action_of(form_msg.cards[0], "Create ticket")
+    data = {**button["data"], **form_inputs(name=name)}
+    body = await teams.invoke(
+        bf.card_action(button["verb"], data, teams.service_url, card_id=form_msg.id, **kw)
+    )
+    card = body["value"]
+    number = str(card["body"][0]["text"]).split(" ")[0]
+    return number, form_msg

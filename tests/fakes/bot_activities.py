@@ -83,7 +83,9 @@ def message(text: str, service_url: str, *, mention: bool = False, **kw: Any) ->
 
 def invoke(name: str, value: dict[str, Any], service_url: str, **kw: Any) -> dict[str, Any]:
     """An invoke activity (``adaptiveCard/action``, ``task/fetch``, …)."""
-    return base("invoke", service_url, name=name, value=value, **kw)
+    activity = base("invoke", service_url, value=value, **kw)
+    activity["name"] = name  # ``name`` of base() is the user's display name
+    return activity
 
 
 def card_action(

@@ -27,6 +27,7 @@ class Sent:
     activity_id: str | None  # the path's activity id (replyTo for POST, target for PUT)
     activity: dict[str, Any]
     token: str | None
+    id: str = ""  # the id the connector gave a new activity (or the updated one's)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -109,7 +110,7 @@ class FakeConnector:
             return web.json_response({"error": {"code": code}}, status=status)
         return None
 
-    def _record(self, request: web.Request, body: dict[str, Any]) -> None:
+    def _record(self, request: web.Request, body: dict[str, Any], new_id: str) -> None:
         header = request.headers.get("Authorization", "")
         self.sent.append(
             Sent(
@@ -118,6 +119,7 @@ class FakeConnector:
                 request.match_info.get("activity"),
                 body,
                 header.removeprefix("Bearer ").strip() or None,
+                new_id,
             )
         )
 
@@ -126,15 +128,16 @@ class FakeConnector:
         if refused is not None:
             return refused
         body = await request.json()
-        self._record(request, body)
-        return web.json_response({"id": f"1700000000{next(self._ids):03d}"}, status=201)
+        new_id = f"1700000000{next(self._ids):03d}"
+        self._record(request, body, new_id)
+        return web.json_response({"id": new_id}, status=201)
 
     async def _put(self, request: web.Request) -> web.Response:
         refused = self._refusal(request)
         if refused is not None:
             return refused
         body = await request.json()
-        self._record(request, body)
+        self._record(request, body, request.match_info["activity"])
         return web.json_response({"id": request.match_info["activity"]})
 
     async def _member(self, request: web.Request) -> web.Response:
