@@ -29,16 +29,19 @@ __all__ = ["TeamsHandlers", "plain_text"]
 
 log = logging.getLogger(__name__)
 
+_BLOCK = re.compile(r"<(?:br\s*/?|/p|/div|/li)>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _REPEAT_TTL = 3600.0
 _WELCOME_TTL = 30 * 24 * 3600.0
 
 
 def plain_text(value: str) -> str:
-    """Teams sends formatted messages as HTML: keep the words."""
+    """Teams sends formatted messages as HTML: keep the words, one line per paragraph."""
     if "<" not in value and "&" not in value:
         return value
-    return html.unescape(_TAG.sub(" ", value.replace("<br>", "\n").replace("</p>", "\n")))
+    text = html.unescape(_TAG.sub("", _BLOCK.sub("\n", value)))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 class TeamsHandlers:

@@ -12,7 +12,7 @@ from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
 from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, create_inline
 from tests.fakes import bot_activities as bf
 
-ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "name": "Beth Anglin"}
+ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
 
 
 async def test_help_in_a_personal_chat(teams: TeamsHarness) -> None:

@@ -42,7 +42,7 @@ def base(
     conv: str = PERSONAL,
     user: str = USER_ID,
     aad: str = USER_AAD,
-    name: str = "Abel Tuter",
+    user_name: str = "Abel Tuter",
     activity_id: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def base(
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "serviceUrl": service_url,
         "channelId": "msteams",
-        "from": {"id": user, "name": name, "aadObjectId": aad},
+        "from": {"id": user, "name": user_name, "aadObjectId": aad},
         "conversation": conversation(conv),
         "recipient": {"id": BOT_ID, "name": BOT_NAME},
         "channelData": {"tenant": {"id": TENANT}},
@@ -83,9 +83,7 @@ def message(text: str, service_url: str, *, mention: bool = False, **kw: Any) ->
 
 def invoke(name: str, value: dict[str, Any], service_url: str, **kw: Any) -> dict[str, Any]:
     """An invoke activity (``adaptiveCard/action``, ``task/fetch``, …)."""
-    activity = base("invoke", service_url, value=value, **kw)
-    activity["name"] = name  # ``name`` of base() is the user's display name
-    return activity
+    return base("invoke", service_url, name=name, value=value, **kw)
 
 
 def card_action(
