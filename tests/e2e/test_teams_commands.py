@@ -9,7 +9,7 @@ import pytest
 from core.connections import OAuthClientConfig
 from core.models import TicketKind
 from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
-from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, create_inline
+from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, action_of, create_inline
 from tests.fakes import bot_activities as bf
 
 ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
@@ -141,3 +141,32 @@ async def test_servicenow_outage_gets_a_clear_answer(teams: TeamsHarness) -> Non
     teams.sim.instance.clear_faults()
     [again] = await teams.say(f"snow ticket {number}")
     assert "Patch the VPN concentrator" in again.text
+
+
+async def test_connect_asks_for_the_oauth_client_in_a_private_dialog(teams: TeamsHarness) -> None:
+    [ask] = await teams.say(f"snow connect {teams.sim.url}", **ADMIN)
+    button = action_of(ask.cards[0], "Enter the OAuth client")
+    opened = await teams.invoke(bf.task_fetch(button["data"], teams.service_url, **ADMIN))
+    dialog = opened["task"]["value"]["card"]["content"]
+    submit = action_of(dialog, "Connect")
+    data = {
+        **submit["data"],
+        "client_id": DEFAULT_CLIENT_ID,
+        "client_secret": DEFAULT_CLIENT_SECRET,
+    }
+    done = await teams.invoke(bf.task_submit(data, teams.service_url, **ADMIN))
+    assert f"{teams.sim.url}/oauth_auth.do" in json.dumps(done)
+    everything = json.dumps([s.activity for s in teams.connector.sent]) + json.dumps(teams.answered)
+    assert DEFAULT_CLIENT_SECRET not in everything
+    # Someone else clicking the same button gets no form.
+    refused = await teams.invoke(bf.task_fetch(button["data"], teams.service_url))
+    assert "client_secret" not in json.dumps(refused)
+    assert "Only workspace admins" in json.dumps(refused)
+
+
+async def test_own_recommendations_and_the_secure_score_tenant(teams: TeamsHarness) -> None:
+    [added] = await teams.say('snow recommendations add identity "Review guest access"', **ADMIN)
+    assert "Review guest access" in added.text
+    assert "Share to ServiceNow" in added.text
+    [tenant] = await teams.say("snow securescore")
+    assert "tenant" in tenant.text
