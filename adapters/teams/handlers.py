@@ -16,7 +16,13 @@ from microsoft_agents.hosting.core import TurnContext, TurnState
 from adapters.teams.cards import card, open_dialog
 from adapters.teams.cards_form import form_card
 from adapters.teams.config import TeamsConfig
-from adapters.teams.context import TeamsUsers, conversation_type, tenant_of, workspace_of
+from adapters.teams.context import (
+    TeamsUsers,
+    conversation_type,
+    split_conversation,
+    tenant_of,
+    workspace_of,
+)
 from adapters.teams.references import References
 from adapters.teams.replies import answer, error_response, send_card, send_view
 from core import commands as c
@@ -181,7 +187,7 @@ class TeamsHandlers:
         activity = context.activity
         bot = activity.recipient.id if activity.recipient else None
         if any(m.id == bot for m in activity.members_removed or []) and activity.conversation:
-            await self.references.forget(self.workspace(context), activity.conversation.id)
+            await self._forget(context)
 
     async def on_installation(self, context: TurnContext, state: TurnState) -> None:
         """The app was installed (welcome) or removed (forget the conversation)."""
@@ -189,7 +195,13 @@ class TeamsHandlers:
         if action.startswith("add"):
             await self._welcome(context)
         elif action.startswith("remove") and context.activity.conversation:
-            await self.references.forget(self.workspace(context), context.activity.conversation.id)
+            await self._forget(context)
+
+    async def _forget(self, context: TurnContext) -> None:
+        """Forget the conversation; a later reinstall is welcomed again."""
+        conv = context.activity.conversation.id if context.activity.conversation else ""
+        await self.references.forget(self.workspace(context), split_conversation(conv)[0])
+        await self.store.abort_idempotent(f"teams-welcome:{conv}")
 
     async def _welcome(self, context: TurnContext) -> None:
         """Once per conversation (Teams sends both conversationUpdate and installationUpdate):

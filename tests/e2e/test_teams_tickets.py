@@ -205,3 +205,17 @@ async def test_servicenow_outage_keeps_the_form_and_says_why(teams: TeamsHarness
     teams.sim.instance.clear_faults()
     done = await teams.invoke(bf.card_action(button["verb"], data, teams.service_url))
     assert "INC0010001" in json.dumps(done["value"])
+
+
+async def test_removal_forgets_the_conversation_and_a_reinstall_is_welcomed(
+    teams: TeamsHarness,
+) -> None:
+    await teams.send(bf.installation(teams.service_url, conv=bf.GROUP))
+    assert len(teams.connector.posts(bf.GROUP)) == 1
+    docs = await teams.services.store.list_documents("teams-conversations")
+    assert f"{WORKSPACE}|{bf.GROUP}" in docs
+    await teams.send(bf.installation(teams.service_url, action="remove", conv=bf.GROUP))
+    docs = await teams.services.store.list_documents("teams-conversations")
+    assert f"{WORKSPACE}|{bf.GROUP}" not in docs
+    await teams.send(bf.installation(teams.service_url, conv=bf.GROUP))
+    assert len(teams.connector.posts(bf.GROUP)) == 2
