@@ -10,9 +10,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import build_app, build_services
+from bot.app import Services, build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
+from core.models import ChannelRef
 from tests.conftest import FAST_RETRY
 from tests.e2e.teams_harness import TeamsHarness
 from tests.fakes import bot_activities as bf
@@ -78,34 +79,33 @@ async def test_signing_keys_are_fetched_once(teams: TeamsHarness) -> None:
     assert teams.entra.key_requests == 2  # Bot Framework's and the tenant's metadata
 
 
-async def _serve(settings: Settings) -> tuple[TestServer, str]:
+async def _serve(settings: Settings) -> tuple[TestServer, str, Services]:
     services = build_services(settings, clock=FakeClock(), retry=FAST_RETRY)
     app = build_app(settings, services=services)
     port = int(settings.public_url.rsplit(":", 1)[1])
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
-    return server, settings.public_url
+    return server, settings.public_url, services
+
+
+Anonymous = tuple[str, FakeConnector, aiohttp.ClientSession, Services]
 
 
 @pytest.fixture
-async def anonymous(
-    make_settings: Callable[..., Settings],
-) -> AsyncIterator[tuple[str, FakeConnector, aiohttp.ClientSession]]:
+async def anonymous(make_settings: Callable[..., Settings]) -> AsyncIterator[Anonymous]:
     connector = FakeConnector()
     await connector.start()
-    server, url = await _serve(make_settings(SNOWOPS_TEAMS_ANONYMOUS="1"))
+    server, url, services = await _serve(make_settings(SNOWOPS_TEAMS_ANONYMOUS="1"))
     async with aiohttp.ClientSession() as http:
         try:
-            yield url, connector, http
+            yield url, connector, http, services
         finally:
             await server.close()
             await connector.close()
 
 
-async def test_anonymous_mode_accepts_only_loopback_connectors(
-    anonymous: tuple[str, FakeConnector, aiohttp.ClientSession],
-) -> None:
-    url, connector, http = anonymous
+async def test_anonymous_mode_accepts_only_loopback_connectors(anonymous: Anonymous) -> None:
+    url, connector, http, _ = anonymous
     async with http.post(f"{url}/api/messages", json=bf.message("help", connector.url)) as r:
         assert r.status == 202
     [reply] = connector.posts()
@@ -125,7 +125,7 @@ async def test_anonymous_mode_accepts_only_loopback_connectors(
 async def test_without_an_app_id_the_endpoint_is_refused(
     make_settings: Callable[..., Settings],
 ) -> None:
-    server, url = await _serve(make_settings())
+    server, url, _ = await _serve(make_settings())
     try:
         async with aiohttp.ClientSession() as http:
             activity = bf.message("help", "http://127.0.0.1:9/")
@@ -134,3 +134,15 @@ async def test_without_an_app_id_the_endpoint_is_refused(
                 assert "TEAMS_APP_ID" in (await r.json())["error"]
     finally:
         await server.close()
+
+
+async def test_anonymous_mode_posts_proactively_without_a_token(anonymous: Anonymous) -> None:
+    url, connector, http, services = anonymous
+    async with http.post(f"{url}/api/messages", json=bf.message("help", connector.url)) as r:
+        assert r.status == 202
+    assert services.teams is not None
+    channel = ChannelRef(f"teams:{bf.TENANT}", bf.PERSONAL)
+    await services.teams.sink.post_text(channel, "INC0010001 is resolved")
+    posted = connector.posts()[-1]
+    assert posted.activity["text"] == "INC0010001 is resolved"
+    assert posted.token is None
