@@ -16,6 +16,8 @@ from pydantic import SecretStr
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.config import SlackConfig
+from adapters.teams.app import TeamsAdapter, add_refusing_route
+from adapters.teams.config import TeamsConfig
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workers import CONTACT_NS, Workers
@@ -66,6 +68,7 @@ class Services:
     notifier: Notifier
     workers: Workers
     slack: SlackAdapter | None = None
+    teams: TeamsAdapter | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -73,6 +76,8 @@ class Services:
         await self.store.open()
         if self.slack is not None:
             await self.slack.start()
+        if self.teams is not None:
+            await self.teams.start()
         if self.settings.sync_enabled:
             await self.workers.start()
 
@@ -81,6 +86,8 @@ class Services:
         await self.workers.stop()
         if self.slack is not None:
             await self.slack.stop()
+        if self.teams is not None:
+            await self.teams.stop()
         await self.pool.aclose()
         if self.graph is not None:
             await self.graph.aclose()
@@ -153,9 +160,15 @@ def build_services(
     if settings.slack_enabled:
         slack = SlackAdapter(slack_config(settings), dispatcher, store, clock)
         hooks.append(slack.connected)
+    teams = None
+    if settings.teams_enabled:
+        teams = TeamsAdapter(teams_config(settings), dispatcher, store)
+        hooks.append(teams.connected)
     all_sinks: dict[str, ChatSink] = dict(sinks or {})
     if slack is not None:
         all_sinks["slack"] = slack.sink
+    if teams is not None:
+        all_sinks["teams"] = teams.sink
     notifier = Notifier(store, all_sinks, clock)
     sync = StatusSync(store, table, clock, emit=notifier.enqueue_all)
     workers = Workers(
@@ -182,6 +195,7 @@ def build_services(
         notifier=notifier,
         workers=workers,
         slack=slack,
+        teams=teams,
         on_connected=hooks,
     )
 
@@ -218,6 +232,21 @@ def slack_config(settings: Settings) -> SlackConfig:
     )
 
 
+def teams_config(settings: Settings) -> TeamsConfig:
+    """The Teams adapter's slice of the settings."""
+    return TeamsConfig(
+        app_id=settings.teams_app_id,
+        app_password=_secret(settings.teams_app_password),
+        tenant_id=settings.teams_tenant_id,
+        anonymous=settings.teams_anonymous,
+        login_url=settings.teams_login_url,
+        openid_url=settings.teams_openid_url,
+        admins=settings.admins,
+        admin_role=settings.teams_admin_role,
+        public_url=settings.public_url,
+    )
+
+
 def build_app(settings: Settings, *, services: Services | None = None) -> web.Application:
     """The aiohttp application with every route and background task."""
     from bot import routes
@@ -236,4 +265,8 @@ def build_app(settings: Settings, *, services: Services | None = None) -> web.Ap
     routes.add_core_routes(app, services)
     if services.slack is not None:
         services.slack.add_routes(app)
+    if services.teams is not None:
+        services.teams.add_routes(app)
+    else:
+        add_refusing_route(app)
     return app

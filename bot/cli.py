@@ -1,4 +1,4 @@
-"""The ``snowops`` command: serve, dev, sim, connect, keygen, push-key."""
+"""The ``snowops`` command: serve, dev, sim, connect, keygen, push-key, teams-package."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -154,7 +155,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     push.add_argument("instance", help="acme or https://acme.service-now.com")
     push.add_argument("--delete", action="store_true", help="refuse pushes from it again")
+    package = sub.add_parser(
+        "teams-package", help="write the Teams app package (zip) to upload to Teams"
+    )
+    package.add_argument(
+        "--app-id", default=None, help="the bot's Microsoft App ID (default: TEAMS_APP_ID)"
+    )
+    package.add_argument(
+        "--public-url", default=None, help="where SnowOps is served (default: SNOWOPS_PUBLIC_URL)"
+    )
+    package.add_argument("--output", default="snowops-teams.zip", help="the zip to write")
     return parser
+
+
+def _teams_package(args: argparse.Namespace) -> int:
+    from adapters.teams.package import PackageError, write_package
+
+    app_id = args.app_id or os.environ.get("TEAMS_APP_ID", "")
+    public_url = args.public_url or os.environ.get("SNOWOPS_PUBLIC_URL", "")
+    if not public_url:
+        print(
+            "snowops teams-package: set SNOWOPS_PUBLIC_URL (or pass --public-url)", file=sys.stderr
+        )
+        return 2
+    try:
+        manifest = write_package(Path(args.output), app_id, public_url)
+    except PackageError as exc:
+        print(f"snowops teams-package: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"snowops teams-package: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {args.output} (bot {manifest['id']}, domain {manifest['validDomains'][0]}): "
+        "upload it in Teams > Apps > Manage your apps > Upload an app"
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "keygen":
         print(generate_key())
         return 0
+    if args.command == "teams-package":
+        return _teams_package(args)
     try:
         if args.command == "dev":
             from bot.dev import run_dev

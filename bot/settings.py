@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
+    teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+    teams_anonymous: bool = Field(False, alias="SNOWOPS_TEAMS_ANONYMOUS")
+    teams_login_url: str = Field("https://login.microsoftonline.com", alias="TEAMS_LOGIN_URL")
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        alias="TEAMS_OPENID_URL",
+    )
+    teams_admin_role: str | None = Field(None, alias="TEAMS_ADMIN_ROLE")
+
     graph_tenant_id: str | None = Field(None, alias="GRAPH_TENANT_ID")
     graph_client_id: str | None = Field(None, alias="GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr | None = Field(None, alias="GRAPH_CLIENT_SECRET")
@@ -80,7 +91,14 @@ class Settings(BaseSettings):
             return tuple(str(v).strip() for v in value if str(v).strip())
         raise ValueError("give a comma-separated list of user ids")
 
-    @field_validator("public_url", "graph_api_url", "graph_login_url", "slack_api_url")
+    @field_validator(
+        "public_url",
+        "graph_api_url",
+        "graph_login_url",
+        "slack_api_url",
+        "teams_login_url",
+        "teams_openid_url",
+    )
     @classmethod
     def _check_url(cls, value: str, info: ValidationInfo) -> str:
         field = cls.model_fields[info.field_name or ""]
@@ -131,6 +149,28 @@ class Settings(BaseSettings):
         if self.slack_bot_token is None and not self.slack_client_id:
             raise ValueError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (install)")
         return self
+
+    @model_validator(mode="after")
+    def _check_teams(self) -> Settings:
+        if not self.teams_app_id:
+            if self.teams_app_password is not None:
+                raise ValueError("TEAMS_APP_PASSWORD is set but TEAMS_APP_ID is not")
+            return self
+        if self.teams_app_password is None or not self.teams_app_password.get_secret_value():
+            raise ValueError(
+                "TEAMS_APP_PASSWORD is required with TEAMS_APP_ID (the bot's client secret)"
+            )
+        if not self.teams_tenant_id:
+            raise ValueError(
+                "TEAMS_TENANT_ID is required with TEAMS_APP_ID (the tenant of the bot's "
+                "app registration)"
+            )
+        return self
+
+    @property
+    def teams_enabled(self) -> bool:
+        """True when Teams is configured (an app id), or anonymous local mode is on."""
+        return bool(self.teams_app_id) or self.teams_anonymous
 
     @property
     def slack_enabled(self) -> bool:

@@ -205,3 +205,7 @@ async def slack(
         finally:
             await server.close()
             await api.close()
+
+
+# The Teams harness lives in its own module; its fixtures are shared from here.
+from tests.e2e.teams_harness import teams, teams_env  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The Microsoft Teams adapter (Microsoft 365 Agents SDK)."""

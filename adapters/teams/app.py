@@ -1,0 +1,196 @@
+"""The Teams adapter: an Agents SDK ``AgentApplication`` behind ``POST /api/messages`` on
+SnowOps's own aiohttp app, and the Teams ChatSink for the notifier.
+
+Inbound tokens are checked by :class:`~adapters.teams.auth.InboundAuth` on this route only
+(``/healthz`` and the rest stay public); the SDK then runs the turn, and its connector
+client posts replies to the activity's ``serviceUrl`` with the bot's token.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.aiohttp._aiohttp_request_adapter import AiohttpRequestAdapter
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    ApplicationOptions,
+    ConnectionManager,
+    MemoryStorage,
+    RouteRank,
+    TurnContext,
+    TurnState,
+)
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, ClaimsIdentity
+
+from adapters.teams.auth import AuthRefused, ClientCredentialsProvider, InboundAuth
+from adapters.teams.config import TeamsConfig
+from adapters.teams.context import TeamsUsers
+from adapters.teams.forms import TeamsForms
+from adapters.teams.handlers import TeamsHandlers
+from adapters.teams.invokes import MESSAGE_ACTION, TeamsInvokes
+from adapters.teams.references import References
+from adapters.teams.sink import TeamsChatSink
+from core.connections import ConnectResult
+from core.dispatch import Dispatcher
+from core.ports import DeliveryError
+from core.store.port import Store
+
+__all__ = ["TeamsAdapter", "add_refusing_route"]
+
+log = logging.getLogger(__name__)
+
+#: Bot Framework activities are small; a bigger body is not one.
+MAX_BODY = 512 * 1024
+
+
+def _invoke(name: str) -> Any:
+    """Selector of invokes called ``name`` (``activity.name``)."""
+
+    def selector(context: TurnContext) -> bool:
+        return context.activity.type == ActivityTypes.invoke and context.activity.name == name
+
+    return selector
+
+
+class _CheckedRequest(AiohttpRequestAdapter):
+    """The request with the identity SnowOps checked (the SDK's own adapter would read it
+    from the aiohttp request's string-keyed storage)."""
+
+    def __init__(self, request: web.Request, identity: ClaimsIdentity) -> None:
+        super().__init__(request)
+        self._identity = identity
+
+    def get_claims_identity(self) -> ClaimsIdentity:
+        return self._identity
+
+
+class TeamsAdapter:
+    """Everything Teams: the SDK adapter and application, the route, the ChatSink."""
+
+    def __init__(self, config: TeamsConfig, dispatcher: Dispatcher, store: Store) -> None:
+        self.config = config
+        self._session: aiohttp.ClientSession | None = None
+        self.inbound = InboundAuth(config)
+        self.tokens = ClientCredentialsProvider(config)
+        auth_config = AgentAuthConfiguration(
+            client_id=config.app_id,
+            tenant_id=config.tenant_id,
+            anonymous_allowed=not config.authenticated,
+        )
+        connections = ConnectionManager(
+            provider_factory=lambda _: self.tokens,
+            connections_configurations={"SERVICE_CONNECTION": auth_config},
+        )
+        self.adapter = CloudAdapter(connection_manager=connections)
+        self.adapter.on_turn_error = self._turn_failed
+        self.agent: AgentApplication[TurnState] = AgentApplication[TurnState](
+            ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False),
+            connection_manager=connections,
+        )
+        self.references = References(store)
+        users = TeamsUsers(config.admins, config.admin_role)
+        self.handlers = TeamsHandlers(config, dispatcher, store, users, self.references)
+        self.invokes = TeamsInvokes(self.handlers, TeamsForms(dispatcher, store))
+        self.sink = TeamsChatSink(
+            self.adapter, self.references, config.app_id if config.authenticated else None
+        )
+        self._register()
+
+    def _register(self) -> None:
+        agent, h, i = self.agent, self.handlers, self.invokes
+        agent.before_turn(h.before_turn)
+        agent.error(h.on_error)
+        agent.add_route(_invoke("adaptiveCard/action"), i.card_action, is_invoke=True)
+        agent.add_route(_invoke("task/fetch"), i.task_fetch, is_invoke=True)
+        agent.add_route(_invoke("task/submit"), i.task_submit, is_invoke=True)
+        agent.add_route(
+            _invoke("composeExtension/fetchTask"), i.share_message_fetch, is_invoke=True
+        )
+        agent.add_route(
+            _invoke("composeExtension/submitAction"), i.share_message_submit, is_invoke=True
+        )
+        agent.conversation_update("membersAdded")(h.on_members_added)
+        agent.conversation_update("membersRemoved")(h.on_members_removed)
+        agent.installation_update()(h.on_installation)
+        # Routes of equal rank are not tried in order: the catch-all message route goes last.
+        agent.activity(ActivityTypes.message, rank=RouteRank.LAST)(h.on_message)
+        log.debug("Teams message action %s registered", MESSAGE_ACTION)
+
+    @staticmethod
+    async def _turn_failed(context: TurnContext, error: Exception) -> None:
+        # The SDK's default posts "Exception caught: …" to the user; the application's
+        # error handler has already answered, so only log.
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+
+    async def start(self) -> None:
+        """Open the HTTP session for token and key requests."""
+        self._session = aiohttp.ClientSession()
+        self.inbound.use_session(self._session)
+        self.tokens.use_session(self._session)
+
+    async def stop(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        """``POST /api/messages``: check the caller, then run the turn."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.json_response({"error": "Request too large."}, status=413)
+        try:
+            activity = await request.json()
+        except ValueError:
+            return web.json_response({"error": "The body must be a JSON activity."}, status=400)
+        if not isinstance(activity, dict) or not activity.get("type"):
+            return web.json_response({"error": "The body must be a JSON activity."}, status=400)
+        try:
+            identity = await self.inbound.check(request.headers.get("Authorization"), activity)
+        except AuthRefused as exc:
+            return web.json_response({"error": exc.message}, status=exc.status)
+        try:
+            result = await self.adapter.process_request(
+                _CheckedRequest(request, identity), self.agent
+            )
+        except Exception:
+            log.exception("Teams activity not processed")
+            return web.json_response({"error": "The activity could not be processed."}, status=500)
+        return CloudAdapter._to_aiohttp_response(result)
+
+    async def connected(self, result: ConnectResult) -> None:
+        """After the OAuth callback, tell the admin in the chat where they asked."""
+        origin = result.origin
+        if origin is None or origin.platform != "teams":
+            return
+        conn = result.connection
+        if conn is None:
+            text = "ServiceNow was not connected: access was not allowed."
+        else:
+            who = f" as {conn.connected_as}" if conn.connected_as else ""
+            text = f"Connected to {conn.instance_url}{who}."
+            if result.warning:
+                text += f" Warning: {result.warning}"
+        try:
+            await self.sink.post_text(origin, text)
+        except DeliveryError as exc:
+            log.info("connect confirmation not delivered: %s", exc)
+
+    def add_routes(self, app: web.Application) -> None:
+        """``POST /api/messages``."""
+        app.router.add_post("/api/messages", self.messages)
+
+
+def add_refusing_route(app: web.Application) -> None:
+    """Without Teams configured, ``/api/messages`` says so instead of a bare 404."""
+
+    async def refuse(_: web.Request) -> web.Response:
+        return web.json_response(
+            {"error": "Teams is not configured on this server (set TEAMS_APP_ID)."}, status=401
+        )
+
+    app.router.add_post("/api/messages", refuse)

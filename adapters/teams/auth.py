@@ -1,0 +1,241 @@
+"""Tokens: checking the ones Teams sends us, getting the ones we send the connector.
+
+Inbound, the Agents SDK's validator reads its signing keys from fixed Microsoft URLs; SnowOps
+checks tokens itself against configurable OpenID metadata (``TEAMS_OPENID_URL`` and the
+tenant's metadata under ``TEAMS_LOGIN_URL``), so the same code runs against a local fake.
+Outbound, a client-credentials token comes from the tenant's token endpoint (the SDK's
+MSAL provider insists on an https authority and builds its client synchronously).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import jwt
+from microsoft_agents.hosting.core import AccessTokenProviderBase
+from microsoft_agents.hosting.core.authorization import (
+    AgentAuthConfiguration,
+    ClaimsIdentity,
+)
+
+from adapters.teams.config import BOT_FRAMEWORK_SCOPE, TeamsConfig
+from core.urls import is_loopback_host
+
+__all__ = ["AuthRefused", "ClientCredentialsProvider", "InboundAuth", "TokenError"]
+
+log = logging.getLogger(__name__)
+
+_KEYS_TTL = 24 * 3600.0
+_KEYS_RETRY = 300.0  # an unknown key id refetches the keys at most this often
+_LEEWAY = 300.0  # clock skew Bot Framework tolerates
+
+
+class AuthRefused(Exception):
+    """An inbound request is refused; ``message`` is safe to show the caller."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class TokenError(Exception):
+    """The token endpoint did not give the bot a token (the message names why, no secret)."""
+
+
+@dataclass
+class _Keys:
+    keys: dict[str, Any]
+    issuers: set[str]
+    fetched: float
+
+
+def _same_service(claimed: str, actual: str) -> bool:
+    return claimed.strip().rstrip("/").lower() == actual.strip().rstrip("/").lower()
+
+
+def loopback_url(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname or "")
+
+
+class InboundAuth:
+    """Decides whether an inbound activity may be processed, and as whom."""
+
+    def __init__(self, config: TeamsConfig, session: aiohttp.ClientSession | None = None) -> None:
+        self._config = config
+        self._session = session
+        self._keys: _Keys | None = None
+        self._lock = asyncio.Lock()
+
+    def use_session(self, session: aiohttp.ClientSession) -> None:
+        """The HTTP session to fetch metadata and keys with."""
+        self._session = session
+
+    async def check(self, header: str | None, activity: dict[str, Any]) -> ClaimsIdentity:
+        """The identity to process ``activity`` with, or :class:`AuthRefused`."""
+        service_url = str(activity.get("serviceUrl") or "")
+        if not self._config.authenticated:
+            if not self._config.anonymous:
+                raise AuthRefused("Teams is not configured on this server (TEAMS_APP_ID).")
+            if header:
+                raise AuthRefused("A token was sent, but TEAMS_APP_ID is not set to check it.")
+            if not loopback_url(service_url):
+                raise AuthRefused("Anonymous mode accepts activities from loopback only.", 403)
+            return ClaimsIdentity()  # no claims: the SDK sends replies without a token
+        if not header:
+            raise AuthRefused("Authorization header not found")
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthRefused("Invalid authorization header format")
+        claims = await self._validate(token.strip())
+        claimed = claims.get("serviceurl")
+        if claimed is not None and not _same_service(str(claimed), service_url):
+            # The token was issued for another connector: never send our token there.
+            raise AuthRefused("Invalid token or authentication failed.")
+        return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+
+    async def _validate(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthRefused("Invalid token or authentication failed.") from None
+        kid = str(header.get("kid") or "")
+        keys = await self._signing_keys(kid)
+        key = keys.keys.get(kid)
+        if key is None:
+            log.warning("Teams token signed with an unknown key")
+            raise AuthRefused("Invalid token or authentication failed.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self._config.app_id,
+                issuer=sorted(keys.issuers),
+                leeway=_LEEWAY,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            log.warning("Teams token refused: %s", type(exc).__name__)
+            raise AuthRefused("Invalid token or authentication failed.") from None
+        tid = claims.get("tid")
+        if tid is not None and str(tid).lower() != str(self._config.tenant_id).lower():
+            log.warning("Teams token of another tenant refused")
+            raise AuthRefused("Invalid token or authentication failed.")
+        return claims
+
+    async def _signing_keys(self, kid: str) -> _Keys:
+        now = time.monotonic()
+        current = self._keys
+        if current is not None:
+            fresh = now - current.fetched < _KEYS_TTL
+            if fresh and (kid in current.keys or now - current.fetched < _KEYS_RETRY):
+                return current
+        async with self._lock:
+            if self._keys is not current and self._keys is not None:
+                return self._keys
+            try:
+                self._keys = await self._fetch_keys()
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                log.error("Teams signing keys not fetched: %s", type(exc).__name__)
+                if current is None:
+                    raise AuthRefused("Token keys are unavailable; try again.", 503) from None
+                return current
+            return self._keys
+
+    async def _fetch_keys(self) -> _Keys:
+        assert self._session is not None, "InboundAuth.use_session() first"
+        keys: dict[str, Any] = {}
+        issuers: set[str] = set()
+        for url in (self._config.openid_url, self._config.entra_openid_url):
+            meta = await self._json(url)
+            issuers.add(str(meta["issuer"]))
+            for jwk in (await self._json(str(meta["jwks_uri"]))).get("keys", []):
+                if jwk.get("kid") and jwk.get("kty") == "RSA":
+                    keys[str(jwk["kid"])] = jwt.PyJWK(jwk, algorithm="RS256").key
+        return _Keys(keys, issuers, time.monotonic())
+
+    async def _json(self, url: str) -> dict[str, Any]:
+        assert self._session is not None
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with self._session.get(url, timeout=timeout) as response:
+            response.raise_for_status()
+            data = await response.json(content_type=None)
+        if not isinstance(data, dict):
+            raise ValueError(f"not a JSON object: {url}")
+        return data
+
+
+class ClientCredentialsProvider(AccessTokenProviderBase):
+    """The bot's token for the connector: OAuth client credentials, cached until near expiry."""
+
+    def __init__(self, config: TeamsConfig) -> None:
+        self._config = config
+        self._auth_config = AgentAuthConfiguration(
+            client_id=config.app_id, tenant_id=config.tenant_id, anonymous_allowed=False
+        )
+        self._session: aiohttp.ClientSession | None = None
+        self._tokens: dict[str, tuple[float, str]] = {}
+        self._lock = asyncio.Lock()
+
+    def use_session(self, session: aiohttp.ClientSession) -> None:
+        """The HTTP session to call the token endpoint with."""
+        self._session = session
+
+    @property
+    def configuration(self) -> AgentAuthConfiguration:
+        """The SDK's view of this connection."""
+        return self._auth_config
+
+    def get_token_credential(self) -> Any:
+        """Not used by SnowOps (no Azure SDK clients)."""
+        raise NotImplementedError("SnowOps uses get_access_token")
+
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
+        """A token for ``scopes`` (the Bot Framework's by default)."""
+        scope = " ".join(scopes) if scopes else BOT_FRAMEWORK_SCOPE
+        hit = self._tokens.get(scope)
+        if hit and hit[0] > time.monotonic() and not force_refresh:
+            return hit[1]
+        async with self._lock:
+            hit = self._tokens.get(scope)
+            if hit and hit[0] > time.monotonic() and not force_refresh:
+                return hit[1]
+            token, expires_in = await self._request(scope)
+            # Renew five minutes early: a token must not expire between check and use.
+            self._tokens[scope] = (time.monotonic() + max(60.0, expires_in - 300.0), token)
+            return token
+
+    async def _request(self, scope: str) -> tuple[str, float]:
+        assert self._session is not None, "ClientCredentialsProvider.use_session() first"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._config.app_id or "",
+            "client_secret": self._config.app_password or "",
+            "scope": scope,
+        }
+        try:
+            async with self._session.post(
+                self._config.token_url, data=form, timeout=aiohttp.ClientTimeout(total=15)
+            ) as response:
+                data = await response.json(content_type=None)
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise TokenError(f"token endpoint unreachable ({type(exc).__name__})") from None
+        if status != 200 or not isinstance(data, dict) or not data.get("access_token"):
+            error = data.get("error", "") if isinstance(data, dict) else ""
+            raise TokenError(
+                f"token endpoint answered {status} {error}".strip()
+                + " (check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID)"
+            )
+        return str(data["access_token"]), float(data.get("expires_in") or 3600)

@@ -1,0 +1,45 @@
+"""What the Teams adapter needs to know, independent of how settings are read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["BOT_FRAMEWORK_SCOPE", "TeamsConfig"]
+
+#: The audience of the tokens the bot presents to the Bot Framework connector.
+BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamsConfig:
+    """Bot credentials and endpoints.
+
+    With ``app_id`` every inbound request must carry a valid Bot Framework (or Entra) token
+    and outbound calls get a client-credentials token. Without it, only ``anonymous`` local
+    mode is possible, and then only for activities from a loopback ``serviceUrl``.
+    """
+
+    app_id: str | None = None
+    app_password: str | None = field(default=None, repr=False)
+    tenant_id: str | None = None
+    anonymous: bool = False
+    login_url: str = "https://login.microsoftonline.com"
+    openid_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    admins: tuple[str, ...] = ()
+    admin_role: str | None = None
+    public_url: str = "http://localhost:3978"
+
+    @property
+    def authenticated(self) -> bool:
+        """True when tokens are checked inbound and sent outbound."""
+        return bool(self.app_id and self.app_password)
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth 2.0 token endpoint of the bot's tenant (client credentials)."""
+        return f"{self.login_url}/{self.tenant_id}/oauth2/v2.0/token"
+
+    @property
+    def entra_openid_url(self) -> str:
+        """OpenID metadata of the bot's tenant: single-tenant bots also get Entra tokens."""
+        return f"{self.login_url}/{self.tenant_id}/v2.0/.well-known/openid-configuration"

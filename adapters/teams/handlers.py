@@ -1,0 +1,222 @@
+"""Turn handlers for messages and conversation events: text → one core call → a card.
+
+Commands arrive as ``snow …``, ``/snow …`` or after an @mention (the SDK removes the
+mention of the bot; :func:`core.commands.strip_invocation` the rest), in a personal chat,
+a group chat or a channel.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from microsoft_agents.hosting.core import TurnContext, TurnState
+
+from adapters.teams.cards import card, open_dialog
+from adapters.teams.cards_form import form_card
+from adapters.teams.config import TeamsConfig
+from adapters.teams.context import (
+    TeamsUsers,
+    conversation_type,
+    split_conversation,
+    tenant_of,
+    workspace_of,
+)
+from adapters.teams.references import References
+from adapters.teams.replies import answer, error_response, send_card, send_view
+from core import commands as c
+from core.dispatch import Dispatcher, RequestContext, failure_notice
+from core.forms import TicketFormView
+from core.store.port import Store
+from core.views import Notice, NoticeLevel, View
+
+__all__ = ["TeamsHandlers", "plain_text"]
+
+log = logging.getLogger(__name__)
+
+_BLOCK = re.compile(r"<(?:br\s*/?|/p|/div|/li)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_REPEAT_TTL = 3600.0
+_WELCOME_TTL = 30 * 24 * 3600.0
+
+
+def plain_text(value: str) -> str:
+    """Teams sends formatted messages as HTML: keep the words, one line per paragraph."""
+    if "<" not in value and "&" not in value:
+        return value
+    text = html.unescape(_TAG.sub("", _BLOCK.sub("\n", value)))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class TeamsHandlers:
+    """Messages, welcome and removal; shared helpers for the invoke handlers."""
+
+    def __init__(
+        self,
+        config: TeamsConfig,
+        dispatcher: Dispatcher,
+        store: Store,
+        users: TeamsUsers,
+        references: References,
+    ) -> None:
+        self.config = config
+        self.dispatcher = dispatcher
+        self.store = store
+        self.users = users
+        self.references = references
+
+    def workspace(self, context: TurnContext) -> str:
+        """``teams:<tenant>`` of the turn."""
+        return workspace_of(tenant_of(context.activity, self.config.tenant_id))
+
+    async def request_context(self, context: TurnContext) -> RequestContext:
+        """Who asks, where, and whether they are an admin."""
+        return await self.users.request_context(
+            context, tenant_of(context.activity, self.config.tenant_id)
+        )
+
+    # -- every turn ---------------------------------------------------------------------
+    async def before_turn(self, context: TurnContext, state: TurnState) -> bool:
+        """Save the conversation reference on first contact; drop repeated activities."""
+        activity = context.activity
+        try:
+            await self.references.remember(self.workspace(context), activity)
+        except Exception:
+            log.exception("Teams conversation reference not saved")
+        if activity.type in ("message", "conversationUpdate", "installationUpdate") and activity.id:
+            conv = activity.conversation.id if activity.conversation else ""
+            seen = await self.store.begin_idempotent(
+                f"teams-activity:{conv}:{activity.id}", _REPEAT_TTL
+            )
+            if seen is not None:
+                log.info("dropped a repeated Teams activity")
+                return False
+        return True
+
+    async def on_error(self, context: TurnContext, error: Exception) -> None:
+        """Say something useful (never the exception text) and keep the details in the log."""
+        notice = failure_notice(error, f"Teams {context.activity.type}")
+        try:
+            if context.activity.type == "invoke":
+                await answer(context, error_response(500, notice.text))
+            else:
+                await send_view(context, notice)
+        except Exception:
+            log.exception("Teams error notice not delivered")
+
+    # -- messages -----------------------------------------------------------------------
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        """A command typed to the bot."""
+        activity = context.activity
+        if not (activity.text or "").strip():
+            if activity.value:
+                await send_view(context, Notice("That button is from an older SnowOps card."))
+            return
+        words = c.strip_invocation(" ".join(plain_text(activity.text or "").split()))
+        try:
+            command = c.parse(words)
+        except c.UsageError as exc:
+            await send_view(context, Notice(str(exc), NoticeLevel.WARNING))
+            return
+        ctx = await self.request_context(context)
+        await self.run(context, ctx, command)
+
+    async def run(self, context: TurnContext, ctx: RequestContext, command: c.Command) -> None:
+        """Run a parsed command and reply with its card."""
+        match command:
+            case c.Create(kind=kind, title=title):
+                form = TicketFormView(kind=kind, name=title[:160])
+                await send_card(context, form_card(form, inline=True), form.title)
+                return
+            case c.Share(recommendation_id=rec_id):
+                try:
+                    shown: View = await self.dispatcher.share(ctx, rec_id)
+                except Exception as exc:
+                    shown = failure_notice(exc, "share")
+                if isinstance(shown, TicketFormView):
+                    await send_card(context, form_card(shown, inline=True), shown.title)
+                else:
+                    await send_view(context, shown)
+                return
+            case c.Connect(instance=instance):
+                await self._connect(context, ctx, instance)
+                return
+        await send_view(context, await self.dispatcher.run(ctx, command))
+
+    async def _connect(self, context: TurnContext, ctx: RequestContext, instance: str) -> None:
+        if not ctx.is_admin:
+            await send_view(context, await self.dispatcher.run(ctx, c.Connect(instance)))
+            return
+        if conversation_type(context.activity) != "personal":
+            # The sign-in link and the OAuth client are for the admin alone.
+            await send_view(
+                context,
+                Notice(
+                    "Run snow connect in your personal chat with SnowOps: the sign-in link "
+                    "is for you alone.",
+                    NoticeLevel.WARNING,
+                ),
+            )
+            return
+        if await self.dispatcher.connect_needs_client(ctx, instance):
+            content = card(
+                Notice(
+                    f"To connect {instance}, SnowOps needs the OAuth client of the instance's "
+                    "Application Registry entry. Enter it privately:"
+                )
+            )
+            content["actions"] = [
+                open_dialog("Enter the OAuth client", "connect_client", {"value": instance})
+            ]
+            await send_card(context, content, "Connect ServiceNow")
+            return
+        await send_view(context, await self.dispatcher.run(ctx, c.Connect(instance)))
+
+    # -- installation and membership ------------------------------------------------------
+    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
+        """The bot joined a conversation: welcome."""
+        activity = context.activity
+        bot = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot for m in activity.members_added or []):
+            await self._welcome(context)
+
+    async def on_members_removed(self, context: TurnContext, state: TurnState) -> None:
+        """The bot left a conversation: forget its reference."""
+        activity = context.activity
+        bot = activity.recipient.id if activity.recipient else None
+        if any(m.id == bot for m in activity.members_removed or []) and activity.conversation:
+            await self._forget(context)
+
+    async def on_installation(self, context: TurnContext, state: TurnState) -> None:
+        """The app was installed (welcome) or removed (forget the conversation)."""
+        action = str(context.activity.action or "")
+        if action.startswith("add"):
+            await self._welcome(context)
+        elif action.startswith("remove") and context.activity.conversation:
+            await self._forget(context)
+
+    async def _forget(self, context: TurnContext) -> None:
+        """Forget the conversation; a later reinstall is welcomed again."""
+        conv = context.activity.conversation.id if context.activity.conversation else ""
+        await self.references.forget(self.workspace(context), split_conversation(conv)[0])
+        await self.store.abort_idempotent(f"teams-welcome:{conv}")
+
+    async def _welcome(self, context: TurnContext) -> None:
+        """Once per conversation (Teams sends both conversationUpdate and installationUpdate):
+        in the personal chat, the home card; elsewhere, a short hello."""
+        conv = context.activity.conversation.id if context.activity.conversation else ""
+        if await self.store.begin_idempotent(f"teams-welcome:{conv}", _WELCOME_TTL) is not None:
+            return
+        if conversation_type(context.activity) == "personal":
+            ctx = await self.request_context(context)
+            await send_view(context, await self.dispatcher.home(ctx))
+            return
+        hello = card(
+            Notice(
+                "SnowOps is here: mention me with a command, e.g. @SnowOps tickets, or "
+                "@SnowOps help for all of them."
+            )
+        )
+        await send_card(context, hello, "SnowOps is here")

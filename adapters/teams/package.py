@@ -1,0 +1,59 @@
+"""The Teams app package: ``manifests/teams`` with this deployment's bot id and domain,
+zipped the way Teams Admin Center and the Developer Portal take it (files at the root)."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["MANIFEST_DIR", "PackageError", "build_manifest", "write_package"]
+
+MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifests" / "teams"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_FILES = ("manifest.json", "color.png", "outline.png")
+
+
+class PackageError(ValueError):
+    """The package cannot be built; the message says what to fix."""
+
+
+def build_manifest(template: dict[str, Any], app_id: str, public_url: str) -> dict[str, Any]:
+    """The manifest for a bot registered as ``app_id`` and served at ``public_url``."""
+    if not _GUID.match(app_id or ""):
+        raise PackageError(
+            f"TEAMS_APP_ID must be the bot's Microsoft App ID (a GUID), got {app_id[:60]!r}"
+            if app_id
+            else "set TEAMS_APP_ID (or pass --app-id)"
+        )
+    host = urlsplit(public_url).hostname or ""
+    if not host:
+        raise PackageError(f"SNOWOPS_PUBLIC_URL is not a URL: {public_url[:100]!r}")
+    manifest = json.loads(json.dumps(template))
+    manifest["id"] = app_id.lower()
+    for bot in manifest.get("bots", []):
+        bot["botId"] = app_id.lower()
+    for extension in manifest.get("composeExtensions", []):
+        extension["botId"] = app_id.lower()
+    manifest["validDomains"] = [host]
+    return manifest
+
+
+def write_package(
+    out: Path, app_id: str, public_url: str, source: Path = MANIFEST_DIR
+) -> dict[str, Any]:
+    """Write the zip to ``out``; returns the manifest it holds."""
+    missing = [name for name in _FILES if not (source / name).is_file()]
+    if missing:
+        raise PackageError(f"missing in {source}: {', '.join(missing)}")
+    template = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    manifest = build_manifest(template, app_id, public_url)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        for name in ("color.png", "outline.png"):
+            zf.write(source / name, arcname=name)
+    return manifest

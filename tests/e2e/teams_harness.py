@@ -1,0 +1,236 @@
+"""Teams end to end: SnowOps's real server, a fake Bot Framework connector and sign-in, the
+ServiceNow and Graph simulators. Activities are POSTed to ``/api/messages`` with tokens
+minted by the fake sign-in, exactly as the Bot Framework would send them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jsonschema
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import Services, build_app, build_services
+from bot.settings import Settings
+from core.clock import FakeClock
+from core.connections import OAuthClientConfig
+from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
+from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
+from sim.graph import DEFAULT_TENANT_ID as GRAPH_TENANT_ID
+from sim.servicenow import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+)
+from tests.conftest import FAST_RETRY, Graph, Sim
+from tests.fakes import bot_activities as bf
+from tests.fakes.entra import FakeEntra
+from tests.fakes.teams_connector import FakeConnector, Sent
+
+APP_PASSWORD = "fake-bot-secret-0123456789"
+WORKSPACE = f"teams:{bf.TENANT}"
+SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "adaptive-card-1.5.json"
+_SCHEMA = json.loads(SCHEMA_PATH.read_text())
+CARD_VALIDATOR = jsonschema.Draft6Validator(_SCHEMA)
+
+_MINT = object()
+
+
+def validate_card(content: dict[str, Any]) -> None:
+    """An Adaptive Card 1.5 that Teams renders: schema-valid, version 1.5 at most."""
+    assert content.get("type") == "AdaptiveCard"
+    assert content.get("version") in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
+    errors = sorted(CARD_VALIDATOR.iter_errors(content), key=lambda e: list(e.path))
+    assert not errors, f"{errors[0].message[:300]} at {list(errors[0].path)}"
+
+
+def cards_in(body: Any) -> list[dict[str, Any]]:
+    """Adaptive Cards inside an invoke response (universal action answer, dialog)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(body, dict):
+        if body.get("type") == "AdaptiveCard":
+            return [body]
+        for value in body.values():
+            found += cards_in(value)
+    elif isinstance(body, list):
+        for value in body:
+            found += cards_in(value)
+    return found
+
+
+@dataclass
+class TeamsHarness:
+    """SnowOps reachable as the Bot Framework would reach it."""
+
+    url: str
+    http: aiohttp.ClientSession
+    connector: FakeConnector
+    entra: FakeEntra
+    services: Services
+    clock: FakeClock
+    sim: Sim
+    answered: list[Any] = field(default_factory=list)
+
+    @property
+    def service_url(self) -> str:
+        """The fake connector's base URL, as activities carry it."""
+        return self.connector.url
+
+    async def send(self, activity: dict[str, Any], *, token: Any = _MINT) -> tuple[int, Any]:
+        """POST an activity; returns the HTTP status and JSON body (None when empty)."""
+        headers = {}
+        if token is _MINT:
+            token = self.entra.mint(activity["serviceUrl"])
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        async with self.http.post(f"{self.url}/api/messages", json=activity, headers=headers) as r:
+            raw = await r.read()
+            body = json.loads(raw) if raw else None
+            if activity.get("type") == "invoke" and r.status == 200:
+                self.answered.append(body)
+            return r.status, body
+
+    async def say(self, text: str, **kw: Any) -> list[Sent]:
+        """Type ``text`` to the bot; returns what it posted in answer."""
+        before = len(self.connector.sent)
+        status, _ = await self.send(bf.message(text, self.service_url, **kw))
+        assert status in (200, 202), status
+        return self.connector.sent[before:]
+
+    async def invoke(self, activity: dict[str, Any]) -> Any:
+        """Send an invoke; returns its answer (the invoke response body)."""
+        status, body = await self.send(activity)
+        assert status == 200, (status, body)
+        return body
+
+    def every_card_is_valid(self) -> int:
+        """Every card SnowOps sent or answered is a valid Adaptive Card 1.5; returns how many."""
+        cards = self.connector.all_cards() + [c for b in self.answered for c in cards_in(b)]
+        for content in cards:
+            validate_card(content)
+        return len(cards)
+
+
+@pytest.fixture
+def teams_env() -> dict[str, str]:
+    """Extra settings for the ``teams`` fixture."""
+    return {}
+
+
+@pytest.fixture
+async def teams(
+    make_settings: Callable[..., Settings], sim: Sim, graph: Graph, teams_env: dict[str, str]
+) -> AsyncIterator[TeamsHarness]:
+    """SnowOps with Teams credentials (tokens checked in and sent out), its tenant's workspace
+    connected to the ServiceNow simulator, Secure Score from the Graph simulator."""
+    entra = FakeEntra(bf.TENANT, bf.APP_ID, APP_PASSWORD)
+    await entra.start()
+    connector = FakeConnector(tokens=lambda: entra.issued)
+    await connector.start()
+    connector.set_member(
+        bf.ADMIN_ID, name="Beth Anglin", aadObjectId=bf.ADMIN_AAD, email="beth.anglin@example.com"
+    )
+    connector.set_member(
+        bf.USER_ID, name="Abel Tuter", aadObjectId=bf.USER_AAD, email="abel.tuter@example.com"
+    )
+    settings = make_settings(
+        TEAMS_APP_ID=bf.APP_ID,
+        TEAMS_APP_PASSWORD=APP_PASSWORD,
+        TEAMS_TENANT_ID=bf.TENANT,
+        TEAMS_LOGIN_URL=entra.url,
+        TEAMS_OPENID_URL=entra.openid_url,
+        SNOWOPS_ADMINS=bf.ADMIN_AAD,
+        GRAPH_CLIENT_ID=GRAPH_CLIENT_ID,
+        GRAPH_CLIENT_SECRET=GRAPH_CLIENT_SECRET,
+        GRAPH_TENANT_ID=GRAPH_TENANT_ID,
+        GRAPH_API_URL=graph.url,
+        GRAPH_LOGIN_URL=graph.url,
+        **teams_env,
+    )
+    clock = FakeClock()
+    services = build_services(settings, clock=clock, retry=FAST_RETRY)
+    app = build_app(settings, services=services)
+    port = int(settings.public_url.rsplit(":", 1)[1])
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    await services.connections.connect_with_password(
+        WORKSPACE,
+        sim.url,
+        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        actor="test",
+    )
+    async with aiohttp.ClientSession() as http:
+        harness = TeamsHarness(settings.public_url, http, connector, entra, services, clock, sim)
+        try:
+            yield harness
+        finally:
+            await server.close()
+            await connector.close()
+            await entra.close()
+    harness.every_card_is_valid()
+
+
+def form_inputs(
+    *,
+    kind: str = "incident",
+    name: str = "Rotate the VPN certificate",
+    description: str = "It expires next week.",
+    priority: str = "2",
+    due: str = "2026-12-31",
+    category: str = "Infrastructure",
+) -> dict[str, str]:
+    """The ticket form's inputs as Teams sends them (every input, as a string)."""
+    return {
+        "kind": kind,
+        "name": name,
+        "description": description,
+        "priority": priority,
+        "due": due,
+        "category": category,
+    }
+
+
+def action_of(content: dict[str, Any], title: str) -> dict[str, Any]:
+    """The button called ``title`` on a card (top level or inside an ActionSet)."""
+
+    def walk(node: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action.") and node.get("title") == title:
+                found.append(node)
+            for value in node.values():
+                found += walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                found += walk(value)
+        return found
+
+    matches = walk(content)
+    assert matches, f"no button {title!r} on the card"
+    return matches[0]
+
+
+async def create_inline(
+    teams: TeamsHarness, name: str = "Patch the VPN concentrator", **kw: Any
+) -> tuple[str, Sent]:
+    """``snow create <name>``, then Create ticket on the form card; returns the ticket
+    number and the message that held the form (now the ticket card)."""
+    [form_msg] = await teams.say(
+        f"snow create {name}", **{k: v for k, v in kw.items() if k == "conv"}
+    )
+    button = action_of(form_msg.cards[0], "Create ticket")
+    data = {**button["data"], **form_inputs(name=name)}
+    body = await teams.invoke(
+        bf.card_action(button["verb"], data, teams.service_url, card_id=form_msg.id, **kw)
+    )
+    card = body["value"]
+    number = str(card["body"][0]["text"]).split(" ")[0]
+    return number, form_msg
