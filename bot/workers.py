@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -116,6 +117,9 @@ class Workers:
         return len(result.events)
 
     async def _poll_forever(self, workspace: str) -> None:
+        # Spread the connections over the interval: polled all at once, they would make a
+        # burst of work every interval that delays chat answers and pushed changes.
+        await asyncio.sleep(random.uniform(0, self.interval))
         # The supervisor cancels this loop when the connection goes away.
         while not self._stopping:
             wait = await self.poll_once(workspace)
