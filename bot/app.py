@@ -14,6 +14,7 @@ import httpx2
 from aiohttp import web
 from pydantic import SecretStr
 
+from adapters.console.sink import ConsoleSink
 from adapters.slack.app import SlackAdapter
 from adapters.slack.config import SlackConfig
 from bot.metrics import Metrics
@@ -63,6 +64,7 @@ class Services:
     notifier: Notifier | None = None
     workers: Workers | None = None
     slack: SlackAdapter | None = None
+    console: ConsoleSink | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -152,6 +154,10 @@ def build_services(
     sinks: dict[str, ChatSink] = {}
     if slack is not None:
         sinks["slack"] = slack.sink
+    # The local terminal chat (`snowops chat`); it only ever hears about console:* tickets.
+    console = ConsoleSink()
+    sinks["console"] = console
+    hooks.append(console.connected)
     sync = StatusSync(store, table, clock)
     notifier = Notifier(store, sinks, clock)
     workers = Workers(store, sync, notifier, settings.poll_interval)
@@ -174,6 +180,7 @@ def build_services(
         notifier=notifier,
         workers=workers,
         slack=slack,
+        console=console,
         on_connected=hooks,
     )
 

@@ -1,4 +1,4 @@
-"""The ``snowops`` command: serve, dev, sim, connect, keygen."""
+"""The ``snowops`` command: serve, dev, chat, doctor, sim, connect, keygen."""
 
 from __future__ import annotations
 
@@ -108,6 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
     dev.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
     dev.add_argument("--auto-progress", type=float, default=None, metavar="SECONDS")
+    chat = sub.add_parser(
+        "chat",
+        help="chat with SnowOps in this terminal (runs the simulators unless `make dev` runs)",
+    )
+    chat.add_argument("--server", metavar="URL", help="attach to a running snowops dev")
+    chat.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
+    chat.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
     sub.add_parser("sim", help="the ServiceNow simulator (see `snowops sim -h`)", add_help=False)
     sub.add_parser(
         "graph-sim",
@@ -147,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.dev import run_dev
 
             return run_dev(args.sim_port, args.graph_port, args.auto_progress)
+        if args.command == "chat":
+            from bot.chat import run_chat
+
+            return run_chat(args.server, args.sim_port, args.graph_port)
         settings = load_settings()
         setup_logging(settings.log_level)
         if args.command == "serve":
