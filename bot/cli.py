@@ -115,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--server", metavar="URL", help="attach to a running snowops dev")
     chat.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
     chat.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
+    doctor = sub.add_parser(
+        "doctor", help="check the settings and every connection; exit 0 only if all pass"
+    )
+    doctor.add_argument(
+        "--dev", action="store_true", help="check what `snowops dev` runs (its store and sims)"
+    )
     sub.add_parser("sim", help="the ServiceNow simulator (see `snowops sim -h`)", add_help=False)
     sub.add_parser(
         "graph-sim",
@@ -158,6 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.chat import run_chat
 
             return run_chat(args.server, args.sim_port, args.graph_port)
+        if args.command == "doctor":
+            from bot.doctor import run_doctor
+
+            if args.dev:
+                from bot.dev import dev_environment
+
+                dev_environment(SIM_PORT, GRAPH_PORT, fresh_store=False)
+            return run_doctor()
         settings = load_settings()
         setup_logging(settings.log_level)
         if args.command == "serve":

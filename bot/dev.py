@@ -56,13 +56,14 @@ class DevSites:
     sites: list[tuple[web.Application, str, int]]
 
 
-def dev_environment(sim_port: int, graph_port: int) -> None:
-    """Default every setting to the local simulators (what is already set wins)."""
+def dev_environment(sim_port: int, graph_port: int, *, fresh_store: bool = True) -> None:
+    """Default every setting to the local simulators (what is already set wins); with
+    ``fresh_store``, the dev store starts empty like the simulators do."""
     from sim import graph as g
     from sim import servicenow as sn
 
     graph_url = f"http://127.0.0.1:{graph_port}"
-    if "SNOWOPS_STORE" not in os.environ:
+    if fresh_store and "SNOWOPS_STORE" not in os.environ:
         # The simulators keep their data in memory: start the dev store afresh to match.
         for suffix in ("", "-wal", "-shm"):
             (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
@@ -143,7 +144,7 @@ SnowOps is running (Ctrl-C stops it)
   store           {dev.settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
   chat with it    .venv/bin/snowops chat   (in another terminal; try /snow recommendations)
   change a ticket .venv/bin/snowops sim state --url {dev.sim_url} INC0010001 2
-  check set-up    .venv/bin/snowops doctor
+  check set-up    .venv/bin/snowops doctor --dev
 """
 
 

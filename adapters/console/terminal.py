@@ -35,6 +35,7 @@ class LineReader:
         self._fd = stream.fileno()
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending = ""
+        self._ended = False
         self._loop = asyncio.get_running_loop()
         try:
             # Only read when readable: stdin stays blocking, so stdout (often the same
@@ -78,8 +79,12 @@ class LineReader:
                 return
 
     async def get(self) -> str | None:
-        """The next line, or None at end of input."""
-        return await self._queue.get()
+        """The next line, or None at (and after) end of input."""
+        if self._ended:
+            return None
+        line = await self._queue.get()
+        self._ended = line is None
+        return line
 
     def close(self) -> None:
         """Stop watching stdin."""
