@@ -23,6 +23,7 @@ from bot.workers import Workers
 from core.clock import Clock, SystemClock
 from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
 from core.dispatch import Dispatcher
+from core.doctor import Check, ServiceNowProbe
 from core.notify import Notifier
 from core.ports import ChatSink
 from core.recommendations import RecommendationService
@@ -145,7 +146,13 @@ def build_services(
         default_tenant=settings.graph_tenant_id,
         cache_seconds=settings.graph_cache_seconds,
     )
-    dispatcher = Dispatcher(store, connections, tickets, recommendations, clock)
+    probe = ServiceNowProbe(store, pool, clock)
+
+    async def diagnose(workspace: str) -> list[Check]:
+        conn = await store.get_connection(workspace)
+        return [] if conn is None else await probe.check(conn)
+
+    dispatcher = Dispatcher(store, connections, tickets, recommendations, clock, diagnose=diagnose)
     slack = None
     hooks: list[ConnectedHook] = []
     if settings.slack_enabled:

@@ -151,3 +151,20 @@ def test_bad_input_gets_a_message_not_a_traceback(chat: tuple[pexpect.spawn, str
     child.expect_exact("Bye.")
     child.expect(pexpect.EOF)
     assert "Traceback" not in (child.before or "")
+
+
+def test_status_gives_the_doctors_finding_and_hint(chat: tuple[pexpect.spawn, str]) -> None:
+    child, sim_url = chat
+    child.expect_exact(PROMPT)
+    child.sendline("/snow status")
+    child.expect_exact("ServiceNow connection: healthy")
+    child.expect_exact(PROMPT)
+    # The integration user loses its read rights (the sync loop may meet the fault too).
+    _http(f"{sim_url}/sim/faults", {"kind": "acl", "count": 1000})
+    child.sendline("/snow status")
+    child.expect_exact("ServiceNow connection: needs attention")
+    child.expect_exact("read incident: ServiceNow refused: Insufficient rights")
+    child.expect_exact("hint: The integration user may not read or write these records.")
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
