@@ -79,6 +79,9 @@ def dev_environment(sim_port: int, graph_port: int, *, fresh_store: bool = True)
         "GRAPH_API_URL": graph_url,
         "GRAPH_LOGIN_URL": graph_url,
     }
+    if os.environ.get("SNOWOPS_PORT"):
+        # OAuth sends the browser back to the public URL: by default, the port SnowOps uses.
+        defaults["SNOWOPS_PUBLIC_URL"] = f"http://localhost:{os.environ['SNOWOPS_PORT']}"
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
     if not os.environ.get("SNOWOPS_SECRET_KEY"):

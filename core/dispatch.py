@@ -121,7 +121,7 @@ def failure_notice(exc: Exception, doing: str) -> Notice:
 
 
 RecommendationLookup = Callable[[str, str], Awaitable[TicketFormView | None]]
-#: The doctor's ServiceNow checks of one workspace (``Doctor.check_workspace``).
+#: The doctor's ServiceNow checks of one workspace (:class:`core.doctor.ServiceNowProbe`).
 Diagnose = Callable[[str], Awaitable[list[Check]]]
 #: How long `/snow status` waits for those checks before showing what it knows.
 DIAGNOSE_SECONDS = 8.0

@@ -1,7 +1,7 @@
 """``snowops doctor``: check the configuration and every connection, one line per check.
 
-The same ServiceNow checks feed ``/snow status`` (:meth:`Doctor.check_workspace`), so a chat
-user and an admin at a terminal get the same finding and the same advice.
+The same ServiceNow checks (:class:`ServiceNowProbe`) feed ``/snow status``, so a chat user
+and an admin at a terminal get the same finding and the same advice.
 """
 
 from __future__ import annotations
@@ -76,11 +76,6 @@ class Doctor:
         self._slack = slack
         self._teams = teams
         self._transport = transport
-
-    async def check_workspace(self, workspace: str) -> list[Check]:
-        """The ServiceNow checks of one workspace's connection (none if not connected)."""
-        conn = await self._store.get_connection(workspace)
-        return [] if conn is None else await self._probe.check(conn)
 
     async def run(self, linked_tenants: Sequence[str] = ()) -> list[Check]:
         """Every check, in order. The store must be open."""
