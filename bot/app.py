@@ -14,6 +14,7 @@ import httpx2
 from aiohttp import web
 from pydantic import SecretStr
 
+from adapters.console.sink import ConsoleSink
 from adapters.slack.app import SlackAdapter
 from adapters.slack.config import SlackConfig
 from adapters.teams.app import TeamsAdapter, add_refusing_route
@@ -24,6 +25,7 @@ from bot.workers import CONTACT_NS, Workers
 from core.clock import Clock, SystemClock
 from core.connections import ConnectionService, ConnectResult, OAuthClientConfig
 from core.dispatch import Dispatcher
+from core.doctor import Check, ServiceNowProbe
 from core.notify import Notifier
 from core.ports import ChatSink
 from core.push import PushReceiver
@@ -69,6 +71,7 @@ class Services:
     workers: Workers
     slack: SlackAdapter | None = None
     teams: TeamsAdapter | None = None
+    console: ConsoleSink | None = None
     on_connected: list[ConnectedHook] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -154,7 +157,13 @@ def build_services(
         default_tenant=settings.graph_tenant_id,
         cache_seconds=settings.graph_cache_seconds,
     )
-    dispatcher = Dispatcher(store, connections, tickets, recommendations, clock)
+    probe = ServiceNowProbe(store, pool, clock)
+
+    async def diagnose(workspace: str) -> list[Check]:
+        conn = await store.get_connection(workspace)
+        return [] if conn is None else await probe.check(conn, refresh=False)
+
+    dispatcher = Dispatcher(store, connections, tickets, recommendations, clock, diagnose=diagnose)
     slack = None
     hooks: list[ConnectedHook] = []
     if settings.slack_enabled:
@@ -169,6 +178,10 @@ def build_services(
         all_sinks["slack"] = slack.sink
     if teams is not None:
         all_sinks["teams"] = teams.sink
+    # The local terminal chat (`snowops chat`); it only ever hears about console:* tickets.
+    console = ConsoleSink()
+    all_sinks["console"] = console
+    hooks.append(console.connected)
     notifier = Notifier(store, all_sinks, clock)
     sync = StatusSync(store, table, clock, emit=notifier.enqueue_all)
     workers = Workers(
@@ -196,6 +209,7 @@ def build_services(
         workers=workers,
         slack=slack,
         teams=teams,
+        console=console,
         on_connected=hooks,
     )
 

@@ -1,4 +1,5 @@
-"""The ``snowops`` command: serve, dev, sim, connect, keygen, push-key, teams-package."""
+"""The ``snowops`` command: serve, dev, chat, doctor, sim, connect, keygen, push-key,
+teams-package."""
 
 from __future__ import annotations
 
@@ -134,6 +135,19 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
     dev.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
     dev.add_argument("--auto-progress", type=float, default=None, metavar="SECONDS")
+    chat = sub.add_parser(
+        "chat",
+        help="chat with SnowOps in this terminal (runs the simulators unless `make dev` runs)",
+    )
+    chat.add_argument("--server", metavar="URL", help="attach to a running snowops dev")
+    chat.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
+    chat.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
+    doctor = sub.add_parser(
+        "doctor", help="check the settings and every connection; exit 0 only if all pass"
+    )
+    doctor.add_argument(
+        "--dev", action="store_true", help="check what `snowops dev` runs (its store and sims)"
+    )
     sub.add_parser("sim", help="the ServiceNow simulator (see `snowops sim -h`)", add_help=False)
     sub.add_parser(
         "graph-sim",
@@ -215,6 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.dev import run_dev
 
             return run_dev(args.sim_port, args.graph_port, args.auto_progress)
+        if args.command == "chat":
+            from bot.chat import run_chat
+
+            return run_chat(args.server, args.sim_port, args.graph_port)
+        if args.command == "doctor":
+            from bot.doctor import run_doctor
+
+            if args.dev:
+                from bot.dev import dev_environment
+
+                dev_environment(SIM_PORT, GRAPH_PORT, fresh_store=False)
+            return run_doctor()
         settings = load_settings()
         setup_logging(settings.log_level)
         if args.command == "serve":

@@ -5,17 +5,27 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import build_app, build_services
+from adapters.console.routes import add_console_routes
+from adapters.console.session import LocalSession, console_context
+from bot.app import Services, build_app, build_services
 from bot.cli import run_sites, setup_logging
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from core.connections import OAuthClientConfig
 from core.secrets import generate_key
 
-__all__ = ["DEV_WORKSPACE", "run_dev"]
+__all__ = [
+    "DEV_WORKSPACE",
+    "DevSites",
+    "build_dev_sites",
+    "dev_banner",
+    "dev_environment",
+    "run_dev",
+]
 
 DEV_DIR = Path(".snowops")
 DEV_KEY_FILE = DEV_DIR / "secret.key"
@@ -35,19 +45,32 @@ def _dev_key() -> str:
     return key
 
 
-def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
-    """Start both simulators and SnowOps wired to them; the console workspace is connected."""
+@dataclass(frozen=True, slots=True)
+class DevSites:
+    """SnowOps and both simulators, ready to be served on loopback ports."""
+
+    services: Services
+    settings: Settings
+    sim_url: str
+    graph_url: str
+    sites: list[tuple[web.Application, str, int]]
+
+
+def dev_environment(sim_port: int, graph_port: int, *, fresh_store: bool = True) -> None:
+    """Default every setting to the local simulators (what is already set wins); with
+    ``fresh_store``, the dev store starts empty like the simulators do."""
     from sim import graph as g
     from sim import servicenow as sn
 
-    sim_url = f"http://127.0.0.1:{sim_port}"
     graph_url = f"http://127.0.0.1:{graph_port}"
-    if "SNOWOPS_STORE" not in os.environ:
+    if fresh_store and "SNOWOPS_STORE" not in os.environ:
         # The simulators keep their data in memory: start the dev store afresh to match.
         for suffix in ("", "-wal", "-shm"):
             (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
     defaults = {
         "SNOWOPS_STORE": DEV_STORE,
+        # Locally, a change in the simulator should show in chat within seconds.
+        "SNOWOPS_POLL_INTERVAL": "5",
         "SERVICENOW_CLIENT_ID": sn.DEFAULT_CLIENT_ID,
         "SERVICENOW_CLIENT_SECRET": sn.DEFAULT_CLIENT_SECRET,
         "GRAPH_TENANT_ID": g.DEFAULT_TENANT_ID,
@@ -56,14 +79,32 @@ def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
         "GRAPH_API_URL": graph_url,
         "GRAPH_LOGIN_URL": graph_url,
     }
+    if os.environ.get("SNOWOPS_PORT"):
+        # OAuth sends the browser back to the public URL: by default, the port SnowOps uses.
+        defaults["SNOWOPS_PUBLIC_URL"] = f"http://localhost:{os.environ['SNOWOPS_PORT']}"
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
     if not os.environ.get("SNOWOPS_SECRET_KEY"):
         os.environ["SNOWOPS_SECRET_KEY"] = _dev_key()
-    settings = load_settings()
-    setup_logging(settings.log_level)
+
+
+def build_dev_sites(
+    settings: Settings, sim_port: int, graph_port: int, auto_progress: float | None
+) -> DevSites:
+    """SnowOps (with the console API), the ServiceNow simulator and the Graph simulator; the
+    console workspace connects to the simulator when SnowOps starts."""
+    from sim import graph as g
+    from sim import servicenow as sn
+
+    sim_url = f"http://127.0.0.1:{sim_port}"
+    graph_url = f"http://127.0.0.1:{graph_port}"
     services = build_services(settings)
     app = build_app(settings, services=services)
+    assert services.console is not None
+    add_console_routes(
+        app,
+        LocalSession(services.dispatcher, services.store, services.console, console_context()),
+    )
     sim_app = sn.build_sim_app(
         config=sn.SimConfig(
             instance_url=sim_url, auto_progress_seconds=auto_progress, seed_demo_tickets=True
@@ -83,26 +124,39 @@ def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
         )
 
     app.on_startup.append(connect_console)
-    base = settings.public_url
-    print(
-        f"""
+    sites = [
+        (sim_app, "127.0.0.1", sim_port),
+        (graph_app, "127.0.0.1", graph_port),
+        (app, settings.host, settings.port),
+    ]
+    return DevSites(services, settings, sim_url, graph_url, sites)
+
+
+def dev_banner(dev: DevSites) -> str:
+    """What runs where, for a newcomer."""
+    from sim import graph as g
+    from sim import servicenow as sn
+
+    base = dev.settings.public_url
+    return f"""
 SnowOps is running (Ctrl-C stops it)
   server          {base}   (health: {base}/healthz, metrics: {base}/metrics)
-  ServiceNow sim  {sim_url}   OAuth client {sn.DEFAULT_CLIENT_ID} / {sn.DEFAULT_CLIENT_SECRET}
+  ServiceNow sim  {dev.sim_url}   OAuth client {sn.DEFAULT_CLIENT_ID} / {sn.DEFAULT_CLIENT_SECRET}
                   integration user {sn.DEFAULT_USERNAME} / {sn.DEFAULT_PASSWORD}
-  Graph sim       {graph_url}   tenant {g.DEFAULT_TENANT_ID}
-  store           {settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
-  change a ticket .venv/bin/snowops sim state --url {sim_url} INC0010001 2
-""",
-        flush=True,
-    )
-    asyncio.run(
-        run_sites(
-            [
-                (sim_app, "127.0.0.1", sim_port),
-                (graph_app, "127.0.0.1", graph_port),
-                (app, settings.host, settings.port),
-            ]
-        )
-    )
+  Graph sim       {dev.graph_url}   tenant {g.DEFAULT_TENANT_ID}
+  store           {dev.settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
+  chat with it    .venv/bin/snowops chat   (in another terminal; try /snow recommendations)
+  change a ticket .venv/bin/snowops sim state --url {dev.sim_url} INC0010001 2
+  check set-up    .venv/bin/snowops doctor --dev
+"""
+
+
+def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
+    """Start both simulators and SnowOps wired to them; the console workspace is connected."""
+    dev_environment(sim_port, graph_port)
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)
+    print(dev_banner(dev), flush=True)
+    asyncio.run(run_sites(dev.sites))
     return 0

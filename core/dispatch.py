@@ -7,6 +7,7 @@ Errors come back as :class:`~core.views.Notice` views, never as exceptions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,6 +17,7 @@ from urllib.parse import quote
 from core import commands as c
 from core.clock import Clock
 from core.connections import ConnectionService, OAuthClientConfig
+from core.doctor.checks import Check
 from core.errors import UserError
 from core.forms import TicketFormView, validate_ticket_form
 from core.models import (
@@ -119,6 +121,10 @@ def failure_notice(exc: Exception, doing: str) -> Notice:
 
 
 RecommendationLookup = Callable[[str, str], Awaitable[TicketFormView | None]]
+#: The doctor's ServiceNow checks of one workspace (:class:`core.doctor.ServiceNowProbe`).
+Diagnose = Callable[[str], Awaitable[list[Check]]]
+#: How long `/snow status` waits for those checks before showing what it knows.
+DIAGNOSE_SECONDS = 8.0
 
 
 class Dispatcher:
@@ -131,7 +137,9 @@ class Dispatcher:
         tickets: TicketService,
         recommendations: RecommendationService,
         clock: Clock,
+        diagnose: Diagnose | None = None,
     ) -> None:
+        self._diagnose = diagnose
         self._store = store
         self._connections = connections
         self._tickets = tickets
@@ -347,7 +355,25 @@ class Dispatcher:
                 ),
             )
         healthy = st.status == "active" and not st.last_error and not st.warning and not parked
-        return StatusView("ServiceNow connection", lines, st.hint, healthy=healthy)
+        hint = st.hint
+        problems = await self._problems(ctx.workspace)
+        for check in problems:
+            lines += ((check.name.removeprefix(f"ServiceNow {ctx.workspace} "), check.detail),)
+        if problems:
+            # The same finding and advice as `snowops doctor` gives.
+            healthy, hint = False, problems[0].hint or hint
+        return StatusView("ServiceNow connection", lines, hint, healthy=healthy)
+
+    async def _problems(self, workspace: str) -> list[Check]:
+        """The doctor's failed checks for this workspace (none when it cannot tell)."""
+        if self._diagnose is None:
+            return []
+        try:
+            async with asyncio.timeout(DIAGNOSE_SECONDS):
+                return [c for c in await self._diagnose(workspace) if not c.ok]
+        except Exception:
+            log.warning("connection checks for %s did not finish", workspace, exc_info=True)
+            return []
 
     async def states(self, ctx: RequestContext, kind: TicketKind) -> StatesView:
         """A state catalog in this workspace's names."""

@@ -54,8 +54,9 @@ def _int(text: str, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
-#: Commands answered in the ack: quick, and needing no admin check.
-ANSWERED_IN_ACK = (c.Help, c.Status, c.ShowStates, c.Tickets)
+#: Commands answered in the ack: quick, and needing no admin check. (`status` is not: it
+#: probes the ServiceNow connection, which must never hold up the ack.)
+ANSWERED_IN_ACK = (c.Help, c.ShowStates, c.Tickets)
 #: How long the ack of a quick command is reused for the same command in the same workspace.
 ANSWER_REUSE_SECONDS = 1.0
 #: A ticket list is refreshed from ServiceNow at most this often per workspace.

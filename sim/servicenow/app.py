@@ -36,7 +36,9 @@ async def _wire(request: web.Request, handler: Handler) -> web.StreamResponse:
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
         if not fault.after:
-            response = fault.response(request.path, request.remote or "", int(time.time()))
+            response = fault.response(
+                request.path, request.remote or "", int(time.time()), request.method
+            )
     if response is None:
         try:
             response = await handler(request)
@@ -52,7 +54,9 @@ async def _wire(request: web.Request, handler: Handler) -> web.StreamResponse:
             detail = f"HTTP method {error.method} is not supported on this resource"
             response = ApiError.rest(405, "Method not Supported", detail).response()
         if fault is not None and fault.after:
-            lost = fault.response(request.path, request.remote or "", int(time.time()))
+            lost = fault.response(
+                request.path, request.remote or "", int(time.time()), request.method
+            )
             response = lost if lost is not None else response
     response.headers["Server"] = "ServiceNow"
     response.headers.setdefault("X-Transaction-ID", new_transaction_id())

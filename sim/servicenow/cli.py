@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     fault.add_argument("--retry-after", type=int)
     fault.add_argument("--latency-ms", type=int, default=0)
     fault.add_argument("--scope", choices=("table", "oauth", "all"), default="table")
-    fault.add_argument("--kind", choices=("html_login", "ip_blocked", "cross_scope", "acl"))
+    fault.add_argument(
+        "--kind", choices=("html_login", "ip_blocked", "cross_scope", "acl", "acl_write")
+    )
 
     remote("clear-faults", "remove all injected faults")
     remote("expire-tokens", "expire every access token")

@@ -21,7 +21,7 @@ from .wire import (
 )
 
 SCOPES = ("table", "oauth", "all")
-KINDS = ("html_login", "ip_blocked", "cross_scope", "acl")
+KINDS = ("html_login", "ip_blocked", "cross_scope", "acl", "acl_write")
 # sys_id of the (imaginary) sys_rate_limit_rules row reported in X-RateLimit-Rule.
 RATE_LIMIT_RULE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 CROSS_SCOPE_MESSAGE = (
@@ -45,8 +45,9 @@ class Fault:
     """A fault answering the next `count` matching requests, then clearing itself.
 
     `status` picks the error (429, 500, 502, 503, or any code); `kind` picks a special shape:
-    "html_login", "ip_blocked", "cross_scope" (token endpoint only) or "acl" (table reads
-    only). With neither, the fault only adds `latency_ms` before the normal answer.
+    "html_login", "ip_blocked", "cross_scope" (token endpoint only), "acl" (table reads
+    only) or "acl_write" (table writes only: the integration user may read but not write).
+    With neither, the fault only adds `latency_ms` before the normal answer.
     """
 
     status: int | None = None
@@ -90,9 +91,13 @@ class Fault:
             return path == "/oauth_token.do"
         if self.kind == "acl":
             return scope == "table" and method == "GET"
+        if self.kind == "acl_write":
+            return scope == "table" and method.upper() in ("POST", "PATCH", "PUT")
         return True
 
-    def response(self, path: str, remote: str, epoch: int) -> web.Response | None:
+    def response(
+        self, path: str, remote: str, epoch: int, method: str = "GET"
+    ) -> web.Response | None:
         """The faulty answer, or None for a latency-only fault."""
         headers: dict[str, str] = {}
         if self.retry_after is not None:
@@ -106,6 +111,12 @@ class Fault:
             return json_response(body, self.status or 401, headers)
         if self.kind == "acl":
             return json_response(error_payload(*INSUFFICIENT_RIGHTS), self.status or 403, headers)
+        if self.kind == "acl_write":
+            # What the Table API answers when write/create ACLs refuse the integration user.
+            verb = "Insert" if method.upper() == "POST" else "Update"
+            detail = f"ACL Exception {verb} Failed due to security constraints"
+            body = error_payload("Operation Failed", detail)
+            return json_response(body, self.status or 403, headers)
         if self.status is None:
             return None
         if self.status == 429:

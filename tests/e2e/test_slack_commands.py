@@ -83,8 +83,10 @@ async def test_admin_can_rename_a_state_and_tickets_use_it(slack: SlackHarness) 
 
 
 async def test_status_shows_the_connection(slack: SlackHarness) -> None:
-    r = await slack.command("status")
-    answer = await r.json()
+    r = await slack.command("status", name="status")
+    assert r.status == 200
+    await slack.api.wait_for_response()
+    [answer] = slack.api.responses_to("status")
     validate_blocks(answer["blocks"])
     text = str(answer["blocks"])
     assert slack.sim.url in text

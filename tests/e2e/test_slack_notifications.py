@@ -180,8 +180,10 @@ async def test_parked_notifications_show_in_status(slack: SlackHarness) -> None:
     slack.sim.instance.set_state(number, "2")
     slack.api.fail_next("chat.postMessage", "channel_not_found", count=10)
     await sync_and_deliver(slack)
-    r = await slack.command("status")
-    text = json.dumps(await r.json())
+    await slack.command("status", name="status")
+    await slack.api.wait_for_response(count=2)  # the subscribe's answer, then this one
+    [answer] = slack.api.responses_to("status")
+    text = json.dumps(answer)
     assert "Undelivered notifications" in text
     assert "2, stopped after repeated failures" in text  # the thread reply and the post
     assert "invite @SnowOps" in text

@@ -1,0 +1,98 @@
+"""``/console/…``: the HTTP face of :class:`LocalSession`, for ``snowops chat --server``.
+
+Registered only by ``snowops dev`` and ``snowops chat`` (never by ``snowops serve``), and
+answered only when the caller, the Host header and the console header all say "this
+machine": a web page cannot reach it (no CORS, custom header, DNS rebinding stopped by the
+Host check) and neither can another host, even through a local reverse proxy that forwards
+from 127.0.0.1, because such a proxy sends the public Host name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from adapters.console.session import CONSOLE_HEADER, LocalSession, form_from_doc, form_to_doc
+from core.urls import is_loopback_host
+
+__all__ = ["add_console_routes"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+MAX_WAIT = 25.0
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _loopback_only(handler: Handler) -> Handler:
+    async def guarded(request: web.Request) -> web.Response:
+        remote = request.remote or ""
+        host = _host_name(request.headers.get("Host", ""))
+        if not (
+            is_loopback_host(remote)
+            and is_loopback_host(host)
+            and request.headers.get(CONSOLE_HEADER) == "1"
+        ):
+            return web.json_response(
+                {"error": "the console API answers this machine only"}, status=403
+            )
+        try:
+            return await handler(request)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+
+    return guarded
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def add_console_routes(app: web.Application, session: LocalSession) -> None:
+    """Register ``POST /console/commands``, ``POST /console/forms``, ``GET /console/events``."""
+
+    async def commands(request: web.Request) -> web.Response:
+        text = (await _json(request)).get("text")
+        if not isinstance(text, str):
+            raise ValueError("text must be a string")
+        reply = await session.command(text)
+        form = form_to_doc(reply.form) if reply.form else None
+        return web.json_response({"text": reply.text, "form": form})
+
+    async def forms(request: web.Request) -> web.Response:
+        body = await _json(request)
+        form = form_from_doc(body.get("form"))
+        values = body.get("values")
+        key = body.get("key")
+        if not isinstance(values, dict) or not isinstance(key, str) or not key:
+            raise ValueError("values (an object) and key (a string) are required")
+        reply = await session.submit(form, {str(k): str(v) for k, v in values.items()}, key)
+        return web.json_response({"text": reply.text, "errors": reply.errors})
+
+    async def events(request: web.Request) -> web.Response:
+        try:
+            after = int(request.query.get("after", "0"))
+            wait = min(max(float(request.query.get("wait", "20")), 0.0), MAX_WAIT)
+        except ValueError:
+            raise ValueError("after must be an integer and wait a number of seconds") from None
+        entries = await session.events(after, wait)
+        return web.json_response({"events": [{"seq": e.seq, "text": e.text} for e in entries]})
+
+    app.router.add_post("/console/commands", _loopback_only(commands))
+    app.router.add_post("/console/forms", _loopback_only(forms))
+    app.router.add_get("/console/events", _loopback_only(events))

@@ -1,0 +1,136 @@
+"""``snowops chat``: a terminal chat with SnowOps as the user of workspace ``console:local``.
+
+With ``--server URL`` it attaches to a running ``snowops dev``; without, it attaches to one on
+this machine's SnowOps port if there is one, and otherwise runs SnowOps and both simulators
+itself, exactly as ``snowops dev`` does, with the console workspace already connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from adapters.console.session import (
+    ConsoleError,
+    LocalSession,
+    RemoteSession,
+    Session,
+    console_context,
+)
+from adapters.console.terminal import Terminal
+from bot.dev import DEV_DIR, DEV_WORKSPACE, build_dev_sites, dev_environment
+from bot.settings import load_settings
+from core.urls import is_loopback_host
+
+__all__ = ["run_chat"]
+
+HELP_LINE = "Type /snow help for the commands, quit to leave. Try: /snow recommendations"
+
+
+def _local_server_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('SNOWOPS_PORT') or 3978}"
+
+
+async def _attach(session: RemoteSession, url: str) -> int:
+    try:
+        banner = f"Attached to SnowOps at {url} as the user of {DEV_WORKSPACE}.\n{HELP_LINE}"
+        return await Terminal(session).run(banner=banner)
+    finally:
+        await session.close()
+
+
+async def _start(sites: list[tuple[web.Application, str, int]]) -> list[web.AppRunner]:
+    runners: list[web.AppRunner] = []
+    try:
+        for app, host, port in sites:
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runners.append(runner)
+            await runner.setup()
+            await web.TCPSite(runner, host, port, shutdown_timeout=2).start()
+    except BaseException:
+        for runner in reversed(runners):
+            await runner.cleanup()
+        raise
+    return runners
+
+
+async def _in_process(sim_port: int, graph_port: int) -> int:
+    dev_environment(sim_port, graph_port)
+    settings = load_settings()
+    # The terminal is for the conversation: logs go to a file next to the dev store.
+    DEV_DIR.mkdir(exist_ok=True)
+    logging.basicConfig(
+        level=os.environ.get("SNOWOPS_LOG_LEVEL", "WARNING").upper(),
+        filename=DEV_DIR / "chat.log",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    dev = build_dev_sites(settings, sim_port, graph_port, None)
+    try:
+        runners = await _start(dev.sites)
+    except OSError as exc:
+        print(
+            f"snowops chat: cannot listen ({exc.strerror or exc}): a port is taken. Stop what "
+            "uses it, or pass --sim-port / --graph-port / SNOWOPS_PORT.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        assert dev.services.console is not None
+        session: Session = LocalSession(
+            dev.services.dispatcher, dev.services.store, dev.services.console, console_context()
+        )
+        conn = await dev.services.store.get_connection(DEV_WORKSPACE)
+        who = f" as {conn.connected_as}" if conn and conn.connected_as else ""
+        banner = (
+            f"SnowOps console: workspace {DEV_WORKSPACE}, connected to the ServiceNow simulator "
+            f"{dev.sim_url}{who}.\n"
+            f"Also running here: SnowOps {settings.public_url}, Graph simulator "
+            f"{dev.graph_url}; logs in {DEV_DIR / 'chat.log'}.\n{HELP_LINE}"
+        )
+        return await Terminal(session).run(banner=banner)
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+async def _chat(server: str | None, sim_port: int, graph_port: int) -> int:
+    if server is not None:
+        url = server.rstrip("/")
+        if urlsplit(url).scheme != "http" or not is_loopback_host(urlsplit(url).hostname or ""):
+            print(
+                "snowops chat: --server must be http:// on this machine, "
+                "e.g. http://127.0.0.1:3978 (the console API answers loopback only)",
+                file=sys.stderr,
+            )
+            return 2
+        session = RemoteSession(url)
+        try:
+            await session.ping()
+        except ConsoleError as exc:
+            await session.close()
+            print(f"snowops chat: {exc}", file=sys.stderr)
+            return 1
+        return await _attach(session, url)
+    url = _local_server_url()
+    session = RemoteSession(url)
+    try:
+        await session.ping()
+    except ConsoleError:
+        await session.close()
+        return await _in_process(sim_port, graph_port)
+    return await _attach(session, url)
+
+
+def run_chat(server: str | None, sim_port: int, graph_port: int) -> int:
+    """Run the console until the user quits (Ctrl-C and Ctrl-D quit too)."""
+    try:
+        return asyncio.run(_chat(server, sim_port, graph_port))
+    except KeyboardInterrupt:
+        print("\nBye.")
+        return 0

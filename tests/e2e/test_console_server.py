@@ -1,0 +1,141 @@
+"""`snowops chat --server` attached to a running `snowops dev`, and the console API's guard."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.test_cli import ROOT, env
+from tests.e2e.test_console import PROMPT, _http
+
+
+@dataclass
+class Dev:
+    url: str
+    sim_url: str
+    banner: list[str]
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
+    """`snowops dev` on free ports, polling ServiceNow twice a second (one for the module)."""
+    tmp_path = tmp_path_factory.mktemp("dev")
+    port, sim_port, graph_port = free_port(), free_port(), free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "bot.cli", "dev"),
+            *("--sim-port", str(sim_port), "--graph-port", str(graph_port)),
+        ],
+        cwd=tmp_path,
+        env=env(
+            SNOWOPS_PORT=str(port),
+            SNOWOPS_PUBLIC_URL=f"http://127.0.0.1:{port}",
+            SNOWOPS_POLL_INTERVAL="0.5",
+            PYTHONPATH=str(ROOT),
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        _wait(f"http://127.0.0.1:{port}/readyz")
+        assert proc.stdout is not None
+        banner: list[str] = []
+        while not banner or "check set-up" not in banner[-1]:
+            banner.append(proc.stdout.readline())
+        yield Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sim_port}", banner)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+
+
+def _post(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=b'{"text": "status"}', headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_dev_tells_a_newcomer_what_runs_where(dev: Dev) -> None:
+    text = "".join(dev.banner)
+    assert f"server          {dev.url}" in text
+    assert f"ServiceNow sim  {dev.sim_url}" in text
+    assert "integration user snowops.integration / snowops-sim-password" in text
+    assert "chat with it    .venv/bin/snowops chat" in text
+
+
+def test_console_api_answers_only_this_machines_console(dev: Dev) -> None:
+    url = f"{dev.url}/console/commands"
+    json_type = {"Content-Type": "application/json"}
+    assert _post(url, json_type) == 403  # a web page cannot add the header
+    rebound = {**json_type, "X-SnowOps-Console": "1", "Host": "attacker.example"}
+    assert _post(url, rebound) == 403  # DNS rebinding: a foreign Host name
+    assert _post(url, {**json_type, "X-SnowOps-Console": "1"}) == 200
+
+
+def test_attached_console_creates_and_hears_about_a_ticket(dev: Dev, tmp_path: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.cli", "chat", "--server", dev.url],
+        cwd=str(tmp_path),
+        env=env(PYTHONPATH=str(ROOT)),
+        encoding="utf-8",
+        timeout=30,
+    )
+    try:
+        child.expect_exact(f"Attached to SnowOps at {dev.url}")
+        child.expect_exact(PROMPT)
+        child.sendline("/snow create incident VPN certificate expires")
+        child.expect_exact("Type: incident or change [incident]: ")
+        for _ in range(6):
+            child.sendline("")
+        child.expect(r"\[ok\] Created (INC\d+)\.")
+        number = child.match.group(1)
+        child.expect_exact(PROMPT)
+        _http(f"{dev.sim_url}/sim/tickets/{number}/state", {"state": "2"})
+        child.expect_exact(f"🔔 {number} VPN certificate expires: New → In Progress")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_server_must_be_on_this_machine(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--server", "http://bot.example.com"],
+        cwd=tmp_path,
+        env=env(PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--server must be http:// on this machine" in result.stderr
+    assert "Traceback" not in result.stderr
