@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from core.models import CardLocation, ChannelRef
     from core.views import TicketCard
 
@@ -49,6 +51,20 @@ class TicketSystem(Protocol):
         display_value: str = "false",
     ) -> list[Record]:
         """Every record matching an encoded query."""
+        ...
+
+    async def query_timed(
+        self,
+        workspace: str,
+        table: str,
+        query: str,
+        *,
+        fields: list[str] | None = None,
+        page_size: int = 100,
+        max_records: int = 10_000,
+        display_value: str = "false",
+    ) -> tuple[list[Record], datetime | None]:
+        """:meth:`query`, and the instance's own clock when it answered (if it said)."""
         ...
 
 

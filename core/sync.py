@@ -131,24 +131,31 @@ class StatusSync:
             return SyncResult([], 0)
         batches: list[tuple[TicketKind, list[dict[str, Any]]]] = []
         marks: dict[str, datetime | None] = {}
+        floors: dict[str, datetime | None] = {}
         for kind in TicketKind:
             mark = await self._store.get_document(WATERMARK_NS, f"{workspace}|{kind.table}")
             since = marks[kind.table] = parse_sn_datetime(mark["at"]) if mark else None
             query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
             if since is not None:
                 query += f"^sys_updated_on>={format_sn_datetime(since - OVERLAP)}"
-            rows = await self._system.query(
+            rows, answered = await self._system.query_timed(
                 workspace, kind.table, query + "^ORDERBYsys_updated_on", fields=TICKET_FIELDS
             )
             batches.append((kind, rows))
+            floors[kind.table] = answered - OVERLAP if answered else None
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
         events = await self.apply(workspace, conn.instance_url, batches, since=oldest, guard=guard)
         for kind, rows in batches:
             since = marks[kind.table]
+            # The newest change seen; or, when the table is quiet, the instance's own clock
+            # less the overlap, so a burst of old changes does not stay in every query.
             newest = max(
                 (t for r in rows if (t := parse_sn_datetime(r.get("sys_updated_on")))),
                 default=None,
             )
+            floor = floors[kind.table]
+            if since is not None and floor is not None and (newest is None or floor > newest):
+                newest = floor
             if newest is not None and (since is None or newest > since):
                 # Only now: every change up to `newest` is in the outbox.
                 await self._store.put_document(

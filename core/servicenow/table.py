@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx2
@@ -30,6 +32,16 @@ class Page:
     records: list[Record]
     total: int | None
     next_offset: int | None
+    #: The instance's clock when it answered (its ``Date`` header), if it said.
+    server_time: datetime | None = None
+
+
+def _server_time(response: httpx2.Response) -> datetime | None:
+    try:
+        at = parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _result(response: httpx2.Response) -> Any:
@@ -178,7 +190,7 @@ class TableClient:
         more = "next" in response.links if total is None else offset + len(records) < total
         # A short page ends the query whatever the headers say.
         next_offset = offset + len(records) if more and len(records) == limit else None
-        return Page(records=records, total=total, next_offset=next_offset)
+        return Page(records, total, next_offset, _server_time(response))
 
     async def query(
         self,
@@ -192,7 +204,31 @@ class TableClient:
         display_value: str = "false",
     ) -> list[Record]:
         """Every record matching a query, following pages (bounded by ``max_records``)."""
+        records, _ = await self.query_timed(
+            workspace,
+            table,
+            query,
+            fields=fields,
+            page_size=page_size,
+            max_records=max_records,
+            display_value=display_value,
+        )
+        return records
+
+    async def query_timed(
+        self,
+        workspace: str,
+        table: str,
+        query: str,
+        *,
+        fields: list[str] | None = None,
+        page_size: int = 100,
+        max_records: int = 10_000,
+        display_value: str = "false",
+    ) -> tuple[list[Record], datetime | None]:
+        """:meth:`query`, and the instance's clock when it answered the first page."""
         out: list[Record] = []
+        server_time: datetime | None = None
         offset: int | None = 0
         while offset is not None and len(out) < max_records:
             page = await self.query_page(
@@ -205,5 +241,6 @@ class TableClient:
                 display_value=display_value,
             )
             out.extend(page.records)
+            server_time = server_time or page.server_time
             offset = page.next_offset
-        return out
+        return out, server_time

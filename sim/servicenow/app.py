@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from email.utils import format_datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -59,6 +60,8 @@ async def _wire(request: web.Request, handler: Handler) -> web.StreamResponse:
             )
             response = lost if lost is not None else response
     response.headers["Server"] = "ServiceNow"
+    # The instance's own clock (moved by /sim/clock/advance), as sys_updated_on uses.
+    response.headers["Date"] = format_datetime(instance.now(), usegmt=True)
     response.headers.setdefault("X-Transaction-ID", new_transaction_id())
     if scope == "table" and table_api.USER_KEY in request:
         response.headers.setdefault("X-Is-Logged-In", "true")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
@@ -271,3 +273,22 @@ async def test_without_history_scopes_a_lost_answer_means_a_second_copy_not_a_lo
     slack.clock.advance(10)
     assert await slack.services.notifier.deliver("test") == 1
     assert len(thread_replies(slack, ts)) == 2
+
+
+async def test_a_quiet_table_is_not_read_again_and_again(slack: SlackHarness) -> None:
+    """The watermark follows the instance's clock (its Date header) when nothing changes,
+    so tickets changed long ago leave the sync query instead of coming back every cycle."""
+    await create_ticket(slack)
+    await sync_and_deliver(slack)
+    await sync_and_deliver(slack)
+    slack.sim.instance.advance_clock(600)
+    slack.sim.instance.request_log.clear()
+    await sync_and_deliver(slack)  # the query still overlaps the old change once more
+    await sync_and_deliver(slack)
+    incident_queries = [p for m, p in slack.sim.instance.request_log if "table/incident?" in p]
+    assert len(incident_queries) == 2
+    last = parse_qs(urlsplit(incident_queries[-1]).query)["sysparm_query"][0]
+    since = last.split("sys_updated_on>=")[1].split("^")[0]
+    assert since >= (slack.sim.instance.now() - timedelta(seconds=121)).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
