@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck pytest bench clean
+.PHONY: dev test lint typecheck pytest bench bench-sync clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "SnowOps needs Python 3.12 or newer (pyenv: see .python-version)")'
@@ -29,6 +29,9 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_store.py
+
+bench-sync: $(STAMP)
+	$(BIN)/python bench/bench_sync.py
 
 clean:
 	rm -rf $(VENV) .snowops .mypy_cache .ruff_cache

@@ -193,12 +193,15 @@ class Workers:
 
     async def _deliver_forever(self) -> None:
         while not self._stopping:
+            # Cleared before claiming: a delivery queued while this batch runs wakes the
+            # next wait at once instead of being noticed only at the timeout.
+            self.notifier.queued.clear()
             try:
                 done = await self.notifier.deliver(self.owner, lease=self.delivery_lease)
             except Exception:
                 log.exception("delivery loop failed")
                 done = 0
             if done == 0:
-                self.notifier.queued.clear()
+                # The timeout picks up retries that come due and other replicas' work.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.notifier.queued.wait(), timeout=1.0)

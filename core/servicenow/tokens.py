@@ -40,6 +40,10 @@ REFRESH_AHEAD = timedelta(seconds=60)
 _NOT_CONNECTION_ERRORS = (NotFoundError, BadRequestError, NotConnectedError)
 
 
+#: How often a successful sync is written down on the connection.
+_SYNC_NOTE_EVERY = timedelta(seconds=60)
+
+
 class TokenKeeper:
     """Gives out valid access tokens and keeps the stored connection's health current."""
 
@@ -138,7 +142,10 @@ class TokenKeeper:
         """A sync cycle went through: record when, for `/snow status`."""
         async with self.lock(workspace):
             current = await self._store.get_connection(workspace)
-            if current is not None and current.status is ConnectionStatus.ACTIVE:
+            if current is None or current.status is not ConnectionStatus.ACTIVE:
+                return
+            # Minute precision is enough for status, and saves a write per poll.
+            if current.last_sync_at is None or at - current.last_sync_at >= _SYNC_NOTE_EVERY:
                 await self._store.save_connection(replace(current, last_sync_at=at))
 
     async def clear_error(self, workspace: str) -> None:
