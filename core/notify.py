@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,7 +121,12 @@ class Notifier:
         """Work up to ``limit`` due deliveries; returns how many were done."""
         items = await self._store.outbox_claim(consumer, limit, lease, self._clock.now())
         done = 0
+        started = time.monotonic()
         for item in items:
+            if time.monotonic() - started > lease / 2:
+                # The rest could outlive their lease while this consumer still works on
+                # them, and another would deliver them too: leave them to be claimed again.
+                break
             try:
                 await self._carry_out(item)
             except DeliveryError as exc:

@@ -33,9 +33,14 @@ _EVENT_TYPE = "snowops_notification"
 
 
 class SlackChatSink:
-    """Delivers to Slack with the right workspace's bot token; 429s wait for Retry-After."""
+    """Delivers to Slack with the right workspace's bot token; 429s wait for Retry-After.
 
-    def __init__(self, client_for: ClientFor, *, max_wait: float = 30.0) -> None:
+    A wait longer than ``max_wait`` is handed back as a retryable DeliveryError instead: a
+    notification must finish well inside its outbox lease (half of SNOWOPS_DELIVERY_LEASE),
+    or another replica would take it over and post it too.
+    """
+
+    def __init__(self, client_for: ClientFor, *, max_wait: float = 10.0) -> None:
         self._client_for = client_for
         self._max_wait = max_wait
 
