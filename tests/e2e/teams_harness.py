@@ -35,7 +35,7 @@ from tests.fakes.teams_connector import FakeConnector, Sent
 
 APP_PASSWORD = "fake-bot-secret-0123456789"
 WORKSPACE = f"teams:{bf.TENANT}"
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "adaptive-card-1.5.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "adaptive-card-1.5.json"
 _SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CARD_VALIDATOR = jsonschema.Draft6Validator(_SCHEMA)
 

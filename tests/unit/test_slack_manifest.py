@@ -39,8 +39,7 @@ ALLOWED_BOT_SCOPES = {
 
 
 def _schemas_dir() -> Path:
-    beside_repo = REPO.parent / "shared" / "schemas"
-    return beside_repo if beside_repo.is_dir() else Path("/work/shared/schemas")
+    return REPO / "tests" / "schemas"
 
 
 @pytest.fixture(scope="module")

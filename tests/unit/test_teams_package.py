@@ -21,7 +21,7 @@ from core import commands as c
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ROOT / "manifests" / "teams"
 SCHEMA = json.loads(
-    (ROOT.parent / "shared" / "schemas" / "teams-manifest-1.17.schema.json").read_text()
+    (ROOT / "tests" / "schemas" / "teams-manifest-1.17.schema.json").read_text()
 )
 # The schema says draft-04 but uses `const`: Draft 7 checks it (see schemas/README.md).
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
