@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.aiohttp._aiohttp_request_adapter import AiohttpRequestAdapter
 from microsoft_agents.hosting.core import (
@@ -26,6 +26,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, ClaimsIdentity
+from pydantic import ValidationError
 
 from adapters.teams.auth import AuthRefused, ClientCredentialsProvider, InboundAuth
 from adapters.teams.config import TeamsConfig
@@ -150,7 +151,16 @@ class TeamsAdapter:
         if not isinstance(activity, dict) or not activity.get("type"):
             return web.json_response({"error": "The body must be a JSON activity."}, status=400)
         try:
-            identity = await self.inbound.check(request.headers.get("Authorization"), activity)
+            Activity.model_validate(activity)
+        except ValidationError as exc:
+            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else "?"
+            return web.json_response(
+                {"error": f"The activity is malformed ({where[:60]})."}, status=400
+            )
+        try:
+            identity = await self.inbound.check(
+                request.headers.get("Authorization"), activity, request.remote
+            )
         except AuthRefused as exc:
             return web.json_response({"error": exc.message}, status=exc.status)
         try:

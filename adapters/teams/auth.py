@@ -51,9 +51,12 @@ class TokenError(Exception):
 
 @dataclass
 class _Keys:
-    keys: dict[str, Any]
-    issuers: set[str]
+    #: issuer → key id → (public key, channels the key is endorsed for; empty: any)
+    by_issuer: dict[str, dict[str, tuple[Any, frozenset[str]]]]
     fetched: float
+
+    def knows(self, kid: str) -> bool:
+        return any(kid in keys for keys in self.by_issuer.values())
 
 
 def _same_service(claimed: str, actual: str) -> bool:
@@ -79,15 +82,20 @@ class InboundAuth:
         """The HTTP session to fetch metadata and keys with."""
         self._session = session
 
-    async def check(self, header: str | None, activity: dict[str, Any]) -> ClaimsIdentity:
-        """The identity to process ``activity`` with, or :class:`AuthRefused`."""
+    async def check(
+        self, header: str | None, activity: dict[str, Any], remote: str | None = None
+    ) -> ClaimsIdentity:
+        """The identity to process ``activity`` (sent from address ``remote``) with, or
+        :class:`AuthRefused`."""
         service_url = str(activity.get("serviceUrl") or "")
         if not self._config.authenticated:
             if not self._config.anonymous:
                 raise AuthRefused("Teams is not configured on this server (TEAMS_APP_ID).")
             if header:
                 raise AuthRefused("A token was sent, but TEAMS_APP_ID is not set to check it.")
-            if not loopback_url(service_url):
+            # Both ends on this machine: nobody else can act as anyone, nor aim the bot's
+            # replies at another host.
+            if not loopback_url(service_url) or not is_loopback_host(remote or ""):
                 raise AuthRefused("Anonymous mode accepts activities from loopback only.", 403)
             return ClaimsIdentity()  # no claims: the SDK sends replies without a token
         if not header:
@@ -95,41 +103,54 @@ class InboundAuth:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthRefused("Invalid authorization header format")
-        claims = await self._validate(token.strip())
+        claims = await self._validate(token.strip(), str(activity.get("channelId") or ""))
         claimed = claims.get("serviceurl")
-        if claimed is not None and not _same_service(str(claimed), service_url):
-            # The token was issued for another connector: never send our token there.
+        if not claimed or not _same_service(str(claimed), service_url):
+            # A token that does not name this connector may come from anyone who can get a
+            # token for our app id: our replies (and our token) must never go elsewhere.
             raise AuthRefused("Invalid token or authentication failed.")
+        tenant = (activity.get("channelData") or {}).get("tenant") or {}
+        if isinstance(tenant, dict) and tenant.get("id"):
+            if str(tenant["id"]).lower() != str(self._config.tenant_id).lower():
+                log.warning("Teams activity of another tenant refused")
+                raise AuthRefused("This bot serves one Microsoft Entra tenant only.", 403)
         return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
 
-    async def _validate(self, token: str) -> dict[str, Any]:
+    async def _validate(self, token: str, channel: str) -> dict[str, Any]:
+        refused = AuthRefused("Invalid token or authentication failed.")
         try:
             header = jwt.get_unverified_header(token)
+            issuer = str(jwt.decode(token, options={"verify_signature": False}).get("iss"))
         except jwt.PyJWTError:
-            raise AuthRefused("Invalid token or authentication failed.") from None
+            raise refused from None
         kid = str(header.get("kid") or "")
         keys = await self._signing_keys(kid)
-        key = keys.keys.get(kid)
-        if key is None:
-            log.warning("Teams token signed with an unknown key")
-            raise AuthRefused("Invalid token or authentication failed.")
+        # The key must be one the token's own issuer publishes, endorsed for this channel.
+        entry = keys.by_issuer.get(issuer, {}).get(kid)
+        if entry is None:
+            log.warning("Teams token signed with a key its issuer does not publish")
+            raise refused
+        key, endorsements = entry
+        if endorsements and channel not in endorsements:
+            log.warning("Teams token key not endorsed for channel %r", channel[:40])
+            raise refused
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
                 algorithms=["RS256"],
                 audience=self._config.app_id,
-                issuer=sorted(keys.issuers),
+                issuer=issuer,
                 leeway=_LEEWAY,
                 options={"require": ["exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
             log.warning("Teams token refused: %s", type(exc).__name__)
-            raise AuthRefused("Invalid token or authentication failed.") from None
+            raise refused from None
         tid = claims.get("tid")
         if tid is not None and str(tid).lower() != str(self._config.tenant_id).lower():
             log.warning("Teams token of another tenant refused")
-            raise AuthRefused("Invalid token or authentication failed.")
+            raise refused
         return claims
 
     async def _signing_keys(self, kid: str) -> _Keys:
@@ -137,14 +158,21 @@ class InboundAuth:
         current = self._keys
         if current is not None:
             fresh = now - current.fetched < _KEYS_TTL
-            if fresh and (kid in current.keys or now - current.fetched < _KEYS_RETRY):
+            if fresh and (current.knows(kid) or now - current.fetched < _KEYS_RETRY):
                 return current
         async with self._lock:
             if self._keys is not current and self._keys is not None:
                 return self._keys
             try:
                 self._keys = await self._fetch_keys()
-            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            except (
+                aiohttp.ClientError,
+                TimeoutError,
+                ValueError,
+                KeyError,
+                TypeError,
+                jwt.PyJWTError,
+            ) as exc:
                 log.error("Teams signing keys not fetched: %s", type(exc).__name__)
                 if current is None:
                     raise AuthRefused("Token keys are unavailable; try again.", 503) from None
@@ -153,15 +181,15 @@ class InboundAuth:
 
     async def _fetch_keys(self) -> _Keys:
         assert self._session is not None, "InboundAuth.use_session() first"
-        keys: dict[str, Any] = {}
-        issuers: set[str] = set()
+        by_issuer: dict[str, dict[str, tuple[Any, frozenset[str]]]] = {}
         for url in (self._config.openid_url, self._config.entra_openid_url):
             meta = await self._json(url)
-            issuers.add(str(meta["issuer"]))
+            keys = by_issuer.setdefault(str(meta["issuer"]), {})
             for jwk in (await self._json(str(meta["jwks_uri"]))).get("keys", []):
                 if jwk.get("kid") and jwk.get("kty") == "RSA":
-                    keys[str(jwk["kid"])] = jwt.PyJWK(jwk, algorithm="RS256").key
-        return _Keys(keys, issuers, time.monotonic())
+                    endorsed = frozenset(str(e) for e in jwk.get("endorsements") or ())
+                    keys[str(jwk["kid"])] = (jwt.PyJWK(jwk, algorithm="RS256").key, endorsed)
+        return _Keys(by_issuer, time.monotonic())
 
     async def _json(self, url: str) -> dict[str, Any]:
         assert self._session is not None

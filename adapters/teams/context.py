@@ -73,7 +73,7 @@ class TeamsUsers:
     def __init__(self, admins: tuple[str, ...], admin_role: str | None) -> None:
         self._admins = frozenset(a.lower() for a in admins)
         self._role = admin_role.lower() if admin_role else None
-        self._cache: dict[tuple[str, str], tuple[float, TeamsUser]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[float, TeamsUser]] = {}
 
     def listed(self, tenant: str, aad_object_id: str) -> bool:
         """True if SNOWOPS_ADMINS names this user (bare, or as ``teams:<tenant>:<id>``)."""
@@ -88,7 +88,9 @@ class TeamsUsers:
         user_id = str(getattr(sender, "id", "") or "")
         aad = str(getattr(sender, "aad_object_id", "") or "")
         name = str(getattr(sender, "name", "") or user_id)
-        key = (tenant, user_id)
+        # Per conversation: a role held in one team grants nothing in another.
+        conv = context.activity.conversation
+        key = (tenant, user_id, str(getattr(conv, "id", "") or ""))
         hit = self._cache.get(key)
         if hit and hit[0] > time.monotonic():
             return hit[1]

@@ -13,7 +13,7 @@ from microsoft_agents.hosting.core import TurnContext, TurnState
 
 from adapters.teams.cards import card
 from adapters.teams.cards_form import FORM_VERB, client_card, config_card, form_card
-from adapters.teams.context import channel_of
+from adapters.teams.context import channel_of, conversation_type
 from adapters.teams.forms import TeamsForms, form_data
 from adapters.teams.handlers import TeamsHandlers, plain_text
 from adapters.teams.replies import (
@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 #: The message extension's action command id (manifests/teams/manifest.json).
 MESSAGE_ACTION = "shareToServiceNow"
 _ADMIN_ONLY = "Only workspace admins can do that."
+_CONNECT_PRIVATELY = (
+    "Reconnect from your personal chat with SnowOps (snow home, then Manage ServiceNow "
+    "configuration): the sign-in link is for you alone."
+)
 _FORM_TITLE = "New ServiceNow ticket"
 
 
@@ -100,6 +104,10 @@ class TeamsInvokes:
             case "manage_configuration" | "rename_state" | "reconnect" | "disconnect":
                 if not ctx.is_admin:
                     return error_response(403, _ADMIN_ONLY)
+                if verb == "reconnect" and conversation_type(context.activity) != "personal":
+                    # The sign-in link would replace a card everyone here sees: whoever
+                    # opened it first could link the workspace to their own account.
+                    return message_response(_CONNECT_PRIVATELY)
                 return await self._configure(ctx, verb, data)
         return error_response(400, "This button is not supported any more.")
 

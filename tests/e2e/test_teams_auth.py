@@ -57,6 +57,57 @@ async def test_a_bad_token_is_refused(teams: TeamsHarness, bad: str) -> None:
     assert teams.connector.sent == []
 
 
+def _unsigned(claims: dict[str, object], alg: str) -> str:
+    import jwt
+
+    if alg == "none":
+        return jwt.encode(claims, None, algorithm="none")
+    return jwt.encode(claims, "a shared secret anyone could guess", algorithm="HS256")
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256"])
+async def test_a_token_not_signed_with_a_published_key_is_refused(
+    teams: TeamsHarness, alg: str
+) -> None:
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": teams.entra.app_id,
+        "serviceurl": teams.service_url,
+        "exp": 9_999_999_999,
+    }
+    status, _ = await teams.send(
+        bf.message("snow help", teams.service_url), token=_unsigned(claims, alg)
+    )
+    assert status == 401
+    assert teams.connector.sent == []
+
+
+async def test_a_token_that_names_no_connector_is_refused(teams: TeamsHarness) -> None:
+    """Without a serviceurl claim the token could send the bot's replies (and its own
+    token) anywhere the activity says."""
+    token = teams.entra.mint("", serviceurl=None)
+    status, _ = await teams.send(bf.message("snow help", "https://evil.example.com/"), token=token)
+    assert status == 401
+    assert teams.connector.sent == []
+
+
+async def test_a_key_not_endorsed_for_the_channel_is_refused(teams: TeamsHarness) -> None:
+    activity = bf.message("snow help", teams.service_url)
+    activity["channelId"] = "webchat"  # the fake's key is endorsed for msteams only
+    status, _ = await teams.send(activity, token=teams.entra.mint(teams.service_url))
+    assert status == 401
+    assert teams.connector.sent == []
+
+
+async def test_an_activity_from_another_tenant_is_refused(teams: TeamsHarness) -> None:
+    activity = bf.message("snow help", teams.service_url)
+    activity["channelData"] = {**activity.get("channelData", {}), "tenant": {"id": "other-tenant"}}
+    status, body = await teams.send(activity, token=teams.entra.mint(teams.service_url))
+    assert status == 403
+    assert body == {"error": "This bot serves one Microsoft Entra tenant only."}
+    assert teams.connector.sent == []
+
+
 async def test_tenant_tokens_of_the_bots_tenant_are_accepted(teams: TeamsHarness) -> None:
     token = teams.entra.mint(teams.service_url, issuer=teams.entra.entra_issuer, tid=bf.TENANT)
     status, _ = await teams.send(bf.message("snow help", teams.service_url), token=token)
@@ -69,6 +120,11 @@ async def test_bad_bodies_get_a_clear_answer_and_health_stays_public(teams: Team
     async with teams.http.post(f"{teams.url}/api/messages", data=b"{nope", headers=headers) as r:
         assert r.status == 400
         assert "JSON activity" in (await r.json())["error"]
+    malformed = {**bf.message("snow help", teams.service_url), "from": 5}
+    async with teams.http.post(f"{teams.url}/api/messages", json=malformed, headers=headers) as r:
+        assert r.status == 400
+        assert (await r.json())["error"].startswith("The activity is malformed")
+    assert teams.connector.sent == []
     async with teams.http.get(f"{teams.url}/healthz") as r:
         assert r.status == 200
 

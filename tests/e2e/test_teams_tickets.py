@@ -219,3 +219,35 @@ async def test_removal_forgets_the_conversation_and_a_reinstall_is_welcomed(
     assert f"{WORKSPACE}|{bf.GROUP}" not in docs
     await teams.send(bf.installation(teams.service_url, conv=bf.GROUP))
     assert len(teams.connector.posts(bf.GROUP)) == 2
+
+
+async def test_reconnect_from_a_shared_conversation_sends_the_admin_to_the_personal_chat(
+    teams: TeamsHarness,
+) -> None:
+    """The sign-in link must never replace a card everyone in a channel can click."""
+    [home] = await teams.say("snow home", conv=bf.CHANNEL, **ADMIN)
+    button = action_of(home.cards[0], "Manage ServiceNow configuration")
+    config = await teams.invoke(
+        bf.card_action(
+            button["verb"],
+            button["data"],
+            teams.service_url,
+            card_id=home.id,
+            conv=bf.CHANNEL,
+            **ADMIN,
+        )
+    )
+    reconnect = action_of(config["value"], "Reconnect")
+    answer = await teams.invoke(
+        bf.card_action(
+            reconnect["verb"],
+            reconnect["data"],
+            teams.service_url,
+            card_id=home.id,
+            conv=bf.CHANNEL,
+            **ADMIN,
+        )
+    )
+    text = json.dumps(answer)
+    assert "personal chat" in text
+    assert "oauth_auth.do" not in text

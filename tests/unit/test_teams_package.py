@@ -20,9 +20,7 @@ from core import commands as c
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ROOT / "manifests" / "teams"
-SCHEMA = json.loads(
-    (ROOT / "tests" / "schemas" / "teams-manifest-1.17.schema.json").read_text()
-)
+SCHEMA = json.loads((ROOT / "tests" / "schemas" / "teams-manifest-1.17.schema.json").read_text())
 # The schema says draft-04 but uses `const`: Draft 7 checks it (see schemas/README.md).
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
 APP_ID = "8a2f6b7c-1d2e-4f50-9a8b-7c6d5e4f3a21"
