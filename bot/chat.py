@@ -23,6 +23,7 @@ from adapters.console.session import (
     console_context,
 )
 from adapters.console.terminal import Terminal
+from adapters.console.token import read_token
 from bot.dev import DEV_DIR, DEV_WORKSPACE, build_dev_sites, dev_environment
 from bot.settings import load_settings
 from core.urls import is_loopback_host
@@ -109,7 +110,15 @@ async def _chat(server: str | None, sim_port: int, graph_port: int) -> int:
                 file=sys.stderr,
             )
             return 2
-        session = RemoteSession(url)
+        token = read_token(urlsplit(url).port or 80)
+        if token is None:
+            print(
+                f"snowops chat: no console token for {url} in ~/.snowops: is `snowops dev` "
+                "running there, as this user?",
+                file=sys.stderr,
+            )
+            return 1
+        session = RemoteSession(url, token)
         try:
             await session.ping()
         except ConsoleError as exc:
@@ -118,7 +127,10 @@ async def _chat(server: str | None, sim_port: int, graph_port: int) -> int:
             return 1
         return await _attach(session, url)
     url = _local_server_url()
-    session = RemoteSession(url)
+    token = read_token(urlsplit(url).port or 80)
+    if token is None:
+        return await _in_process(sim_port, graph_port)
+    session = RemoteSession(url, token)
     try:
         await session.ping()
     except ConsoleError:

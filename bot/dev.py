@@ -12,6 +12,7 @@ from aiohttp import web
 
 from adapters.console.routes import add_console_routes
 from adapters.console.session import LocalSession, console_context
+from adapters.console.token import write_token
 from bot.app import Services, build_app, build_services
 from bot.cli import run_sites, setup_logging
 from bot.settings import Settings, load_settings
@@ -104,6 +105,7 @@ def build_dev_sites(
     add_console_routes(
         app,
         LocalSession(services.dispatcher, services.store, services.console, console_context()),
+        write_token(settings.port),
     )
     sim_app = sn.build_sim_app(
         config=sn.SimConfig(

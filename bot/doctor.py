@@ -91,7 +91,18 @@ async def _run(settings: Settings) -> list[Check]:
         except Exception as exc:
             return [*checks, failed("store", f"cannot open ({type(exc).__name__})", HINT_STORE)]
         doctor = build_doctor(services)
-        return checks + await doctor.run(await _linked_tenants(services))
+        try:
+            return checks + await doctor.run(await _linked_tenants(services))
+        except Exception as exc:  # a check that broke must still end in one clear line
+            logging.getLogger(__name__).debug("doctor failed", exc_info=True)
+            return [
+                *checks,
+                failed(
+                    "doctor",
+                    f"a check could not finish ({type(exc).__name__}: {str(exc)[:120]})",
+                    "run again with SNOWOPS_LOG_LEVEL=DEBUG and report it",
+                ),
+            ]
     finally:
         await services.pool.aclose()
         if services.graph is not None:

@@ -149,22 +149,26 @@ def add_core_routes(app: web.Application, services: Services) -> None:
         # Size first: nothing is buffered beyond what a ticket record can need.
         if (request.content_length or 0) > MAX_BODY:
             return web.json_response({"error": "body too large"}, status=413)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return web.json_response({"error": "body too large"}, status=413)
+        # Read to the end (a body can arrive in many segments, or chunked), never past
+        # the limit.
+        body = bytearray()
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            body += chunk
+            if len(body) > MAX_BODY:
+                return web.json_response({"error": "body too large"}, status=413)
         h = request.headers
         try:
             outcome = await services.push.receive(
                 h.get("X-SnowOps-Instance", ""),
                 h.get("X-SnowOps-Timestamp", ""),
                 h.get("X-SnowOps-Signature", ""),
-                body,
+                bytes(body),
             )
         except PushRejected as exc:
             log.info("push refused (%s): %s", exc.status, exc.reason)
             return web.json_response({"error": exc.reason}, status=exc.status)
         except ServiceNowError as exc:
-            # The record was fine; fetching its comments failed. ServiceNow retries.
+            # The record was fine; fetching its comments failed. The next poll catches up.
             return web.json_response({"error": exc.message}, status=503)
         return web.json_response(
             {"workspaces": len(outcome.workspaces), "events": len(outcome.events)}, status=202

@@ -87,6 +87,8 @@ class Workers:
             except Exception:
                 log.exception("could not list connections")
                 workspaces = set()
+            for ws in [w for w, t in self._tasks.items() if not w.startswith("<") and t.done()]:
+                self._tasks.pop(ws)  # ended by a bug: start it again below
             for ws in workspaces - set(self._tasks):
                 self._tasks[ws] = asyncio.create_task(self._poll_forever(ws))
             for ws in [w for w in self._tasks if not w.startswith("<") and w not in workspaces]:
@@ -122,7 +124,11 @@ class Workers:
         await asyncio.sleep(random.uniform(0, self.interval))
         # The supervisor cancels this loop when the connection goes away.
         while not self._stopping:
-            wait = await self.poll_once(workspace)
+            try:
+                wait = await self.poll_once(workspace)
+            except Exception:  # the store itself failing: never end the loop
+                log.exception("sync of %s could not run", workspace)
+                wait = self.interval
             await asyncio.sleep(wait)
 
     async def poll_once(self, workspace: str) -> float:

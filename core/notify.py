@@ -128,7 +128,13 @@ class Notifier:
                 # them, and another would deliver them too: leave them to be claimed again.
                 break
             try:
-                await self._carry_out(item)
+                # Done inside the lease, or not at all: past it, another consumer may have
+                # taken the item, and both would post.
+                async with asyncio.timeout(lease * 0.9 - (time.monotonic() - started)):
+                    await self._carry_out(item)
+            except TimeoutError:
+                await self._failed(item, consumer, DeliveryError("the chat platform was too slow"))
+                continue
             except DeliveryError as exc:
                 await self._failed(item, consumer, exc)
                 continue

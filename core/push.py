@@ -117,7 +117,15 @@ class PushReceiver:
     ) -> PushOutcome:
         """Verify a delivery, then turn its record into events (emitted to the outbox)."""
         instance_url = _instance(instance)
-        await self._verify(instance_url, timestamp, signature, body)
+        replay_key = await self._verify(instance_url, timestamp, signature, body)
+        try:
+            return await self._apply(instance_url, body)
+        except BaseException:
+            # Not applied: the same delivery may come again (a resend, by hand or by rule).
+            await self._store.abort_idempotent(replay_key)
+            raise
+
+    async def _apply(self, instance_url: str, body: bytes) -> PushOutcome:
         table, record, comments = _parse(body)
         correlation = str(record.get("correlation_id") or "")
         workspaces = tuple(
@@ -133,7 +141,8 @@ class PushReceiver:
             )
         return PushOutcome(workspaces, events)
 
-    async def _verify(self, instance_url: str, timestamp: str, signature: str, body: bytes) -> None:
+    async def _verify(self, instance_url: str, timestamp: str, signature: str, body: bytes) -> str:
+        """Check a delivery; returns its replay key (claimed: a second copy is refused)."""
         key = await self.keys.get(instance_url)
         if key is None:
             raise PushRejected(401, f"no push key for {instance_url}: run `snowops push-key`")
@@ -155,6 +164,7 @@ class PushReceiver:
         if await self._store.begin_idempotent(replay_key, MAX_SKEW * 2) is not None:
             raise PushRejected(409, "replayed delivery")
         await self._store.finish_idempotent(replay_key, "seen", MAX_SKEW * 2)
+        return replay_key
 
 
 def _parse(body: bytes) -> tuple[str, dict[str, Any], list[dict[str, Any]] | None]:

@@ -15,6 +15,7 @@ repeat after a crash) is one event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -53,6 +54,8 @@ WATERMARK_NS = "sync_watermark"
 OVERLAP = timedelta(seconds=60)
 #: Journal ids remembered per ticket to drop repeats from the overlap.
 _SEEN_JOURNAL = 50
+#: Records read per table and cycle at most (the rest come in the next cycle).
+_MAX_RECORDS = 10_000
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 _HANDLED_MAX = 200_000
 JOURNAL_FIELDS = ["sys_id", "element_id", "value", "sys_created_by", "sys_created_on"]
@@ -122,6 +125,8 @@ class StatusSync:
         # (workspace|number) → the mod_count last fully handled here: the records the
         # watermark overlap brings back every cycle are skipped without a store read.
         self._handled: OrderedDict[str, int] = OrderedDict()
+        # One observer at a time per workspace in this process (a push and the poll).
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
         """One poll of every table of ``workspace``; ``guard`` runs before anything is
@@ -139,10 +144,16 @@ class StatusSync:
             if since is not None:
                 query += f"^sys_updated_on>={format_sn_datetime(since - OVERLAP)}"
             rows, answered = await self._system.query_timed(
-                workspace, kind.table, query + "^ORDERBYsys_updated_on", fields=TICKET_FIELDS
+                workspace,
+                kind.table,
+                query + "^ORDERBYsys_updated_on",
+                fields=TICKET_FIELDS,
+                max_records=_MAX_RECORDS,
             )
             batches.append((kind, rows))
-            floors[kind.table] = answered - OVERLAP if answered else None
+            # A cut-off answer has more to read after its newest row: no floor then.
+            full = answered is not None and len(rows) < _MAX_RECORDS
+            floors[kind.table] = answered - OVERLAP if full and answered else None
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
         events = await self.apply(workspace, conn.instance_url, batches, since=oldest, guard=guard)
         for kind, rows in batches:
@@ -175,6 +186,18 @@ class StatusSync:
     ) -> list[TicketEvent]:
         """Turn fresh records (and their journal rows when given; otherwise one journal
         query finds them) into events: emitted first, then remembered as told."""
+        async with self._locks.setdefault(workspace, asyncio.Lock()):
+            return await self._apply(workspace, instance, batches, since, comments, guard)
+
+    async def _apply(
+        self,
+        workspace: str,
+        instance: str,
+        batches: Sequence[tuple[TicketKind, Sequence[dict[str, Any]]]],
+        since: datetime | None,
+        comments: Sequence[dict[str, Any]] | None,
+        guard: Guard | None,
+    ) -> list[TicketEvent]:
         seen: list[_Seen] = []
         for kind, records in batches:
             for record in records:
@@ -193,6 +216,9 @@ class StatusSync:
         for s in seen:
             key = _key(workspace, s.ticket.number)
             if s.dirty:
+                current = await self._store.get_document(BASELINE_NS, key)
+                if current is not None and int(current.get("mod_count", -1)) > s.ticket.mod_count:
+                    continue  # a newer observation was recorded meanwhile: never go back
                 await self._store.put_document(BASELINE_NS, key, s.baseline)
             self._handled[key] = s.ticket.mod_count
             self._handled.move_to_end(key)
@@ -222,6 +248,7 @@ class StatusSync:
             return item  # seen again in the overlap, or told already by a push
         item.moved = item.dirty = True
         at = fresh.updated_at or self._clock.now()
+        told = int(baseline.get("mod_count", -1))
         for change, old, new in (
             ("state", str(baseline.get("state")), fresh.state),
             ("priority", str(baseline.get("priority")), str(fresh.priority)),
@@ -229,7 +256,10 @@ class StatusSync:
             if old != new:
                 item.events.append(
                     TicketEvent(
-                        event_id=f"{workspace}|{number}|{change}|{fresh.mod_count}",
+                        # Keyed by what users were told and what is true now, not by the
+                        # version that showed it: two observers that raced from the same
+                        # baseline (a push and a poll, two pushes) make one event.
+                        event_id=f"{workspace}|{number}|{change}|{told}|{new}",
                         workspace=workspace,
                         number=number,
                         kind=kind,

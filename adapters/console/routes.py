@@ -1,14 +1,15 @@
 """``/console/…``: the HTTP face of :class:`LocalSession`, for ``snowops chat --server``.
 
 Registered only by ``snowops dev`` and ``snowops chat`` (never by ``snowops serve``), and
-answered only when the caller, the Host header and the console header all say "this
-machine": a web page cannot reach it (no CORS, custom header, DNS rebinding stopped by the
-Host check) and neither can another host, even through a local reverse proxy that forwards
-from 127.0.0.1, because such a proxy sends the public Host name.
+answered only when the caller and the Host header are this machine, no proxy forwarded the
+request, and the console header carries the run's secret token (adapters/console/token.py):
+a web page cannot reach it (no CORS, custom header, DNS rebinding stopped by the Host
+check), nor another user, nor anyone through a local tunnel or reverse proxy.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,14 +34,19 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _loopback_only(handler: Handler) -> Handler:
+_FORWARDED = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
+
+
+def _loopback_only(handler: Handler, token: str) -> Handler:
     async def guarded(request: web.Request) -> web.Response:
         remote = request.remote or ""
         host = _host_name(request.headers.get("Host", ""))
+        given = request.headers.get(CONSOLE_HEADER, "")
         if not (
             is_loopback_host(remote)
             and is_loopback_host(host)
-            and request.headers.get(CONSOLE_HEADER) == "1"
+            and not any(h in request.headers for h in _FORWARDED)
+            and hmac.compare_digest(given.encode(), token.encode())
         ):
             return web.json_response(
                 {"error": "the console API answers this machine only"}, status=403
@@ -63,8 +69,9 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def add_console_routes(app: web.Application, session: LocalSession) -> None:
-    """Register ``POST /console/commands``, ``POST /console/forms``, ``GET /console/events``."""
+def add_console_routes(app: web.Application, session: LocalSession, token: str) -> None:
+    """Register ``POST /console/commands``, ``POST /console/forms``, ``GET /console/events``,
+    answered only to callers on this machine that send ``token`` (see console.token)."""
 
     async def commands(request: web.Request) -> web.Response:
         text = (await _json(request)).get("text")
@@ -93,6 +100,6 @@ def add_console_routes(app: web.Application, session: LocalSession) -> None:
         entries = await session.events(after, wait)
         return web.json_response({"events": [{"seq": e.seq, "text": e.text} for e in entries]})
 
-    app.router.add_post("/console/commands", _loopback_only(commands))
-    app.router.add_post("/console/forms", _loopback_only(forms))
-    app.router.add_get("/console/events", _loopback_only(events))
+    app.router.add_post("/console/commands", _loopback_only(commands, token))
+    app.router.add_post("/console/forms", _loopback_only(forms, token))
+    app.router.add_get("/console/events", _loopback_only(events, token))

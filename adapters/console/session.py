@@ -188,10 +188,10 @@ def form_from_doc(doc: Any) -> TicketFormView:
 class RemoteSession:
     """The console attached to a running ``snowops dev`` over loopback HTTP."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str) -> None:
         self._base = base_url.rstrip("/")
         self._http = aiohttp.ClientSession(
-            headers={CONSOLE_HEADER: "1"}, timeout=aiohttp.ClientTimeout(total=120)
+            headers={CONSOLE_HEADER: token}, timeout=aiohttp.ClientTimeout(total=120)
         )
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

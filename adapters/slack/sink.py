@@ -127,8 +127,9 @@ class SlackChatSink:
 
     async def was_sent(self, channel: ChannelRef, key: str, thread: str | None = None) -> bool:
         """Look for a message tagged ``key`` in the thread, or among the channel's newest
-        100 messages. Without the history scopes it can't tell, and says False (a rare
-        double after a crash beats a lost notification)."""
+        100 messages. Without the history scopes it can never tell, and says False (a rare
+        double after a crash beats a lost notification); other refusals are raised, to be
+        retried."""
         try:
             if thread:
                 data = await self._call(
@@ -150,8 +151,10 @@ class SlackChatSink:
                     include_all_metadata="true",
                 )
         except DeliveryError as exc:
-            log.info("could not check for an earlier copy of %s: %s", key, exc)
-            return False
+            if "missing_scope" in str(exc) or "not_allowed_token_type" in str(exc):
+                log.info("could not check for an earlier copy of %s: %s", key, exc)
+                return False  # it can never tell: post (a rare double beats a loss)
+            raise  # it could tell later (rate limited, Slack down): try again then
         for msg in data.get("messages") or []:
             meta = msg.get("metadata") or {}
             payload = meta.get("event_payload") or {}

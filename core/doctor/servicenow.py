@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,10 +160,29 @@ class ServiceNowProbe:
                 skipped(refresh, "not tried"),
             ]
         found.token = str(body["access_token"])
+        await self._keep(conn, body)
         note = ""
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
             note = " (the connection is marked for re-authorization: run /snow connect again)"
         return [passed(endpoint, "answers"), passed(refresh, "valid" + note)]
+
+    async def _keep(self, conn: Connection, body: dict[str, Any]) -> None:
+        """Store what the refresh grant gave, as the bot would: an instance that rotates
+        refresh tokens has just retired the stored one, and dropping the new one would cut
+        the connection. Only if nobody changed the connection meanwhile."""
+        current = await self._store.get_connection(conn.workspace)
+        if current is None or current.refresh_token != conn.refresh_token:
+            return
+        raw_expiry = str(body.get("expires_in") or "")
+        seconds = int(raw_expiry) if raw_expiry.isdigit() else 1799
+        await self._store.save_connection(
+            replace(
+                current,
+                access_token=str(body["access_token"]),
+                refresh_token=str(body.get("refresh_token") or current.refresh_token),
+                expires_at=self._clock.now() + timedelta(seconds=seconds),
+            )
+        )
 
     async def _read(self, conn: Connection, table: str, name: str, found: _Found) -> Check:
         if found.token is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from adapters.console.token import read_token, token_path
 from tests.conftest import free_port
 from tests.e2e.test_cli import ROOT, env
 from tests.e2e.test_console import PROMPT, _http
@@ -91,11 +92,16 @@ def test_dev_tells_a_newcomer_what_runs_where(dev: Dev) -> None:
 
 def test_console_api_answers_only_this_machines_console(dev: Dev) -> None:
     url = f"{dev.url}/console/commands"
+    token = read_token(int(dev.url.rsplit(":", 1)[1]))
+    assert token is not None
+    assert oct(token_path(int(dev.url.rsplit(":", 1)[1])).stat().st_mode & 0o777) == "0o600"
     json_type = {"Content-Type": "application/json"}
+    ours = {**json_type, "X-SnowOps-Console": token}
     assert _post(url, json_type) == 403  # a web page cannot add the header
-    rebound = {**json_type, "X-SnowOps-Console": "1", "Host": "attacker.example"}
-    assert _post(url, rebound) == 403  # DNS rebinding: a foreign Host name
-    assert _post(url, {**json_type, "X-SnowOps-Console": "1"}) == 200
+    assert _post(url, {**json_type, "X-SnowOps-Console": "1"}) == 403  # nor guess the token
+    assert _post(url, {**ours, "Host": "attacker.example"}) == 403  # DNS rebinding
+    assert _post(url, {**ours, "X-Forwarded-For": "203.0.113.9"}) == 403  # via a tunnel
+    assert _post(url, ours) == 200
 
 
 def test_attached_console_creates_and_hears_about_a_ticket(dev: Dev, tmp_path: Path) -> None:

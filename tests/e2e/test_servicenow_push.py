@@ -3,9 +3,11 @@ business rule of manifests/servicenow/, signed with the key `snowops push-key` m
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -179,6 +181,48 @@ async def test_a_signed_but_malformed_body_is_refused(slack: SlackHarness) -> No
 async def test_an_oversized_body_is_refused(slack: SlackHarness) -> None:
     async with slack.http.post(f"{slack.url}/servicenow/events", data=b"x" * (300 * 1024)) as resp:
         assert resp.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: sent chunked
+        for _ in range(300):
+            yield b"x" * 1024
+
+    async with slack.http.post(f"{slack.url}/servicenow/events", data=chunks()) as resp:
+        assert resp.status == 413
+
+
+async def test_a_body_that_arrives_in_pieces_is_read_whole(slack: SlackHarness) -> None:
+    """A real push with comments spans many TCP segments; the signature covers it all."""
+    from core.push import sign
+
+    number, ts = await create_ticket(slack)
+    key = await install_rule(slack)
+    slack.sim.instance.pusher.rule = None
+    slack.sim.instance.add_journal(number, "A long comment. " * 400)  # about 6 KB
+    found = slack.sim.instance.find_by_number(number)
+    assert found is not None
+    payload = slack.sim.instance.pusher.payload(slack.sim.instance.store, *found)
+    body = json.dumps(payload).encode()
+    assert len(body) > 5000
+    stamp = str(int(time.time()))
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 700):
+            yield body[i : i + 700]
+            await asyncio.sleep(0.001)
+
+    async with slack.http.post(
+        f"{slack.url}/servicenow/events",
+        data=pieces(),
+        headers={
+            "X-SnowOps-Instance": slack.sim.url,
+            "X-SnowOps-Timestamp": stamp,
+            "X-SnowOps-Signature": sign(base64.b64decode(key), stamp, body),
+        },
+    ) as resp:
+        assert resp.status == 202, await resp.text()
+        assert (await resp.json())["events"] == 1
+    await slack.services.notifier.deliver("test")
+    assert any("A long comment." in r for r in thread_replies(slack, ts))
 
 
 async def test_a_push_for_another_workspace_is_ignored(slack: SlackHarness) -> None:

@@ -8,6 +8,10 @@ import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from core.models import TicketKind
+from core.sync import StatusSync
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -292,3 +296,55 @@ async def test_a_quiet_table_is_not_read_again_and_again(slack: SlackHarness) ->
     assert since >= (slack.sim.instance.now() - timedelta(seconds=121)).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
+
+
+async def test_a_change_seen_again_from_the_same_baseline_is_announced_once(
+    slack: SlackHarness,
+) -> None:
+    """One observer emits a change and dies before it records what users were told;
+    another then sees the ticket one version later (same state, a work note added). Both
+    start from the same baseline: users hear of the state change once."""
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    sync = slack.services.sync
+    instance = slack.sim.url
+
+    slack.sim.instance.set_state(number, "2")
+    found = slack.sim.instance.find_by_number(number)
+    assert found is not None
+    first = dict(found[1])
+
+    async def dies() -> None:
+        raise RuntimeError("the process died here")
+
+    with pytest.raises(RuntimeError):
+        await sync.apply(WS, instance, [(TicketKind.INCIDENT, [first])], comments=[], guard=dies)
+    slack.sim.instance.add_journal(number, "Checked", element="work_notes")
+    found = slack.sim.instance.find_by_number(number)
+    assert found is not None
+    later = dict(found[1])
+    assert int(later["sys_mod_count"]) == int(first["sys_mod_count"]) + 1
+    fresh = StatusSync(slack.services.store, slack.services.table, slack.clock, sync.emit)
+    await fresh.apply(WS, instance, [(TicketKind.INCIDENT, [later])], comments=[])
+
+    await slack.services.notifier.deliver("test")
+    assert thread_replies(slack, ts) == [f"{number} Rotate the VPN certificate: New → In Progress"]
+
+
+async def test_a_check_for_an_earlier_copy_that_slack_refuses_is_tried_again_not_skipped(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    slack.sim.instance.set_state(number, "2")
+    slack.api.lose_answer_next("chat.postMessage")
+    await sync_and_deliver(slack)
+    slack.api.fail_next(
+        "conversations.replies", "ratelimited", status=429, headers={"Retry-After": "30"}
+    )
+    slack.clock.advance(10)
+    assert await slack.services.notifier.deliver("test") == 0  # could not tell: waits
+    assert len(thread_replies(slack, ts)) == 1
+    slack.clock.advance(31)
+    assert await slack.services.notifier.deliver("test") == 1  # found its copy
+    assert len(thread_replies(slack, ts)) == 1
