@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from core.dispatch import RequestContext
 from core.models import ChannelRef, Requester
 from core.secrets import generate_key
 from core.servicenow import RetryPolicy
+from sim.graph import DEFAULT_CLIENT_ID as GRAPH_DEFAULT_CLIENT_ID
+from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_DEFAULT_CLIENT_SECRET
+from sim.graph import DEFAULT_TENANT_ID as GRAPH_DEFAULT_TENANT_ID
 from sim.graph import GraphSim, GraphSimConfig, build_graph_sim_app
 from sim.servicenow import (
     DEFAULT_CLIENT_ID,
@@ -179,6 +183,36 @@ async def connect_workspace(
         DEFAULT_PASSWORD,
         actor="test",
     )
+
+
+def graph_settings(graph: Graph) -> dict[str, str]:
+    """The settings that point Secure Score at the Graph simulator."""
+    return {
+        "GRAPH_CLIENT_ID": GRAPH_DEFAULT_CLIENT_ID,
+        "GRAPH_CLIENT_SECRET": GRAPH_DEFAULT_CLIENT_SECRET,
+        "GRAPH_TENANT_ID": GRAPH_DEFAULT_TENANT_ID,
+        "GRAPH_API_URL": graph.url,
+        "GRAPH_LOGIN_URL": graph.url,
+    }
+
+
+@asynccontextmanager
+async def serve_connected(
+    settings: Settings, sim: Sim, workspace: str
+) -> AsyncIterator[tuple[Services, FakeClock]]:
+    """SnowOps built from ``settings`` on its public port, on a fake clock, with
+    ``workspace`` connected to the simulator; the server closes on exit."""
+    clock = FakeClock()
+    services = build_services(settings, clock=clock, retry=FAST_RETRY)
+    app = build_app(settings, services=services)
+    port = int(settings.public_url.rsplit(":", 1)[1])
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        await connect_workspace(services, sim.url, workspace)
+        yield services, clock
+    finally:
+        await server.close()
 
 
 @pytest.fixture

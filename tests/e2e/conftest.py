@@ -9,25 +9,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from adapters.slack.sink import SlackChatSink
-from bot.app import Services, build_app, build_services
+from bot.app import Services
 from bot.settings import Settings
 from core.clock import FakeClock
-from core.connections import OAuthClientConfig
-from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
-from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
-from sim.graph import DEFAULT_TENANT_ID as GRAPH_TENANT_ID
-from sim.servicenow import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-)
-from tests.conftest import FAST_RETRY, Graph, Sim
+from tests.conftest import Graph, Sim, graph_settings, serve_connected
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 from tests.fakes.slack_signing import (
     event_body,
@@ -178,33 +167,17 @@ async def slack(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=api.base_url,
-        GRAPH_CLIENT_ID=GRAPH_CLIENT_ID,
-        GRAPH_CLIENT_SECRET=GRAPH_CLIENT_SECRET,
-        GRAPH_TENANT_ID=GRAPH_TENANT_ID,
-        GRAPH_API_URL=graph.url,
-        GRAPH_LOGIN_URL=graph.url,
+        **graph_settings(graph),
         **slack_env,
     )
-    clock = FakeClock()
-    services = build_services(settings, clock=clock, retry=FAST_RETRY)
-    app = build_app(settings, services=services)
-    port = int(settings.public_url.rsplit(":", 1)[1])
-    server = TestServer(app, host="127.0.0.1", port=port)
-    await server.start_server()
-    await services.connections.connect_with_password(
-        WORKSPACE,
-        sim.url,
-        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        actor="test",
-    )
-    async with aiohttp.ClientSession() as http:
-        try:
+    try:
+        async with (
+            serve_connected(settings, sim, WORKSPACE) as (services, clock),
+            aiohttp.ClientSession() as http,
+        ):
             yield SlackHarness(settings.public_url, http, api, services, clock, sim)
-        finally:
-            await server.close()
-            await api.close()
+    finally:
+        await api.close()
 
 
 # The Teams harness lives in its own module; its fixtures are shared from here.

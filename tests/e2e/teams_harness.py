@@ -13,22 +13,11 @@ from typing import Any
 import aiohttp
 import jsonschema
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.app import Services, build_app, build_services
+from bot.app import Services
 from bot.settings import Settings
 from core.clock import FakeClock
-from core.connections import OAuthClientConfig
-from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
-from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
-from sim.graph import DEFAULT_TENANT_ID as GRAPH_TENANT_ID
-from sim.servicenow import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-)
-from tests.conftest import FAST_RETRY, Graph, Sim
+from tests.conftest import Graph, Sim, graph_settings, serve_connected
 from tests.fakes import bot_activities as bf
 from tests.fakes.entra import FakeEntra
 from tests.fakes.teams_connector import FakeConnector, Sent
@@ -146,35 +135,21 @@ async def teams(
         TEAMS_LOGIN_URL=entra.url,
         TEAMS_OPENID_URL=entra.openid_url,
         SNOWOPS_ADMINS=bf.ADMIN_AAD,
-        GRAPH_CLIENT_ID=GRAPH_CLIENT_ID,
-        GRAPH_CLIENT_SECRET=GRAPH_CLIENT_SECRET,
-        GRAPH_TENANT_ID=GRAPH_TENANT_ID,
-        GRAPH_API_URL=graph.url,
-        GRAPH_LOGIN_URL=graph.url,
+        **graph_settings(graph),
         **teams_env,
     )
-    clock = FakeClock()
-    services = build_services(settings, clock=clock, retry=FAST_RETRY)
-    app = build_app(settings, services=services)
-    port = int(settings.public_url.rsplit(":", 1)[1])
-    server = TestServer(app, host="127.0.0.1", port=port)
-    await server.start_server()
-    await services.connections.connect_with_password(
-        WORKSPACE,
-        sim.url,
-        OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        DEFAULT_USERNAME,
-        DEFAULT_PASSWORD,
-        actor="test",
-    )
-    async with aiohttp.ClientSession() as http:
-        harness = TeamsHarness(settings.public_url, http, connector, entra, services, clock, sim)
-        try:
+    try:
+        async with (
+            serve_connected(settings, sim, WORKSPACE) as (services, clock),
+            aiohttp.ClientSession() as http,
+        ):
+            harness = TeamsHarness(
+                settings.public_url, http, connector, entra, services, clock, sim
+            )
             yield harness
-        finally:
-            await server.close()
-            await connector.close()
-            await entra.close()
+    finally:
+        await connector.close()
+        await entra.close()
     harness.every_card_is_valid()
 
 
