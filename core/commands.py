@@ -25,6 +25,7 @@ __all__ = [
     "Recommendations",
     "RemoveRecommendation",
     "RenameState",
+    "RetryNotifications",
     "Share",
     "ShowStates",
     "ShowTicket",
@@ -171,6 +172,13 @@ class Unsubscribe:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryNotifications:
+    """``/snow notifications retry``: try undelivered (parked) notifications again."""
+
+    admin = True
+
+
+@dataclass(frozen=True, slots=True)
 class ShowStates:
     """``/snow states [incident|change]``."""
 
@@ -204,6 +212,7 @@ Command = (
     | ShowTicket
     | Subscribe
     | Unsubscribe
+    | RetryNotifications
     | ShowStates
     | RenameState
 )
@@ -224,6 +233,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("ticket <number>", "one ticket and its recent history"),
     ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
     ("unsubscribe", "stop notifying this channel (admins)"),
+    ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )
 
@@ -334,6 +344,10 @@ def parse(text: str) -> Command:
         return ShowTicket(number)
     if verb == "subscribe":
         return _subscribe(args)
+    if verb == "notifications":
+        if [a.lower() for a in args] != ["retry"]:
+            raise UsageError(_usage("notifications"))
+        return RetryNotifications()
     if verb == "states":
         return _states(args)
     raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")

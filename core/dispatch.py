@@ -39,7 +39,7 @@ from core.securescore.errors import GraphError, GraphNotConfigured
 from core.servicenow.errors import ServiceNowError
 from core.servicenow.mapping import correlation_prefix
 from core.servicenow.states import DEFAULT_STATES, is_open
-from core.store.port import Store
+from core.store.port import OutboxItem, Store
 from core.tickets import InProgressError, TicketService
 from core.views import (
     Action,
@@ -231,6 +231,19 @@ class Dispatcher:
                     if gone
                     else "This channel had no subscription."
                 )
+            case c.RetryNotifications():
+                parked = await self._parked(ctx.workspace)
+                for item in parked:
+                    await self._store.outbox_requeue(item.delivery_id)
+                await self._store.audit(
+                    ctx.workspace, ctx.actor, "notifications.retry", {"count": len(parked)}
+                )
+                if not parked:
+                    return Notice("There are no undelivered notifications.")
+                return Notice(
+                    f"{len(parked)} undelivered notification{'s' if len(parked) != 1 else ''} "
+                    "will be tried again now."
+                )
             case c.ShowStates(kind=kind):
                 views = [await self.states(ctx, k) for k in ([kind] if kind else list(TicketKind))]
                 return tuple(views)
@@ -340,18 +353,15 @@ class Dispatcher:
         )
         if st.warning:
             lines += (("Warning", st.warning),)
-        parked = [
-            p
-            for p in await self._store.outbox_parked()
-            if p.payload.get("workspace") == ctx.workspace
-        ]
+        parked = await self._parked(ctx.workspace)
         if parked:
             # Notifications that kept failing wait here, visible, instead of being retried forever.
             lines += (
                 (
                     "Undelivered notifications",
                     f"{len(parked)}, stopped after repeated failures. Latest: "
-                    f"{parked[-1].last_error or 'unknown error'}",
+                    f"{parked[-1].last_error or 'unknown error'}. Once fixed, an admin "
+                    "can run /snow notifications retry",
                 ),
             )
         healthy = st.status == "active" and not st.last_error and not st.warning and not parked
@@ -363,6 +373,12 @@ class Dispatcher:
             # The same finding and advice as `snowops doctor` gives.
             healthy, hint = False, problems[0].hint or hint
         return StatusView("ServiceNow connection", lines, hint, healthy=healthy)
+
+    async def _parked(self, workspace: str) -> list[OutboxItem]:
+        """This workspace's notifications that stopped after repeated failures."""
+        return [
+            p for p in await self._store.outbox_parked() if p.payload.get("workspace") == workspace
+        ]
 
     async def _problems(self, workspace: str) -> list[Check]:
         """The doctor's failed checks for this workspace (none when it cannot tell)."""

@@ -238,6 +238,10 @@ class CachingStore(Store):
         """Straight through."""
         return await self.inner.outbox_park(delivery_id, consumer, error)
 
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Straight through."""
+        return await self.inner.outbox_requeue(delivery_id)
+
     async def outbox_forget_done(self, older_than: datetime) -> int:
         """Straight through."""
         return await self.inner.outbox_forget_done(older_than)

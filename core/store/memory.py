@@ -264,6 +264,14 @@ class MemoryStore(Store):
         row.update(state="parked", owner=None, error=error)
         return True
 
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Parked → ready now, attempts from zero."""
+        row = self._outbox.get(delivery_id)
+        if row is None or row["state"] != "parked":
+            return False
+        row.update(state="ready", owner=None, due=0.0, attempts=0, error=None)
+        return True
+
     async def outbox_forget_done(self, older_than: datetime) -> int:
         """Drop deliveries acknowledged before ``older_than``."""
         cutoff = older_than.timestamp()

@@ -205,6 +205,11 @@ class Store(ABC):
         :meth:`outbox_put` again. Queued and parked deliveries are kept."""
 
     @abstractmethod
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Hand a parked delivery out again, as if new (an admin fixed its cause). False if
+        it is not parked."""
+
+    @abstractmethod
     async def outbox_parked(self) -> list[OutboxItem]:
         """Parked deliveries, for ``/snow status``."""
 

@@ -68,6 +68,15 @@ redis.call('HSET', KEYS[1], 'payload', ARGV[2], 'attempts', 0, 'state', 'ready',
 return 1
 """
 
+_REQUEUE = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'parked' then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+local entry = redis.call('XADD', KEYS[3], '*', 'id', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'ready', 'attempts', 0, 'entry', entry)
+redis.call('HDEL', KEYS[1], 'owner', 'lease_until', 'error')
+return 1
+"""
+
 _CLAIM = """
 local stream, delayed, leases = KEYS[1], KEYS[2], KEYS[3]
 local group, consumer, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -173,6 +182,7 @@ class RedisOutbox:
         self._claim = client.register_script(_CLAIM)
         self._settle = client.register_script(_SETTLE)
         self._forget = client.register_script(_FORGET)
+        self._requeue = client.register_script(_REQUEUE)
 
     async def ensure_group(self) -> None:
         """Create the stream and its consumer group if missing."""
@@ -227,6 +237,11 @@ class RedisOutbox:
     async def park(self, delivery_id: str, consumer: str, error: str) -> bool:
         """Failed for good: keep it listed, never hand it out."""
         return await self._run_settle(delivery_id, consumer, "park", error, 0.0)
+
+    async def requeue(self, delivery_id: str) -> bool:
+        """A parked delivery goes back into the stream, attempts from zero."""
+        keys = [self._dp + delivery_id, self._parked, self._stream]
+        return bool(await self._requeue(keys=keys, args=[delivery_id]))
 
     async def forget_done(self, older_than: datetime) -> int:
         """Delete delivered ids acknowledged before ``older_than``, in batches."""

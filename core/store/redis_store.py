@@ -349,6 +349,10 @@ class RedisStore(Store):
         """Stop retrying a delivery, if ``consumer`` holds the lease."""
         return await self._ob.park(delivery_id, consumer, error)
 
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Parked → back in the stream, attempts from zero."""
+        return await self._ob.requeue(delivery_id)
+
     async def outbox_forget_done(self, older_than: datetime) -> int:
         """Delete deliveries acknowledged before ``older_than``."""
         return await self._ob.forget_done(older_than)

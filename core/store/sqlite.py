@@ -488,6 +488,15 @@ class SqliteStore(Store):
         )
         return n > 0
 
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Parked → ready now, attempts from zero."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'ready', due = 0, attempts = 0, error = NULL, "
+            "owner = NULL WHERE delivery_id = ? AND state = 'parked'",
+            (delivery_id,),
+        )
+        return n > 0
+
     async def outbox_forget_done(self, older_than: datetime) -> int:
         """Delete deliveries acknowledged before ``older_than``."""
         return await self._run(

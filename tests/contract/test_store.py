@@ -415,6 +415,27 @@ async def test_outbox_park(store: Store) -> None:
     assert await store.outbox_put("d2", {}) is False
 
 
+async def test_outbox_requeue_hands_a_parked_delivery_out_again(store: Store) -> None:
+    await store.outbox_put("d1", {"x": 1})
+    await store.outbox_put("d2", {"x": 2})
+    await store.outbox_claim("w1", 2, 30, T0)
+    assert await store.outbox_park("d1", "w1", "channel_not_found") is True
+    assert await store.outbox_requeue("d2") is False  # leased, not parked
+    assert await store.outbox_requeue("nope") is False
+    assert await store.outbox_requeue("d1") is True
+    assert await store.outbox_requeue("d1") is False  # once
+    assert await store.outbox_parked() == []
+    [item] = await store.outbox_claim("w2", 5, 30, T0)
+    assert (item.delivery_id, item.payload, item.attempts, item.last_error) == (
+        "d1",
+        {"x": 1},
+        1,
+        None,
+    )
+    assert await store.outbox_ack("d1", "w2") is True
+    assert await store.outbox_put("d1", {}) is False  # delivered: its id stays taken
+
+
 async def test_outbox_ack_is_final(store: Store) -> None:
     await store.outbox_put("d1", {"x": 1})
     await store.outbox_claim("slow", 1, 10, T0)

@@ -19,7 +19,7 @@ from sim.servicenow.config import (
     DEFAULT_USERNAME,
 )
 from sim.servicenow.faults import Fault
-from tests.e2e.conftest import ADMIN, SlackHarness, form_state
+from tests.e2e.conftest import ADMIN, USER, SlackHarness, form_state
 from tests.fakes.slack_signing import view_submission_payload
 from tests.integration.oauth_helpers import approve
 
@@ -348,3 +348,34 @@ async def test_a_check_for_an_earlier_copy_that_slack_refuses_is_tried_again_not
     slack.clock.advance(31)
     assert await slack.services.notifier.deliver("test") == 1  # found its copy
     assert len(thread_replies(slack, ts)) == 1
+
+
+async def test_an_admin_retries_parked_notifications_once_the_cause_is_fixed(
+    slack: SlackHarness,
+) -> None:
+    number, _ = await create_ticket(slack)
+    await slack.command("subscribe", user=ADMIN, channel="C0GONE", name="sub")
+    await slack.api.wait_for_response()
+    slack.sim.instance.set_state(number, "2")
+    slack.api.fail_next("chat.postMessage", "not_in_channel", count=2)
+    await sync_and_deliver(slack)
+    assert len(await slack.services.store.outbox_parked()) == 2
+
+    await slack.command("notifications retry", user=USER, name="denied")
+    await slack.api.wait_for_response(count=2)
+    assert "admin" in json.dumps(slack.api.responses_to("denied")).lower()
+    assert len(await slack.services.store.outbox_parked()) == 2
+
+    # The bot was invited back: an admin tries again, and each message goes out once.
+    slack.api.clear()
+    await slack.command("notifications retry", user=ADMIN, name="retry")
+    await slack.api.wait_for_response()
+    assert "2 undelivered notifications will be tried again" in json.dumps(
+        slack.api.responses_to("retry")
+    )
+    assert await slack.services.notifier.deliver("test") == 2
+    assert [c.args["channel"] for c in slack.api.calls_to("chat.postMessage")].count("C0GONE") == 1
+    assert await slack.services.store.outbox_parked() == []
+    await slack.command("notifications retry", user=ADMIN, name="again")
+    await slack.api.wait_for_response(count=2)
+    assert "no undelivered notifications" in json.dumps(slack.api.responses_to("again"))
