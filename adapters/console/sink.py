@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -36,8 +37,12 @@ class ConsoleSink:
 
     def __init__(self) -> None:
         self._feed: deque[FeedEntry] = deque(maxlen=FEED_SIZE)
-        self._seq = itertools.count(1)
-        self._ids = itertools.count(1)
+        # Numbered from this start's clock, not from 1: a terminal still attached from
+        # before a restart asks for "newer than N" and must not wait for the new feed to
+        # catch up with its old number; card ids likewise stay unique across restarts.
+        base = time.time_ns() // 1000
+        self._seq = itertools.count(base)
+        self._ids = itertools.count(base)
         self._changed = asyncio.Condition()
         self.cards: dict[str, TicketCard] = {}
 

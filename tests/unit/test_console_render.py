@@ -88,5 +88,18 @@ async def test_sink_announces_replies_and_posts_to_waiting_readers() -> None:
     entries = await waiting
     assert [e.text for e in entries] == ["🔔 INC0010001 Require MFA: New → In Progress"]
     await sink.post_text(where.channel, "CHG0030001 Patch: New → Assess")
-    assert [e.seq for e in sink.since(entries[-1].seq)] == [2]
-    assert await sink.wait(2, 0.01) == []
+    [newer] = sink.since(entries[-1].seq)
+    assert newer.seq == entries[-1].seq + 1
+    assert await sink.wait(newer.seq, 0.01) == []
+
+
+async def test_a_restarted_sink_numbers_past_the_old_one() -> None:
+    """A terminal attached before `snowops dev` restarted asks for entries newer than its
+    old position: the new server's feed must count from beyond it."""
+    old = ConsoleSink()
+    await old.announce("before the restart")
+    position = old.last_seq
+    await asyncio.sleep(0.001)
+    new = ConsoleSink()
+    await new.announce("after the restart")
+    assert [e.text for e in new.since(position)] == ["after the restart"]
