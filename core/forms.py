@@ -20,6 +20,7 @@ __all__ = [
     "NAME_MAX",
     "TicketFormValues",
     "TicketFormView",
+    "form_again",
     "parse_due",
     "validate_ticket_form",
 ]
@@ -63,6 +64,34 @@ class TicketFormView:
     recommendation_url: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     title: str = "New ServiceNow ticket"
+
+
+def form_again(
+    values: Mapping[str, str | None],
+    *,
+    source: RecommendationSource,
+    recommendation_id: str | None,
+    recommendation_url: str | None,
+    errors: Mapping[str, str] | None = None,
+) -> TicketFormView:
+    """The form as the user filled it, to show again (with ``errors`` next to fields)."""
+    kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
+    try:
+        priority = Priority(int(values.get("priority") or 3))
+    except ValueError:
+        priority = Priority.MODERATE
+    return TicketFormView(
+        kind=kind,
+        name=values.get("name") or "",
+        description=values.get("description") or "",
+        priority=priority,
+        due=values.get("due") or "",
+        category=values.get("category") or None,
+        source=source,
+        recommendation_id=recommendation_id,
+        recommendation_url=recommendation_url,
+        errors=dict(errors or {}),
+    )
 
 
 def parse_due(text: str, now: datetime) -> datetime:

@@ -18,8 +18,8 @@ from adapters.slack.blocks import (
 from adapters.slack.context import FormMeta
 from core.clock import Clock
 from core.dispatch import Dispatcher, RequestContext
-from core.forms import TicketFormView, validate_ticket_form
-from core.models import ChannelRef, Priority, TicketKind
+from core.forms import TicketFormView, form_again, validate_ticket_form
+from core.models import ChannelRef
 from core.ports import ChatSink, DeliveryError
 from core.store.port import Store
 from core.views import TicketCard
@@ -27,26 +27,6 @@ from core.views import TicketCard
 __all__ = ["TicketForms"]
 
 log = logging.getLogger(__name__)
-
-
-def form_view_from_values(values: dict[str, str | None], meta: FormMeta) -> TicketFormView:
-    """Rebuild the form from what the user typed (to show it again after a failure)."""
-    kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
-    try:
-        priority = Priority(int(values.get("priority") or 3))
-    except ValueError:
-        priority = Priority.MODERATE
-    return TicketFormView(
-        kind=kind,
-        name=values.get("name") or "",
-        description=values.get("description") or "",
-        priority=priority,
-        due=values.get("due") or "",
-        category=values.get("category"),
-        source=meta.source,
-        recommendation_id=meta.recommendation_id,
-        recommendation_url=meta.recommendation_url,
-    )
 
 
 class TicketForms:
@@ -99,7 +79,12 @@ class TicketForms:
                 client,
                 view["id"],
                 ticket_form_modal(
-                    form_view_from_values(values, meta),
+                    form_again(
+                        values,
+                        source=meta.source,
+                        recommendation_id=meta.recommendation_id,
+                        recommendation_url=meta.recommendation_url,
+                    ),
                     private_metadata=view.get("private_metadata") or "",
                     banner=banner,
                 ),

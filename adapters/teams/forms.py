@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.dispatch import Dispatcher, FormSubmission, RequestContext
-from core.forms import FORM_FIELDS, TicketFormView
-from core.models import CardLocation, Priority, RecommendationSource, TicketKind
+from core.forms import FORM_FIELDS, TicketFormView, form_again
+from core.models import CardLocation, RecommendationSource
 from core.store.port import Store
 
 __all__ = ["FormResult", "TeamsForms", "form_data"]
@@ -82,7 +82,13 @@ class TeamsForms:
         )
         if result.card is not None or result.pending:
             return FormResult(result, None, meta)
-        again = _form_again(values, meta, source, dict(result.errors or {}))
+        again = form_again(
+            values,
+            source=source,
+            recommendation_id=_str(meta.get("r")),
+            recommendation_url=_str(meta.get("u")),
+            errors=result.errors,
+        )
         banner = ""
         if result.notice is not None and not result.errors:
             banner = f"{result.notice.text} {result.notice.hint}".strip()
@@ -91,29 +97,3 @@ class TeamsForms:
     async def remember_card(self, workspace: str, number: str, where: CardLocation) -> None:
         """The notifier updates this card in place from now on."""
         await self._store.add_card_location(workspace, number, where)
-
-
-def _form_again(
-    values: dict[str, str | None],
-    meta: dict[str, Any],
-    source: RecommendationSource,
-    errors: dict[str, str],
-) -> TicketFormView:
-    """The form as the user filled it, to show again with errors next to the fields."""
-    kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
-    try:
-        priority = Priority(int(values.get("priority") or 3))
-    except ValueError:
-        priority = Priority.MODERATE
-    return TicketFormView(
-        kind=kind,
-        name=values.get("name") or "",
-        description=values.get("description") or "",
-        priority=priority,
-        due=values.get("due") or "",
-        category=values.get("category") or None,
-        source=source,
-        recommendation_id=meta.get("r"),
-        recommendation_url=meta.get("u"),
-        errors=errors,
-    )
