@@ -37,12 +37,11 @@ from aiohttp import web
 from bot.app import Services, build_services
 from bot.routes import add_core_routes
 from bot.settings import load_settings
-from core.connections import OAuthClientConfig
-from core.models import CardLocation, ChannelRef, TicketKind
+from core.models import CardLocation, ChannelRef, OAuthClientConfig, TicketKind
+from core.repos import Baselines
 from core.secrets import generate_key
 from core.servicenow.mapping import correlation_id, ticket_from_record
-from core.sync import remember_baseline
-from core.views import TicketCard
+from core.views import Notice, TicketCard
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -80,12 +79,18 @@ class RecordingSink:
     async def update_card(self, where: CardLocation, card: TicketCard) -> None:
         self.calls += 1
 
-    async def reply(self, where: CardLocation, text: str) -> None:
+    async def post(
+        self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
+    ) -> None:
         self.calls += 1
-        self.first_reply.setdefault(text.split(" ", 1)[0], time.time())
+        if thread is not None:
+            self.first_reply.setdefault(message.text.split(" ", 1)[0], time.time())
 
-    async def post_text(self, channel: ChannelRef, text: str) -> None:
-        self.calls += 1
+    async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
+        return False
+
+    async def direct(self, workspace: str, user: str) -> ChannelRef:
+        return ChannelRef(workspace, user)
 
 
 class Bench:
@@ -175,7 +180,7 @@ class Bench:
                 for row in rows:
                     ticket = ticket_from_record(ws, kind, self.sim_url, row)
                     await s.store.save_ticket(ticket)
-                    await remember_baseline(s.store, ticket)
+                    await Baselines(s.store).remember(ticket)
                     await s.store.add_card_location(
                         ws, ticket.number, CardLocation(ChannelRef(ws, "C1"), ticket.number)
                     )
@@ -289,7 +294,7 @@ async def run(args: argparse.Namespace) -> None:
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", bench.port).start()
-            key = await s.push.keys.create(bench.sim_url)
+            key = await s.push.create_key(bench.sim_url)
             await bench._sim(
                 "POST",
                 "/sim/push",

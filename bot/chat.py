@@ -13,19 +13,11 @@ import os
 import sys
 from urllib.parse import urlsplit
 
-from aiohttp import web
-
-from adapters.console.session import (
-    ConsoleError,
-    LocalSession,
-    RemoteSession,
-    Session,
-    console_context,
-)
+from adapters.console.session import ConsoleError, RemoteSession, Session
 from adapters.console.terminal import Terminal
 from adapters.console.token import read_token
-from bot.dev import DEV_DIR, DEV_WORKSPACE, build_dev_sites, dev_environment
-from bot.settings import load_settings
+from bot.dev import DEV_DIR, DEV_WORKSPACE, build_dev_sites, dev_settings, fresh_dev_store
+from bot.server import PortBusy, start_sites
 from core.urls import is_loopback_host
 
 __all__ = ["run_chat"]
@@ -45,24 +37,9 @@ async def _attach(session: RemoteSession, url: str) -> int:
         await session.close()
 
 
-async def _start(sites: list[tuple[web.Application, str, int]]) -> list[web.AppRunner]:
-    runners: list[web.AppRunner] = []
-    try:
-        for app, host, port in sites:
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            runners.append(runner)
-            await runner.setup()
-            await web.TCPSite(runner, host, port, shutdown_timeout=2).start()
-    except BaseException:
-        for runner in reversed(runners):
-            await runner.cleanup()
-        raise
-    return runners
-
-
 async def _in_process(sim_port: int, graph_port: int) -> int:
-    dev_environment(sim_port, graph_port)
-    settings = load_settings()
+    settings = dev_settings(sim_port, graph_port)
+    fresh_dev_store(settings)
     # The terminal is for the conversation: logs go to a file next to the dev store.
     DEV_DIR.mkdir(exist_ok=True)
     logging.basicConfig(
@@ -73,19 +50,17 @@ async def _in_process(sim_port: int, graph_port: int) -> int:
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     dev = build_dev_sites(settings, sim_port, graph_port, None)
     try:
-        runners = await _start(dev.sites)
-    except OSError as exc:
+        runners = await start_sites(dev.sites, shutdown_timeout=2)
+    except (PortBusy, OSError) as exc:
         print(
-            f"snowops chat: cannot listen ({exc.strerror or exc}): a port is taken. Stop what "
-            "uses it, or pass --sim-port / --graph-port / SNOWOPS_PORT.",
+            f"snowops chat: cannot listen ({exc}): stop what uses the port, or pass "
+            "--sim-port / --graph-port / SNOWOPS_PORT.",
             file=sys.stderr,
         )
         return 1
     try:
-        assert dev.services.console is not None
-        session: Session = LocalSession(
-            dev.services.dispatcher, dev.services.store, dev.services.console, console_context()
-        )
+        session: Session | None = dev.services.console_session
+        assert session is not None
         conn = await dev.services.store.get_connection(DEV_WORKSPACE)
         who = f" as {conn.connected_as}" if conn and conn.connected_as else ""
         banner = (

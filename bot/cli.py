@@ -7,16 +7,16 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
-from bot.app import build_app, build_services
+from bot.app import build_app
+from bot.logs import setup_logging
+from bot.server import PortBusy, run_sites
+from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
-from core.connections import OAuthClientConfig
+from core.models import OAuthClientConfig
 from core.secrets import generate_key
 from core.servicenow.errors import ServiceNowError
 from core.urls import InvalidInstanceURL, normalize_instance_url
@@ -29,43 +29,14 @@ SIM_PORT = 8765
 GRAPH_PORT = 8766
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx2 logs every request URL at INFO; URLs can carry OAuth codes and tokens.
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-async def run_sites(apps: Sequence[tuple[web.Application, str, int]]) -> None:
-    runners = []
-    try:
-        for app, host, port in apps:
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            await runner.setup()
-            await web.TCPSite(runner, host, port, shutdown_timeout=10).start()
-            runners.append(runner)
-        await _wait_for_signal()
-        log.info("shutting down")
-    finally:
-        # Graceful: stop accepting, let in-flight requests finish, then run cleanup_ctx.
-        for runner in reversed(runners):
-            await runner.cleanup()
-
-
 def _serve(settings: Settings) -> int:
     settings.secret_box()  # refuse to start without a usable key
     app = build_app(settings)
-    asyncio.run(run_sites([(app, settings.host, settings.port)]))
+    try:
+        asyncio.run(run_sites([(app, settings.host, settings.port)]))
+    except PortBusy as exc:
+        print(f"snowops serve: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -106,12 +77,12 @@ async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     await services.store.open()
     try:
-        instance = normalize_instance_url(args.instance)
         if args.delete:
-            gone = await services.push.keys.delete(instance)
-            print(f"pushes from {instance} " + ("are refused now" if gone else "had no key"))
+            gone = await services.push.delete_key(args.instance)
+            print(f"pushes from {args.instance} " + ("are refused now" if gone else "had no key"))
             return 0
-        key = await services.push.keys.create(instance)
+        key = await services.push.create_key(args.instance)
+        instance = normalize_instance_url(args.instance)
     except InvalidInstanceURL as exc:
         print(f"snowops push-key: {exc}", file=sys.stderr)
         return 2
@@ -210,9 +181,11 @@ def _teams_package(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``snowops`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["sim"]:
-        from sim.servicenow.cli import main as sim_main
+    if args_list[:1] in (["sim"], ["graph-sim"]):
+        from sim.graph.cli import main as graph_main
+        from sim.servicenow.cli import main as servicenow_main
 
+        sim_main = servicenow_main if args_list[0] == "sim" else graph_main
         rest = args_list[1:]
         # `snowops sim --port N` is short for `snowops sim serve --port N`.
         if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help")):
@@ -237,9 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.doctor import run_doctor
 
             if args.dev:
-                from bot.dev import dev_environment
+                from bot.dev import dev_settings
 
-                dev_environment(SIM_PORT, GRAPH_PORT, fresh_store=False)
+                return run_doctor(dev_settings(SIM_PORT, GRAPH_PORT))
             return run_doctor()
         settings = load_settings()
         setup_logging(settings.log_level)

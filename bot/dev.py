@@ -1,22 +1,29 @@
-"""``snowops dev``: SnowOps with its ServiceNow and Microsoft Graph simulators, on one laptop."""
+"""``snowops dev``: SnowOps with its ServiceNow and Microsoft Graph simulators, on one laptop.
+
+The dev settings are the environment's, with every unset one defaulted to the local
+simulators (:func:`dev_settings`); nothing is written to the environment.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import stat
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from adapters.console.routes import add_console_routes
-from adapters.console.session import LocalSession, console_context
 from adapters.console.token import write_token
-from bot.app import Services, build_app, build_services
-from bot.cli import run_sites, setup_logging
+from bot.app import build_app
+from bot.logs import setup_logging
+from bot.server import PortBusy, run_sites
+from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
-from core.connections import OAuthClientConfig
+from core.models import OAuthClientConfig
 from core.secrets import generate_key
 
 __all__ = [
@@ -24,7 +31,7 @@ __all__ = [
     "DevSites",
     "build_dev_sites",
     "dev_banner",
-    "dev_environment",
+    "dev_settings",
     "run_dev",
 ]
 
@@ -46,28 +53,15 @@ def _dev_key() -> str:
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class DevSites:
-    """SnowOps and both simulators, ready to be served on loopback ports."""
-
-    services: Services
-    settings: Settings
-    sim_url: str
-    graph_url: str
-    sites: list[tuple[web.Application, str, int]]
-
-
-def dev_environment(sim_port: int, graph_port: int, *, fresh_store: bool = True) -> None:
-    """Default every setting to the local simulators (what is already set wins); with
-    ``fresh_store``, the dev store starts empty like the simulators do."""
+def dev_defaults(
+    sim_port: int, graph_port: int, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The settings `snowops dev` uses where the environment sets none."""
     from sim import graph as g
     from sim import servicenow as sn
 
+    env = os.environ if env is None else env
     graph_url = f"http://127.0.0.1:{graph_port}"
-    if fresh_store and "SNOWOPS_STORE" not in os.environ:
-        # The simulators keep their data in memory: start the dev store afresh to match.
-        for suffix in ("", "-wal", "-shm"):
-            (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
     defaults = {
         "SNOWOPS_STORE": DEV_STORE,
         # Locally, a change in the simulator should show in chat within seconds.
@@ -80,13 +74,36 @@ def dev_environment(sim_port: int, graph_port: int, *, fresh_store: bool = True)
         "GRAPH_API_URL": graph_url,
         "GRAPH_LOGIN_URL": graph_url,
     }
-    if os.environ.get("SNOWOPS_PORT"):
+    if env.get("SNOWOPS_PORT"):
         # OAuth sends the browser back to the public URL: by default, the port SnowOps uses.
-        defaults["SNOWOPS_PUBLIC_URL"] = f"http://localhost:{os.environ['SNOWOPS_PORT']}"
-    for name, value in defaults.items():
-        os.environ.setdefault(name, value)
-    if not os.environ.get("SNOWOPS_SECRET_KEY"):
-        os.environ["SNOWOPS_SECRET_KEY"] = _dev_key()
+        defaults["SNOWOPS_PUBLIC_URL"] = f"http://localhost:{env['SNOWOPS_PORT']}"
+    if not env.get("SNOWOPS_SECRET_KEY"):
+        defaults["SNOWOPS_SECRET_KEY"] = _dev_key()
+    return {k: v for k, v in defaults.items() if not env.get(k)}
+
+
+def dev_settings(sim_port: int, graph_port: int) -> Settings:
+    """The environment's settings, every unset one pointing at the local simulators."""
+    return load_settings(**dev_defaults(sim_port, graph_port))
+
+
+def fresh_dev_store(settings: Settings) -> None:
+    """The simulators keep their data in memory: start the dev store afresh to match."""
+    if settings.store != DEV_STORE:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DevSites:
+    """SnowOps and both simulators, ready to be served on loopback ports."""
+
+    services: Services
+    settings: Settings
+    sim_url: str
+    graph_url: str
+    sites: list[tuple[web.Application, str, int]]
 
 
 def build_dev_sites(
@@ -101,12 +118,8 @@ def build_dev_sites(
     graph_url = f"http://127.0.0.1:{graph_port}"
     services = build_services(settings)
     app = build_app(settings, services=services)
-    assert services.console is not None
-    add_console_routes(
-        app,
-        LocalSession(services.dispatcher, services.store, services.console, console_context()),
-        write_token(settings.port),
-    )
+    assert services.console_session is not None
+    add_console_routes(app, services.console_session, write_token(settings.port))
     sim_app = sn.build_sim_app(
         config=sn.SimConfig(
             instance_url=sim_url, auto_progress_seconds=auto_progress, seed_demo_tickets=True
@@ -155,10 +168,14 @@ SnowOps is running (Ctrl-C stops it)
 
 def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
     """Start both simulators and SnowOps wired to them; the console workspace is connected."""
-    dev_environment(sim_port, graph_port)
-    settings = load_settings()
+    settings = dev_settings(sim_port, graph_port)
     setup_logging(settings.log_level)
+    fresh_dev_store(settings)
     dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)
     print(dev_banner(dev), flush=True)
-    asyncio.run(run_sites(dev.sites))
+    try:
+        asyncio.run(run_sites(dev.sites))
+    except PortBusy as exc:
+        print(f"snowops dev: {exc}: stop what uses it, or choose other ports", file=sys.stderr)
+        return 1
     return 0

@@ -10,7 +10,7 @@ import sys
 from pydantic import SecretStr
 
 from adapters.slack.config import BOT_SCOPES
-from bot.app import Services, build_services
+from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
 from core.doctor import (
     HINT_STORE,
@@ -111,10 +111,10 @@ async def _run(settings: Settings) -> list[Check]:
             await services.store.close()
 
 
-def run_doctor() -> int:
+def run_doctor(settings: Settings | None = None) -> int:
     """Print one line per check; 0 only when every check passed."""
     try:
-        settings = load_settings()
+        settings = settings or load_settings()
     except SettingsError as exc:
         print(failed("settings", str(exc).removeprefix("invalid setting ")).line())
         return 1

@@ -3,71 +3,39 @@ ServiceNow's pushed ticket changes."""
 
 from __future__ import annotations
 
-import html
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.pages import page
+from bot.services import Services
 from core.connections import ConnectResult
 from core.models import ConnectionStatus
-from core.push import MAX_BODY, PushRejected
 from core.secrets import SecretKeyError
 from core.servicenow.errors import ServiceNowError
+from core.servicenow.push import MAX_BODY, PushRejected
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
-__all__ = ["add_core_routes"]
+__all__ = ["CoreRoutes", "add_core_routes"]
 
 log = logging.getLogger(__name__)
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SnowOps: {title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}}
-.ok{{color:#1a7f37}}.err{{color:#cf222e}}p.hint{{background:#f6f8fa;padding:1rem}}</style>
-</head><body><h1 class="{cls}">{title}</h1><p>{body}</p>{hint}</body></html>"""
 
+class CoreRoutes:
+    """The routes every SnowOps process serves."""
 
-def _page(title: str, body: str, *, ok: bool, hint: str = "", status: int = 200) -> web.Response:
-    hint_html = f'<p class="hint">{html.escape(hint)}</p>' if hint else ""
-    text = _PAGE.format(
-        title=html.escape(title),
-        body=html.escape(body),
-        hint=hint_html,
-        cls="ok" if ok else "err",
-    )
-    # The URL carried an OAuth code: keep the page out of caches and referrers.
-    headers = {
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return web.Response(text=text, content_type="text/html", status=status, headers=headers)
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
-
-async def _notify(services: Services, result: ConnectResult) -> None:
-    """Tell chat how the connect ended; a failing adapter never breaks the page."""
-    for hook in services.on_connected:
-        try:
-            await hook(result)
-        except Exception:
-            log.exception("post-connect notification failed")
-
-
-def add_core_routes(app: web.Application, services: Services) -> None:
-    """Register the routes every SnowOps process serves."""
-
-    async def healthz(_: web.Request) -> web.Response:
+    async def healthz(self, _: web.Request) -> web.Response:
+        """The process answers."""
         return web.json_response({"status": "ok"})
 
-    async def readyz(_: web.Request) -> web.Response:
-        # Totals only: this endpoint is public, workspace names and errors are not.
+    async def readyz(self, _: web.Request) -> web.Response:
+        """The store answers and the secret key decrypts; totals only (this is public)."""
+        store = self._services.store
         try:
-            await services.store.ping()
-            connections = await services.store.list_connections()
+            await store.ping()
+            connections = await store.list_connections()
         except SecretKeyError:
             return web.json_response(
                 {"status": "unavailable", "store": "ok", "reason": "secret key cannot decrypt"},
@@ -85,12 +53,20 @@ def add_core_routes(app: web.Application, services: Services) -> None:
             }
         )
 
-    async def oauth_callback(request: web.Request) -> web.Response:
+    async def _announce(self, result: ConnectResult) -> None:
+        """Tell chat how the connect ended; a failure there never breaks the page."""
+        try:
+            await self._services.announce(result)
+        except Exception:
+            log.exception("post-connect notification failed")
+
+    async def oauth_callback(self, request: web.Request) -> web.Response:
+        """Where ServiceNow sends the admin back after signing in."""
         state = request.query.get("state", "")
         code = request.query.get("code", "")
         error = request.query.get("error", "")
         if not state:
-            return _page(
+            return page(
                 "Sign-in link incomplete",
                 "ServiceNow sent no state value back.",
                 ok=False,
@@ -98,59 +74,55 @@ def add_core_routes(app: web.Application, services: Services) -> None:
                 status=400,
             )
         if error or not code:
-            result = await services.connections.abandon(state)
-            if result is None:
-                # Not a sign-in we started: echo nothing from the query string.
-                return _page(
-                    "Sign-in link expired",
-                    "This sign-in link was already used or has expired.",
-                    ok=False,
-                    hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
-                    status=400,
-                )
-            detail = request.query.get("error_description", "") or error or "no code was sent"
-            hint = (
-                "Access was not allowed. Run /snow connect again and choose Allow."
-                if error == "access_denied"
-                else "Check the Application Registry entry's redirect URL: it must be "
-                f"{services.connections.redirect_uri}"
-            )
-            await _notify(services, result)
-            return _page(
-                "Not connected",
-                f"ServiceNow said: {detail[:300]}.",
-                ok=False,
-                hint=hint,
-                status=400,
-            )
+            return await self._refused(request, state, error)
+        connections = self._services.connections
         try:
-            result = await services.connections.finish(state, code)
+            result = await connections.finish(state, code)
         except ServiceNowError as exc:
-            return _page(
-                "Not connected",
-                exc.message[:1].upper() + exc.message[1:] + ".",
-                ok=False,
-                hint=exc.hint,
-                status=400,
-            )
-        await _notify(services, result)
+            message = exc.message[:1].upper() + exc.message[1:] + "."
+            return page("Not connected", message, ok=False, hint=exc.hint, status=400)
+        await self._announce(result)
         conn = result.connection
-        assert conn is not None
-        who = f" as {conn.connected_as}" if conn.connected_as else ""
-        return _page(
+        who = f" as {conn.connected_as}" if conn is not None and conn.connected_as else ""
+        where = conn.instance_url if conn is not None else "ServiceNow"
+        return page(
             "Connected to ServiceNow",
-            f"SnowOps is connected to {conn.instance_url}{who}. You can close this tab "
-            "and go back to chat.",
+            f"SnowOps is connected to {where}{who}. You can close this tab and go back to chat.",
             ok=True,
             hint=result.warning,
         )
 
-    async def servicenow_events(request: web.Request) -> web.Response:
+    async def _refused(self, request: web.Request, state: str, error: str) -> web.Response:
+        """The admin denied access, or ServiceNow sent an error."""
+        connections = self._services.connections
+        result = await connections.abandon(state)
+        if result is None:
+            # Not a sign-in we started: echo nothing from the query string.
+            return page(
+                "Sign-in link expired",
+                "This sign-in link was already used or has expired.",
+                ok=False,
+                hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
+                status=400,
+            )
+        detail = request.query.get("error_description", "") or error or "no code was sent"
+        hint = (
+            "Access was not allowed. Run /snow connect again and choose Allow."
+            if error == "access_denied"
+            else "Check the Application Registry entry's redirect URL: it must be "
+            f"{connections.redirect_uri}"
+        )
+        await self._announce(result)
+        return page(
+            "Not connected", f"ServiceNow said: {detail[:300]}.", ok=False, hint=hint, status=400
+        )
+
+    async def servicenow_events(self, request: web.Request) -> web.Response:
+        """A ticket change pushed by ServiceNow's business rule."""
         # Size first: nothing is buffered beyond what a ticket record can need.
         if (request.content_length or 0) > MAX_BODY:
             return web.json_response({"error": "body too large"}, status=413)
-        # Read to the end (a body can arrive in many segments, or chunked), never past
-        # the limit.
+        # Read to the end (a body can arrive in many segments, or chunked), never past it.
         body = bytearray()
         async for chunk in request.content.iter_chunked(64 * 1024):
             body += chunk
@@ -158,7 +130,7 @@ def add_core_routes(app: web.Application, services: Services) -> None:
                 return web.json_response({"error": "body too large"}, status=413)
         h = request.headers
         try:
-            outcome = await services.push.receive(
+            outcome = await self._services.push.receive(
                 h.get("X-SnowOps-Instance", ""),
                 h.get("X-SnowOps-Timestamp", ""),
                 h.get("X-SnowOps-Signature", ""),
@@ -174,8 +146,13 @@ def add_core_routes(app: web.Application, services: Services) -> None:
             {"workspaces": len(outcome.workspaces), "events": len(outcome.events)}, status=202
         )
 
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", services.metrics.handle)
-    app.router.add_get("/servicenow/oauth/callback", oauth_callback)
-    app.router.add_post("/servicenow/events", servicenow_events)
+
+def add_core_routes(app: web.Application, services: Services) -> None:
+    """Register the routes every SnowOps process serves."""
+    routes = CoreRoutes(services)
+    app.router.add_get("/healthz", routes.healthz)
+    app.router.add_get("/readyz", routes.readyz)
+    if services.metrics is not None:
+        app.router.add_get("/metrics", services.metrics.handle)
+    app.router.add_get("/servicenow/oauth/callback", routes.oauth_callback)
+    app.router.add_post("/servicenow/events", routes.servicenow_events)

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
         alias="TEAMS_OPENID_URL",
     )
     teams_admin_role: str | None = Field(None, alias="TEAMS_ADMIN_ROLE")
+    teams_graph_url: str = Field("https://graph.microsoft.com", alias="TEAMS_GRAPH_URL")
 
     graph_tenant_id: str | None = Field(None, alias="GRAPH_TENANT_ID")
     graph_client_id: str | None = Field(None, alias="GRAPH_CLIENT_ID")
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
         "slack_api_url",
         "teams_login_url",
         "teams_openid_url",
+        "teams_graph_url",
     )
     @classmethod
     def _check_url(cls, value: str, info: ValidationInfo) -> str:

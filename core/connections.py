@@ -13,18 +13,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from core.clock import Clock
-from core.errors import UserError
-from core.models import ChannelRef, Connection, ConnectionStatus, OAuthState, TicketKind
-from core.servicenow.errors import (
-    ConfigurationError,
-    ServiceNowError,
-)
+from core.gateway import TicketGateway
+from core.models import ChannelRef, Connection, ConnectionStatus, OAuthClientConfig, OAuthState
+from core.repos.oauth import SIGN_IN_TTL, PendingSignIns, WorkspaceClients
+from core.servicenow.errors import ConfigurationError, ServiceNowError
 from core.servicenow.oauth import OAuthClient, TokenSet, new_code_verifier, new_state
-from core.servicenow.states import DEFAULT_STATES, state_labels
-from core.servicenow.table import TableClient
 from core.servicenow.tokens import TokenKeeper
-from core.store import codec
-from core.store.port import Store
+from core.storage import AuditLog, ConnectionStore
 from core.urls import is_loopback_host, normalize_instance_url
 
 __all__ = [
@@ -37,22 +32,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STATE_TTL = 600
+STATE_TTL = SIGN_IN_TTL
 #: Hosts where ServiceNow runs customer instances.
 SERVICENOW_DOMAINS = (".service-now.com", ".servicenowservices.com")
-_STATE_NS = "servicenow_oauth_state"
-_LABELS_NS = "state_labels"
-
-
-@dataclass(frozen=True, slots=True)
-class OAuthClientConfig:
-    """An Application Registry entry: client id and secret."""
-
-    client_id: str
-    client_secret: str
-
-    def __repr__(self) -> str:
-        return f"OAuthClientConfig(client_id={self.client_id!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +67,12 @@ class ConnectionService:
 
     def __init__(
         self,
-        store: Store,
+        connections: ConnectionStore,
+        clients: WorkspaceClients,
+        sign_ins: PendingSignIns,
+        audit: AuditLog,
         oauth: OAuthClient,
-        table: TableClient,
+        gateway: TicketGateway,
         tokens: TokenKeeper,
         clock: Clock,
         *,
@@ -95,9 +80,12 @@ class ConnectionService:
         default_client: OAuthClientConfig | None = None,
         allowed_hosts: tuple[str, ...] = (),
     ) -> None:
-        self._store = store
+        self._connections = connections
+        self._clients = clients
+        self._sign_ins = sign_ins
+        self._audit = audit
         self._oauth = oauth
-        self._table = table
+        self._gateway = gateway
         self._tokens = tokens
         self._clock = clock
         self._public_url = public_url.rstrip("/")
@@ -121,22 +109,17 @@ class ConnectionService:
         )
 
     async def _client_for(self, workspace: str, instance_url: str) -> OAuthClientConfig | None:
-        doc = await self._store.get_document("servicenow_client", workspace)
-        if doc:
-            return OAuthClientConfig(doc["client_id"], doc["client_secret"])
+        own = await self._clients.get(workspace)
+        if own is not None:
+            return own
         if self._default_client is not None and self.default_client_allowed(instance_url):
             return self._default_client
         return None
 
     async def set_client(self, workspace: str, client: OAuthClientConfig, actor: str) -> None:
         """Remember a workspace's own OAuth client (from a private form, never a message)."""
-        await self._store.put_document(
-            "servicenow_client",
-            workspace,
-            {"client_id": client.client_id, "client_secret": client.client_secret},
-            secret=True,
-        )
-        await self._store.audit(workspace, actor, "connection.client", {"id": client.client_id})
+        await self._clients.put(workspace, client)
+        await self._audit.audit(workspace, actor, "connection.client", {"id": client.client_id})
 
     async def needs_client_form(self, workspace: str, instance: str) -> bool:
         """True when no OAuth client may be used for this workspace and instance."""
@@ -179,8 +162,8 @@ class ConnectionService:
             origin=origin,
             requested_by_email=actor_email,
         )
-        await self._store.put_once(_STATE_NS, state, codec.oauth_state_to_doc(pending), STATE_TTL)
-        await self._store.audit(workspace, actor, "connection.start", {"instance": instance_url})
+        await self._sign_ins.put(pending)
+        await self._audit.audit(workspace, actor, "connection.start", {"instance": instance_url})
         return self._oauth.authorization_url(
             instance_url,
             client_id=client.client_id,
@@ -191,13 +174,12 @@ class ConnectionService:
 
     async def finish(self, state: str, code: str) -> ConnectResult:
         """Complete connecting from the OAuth callback (``state`` is used up here)."""
-        doc = await self._store.take_once(_STATE_NS, state)
-        if doc is None:
+        pending = await self._sign_ins.take(state)
+        if pending is None:
             raise ConfigurationError(
                 "this sign-in link was already used or has expired",
                 hint="Sign-in links work once, for 10 minutes. Run `/snow connect` again.",
             )
-        pending = codec.oauth_state_from_doc(doc)
         tokens = await self._oauth.exchange_code(
             pending.instance_url,
             client_id=pending.client_id,
@@ -219,10 +201,9 @@ class ConnectionService:
 
     async def abandon(self, state: str) -> ConnectResult | None:
         """The admin denied access (or ServiceNow sent an error): use the state up."""
-        doc = await self._store.take_once(_STATE_NS, state)
-        if doc is None:
+        pending = await self._sign_ins.take(state)
+        if pending is None:
             return None
-        pending = codec.oauth_state_from_doc(doc)
         return ConnectResult(None, pending.origin, pending.requested_by)
 
     async def connect_with_password(
@@ -256,7 +237,7 @@ class ConnectionService:
         *,
         admin_email: str | None = None,
     ) -> Connection:
-        previous = await self._store.get_connection(workspace)
+        previous = await self._connections.get_connection(workspace)
         conn = Connection(
             workspace=workspace,
             instance_url=instance_url,
@@ -269,7 +250,7 @@ class ConnectionService:
             created_at=self._clock.now(),
             last_sync_at=previous.last_sync_at if previous else None,
         )
-        await self._store.save_connection(conn)
+        await self._connections.save_connection(conn)
         who, email = await self._whoami(workspace)
         warning = None
         if admin_email and email and admin_email.strip().lower() == email.strip().lower():
@@ -280,8 +261,8 @@ class ConnectionService:
                 "the integration user."
             )
         conn = replace(conn, connected_as=who, warning=warning)
-        await self._store.save_connection(conn)
-        await self._store.audit(
+        await self._connections.save_connection(conn)
+        await self._audit.audit(
             workspace, actor, "connection.connected", {"instance": instance_url, "as": who}
         )
         log.info("workspace %s connected to %s as %s", workspace, instance_url, who or "?")
@@ -290,25 +271,15 @@ class ConnectionService:
     async def _whoami(self, workspace: str) -> tuple[str, str]:
         """(user name, email) of the user the tokens act as; blanks if unreadable."""
         try:
-            rows = await self._table.query(
-                workspace,
-                "sys_user",
-                "sys_id=javascript:gs.getUserID()",
-                fields=["user_name", "name", "email"],
-                max_records=2,
-            )
+            me = await self._gateway.whoami(workspace)
         except ServiceNowError as exc:
             log.info("could not read the integration user's name: %s", exc.message)
             return "", ""
-        if len(rows) != 1:
-            # An instance that ignored the condition answers with many users: trust none.
-            return "", ""
-        row = rows[0]
-        return str(row.get("user_name") or row.get("name") or ""), str(row.get("email") or "")
+        return (me.user_name, me.email) if me is not None else ("", "")
 
     async def status(self, workspace: str) -> ConnectionStatusView:
         """The connection's health as `/snow status` shows it."""
-        conn = await self._store.get_connection(workspace)
+        conn = await self._connections.get_connection(workspace)
         if conn is None:
             return ConnectionStatusView(
                 connected=False, hint="An admin can connect with `/snow connect <instance>`."
@@ -331,39 +302,15 @@ class ConnectionService:
     async def disconnect(self, workspace: str, actor: str) -> bool:
         """Revoke the tokens (best effort), forget the connection, keep ticket history."""
         async with self._tokens.lock(workspace):
-            conn = await self._store.get_connection(workspace)
+            conn = await self._connections.get_connection(workspace)
             if conn is None:
                 return False
-            await self._store.delete_connection(workspace)
+            await self._connections.delete_connection(workspace)
         for token in (conn.refresh_token, conn.access_token):
             if token:
                 try:
                     await self._oauth.revoke(conn.instance_url, token)
                 except ServiceNowError as exc:
                     log.warning("token revocation failed for %s: %s", workspace, exc.message)
-        await self._store.audit(workspace, actor, "connection.disconnect", {})
+        await self._audit.audit(workspace, actor, "connection.disconnect", {})
         return True
-
-    async def state_names(self, workspace: str, kind: TicketKind) -> dict[str, str]:
-        """The state catalog of ``kind`` with this workspace's names."""
-        doc = await self._store.get_document(_LABELS_NS, f"{workspace}:{kind.value}")
-        return state_labels(kind, doc or {})
-
-    async def rename_state(
-        self, workspace: str, kind: TicketKind, value: str, label: str, actor: str
-    ) -> dict[str, str]:
-        """Rename a state for this workspace; an empty label restores the default."""
-        if value not in DEFAULT_STATES[kind]:
-            choices = ", ".join(f"{v} ({n})" for v, n in DEFAULT_STATES[kind].items())
-            raise UserError(f"{kind.label} has no state {value!r}. States: {choices}.")
-        key = f"{workspace}:{kind.value}"
-        doc = dict(await self._store.get_document(_LABELS_NS, key) or {})
-        if label:
-            doc[value] = label
-        else:
-            doc.pop(value, None)
-        await self._store.put_document(_LABELS_NS, key, doc)
-        await self._store.audit(
-            workspace, actor, "states.rename", {"kind": kind.value, "value": value, "label": label}
-        )
-        return state_labels(kind, doc)

@@ -1,17 +1,60 @@
-"""Errors whose message is written for the person who typed the command.
+"""Errors whose message is written for the person who asked, each with a hint.
 
-Anything else that escapes a service is a bug: the dispatcher logs it with a reference
-and shows the user only that reference.
+Every failure a user may see derives from one base, so the handlers map them to a message
+in one place (:func:`core.handlers.failures.failure_notice`)::
+
+    SnowOpsError                      base: .message, .hint, .source ("" or a service name)
+    ├── UserError                     bad input, or a request that cannot be done as asked
+    │   └── UsageError                a command that cannot be understood (core.commands)
+    ├── InProgressError               the same request is being handled right now
+    ├── ServiceNowError               core.servicenow.errors: the instance failed or refused
+    └── GraphError                    core.securescore.errors: Microsoft Graph failed or refused
+
+Anything else that escapes a service is a bug: the user sees only a reference, and the log
+has the rest.
 """
 
 from __future__ import annotations
 
-__all__ = ["UserError"]
+from typing import ClassVar
+
+__all__ = ["InProgressError", "SnowOpsError", "UsageError", "UserError"]
 
 
-class UserError(ValueError):
-    """Bad input or a request that cannot be done; ``str(err)`` says what to do instead."""
+class SnowOpsError(Exception):
+    """Base of every failure a user may be told about; ``message`` is safe to show."""
+
+    #: Who failed, shown before the message ("ServiceNow: …"); empty for our own checks.
+    source: ClassVar[str] = ""
+    default_hint: ClassVar[str] = ""
+    #: ``warning`` for something the user can fix, ``error`` when a service failed,
+    #: ``info`` when nothing is wrong (a request still running).
+    level: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint or self.default_hint
+
+
+class UserError(SnowOpsError, ValueError):
+    """Bad input or a request that cannot be done; the message says what to do instead
+    (a ValueError too: it is a value that was refused)."""
+
+    level: ClassVar[str] = "warning"
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint
+        super().__init__(message, hint=hint)
+
+
+class UsageError(UserError):
+    """A command that cannot be understood; the message says how to write it."""
+
+
+class InProgressError(SnowOpsError):
+    """The same request is being handled right now (a double click)."""
+
+    level: ClassVar[str] = "info"
+    default_hint: ClassVar[str] = (
+        "The first request is still being handled; its ticket will appear shortly."
+    )

@@ -14,8 +14,10 @@ __all__ = [
     "CATEGORIES",
     "CardLocation",
     "ChannelRef",
+    "Comment",
     "Connection",
     "ConnectionStatus",
+    "OAuthClientConfig",
     "OAuthState",
     "Priority",
     "Recommendation",
@@ -184,8 +186,20 @@ class TicketRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """One customer-visible comment on a ticket."""
+
+    id: str
+    ticket_sys_id: str
+    text: str
+    author: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
-    """A ServiceNow ticket SnowOps created and tracks."""
+    """A ServiceNow ticket SnowOps created and tracks; ``history`` holds its newest
+    comments (newest first), as last read."""
 
     workspace: str
     kind: TicketKind
@@ -206,6 +220,7 @@ class Ticket:
     requested_by: str = ""
     origin: ChannelRef | None = None
     active: bool = True
+    history: tuple[Comment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +256,14 @@ class Connection:
     last_sync_at: datetime | None = None
     last_error: str | None = None
     warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthClientConfig:
+    """An Application Registry entry of a ServiceNow instance: client id and secret."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ thread, and every subscribed channel that does not hold a card gets one message.
 those is a delivery in the outbox with a deterministic id (``event|what|where``), so a change
 seen twice is queued once, and a delivery that was done is never redone. The outbox is
 worked at least once; every effect is idempotent (an update re-renders the ticket as it is
-now), so at-least-once becomes exactly-once for users.
+now; a message is tagged with its delivery id and looked for before a second attempt), so
+at-least-once becomes exactly-once for users.
 """
 
 from __future__ import annotations
@@ -15,27 +16,37 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from core.clock import Clock
-from core.models import CardLocation, ChannelRef, TicketEvent, TicketKind, workspace_platform
-from core.ports import ChatSink, DeliveryError, RecallingSink
+from core.deliveries import (
+    AdminNotice,
+    CardUpdate,
+    ChannelPost,
+    Claimed,
+    Delivery,
+    DeliveryQueue,
+    ThreadReply,
+)
+from core.models import ChannelRef, TicketEvent, workspace_platform
+from core.ports import ChatSink, DeliveryError
+from core.repos.labels import StateNames
 from core.servicenow.states import state_label
-from core.store import codec
-from core.store.port import OutboxItem, Store
-from core.views import ticket_card
+from core.storage import SubscriptionStore, TicketStore
+from core.views import Notice, ticket_card
 
-__all__ = ["Notifier"]
+__all__ = ["MAX_ATTEMPTS", "Notifier", "change_text"]
 
 log = logging.getLogger(__name__)
 
 #: Give up on a destination after this many failed attempts (it is parked, visible).
 MAX_ATTEMPTS = 8
-_LABELS_NS = "state_labels"
+#: Characters of a comment quoted in a notification.
+_COMMENT_MAX = 500
 
 
-def _change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
+def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
+    """What a notification says about ``event`` (plain text: renderers escape it)."""
     if event.change == "state":
         old = state_label(event.kind, event.old or "", names)
         new = state_label(event.kind, event.new or "", names)
@@ -43,14 +54,25 @@ def _change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> st
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
     author = f" from {event.author}" if event.author else ""
-    return f"{event.number} {title}: new comment{author}: {(event.new or '')[:500]}"
+    return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
 
 
 class Notifier:
     """Queues deliveries for events, and carries them out through the platforms' sinks."""
 
-    def __init__(self, store: Store, sinks: Mapping[str, ChatSink], clock: Clock) -> None:
-        self._store = store
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        tickets: TicketStore,
+        subscriptions: SubscriptionStore,
+        names: StateNames,
+        sinks: Mapping[str, ChatSink],
+        clock: Clock,
+    ) -> None:
+        self._queue = queue
+        self._tickets = tickets
+        self._subscriptions = subscriptions
+        self._names = names
         self._sinks = sinks
         self._clock = clock
         #: Set whenever a new delivery is queued, so the delivery loop need not poll.
@@ -65,61 +87,42 @@ class Notifier:
 
     async def tell(self, channel: ChannelRef, text: str, delivery_id: str) -> bool:
         """Queue a plain message to a channel or person (an admin notice), once per id."""
-        new = await self._store.outbox_put(
-            delivery_id,
-            {
-                "do": "notice",
-                "workspace": channel.workspace,
-                "channel": codec.channel_to_doc(channel),
-                "text": text,
-            },
-        )
+        return await self._put(delivery_id, AdminNotice(channel.workspace, channel, text))
+
+    async def _put(self, delivery_id: str, delivery: Delivery) -> bool:
+        new = await self._queue.put(delivery_id, delivery)
         if new:
             self.queued.set()
         return new
 
     async def enqueue(self, event: TicketEvent) -> int:
         """Queue every delivery an event calls for; returns how many were new."""
-        ticket = await self._store.get_ticket(event.workspace, event.number)
+        ws, number = event.workspace, event.number
+        ticket = await self._tickets.get_ticket(ws, number)
         if ticket is None:
             return 0
-        cards = await self._store.list_card_locations(event.workspace, event.number)
-        card_channels = {c.channel.channel for c in cards}
+        cards = await self._tickets.list_card_locations(ws, number)
         queued = 0
-        base = {"event": event.event_id, "workspace": event.workspace, "number": event.number}
         for where in cards:
-            doc = codec.card_location_to_doc(where)
             spot = f"{where.channel.channel}|{where.message_id}"
             # One card update per ticket change is enough, whatever changed.
-            update_id = f"{event.workspace}|{event.number}|{ticket.mod_count}|update|{spot}"
-            queued += await self._store.outbox_put(
-                update_id, {**base, "do": "update", "where": doc}
-            )
-            queued += await self._store.outbox_put(
-                f"{event.event_id}|reply|{spot}",
-                {**base, "do": "reply", "where": doc, "change": _event_doc(event)},
-            )
-        for sub in await self._store.list_subscriptions(event.workspace):
-            if sub.channel.channel in card_channels:
+            update_id = f"{ws}|{number}|{ticket.mod_count}|update|{spot}"
+            queued += await self._put(update_id, CardUpdate(ws, number, where))
+            reply = ThreadReply(ws, number, where, event)
+            queued += await self._put(f"{event.event_id}|reply|{spot}", reply)
+        holding = {c.channel.channel for c in cards}
+        for sub in await self._subscriptions.list_subscriptions(ws):
+            if sub.channel.channel in holding:
                 continue  # it already hears through the card's thread: never twice
             if not sub.wants(ticket.kind, ticket.priority):
                 continue
-            queued += await self._store.outbox_put(
-                f"{event.event_id}|post|{sub.channel.channel}",
-                {
-                    **base,
-                    "do": "post",
-                    "channel": codec.channel_to_doc(sub.channel),
-                    "change": _event_doc(event),
-                },
-            )
-        if queued:
-            self.queued.set()
+            post = ChannelPost(ws, number, sub.channel, event)
+            queued += await self._put(f"{event.event_id}|post|{sub.channel.channel}", post)
         return queued
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
         """Work up to ``limit`` due deliveries; returns how many were done."""
-        items = await self._store.outbox_claim(consumer, limit, lease, self._clock.now())
+        items = await self._queue.claim(consumer, limit, lease, self._clock.now())
         done = 0
         started = time.monotonic()
         for item in items:
@@ -142,88 +145,54 @@ class Notifier:
                 log.exception("delivery %s failed", item.delivery_id)
                 await self._failed(item, consumer, DeliveryError(type(exc).__name__))
                 continue
-            await self._store.outbox_ack(item.delivery_id, consumer)
+            await self._queue.ack(item.delivery_id, consumer)
             done += 1
         return done
 
-    async def _failed(self, item: OutboxItem, consumer: str, exc: DeliveryError) -> None:
+    async def _failed(self, item: Claimed, consumer: str, exc: DeliveryError) -> None:
         error = f"{exc} {exc.hint}".strip()
         if exc.permanent or item.attempts >= MAX_ATTEMPTS:
             log.warning("delivery %s parked: %s", item.delivery_id, error)
-            await self._store.outbox_park(item.delivery_id, consumer, error)
+            await self._queue.park(item.delivery_id, consumer, error)
             return
         wait = exc.retry_after if exc.retry_after is not None else min(300, 2**item.attempts)
         not_before = self._clock.now() + timedelta(seconds=math.ceil(wait))
-        await self._store.outbox_retry(item.delivery_id, consumer, error, not_before)
+        await self._queue.retry(item.delivery_id, consumer, error, not_before)
 
-    async def _carry_out(self, item: OutboxItem) -> None:
-        p = item.payload
-        workspace = p["workspace"]
-        sink = self._sinks.get(workspace_platform(workspace))
+    async def _carry_out(self, item: Claimed) -> None:
+        delivery = item.delivery
+        if delivery is None:
+            raise DeliveryError("the delivery could not be read", permanent=True)
+        sink = self._sinks.get(workspace_platform(delivery.workspace))
         if sink is None:
-            raise DeliveryError(f"no chat platform for {workspace}", permanent=True)
-        if p["do"] == "notice":
-            notice_to = codec.channel_from_doc(p["channel"])
-            assert notice_to is not None
-            await self._send(sink, item, notice_to, p["text"], None)
+            raise DeliveryError(f"no chat platform for {delivery.workspace}", permanent=True)
+        if isinstance(delivery, AdminNotice):
+            await self._send(sink, item, delivery.channel, Notice(delivery.text), None)
             return
-        number = p["number"]
-        ticket = await self._store.get_ticket(workspace, number)
+        ticket = await self._tickets.get_ticket(delivery.workspace, delivery.number)
         if ticket is None:
             return  # forgotten since: nothing to say
-        names = await self._store.get_document(_LABELS_NS, f"{workspace}:{ticket.kind.value}")
-        if p["do"] == "update":
-            where = codec.card_location_from_doc(p["where"])
-            await sink.update_card(where, ticket_card(ticket, names))
-            return
-        event = _event_from(p["change"], workspace, number)
-        text = _change_text(event, names or {}, ticket.title)
-        if p["do"] == "reply":
-            where = codec.card_location_from_doc(p["where"])
-            await self._send(sink, item, where.channel, text, where.message_id)
-        else:
-            channel = codec.channel_from_doc(p["channel"])
-            assert channel is not None
-            await self._send(sink, item, channel, f"{text}\n{ticket.url}", None)
+        names = await self._names.names(delivery.workspace, ticket.kind)
+        match delivery:
+            case CardUpdate(where=where):
+                await sink.update_card(where, ticket_card(ticket, names))
+            case ThreadReply(where=where, event=event):
+                text = change_text(event, names, ticket.title)
+                await self._send(sink, item, where.channel, Notice(text), where.message_id)
+            case ChannelPost(channel=channel, event=event):
+                text = change_text(event, names, ticket.title)
+                notice = Notice(text, link=ticket.url)
+                await self._send(sink, item, channel, notice, None)
 
     async def _send(
-        self, sink: ChatSink, item: OutboxItem, to: ChannelRef, text: str, thread: str | None
+        self, sink: ChatSink, item: Claimed, to: ChannelRef, message: Notice, thread: str | None
     ) -> None:
-        """Post once: tagged with the delivery id where the platform allows, and on a
-        second attempt only if the first did not in fact go out."""
+        """Post once: tagged with the delivery id, and on a second attempt only if the
+        first did not in fact go out. An admin notice is looked for even on its first: it
+        may have been tried directly before it was queued (the connect confirmation)."""
         key = item.delivery_id
-        if isinstance(sink, RecallingSink):
-            if item.attempts > 1 and await sink.was_sent(to, key, thread):
-                log.info("delivery %s had gone out before: not posted again", key)
-                return
-            await sink.send_tagged(to, text, key, thread)
-        elif thread is not None:
-            await sink.reply(CardLocation(to, thread), text)
-        else:
-            await sink.post_text(to, text)
-
-
-def _event_doc(event: TicketEvent) -> dict[str, Any]:
-    return {
-        "id": event.event_id,
-        "kind": event.kind.value,
-        "change": event.change,
-        "old": event.old,
-        "new": event.new,
-        "at": event.at.isoformat(),
-        "author": event.author,
-    }
-
-
-def _event_from(d: dict[str, Any], workspace: str, number: str) -> TicketEvent:
-    return TicketEvent(
-        event_id=d["id"],
-        workspace=workspace,
-        number=number,
-        kind=TicketKind(d["kind"]),
-        change=d["change"],
-        old=d.get("old"),
-        new=d.get("new"),
-        at=datetime.fromisoformat(d["at"]),
-        author=d.get("author"),
-    )
+        again = item.attempts > 1 or isinstance(item.delivery, AdminNotice)
+        if again and await sink.was_posted(to, key, thread=thread):
+            log.info("delivery %s had gone out before: not posted again", key)
+            return
+        await sink.post(to, message, key=key, thread=thread)

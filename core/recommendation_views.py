@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core import commands as c
 from core.forms import DESCRIPTION_MAX, NAME_MAX, TicketFormView
 from core.models import Recommendation, RecommendationSource, TicketKind
 from core.recommendations import RecommendationItem, RecommendationPage
-from core.views import Action, RecommendationCard, RecommendationListView, TicketCard
+from core.views import Button, RecommendationCard, RecommendationListView, TicketCard, sentence
 
 __all__ = ["recommendation_card", "recommendation_list", "share_form"]
 
@@ -15,11 +16,6 @@ _STATE_NOTES = {
     "ThirdParty": "Marked as handled by a third-party tool in Secure Score.",
     "Reviewed": "Marked Reviewed in Secure Score.",
 }
-
-
-def sentence(text: str) -> str:
-    """``text`` ending with exactly one full stop."""
-    return text.rstrip().rstrip(".") + "."
 
 
 def _points(value: float | None) -> str:
@@ -47,9 +43,9 @@ def recommendation_card(item: RecommendationItem, ticket: TicketCard | None) -> 
             facts.append(("Threats", ", ".join(rec.threats[:4])))
     status = _shorten(rec.implementation_status, 200)
     summary = status or _shorten(rec.description, SUMMARY_MAX)
-    actions: tuple[Action, ...] = ()
+    buttons: tuple[Button, ...] = ()
     if ticket is None:
-        actions = (Action("share_recommendation", "Share to ServiceNow", rec.id, primary=True),)
+        buttons = (Button("Share to ServiceNow", c.Share(rec.id), primary=True),)
     note = _STATE_NOTES.get(rec.state, "")
     return RecommendationCard(
         id=rec.id,
@@ -61,7 +57,7 @@ def recommendation_card(item: RecommendationItem, ticket: TicketCard | None) -> 
         url=rec.url,
         ticket=ticket,
         note=note,
-        actions=actions,
+        buttons=buttons,
     )
 
 
@@ -84,8 +80,8 @@ def recommendation_list(
     more = None
     if page.offset + page.limit < page.total:
         number = page.offset // page.limit + 2
-        value = f"{page.category or ''}|{int(page.include_done)}|{number}"
-        more = Action("recommendations_page", f"Next page ({number})", value)
+        command = c.Recommendations(page.category, page.include_done, number)
+        more = Button(f"Next page ({number})", command)
     empty = "No recommendations to show."
     if page.graph_problem is not None:
         empty = 'Add your own with /snow recommendations add identity "Title".'

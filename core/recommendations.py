@@ -17,19 +17,18 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.errors import UserError
 from core.models import CATEGORIES, Recommendation, RecommendationSource, Ticket
+from core.repos.securescore import OwnRecommendations, TenantLinks
 from core.securescore.client import GraphClient
 from core.securescore.errors import GraphError, GraphNotConfigured
 from core.securescore.mapping import join_recommendations
 from core.servicenow.mapping import correlation_id
 from core.servicenow.states import is_open
-from core.store.port import Store
+from core.storage import AuditLog, TicketStore
 
 __all__ = ["RecommendationItem", "RecommendationPage", "RecommendationService"]
 
 log = logging.getLogger(__name__)
 
-_TENANT_NS = "graph_tenant"
-_USER_NS = "user_recommendation"
 _TENANT = re.compile(
     r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|[A-Za-z0-9-]{1,63}\.onmicrosoft\.com)$"
@@ -67,14 +66,20 @@ class RecommendationService:
 
     def __init__(
         self,
-        store: Store,
+        tenants: TenantLinks,
+        own: OwnRecommendations,
+        tickets: TicketStore,
+        audit: AuditLog,
         graph: GraphClient | None,
         clock: Clock,
         *,
         default_tenant: str | None = None,
         cache_seconds: float = 300.0,
     ) -> None:
-        self._store = store
+        self._tenants = tenants
+        self._own_recs = own
+        self._tickets = tickets
+        self._audit = audit
         self._graph = graph
         self._clock = clock
         self._default_tenant = default_tenant
@@ -90,8 +95,7 @@ class RecommendationService:
 
     async def tenant(self, workspace: str) -> str | None:
         """The Microsoft tenant this workspace reads Secure Score from."""
-        doc = await self._store.get_document(_TENANT_NS, workspace)
-        return str(doc["tenant"]) if doc else self._default_tenant
+        return await self._tenants.get(workspace) or self._default_tenant
 
     async def link_tenant(self, workspace: str, tenant: str, actor: str) -> str:
         """Link the workspace to a Microsoft tenant (id or ``contoso.onmicrosoft.com``)."""
@@ -101,8 +105,8 @@ class RecommendationService:
                 f"{tenant[:60]!r} is not a tenant id: give the directory (tenant) id, a GUID "
                 "like 72f988bf-86f1-41af-91ab-2d7cd011db47, or contoso.onmicrosoft.com."
             )
-        await self._store.put_document(_TENANT_NS, workspace, {"tenant": tenant})
-        await self._store.audit(workspace, actor, "securescore.link", {"tenant": tenant})
+        await self._tenants.link(workspace, tenant)
+        await self._audit.audit(workspace, actor, "securescore.link", {"tenant": tenant})
         self._cache.pop(tenant, None)
         self._failed.pop(tenant, None)
         return tenant
@@ -148,23 +152,12 @@ class RecommendationService:
         return recs
 
     async def _own(self, workspace: str) -> list[Recommendation]:
-        docs = await self._store.list_documents(_USER_NS, f"{workspace}|")
-        return [
-            Recommendation(
-                id=d["id"],
-                title=d["title"],
-                category=d["category"],
-                source=RecommendationSource.USER,
-                description=d.get("description", ""),
-                created_by=d.get("created_by", ""),
-            )
-            for d in docs.values()
-        ]
+        return await self._own_recs.list(workspace)
 
     async def tracking_ticket(self, workspace: str, rec_id: str) -> Ticket | None:
         """The open ticket SnowOps created for this recommendation, if any."""
         corr = correlation_id(workspace, f"rec:{rec_id}")
-        ticket = await self._store.find_ticket_by_correlation(workspace, corr)
+        ticket = await self._tickets.find_ticket_by_correlation(workspace, corr)
         if ticket is not None and ticket.active and is_open(ticket.kind, ticket.state):
             return ticket
         return None
@@ -230,29 +223,21 @@ class RecommendationService:
             raise UserError(f"A title can be {TITLE_MAX} characters at most.")
         if len(description) > DESCRIPTION_MAX:
             raise UserError(f"A description can be {DESCRIPTION_MAX:,} characters at most.")
-        rec_id = f"own-{uuid.uuid4().hex[:8]}"
-        doc = {
-            "id": rec_id,
-            "title": title,
-            "category": match[0],
-            "description": description.strip(),
-            "created_by": actor,
-            "created_at": self._clock.now().isoformat(),
-        }
-        await self._store.put_document(_USER_NS, f"{workspace}|{rec_id}", doc)
-        await self._store.audit(workspace, actor, "recommendation.add", {"id": rec_id})
-        return Recommendation(
-            id=rec_id,
+        rec = Recommendation(
+            id=f"own-{uuid.uuid4().hex[:8]}",
             title=title,
             category=match[0],
             source=RecommendationSource.USER,
-            description=doc["description"],
+            description=description.strip(),
             created_by=actor,
         )
+        await self._own_recs.add(workspace, rec, self._clock.now().isoformat())
+        await self._audit.audit(workspace, actor, "recommendation.add", {"id": rec.id})
+        return rec
 
     async def remove(self, workspace: str, rec_id: str, actor: str) -> bool:
         """Forget a team's own recommendation (tickets already made stay)."""
-        gone = await self._store.delete_document(_USER_NS, f"{workspace}|{rec_id}")
+        gone = await self._own_recs.remove(workspace, rec_id)
         if gone:
-            await self._store.audit(workspace, actor, "recommendation.remove", {"id": rec_id})
+            await self._audit.audit(workspace, actor, "recommendation.remove", {"id": rec_id})
         return gone

@@ -1,9 +1,9 @@
 """StatusSync: find what changed on a connection's tickets, as TicketEvents.
 
-One cycle is one query per table, scoped by SnowOps's ``correlation_id`` prefix and a
-``sys_updated_on`` watermark (minus a small overlap, so clock skew loses nothing), plus one
-``sys_journal_field`` query for the comments of the tickets it saw: never a request per
-ticket. Records pushed by ServiceNow's business rule go through the same :meth:`apply`.
+One cycle asks the ticket system, per kind, for this workspace's tickets changed since a
+watermark (less a small overlap, so clock skew loses nothing), and once for the comments
+of the tickets that moved: never a request per ticket. Tickets pushed by ServiceNow's
+business rule go through the same :meth:`StatusSync.apply`.
 
 What users were last told about each ticket is a *baseline* kept apart from the ticket
 itself (reads such as `/snow tickets` refresh the stored ticket, and must not swallow a
@@ -19,46 +19,26 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from core.clock import Clock
-from core.models import Ticket, TicketEvent, TicketKind
-from core.ports import TicketSystem
-from core.servicenow.mapping import (
-    TICKET_FIELDS,
-    correlation_prefix,
-    format_sn_datetime,
-    parse_sn_datetime,
-    ticket_from_record,
-)
-from core.servicenow.query import query_value
-from core.store.port import Doc, Store
+from core.gateway import Changes, TicketGateway, keep_local
+from core.models import Comment, Ticket, TicketEvent, TicketKind
+from core.repos.sync_state import Baseline, Baselines, Watermarks
+from core.storage import ConnectionStore, TicketStore
+from core.tickets import HISTORY
 
-__all__ = [
-    "BASELINE_NS",
-    "JOURNAL_FIELDS",
-    "Emit",
-    "Guard",
-    "StatusSync",
-    "SyncResult",
-    "remember_baseline",
-]
+__all__ = ["Emit", "Guard", "StatusSync", "SyncResult"]
 
 log = logging.getLogger(__name__)
 
-BASELINE_NS = "sync_baseline"
-WATERMARK_NS = "sync_watermark"
 #: Re-read this much before the watermark: instance clocks and commit order can lag.
 OVERLAP = timedelta(seconds=60)
-#: Journal ids remembered per ticket to drop repeats from the overlap.
-_SEEN_JOURNAL = 50
-#: Records read per table and cycle at most (the rest come in the next cycle).
-_MAX_RECORDS = 10_000
+#: Tickets read per kind and cycle at most (the rest come in the next cycle).
+MAX_RECORDS = 10_000
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 _HANDLED_MAX = 200_000
-JOURNAL_FIELDS = ["sys_id", "element_id", "value", "sys_created_by", "sys_created_on"]
 
 Emit = Callable[[list[TicketEvent]], Awaitable[object]]
 #: Raises when this poller may no longer write (its lease moved to another replica).
@@ -67,7 +47,7 @@ Guard = Callable[[], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """What one cycle found: the events (already handed to ``emit``) and records read."""
+    """What one cycle found: the events (already handed to ``emit``) and tickets read."""
 
     events: list[TicketEvent]
     records: int
@@ -78,180 +58,180 @@ class _Seen:
     """A ticket met in this cycle, with the baseline it will have once events are safe."""
 
     ticket: Ticket
-    baseline: Doc
+    baseline: Baseline
     known: bool
     #: Modified since users were last told (its comments are worth a look).
     moved: bool = False
     #: The baseline must be written back.
     dirty: bool = False
     events: list[TicketEvent] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
 
 
 def _key(workspace: str, number: str) -> str:
     return f"{workspace}|{number}"
 
 
-def _mod_count(record: dict[str, Any]) -> int:
-    raw = str(record.get("sys_mod_count") or "0")
-    return int(raw) if raw.isdigit() else -1
-
-
-async def remember_baseline(store: Store, ticket: Ticket) -> None:
-    """Record what users know of a ticket now (at creation, or when it is adopted)."""
-    key = _key(ticket.workspace, ticket.number)
-    old = await store.get_document(BASELINE_NS, key) or {}
-    await store.put_document(
-        BASELINE_NS,
-        key,
-        {**old, "state": ticket.state, "priority": ticket.priority, "mod_count": ticket.mod_count},
-    )
-
-
 async def _discard(_: list[TicketEvent]) -> None:
     return None
 
 
+def _new_mark(since: datetime | None, changes: Changes) -> datetime | None:
+    """The watermark after a read, or None if it stays: the newest change seen; or, when
+    the kind is quiet, the ticket system's own clock less the overlap, so a burst of old
+    changes does not stay in every query. A cut-off read moves no floor."""
+    latest = max((t.updated_at for t in changes.tickets if t.updated_at), default=None)
+    answered = changes.server_time
+    # A complete read has seen everything up to the instance's clock: even a kind with no
+    # ticket yet gets a watermark, so comment queries always have a lower bound.
+    floor = answered - OVERLAP if changes.complete and answered else None
+    if floor is not None and (latest is None or floor > latest):
+        latest = floor
+    if latest is not None and (since is None or latest > since):
+        return latest
+    return None
+
+
 class StatusSync:
-    """Polls one connection's tickets (or takes pushed records) and turns changes into
+    """Polls one connection's tickets (or takes pushed ones) and turns changes into
     events, handed to ``emit`` before anything is marked as told."""
 
     def __init__(
-        self, store: Store, system: TicketSystem, clock: Clock, emit: Emit | None = None
+        self,
+        gateway: TicketGateway,
+        connections: ConnectionStore,
+        tickets: TicketStore,
+        baselines: Baselines,
+        watermarks: Watermarks,
+        clock: Clock,
+        emit: Emit | None = None,
     ) -> None:
-        self._store = store
-        self._system = system
+        self._gateway = gateway
+        self._connections = connections
+        self._tickets = tickets
+        self._baselines = baselines
+        self._watermarks = watermarks
         self._clock = clock
         self.emit: Emit = emit or _discard
-        # (workspace|number) → the mod_count last fully handled here: the records the
+        # (workspace|number) → the mod_count last fully handled here: the tickets the
         # watermark overlap brings back every cycle are skipped without a store read.
         self._handled: OrderedDict[str, int] = OrderedDict()
         # One observer at a time per workspace in this process (a push and the poll).
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
-        """One poll of every table of ``workspace``; ``guard`` runs before anything is
+        """One poll of every kind of ``workspace``; ``guard`` runs before anything is
         marked as told."""
-        conn = await self._store.get_connection(workspace)
-        if conn is None:
+        if await self._connections.get_connection(workspace) is None:
             return SyncResult([], 0)
-        batches: list[tuple[TicketKind, list[dict[str, Any]]]] = []
-        marks: dict[str, datetime | None] = {}
-        floors: dict[str, datetime | None] = {}
+        read: list[Ticket] = []
+        marks: dict[TicketKind, datetime | None] = {}
+        newest: dict[TicketKind, datetime | None] = {}
         for kind in TicketKind:
-            mark = await self._store.get_document(WATERMARK_NS, f"{workspace}|{kind.table}")
-            since = marks[kind.table] = parse_sn_datetime(mark["at"]) if mark else None
-            query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
-            if since is not None:
-                query += f"^sys_updated_on>={format_sn_datetime(since - OVERLAP)}"
-            rows, answered = await self._system.query_timed(
-                workspace,
-                kind.table,
-                query + "^ORDERBYsys_updated_on",
-                fields=TICKET_FIELDS,
-                max_records=_MAX_RECORDS,
+            since = marks[kind] = await self._watermarks.get(workspace, kind)
+            changes = await self._gateway.changes(
+                workspace, kind, since - OVERLAP if since else None, limit=MAX_RECORDS
             )
-            batches.append((kind, rows))
-            # A cut-off answer has more to read after its newest row: no floor then.
-            full = answered is not None and len(rows) < _MAX_RECORDS
-            floors[kind.table] = answered - OVERLAP if full and answered else None
+            read += changes.tickets
+            newest[kind] = _new_mark(since, changes)
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
-        events = await self.apply(workspace, conn.instance_url, batches, since=oldest, guard=guard)
-        for kind, rows in batches:
-            since = marks[kind.table]
-            # The newest change seen; or, when the table is quiet, the instance's own clock
-            # less the overlap, so a burst of old changes does not stay in every query.
-            newest = max(
-                (t for r in rows if (t := parse_sn_datetime(r.get("sys_updated_on")))),
-                default=None,
-            )
-            floor = floors[kind.table]
-            if since is not None and floor is not None and (newest is None or floor > newest):
-                newest = floor
-            if newest is not None and (since is None or newest > since):
-                # Only now: every change up to `newest` is in the outbox.
-                await self._store.put_document(
-                    WATERMARK_NS, f"{workspace}|{kind.table}", {"at": format_sn_datetime(newest)}
-                )
-        return SyncResult(events, sum(len(rows) for _, rows in batches))
+        events = await self.apply(workspace, read, since=oldest, guard=guard)
+        for kind, mark in newest.items():
+            if mark is not None:
+                # Only now: every change up to `mark` is in the outbox.
+                await self._watermarks.put(workspace, kind, mark)
+        return SyncResult(events, len(read))
 
     async def apply(
         self,
         workspace: str,
-        instance: str,
-        batches: Sequence[tuple[TicketKind, Sequence[dict[str, Any]]]],
+        fresh: Sequence[Ticket],
         *,
         since: datetime | None = None,
-        comments: Sequence[dict[str, Any]] | None = None,
+        comments: Sequence[Comment] | None = None,
         guard: Guard | None = None,
     ) -> list[TicketEvent]:
-        """Turn fresh records (and their journal rows when given; otherwise one journal
-        query finds them) into events: emitted first, then remembered as told."""
+        """Turn fresh tickets (and their comments when given; otherwise one request finds
+        them) into events: emitted first, then remembered as told."""
         async with self._locks.setdefault(workspace, asyncio.Lock()):
-            return await self._apply(workspace, instance, batches, since, comments, guard)
+            return await self._apply(workspace, fresh, since, comments, guard)
 
     async def _apply(
         self,
         workspace: str,
-        instance: str,
-        batches: Sequence[tuple[TicketKind, Sequence[dict[str, Any]]]],
+        fresh: Sequence[Ticket],
         since: datetime | None,
-        comments: Sequence[dict[str, Any]] | None,
+        comments: Sequence[Comment] | None,
         guard: Guard | None,
     ) -> list[TicketEvent]:
-        seen: list[_Seen] = []
-        for kind, records in batches:
-            for record in records:
-                item = await self._observe(workspace, kind, instance, record)
-                if item is not None:
-                    seen.append(item)
+        seen = [s for s in [await self._observe(workspace, t) for t in fresh] if s is not None]
         if comments is None:
             # A new comment modifies its ticket: only tickets that moved can have one.
-            comments = await self._journal(workspace, [s for s in seen if s.moved], since)
+            moved = [s.ticket for s in seen if s.moved]
+            comments = await self._gateway.comments_since(
+                workspace, moved, since - OVERLAP if since else None
+            )
         self._comment_events(workspace, seen, comments)
+        for s in seen:
+            if s.comments:
+                # Before the events go out: a card updated for a comment shows it.
+                await self._keep_comments(workspace, s)
         events = [e for s in seen for e in s.events]
         if events:
             await self.emit(events)
         if guard is not None:
             await guard()
         for s in seen:
-            key = _key(workspace, s.ticket.number)
-            if s.dirty:
-                current = await self._store.get_document(BASELINE_NS, key)
-                if current is not None and int(current.get("mod_count", -1)) > s.ticket.mod_count:
-                    continue  # a newer observation was recorded meanwhile: never go back
-                await self._store.put_document(BASELINE_NS, key, s.baseline)
-            self._handled[key] = s.ticket.mod_count
-            self._handled.move_to_end(key)
+            await self._settle(workspace, s)
         while len(self._handled) > _HANDLED_MAX:
             self._handled.popitem(last=False)
         return events
 
-    async def _observe(
-        self, workspace: str, kind: TicketKind, instance: str, record: dict[str, Any]
-    ) -> _Seen | None:
-        number = str(record.get("number") or "")
-        if not number:
+    async def _keep_comments(self, workspace: str, s: _Seen) -> None:
+        """Put a ticket's new comments first in its stored history (never over a newer
+        version of the ticket that someone else stored meanwhile)."""
+        stored = await self._tickets.get_ticket(workspace, s.ticket.number)
+        base = s.ticket if stored is None or stored.mod_count <= s.ticket.mod_count else stored
+        new = {c.id for c in s.comments}
+        older = tuple(c for c in base.history if c.id not in new)
+        await self._tickets.save_ticket(
+            replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
+        )
+
+    async def _settle(self, workspace: str, s: _Seen) -> None:
+        """Remember what users were told (never going back)."""
+        key = _key(workspace, s.ticket.number)
+        if s.dirty:
+            current = await self._baselines.get(workspace, s.ticket.number)
+            if current is not None and current.mod_count > s.ticket.mod_count:
+                return  # a newer observation was recorded meanwhile: never go back
+            await self._baselines.put(workspace, s.ticket.number, s.baseline)
+        self._handled[key] = s.ticket.mod_count
+        self._handled.move_to_end(key)
+
+    async def _observe(self, workspace: str, ticket: Ticket) -> _Seen | None:
+        if not ticket.number:
             return None
-        if self._handled.get(_key(workspace, number)) == _mod_count(record):
+        if self._handled.get(_key(workspace, ticket.number)) == ticket.mod_count:
             return None  # back in the overlap, unchanged since it was handled
-        stored = await self._store.get_ticket(workspace, number)
-        fresh = ticket_from_record(workspace, kind, instance, record, base=stored)
+        stored = await self._tickets.get_ticket(workspace, ticket.number)
+        fresh = keep_local(ticket, stored)
         if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
-            await self._store.save_ticket(fresh)
-        baseline = await self._store.get_document(BASELINE_NS, _key(workspace, number))
-        now = {"state": fresh.state, "priority": fresh.priority, "mod_count": fresh.mod_count}
+            await self._tickets.save_ticket(fresh)
+        baseline = await self._baselines.get(workspace, ticket.number)
         if baseline is None:
             # First sight (made before sync ran, or elsewhere): nothing to announce yet.
-            return _Seen(fresh, now, known=False, dirty=True)
-        item = _Seen(fresh, dict(baseline), known=True)
-        if fresh.mod_count <= int(baseline.get("mod_count", -1)):
+            first = Baseline.of(fresh, first_seen=fresh.updated_at)
+            return _Seen(fresh, first, known=False, dirty=True)
+        item = _Seen(fresh, baseline, known=True)
+        if fresh.mod_count <= baseline.mod_count:
             return item  # seen again in the overlap, or told already by a push
         item.moved = item.dirty = True
+        told = baseline.mod_count
         at = fresh.updated_at or self._clock.now()
-        told = int(baseline.get("mod_count", -1))
         for change, old, new in (
-            ("state", str(baseline.get("state")), fresh.state),
-            ("priority", str(baseline.get("priority")), str(fresh.priority)),
+            ("state", baseline.state, fresh.state),
+            ("priority", str(baseline.priority), str(fresh.priority)),
         ):
             if old != new:
                 item.events.append(
@@ -259,60 +239,42 @@ class StatusSync:
                         # Keyed by what users were told and what is true now, not by the
                         # version that showed it: two observers that raced from the same
                         # baseline (a push and a poll, two pushes) make one event.
-                        event_id=f"{workspace}|{number}|{change}|{told}|{new}",
+                        event_id=f"{workspace}|{ticket.number}|{change}|{told}|{new}",
                         workspace=workspace,
-                        number=number,
-                        kind=kind,
+                        number=ticket.number,
+                        kind=ticket.kind,
                         change=change,
                         old=old,
                         new=new,
                         at=at,
                     )
                 )
-        item.baseline.update(now)
+        item.baseline = Baseline.of(fresh, baseline.journal, baseline.first_seen)
         return item
 
-    async def _journal(
-        self, workspace: str, known: list[_Seen], since: datetime | None
-    ) -> list[dict[str, Any]]:
-        """Comments of the tickets seen: one journal query per cycle."""
-        if not known:
-            return []
-        ids = ",".join(query_value(s.ticket.sys_id) for s in known)
-        query = f"elementINcomments^element_idIN{ids}"
-        if since is not None:
-            query += f"^sys_created_on>={format_sn_datetime(since - OVERLAP)}"
-        return await self._system.query(
-            workspace, "sys_journal_field", query + "^ORDERBYsys_created_on", fields=JOURNAL_FIELDS
-        )
-
     def _comment_events(
-        self, workspace: str, seen: list[_Seen], rows: Sequence[dict[str, Any]]
+        self, workspace: str, seen: list[_Seen], comments: Sequence[Comment]
     ) -> None:
         by_sys_id = {s.ticket.sys_id: s for s in seen}
-        for row in rows:
-            item = by_sys_id.get(str(row.get("element_id")))
-            if item is None or str(row.get("element") or "comments") != "comments":
+        for comment in comments:
+            item = by_sys_id.get(comment.ticket_sys_id)
+            if item is None or not item.baseline.remember_comment(comment.id):
                 continue
-            journal: list[str] = list(item.baseline.get("journal", []))
-            journal_id = str(row.get("sys_id"))
-            if journal_id in journal:
-                continue
-            item.baseline["journal"] = [*journal, journal_id][-_SEEN_JOURNAL:]
             item.dirty = True
-            if not item.known:
+            item.comments.append(comment)
+            if not item.known or item.baseline.predates(comment):
                 continue  # older than SnowOps's knowledge of the ticket: remembered, not news
             ticket = item.ticket
             item.events.append(
                 TicketEvent(
-                    event_id=f"{workspace}|{ticket.number}|comment|{journal_id}",
+                    event_id=f"{workspace}|{ticket.number}|comment|{comment.id}",
                     workspace=workspace,
                     number=ticket.number,
                     kind=ticket.kind,
                     change="comment",
                     old=None,
-                    new=str(row.get("value") or ""),
-                    at=parse_sn_datetime(row.get("sys_created_on")) or self._clock.now(),
-                    author=str(row.get("sys_created_by") or ""),
+                    new=comment.text,
+                    at=comment.at or self._clock.now(),
+                    author=comment.author,
                 )
             )

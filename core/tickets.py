@@ -1,12 +1,12 @@
 """TicketService: create, list and get tickets; idempotent and duplicate-proof.
 
 Three guards stop duplicates:
-- an *idempotency key* (a Slack view id, a Teams activity id…) makes a retried or
+- an *idempotency key* (a Slack view id, a Teams form's submission id…) makes a retried or
   double-submitted request return the ticket the first one created;
-- a *recommendation share* gets a deterministic ``correlation_id``, so while its ticket is
+- a *recommendation share* gets a deterministic correlation id, so while its ticket is
   open a second share returns that ticket instead of creating another;
-- a create whose answer was lost (timeout, 5xx) is never blindly repeated: ServiceNow is
-  asked for the correlation id first, and the ticket adopted if it was made after all.
+- a create whose answer was lost (timeout, 5xx) is never blindly repeated: the ticket
+  system is asked for the correlation id first, and the ticket adopted if it was made.
 """
 
 from __future__ import annotations
@@ -14,42 +14,25 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.clock import Clock
-from core.errors import UserError
+from core.errors import InProgressError, UserError
+from core.gateway import TicketGateway, keep_local
 from core.models import Ticket, TicketKind, TicketRequest
-from core.ports import TicketSystem
+from core.repos.sync_state import Baselines
 from core.servicenow.errors import (
-    NotConnectedError,
     NotFoundError,
     ServiceNowError,
     UnavailableError,
     UnexpectedResponseError,
 )
-from core.servicenow.mapping import (
-    TICKET_FIELDS,
-    correlation_id,
-    correlation_prefix,
-    format_sn_datetime,
-    parse_sn_datetime,
-    request_fields,
-    ticket_from_record,
-)
-from core.servicenow.query import query_value
+from core.servicenow.mapping import correlation_id
 from core.servicenow.states import is_open
-from core.store.port import Store
-from core.sync import remember_baseline
+from core.storage import AuditLog, IdempotencyKeys, TicketStore
 
-__all__ = [
-    "CreateOutcome",
-    "HistoryEntry",
-    "InProgressError",
-    "TicketDetail",
-    "TicketPage",
-    "TicketService",
-]
+__all__ = ["CreateOutcome", "TicketDetail", "TicketPage", "TicketService"]
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +40,12 @@ log = logging.getLogger(__name__)
 DONE_TTL = 24 * 3600
 #: How long a claim blocks others: the retry budget and then some. A crash frees it soon.
 CLAIM_TTL = 300
-#: The outcome of a create is unknown (its answer was lost): check ServiceNow first.
+#: The outcome of a create is unknown (its answer was lost): check the ticket system first.
 UNKNOWN = "?"
-_ID_CHUNK = 100
+#: Comments shown on a ticket's card.
+HISTORY = 5
 _RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
-
-
-class InProgressError(Exception):
-    """The same request is being handled right now (a double click)."""
-
-    hint = "The first request is still being handled; its ticket will appear shortly."
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +58,11 @@ class CreateOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One comment."""
-
-    at: str
-    author: str
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class TicketDetail:
-    """A ticket with its recent history."""
+    """A ticket as fresh as it could be read; ``note`` says when it could not."""
 
     ticket: Ticket
-    history: list[HistoryEntry] = field(default_factory=list)
-    history_note: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,17 +77,22 @@ class TicketPage:
 class TicketService:
     """Ticket use cases for every chat platform."""
 
-    def __init__(self, store: Store, system: TicketSystem, clock: Clock) -> None:
-        self._store = store
-        self._system = system
+    def __init__(
+        self,
+        gateway: TicketGateway,
+        tickets: TicketStore,
+        keys: IdempotencyKeys,
+        baselines: Baselines,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._gateway = gateway
+        self._tickets = tickets
+        self._keys = keys
+        self._baselines = baselines
+        self._audit = audit
         self._clock = clock
         self._refreshed_at: dict[str, datetime] = {}
-
-    async def _instance(self, workspace: str) -> str:
-        conn = await self._store.get_connection(workspace)
-        if conn is None:
-            raise NotConnectedError("this workspace is not connected to ServiceNow")
-        return conn.instance_url
 
     # -- create --------------------------------------------------------------------------
     async def create(self, req: TicketRequest) -> CreateOutcome:
@@ -134,61 +102,59 @@ class TicketService:
         if not req.idempotency_key:
             return await self._create(req, check_first=False)
         key = f"ticket:{req.workspace}:{req.idempotency_key}"
-        prior = await self._store.begin_idempotent(key, CLAIM_TTL)
+        prior = await self._keys.begin_idempotent(key, CLAIM_TTL)
         if prior == "":
             raise InProgressError("this ticket is already being created")
         if prior is not None and prior != UNKNOWN:
-            ticket = await self._store.get_ticket(req.workspace, prior)
+            ticket = await self._tickets.get_ticket(req.workspace, prior)
             if ticket is not None:
                 return CreateOutcome(ticket, created=False, reason="retry")
         if prior is not None:
             # Reclaim a finished key whose ticket is gone, or one whose outcome is unknown.
-            await self._store.abort_idempotent(key)
-            if await self._store.begin_idempotent(key, CLAIM_TTL) is not None:
+            await self._keys.abort_idempotent(key)
+            if await self._keys.begin_idempotent(key, CLAIM_TTL) is not None:
                 raise InProgressError("this ticket is already being created")
         try:
             outcome = await self._create(req, check_first=prior == UNKNOWN)
         except (UnavailableError, UnexpectedResponseError):
             # The create may have landed: the next try must look before it inserts.
-            await self._store.finish_idempotent(key, UNKNOWN, DONE_TTL)
+            await self._keys.finish_idempotent(key, UNKNOWN, DONE_TTL)
             raise
         except BaseException:
-            await self._store.abort_idempotent(key)
+            await self._keys.abort_idempotent(key)
             raise
-        await self._store.finish_idempotent(key, outcome.ticket.number, DONE_TTL)
+        await self._keys.finish_idempotent(key, outcome.ticket.number, DONE_TTL)
         return outcome
 
     async def _create(self, req: TicketRequest, *, check_first: bool) -> CreateOutcome:
-        instance = await self._instance(req.workspace)
         if req.recommendation_id:
             corr = correlation_id(req.workspace, f"rec:{req.recommendation_id}")
             lock = f"share:{corr}"
-            if await self._store.begin_idempotent(lock, CLAIM_TTL) is not None:
+            if await self._keys.begin_idempotent(lock, CLAIM_TTL) is not None:
                 raise InProgressError("this recommendation is being shared right now")
             try:
-                existing = await self._open_ticket_for(req.workspace, corr, instance)
+                existing = await self._open_ticket_for(req.workspace, corr)
                 if existing is not None:
                     return CreateOutcome(existing, created=False, reason="already tracked")
-                return await self._insert(req, corr, instance)
+                return await self._insert(req, corr)
             finally:
-                await self._store.abort_idempotent(lock)
+                await self._keys.abort_idempotent(lock)
         corr = correlation_id(req.workspace, f"req:{req.idempotency_key or uuid.uuid4().hex}")
         if check_first:
-            found = await self._find_by_correlation(req.workspace, corr, instance, open_only=False)
+            found = await self._adopt(req.workspace, corr, open_only=False)
             if found is not None:
                 return CreateOutcome(found, created=False, reason="retry")
-        return await self._insert(req, corr, instance)
+        return await self._insert(req, corr)
 
-    async def _insert(self, req: TicketRequest, corr: str, instance: str) -> CreateOutcome:
-        caller = await self._user_sys_id(req.workspace, req.requester.email)
-        fields = request_fields(req, corr, caller)
+    async def _insert(self, req: TicketRequest, corr: str) -> CreateOutcome:
+        caller = await self._caller(req.workspace, req.requester.email)
         try:
-            record = await self._system.create(req.workspace, req.kind.table, fields)
+            ticket = await self._gateway.create(req, corr, caller)
         except (UnavailableError, UnexpectedResponseError):
             # The answer was lost, not necessarily the ticket: ask before anyone retries.
             try:
-                found = await self._find_by_correlation(
-                    req.workspace, corr, instance, open_only=False
+                found = await self._gateway.find_by_correlation(
+                    req.workspace, corr, open_only=False
                 )
             except ServiceNowError:
                 found = None
@@ -196,12 +162,10 @@ class TicketService:
                 raise
             log.info("adopted %s after a lost create answer", found.number)
             ticket = found
-        else:
-            ticket = ticket_from_record(req.workspace, req.kind, instance, record, request=req)
         ticket = ticket_with_request(ticket, req)
-        await self._store.save_ticket(ticket)
-        await remember_baseline(self._store, ticket)
-        await self._store.audit(
+        await self._tickets.save_ticket(ticket)
+        await self._baselines.remember(ticket)
+        await self._audit.audit(
             req.workspace,
             f"{req.requester.platform}:{req.requester.user_id}",
             "ticket.create",
@@ -210,66 +174,50 @@ class TicketService:
         log.info("created %s for %s", ticket.number, req.workspace)
         return CreateOutcome(ticket, created=True)
 
-    async def _find_by_correlation(
-        self, workspace: str, corr: str, instance: str, *, open_only: bool
-    ) -> Ticket | None:
-        """A ticket carrying ``corr`` in ServiceNow (one query per table), stored if found."""
-        active = "^active=true" if open_only else ""
-        for kind in TicketKind:
-            records = await self._system.query(
-                workspace,
-                kind.table,
-                f"correlation_id={query_value(corr)}{active}^ORDERBYDESCsys_created_on",
-                fields=TICKET_FIELDS,
-                max_records=1,
-            )
-            for record in records:
-                ticket = ticket_from_record(workspace, kind, instance, record)
-                if not open_only or is_open(kind, ticket.state):
-                    await self._store.save_ticket(ticket)
-                    await remember_baseline(self._store, ticket)
-                    return ticket
-        return None
+    async def _adopt(self, workspace: str, corr: str, *, open_only: bool) -> Ticket | None:
+        """A ticket carrying ``corr`` in the ticket system, stored and baselined if found."""
+        found = await self._gateway.find_by_correlation(workspace, corr, open_only=open_only)
+        if found is None or (open_only and not is_open(found.kind, found.state)):
+            return None
+        await self._tickets.save_ticket(found)
+        await self._baselines.remember(found, adopted=True)
+        return found
 
-    async def _open_ticket_for(self, workspace: str, corr: str, instance: str) -> Ticket | None:
-        """The open ticket carrying ``corr``: from the store (refreshed), else ServiceNow."""
-        stored = await self._store.find_ticket_by_correlation(workspace, corr)
+    async def _open_ticket_for(self, workspace: str, corr: str) -> Ticket | None:
+        """The open ticket carrying ``corr``: from the store (refreshed), else the system."""
+        stored = await self._tickets.find_ticket_by_correlation(workspace, corr)
         if stored is not None:
             try:
                 fresh = await self.refresh(stored)
             except NotFoundError:
-                fresh = stored
+                # Deleted in ServiceNow (or hidden from us): nothing left to point people
+                # at, so the recommendation may be shared again.
+                await self._tickets.save_ticket(replace(stored, active=False))
+                return None
             return fresh if is_open(fresh.kind, fresh.state) and fresh.active else None
-        return await self._find_by_correlation(workspace, corr, instance, open_only=True)
+        return await self._adopt(workspace, corr, open_only=True)
 
-    async def _user_sys_id(self, workspace: str, email: str | None) -> str | None:
-        if not email or "@" not in email or "^" in email or len(email) > 200:
+    async def _caller(self, workspace: str, email: str | None) -> str | None:
+        if not email:
             return None
         try:
-            users = await self._system.query(
-                workspace,
-                "sys_user",
-                f"email={email}^active=true",
-                fields=["sys_id"],
-                max_records=1,
-            )
+            return await self._gateway.user_by_email(workspace, email)
         except ServiceNowError as exc:
-            # Reading sys_user may be forbidden; the ticket still gets created.
+            # Reading users may be forbidden; the ticket still gets created.
             log.info("caller lookup skipped for %s: %s", workspace, exc.message)
             return None
-        return str(users[0]["sys_id"]) if users else None
 
     # -- read ----------------------------------------------------------------------------
     async def refresh(self, ticket: Ticket) -> Ticket:
-        """Re-read one ticket from ServiceNow and store what changed."""
-        instance = await self._instance(ticket.workspace)
-        record = await self._system.get(
-            ticket.workspace, ticket.kind.table, ticket.sys_id, fields=TICKET_FIELDS
-        )
-        fresh = ticket_from_record(ticket.workspace, ticket.kind, instance, record, base=ticket)
+        """Re-read one ticket and store what changed."""
+        fresh = await self._read(ticket)
         if fresh != ticket:
-            await self._store.save_ticket(fresh)
+            await self._tickets.save_ticket(fresh)
         return fresh
+
+    async def _read(self, ticket: Ticket) -> Ticket:
+        fresh = await self._gateway.get(ticket.workspace, ticket.kind, ticket.sys_id)
+        return keep_local(fresh, ticket)
 
     async def list_tickets(
         self,
@@ -286,22 +234,21 @@ class TicketService:
 
         ``refresh=False`` answers from the store alone (fast enough for an ack);
         ``max_age`` skips the refresh when this workspace's tickets were refreshed that
-        recently, so a busy channel does not hammer ServiceNow. Without a usable connection
-        the stored tickets are shown as they were last seen.
+        recently, so a busy channel does not hammer the ticket system. Without a usable
+        connection the stored tickets are shown as they were last seen.
         """
-        stored = await self._store.list_tickets(
+        stored = await self._tickets.list_tickets(
             workspace, kind, active_only=open_only, limit=limit + 1, offset=offset
         )
         more, stored = len(stored) > limit, stored[:limit]
         note = ""
-        now = self._clock.now()
         if max_age is not None and not self.refresh_due(workspace, max_age):
             refresh = False
         shown = stored
-        if refresh:
+        if refresh and stored:
             try:
                 shown = await self._refresh_many(workspace, stored)
-                self._refreshed_at[workspace] = now
+                self._refreshed_at[workspace] = self._clock.now()
             except ServiceNowError as exc:
                 note = f"Not refreshed from ServiceNow: {exc.message}."
         if open_only:
@@ -314,86 +261,48 @@ class TicketService:
         return last is None or (self._clock.now() - last).total_seconds() >= max_age
 
     async def _refresh_many(self, workspace: str, tickets: list[Ticket]) -> list[Ticket]:
-        if not tickets:
-            return tickets
-        instance = await self._instance(workspace)
         by_id = {t.sys_id: t for t in tickets}
-        for kind in TicketKind:
-            ids = [t.sys_id for t in tickets if t.kind is kind]
-            for start in range(0, len(ids), _ID_CHUNK):
-                chunk = ",".join(query_value(i) for i in ids[start : start + _ID_CHUNK])
-                records = await self._system.query(
-                    workspace, kind.table, "sys_idIN" + chunk, fields=TICKET_FIELDS
-                )
-                for record in records:
-                    base = by_id.get(str(record.get("sys_id")))
-                    if base is None:
-                        continue
-                    fresh = ticket_from_record(workspace, kind, instance, record, base=base)
-                    if fresh != base:
-                        await self._store.save_ticket(fresh)
-                    by_id[base.sys_id] = fresh
+        for fresh in await self._gateway.get_many(workspace, tickets):
+            base = by_id.get(fresh.sys_id)
+            if base is None:
+                continue
+            fresh = keep_local(fresh, base)
+            if fresh != base:
+                await self._tickets.save_ticket(fresh)
+            by_id[base.sys_id] = fresh
         return [by_id[t.sys_id] for t in tickets]
 
     async def get(self, workspace: str, number: str) -> TicketDetail:
-        """One of this workspace's tickets by number, fresh, with its latest comments."""
+        """One of this workspace's tickets by number, fresh, with its newest comments."""
         number = number.strip().upper()
         if not _NUMBER.match(number):
             raise UserError(
                 f"{number[:40]!r} is not a ticket number: use INC0010001 or CHG0030001."
             )
-        kind = TicketKind.CHANGE if number.startswith("CHG") else TicketKind.INCIDENT
-        stored = await self._store.get_ticket(workspace, number)
+        stored = await self._tickets.get_ticket(workspace, number)
         if stored is not None:
             try:
-                ticket = await self.refresh(stored)
-            except (NotConnectedError, ServiceNowError) as exc:
-                return TicketDetail(stored, [], f"Not refreshed from ServiceNow: {exc.message}.")
+                ticket = await self._read(stored)
+            except ServiceNowError as exc:
+                return TicketDetail(stored, f"Not refreshed from ServiceNow: {exc.message}.")
         else:
-            instance = await self._instance(workspace)
-            # Only tickets SnowOps made for this workspace: not a window on the whole instance.
-            prefix = correlation_prefix(workspace)
-            records = await self._system.query(
-                workspace,
-                kind.table,
-                f"number={number}^correlation_idSTARTSWITH{query_value(prefix)}",
-                fields=TICKET_FIELDS,
-                max_records=1,
-            )
-            if not records:
+            found = await self._gateway.find_own(workspace, number)
+            if found is None:
+                kind = TicketKind.CHANGE if number.startswith("CHG") else TicketKind.INCIDENT
                 raise NotFoundError(
                     f"SnowOps has no {kind.label.lower()} {number} in this workspace",
                     hint="Check the number; /snow tickets lists the ones made from here.",
                 )
-            ticket = ticket_from_record(workspace, kind, instance, records[0])
-            await self._store.save_ticket(ticket)
-        history, note = await self._history(ticket)
-        return TicketDetail(ticket, history, note)
-
-    async def _history(self, ticket: Ticket, limit: int = 5) -> tuple[list[HistoryEntry], str]:
-        # Customer-visible comments only: work notes are internal to the service desk.
+            ticket = found
+        note = ""
         try:
-            rows = await self._system.query(
-                ticket.workspace,
-                "sys_journal_field",
-                f"element_id={query_value(ticket.sys_id)}^element=comments"
-                "^ORDERBYDESCsys_created_on",
-                fields=["sys_created_on", "sys_created_by", "element", "value"],
-                max_records=limit,
-                page_size=limit,
-            )
+            comments = await self._gateway.recent_comments(workspace, ticket, HISTORY)
+            ticket = replace(ticket, history=tuple(comments))
         except ServiceNowError as exc:
-            return [], f"History unavailable: {exc.message}"
-        entries = [
-            HistoryEntry(
-                at=_short_time(row.get("sys_created_on")),
-                author=str(row.get("sys_created_by") or ""),
-                kind="comment",
-                text=str(row.get("value") or ""),
-            )
-            for row in rows
-        ]
-        return entries, ""
+            note = f"History unavailable: {exc.message}"
+        if ticket != stored:
+            await self._tickets.save_ticket(ticket)
+        return TicketDetail(ticket, note)
 
 
 def ticket_with_request(ticket: Ticket, req: TicketRequest) -> Ticket:
@@ -406,8 +315,3 @@ def ticket_with_request(ticket: Ticket, req: TicketRequest) -> Ticket:
         source=req.source,
         origin=req.origin,
     )
-
-
-def _short_time(value: object) -> str:
-    when = parse_sn_datetime(value)
-    return format_sn_datetime(when)[:16] + " UTC" if when else ""

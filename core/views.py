@@ -1,7 +1,9 @@
 """Platform-neutral views. Adapters render these as Block Kit, Adaptive Cards or text.
 
 Views carry display-ready strings (state names already in the workspace's words), so
-every adapter shows the same thing and none repeats the mapping.
+every adapter shows the same thing and none repeats the mapping. Every string in a view is
+plain text: renderers escape it for their platform, so text a user typed (a ticket name, a
+comment, a display name) can never become a link, a mention or formatting.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.commands import Command, ShowTicket
 from core.forms import TicketFormView
 from core.models import Priority, Ticket, TicketKind
 from core.servicenow.states import state_label
 
 __all__ = [
-    "Action",
+    "Button",
+    "ConfigurationView",
     "HelpView",
     "HistoryLine",
     "HomeView",
@@ -27,14 +31,12 @@ __all__ = [
     "StatesView",
     "StatusView",
     "TicketCard",
-    "TicketForm",
     "TicketListView",
     "View",
     "format_when",
+    "sentence",
     "ticket_card",
 ]
-
-TicketForm = TicketFormView
 
 
 class NoticeLevel(StrEnum):
@@ -47,24 +49,24 @@ class NoticeLevel(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
-    """A button: ``id`` says what it does, ``value`` what it acts on."""
+class Button:
+    """A button: it runs ``command`` when clicked, or opens ``url``; ``confirm`` asks
+    first, where the platform can."""
 
-    id: str
     label: str
-    value: str = ""
+    command: Command | None = None
     url: str | None = None
     primary: bool = False
+    confirm: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A short message; ``private`` ones go only to the user who asked."""
+    """A short message, with a link to open and a hint in small print."""
 
     text: str
     level: NoticeLevel = NoticeLevel.INFO
     hint: str = ""
-    private: bool = True
     link: str | None = None
 
 
@@ -94,7 +96,7 @@ class TicketCard:
     recommendation_id: str | None = None
     history: tuple[HistoryLine, ...] = ()
     note: str = ""
-    actions: tuple[Action, ...] = ()
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ class RecommendationCard:
     url: str | None = None
     ticket: TicketCard | None = None
     note: str = ""
-    actions: tuple[Action, ...] = ()
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class RecommendationListView:
     note: str = ""
     hint: str = ""
     empty_text: str = "No recommendations to show."
-    more: Action | None = None
+    more: Button | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ class TicketListView:
     title: str
     cards: tuple[TicketCard, ...]
     empty_text: str = "No tickets yet."
-    more: Action | None = None
+    more: Button | None = None
     servicenow_list_url: str | None = None
     note: str = ""
 
@@ -157,7 +159,7 @@ class HomeView:
     connected: bool
     instance_url: str
     summaries: tuple[KindSummary, ...]
-    actions: tuple[Action, ...]
+    buttons: tuple[Button, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,18 @@ class StatesView:
     can_edit: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigurationView:
+    """The admin's surface: the connection, the state names to rename, Reconnect and
+    Disconnect; ``banner`` says what the last change did."""
+
+    status: StatusView
+    states: tuple[StatesView, ...]
+    banner: Notice | None = None
+    connected: bool = True
+    buttons: tuple[Button, ...] = ()
+
+
 View = (
     Notice
     | TicketCard
@@ -198,9 +212,15 @@ View = (
     | HelpView
     | StatusView
     | StatesView
+    | ConfigurationView
     | TicketFormView
     | tuple["View", ...]
 )
+
+
+def sentence(text: str) -> str:
+    """``text`` ending with exactly one full stop."""
+    return text.rstrip().rstrip(".") + "."
 
 
 def format_when(value: datetime | None) -> str:
@@ -215,13 +235,24 @@ def _priority_label(value: int) -> str:
         return "5 - Planning" if value == 5 else str(value)
 
 
+#: Characters of a comment shown on a card (a card must stay well under the platforms'
+#: message size limits, whatever was pasted into ServiceNow).
+COMMENT_SHOWN = 500
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= COMMENT_SHOWN else text[: COMMENT_SHOWN - 1].rstrip() + "…"
+
+
 def ticket_card(
-    ticket: Ticket,
-    state_names: dict[str, str] | None = None,
-    history: tuple[HistoryLine, ...] = (),
-    note: str = "",
+    ticket: Ticket, state_names: dict[str, str] | None = None, note: str = ""
 ) -> TicketCard:
-    """The card of a ticket, in this workspace's state names."""
+    """The card of a ticket, in this workspace's state names, with its newest comments."""
+    history = tuple(
+        HistoryLine(format_when(c.at) if c.at else "", c.author, f"comment: {_short(c.text)}")
+        for c in ticket.history
+    )
     return TicketCard(
         number=ticket.number,
         title=ticket.title,
@@ -236,5 +267,8 @@ def ticket_card(
         recommendation_id=ticket.recommendation_id,
         history=history,
         note=note,
-        actions=(Action("open_ticket", "Open in ServiceNow", ticket.number, url=ticket.url),),
+        buttons=(
+            Button("Open in ServiceNow", url=ticket.url),
+            Button("Refresh", ShowTicket(ticket.number)),
+        ),
     )

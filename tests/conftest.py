@@ -21,8 +21,9 @@ from bot.app import Services, build_app, build_services
 from bot.settings import Settings, load_settings
 from core.clock import FakeClock
 from core.connections import OAuthClientConfig
-from core.dispatch import RequestContext
+from core.handlers.context import RequestContext
 from core.models import ChannelRef, Requester
+from core.ports import ChatSink
 from core.secrets import generate_key
 from core.servicenow import RetryPolicy
 from sim.graph import DEFAULT_CLIENT_ID as GRAPH_DEFAULT_CLIENT_ID
@@ -143,13 +144,22 @@ def app_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def app_sinks() -> dict[str, ChatSink]:
+    """Extra chat platforms for the ``app`` fixture (by workspace prefix); a test folder
+    overrides this to record what core posts."""
+    return {}
+
+
+@pytest.fixture
 async def app(
-    make_settings: Callable[..., Settings], app_env: dict[str, str]
+    make_settings: Callable[..., Settings],
+    app_env: dict[str, str],
+    app_sinks: dict[str, ChatSink],
 ) -> AsyncIterator[App]:
     """SnowOps on its own port (``SNOWOPS_PUBLIC_URL``), SQLite store, fake clock."""
     settings = make_settings(**app_env)
     clock = FakeClock()
-    services = build_services(settings, clock=clock, retry=FAST_RETRY)
+    services = build_services(settings, clock=clock, retry=FAST_RETRY, sinks=app_sinks)
     web_app = build_app(settings, services=services)
     port = int(settings.public_url.rsplit(":", 1)[1])
     server = TestServer(web_app, host="127.0.0.1", port=port)

@@ -1,16 +1,22 @@
 """Core views → plain terminal text.
 
 Buttons become the command that does the same thing (a terminal has nothing to click), and
-links are printed in full so a terminal can open them.
+links are printed in full so a terminal can open them. A terminal has no markup to escape,
+but it obeys control characters: those in a view's text (from ServiceNow, Graph or a user)
+are dropped by :func:`clean`, so none can move the cursor, recolour the screen, set the
+window title or hide a line.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from core.forms import TicketFormView
+from core.grammar import command_text
 from core.views import (
-    Action,
+    Button,
+    ConfigurationView,
     HelpView,
     HomeView,
     Notice,
@@ -24,7 +30,7 @@ from core.views import (
     View,
 )
 
-__all__ = ["action_command", "render", "render_card_line", "render_form_intro"]
+__all__ = ["clean", "render", "render_card_line", "render_form_intro"]
 
 WIDTH = 78
 _MARKS = {
@@ -35,6 +41,23 @@ _MARKS = {
 }
 
 
+#: Control sequences whole (CSI ``ESC [`` or ``0x9b`` … final byte, OSC ``ESC ]`` or ``0x9d``
+#: … ``BEL`` or ``ESC \\``, and the two-character ones), then every other C0 or C1 control
+#: but the newline and the tab.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """``text`` without terminal control sequences or control characters (``\\n`` and
+    ``\\t`` stay)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def _wrap(text: str, indent: str = "  ") -> list[str]:
     lines: list[str] = []
     for para in text.splitlines() or [""]:
@@ -42,33 +65,12 @@ def _wrap(text: str, indent: str = "  ") -> list[str]:
     return lines
 
 
-def action_command(action: Action) -> str | None:
-    """The console command a button stands for, or None when it has no console form."""
-    value = action.value
-    match action.id:
-        case "share_recommendation":
-            return f"/snow share {value}"
-        case "create_ticket":
-            return "/snow create"
-        case "view_all_tickets":
-            return "/snow tickets all"
-        case "manage_configuration":
-            return "/snow status"
-        case "recommendations_page":
-            category, include_done, number = [*value.split("|"), "", "0", "2"][:3]
-            words = ["/snow recommendations", category, "all" if include_done == "1" else ""]
-            return " ".join(w for w in [*words, f"page {number}"] if w)
-        case "tickets_more":
-            return "/snow tickets all"
-    return None
-
-
-def _actions(actions: tuple[Action, ...]) -> list[str]:
+def _actions(buttons: tuple[Button, ...]) -> list[str]:
+    """Each button as the command that does the same (links are printed in full)."""
     out = []
-    for action in actions:
-        command = action_command(action)
-        if command:
-            out.append(f"  → {action.label}: {command}")
+    for b in buttons:
+        if b.command is not None:
+            out.append(f"  → {b.label}: /snow {command_text(b.command)}")
     return out
 
 
@@ -83,7 +85,7 @@ def _notice(view: Notice) -> list[str]:
 
 def render_card_line(card: TicketCard) -> str:
     """One line: number, state, priority and title."""
-    return f"{card.number}  [{card.state}]  P{card.priority[:1]}  {card.title}"
+    return clean(f"{card.number}  [{card.state}]  P{card.priority[:1]}  {card.title}")
 
 
 def _ticket(card: TicketCard) -> list[str]:
@@ -112,7 +114,7 @@ def _recommendation(card: RecommendationCard) -> list[str]:
         lines.append(f"  {card.note}")
     if card.ticket is not None:
         lines.append(f"  Tracked by {render_card_line(card.ticket)}")
-    lines += _actions(card.actions)
+    lines += _actions(card.buttons)
     return lines
 
 
@@ -124,8 +126,67 @@ def _home(view: HomeView) -> list[str]:
         lines += ["", f"== {s.title} ==", f"  {counts}"]
         lines += [f"  {render_card_line(c)}" for c in s.recent]
     lines.append("")
-    lines += _actions(view.actions)
+    lines += _actions(view.buttons)
     return lines
+
+
+def _recommendation_list(view: RecommendationListView) -> list[str]:
+    lines = [f"== {view.title} =="]
+    if view.note:
+        lines += _wrap(view.note, "")
+    if view.hint:
+        lines += _wrap(f"hint: {view.hint}", "")
+    if not view.cards:
+        lines.append(view.empty_text)
+    for card in view.cards:
+        lines += ["", *_recommendation(card)]
+    if view.more:
+        lines += ["", *_actions((view.more,))]
+    return lines
+
+
+def _ticket_list(view: TicketListView) -> list[str]:
+    lines = [f"== {view.title} =="]
+    if view.note:
+        lines += _wrap(view.note, "")
+    lines += [render_card_line(c) for c in view.cards] or [view.empty_text]
+    if view.more:
+        lines += _actions((view.more,))
+    if view.servicenow_list_url:
+        lines.append(f"In ServiceNow: {view.servicenow_list_url}")
+    return lines
+
+
+def _help(view: HelpView) -> list[str]:
+    where = f"connected to {view.instance_url}" if view.connected else "not connected yet"
+    lines = [f"SnowOps ({where}). Commands:"]
+    lines += [f"  /snow {usage:<44} {what}" for usage, what in view.commands]
+    lines.append("  quit                                            leave the console")
+    return lines
+
+
+def _status(view: StatusView) -> list[str]:
+    lines = [f"{view.title}: {'healthy' if view.healthy else 'needs attention'}"]
+    lines += [f"  {label}: {value}" for label, value in view.lines]
+    if view.hint:
+        lines += _wrap(f"hint: {view.hint}")
+    return lines
+
+
+def _states(view: StatesView) -> list[str]:
+    lines = [f"{view.kind.label} states (value, shown as, ServiceNow default):"]
+    lines += [f"  {v:>3}  {name:<24} {default}" for v, name, default in view.states]
+    if view.can_edit:
+        lines.append(f'  rename: /snow states {view.kind.value} <value> "<name>"')
+    return lines
+
+
+def _configuration(view: ConfigurationView) -> list[str]:
+    lines = _notice(view.banner) if view.banner is not None else []
+    lines += _status(view.status)
+    for states in view.states:
+        lines += ["", *_states(states)]
+    return [*lines, "", *_actions(view.buttons)]
 
 
 def _one(view: View) -> list[str]:
@@ -137,48 +198,19 @@ def _one(view: View) -> list[str]:
         case RecommendationCard():
             return _recommendation(view)
         case RecommendationListView():
-            lines = [f"== {view.title} =="]
-            if view.note:
-                lines += _wrap(view.note, "")
-            if view.hint:
-                lines += _wrap(f"hint: {view.hint}", "")
-            if not view.cards:
-                lines.append(view.empty_text)
-            for card in view.cards:
-                lines += ["", *_recommendation(card)]
-            if view.more:
-                lines += ["", *_actions((view.more,))]
-            return lines
+            return _recommendation_list(view)
         case TicketListView():
-            lines = [f"== {view.title} =="]
-            if view.note:
-                lines += _wrap(view.note, "")
-            lines += [render_card_line(c) for c in view.cards] or [view.empty_text]
-            if view.more:
-                lines += _actions((view.more,))
-            if view.servicenow_list_url:
-                lines.append(f"In ServiceNow: {view.servicenow_list_url}")
-            return lines
+            return _ticket_list(view)
         case HomeView():
             return _home(view)
         case HelpView():
-            where = f"connected to {view.instance_url}" if view.connected else "not connected yet"
-            lines = [f"SnowOps ({where}). Commands:"]
-            lines += [f"  /snow {usage:<44} {what}" for usage, what in view.commands]
-            lines.append("  quit                                            leave the console")
-            return lines
+            return _help(view)
         case StatusView():
-            lines = [f"{view.title}: {'healthy' if view.healthy else 'needs attention'}"]
-            lines += [f"  {label}: {value}" for label, value in view.lines]
-            if view.hint:
-                lines += _wrap(f"hint: {view.hint}")
-            return lines
+            return _status(view)
+        case ConfigurationView():
+            return _configuration(view)
         case StatesView():
-            lines = [f"{view.kind.label} states (value, shown as, ServiceNow default):"]
-            lines += [f"  {v:>3}  {name:<24} {default}" for v, name, default in view.states]
-            if view.can_edit:
-                lines.append(f'  rename: /snow states {view.kind.value} <value> "<name>"')
-            return lines
+            return _states(view)
         case TicketFormView():
             return render_form_intro(view)
         case tuple():
@@ -192,8 +224,8 @@ def _one(view: View) -> list[str]:
 
 
 def render(view: View) -> str:
-    """The whole view as text (no trailing newline)."""
-    return "\n".join(_one(view))
+    """The whole view as text (no trailing newline), without control characters."""
+    return clean("\n".join(_one(view)))
 
 
 def render_form_intro(form: TicketFormView) -> list[str]:
@@ -201,4 +233,4 @@ def render_form_intro(form: TicketFormView) -> list[str]:
     lines = [f"== {form.title} ==", "Enter keeps the value in [brackets]; 'cancel' stops."]
     if form.recommendation_id:
         lines.append(f"From recommendation {form.recommendation_id} ({form.source.value})")
-    return lines
+    return [clean(line) for line in lines]

@@ -1,9 +1,9 @@
 """One console user's conversation with SnowOps, in-process or over HTTP.
 
-:class:`LocalSession` calls the Dispatcher like the Slack and Teams adapters do, and renders
-what comes back as text; :class:`RemoteSession` asks a running ``snowops dev`` to do the same
-through ``/console/…`` (see :mod:`adapters.console.routes`). The terminal talks to either
-through the same three calls: ``command``, ``submit`` and ``events``.
+:class:`LocalSession` hands requests to core's router like the Slack and Teams adapters
+do, and renders the outcome as text; :class:`RemoteSession` asks a running ``snowops dev``
+to do the same through ``/console/…`` (see :mod:`adapters.console.routes`). The terminal
+talks to either through the same three calls: ``command``, ``submit`` and ``events``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,26 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from adapters.console.render import render
+from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
-from core.commands import strip_invocation
-from core.dispatch import Dispatcher, RequestContext
+from core.actions import FormContext, SubmitTicket
 from core.forms import TicketFormView
+from core.grammar import strip_invocation
+from core.handlers.context import RequestContext
+from core.handlers.router import Router
 from core.models import ChannelRef, Priority, RecommendationSource, Requester, TicketKind
-from core.store.port import Store
-from core.views import View
+from core.outcomes import (
+    AskClient,
+    Outcome,
+    PrivateLink,
+    ShowForm,
+    StillWorking,
+    TicketMade,
+)
+from core.outcomes import (
+    Reply as Answer,
+)
+from core.views import Notice, NoticeLevel, View
 
 __all__ = [
     "CONSOLE_HEADER",
@@ -94,51 +106,51 @@ def console_context(user: str | None = None) -> RequestContext:
     )
 
 
-def _split(view: View) -> Reply:
-    """Text for everything but a form, which the terminal asks for field by field."""
-    if isinstance(view, TicketFormView):
-        return Reply("", view)
-    if isinstance(view, tuple):
-        forms = [v for v in view if isinstance(v, TicketFormView)]
-        rest = tuple(v for v in view if not isinstance(v, TicketFormView))
-        return Reply(render(rest) if rest else "", forms[0] if forms else None)
-    return Reply(render(view))
+def _text(outcome: Outcome) -> Reply:
+    """An outcome as text, and the form to ask for field by field when it is one."""
+    match outcome:
+        case Answer(view=view):
+            return Reply(render(view))
+        case ShowForm(form=form, banner=banner):
+            # The banner may quote ServiceNow: no control sequence reaches the terminal.
+            return Reply(clean(f"[!] {banner}") if banner else "", form)
+        case AskClient(instance=instance):
+            notice = Notice(
+                f"SnowOps has no OAuth client for {instance}.",
+                NoticeLevel.WARNING,
+                hint="Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, then connect again.",
+            )
+            return Reply(render(notice))
+        case PrivateLink(notice=notice):
+            return Reply(render(notice))
+        case TicketMade(notice=notice, card=card):
+            parts: tuple[View, ...] = (notice, card)
+            return Reply(render(parts))
+        case StillWorking(notice=notice):
+            return Reply(render(notice))
+    raise TypeError(f"no console text for {outcome!r}")
 
 
 class LocalSession:
     """The console in the process that runs SnowOps."""
 
-    def __init__(
-        self, dispatcher: Dispatcher, store: Store, sink: ConsoleSink, ctx: RequestContext
-    ) -> None:
-        self._dispatcher = dispatcher
-        self._store = store
+    def __init__(self, router: Router, sink: ConsoleSink, ctx: RequestContext) -> None:
+        self._router = router
         self._sink = sink
         self._ctx = ctx
 
     async def command(self, text: str) -> Reply:
-        """Run one line through the Dispatcher."""
-        view = await self._dispatcher.run_text(self._ctx, strip_invocation(text))
-        return _split(view)
+        """Run one line through core."""
+        return _text(await self._router.handle_text(self._ctx, strip_invocation(text)))
 
     async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
-        """Validate and create the ticket; its card is then followed for changes."""
-        result = await self._dispatcher.submit_form(
-            self._ctx,
-            values,
-            source=form.source,
-            recommendation_id=form.recommendation_id,
-            recommendation_url=form.recommendation_url,
-            idempotency_key=key,
-        )
-        if result.errors:
-            return FormReply(errors=dict(result.errors))
-        parts: list[View] = [v for v in (result.notice, result.card) if v is not None]
-        if result.card is not None and result.created and self._ctx.channel is not None:
-            # Remember where the card is, so the Notifier tells this console about changes.
-            where = await self._sink.post_card(self._ctx.channel, result.card)
-            await self._store.add_card_location(self._ctx.workspace, result.card.number, where)
-        return FormReply(render(tuple(parts)))
+        """Validate and create the ticket; core posts its card to this console, which then
+        hears of its changes."""
+        request = SubmitTicket(values, FormContext.of(form), key)
+        outcome = await self._router.handle(self._ctx, request)
+        if isinstance(outcome, ShowForm) and outcome.form.errors:
+            return FormReply(errors=dict(outcome.form.errors))
+        return FormReply(_text(outcome).text)
 
     async def events(self, after: int, wait: float) -> list[FeedEntry]:
         """Wait on the sink's feed."""

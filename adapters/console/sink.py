@@ -3,7 +3,8 @@
 A terminal has no message to edit in place, so card updates are only remembered (the next
 ``/snow ticket`` shows them) while thread replies and channel posts are announced. The feed
 lives in the process that runs the Notifier; ``snowops chat`` prints from it directly, or
-reads it over ``GET /console/events`` when attached to ``snowops dev``.
+reads it over ``GET /console/events`` when attached to ``snowops dev``. Every announcement
+keeps its delivery key, so a redo after a lost answer finds it and announces nothing twice.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from core.connections import ConnectResult
-from core.models import CardLocation, ChannelRef, workspace_platform
-from core.views import TicketCard
+from adapters.console.render import clean
+from core.models import CardLocation, ChannelRef
+from core.views import Notice, NoticeLevel, TicketCard
 
-__all__ = ["ConsoleSink", "FeedEntry"]
+__all__ = ["TERMINAL", "ConsoleSink", "FeedEntry"]
 
+#: The console's one conversation.
+TERMINAL = "terminal"
+
+_MARKS = {NoticeLevel.SUCCESS: "[ok]", NoticeLevel.WARNING: "[!]", NoticeLevel.ERROR: "[error]"}
 #: Lines kept for terminals that attach later or poll slowly.
 FEED_SIZE = 500
 
@@ -30,6 +35,7 @@ class FeedEntry:
 
     seq: int
     text: str
+    key: str = ""
 
 
 class ConsoleSink:
@@ -51,10 +57,10 @@ class ConsoleSink:
         """The number of the newest entry (0 when none)."""
         return self._feed[-1].seq if self._feed else 0
 
-    async def announce(self, text: str) -> None:
+    async def announce(self, text: str, key: str = "") -> None:
         """Add a line to the feed and wake every reader."""
         async with self._changed:
-            self._feed.append(FeedEntry(next(self._seq), text))
+            self._feed.append(FeedEntry(next(self._seq), text, key))
             self._changed.notify_all()
 
     def since(self, after: int) -> list[FeedEntry]:
@@ -82,24 +88,22 @@ class ConsoleSink:
         """Keep the newest card; the reply that comes with it is what gets announced."""
         self.cards[where.message_id] = card
 
-    async def reply(self, where: CardLocation, text: str) -> None:
-        """Announce a change of a ticket this console created."""
-        await self.announce(f"🔔 {text}")
+    async def post(
+        self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
+    ) -> None:
+        """Announce a change (of a ticket this console created, or a subscription's)."""
+        text = _MARKS.get(message.level, "🔔") + f" {message.text}"
+        for extra in (message.hint, message.link):
+            if extra:
+                text += f"\n   {extra}"
+        # It may quote ServiceNow text: no terminal control sequence reaches the screen.
+        await self.announce(clean(text), key)
 
-    async def post_text(self, channel: ChannelRef, text: str) -> None:
-        """Announce a subscription message."""
-        await self.announce(f"🔔 {text}")
+    async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
+        """True if an announcement tagged ``key`` is still in the feed (its newest
+        ``FEED_SIZE`` lines: a redo comes within minutes). Untagged lines never match."""
+        return bool(key) and any(e.key == key for e in self._feed)
 
-    async def connected(self, result: ConnectResult) -> None:
-        """Tell the console how a `/snow connect` it started ended (the OAuth callback)."""
-        origin = result.origin
-        if origin is None or workspace_platform(origin.workspace) != "console":
-            return
-        conn = result.connection
-        if conn is None:
-            await self.announce("[!] Not connected: access was not allowed in ServiceNow.")
-            return
-        who = f" as {conn.connected_as}" if conn.connected_as else ""
-        await self.announce(f"[ok] Connected to ServiceNow {conn.instance_url}{who}.")
-        if result.warning:
-            await self.announce(f"  hint: {result.warning}")
+    async def direct(self, workspace: str, user: str) -> ChannelRef:
+        """The console has one conversation: the terminal."""
+        return ChannelRef(workspace, TERMINAL)

@@ -2,8 +2,9 @@
 
 Bolt's lazy listeners would do this, but they deep-copy every request, which costs more
 than the rest of a quick command; and without ``process_before_response`` bolt polls for the
-ack every 10 ms. So SnowOps runs each listener inline (the ack goes out when it returns) and
-starts the slow part here, as a tracked task.
+ack every 10 ms. So SnowOps runs each listener inline: it acknowledges, and may hand back
+the slow part, which starts here as a tracked task once the listener returns (the ack then
+goes out at once).
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["AckFn", "AfterAck", "WorkFn"]
+__all__ = ["AfterAck", "Listener", "Work"]
 
 log = logging.getLogger(__name__)
 
-AckFn = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
-WorkFn = Callable[[dict[str, Any], AsyncWebClient], Coroutine[Any, Any, None]]
-
-
-async def _plain_ack(ack: AsyncAck, body: dict[str, Any]) -> None:
-    await ack()
+Work = Coroutine[Any, Any, None]
+#: Acknowledges a request and returns the work left to do after the answer, if any.
+Listener = Callable[[AsyncAck, dict[str, Any], AsyncWebClient], Awaitable[Work | None]]
 
 
 class AfterAck:
@@ -34,7 +32,7 @@ class AfterAck:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, work: Work) -> None:
         """Run ``work`` in the background; failures are logged, never lost silently."""
         task = asyncio.create_task(work)
         self._tasks.add(task)
@@ -45,12 +43,13 @@ class AfterAck:
         if not task.cancelled() and task.exception() is not None:
             log.error("Slack work after the ack failed", exc_info=task.exception())
 
-    def listener(self, work: WorkFn, ack_fn: AckFn = _plain_ack) -> Callable[..., Awaitable[None]]:
-        """A bolt listener: ``ack_fn`` answers (quickly), then ``work`` runs in the background."""
+    def listener(self, listen: Listener) -> Callable[..., Awaitable[None]]:
+        """A bolt listener: ``listen`` answers (quickly), then its work runs apart."""
 
         async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-            await ack_fn(ack, body)
-            self.spawn(work(body, client))
+            work = await listen(ack, body, client)
+            if work is not None:
+                self.spawn(work)
 
         return listener
 

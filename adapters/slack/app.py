@@ -24,18 +24,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.after import AfterAck
 from adapters.slack.config import BOT_SCOPES, SlackConfig
-from adapters.slack.forms import TicketForms
 from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
 from adapters.slack.permissions import SlackUsers
+from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
-from core.clock import Clock
-from core.connections import ConnectResult
-from core.dispatch import Dispatcher
-from core.models import ChannelRef
+from core.handlers.router import Router
 from core.ports import DeliveryError
-from core.store.port import Store
+from core.storage import Documents, IdempotencyKeys, OneTimeValues
 
 __all__ = ["SlackAdapter"]
 
@@ -48,8 +45,8 @@ class DropRetries(AsyncMiddleware):
     """A delivery Slack retries is handled once: later copies get 200 and no-retry.
     Runs after bolt has verified the request's signature."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, keys: IdempotencyKeys) -> None:
+        self._keys = keys
 
     async def async_process(
         self,
@@ -61,7 +58,7 @@ class DropRetries(AsyncMiddleware):
         """Drop a repeated ``event_id``; let everything else through."""
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
         if event_id:
-            seen = await self._store.begin_idempotent(f"slack-event:{event_id}", _RETRY_TTL)
+            seen = await self._keys.begin_idempotent(f"slack-event:{event_id}", _RETRY_TTL)
             if seen is not None:
                 log.info("dropped Slack retry of %s", event_id)
                 return BoltResponse(status=200, body="", headers={"X-Slack-No-Retry": "1"})
@@ -69,14 +66,22 @@ class DropRetries(AsyncMiddleware):
 
 
 class SlackAdapter:
-    """Everything Slack: the bolt app, its routes, the ChatSink, Socket Mode."""
+    """Everything Slack: the bolt app, its routes, the ChatSink, Socket Mode.
+
+    Built in two steps, because core's services need the ChatSink and the listeners need
+    core: the sink exists from the start, :meth:`serve` attaches the router.
+    """
 
     def __init__(
-        self, config: SlackConfig, dispatcher: Dispatcher, store: Store, clock: Clock
+        self,
+        config: SlackConfig,
+        docs: Documents,
+        once: OneTimeValues,
+        keys: IdempotencyKeys,
     ) -> None:
         self.config = config
-        self._store = store
-        self.installations = StoreInstallationStore(store)
+        self._keys = keys
+        self.installations = StoreInstallationStore(docs)
         client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
         if config.oauth:
             assert config.client_id is not None
@@ -92,7 +97,7 @@ class SlackAdapter:
                     redirect_uri=f"{config.public_url}/slack/oauth_redirect",
                     authorization_url=config.authorize_url,
                     installation_store=self.installations,
-                    state_store=StoreOAuthStateStore(store),
+                    state_store=StoreOAuthStateStore(once),
                 ),
             )
         else:
@@ -101,17 +106,9 @@ class SlackAdapter:
             )
         self.http = SlackHttp()
         self.sink = SlackChatSink(self._client_for)
-        listeners = SlackListeners(
-            dispatcher,
-            TicketForms(dispatcher, store, self.sink, clock),
-            SlackUsers(config.admins),
-            clock,
-            self.http,
-        )
         # A class middleware: bolt calls it directly, without per-request kwargs injection.
-        self.bolt.use(DropRetries(store))
+        self.bolt.use(DropRetries(keys))
         self.after = AfterAck()
-        register_listeners(self.bolt, listeners, self.after)
         self._socket: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
 
@@ -132,6 +129,11 @@ class SlackAdapter:
         return AsyncWebClient(
             token=bot.bot_token, base_url=self.config.api_url, session=self.http.session
         )
+
+    def serve(self, router: Router) -> None:
+        """Answer Slack's requests with ``router`` (core's one entry point)."""
+        listeners = SlackListeners(router, SlackUsers(self.config.admins), SlackReplies(self.http))
+        register_listeners(self.bolt, listeners, self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
@@ -163,25 +165,6 @@ class SlackAdapter:
 
             app.router.add_get("/slack/install", install)
             app.router.add_get("/slack/oauth_redirect", redirect)
-
-    async def connected(self, result: ConnectResult) -> None:
-        """After the OAuth callback, tell the admin who asked, in a direct message."""
-        origin = result.origin
-        if origin is None or origin.platform != "slack":
-            return
-        user = result.requested_by.removeprefix("slack:")
-        conn = result.connection
-        if conn is None:
-            text = ":warning: ServiceNow was not connected: access was not allowed."
-        else:
-            who = f" as {conn.connected_as}" if conn.connected_as else ""
-            text = f":white_check_mark: Connected to {conn.instance_url}{who}."
-            if result.warning:
-                text += f"\n:warning: {result.warning}"
-        try:
-            await self.sink.post_text(ChannelRef(origin.workspace, user), text)
-        except DeliveryError as exc:
-            log.info("connect confirmation not delivered: %s", exc)
 
     async def start(self) -> None:
         """Connect Socket Mode when an app-level token is configured, in the background:

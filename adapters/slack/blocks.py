@@ -5,10 +5,9 @@
 The work is split by surface: ``blocks_text`` (escaping, limits, primitives),
 ``blocks_cards`` (message cards) and ``blocks_surfaces`` (modals, App Home).
 
-Action ids the renderer emits besides those in core's :class:`~core.views.Action`\\s:
-``share_recommendation`` (value = recommendation id), and URL buttons ``open_ticket``,
-``open_ticket_list``, ``open_link``, ``how_to_fix`` that listeners need only ack.
-Repeated ids within one actions block become ``{id}:{n}`` (see ``actions_block``).
+Every button that runs a command has action id ``snow`` and the command's text as its
+value; link buttons have action id ``link`` and only need an ack. Repeated ids within one
+actions block become ``{id}:{n}`` (see ``actions_block``).
 """
 
 from __future__ import annotations
@@ -16,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack.blocks_cards import (
+    config_layout,
     help_layout,
     notice_layout,
+    post_message,
     recommendation_blocks,
     recommendation_list_layout,
     recommendation_text,
@@ -48,6 +49,7 @@ from adapters.slack.blocks_text import (
 )
 from core.forms import TicketFormView
 from core.views import (
+    ConfigurationView,
     HelpView,
     HomeView,
     Notice,
@@ -66,6 +68,7 @@ __all__ = [
     "form_values",
     "home_view",
     "message",
+    "post_message",
     "progress_modal",
     "recommendation_blocks",
     "result_modal",
@@ -130,6 +133,8 @@ def _layout(view: View) -> tuple[Layout, str]:
             return states_layout(view)
         case HomeView():
             return home_layout(view), "SnowOps: incidents and changes"
+        case ConfigurationView():
+            return config_layout(view)
         case TicketFormView():
             raise TypeError("the ticket form is a modal: render it with ticket_form_modal()")
     raise TypeError(f"cannot render {type(view).__name__} as a Slack message")

@@ -1,8 +1,10 @@
 """Message cards: core views → Block Kit layouts plus a plain-text fallback.
 
 Each ``*_layout`` returns a :class:`Layout` (fitted to the block limit by the caller) and
-the ``text`` Slack shows in notifications and to screen readers. All user and ServiceNow
-text is escaped; core strings may carry backticks, which mrkdwn shows as code on purpose.
+the ``text`` Slack shows in notifications and to screen readers. Every string of a view is
+plain text: it is :func:`escape`-d into mrkdwn (shown exactly as typed), or put in a
+:func:`code` span or a :func:`link` label; the fallback ``text`` is entity-escaped
+(:func:`escape_entities`), so it can neither ping nor link.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from adapters.slack.blocks_text import (
     Layout,
     actions_block,
     button,
+    code,
     context,
     divider,
     escape,
+    escape_entities,
     fields_sections,
     header,
     lines_sections,
@@ -25,7 +29,8 @@ from adapters.slack.blocks_text import (
     section,
 )
 from core.views import (
-    Action,
+    Button,
+    ConfigurationView,
     HelpView,
     Notice,
     NoticeLevel,
@@ -39,8 +44,10 @@ from core.views import (
 
 __all__ = [
     "compact_ticket",
+    "config_layout",
     "help_layout",
     "notice_layout",
+    "post_message",
     "recommendation_blocks",
     "recommendation_list_layout",
     "states_layout",
@@ -57,16 +64,10 @@ _NOTICE_PREFIX = {
     NoticeLevel.WARNING: ":warning: ",
     NoticeLevel.ERROR: ":x: ",
 }
-#: Buttons the renderer adds itself; their listeners only need to ack (they open a URL).
-OPEN_TICKET = "open_ticket"
-OPEN_LINK = "open_link"
-OPEN_LIST = "open_ticket_list"
-HOW_TO_FIX = "how_to_fix"
-SHARE = "share_recommendation"
 
 
-def _with_actions(blocks: list[JSON], actions: list[Action]) -> list[JSON]:
-    block = actions_block(actions)
+def _with_actions(blocks: list[JSON], buttons: list[Button]) -> list[JSON]:
+    block = actions_block(buttons)
     return [*blocks, block] if block else blocks
 
 
@@ -76,20 +77,36 @@ def _headline(card: TicketCard) -> str:
 
 def ticket_text(card: TicketCard) -> str:
     """The fallback line of a ticket: ``INC0010001 Require MFA — In Progress``."""
-    return escape(f"{card.number} {card.title} — {card.state}")
+    return escape_entities(f"{card.number} {card.title} — {card.state}")
 
 
 def notice_layout(notice: Notice) -> tuple[Layout, str]:
     """A notice: emoji by level, the text, the link as a button, the hint in small print."""
     accessory = None
     if safe_url(notice.link):
-        accessory = button(Action(OPEN_LINK, "Open link", url=notice.link))
+        accessory = button(Button("Open link", url=notice.link))
     blocks = [
         section(_NOTICE_PREFIX.get(notice.level, "") + escape(notice.text), accessory=accessory)
     ]
     if notice.hint:
         blocks.append(context(escape(notice.hint)))
-    return Layout(head=blocks), escape(notice.text)
+    return Layout(head=blocks), escape_entities(notice.text)
+
+
+def post_message(notice: Notice) -> JSON:
+    """A notification (a thread reply, a subscriber's post) as ``{"text", "blocks"}``: the
+    text, the hint and the link on their own lines, shown exactly as typed."""
+    lines = [escape(notice.text)]
+    fallback = [escape_entities(notice.text)]
+    if notice.hint:
+        lines.append(escape(notice.hint))
+        fallback.append(escape_entities(notice.hint))
+    if notice.link:
+        # A plain "Open in ServiceNow": the URL itself as a label would be escaped, and a
+        # copied label would not be the URL any more.
+        lines.append(link(notice.link, "Open in ServiceNow"))
+        fallback.append(escape_entities(notice.link))
+    return {"text": "\n".join(fallback), "blocks": lines_sections(lines)}
 
 
 def ticket_blocks(card: TicketCard) -> list[JSON]:
@@ -118,10 +135,7 @@ def ticket_blocks(card: TicketCard) -> list[JSON]:
         blocks.append(context(*lines))
     if card.note:
         blocks.append(context(escape(card.note)))
-    actions = list(card.actions)
-    if not any(a.url for a in actions) and safe_url(card.url):
-        actions.append(Action(OPEN_TICKET, "Open in ServiceNow", card.number, url=card.url))
-    return _with_actions(blocks, actions)
+    return _with_actions(blocks, list(card.buttons))
 
 
 def compact_ticket(card: TicketCard) -> JSON:
@@ -147,19 +161,16 @@ def recommendation_blocks(card: RecommendationCard) -> list[JSON]:
         notes.append(escape(card.note))
     if notes:
         blocks.append(context(*notes))
-    actions: list[Action] = []
-    if card.ticket is None:
-        actions.append(Action(SHARE, "Share to ServiceNow", card.id, primary=True))
+    buttons = list(card.buttons)
     if card.url:
-        actions.append(Action(HOW_TO_FIX, "How to fix", card.id, url=card.url))
-    actions += [a for a in card.actions if a.id != SHARE]
-    return _with_actions(blocks, actions)
+        buttons.append(Button("How to fix", url=card.url))
+    return _with_actions(blocks, buttons)
 
 
 def recommendation_text(card: RecommendationCard) -> str:
     """Fallback line of a recommendation."""
     tracked = f" — tracked by {card.ticket.number}" if card.ticket else ""
-    return escape(f"{card.title}{tracked}")
+    return escape_entities(f"{card.title}{tracked}")
 
 
 def recommendation_list_layout(view: RecommendationListView) -> tuple[Layout, str]:
@@ -170,11 +181,11 @@ def recommendation_list_layout(view: RecommendationListView) -> tuple[Layout, st
         head.append(context(*notes))
     if not view.cards:
         head.append(context(escape(view.empty_text)))
-        return Layout(head=head), escape(f"{view.title}: {view.empty_text}")
+        return Layout(head=head), escape_entities(f"{view.title}: {view.empty_text}")
     items = [[divider(), *recommendation_blocks(c)] for c in view.cards]
     tail = _with_actions([], [view.more] if view.more else [])
     count = len(view.cards)
-    return Layout(head, items, tail), escape(f"{view.title}: {count} shown")
+    return Layout(head, items, tail), escape_entities(f"{view.title}: {count} shown")
 
 
 def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
@@ -182,23 +193,23 @@ def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
     head = [header(view.title)]
     if view.note:
         head.append(context(escape(view.note)))
-    actions = [view.more] if view.more else []
+    buttons = [view.more] if view.more else []
     if safe_url(view.servicenow_list_url):
-        actions.append(Action(OPEN_LIST, "Open list in ServiceNow", url=view.servicenow_list_url))
-    tail = _with_actions([], actions)
+        buttons.append(Button("Open list in ServiceNow", url=view.servicenow_list_url))
+    tail = _with_actions([], buttons)
     if not view.cards:
-        return Layout([*head, context(escape(view.empty_text))], [], tail), escape(
+        return Layout([*head, context(escape(view.empty_text))], [], tail), escape_entities(
             f"{view.title}: {view.empty_text}"
         )
     items = [[compact_ticket(c)] for c in view.cards]
     first = "; ".join(f"{c.number} {c.state}" for c in view.cards[:3])
     more = "…" if len(view.cards) > 3 else ""
-    return Layout(head, items, tail), escape(f"{view.title}: {first}{more}")
+    return Layout(head, items, tail), escape_entities(f"{view.title}: {first}{more}")
 
 
 def help_layout(view: HelpView) -> tuple[Layout, str]:
     """`/snow help`: the commands, and whether this workspace is connected."""
-    lines = [f"`/snow {escape(cmd)}` — {escape(what)}" for cmd, what in view.commands]
+    lines = [f"{code('/snow ' + cmd)} — {escape(what)}" for cmd, what in view.commands]
     if view.connected:
         state = f"Connected to {link(view.instance_url, view.instance_url or 'ServiceNow')}."
     else:
@@ -213,7 +224,7 @@ def status_layout(view: StatusView) -> tuple[Layout, str]:
     blocks = [section(f"{mark} *{escape(view.title)}*"), *fields_sections(view.lines)]
     if view.hint:
         blocks.append(context(escape(view.hint)))
-    return Layout(head=blocks), escape(view.title)
+    return Layout(head=blocks), escape_entities(view.title)
 
 
 def states_layout(view: StatesView) -> tuple[Layout, str]:
@@ -222,10 +233,22 @@ def states_layout(view: StatesView) -> tuple[Layout, str]:
     lines = []
     for value, name, default in view.states:
         renamed = f" _(ServiceNow: {escape(default)})_" if name != default else ""
-        lines.append(f"`{escape(value)}` {escape(name)}{renamed}")
+        lines.append(f"{code(value)} {escape(name)}{renamed}")
     blocks = [section(f"*{escape(title)}*"), *lines_sections(lines)]
     if view.can_edit:
         blocks.append(
             context(f'Rename one: `/snow states {view.kind.value} &lt;value&gt; "New name"`')
         )
-    return Layout(head=blocks), escape(title)
+    return Layout(head=blocks), escape_entities(title)
+
+
+def config_layout(view: ConfigurationView) -> tuple[Layout, str]:
+    """The configuration as a message: status, state names, Reconnect and Disconnect (the
+    Home tab's button opens it as a modal, with a rename input)."""
+    blocks: list[JSON] = []
+    if view.banner is not None:
+        blocks += notice_layout(view.banner)[0].head
+    blocks += status_layout(view.status)[0].head
+    for states in view.states:
+        blocks += states_layout(states)[0].head
+    return Layout(head=_with_actions(blocks, list(view.buttons))), "ServiceNow configuration"

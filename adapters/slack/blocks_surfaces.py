@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View as SlackView
 
-from adapters.slack.blocks_cards import OPEN_LIST, OPEN_TICKET, compact_ticket
+from adapters.slack.blocks_cards import compact_ticket
 from adapters.slack.blocks_text import (
     MODAL_TITLE_MAX,
     OPTION_TEXT_MAX,
@@ -35,7 +35,7 @@ from adapters.slack.blocks_text import (
 )
 from core.forms import FORM_FIELDS, NAME_MAX, TicketFormView
 from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
-from core.views import Action, HomeView, KindSummary, TicketListView
+from core.views import Button, HomeView, KindSummary, TicketListView
 
 __all__ = [
     "FORM_CALLBACK_ID",
@@ -97,7 +97,7 @@ def home_layout(view: HomeView) -> Layout:
         line = (
             ":warning: Not connected to ServiceNow. An admin runs `/snow connect &lt;instance&gt;`."
         )
-    actions = actions_block(view.actions)
+    actions = actions_block(view.buttons)
     return Layout(
         head=[header("SnowOps"), context(line)],
         items=[_summary_blocks(s) for s in view.summaries],
@@ -142,6 +142,38 @@ def _source_line(form: TicketFormView) -> str:
     return text
 
 
+def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
+    """(field, label, element, optional) of each input of the ticket form, prefilled."""
+    kinds = [_option(k.value, k.label) for k in TicketKind]
+    priorities = [_option(str(p.value), p.label) for p in Priority]
+    categories = [_option(c, c) for c in CATEGORIES]
+    category = next((c for c in CATEGORIES if c.lower() == (form.category or "").lower()), None)
+    name = PlainTextInputElement(
+        action_id=INPUT_ACTION_ID,
+        initial_value=truncate(form.name, NAME_MAX) or None,
+        max_length=NAME_MAX,
+    )
+    description = PlainTextInputElement(
+        action_id=INPUT_ACTION_ID,
+        initial_value=truncate(form.description, SLACK_INPUT_MAX) or None,
+        multiline=True,
+        max_length=SLACK_INPUT_MAX,
+    )
+    due = DatePickerElement(
+        action_id=INPUT_ACTION_ID,
+        initial_date=_initial_date(form.due),
+        placeholder=_plain("Pick a date", 150),
+    )
+    return [
+        ("kind", "Type", _select(kinds, form.kind.value, "Incident or change"), False),
+        ("name", "Name", name, False),
+        ("description", "Description", description, True),
+        ("priority", "Priority", _select(priorities, str(form.priority.value), "Priority"), False),
+        ("due", "Due date", due, True),
+        ("category", "Category", _select(categories, category, "Choose a category"), True),
+    ]
+
+
 def ticket_form_modal(
     form: TicketFormView,
     *,
@@ -157,65 +189,20 @@ def ticket_form_modal(
     if len(private_metadata) > PRIVATE_METADATA_MAX:
         raise ValueError(f"private_metadata is {len(private_metadata)} chars; Slack keeps 3000")
     problems = {**form.errors, **(errors or {})}
-
-    def field(block_id: str, label: str, element: Any, *, optional: bool = False) -> JSON:
+    blocks: list[JSON] = []
+    if banner:
+        blocks.append(section(f":warning: {escape(banner)}"))
+    blocks.append(context(_source_line(form)))
+    for block_id, label, element, optional in _form_elements(form):
         hint = problems.get(block_id)
-        return InputBlock(
+        block = InputBlock(
             block_id=block_id,
             label=_plain(label, 2000),
             element=element,
             optional=optional,
             hint=_plain(f":warning: {hint}", 2000) if hint else None,
-        ).to_dict()
-
-    kinds = [_option(k.value, k.label) for k in TicketKind]
-    priorities = [_option(str(p.value), p.label) for p in Priority]
-    categories = [_option(c, c) for c in CATEGORIES]
-    category = next((c for c in CATEGORIES if c.lower() == (form.category or "").lower()), None)
-    blocks: list[JSON] = []
-    if banner:
-        blocks.append(section(f":warning: {escape(banner)}"))
-    blocks += [
-        context(_source_line(form)),
-        field("kind", "Type", _select(kinds, form.kind.value, "Incident or change")),
-        field(
-            "name",
-            "Name",
-            PlainTextInputElement(
-                action_id=INPUT_ACTION_ID,
-                initial_value=truncate(form.name, NAME_MAX) or None,
-                max_length=NAME_MAX,
-            ),
-        ),
-        field(
-            "description",
-            "Description",
-            PlainTextInputElement(
-                action_id=INPUT_ACTION_ID,
-                initial_value=truncate(form.description, SLACK_INPUT_MAX) or None,
-                multiline=True,
-                max_length=SLACK_INPUT_MAX,
-            ),
-            optional=True,
-        ),
-        field("priority", "Priority", _select(priorities, str(form.priority.value), "Priority")),
-        field(
-            "due",
-            "Due date",
-            DatePickerElement(
-                action_id=INPUT_ACTION_ID,
-                initial_date=_initial_date(form.due),
-                placeholder=_plain("Pick a date", 150),
-            ),
-            optional=True,
-        ),
-        field(
-            "category",
-            "Category",
-            _select(categories, category, "Choose a category"),
-            optional=True,
-        ),
-    ]
+        )
+        blocks.append(block.to_dict())
     return modal(
         form.title,
         blocks,
@@ -263,7 +250,7 @@ def result_modal(title: str, text: str, url: str | None) -> JSON:
     """The outcome of a submit: the text and, when there is one, a link to the ticket."""
     blocks = [section(escape(text))]
     if safe_url(url):
-        block = actions_block([Action(OPEN_TICKET, "Open in ServiceNow", url=url)])
+        block = actions_block([Button("Open in ServiceNow", url=url)])
         blocks += [block] if block else []
     return modal(title, blocks)
 
@@ -272,10 +259,10 @@ def ticket_list_modal(view: TicketListView, *, private_metadata: str = "") -> JS
     """The "View all tickets" modal: compact cards, a More button, and the list in ServiceNow."""
     if len(private_metadata) > PRIVATE_METADATA_MAX:
         raise ValueError(f"private_metadata is {len(private_metadata)} chars; Slack keeps 3000")
-    actions = [view.more] if view.more else []
+    buttons = [view.more] if view.more else []
     if safe_url(view.servicenow_list_url):
-        actions.append(Action(OPEN_LIST, "Open list in ServiceNow", url=view.servicenow_list_url))
-    block = actions_block(actions)
+        buttons.append(Button("Open list in ServiceNow", url=view.servicenow_list_url))
+    block = actions_block(buttons)
     notes = [escape(n) for n in (view.note, "" if view.cards else view.empty_text) if n]
     layout = Layout(
         head=[context(*notes)] if notes else [],

@@ -4,10 +4,16 @@ Every block is built with ``slack_sdk.models`` and turned into a dict with ``.to
 which runs slack_sdk's validators, so a limit we forgot fails loudly in tests instead of
 being rejected by Slack at runtime (``invalid_blocks``). Limits slack_sdk does not check
 (field and context element text) are enforced here.
+
+Text from a view is plain text (a ticket name, a comment, a display name): it goes into
+mrkdwn only through :func:`escape` (or :func:`code` / :func:`link` for what SnowOps itself
+puts in code spans and link labels), and every mrkdwn object is ``verbatim`` so Slack never
+turns a bare URL, ``@here`` or ``#channel`` into a link or a mention.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +21,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -23,13 +30,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from core.views import Action
+from core.actions import button_value
+from core.views import Button
 
 __all__ = [
     "BUTTON_TEXT_MAX",
+    "COMMAND_ACTION",
     "CONTEXT_ELEMENT_MAX",
     "FIELD_TEXT_MAX",
     "HEADER_MAX",
+    "LINK_ACTION",
     "MESSAGE_BLOCKS_MAX",
     "MODAL_TITLE_MAX",
     "OPTION_TEXT_MAX",
@@ -38,9 +48,11 @@ __all__ = [
     "Layout",
     "actions_block",
     "button",
+    "code",
     "context",
     "divider",
     "escape",
+    "escape_entities",
     "header",
     "link",
     "more_block",
@@ -64,17 +76,65 @@ MODAL_TITLE_MAX = 24
 MESSAGE_BLOCKS_MAX = 50
 SURFACE_BLOCKS_MAX = 100
 ELLIPSIS = "…"
+#: The action id of every button that runs a command (its value is the command's text).
+COMMAND_ACTION = "snow"
+#: The action id of link buttons (they open a URL; the listener only acknowledges).
+LINK_ACTION = "link"
 
 JSON = dict[str, Any]
 
 
-def escape(text: str) -> str:
-    """Escape Slack's three mrkdwn control characters (``&``, ``<``, ``>``).
+#: A date whose format is invalid shows its fallback text exactly as given, unformatted:
+#: mrkdwn has no backslash escape, and this is the one way to show ``*`` ``_`` ``~`` and
+#: backticks literally (jsx-slack's ``<Escape>`` does the same). The fallback must not hold
+#: ``&`` ``<`` ``>`` (entities are not decoded there), so only runs of those four go in it.
+LITERAL = "<!date^00000000^{_}|%s>"
+_FORMATTING = re.compile(r"[*_~`]+")
+#: ``>`` starting a line quotes it; a soft hyphen (invisible) before it keeps it a character.
+#: (One more goes before soft hyphens already there, so the escape can be read back.)
+SOFT_HYPHEN = "\u00ad"
+_LEADING_QUOTE = re.compile(r"(?:^|(?<=\r))([ \t]*)(?=\u00ad*&gt;)", re.MULTILINE)
+#: Inside a link label or a code span the date trick does not work: formatting characters
+#: become look-alikes there (asterisk operator, modifier low macron, tilde operator,
+#: modifier grave accent), as jsx-slack does in links.
+_LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+_CODE_LOOKALIKE = str.maketrans({"`": "\u02cb"})
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
-    Only these are decoded by Slack; escaping more would show entities to users. This also
-    stops user text from injecting ``<!channel>`` mentions or fake links.
+
+def escape_entities(text: str) -> str:
+    """Escape Slack's three control characters (``&``, ``<``, ``>``), the only ones Slack
+    decodes: no ``<!channel>``, ``<@U…>`` or ``<url|…>`` can come out of ``text``.
+
+    Enough for a message's fallback ``text`` (notifications, screen readers) next to
+    blocks; mrkdwn that Slack shows as the message needs :func:`escape`.
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """Plain ``text`` as mrkdwn that Slack shows exactly as typed.
+
+    ``&<>`` become entities (no mention, no link); each run of ``*``, ``_``, ``~`` and
+    backticks becomes the fallback of an invalid date (:data:`LITERAL`), which Slack shows
+    unformatted; a ``>`` that starts a line gets a soft hyphen before it, so it is not a
+    quote. ``:emoji:`` text is left alone: Slack may draw the emoji (one with an underscore
+    in its name stays text, the underscore being escaped), which neither pings nor links.
+    """
+    out = _FORMATTING.sub(lambda m: LITERAL % m.group(), escape_entities(text))
+    return _LEADING_QUOTE.sub(lambda m: m.group(1) + SOFT_HYPHEN, out)
+
+
+def _escape_label(text: str) -> str:
+    # A link is one line (as a code span): a line break in its label becomes a space.
+    return escape_entities(_LINE_BREAKS.sub(" ", text.translate(_LOOKALIKES)))
+
+
+def code(text: str) -> str:
+    """``text`` in a code span, where mrkdwn formats nothing. A span is one line (a line
+    break becomes a space) and a backtick would end it (it becomes a look-alike)."""
+    one_line = _LINE_BREAKS.sub(" ", text.translate(_CODE_LOOKALIKE))
+    return f"`{escape_entities(one_line)}`"
 
 
 def truncate(text: str, limit: int) -> str:
@@ -87,7 +147,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def truncate_mrkdwn(text: str, limit: int) -> str:
-    """Like :func:`truncate`, for escaped mrkdwn: never cut an entity or a ``<link>`` in half."""
+    """Like :func:`truncate`, for escaped mrkdwn: never cut an entity, a ``<link>`` or a
+    :data:`LITERAL` date in half (what is left of one is dropped whole)."""
     if len(text) <= limit:
         return text
     cut = text[: max(limit - 1, 0)]
@@ -97,7 +158,8 @@ def truncate_mrkdwn(text: str, limit: int) -> str:
     start = cut.rfind("<")
     if start != -1 and ">" not in cut[start:]:
         cut = cut[:start]
-    return cut.rstrip() + ELLIPSIS
+    # A soft hyphen left at the end was put before a quote mark that is cut off.
+    return cut.rstrip().rstrip(SOFT_HYPHEN) + ELLIPSIS
 
 
 def safe_url(url: str | None) -> str | None:
@@ -111,17 +173,21 @@ def link(url: str | None, label: str) -> str:
     """``<url|label>`` in mrkdwn, or the escaped label alone when there is no usable URL.
 
     Inside ``<…>`` a ``|`` or ``>`` would end the URL early, so they are percent-encoded;
-    ``&`` is entity-escaped, which is how Slack itself writes URLs in mrkdwn.
+    ``&`` is entity-escaped, which is how Slack itself writes URLs in mrkdwn. The label is
+    one line, and its formatting characters become look-alikes (a date cannot nest in a
+    link).
     """
     target = safe_url(url)
     if target is None:
         return escape(label)
-    target = escape(target.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C"))
-    return f"<{target}|{escape(label)}>"
+    target = escape_entities(target.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C"))
+    return f"<{target}|{_escape_label(label)}>"
 
 
 def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
+    # verbatim: no auto-linked URLs, channel names or @here in the text; only the
+    # <url|label> links SnowOps writes are links.
+    return MarkdownTextObject(text=text, verbatim=True)
 
 
 def section(text: str, *, fields: Sequence[str] = (), accessory: JSON | None = None) -> JSON:
@@ -177,37 +243,52 @@ def more_block(count: int) -> JSON:
     return context(f"{ELLIPSIS}and {count} more")
 
 
-def button(action: Action, action_id: str | None = None) -> JSON:
-    """A button for a core :class:`Action`.
+def _action_id(b: Button) -> str:
+    return COMMAND_ACTION if b.command is not None else LINK_ACTION
 
-    A ``value`` longer than Slack's 2,000 characters raises: cutting it would silently act
-    on something else, and core keeps values short (ids, page cursors).
+
+def button(b: Button, action_id: str | None = None) -> JSON:
+    """A button for a core :class:`Button`: it carries its command's text as its value.
+
+    A value longer than Slack's 2,000 characters raises: cutting it would silently act on
+    something else, and commands are short.
     """
-    if len(action.value) > BUTTON_VALUE_MAX:
-        raise ValueError(f"button value for {action.id!r} exceeds {BUTTON_VALUE_MAX} chars")
+    value = button_value(b.command) if b.command is not None else None
+    if value is not None and len(value) > BUTTON_VALUE_MAX:
+        raise ValueError(f"button value for {b.label!r} exceeds {BUTTON_VALUE_MAX} chars")
+    confirm = None
+    if b.confirm:
+        confirm = ConfirmObject(
+            title=PlainTextObject(text=truncate(b.label, 100)),
+            text=PlainTextObject(text=truncate(b.confirm, 300)),
+            confirm=PlainTextObject(text=truncate(b.label, 30)),
+            deny=PlainTextObject(text="Cancel"),
+        )
     element = ButtonElement(
-        text=PlainTextObject(text=truncate(action.label or action.id, BUTTON_TEXT_MAX), emoji=True),
-        action_id=action_id or action.id,
-        value=action.value or None,
-        url=safe_url(action.url),
-        style="primary" if action.primary else None,
+        text=PlainTextObject(text=truncate(b.label or "Open", BUTTON_TEXT_MAX), emoji=True),
+        action_id=action_id or _action_id(b),
+        value=value,
+        url=safe_url(b.url),
+        style="danger" if b.confirm else ("primary" if b.primary else None),
+        confirm=confirm,
     )
     return element.to_dict()
 
 
-def actions_block(actions: Sequence[Action]) -> JSON | None:
+def actions_block(buttons: Sequence[Button]) -> JSON | None:
     """An actions block, or None when there is nothing to show.
 
-    Slack wants action_ids unique within a block: the first button keeps ``action.id``;
-    a repeat gets ``{id}:{n}`` (n = 1, 2, … in order), so listeners match
-    ``^{id}(:\\d+)?$``. Buttons past Slack's 25 are dropped.
+    Slack wants action_ids unique within a block: the first button keeps its id
+    (``snow`` or ``link``); a repeat gets ``{id}:{n}`` (n = 1, 2, … in order), so
+    listeners match ``^{id}(:\\d+)?$``. Buttons past Slack's 25 are dropped.
     """
     seen: dict[str, int] = {}
     elements: list[JSON] = []
-    for action in actions[:ACTIONS_MAX]:
-        n = seen.get(action.id, 0)
-        seen[action.id] = n + 1
-        elements.append(button(action, action.id if n == 0 else f"{action.id}:{n}"))
+    for b in buttons[:ACTIONS_MAX]:
+        base = _action_id(b)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        elements.append(button(b, base if n == 0 else f"{base}:{n}"))
     if not elements:
         return None
     return ActionsBlock(elements=elements).to_dict()

@@ -1,28 +1,38 @@
-"""Slack payloads → core's RequestContext, and the small JSON the ticket form carries."""
+"""Slack payloads → who asks and where (core's RequestContext), and where to answer."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.permissions import SlackUsers
-from core.dispatch import RequestContext
-from core.models import ChannelRef, RecommendationSource, Requester
+from core.handlers.context import RequestContext
+from core.models import ChannelRef, Requester
 
-__all__ = ["FormMeta", "request_context", "team_of", "workspace_of"]
+__all__ = ["Where", "quick_context", "request_context", "team_of", "where_of", "workspace_of"]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def team_of(body: dict[str, Any]) -> str:
     """The team id of any Slack payload (slash command, interactivity, event)."""
-    team = body.get("team_id") or body.get("team") or body.get("user", {}).get("team_id")
+    team = body.get("team_id") or body.get("team") or _dict(body.get("user")).get("team_id")
     if isinstance(team, dict):
         team = team.get("id")
-    if not team and body.get("authorizations"):
-        team = body["authorizations"][0].get("team_id")
-    return str(team or body.get("enterprise_id") or "unknown")
+    authorizations = body.get("authorizations")
+    if not team and isinstance(authorizations, list) and authorizations:
+        team = _dict(authorizations[0]).get("team_id")
+    return str(team or body.get("enterprise_id") or "unknown")[:64]
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The id of the person behind a payload."""
+    user = body.get("user_id") or _dict(body.get("user")).get("id") or ""
+    return str(user)[:64]
 
 
 def workspace_of(team_id: str) -> str:
@@ -31,13 +41,10 @@ def workspace_of(team_id: str) -> str:
 
 
 async def request_context(
-    users: SlackUsers,
-    client: AsyncWebClient,
-    team_id: str,
-    user_id: str,
-    channel_id: str | None,
+    users: SlackUsers, client: AsyncWebClient, body: dict[str, Any], channel_id: str | None
 ) -> RequestContext:
     """Who asks and where; ``users.info`` (cached) says whether they are an admin."""
+    team_id, user_id = team_of(body), user_of(body)
     user = await users.get(client, team_id, user_id)
     workspace = workspace_of(team_id)
     return RequestContext(
@@ -48,38 +55,52 @@ async def request_context(
     )
 
 
+def quick_context(body: dict[str, Any], channel_id: str | None) -> RequestContext:
+    """Who asks, without asking Slack (before the ack): never an admin, no email."""
+    workspace = workspace_of(team_of(body))
+    return RequestContext(
+        workspace,
+        Requester("slack", user_of(body), str(body.get("user_name") or "")[:200]),
+        ChannelRef(workspace, channel_id) if channel_id else None,
+        is_admin=False,
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class FormMeta:
-    """What the ticket form must remember between opening and submit (private_metadata)."""
+class Where:
+    """Where a Slack request came from, so its answer goes to the right surface.
 
-    channel: str | None = None
-    source: RecommendationSource = RecommendationSource.USER
-    recommendation_id: str | None = None
-    recommendation_url: str | None = None
+    ``modal``: a modal or the Home tab was clicked, so answers go in a modal (``view_id``
+    is the modal to update, if any); otherwise answers go through ``response_url``.
+    """
 
-    def dumps(self) -> str:
-        """Compact JSON for ``private_metadata`` (3,000 characters at most)."""
-        data = {
-            "c": self.channel,
-            "s": self.source.value,
-            "r": self.recommendation_id,
-            "u": (self.recommendation_url or "")[:1500] or None,
-        }
-        return json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
+    channel: str | None
+    response_url: str | None
+    trigger_id: str | None
+    view_id: str | None = None
+    modal: bool = False
+    clicked: bool = False
 
-    @classmethod
-    def loads(cls, text: str | None) -> FormMeta:
-        """Read it back; anything unreadable gives the defaults."""
-        try:
-            data = json.loads(text or "{}")
-        except json.JSONDecodeError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        source = RecommendationSource.MICROSOFT if data.get("s") == "Microsoft" else None
-        return cls(
-            channel=data.get("c"),
-            source=source or RecommendationSource.USER,
-            recommendation_id=data.get("r"),
-            recommendation_url=data.get("u"),
+
+def where_of(body: dict[str, Any]) -> Where:
+    """The surface of a slash command or an interactivity payload."""
+    view = _dict(body.get("view"))
+    channel = body.get("channel_id") or _dict(body.get("channel")).get("id")
+    trigger = body.get("trigger_id")
+    if view:
+        home = view.get("type") == "home"
+        return Where(
+            channel=None,
+            response_url=None,
+            trigger_id=str(trigger) if trigger else None,
+            # A click on the Home tab opens a modal; one in a modal updates it.
+            view_id=None if home else str(view.get("id") or "") or None,
+            modal=True,
         )
+    url = body.get("response_url")
+    return Where(
+        channel=str(channel)[:64] if channel else None,
+        response_url=str(url) if isinstance(url, str) and url else None,
+        trigger_id=str(trigger) if trigger else None,
+        clicked=body.get("type") == "block_actions",
+    )

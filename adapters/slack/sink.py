@@ -7,13 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import message
+from adapters.slack.blocks import message, post_message
 from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError
-from core.views import TicketCard
+from core.views import Notice, TicketCard
 
 __all__ = ["SlackChatSink"]
 
@@ -30,6 +31,22 @@ _HINTS = {
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 #: Message metadata type that carries a notification's delivery key.
 _EVENT_TYPE = "snowops_notification"
+
+
+def _refused(method: str, exc: SlackApiError) -> DeliveryError:
+    """What a refusal from Slack means for a delivery (a 5xx may carry no JSON)."""
+    data = exc.response.data
+    error = str(data.get("error", "unknown")) if isinstance(data, dict) else "unknown"
+    status = exc.response.status_code
+    if status == 429:
+        retry = str(exc.response.headers.get("Retry-After", "1") or "1")
+        wait = float(retry) if retry.replace(".", "", 1).isdigit() else 1.0
+        return DeliveryError(f"Slack rate limit on {method}", retry_after=wait)
+    if status >= 500:
+        return DeliveryError(f"Slack answered {status} on {method}")
+    return DeliveryError(
+        f"Slack refused {method}: {error}", permanent=error in _GONE, hint=_HINTS.get(error, "")
+    )
 
 
 class SlackChatSink:
@@ -57,21 +74,21 @@ class SlackChatSink:
                     if read
                     else client.api_call(method, json=kwargs)
                 )
-                return dict(response.data) if isinstance(response.data, dict) else {}
             except SlackApiError as exc:
-                error = str(exc.response.get("error", "unknown"))
-                if exc.response.status_code == 429:
-                    wait = float(exc.response.headers.get("Retry-After", "1") or 1)
-                    if attempt < 3 and wait <= self._max_wait:
+                failure = _refused(method, exc)
+                wait = failure.retry_after
+                if exc.response.status_code == 429 and attempt < 3 and wait is not None:
+                    if wait <= self._max_wait:
                         log.info("Slack rate limit on %s; waiting %.0fs", method, wait)
                         await asyncio.sleep(wait)
                         continue
-                    raise DeliveryError(f"Slack rate limit on {method}", retry_after=wait) from None
+                raise failure from None
+            except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
+                # It may have been carried out: a retry looks for its copy first.
                 raise DeliveryError(
-                    f"Slack refused {method}: {error}",
-                    permanent=error in _GONE,
-                    hint=_HINTS.get(error, ""),
+                    f"Slack unreachable on {method} ({type(exc).__name__})"
                 ) from None
+            return dict(response.data) if isinstance(response.data, dict) else {}
         raise AssertionError("unreachable")
 
     async def post_card(self, channel: ChannelRef, card: TicketCard) -> CardLocation:
@@ -98,34 +115,31 @@ class SlackChatSink:
             **message(card),
         )
 
-    async def reply(self, where: CardLocation, text: str) -> None:
-        """A short reply in the card's thread."""
-        await self._call(
-            where.channel.workspace,
-            "chat.postMessage",
-            channel=where.channel.channel,
-            thread_ts=where.message_id,
-            text=text,
-        )
-
-    async def post_text(self, channel: ChannelRef, text: str) -> None:
-        """A short message in a channel."""
-        await self._call(channel.workspace, "chat.postMessage", channel=channel.channel, text=text)
-
-    async def send_tagged(
-        self, channel: ChannelRef, text: str, key: str, thread: str | None = None
+    async def post(
+        self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
     ) -> None:
-        """Post ``text`` carrying ``key`` as message metadata (invisible to people)."""
+        """A short message (it may quote ticket text: shown as typed, see
+        :func:`~adapters.slack.blocks_cards.post_message`), carrying ``key`` as message
+        metadata (invisible to people)."""
         await self._call(
             channel.workspace,
             "chat.postMessage",
             channel=channel.channel,
             thread_ts=thread,
-            text=text,
+            unfurl_links=False,
+            **post_message(message),
             metadata={"event_type": _EVENT_TYPE, "event_payload": {"delivery": key}},
         )
 
-    async def was_sent(self, channel: ChannelRef, key: str, thread: str | None = None) -> bool:
+    async def direct(self, workspace: str, user: str) -> ChannelRef:
+        """A user's direct messages with the bot (``conversations.open``: its ``D…`` id, so
+        a message there can be looked for again like anywhere else)."""
+        data = await self._call(workspace, "conversations.open", users=user)
+        channel = data.get("channel")
+        opened = channel.get("id") if isinstance(channel, dict) else None
+        return ChannelRef(workspace, str(opened or user))
+
+    async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
         """Look for a message tagged ``key`` in the thread, or among the channel's newest
         100 messages. Without the history scopes it can never tell, and says False (a rare
         double after a crash beats a lost notification); other refusals are raised, to be

@@ -15,7 +15,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from core.store.port import Store
+from core.storage import Documents, OneTimeValues
 
 __all__ = ["StoreInstallationStore", "StoreOAuthStateStore"]
 
@@ -37,8 +37,8 @@ def _key(enterprise_id: str | None, team_id: str | None, user_id: str | None = N
 class StoreInstallationStore(AsyncInstallationStore):
     """Bolt's ``AsyncInstallationStore`` on the SnowOps Store."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, docs: Documents) -> None:
+        self._store = docs
         self._logger = logging.getLogger(__name__)
 
     @property
@@ -111,8 +111,8 @@ class StoreInstallationStore(AsyncInstallationStore):
 class StoreOAuthStateStore(AsyncOAuthStateStore):
     """Single-use OAuth ``state`` values for the Slack install flow."""
 
-    def __init__(self, store: Store, expiration_seconds: int = 600) -> None:
-        self._store = store
+    def __init__(self, once: OneTimeValues, expiration_seconds: int = 600) -> None:
+        self._store = once
         self._ttl = expiration_seconds
         self._logger = logging.getLogger(__name__)
 

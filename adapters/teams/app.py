@@ -31,15 +31,13 @@ from pydantic import ValidationError
 from adapters.teams.auth import AuthRefused, ClientCredentialsProvider, InboundAuth
 from adapters.teams.config import TeamsConfig
 from adapters.teams.context import TeamsUsers
-from adapters.teams.forms import TeamsForms
 from adapters.teams.handlers import TeamsHandlers
 from adapters.teams.invokes import MESSAGE_ACTION, TeamsInvokes
+from adapters.teams.recall import GraphReader
 from adapters.teams.references import References
 from adapters.teams.sink import TeamsChatSink
-from core.connections import ConnectResult
-from core.dispatch import Dispatcher
-from core.ports import DeliveryError
-from core.store.port import Store
+from core.handlers.router import Router
+from core.storage import Documents, IdempotencyKeys
 
 __all__ = ["TeamsAdapter", "add_refusing_route"]
 
@@ -71,10 +69,15 @@ class _CheckedRequest(AiohttpRequestAdapter):
 
 
 class TeamsAdapter:
-    """Everything Teams: the SDK adapter and application, the route, the ChatSink."""
+    """Everything Teams: the SDK adapter and application, the route, the ChatSink.
 
-    def __init__(self, config: TeamsConfig, dispatcher: Dispatcher, store: Store) -> None:
+    Built in two steps, because core's services need the ChatSink and the handlers need
+    core: the sink exists from the start, :meth:`serve` attaches the router.
+    """
+
+    def __init__(self, config: TeamsConfig, docs: Documents, keys: IdempotencyKeys) -> None:
         self.config = config
+        self._keys = keys
         self._session: aiohttp.ClientSession | None = None
         self.inbound = InboundAuth(config)
         self.tokens = ClientCredentialsProvider(config)
@@ -93,17 +96,20 @@ class TeamsAdapter:
             ApplicationOptions(storage=MemoryStorage(), start_typing_timer=False),
             connection_manager=connections,
         )
-        self.references = References(store)
-        users = TeamsUsers(config.admins, config.admin_role)
-        self.handlers = TeamsHandlers(config, dispatcher, store, users, self.references)
-        self.invokes = TeamsInvokes(self.handlers, TeamsForms(dispatcher, store))
+        self.references = References(docs)
         self.sink = TeamsChatSink(
-            self.adapter, self.references, config.app_id if config.authenticated else None
+            self.adapter,
+            self.references,
+            config.app_id if config.authenticated else None,
+            graph=GraphReader(self.tokens) if config.authenticated else None,
         )
-        self._register()
 
-    def _register(self) -> None:
-        agent, h, i = self.agent, self.handlers, self.invokes
+    def serve(self, router: Router) -> None:
+        """Answer Teams' activities with ``router`` (core's one entry point)."""
+        users = TeamsUsers(self.config.admins, self.config.admin_role)
+        h = TeamsHandlers(self.config, router, self._keys, users, self.references)
+        i = TeamsInvokes(h)
+        agent = self.agent
         agent.before_turn(h.before_turn)
         agent.error(h.on_error)
         agent.add_route(_invoke("adaptiveCard/action"), i.card_action, is_invoke=True)
@@ -171,24 +177,6 @@ class TeamsAdapter:
             log.exception("Teams activity not processed")
             return web.json_response({"error": "The activity could not be processed."}, status=500)
         return CloudAdapter._to_aiohttp_response(result)
-
-    async def connected(self, result: ConnectResult) -> None:
-        """After the OAuth callback, tell the admin in the chat where they asked."""
-        origin = result.origin
-        if origin is None or origin.platform != "teams":
-            return
-        conn = result.connection
-        if conn is None:
-            text = "ServiceNow was not connected: access was not allowed."
-        else:
-            who = f" as {conn.connected_as}" if conn.connected_as else ""
-            text = f"Connected to {conn.instance_url}{who}."
-            if result.warning:
-                text += f" Warning: {result.warning}"
-        try:
-            await self.sink.post_text(origin, text)
-        except DeliveryError as exc:
-            log.info("connect confirmation not delivered: %s", exc)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /api/messages``."""

@@ -219,6 +219,16 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
         self._session = session
 
     @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The HTTP session given by :meth:`use_session` (None before the adapter starts)."""
+        return self._session
+
+    @property
+    def teams_config(self) -> TeamsConfig:
+        """The Teams settings this provider gets tokens for."""
+        return self._config
+
+    @property
     def configuration(self) -> AgentAuthConfiguration:
         """The SDK's view of this connection."""
         return self._auth_config
@@ -226,6 +236,28 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
     def get_token_credential(self) -> Any:
         """Not used by SnowOps (no Azure SDK clients)."""
         raise NotImplementedError("SnowOps uses get_access_token")
+
+    async def acquire_token_on_behalf_of(self, scopes: list[str], user_assertion: str) -> str:
+        """Not used by SnowOps (it acts as the bot, never on a user's behalf)."""
+        raise NotImplementedError("SnowOps uses no on-behalf-of tokens")
+
+    async def get_agentic_application_token(
+        self, tenant_id: str, agent_app_instance_id: str
+    ) -> str | None:
+        """Not used by SnowOps (no agentic identities)."""
+        raise NotImplementedError("SnowOps uses no agentic identities")
+
+    async def get_agentic_instance_token(
+        self, tenant_id: str, agent_app_instance_id: str
+    ) -> tuple[str, str]:
+        """Not used by SnowOps (no agentic identities)."""
+        raise NotImplementedError("SnowOps uses no agentic identities")
+
+    async def get_agentic_user_token(
+        self, tenant_id: str, agent_app_instance_id: str, agentic_user_id: str, scopes: list[str]
+    ) -> str | None:
+        """Not used by SnowOps (no agentic identities)."""
+        raise NotImplementedError("SnowOps uses no agentic identities")
 
     async def get_access_token(
         self, resource_url: str, scopes: list[str], force_refresh: bool = False

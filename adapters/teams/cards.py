@@ -1,18 +1,24 @@
 """Core views → Adaptive Cards 1.5 (the highest version Teams renders).
 
 One view is one card; a tuple of views becomes one card with their parts in order, so every
-answer — a reply, an invoke response, a dialog — is a single attachment. Text is plain
-(``TextBlock`` renders a little Markdown; user text keeps its characters as typed).
+answer — a reply, an invoke response, a dialog — is a single attachment. Every string of a
+view is plain text, shown exactly as typed: :func:`~adapters.teams.cards_text.text` and
+:func:`~adapters.teams.cards_text.facts` put it where Teams reads no Markdown.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.teams.cards_form import form_card, home_body
+from microsoft_agents.activity import Attachment
+
+from adapters.teams.cards_form import config_body, form_card, home_body
+from adapters.teams.cards_text import facts, text
+from core.actions import FormContext, button_value
 from core.forms import TicketFormView
 from core.views import (
-    Action,
+    Button,
+    ConfigurationView,
     HelpView,
     HomeView,
     Notice,
@@ -28,9 +34,11 @@ from core.views import (
 
 __all__ = [
     "CARD_CONTENT_TYPE",
+    "COMMAND_VERB",
     "adaptive_card",
     "attachment",
     "card",
+    "card_attachment",
     "execute",
     "open_dialog",
     "summary_text",
@@ -49,11 +57,8 @@ _COLOR = {
 }
 #: Teams shows at most six buttons in a row; more go under "…".
 _MAX_ACTIONS = 6
-
-
-def text(value: str, **props: Any) -> JSON:
-    """A wrapping TextBlock."""
-    return {"type": "TextBlock", "text": value, "wrap": True, **props}
+#: The verb of every button that runs a command (its data's ``value`` is the command text).
+COMMAND_VERB = "snow"
 
 
 def adaptive_card(body: list[JSON], actions: list[JSON] | None = None) -> JSON:
@@ -65,8 +70,13 @@ def adaptive_card(body: list[JSON], actions: list[JSON] | None = None) -> JSON:
 
 
 def attachment(content: JSON) -> JSON:
-    """The card as a message attachment."""
+    """The card as an attachment in JSON (a dialog's ``card``)."""
     return {"contentType": CARD_CONTENT_TYPE, "content": content}
+
+
+def card_attachment(content: JSON) -> Attachment:
+    """The card as a message attachment."""
+    return Attachment(content_type=CARD_CONTENT_TYPE, content=content)
 
 
 def execute(title: str, verb: str, data: JSON | None = None, *, primary: bool = False) -> JSON:
@@ -93,22 +103,25 @@ def _open_url(title: str, url: str) -> JSON:
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 
 
-def _facts(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> JSON:
-    return {"type": "FactSet", "facts": [{"title": k, "value": v or "—"} for k, v in pairs]}
+def button(b: Button) -> JSON | None:
+    """A core Button as a card action: a link opens its URL; a command that may answer with
+    a form opens a dialog; any other command is a universal action."""
+    if b.url:
+        return _open_url(b.label, b.url)
+    if b.command is None:
+        return None
+    data = {"value": button_value(b.command)}
+    if b.command.forms:
+        return open_dialog(b.label, COMMAND_VERB, data, primary=b.primary)
+    action = execute(b.label, COMMAND_VERB, data, primary=b.primary)
+    if b.confirm:
+        # Adaptive Cards have no confirmation step: a destructive button at least looks it.
+        action["style"] = "destructive"
+    return action
 
 
-def _action(action: Action) -> JSON | None:
-    """A core Action as a card action; link buttons open their URL."""
-    if action.url:
-        return _open_url(action.label, action.url)
-    if action.id in ("share_recommendation", "create_ticket"):
-        verb = "share" if action.id == "share_recommendation" else "create"
-        return open_dialog(action.label, verb, {"value": action.value}, primary=action.primary)
-    return execute(action.label, action.id, {"value": action.value}, primary=action.primary)
-
-
-def _actions(actions: tuple[Action, ...] | list[Action]) -> list[JSON]:
-    return [a for a in (_action(x) for x in actions) if a is not None]
+def _actions(buttons: tuple[Button, ...] | list[Button]) -> list[JSON]:
+    return [a for a in (button(x) for x in buttons) if a is not None]
 
 
 def notice_body(notice: Notice) -> tuple[list[JSON], list[JSON]]:
@@ -127,7 +140,7 @@ def headline(card: TicketCard) -> str:
 
 def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
     """A full ticket card: headline, facts, recent history, note, its buttons and Refresh."""
-    facts = [
+    pairs = [
         ("Type", card.kind.label),
         ("State", card.state),
         ("Priority", card.priority),
@@ -136,10 +149,10 @@ def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
         ("Source", card.source),
     ]
     if card.category:
-        facts.append(("Category", card.category))
+        pairs.append(("Category", card.category))
     if card.recommendation_id:
-        facts.append(("Recommendation", card.recommendation_id))
-    body = [text(headline(card), size="Medium", weight="Bolder"), _facts(facts)]
+        pairs.append(("Recommendation", card.recommendation_id))
+    body = [text(headline(card), size="Medium", weight="Bolder"), facts(pairs)]
     if card.history:
         body.append(text("Recent history", weight="Bolder", spacing="Medium"))
         body.extend(
@@ -148,20 +161,18 @@ def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
         )
     if card.note:
         body.append(text(card.note, isSubtle=True, size="Small"))
-    actions = _actions(card.actions)
-    actions.append(execute("Refresh", "refresh_ticket", {"value": card.number}))
-    return body, actions
+    return body, _actions(card.buttons)
 
 
 def compact_ticket(card: TicketCard) -> JSON:
     """One line per ticket in lists and on home cards."""
-    facts = [card.state, card.priority] + ([f"due {card.due}"] if card.due != "—" else [])
+    line = [card.state, card.priority] + ([f"due {card.due}"] if card.due != "—" else [])
     return {
         "type": "Container",
         "selectAction": _open_url("Open", card.url),
         "items": [
             text(headline(card), weight="Bolder", color="accent"),
-            text(" · ".join(facts), isSubtle=True, spacing="None"),
+            text(" · ".join(line), isSubtle=True, spacing="None"),
         ],
     }
 
@@ -172,14 +183,14 @@ def recommendation_part(card: RecommendationCard) -> JSON:
     if card.summary:
         items.append(text(card.summary))
     if card.facts:
-        items.append(_facts(card.facts))
+        items.append(facts(card.facts))
     notes = []
     if card.ticket is not None:
         notes.append(f"Tracked by {card.ticket.number} ({card.ticket.state})")
     if card.note:
         notes.append(card.note)
     items.extend(text(n, isSubtle=True, size="Small") for n in notes)
-    actions = _actions(card.actions)
+    actions = _actions(card.buttons)
     if card.ticket is not None:
         actions.append(_open_url(f"Open {card.ticket.number}", card.ticket.url))
     if card.url:
@@ -189,9 +200,71 @@ def recommendation_part(card: RecommendationCard) -> JSON:
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 
-def _more(more: Action | None) -> list[JSON]:
+def _more(more: Button | None) -> list[JSON]:
     """The next-page button: a universal action, so the page replaces the card in place."""
-    return [execute(more.label, more.id, {"value": more.value})] if more else []
+    return _actions([more]) if more else []
+
+
+def _recommendation_list(view: RecommendationListView) -> tuple[list[JSON], list[JSON]]:
+    body = [text(view.title, size="Large", weight="Bolder")]
+    body += [text(n, isSubtle=True) for n in (view.note, view.hint) if n]
+    body += [recommendation_part(c) for c in view.cards] or [text(view.empty_text)]
+    return body, _more(view.more)
+
+
+def _ticket_list(view: TicketListView) -> tuple[list[JSON], list[JSON]]:
+    body = [text(view.title, size="Large", weight="Bolder")]
+    if view.note:
+        body.append(text(view.note, isSubtle=True))
+    body += [compact_ticket(c) for c in view.cards] or [text(view.empty_text)]
+    actions = _more(view.more)
+    if view.servicenow_list_url:
+        actions.append(_open_url("Open the list in ServiceNow", view.servicenow_list_url))
+    return body, actions
+
+
+def _help(view: HelpView) -> tuple[list[JSON], list[JSON]]:
+    where = (
+        f"Connected to {view.instance_url}."
+        if view.connected
+        else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
+    )
+    body = [
+        text("SnowOps", size="Large", weight="Bolder"),
+        text(f"{where} Message me `snow <command>` or mention me."),
+        facts([(f"snow {usage}", what) for usage, what in view.commands]),
+    ]
+    return body, []
+
+
+def _status(view: StatusView) -> tuple[list[JSON], list[JSON]]:
+    mark = "✅" if view.healthy else "⚠️"
+    body = [text(f"{mark} {view.title}", size="Medium", weight="Bolder")]
+    if view.lines:
+        body.append(facts(view.lines))
+    if view.hint:
+        body.append(text(view.hint, isSubtle=True, size="Small"))
+    return body, []
+
+
+def _states(view: StatesView) -> tuple[list[JSON], list[JSON]]:
+    rows = [(f"{v}", shown + (f" ({d})" if shown != d else "")) for v, shown, d in view.states]
+    body = [text(f"{view.kind.label} states", weight="Bolder"), facts(rows)]
+    if view.can_edit:
+        body.append(text('Rename one: snow states incident 2 "Being fixed"', isSubtle=True))
+    return body, []
+
+
+def _several(views: tuple[View, ...]) -> tuple[list[JSON], list[JSON]]:
+    body: list[JSON] = []
+    actions: list[JSON] = []
+    for i, part in enumerate(views):
+        b, a = _parts(part)
+        if i and b:
+            b = [{"type": "Container", "separator": True, "items": b}]
+        body += b
+        actions += a
+    return body, actions
 
 
 def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
@@ -203,68 +276,31 @@ def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
         case RecommendationCard():
             return [recommendation_part(view)], []
         case RecommendationListView():
-            body = [text(view.title, size="Large", weight="Bolder")]
-            body += [text(n, isSubtle=True) for n in (view.note, view.hint) if n]
-            body += [recommendation_part(c) for c in view.cards] or [text(view.empty_text)]
-            return body, _more(view.more)
+            return _recommendation_list(view)
         case TicketListView():
-            body = [text(view.title, size="Large", weight="Bolder")]
-            if view.note:
-                body.append(text(view.note, isSubtle=True))
-            body += [compact_ticket(c) for c in view.cards] or [text(view.empty_text)]
-            actions = _more(view.more)
-            if view.servicenow_list_url:
-                actions.append(_open_url("Open the list in ServiceNow", view.servicenow_list_url))
-            return body, actions
+            return _ticket_list(view)
         case HomeView():
-            return home_body(view, _actions(view.actions))
+            return home_body(view, _actions(view.buttons))
+        case ConfigurationView():
+            return config_body(view, _status(view.status)[0], _actions(view.buttons))
         case HelpView():
-            where = (
-                f"Connected to {view.instance_url}."
-                if view.connected
-                else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
-            )
-            body = [
-                text("SnowOps", size="Large", weight="Bolder"),
-                text(f"{where} Message me `snow <command>` or mention me."),
-                _facts([(f"snow {usage}", what) for usage, what in view.commands]),
-            ]
-            return body, []
+            return _help(view)
         case StatusView():
-            mark = "✅" if view.healthy else "⚠️"
-            body = [text(f"{mark} {view.title}", size="Medium", weight="Bolder")]
-            if view.lines:
-                body.append(_facts(view.lines))
-            if view.hint:
-                body.append(text(view.hint, isSubtle=True, size="Small"))
-            return body, []
+            return _status(view)
         case StatesView():
-            rows = [
-                (f"{v}", shown + (f" ({d})" if shown != d else "")) for v, shown, d in view.states
-            ]
-            body = [text(f"{view.kind.label} states", weight="Bolder"), _facts(rows)]
-            if view.can_edit:
-                body.append(text('Rename one: snow states incident 2 "Being fixed"', isSubtle=True))
-            return body, []
+            return _states(view)
         case TicketFormView():
-            content = form_card(view, inline=True)
+            content = form_card(view, FormContext.of(view), inline=True)
             return list(content["body"]), list(content.get("actions", []))
         case tuple():
-            body, actions = [], []
-            for i, part in enumerate(view):
-                b, a = _parts(part)
-                if i and b:
-                    b = [{"type": "Container", "separator": True, "items": b}]
-                body += b
-                actions += a
-            return body, actions
+            return _several(view)
     raise TypeError(f"no card for {type(view).__name__}")
 
 
 def card(view: View) -> JSON:
     """The Adaptive Card of a view."""
     body, actions = _parts(view)
-    return adaptive_card(body or [text(" ")], actions)
+    return adaptive_card(body or [{"type": "TextBlock", "text": " "}], actions)
 
 
 def summary_text(view: View) -> str:

@@ -3,29 +3,29 @@ private OAuth client dialog."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from adapters.teams.cards_text import facts, text
+from core.actions import FormContext, state_pick_value
 from core.forms import DESCRIPTION_MAX, NAME_MAX, TicketFormView
 from core.models import CATEGORIES, Priority, TicketKind
-from core.views import HomeView, StatesView
+from core.views import ConfigurationView, HomeView, NoticeLevel
 
 __all__ = [
+    "CLIENT_VERB",
     "FORM_VERB",
+    "RENAME_VERB",
     "client_card",
-    "config_card",
+    "config_body",
     "form_card",
-    "form_meta",
     "home_body",
 ]
 
 JSON = dict[str, Any]
 
 FORM_VERB = "submit_ticket"
-
-
-def _text(value: str, **props: Any) -> JSON:
-    return {"type": "TextBlock", "text": value, "wrap": True, **props}
+RENAME_VERB = "rename_state"
+CLIENT_VERB = "servicenow_client"
 
 
 def _card(body: list[JSON], actions: list[JSON]) -> JSON:
@@ -42,48 +42,16 @@ def _choices(pairs: list[tuple[str, str]]) -> list[JSON]:
     return [{"title": title, "value": value} for title, value in pairs]
 
 
-def form_meta(view: TicketFormView, submission: str | None = None) -> JSON:
-    """What the form carries back on submit: where it came from, and its submission id
-    (the idempotency key: one form, one ticket, however often it is submitted)."""
-    meta: JSON = {"sid": submission or uuid.uuid4().hex, "s": view.source.value}
-    if view.recommendation_id:
-        meta["r"] = view.recommendation_id
-    if view.recommendation_url:
-        meta["u"] = view.recommendation_url[:1500]
-    return meta
-
-
-def form_card(
-    view: TicketFormView,
-    *,
-    inline: bool,
-    meta: JSON | None = None,
-    banner: str = "",
-) -> JSON:
-    """The ticket form. ``inline``: in a message, submitted with ``Action.Execute`` (the card
-    becomes the ticket card); otherwise in a dialog, submitted with ``Action.Submit``.
-    Errors of ``view.errors`` appear right under their field."""
-    errors = view.errors
-    body: list[JSON] = [_text(view.title, size="Medium", weight="Bolder")]
-    if banner:
-        body.append(_text(banner, color="attention"))
-
-    def field(input_: JSON) -> None:
-        key = input_["id"]
-        body.append(input_)
-        if key in errors:
-            body.append(_text(errors[key], color="attention", size="Small", spacing="None"))
-
-    field(
+def _form_inputs(view: TicketFormView) -> list[JSON]:
+    """The ticket form's inputs, prefilled; ids are the form's field names."""
+    return [
         {
             "type": "Input.ChoiceSet",
             "id": "kind",
             "label": "Type",
             "value": view.kind.value,
             "choices": _choices([(k.label, k.value) for k in TicketKind]),
-        }
-    )
-    field(
+        },
         {
             "type": "Input.Text",
             "id": "name",
@@ -92,9 +60,7 @@ def form_card(
             "maxLength": NAME_MAX + 40,  # longer is caught server-side, with a clear message
             "isRequired": True,
             "errorMessage": "Give the ticket a name.",
-        }
-    )
-    field(
+        },
         {
             "type": "Input.Text",
             "id": "description",
@@ -102,19 +68,15 @@ def form_card(
             "value": view.description[:DESCRIPTION_MAX],
             "isMultiline": True,
             "maxLength": DESCRIPTION_MAX,
-        }
-    )
-    field(
+        },
         {
             "type": "Input.ChoiceSet",
             "id": "priority",
             "label": "Priority",
             "value": str(view.priority.value),
             "choices": _choices([(p.label, str(p.value)) for p in Priority]),
-        }
-    )
-    field({"type": "Input.Date", "id": "due", "label": "Due date (UTC)", "value": view.due})
-    field(
+        },
+        {"type": "Input.Date", "id": "due", "label": "Due date (UTC)", "value": view.due},
         {
             "type": "Input.ChoiceSet",
             "id": "category",
@@ -122,26 +84,49 @@ def form_card(
             "value": view.category or "",
             "placeholder": "None",
             "choices": _choices([(c, c) for c in CATEGORIES]),
-        }
-    )
-    body.append(_text(f"Source: {view.source.value}", isSubtle=True, size="Small"))
-    data = {"form": meta or form_meta(view)}
+        },
+    ]
+
+
+def _submit(context: FormContext, inline: bool) -> JSON:
+    data = {"form": context.to_doc()}
     if inline:
-        action: JSON = {
+        return {
             "type": "Action.Execute",
             "title": "Create ticket",
             "verb": FORM_VERB,
             "data": data,
             "style": "positive",
         }
-    else:
-        action = {
-            "type": "Action.Submit",
-            "title": "Create ticket",
-            "data": {"verb": FORM_VERB, **data},
-            "style": "positive",
-        }
-    return _card(body, [action])
+    return {
+        "type": "Action.Submit",
+        "title": "Create ticket",
+        "data": {"verb": FORM_VERB, **data},
+        "style": "positive",
+    }
+
+
+def form_card(
+    view: TicketFormView,
+    context: FormContext,
+    *,
+    inline: bool,
+    banner: str = "",
+) -> JSON:
+    """The ticket form, carrying ``context`` (its submission id is the idempotency key:
+    one form, one ticket, however often it is submitted). ``inline``: in a message,
+    submitted with ``Action.Execute`` (the card becomes the ticket card); otherwise in a
+    dialog, submitted with ``Action.Submit``. Errors appear right under their field."""
+    body: list[JSON] = [text(view.title, size="Medium", weight="Bolder")]
+    if banner:
+        body.append(text(banner, color="attention"))
+    for field in _form_inputs(view):
+        body.append(field)
+        error = view.errors.get(field["id"])
+        if error:
+            body.append(text(error, color="attention", size="Small", spacing="None"))
+    body.append(text(f"Source: {view.source.value}", isSubtle=True, size="Small"))
+    return _card(body, [_submit(context, inline)])
 
 
 def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSON]]:
@@ -152,29 +137,24 @@ def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSO
         else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
     )
     body: list[JSON] = [
-        _text("Welcome to SnowOps", size="Large", weight="Bolder"),
-        _text(f"{where} Type snow help for every command."),
+        text("Welcome to SnowOps", size="Large", weight="Bolder"),
+        text(f"{where} Type snow help for every command."),
     ]
     for summary in view.summaries:
-        items: list[JSON] = [_text(summary.title, size="Medium", weight="Bolder")]
+        items: list[JSON] = [text(summary.title, size="Medium", weight="Bolder")]
         if summary.counts:
-            items.append(
-                {
-                    "type": "FactSet",
-                    "facts": [{"title": n, "value": str(c)} for n, c in summary.counts],
-                }
-            )
+            items.append(facts((n, str(c)) for n, c in summary.counts))
         else:
-            items.append(_text(f"No {summary.kind.label.lower()}s yet.", isSubtle=True))
+            items.append(text(f"No {summary.kind.label.lower()}s yet.", isSubtle=True))
         for ticket in summary.recent:
-            facts = f"{ticket.state} · {ticket.priority}"
+            line = f"{ticket.state} · {ticket.priority}"
             items.append(
                 {
                     "type": "Container",
                     "selectAction": {"type": "Action.OpenUrl", "title": "Open", "url": ticket.url},
                     "items": [
-                        _text(f"{ticket.number} · {ticket.title}", color="accent"),
-                        _text(facts, isSubtle=True, size="Small", spacing="None"),
+                        text(f"{ticket.number} · {ticket.title}", color="accent"),
+                        text(line, isSubtle=True, size="Small", spacing="None"),
                     ],
                 }
             )
@@ -182,23 +162,24 @@ def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSO
     return body, actions
 
 
-def config_card(
-    status: list[JSON], states: list[StatesView], banner: str = "", admin: bool = True
-) -> JSON:
-    """Connection status and state names, with a rename input, Reconnect and Disconnect."""
-    body: list[JSON] = [_text("ServiceNow configuration", size="Large", weight="Bolder")]
-    if banner:
-        body.append(_text(banner, color="good"))
+def config_body(
+    view: ConfigurationView, status: list[JSON], actions: list[JSON]
+) -> tuple[list[JSON], list[JSON]]:
+    """Connection status, state names with a rename input, and ``actions`` (Reconnect,
+    Disconnect)."""
+    body: list[JSON] = [text("ServiceNow configuration", size="Large", weight="Bolder")]
+    if view.banner is not None:
+        color = "good" if view.banner.level is NoticeLevel.SUCCESS else "attention"
+        body.append(text(view.banner.text, color=color))
     body.extend(status)
     choices = []
-    for view in states:
-        for value, shown, default in view.states:
-            label = f"{view.kind.label} {value}: {shown}" + (
-                f" ({default})" if shown != default else ""
-            )
-            choices.append({"title": label, "value": f"{view.kind.value}:{value}"})
+    for states in view.states:
+        for value, shown, default in states.states:
+            renamed = f" ({default})" if shown != default else ""
+            label = f"{states.kind.label} {value}: {shown}{renamed}"
+            choices.append({"title": label, "value": state_pick_value(states.kind, value)})
     body.append(
-        _text(
+        text(
             "State names: pick a state and give it this workspace's name "
             "(leave the name empty to restore ServiceNow's).",
             spacing="Medium",
@@ -208,24 +189,14 @@ def config_card(
         {"type": "Input.ChoiceSet", "id": "state_pick", "label": "State", "choices": choices}
     )
     body.append({"type": "Input.Text", "id": "state_label", "label": "Name", "maxLength": 40})
-    actions = [
-        {"type": "Action.Execute", "title": "Save name", "verb": "rename_state", "data": {}},
-        {"type": "Action.Execute", "title": "Reconnect", "verb": "reconnect", "data": {}},
-        {
-            "type": "Action.Execute",
-            "title": "Disconnect",
-            "verb": "disconnect",
-            "data": {},
-            "style": "destructive",
-        },
-    ]
-    return _card(body, actions)
+    save = {"type": "Action.Execute", "title": "Save name", "verb": RENAME_VERB, "data": {}}
+    return body, [save, *actions]
 
 
 def client_card(instance: str) -> JSON:
     """The private dialog for an instance's OAuth client (never typed into a chat message)."""
     body = [
-        _text(
+        text(
             f"Connecting to {instance}. Give the client id and secret of the instance's "
             "Application Registry entry (System OAuth > Application Registry)."
         ),
@@ -250,6 +221,6 @@ def client_card(instance: str) -> JSON:
     action = {
         "type": "Action.Submit",
         "title": "Connect",
-        "data": {"verb": "servicenow_client", "instance": instance},
+        "data": {"verb": CLIENT_VERB, "instance": instance},
     }
     return _card(body, [action])

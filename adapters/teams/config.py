@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["BOT_FRAMEWORK_SCOPE", "TeamsConfig"]
+__all__ = ["BOT_FRAMEWORK_SCOPE", "GRAPH_SCOPE", "TeamsConfig"]
 
 #: The audience of the tokens the bot presents to the Bot Framework connector.
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
+#: The app-only Microsoft Graph token the bot reads its own messages back with (RSC).
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class TeamsConfig:
     admins: tuple[str, ...] = ()
     admin_role: str | None = None
     public_url: str = "http://localhost:3978"
+    #: Microsoft Graph, where the bot reads back what it posted (resource-specific consent).
+    graph_url: str = "https://graph.microsoft.com"
 
     @property
     def authenticated(self) -> bool:

@@ -5,20 +5,26 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from core.dispatch import RequestContext
+from core.handlers.context import RequestContext
 from core.models import ChannelRef, Requester
 
-__all__ = ["TeamsUser", "TeamsUsers", "channel_of", "tenant_of", "workspace_of"]
+__all__ = ["TeamsUser", "TeamsUsers", "channel_of", "connector_client", "tenant_of", "workspace_of"]
 
 log = logging.getLogger(__name__)
 
 _TTL = 300.0
+
+
+def connector_client(context: TurnContext) -> ConnectorClientBase | None:
+    """The connector client the SDK put in the turn's services."""
+    client = context.services.get(cast("type[Any]", ConnectorClientBase))
+    return client if isinstance(client, ConnectorClientBase) else None
 
 
 def tenant_of(activity: Activity, default: str | None = None) -> str:
@@ -107,7 +113,7 @@ class TeamsUsers:
 
     @staticmethod
     async def _member(context: TurnContext, user_id: str) -> dict[str, Any]:
-        client = context.services.get(ConnectorClientBase)
+        client = connector_client(context)
         conv = context.activity.conversation
         if client is None or conv is None or not user_id:
             return {}
@@ -130,4 +136,6 @@ class TeamsUsers:
             requester=Requester("teams", user.aad_object_id or user.id, user.name, user.email),
             channel=channel_of(context.activity, workspace),
             is_admin=user.is_admin,
+            # Only the personal chat is private: a card in a channel is seen by everyone.
+            private=conversation_type(context.activity) == "personal",
         )

@@ -1,7 +1,7 @@
-"""Turn handlers for messages and conversation events: text → one core call → a card.
+"""Turn handlers for messages and conversation events: text → core → a card.
 
 Commands arrive as ``snow …``, ``/snow …`` or after an @mention (the SDK removes the
-mention of the bot; :func:`core.commands.strip_invocation` the rest), in a personal chat,
+mention of the bot; :func:`core.grammar.strip_invocation` the rest), in a personal chat,
 a group chat or a channel.
 """
 
@@ -13,8 +13,7 @@ import re
 
 from microsoft_agents.hosting.core import TurnContext, TurnState
 
-from adapters.teams.cards import card, open_dialog
-from adapters.teams.cards_form import form_card
+from adapters.teams.cards import card
 from adapters.teams.config import TeamsConfig
 from adapters.teams.context import (
     TeamsUsers,
@@ -24,12 +23,15 @@ from adapters.teams.context import (
     workspace_of,
 )
 from adapters.teams.references import References
-from adapters.teams.replies import answer, error_response, send_card, send_view
+from adapters.teams.replies import answer, error_response, send_card, send_outcome, send_view
 from core import commands as c
-from core.dispatch import Dispatcher, RequestContext, failure_notice
-from core.forms import TicketFormView
-from core.store.port import Store
-from core.views import Notice, NoticeLevel, View
+from core.grammar import strip_invocation
+from core.handlers.context import RequestContext
+from core.handlers.failures import failure_notice
+from core.handlers.router import Router
+from core.outcomes import Reply
+from core.storage import IdempotencyKeys
+from core.views import Notice
 
 __all__ = ["TeamsHandlers", "plain_text"]
 
@@ -56,14 +58,14 @@ class TeamsHandlers:
     def __init__(
         self,
         config: TeamsConfig,
-        dispatcher: Dispatcher,
-        store: Store,
+        router: Router,
+        keys: IdempotencyKeys,
         users: TeamsUsers,
         references: References,
     ) -> None:
         self.config = config
-        self.dispatcher = dispatcher
-        self.store = store
+        self.router = router
+        self._keys = keys
         self.users = users
         self.references = references
 
@@ -87,10 +89,8 @@ class TeamsHandlers:
             log.exception("Teams conversation reference not saved")
         if activity.type in ("message", "conversationUpdate", "installationUpdate") and activity.id:
             conv = activity.conversation.id if activity.conversation else ""
-            seen = await self.store.begin_idempotent(
-                f"teams-activity:{conv}:{activity.id}", _REPEAT_TTL
-            )
-            if seen is not None:
+            key = f"teams-activity:{conv}:{activity.id}"
+            if await self._keys.begin_idempotent(key, _REPEAT_TTL) is not None:
                 log.info("dropped a repeated Teams activity")
                 return False
         return True
@@ -114,65 +114,13 @@ class TeamsHandlers:
             if activity.value:
                 await send_view(context, Notice("That button is from an older SnowOps card."))
             return
-        words = c.strip_invocation(" ".join(plain_text(activity.text or "").split()))
-        try:
-            command = c.parse(words)
-        except c.UsageError as exc:
-            await send_view(context, Notice(str(exc), NoticeLevel.WARNING))
+        words = strip_invocation(" ".join(plain_text(activity.text or "").split()))
+        request = self.router.parse(words)
+        if isinstance(request, Reply):
+            await send_outcome(context, request)
             return
         ctx = await self.request_context(context)
-        await self.run(context, ctx, command)
-
-    async def run(self, context: TurnContext, ctx: RequestContext, command: c.Command) -> None:
-        """Run a parsed command and reply with its card."""
-        match command:
-            case c.Create(kind=kind, title=title):
-                form = TicketFormView(kind=kind, name=title[:160])
-                await send_card(context, form_card(form, inline=True), form.title)
-                return
-            case c.Share(recommendation_id=rec_id):
-                try:
-                    shown: View = await self.dispatcher.share(ctx, rec_id)
-                except Exception as exc:
-                    shown = failure_notice(exc, "share")
-                if isinstance(shown, TicketFormView):
-                    await send_card(context, form_card(shown, inline=True), shown.title)
-                else:
-                    await send_view(context, shown)
-                return
-            case c.Connect(instance=instance):
-                await self._connect(context, ctx, instance)
-                return
-        await send_view(context, await self.dispatcher.run(ctx, command))
-
-    async def _connect(self, context: TurnContext, ctx: RequestContext, instance: str) -> None:
-        if not ctx.is_admin:
-            await send_view(context, await self.dispatcher.run(ctx, c.Connect(instance)))
-            return
-        if conversation_type(context.activity) != "personal":
-            # The sign-in link and the OAuth client are for the admin alone.
-            await send_view(
-                context,
-                Notice(
-                    "Run snow connect in your personal chat with SnowOps: the sign-in link "
-                    "is for you alone.",
-                    NoticeLevel.WARNING,
-                ),
-            )
-            return
-        if await self.dispatcher.connect_needs_client(ctx, instance):
-            content = card(
-                Notice(
-                    f"To connect {instance}, SnowOps needs the OAuth client of the instance's "
-                    "Application Registry entry. Enter it privately:"
-                )
-            )
-            content["actions"] = [
-                open_dialog("Enter the OAuth client", "connect_client", {"value": instance})
-            ]
-            await send_card(context, content, "Connect ServiceNow")
-            return
-        await send_view(context, await self.dispatcher.run(ctx, c.Connect(instance)))
+        await send_outcome(context, await self.router.handle(ctx, request))
 
     # -- installation and membership ------------------------------------------------------
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
@@ -201,17 +149,17 @@ class TeamsHandlers:
         """Forget the conversation; a later reinstall is welcomed again."""
         conv = context.activity.conversation.id if context.activity.conversation else ""
         await self.references.forget(self.workspace(context), split_conversation(conv)[0])
-        await self.store.abort_idempotent(f"teams-welcome:{conv}")
+        await self._keys.abort_idempotent(f"teams-welcome:{conv}")
 
     async def _welcome(self, context: TurnContext) -> None:
         """Once per conversation (Teams sends both conversationUpdate and installationUpdate):
         in the personal chat, the home card; elsewhere, a short hello."""
         conv = context.activity.conversation.id if context.activity.conversation else ""
-        if await self.store.begin_idempotent(f"teams-welcome:{conv}", _WELCOME_TTL) is not None:
+        if await self._keys.begin_idempotent(f"teams-welcome:{conv}", _WELCOME_TTL) is not None:
             return
         if conversation_type(context.activity) == "personal":
             ctx = await self.request_context(context)
-            await send_view(context, await self.dispatcher.home(ctx))
+            await send_outcome(context, await self.router.handle(ctx, c.Home()))
             return
         hello = card(
             Notice(

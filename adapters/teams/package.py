@@ -32,12 +32,15 @@ def build_manifest(template: dict[str, Any], app_id: str, public_url: str) -> di
     host = urlsplit(public_url).hostname or ""
     if not host:
         raise PackageError(f"SNOWOPS_PUBLIC_URL is not a URL: {public_url[:100]!r}")
-    manifest = json.loads(json.dumps(template))
+    manifest: dict[str, Any] = json.loads(json.dumps(template))
     manifest["id"] = app_id.lower()
     for bot in manifest.get("bots", []):
         bot["botId"] = app_id.lower()
     for extension in manifest.get("composeExtensions", []):
         extension["botId"] = app_id.lower()
+    if "webApplicationInfo" in manifest:
+        # Resource-specific consent is granted to the bot's own app registration.
+        manifest["webApplicationInfo"]["id"] = app_id.lower()
     manifest["validDomains"] = [host]
     return manifest
 

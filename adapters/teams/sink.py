@@ -3,6 +3,11 @@
 Every delivery continues a conversation from the reference saved on first contact
 (:class:`~adapters.teams.references.References`); a conversation the bot was removed from
 (403/404 from the connector) becomes a permanent failure with a hint for admins.
+
+Short messages are tagged with their delivery key (a card element id), and
+:meth:`TeamsChatSink.was_posted` looks for the tag with Microsoft Graph
+(:mod:`adapters.teams.recall`) in channels and group chats. Where it cannot look (a
+personal chat, anonymous mode, RSC not consented) it says False: a rare double beats a loss.
 """
 
 from __future__ import annotations
@@ -15,14 +20,23 @@ import aiohttp
 from microsoft_agents.activity import Activity, ConversationReference
 from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector import ConnectorClientBase, TeamsConnectorClient
 
 from adapters.teams.auth import TokenError
-from adapters.teams.cards import attachment, card, summary_text
-from adapters.teams.references import References
+from adapters.teams.cards import card, card_attachment, summary_text
+from adapters.teams.context import connector_client
+from adapters.teams.recall import (
+    GraphReader,
+    GraphRefused,
+    channel_messages_path,
+    chat_messages_path,
+    tag_card,
+    tag_of,
+)
+from adapters.teams.references import References, Team
 from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError
-from core.views import TicketCard
+from core.views import Notice, TicketCard
 
 __all__ = ["TeamsChatSink", "delivery_error"]
 
@@ -36,6 +50,11 @@ _REMOVED_HINT = (
 )
 
 
+#: Seconds before a redo after an answer that may hide a post that landed: Microsoft Graph
+#: shows a new message only after a short while, and the redo looks for it there first.
+GRAPH_LAG = 30.0
+
+
 def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
     """A connector or token failure as a DeliveryError (permanent when the bot is gone)."""
     if isinstance(exc, DeliveryError):
@@ -46,7 +65,7 @@ def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
                 f"Teams refused {doing}: {exc.status}", permanent=True, hint=_REMOVED_HINT
             )
         if exc.status == 429:
-            retry = (exc.headers or {}).get("Retry-After") if exc.headers else None
+            retry = exc.headers.get("Retry-After") if exc.headers else None
             wait = float(retry) if retry and str(retry).replace(".", "", 1).isdigit() else None
             return DeliveryError(f"Teams rate limit on {doing}", retry_after=wait)
         if exc.status == 401:
@@ -54,29 +73,42 @@ def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
                 f"Teams refused the bot's token on {doing}",
                 hint="Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID",
             )
-        return DeliveryError(f"Teams answered {exc.status} on {doing}")
+        # The post may have landed: give Graph time to show it before the redo looks.
+        return DeliveryError(f"Teams answered {exc.status} on {doing}", retry_after=GRAPH_LAG)
     if isinstance(exc, TokenError):
         return DeliveryError(f"no Teams token for {doing}: {exc}", hint=str(exc))
-    return DeliveryError(f"Teams unreachable on {doing} ({type(exc).__name__})")
+    return DeliveryError(
+        f"Teams unreachable on {doing} ({type(exc).__name__})", retry_after=GRAPH_LAG
+    )
 
 
-def _message(view: TicketCard | None = None, text: str | None = None) -> Activity:
-    if view is not None:
-        return Activity(
-            type="message", summary=summary_text(view), attachments=[attachment(card(view))]
-        )
-    return Activity(type="message", text=text or "")
+def _message(view: TicketCard | Notice, key: str | None = None) -> Activity:
+    content = card(view)
+    if key is not None:
+        tag_card(content, key)
+    return Activity(
+        type="message", summary=summary_text(view), attachments=[card_attachment(content)]
+    )
 
 
 class TeamsChatSink:
-    """Delivers notifications to Teams with the stored conversation references."""
+    """Delivers notifications to Teams with the stored conversation references.
+
+    ``graph`` reads messages back; without it (anonymous mode) :meth:`was_posted` cannot tell.
+    """
 
     def __init__(
-        self, adapter: ChannelServiceAdapter, references: References, app_id: str | None
+        self,
+        adapter: ChannelServiceAdapter,
+        references: References,
+        app_id: str | None,
+        graph: GraphReader | None = None,
     ) -> None:
         self._adapter = adapter
         self._refs = references
         self._app_id = app_id
+        self._graph = graph
+        self._untold: set[str] = set()  # conversations already logged as "cannot tell"
 
     async def _continue(
         self,
@@ -98,7 +130,7 @@ class TeamsChatSink:
             # Failures are carried out of the pipeline: the adapter's turn-error handler
             # would otherwise try to post about them into the very conversation that failed.
             try:
-                client = context.services.get(ConnectorClientBase)
+                client = connector_client(context)
                 assert client is not None
                 results.append(await work(context, client, ref))
             except Exception as exc:
@@ -147,32 +179,112 @@ class TeamsChatSink:
 
         await self._continue(where.channel, "update card", update)
 
-    async def reply(self, where: CardLocation, text: str) -> None:
-        """A short reply under the card: in its channel thread, or in the chat."""
-
-        async def reply(_: TurnContext, client: ConnectorClientBase, ref: Any) -> None:
-            activity = _message(text=text)
-            if where.channel.thread is None and _is_channel(ref):
-                # A top-level card in a channel: its own message starts the thread.
-                conversation = f"{where.channel.channel};messageid={where.message_id}"
-                await client.conversations.send_to_conversation(conversation, activity)
-                return
-            activity.reply_to_id = where.message_id
-            await client.conversations.reply_to_activity(
-                _thread_id(where.channel), where.message_id, activity
-            )
-
-        await self._continue(where.channel, "reply", reply)
-
-    async def post_text(self, channel: ChannelRef, text: str) -> None:
-        """A short message in a conversation."""
+    async def post(
+        self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
+    ) -> None:
+        """A short message as a small card: under the card ``thread`` (in its channel
+        thread, or in the chat), or in the conversation."""
 
         async def post(_: TurnContext, client: ConnectorClientBase, ref: Any) -> None:
-            await client.conversations.send_to_conversation(
-                _thread_id(channel), _message(text=text)
+            activity = _message(message, key)
+            if thread is None:
+                await client.conversations.send_to_conversation(_thread_id(channel), activity)
+                return
+            if channel.thread is None and _is_channel(ref):
+                # A top-level card in a channel: its own message starts the thread.
+                conversation = f"{channel.channel};messageid={thread}"
+                await client.conversations.send_to_conversation(conversation, activity)
+                return
+            activity.reply_to_id = thread
+            await client.conversations.reply_to_activity(_thread_id(channel), thread, activity)
+
+        await self._continue(channel, "post", post)
+
+    async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
+        """Look for the message tagged ``key`` with Microsoft Graph: among the replies of the
+        thread in a channel (or its newest posts), among a group chat's newest messages.
+        False when it is not there, or when Graph cannot be asked (personal chat, anonymous
+        mode, no consent); a rate limit or an outage is raised, to be retried."""
+        if self._graph is None:
+            return self._cannot_tell(channel, "no bot credentials (anonymous mode)")
+        ref = await self._refs.get(channel.workspace, channel.channel)
+        if ref is None:
+            return False  # posting says why
+        path = await self._messages_path(channel, ref, thread)
+        if path is None:
+            return False
+        try:
+            return await self._graph.find(path, tag_of(key))
+        except GraphRefused as exc:
+            return self._cannot_tell(
+                channel, f"{exc}: consent to the app's RSC permissions in this team or chat"
             )
 
-        await self._continue(channel, "post text", post)
+    async def _messages_path(
+        self, channel: ChannelRef, ref: ConversationReference, thread: str | None
+    ) -> str | None:
+        kind = str(getattr(ref.conversation, "conversation_type", "") or "personal")
+        if kind == "groupChat":
+            return chat_messages_path(channel.channel)
+        if kind != "channel":
+            self._cannot_tell(channel, f"Microsoft Graph cannot read a {kind} chat for the bot")
+            return None
+        group = await self._team_group(channel)
+        if group is None:
+            self._cannot_tell(channel, "its team's Microsoft 365 group is unknown")
+            return None
+        # One level of threads: a reply under a card in a thread lands in that thread.
+        return channel_messages_path(group, channel.channel, channel.thread or thread)
+
+    async def _team_group(self, channel: ChannelRef) -> str | None:
+        """Graph's id of the channel's team: kept from activities, else asked of the
+        connector (``GET /v3/teams/{team id}``) once and kept."""
+        known = await self._refs.team(channel.workspace, channel.channel)
+        if known is not None and known.aad_group_id:
+            return known.aad_group_id
+        # A reference kept before teams were: the General channel's id is its team's.
+        team_id = known.id if known is not None else channel.channel
+
+        async def lookup(_: TurnContext, client: ConnectorClientBase, __: Any) -> str | None:
+            if not isinstance(client, TeamsConnectorClient):
+                return None
+            try:
+                details = await client.fetch_team_details(team_id)
+            except aiohttp.ClientResponseError as exc:
+                if exc.status in (400, 401, 403, 404):
+                    return None  # it cannot tell; anything else may pass: try again later
+                raise
+            return str(details.aad_group_id or "") or None
+
+        group = await self._continue(channel, "find the team", lookup)
+        if group:
+            await self._refs.remember_team(channel.workspace, channel.channel, Team(team_id, group))
+        return group
+
+    def _cannot_tell(self, channel: ChannelRef, why: str) -> bool:
+        """Log once per conversation that a redo there may double a message; False."""
+        if channel.channel not in self._untold:
+            if len(self._untold) > 10_000:
+                self._untold.clear()
+            self._untold.add(channel.channel)
+            log.info(
+                "Teams conversation %s: cannot check for an earlier copy of a message (%s); "
+                "a redo after a lost answer may post it twice",
+                channel.channel[:60],
+                why,
+            )
+        return False
+
+    async def direct(self, workspace: str, user: str) -> ChannelRef:
+        """The personal chat SnowOps has with ``user`` (known once they chatted with it)."""
+        conversation = await self._refs.personal(workspace, user)
+        if conversation is None:
+            raise DeliveryError(
+                f"SnowOps has no personal chat with Teams user {user[:60]}",
+                permanent=True,
+                hint="Open a chat with SnowOps in Teams once (Apps > SnowOps), then try again",
+            )
+        return ChannelRef(workspace, conversation)
 
 
 def _thread_id(channel: ChannelRef) -> str:

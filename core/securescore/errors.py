@@ -1,5 +1,7 @@
 """Errors of the Microsoft Graph client, each with a hint a person can act on.
 
+All derive from :class:`core.errors.SnowOpsError`.
+
 ::
 
     GraphError                       base: .status and .hint
@@ -12,6 +14,10 @@
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from core.errors import SnowOpsError
 
 __all__ = [
     "PERMISSION",
@@ -28,19 +34,18 @@ __all__ = [
 PERMISSION = "SecurityEvents.Read.All"
 
 
-class GraphError(Exception):
+class GraphError(SnowOpsError):
     """Base of every Graph failure; ``str(err)`` is safe to show."""
 
-    default_hint = "Try again later."
+    source: ClassVar[str] = "Microsoft Secure Score"
+    default_hint: ClassVar[str] = "Try again later."
 
     def __init__(
         self, message: str, *, status: int | None = None, code: str = "", hint: str = ""
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, hint=hint)
         self.status = status
         self.code = code
-        self.hint = hint or self.default_hint
 
 
 class GraphNotConfigured(GraphError):

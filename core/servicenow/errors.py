@@ -1,5 +1,7 @@
 """Errors raised by the ServiceNow client, each carrying a plain-language hint.
 
+All derive from :class:`core.errors.SnowOpsError`.
+
 ::
 
     ServiceNowError                   base: .status (HTTP status or None) and .hint
@@ -20,6 +22,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from core.errors import SnowOpsError
+
 __all__ = [
     "AuthError",
     "BadRequestError",
@@ -36,19 +42,18 @@ __all__ = [
 ]
 
 
-class ServiceNowError(Exception):
+class ServiceNowError(SnowOpsError):
     """Base of every ServiceNow failure. ``str(err)`` is safe to show to users."""
 
-    default_hint = "Try again; if it keeps failing, run `snowops doctor`."
+    source: ClassVar[str] = "ServiceNow"
+    default_hint: ClassVar[str] = "Try again; if it keeps failing, run `snowops doctor`."
 
     def __init__(
         self, message: str, *, status: int | None = None, detail: str = "", hint: str = ""
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, hint=hint)
         self.status = status
         self.detail = detail
-        self.hint = hint or self.default_hint
 
 
 class ConfigurationError(ServiceNowError):

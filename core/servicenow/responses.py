@@ -89,20 +89,8 @@ def parse_json(response: httpx2.Response) -> Any:
         ) from exc
 
 
-def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> ServiceNowError:
-    """The error a non-2xx answer (or an HTML 200) stands for."""
-    status = response.status_code
-    text = _text(response)
-    lowered = text.lower()
-    body: Any = None
-    if not _is_html(response):
-        try:
-            body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = None
-    message, detail = _error_fields(body)
-    where = "the token endpoint" if token_endpoint else "the Table API"
-
+def _by_content(lowered: str, status: int, message: str, detail: str) -> ServiceNowError | None:
+    """Failures recognised by what the answer says, whatever its status."""
     if "oauth_entity" in lowered and ("cross-scope" in lowered or "scope" in lowered):
         return ConfigurationError(
             "ServiceNow refused cross-scope access to oauth_entity",
@@ -116,33 +104,20 @@ def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> Ser
             status=status,
             hint=HINT_IP_BLOCKED,
         )
-    if status == 429:
-        seconds = retry_after_seconds(response)
-        return RateLimitedError(
-            f"ServiceNow rate limit exceeded{f' (retry after {seconds:g}s)' if seconds else ''}",
-            retry_after=seconds,
+    return None
+
+
+def _auth_or_access(
+    status: int, message: str, detail: str, token_endpoint: bool
+) -> ServiceNowError | None:
+    """401 and 403: the credentials, the token, or the user's rights."""
+    if status == 401 and token_endpoint:
+        return ReauthorizationRequired(
+            "ServiceNow refused the OAuth credentials (401 access_denied)",
             status=status,
-            detail=detail,
-        )
-    if status >= 500:
-        return UnavailableError(
-            f"ServiceNow answered HTTP {status}" + (f": {message}" if message else ""),
-            status=status,
-            detail=detail,
-        )
-    if _is_html(response):
-        return UnexpectedResponseError(
-            f"ServiceNow sent a web page (HTTP {status}) from {where} instead of JSON",
-            status=status,
-            hint=HINT_LOGIN_PAGE,
+            detail=detail or message,
         )
     if status == 401:
-        if token_endpoint:
-            return ReauthorizationRequired(
-                "ServiceNow refused the OAuth credentials (401 access_denied)",
-                status=status,
-                detail=detail or message,
-            )
         return NotAuthenticated(
             f"ServiceNow refused the access token: {message or 'User Not Authenticated'}",
             status=status,
@@ -156,6 +131,13 @@ def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> Ser
             detail=detail,
             hint=HINT_ACL,
         )
+    return None
+
+
+def _client_error(
+    status: int, message: str, detail: str, token_endpoint: bool
+) -> ServiceNowError | None:
+    """404 and the 4xx that say the request itself was wrong."""
     if status == 404:
         return NotFoundError(
             f"not found: {message or 'No Record found'}", status=status, detail=detail
@@ -173,4 +155,46 @@ def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> Ser
             status=status,
             detail=detail,
         )
+    return None
+
+
+def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> ServiceNowError:
+    """The error a non-2xx answer (or an HTML 200) stands for."""
+    status = response.status_code
+    html = _is_html(response)
+    body: Any = None
+    if not html:
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+    message, detail = _error_fields(body)
+    where = "the token endpoint" if token_endpoint else "the Table API"
+    found = _by_content(_text(response).lower(), status, message, detail)
+    if found is not None:
+        return found
+    if status == 429:
+        seconds = retry_after_seconds(response)
+        return RateLimitedError(
+            f"ServiceNow rate limit exceeded{f' (retry after {seconds:g}s)' if seconds else ''}",
+            retry_after=seconds,
+            status=status,
+            detail=detail,
+        )
+    if status >= 500:
+        return UnavailableError(
+            f"ServiceNow answered HTTP {status}" + (f": {message}" if message else ""),
+            status=status,
+            detail=detail,
+        )
+    if html:
+        return UnexpectedResponseError(
+            f"ServiceNow sent a web page (HTTP {status}) from {where} instead of JSON",
+            status=status,
+            hint=HINT_LOGIN_PAGE,
+        )
+    found = _auth_or_access(status, message, detail, token_endpoint)
+    found = found or _client_error(status, message, detail, token_endpoint)
+    if found is not None:
+        return found
     return UnexpectedResponseError(f"unexpected answer HTTP {status} from {where}", status=status)

@@ -12,6 +12,7 @@ from typing import Any
 from core.models import (
     CardLocation,
     ChannelRef,
+    Comment,
     Connection,
     ConnectionStatus,
     OAuthState,
@@ -176,7 +177,22 @@ def ticket_to_doc(t: Ticket) -> Doc:
         "requested_by": t.requested_by,
         "origin": channel_to_doc(t.origin),
         "active": t.active,
+        "history": [_comment_doc(c) for c in t.history],
     }
+
+
+def _comment_doc(c: Comment) -> Doc:
+    return {"id": c.id, "on": c.ticket_sys_id, "text": c.text, "by": c.author, "at": _dt(c.at)}
+
+
+def _comment(d: Doc) -> Comment:
+    return Comment(
+        id=str(d.get("id", "")),
+        ticket_sys_id=str(d.get("on", "")),
+        text=str(d.get("text", "")),
+        author=str(d.get("by", "")),
+        at=_parse_dt(d.get("at")),
+    )
 
 
 def ticket_from_doc(d: Doc) -> Ticket:
@@ -201,6 +217,7 @@ def ticket_from_doc(d: Doc) -> Ticket:
         requested_by=d.get("requested_by", ""),
         origin=channel_from_doc(d.get("origin")),
         active=bool(d.get("active", True)),
+        history=tuple(_comment(c) for c in d.get("history") or ()),
     )
 
 

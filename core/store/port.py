@@ -1,7 +1,8 @@
-"""The Store port: everything SnowOps keeps between requests (DESIGN.md §4).
+"""The Store: every storage role of :mod:`core.storage` in one backend (DESIGN.md §4).
 
 Implementations: :class:`~core.store.memory.MemoryStore` (tests), ``SqliteStore``
 (embedded default) and ``RedisStore`` (scale-out). All pass ``tests/contract/test_store.py``.
+Only the composition root holds a whole Store; services and adapters get the roles.
 
 Secrets never reach an implementation in clear: models are turned into documents by
 :mod:`core.store.codec`, which encrypts secret fields, and ``secret=True`` documents are
@@ -11,9 +12,7 @@ encrypted whole before they are written.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.models import (
     CardLocation,
@@ -23,21 +22,9 @@ from core.models import (
     Ticket,
     TicketKind,
 )
+from core.storage import Doc, OutboxItem
 
-__all__ = ["OutboxItem", "Store"]
-
-Doc = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One pending delivery of a notification to one destination."""
-
-    delivery_id: str
-    payload: Doc
-    attempts: int
-    last_error: str | None = None
-    parked: bool = False
+__all__ = ["Doc", "OutboxItem", "Store"]
 
 
 class Store(ABC):

@@ -52,9 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     fault.add_argument("--latency-ms", type=int, default=0)
     fault.add_argument("--scope", choices=SCOPES, default="api")
 
-    score = remote("score", "set today's score of a control")
+    score = remote("score", "move a control's score (shows in the next day's entry)")
     score.add_argument("control_id")
     score.add_argument("score", type=float)
+    score.add_argument("--today", action="store_true", help="rewrite today's entry too")
+
+    script = remote("script", "script a control's score over time: DAY:SCORE ...")
+    script.add_argument("control_id")
+    script.add_argument("steps", nargs="+", metavar="DAY:SCORE", help="e.g. 0:0 5:9")
+
+    history = remote("history", "set a control's past daily scores, newest (yesterday) first")
+    history.add_argument("control_id")
+    history.add_argument("scores", nargs="+", type=float)
+
+    clock = remote("clock", "move the simulator's clock forward")
+    clock.add_argument("--days", type=float, default=0.0)
+    clock.add_argument("--seconds", type=float, default=0.0)
 
     state = remote("state", "set the state of a control (Default/Ignored/ThirdParty/Reviewed)")
     state.add_argument("control_id")
@@ -85,6 +98,13 @@ def _call(url: str, method: str, path: str, body: dict[str, Any] | None = None) 
     except urllib.error.URLError as error:
         print(f"cannot reach {url}: {error.reason}", file=sys.stderr)
         return 1
+
+
+def _step(text: str) -> list[float | int]:
+    day, sep, score = text.partition(":")
+    if not sep or not day.isdigit():
+        raise SystemExit(f"a step is DAY:SCORE, not {text!r}")
+    return [int(day), float(score)]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -123,7 +143,17 @@ def main(argv: list[str] | None = None) -> int:
         }
         return _call(url, "POST", "/sim/faults", body)
     if args.command == "score":
-        return _call(url, "POST", f"/sim/controls/{args.control_id}/score", {"score": args.score})
+        body = {"score": args.score, "today": args.today}
+        return _call(url, "POST", f"/sim/controls/{args.control_id}/score", body)
+    if args.command == "script":
+        steps = [_step(text) for text in args.steps]
+        return _call(url, "POST", f"/sim/controls/{args.control_id}/script", {"steps": steps})
+    if args.command == "history":
+        body = {"scores": args.scores}
+        return _call(url, "POST", f"/sim/controls/{args.control_id}/history", body)
+    if args.command == "clock":
+        body = {"seconds": args.days * 86400 + args.seconds}
+        return _call(url, "POST", "/sim/clock/advance", body)
     if args.command == "state":
         body = {"state": args.state, "comment": args.comment}
         return _call(url, "POST", f"/sim/controls/{args.control_id}/state", body)

@@ -60,6 +60,6 @@ class GraphSimConfig:
     app_display_name: str = "SnowOps Secure Score"
     page_size: int = 10
     token_lifetime: int = 3599
-    history_days: int = 7
+    history_days: int = 90
     base_url: str | None = None
     forbidden_style: ForbiddenStyle = "security"

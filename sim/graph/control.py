@@ -81,15 +81,63 @@ async def clear_requests(request: web.Request) -> web.Response:
     return web.json_response({"requests": []})
 
 
+def _score_state(request: web.Request) -> web.Response:
+    sim = request.app[GRAPH_SIM_KEY]
+    today = sim.scores(_tenant_id(request))[0]
+    control = sim.control_scores(request.match_info["id"])
+    return web.json_response(
+        {
+            "currentScore": today["currentScore"],
+            "maxScore": today["maxScore"],
+            "liveCurrentScore": round(sum(sim.book.live.values()), 2),
+            **control,
+        }
+    )
+
+
 async def control_score(request: web.Request) -> web.Response:
-    """POST /sim/controls/{id}/score {"score": n}: change today's score of a control."""
+    """POST /sim/controls/{id}/score {"score": n, "today"?: false}: the tenant moved a
+    control; the next day's secureScores entry shows it (`today`: today's entry too)."""
     sim = request.app[GRAPH_SIM_KEY]
     body = await _body(request)
     if "score" not in body:
         raise ValueError("score is required")
-    sim.set_control_score(request.match_info["id"], body["score"])
-    today = sim.scores(_tenant_id(request))[0]
-    return web.json_response({"currentScore": today["currentScore"], "maxScore": today["maxScore"]})
+    if body.get("today", False) is True:
+        sim.set_control_score(request.match_info["id"], body["score"])
+    else:
+        sim.move_control_score(request.match_info["id"], body["score"])
+    return _score_state(request)
+
+
+async def control_script(request: web.Request) -> web.Response:
+    """POST /sim/controls/{id}/script {"steps": [[day, score], ...]}: scores over time, each
+    from the entry `day` days after today on; [[0, 0], [5, 9]] is "0 until day 5, then 9"."""
+    body = await _body(request)
+    steps = body.get("steps")
+    if not isinstance(steps, list) or not all(
+        isinstance(step, list) and len(step) == 2 and isinstance(step[0], int) for step in steps
+    ):
+        raise ValueError("steps must be a list of [day, score] pairs")
+    request.app[GRAPH_SIM_KEY].script_control_score(
+        request.match_info["id"], [(day, score) for day, score in steps]
+    )
+    return _score_state(request)
+
+
+async def control_history(request: web.Request) -> web.Response:
+    """POST /sim/controls/{id}/history {"scores": [yesterday, the day before, ...]}: past
+    daily scores of a control (for the chart), newest first."""
+    body = await _body(request)
+    scores = body.get("scores")
+    if not isinstance(scores, list):
+        raise ValueError("scores must be a list of numbers, newest (yesterday) first")
+    request.app[GRAPH_SIM_KEY].set_score_history(request.match_info["id"], scores)
+    return _score_state(request)
+
+
+async def control_get(request: web.Request) -> web.Response:
+    """GET /sim/controls/{id}: live score, scripted steps and the daily history."""
+    return _score_state(request)
 
 
 async def control_state(request: web.Request) -> web.Response:
@@ -138,7 +186,10 @@ def add_routes(app: web.Application) -> None:
         ("DELETE", "/sim/faults", clear_faults),
         ("GET", "/sim/requests", requests_log),
         ("DELETE", "/sim/requests", clear_requests),
+        ("GET", "/sim/controls/{id}", control_get),
         ("POST", "/sim/controls/{id}/score", control_score),
+        ("POST", "/sim/controls/{id}/script", control_script),
+        ("POST", "/sim/controls/{id}/history", control_history),
         ("POST", "/sim/controls/{id}/state", control_state),
         ("POST", "/sim/tokens/expire", expire_tokens),
         ("POST", "/sim/reset", reset),

@@ -14,6 +14,7 @@ from typing import Any
 from . import data
 from .config import GRAPH_RESOURCE, GraphSimConfig, TenantConfig
 from .faults import GraphFault
+from .scores import ScoreBook
 from .wire import new_guid
 
 CONTROL_STATES = ("Default", "Ignored", "ThirdParty", "Reviewed")
@@ -79,7 +80,7 @@ class GraphSim:
         self._cursors: dict[str, Cursor] = {}
         self._profiles: dict[str, dict[str, Any]] = {}
         self._states: dict[str, list[dict[str, Any]]] = {}
-        self._days: dict[date, dict[str, float]] = {}
+        self.book = ScoreBook(self.now().date(), self.config.history_days)
         self._seed()
 
     # -- time -----------------------------------------------------------------------------
@@ -111,27 +112,7 @@ class GraphSim:
             )
             for control_id in self._profiles
         }
-        today = self.now().date()
-        self._days = {}
-        for back in range(max(self.config.history_days, 1)):
-            scores = {}
-            for control_id, entry in data.CONTROL_SCORES.items():
-                history = data.SCORE_HISTORY.get(control_id, [])
-                score = entry["score"]
-                if back and history:
-                    score = history[min(back, len(history)) - 1]
-                scores[control_id] = float(score)
-            self._days[today - timedelta(days=back)] = scores
-
-    def _roll_days(self) -> None:
-        """Carry the newest day's scores into each day the clock has reached since."""
-        today = self.now().date()
-        latest = max(self._days)
-        while latest < today:
-            self._days[latest + timedelta(days=1)] = dict(self._days[latest])
-            latest += timedelta(days=1)
-        keep = sorted(self._days, reverse=True)[: max(self.config.history_days, 1)]
-        self._days = {day: self._days[day] for day in keep}
+        self.book = ScoreBook(self.now().date(), self.config.history_days)
 
     # -- tenants and tokens -----------------------------------------------------------------
 
@@ -269,9 +250,9 @@ class GraphSim:
 
     # -- scores -----------------------------------------------------------------------------
 
-    def set_control_score(self, control_id: str, score: float) -> None:
-        """Change today's score of a control (0..maxScore); currentScore follows.
-        KeyError for an unknown or deprecated control, ValueError for a score out of range."""
+    def _scored(self, control_id: str, score: object) -> float:
+        """`score` checked for a scored control: KeyError for an unknown or deprecated control,
+        TypeError for a non-number, ValueError outside 0..maxScore."""
         if control_id not in data.CONTROL_SCORES:
             raise KeyError(f"no scored control {control_id}")
         if isinstance(score, bool) or not isinstance(score, int | float):
@@ -279,15 +260,59 @@ class GraphSim:
         maximum = float(self._profiles[control_id]["maxScore"])
         if not 0 <= score <= maximum:
             raise ValueError(f"score must be between 0 and {maximum} for {control_id}")
-        self._roll_days()
-        self._days[max(self._days)][control_id] = float(score)
+        return float(score)
+
+    def set_control_score(self, control_id: str, score: float) -> None:
+        """Set a control's score from now on and in today's entry too (a test shortcut: on
+        Graph a change shows only in the next day's entry; see `move_control_score`)."""
+        value = self._scored(control_id, score)
+        self.book.roll(self.now().date())
+        self.book.rewrite_today(control_id, value)
+
+    def move_control_score(self, control_id: str, score: float) -> None:
+        """The tenant fixed (or broke) a control: the next day's entry shows `score`, today's
+        entry stays as Graph's daily snapshot took it."""
+        value = self._scored(control_id, score)
+        self.book.roll(self.now().date())
+        self.book.move(control_id, value)
+
+    def script_control_score(self, control_id: str, steps: list[tuple[int, float]]) -> None:
+        """Scores over time: [(day, score)], each holding from the entry `day` days after
+        today on ("score 0 until day N, then 9" is [(0, 0), (N, 9)])."""
+        checked = [(int(day), self._scored(control_id, score)) for day, score in steps]
+        if not checked or any(day < 0 for day, _ in checked):
+            raise ValueError("give steps as [day >= 0, score] pairs")
+        self.book.roll(self.now().date())
+        self.book.script(control_id, checked)
+
+    def set_score_history(self, control_id: str, scores: list[float]) -> int:
+        """A control's past daily scores, newest first (scores[0] is yesterday's); returns
+        how many retained days were set."""
+        checked = [self._scored(control_id, score) for score in scores]
+        self.book.roll(self.now().date())
+        return self.book.set_history(control_id, checked)
+
+    def control_scores(self, control_id: str) -> dict[str, Any]:
+        """What the sim holds for one control: live score, script, and the daily history."""
+        if control_id not in data.CONTROL_SCORES:
+            raise KeyError(f"no scored control {control_id}")
+        self.book.roll(self.now().date())
+        return {
+            "controlName": control_id,
+            "live": self.book.live[control_id],
+            "scheduled": self.book.scheduled(control_id),
+            "history": [
+                {"date": day.isoformat(), "score": self.book.days[day][control_id]}
+                for day in sorted(self.book.days, reverse=True)
+            ],
+        }
 
     def scores(self, tenant_id: str) -> list[dict[str, Any]]:
         """The retained daily secureScore entities for `tenant_id`, newest first."""
-        self._roll_days()
+        self.book.roll(self.now().date())
         return [
-            self._render_score(day, self._days[day], tenant_id)
-            for day in sorted(self._days, reverse=True)
+            self._render_score(day, self.book.days[day], tenant_id)
+            for day in sorted(self.book.days, reverse=True)
         ]
 
     def _render_score(self, day: date, scores: dict[str, float], tenant_id: str) -> dict[str, Any]:

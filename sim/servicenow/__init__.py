@@ -1,4 +1,6 @@
-"""A wire-faithful ServiceNow instance simulator (OAuth, Table API, journals, faults).
+"""A wire-faithful ServiceNow instance simulator: OAuth with per-user sign-in, the Table API
+with ACLs, business rules, data policies and change approvals, sys_choice / sys_dictionary,
+record pages, journals and faults.
 
 Stands alone: only the standard library and aiohttp. See `build_sim_app` and `SimInstance`.
 """

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import control, oauth, table_api
+from . import control, oauth, table_api, ui
 from .appkey import SIM_KEY
 from .config import SimConfig
 from .faults import request_scope
@@ -100,5 +100,6 @@ def build_sim_app(
     oauth.add_routes(app)
     table_api.add_routes(app)
     control.add_routes(app)
+    ui.add_routes(app)
     app.cleanup_ctx.append(_auto_progress)
     return app

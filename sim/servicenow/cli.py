@@ -11,7 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
+from . import cli_admin
 from .app import build_sim_app
+from .catalog import PLUGINS
 from .config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -24,13 +26,7 @@ from .users import DEMO_PASSWORD
 DEFAULT_URL = "http://127.0.0.1:8765"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.servicenow", description="ServiceNow instance simulator"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="run the simulator")
+def _serve_parser(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--instance-url", help="base URL written into links (default: from Host)")
@@ -50,6 +46,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--client-credentials", action="store_true", help="enable the client_credentials grant"
     )
+    serve.add_argument(
+        "--without-plugin",
+        action="append",
+        default=[],
+        choices=sorted(PLUGINS),
+        help="start without a plugin's tables (e.g. com.snc.security_incident)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.servicenow", description="ServiceNow instance simulator"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(commands.add_parser("serve", help="run the simulator"))
 
     def remote(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
@@ -77,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         "--kind", choices=("html_login", "ip_blocked", "cross_scope", "acl", "acl_write")
     )
 
+    cli_admin.add_parsers(remote)
     remote("clear-faults", "remove all injected faults")
     remote("expire-tokens", "expire every access token")
     remote("revoke-tokens", "revoke every refresh token")
@@ -111,12 +123,16 @@ def _serve(args: argparse.Namespace) -> int:
         auto_progress_seconds=args.auto_progress,
         seed_demo_tickets=args.seed_demo,
         client_credentials_enabled=args.client_credentials,
+        missing_plugins=tuple(args.without_plugin),
     )
     base = args.instance_url or f"http://{args.host}:{args.port}"
     print(f"ServiceNow simulator at {base}")
     print(f"  OAuth client:     {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")
     print(f"  Integration user: {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}")
-    print(f"  Demo users:       admin / admin, abel.tuter and beth.anglin / {DEMO_PASSWORD}")
+    print("  Demo users:       admin / admin (admin)")
+    print(f"                    password {DEMO_PASSWORD}: beth.anglin, abel.tuter (itil),")
+    print("                    david.loo (itil, sn_si.analyst), fred.luddy (approver_user),")
+    print("                    joe.employee (no roles)")
     print(f"  Control API:      {base}/sim/health", flush=True)
     web.run_app(build_sim_app(config=config), host=args.host, port=args.port, print=None)
     return 0
@@ -147,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             "kind": args.kind,
         }
         return _call(url, "POST", "/sim/faults", body)
+    admin = cli_admin.request(args)
+    if admin is not None:
+        return _call(url, *admin)
     paths = {
         "clear-faults": ("DELETE", "/sim/faults"),
         "expire-tokens": ("POST", "/sim/tokens/expire"),

@@ -29,3 +29,5 @@ class SimConfig:
     client_credentials_enabled: bool = False
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
+    #: Plugins this instance lacks (e.g. "com.snc.security_incident": no sn_si_incident).
+    missing_plugins: tuple[str, ...] = ()

@@ -7,59 +7,30 @@ log, never faulted.
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 
+from . import control_config, customize
 from .appkey import SIM_KEY
+from .control_body import Handler, guarded, json_body
 from .faults import Fault
 from .push import PushRule
-from .schema import SCHEMAS
 from .writes import insert_record
-
-Handler = Callable[[web.Request], Awaitable[web.Response]]
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise ValueError(f"body is not JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    return body
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Map KeyError to 404 and ValueError/TypeError to 400, as JSON."""
-
-    async def wrapper(request: web.Request) -> web.Response:
-        try:
-            return await handler(request)
-        except KeyError as error:
-            return web.json_response({"error": str(error.args[0])}, status=404)
-        except (ValueError, TypeError) as error:
-            return web.json_response({"error": str(error)}, status=400)
-
-    return wrapper
 
 
 async def ticket(request: web.Request) -> web.Response:
     """GET /sim/tickets/{number}: the raw stored row."""
-    found = request.app[SIM_KEY].find_by_number(request.match_info["number"])
+    instance = request.app[SIM_KEY]
+    found = instance.find_by_number(request.match_info["number"])
     if found is None:
         raise KeyError(f"no ticket {request.match_info['number']}")
-    return web.json_response({"table": found[0], "record": found[1]})
+    approvals = customize.approvals_of(instance, found[1]["sys_id"])
+    return web.json_response({"table": found[0], "record": found[1], "approvals": approvals})
 
 
 async def ticket_state(request: web.Request) -> web.Response:
     """POST /sim/tickets/{number}/state {"state": "2", "close_code": optional}."""
-    body = await _body(request)
+    body = await json_body(request)
     state = body.get("state")
     if state is None:
         raise ValueError("state is required")
@@ -71,7 +42,7 @@ async def ticket_state(request: web.Request) -> web.Response:
 
 async def ticket_journal(request: web.Request) -> web.Response:
     """POST /sim/tickets/{number}/journal {"text", "element": comments|work_notes, "author"}."""
-    body = await _body(request)
+    body = await json_body(request)
     entry = request.app[SIM_KEY].add_journal(
         request.match_info["number"],
         str(body.get("text", "")),
@@ -84,7 +55,7 @@ async def ticket_journal(request: web.Request) -> web.Response:
 async def add_fault(request: web.Request) -> web.Response:
     """POST /sim/faults with Fault fields."""
     instance = request.app[SIM_KEY]
-    instance.inject_fault(Fault(**await _body(request)))
+    instance.inject_fault(Fault(**await json_body(request)))
     return web.json_response({"faults": [f.to_dict() for f in instance.faults]})
 
 
@@ -131,7 +102,7 @@ async def reset(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     """POST /sim/clock/advance {"seconds": n}."""
     instance = request.app[SIM_KEY]
-    instance.advance_clock(float((await _body(request)).get("seconds", 0)))
+    instance.advance_clock(float((await json_body(request)).get("seconds", 0)))
     return web.json_response({"now": instance.timestamp()})
 
 
@@ -139,14 +110,15 @@ async def bulk_insert(request: web.Request) -> web.Response:
     """POST /sim/bulk {"table", "records": [{field: value}], "user": "admin"}: insert many
     rows at once, as that user would through the Table API (benchmarks seed with it)."""
     instance = request.app[SIM_KEY]
-    body = await _body(request)
+    body = await json_body(request)
     table, records = str(body.get("table") or ""), body.get("records")
-    if table not in SCHEMAS or not isinstance(records, list):
+    schema = instance.store.schema(table)
+    if schema is None or not isinstance(records, list):
         raise ValueError("give table (a simulated table) and records (a list of objects)")
     actor = instance.actor(str(body.get("user") or "admin"))
     now = instance.timestamp()
     rows = [
-        dict(insert_record(instance.store, SCHEMAS[table], r, actor, now))
+        dict(insert_record(instance.store, schema, r, actor, now))
         for r in records
         if isinstance(r, dict)
     ]
@@ -156,7 +128,7 @@ async def bulk_insert(request: web.Request) -> web.Response:
 async def set_push(request: web.Request) -> web.Response:
     """POST /sim/push {"url", "key" (base64), "instance_url"?}: install the push rule."""
     instance = request.app[SIM_KEY]
-    body = await _body(request)
+    body = await json_body(request)
     url, key = str(body.get("url") or ""), str(body.get("key") or "")
     if not url.startswith(("http://", "https://")) or not key:
         raise ValueError("give url (http or https) and key (base64)")
@@ -204,5 +176,5 @@ def add_routes(app: web.Application) -> None:
         ("GET", "/sim/push", push_log),
         ("DELETE", "/sim/push", clear_push),
     ]
-    for method, path, handler in routes:
-        app.router.add_route(method, path, _guarded(handler))
+    for method, path, handler in [*routes, *control_config.ROUTES]:
+        app.router.add_route(method, path, guarded(handler))

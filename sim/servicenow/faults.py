@@ -32,11 +32,14 @@ _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unav
 
 
 def request_scope(path: str) -> str | None:
-    """Which fault scope a path belongs to: "table" (REST API), "oauth", or None (control)."""
+    """Which part of the instance a path belongs to: "table" (REST API), "oauth", "ui"
+    (record pages; logged, never faulted) or None (control traffic)."""
     if path.startswith("/api/"):
         return "table"
     if path.startswith("/oauth_"):
         return "oauth"
+    if path.endswith(".do"):
+        return "ui"
     return None
 
 
@@ -85,7 +88,7 @@ class Fault:
         if self.method is not None and method.upper() != self.method.upper():
             return False
         scope = request_scope(path)
-        if scope is None or self.scope not in (scope, "all"):
+        if scope not in ("table", "oauth") or self.scope not in (scope, "all"):
             return False
         if self.kind == "cross_scope":
             return path == "/oauth_token.do"

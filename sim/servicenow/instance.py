@@ -5,21 +5,21 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from . import approvals
+from .catalog import PLUGINS, TICKET_TABLES
 from .config import SimConfig
 from .faults import Fault
 from .ids import format_timestamp
-from .progress import closing_fields, next_state
+from .progress import AGENT, closing_fields, next_state
 from .push import Pusher
-from .schema import JOURNAL_ELEMENTS, SCHEMAS, TICKET_TABLES
+from .schema import JOURNAL_ELEMENTS
+from .seed import seed_store
 from .store import Record, RecordStore
 from .tokens import TokenStore
-from .users import SEED_USERS
 from .writes import Actor, insert_record, update_record
-
-# The demo agent who works tickets when the sim plays the service desk.
-AGENT = "beth.anglin"
 
 
 def _system_clock() -> datetime:
@@ -75,19 +75,18 @@ class SimInstance:
 
     def _seed(self) -> None:
         self.store.after_write.append(self._after_write)
-        now = self.timestamp()
-        sys_user = SCHEMAS["sys_user"]
-        self.passwords = {}
-        for user in SEED_USERS:
-            self.store.put("sys_user", {**sys_user.defaults, **user.record(now)})
-            self.passwords[user.user_name] = user.password
+        self.store.after_rules.append(partial(approvals.on_write, self.store))
+        self.passwords = seed_store(self.store, self.timestamp())
+        for plugin in self.config.missing_plugins:
+            for table in PLUGINS[plugin]:
+                self.store.drop_table(table)
         if self.config.seed_demo_tickets:
             self._seed_demo_tickets()
 
     def _seed_demo_tickets(self) -> None:
         admin = self.actor("admin")
         now = self.timestamp()
-        incident, change = SCHEMAS["incident"], SCHEMAS["change_request"]
+        incident, change = self.store.schemas["incident"], self.store.schemas["change_request"]
         insert_record(
             self.store,
             incident,
@@ -103,14 +102,24 @@ class SimInstance:
         insert_record(
             self.store,
             incident,
-            {"short_description": "VPN drops every hour", "caller_id": "beth.anglin"},
+            {
+                "short_description": "VPN drops every hour",
+                "caller_id": "beth.anglin",
+                "assignment_group": "Network",
+                "cmdb_ci": "Corporate VPN",
+            },
             admin,
             now,
         )
         insert_record(
             self.store,
             change,
-            {"short_description": "Patch the mail relay cluster", "requested_by": "abel.tuter"},
+            {
+                "short_description": "Patch the mail relay cluster",
+                "requested_by": "abel.tuter",
+                "assignment_group": "Network",
+                "cmdb_ci": "MailServerUS",
+            },
             admin,
             now,
         )
@@ -129,6 +138,10 @@ class SimInstance:
             return None
         return user
 
+    def roles(self, actor: Actor) -> frozenset[str]:
+        """The roles of the user behind `actor`."""
+        return self.store.roles_of(actor.sys_id)
+
     def actor(self, user_name: str) -> Actor:
         """The Actor for a seeded or created user (KeyError when unknown)."""
         user = self.store.user_by_name(user_name)
@@ -144,7 +157,7 @@ class SimInstance:
 
     def get_record(self, table: str, sys_id: str) -> dict[str, str] | None:
         """A copy of a stored row (raw values: references are sys_ids)."""
-        record = self.store.get(table, sys_id) if table in SCHEMAS else None
+        record = self.store.get(table, sys_id)
         return dict(record) if record else None
 
     def find_by_number(self, number: str) -> tuple[str, dict[str, str]] | None:
@@ -165,8 +178,8 @@ class SimInstance:
         and sys_updated_* move). Resolving/closing fills close code and notes when absent.
         Raises KeyError for an unknown number and ValueError for an unknown state."""
         table, record = self._ticket(number)
-        schema = SCHEMAS[table]
-        if state not in schema.choices["state"]:
+        schema = self.store.schemas[table]
+        if state not in self.store.choice_values(table, "state"):
             raise ValueError(f"unknown {table} state {state!r}")
         payload: dict[str, Any] = {
             "state": state,
@@ -186,7 +199,7 @@ class SimInstance:
         table, record = self._ticket(number)
         update_record(
             self.store,
-            SCHEMAS[table],
+            self.store.schemas[table],
             record,
             {element: text},
             self.actor(author),
@@ -199,11 +212,38 @@ class SimInstance:
         moved = []
         for table in TICKET_TABLES:
             for record in self.store.rows(table):
+                waiting = approvals.pending(self.store, record["sys_id"])
+                if waiting:  # the approvers approve, which moves the change on
+                    for approval in waiting:
+                        self.decide_approval(approval["sys_id"], "approved")
+                    moved.append(record["number"])
+                    continue
                 state = next_state(table, record)
                 if state is not None:
                     self.set_state(record["number"], state)
                     moved.append(record["number"])
         return moved
+
+    def decide_approval(
+        self, sys_id: str, state: str, comments: str = "", approver: str | None = None
+    ) -> dict[str, str]:
+        """Approve or reject one approval as its approver (or as `approver`); the change moves
+        on as the approval engine decides. KeyError: unknown; ValueError: bad state."""
+        if state not in ("approved", "rejected"):
+            raise ValueError("state must be approved or rejected")
+        row = self.store.get("sysapproval_approver", sys_id)
+        if row is None:
+            raise KeyError(f"no approval {sys_id}")
+        user = self.store.get("sys_user", row["approver"])
+        actor = (
+            self.actor(approver)
+            if approver
+            else Actor(row["approver"], user["user_name"] if user else "admin")
+        )
+        payload = {"state": state, **({"comments": comments} if comments else {})}
+        schema = self.store.schemas["sysapproval_approver"]
+        update_record(self.store, schema, row, payload, actor, self.timestamp())
+        return dict(row)
 
     # -- tokens and faults ------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -133,15 +135,40 @@ def _check_secret(instance: SimInstance, params: Mapping[str, str], required: bo
         raise oauth_denied()
 
 
+def _basic_client(request: web.Request, params: dict[str, str]) -> None:
+    """Take client_id / client_secret from an HTTP Basic header (RFC 6749 §2.3.1: each
+    form-urlencoded, then base64) into `params`; a body value that disagrees is refused."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        decoded = base64.b64decode(credential.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise oauth_denied() from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise oauth_denied()
+    for name, value in (
+        ("client_id", unquote_plus(client_id)),
+        ("client_secret", unquote_plus(secret)),
+    ):
+        if params.get(name) not in (None, "", value):
+            raise oauth_denied()
+        params[name] = value
+
+
 async def token(request: web.Request) -> web.Response:
     """POST /oauth_token.do: the four grants, with ServiceNow's error bodies.
 
-    Only form bodies are read; a JSON body therefore arrives without parameters and gets the
-    400 invalid_request answer (the docs only promise "an unspecified error").
+    The client authenticates in the body or with HTTP Basic (what requests-oauthlib, and so
+    ServiceNow's own pysnc, sends). Only form bodies are read; a JSON body therefore arrives
+    without parameters and gets the 400 invalid_request answer (the docs only promise "an
+    unspecified error").
     """
     instance = request.app[SIM_KEY]
     form = await request.post() if request.content_type in _FORM_TYPES else {}
     params = {k: str(v) for k, v in form.items()}
+    _basic_client(request, params)
     grant = params.get("grant_type", "")
     if not grant:
         raise oauth_missing(["grant_type"])

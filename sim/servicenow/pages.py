@@ -18,7 +18,7 @@ BAD_CREDENTIALS = "User name or password invalid"
 MISSING_STATE = "Missing State parameter in request"
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="UTF-8"/>'
         f"<title>{escape(title)}</title></head>\n<body>\n{body}\n</body></html>\n"
@@ -48,12 +48,12 @@ def login_consent_page(params: Mapping[str, str], error: str | None = None) -> s
         '<button type="submit" name="action" value="deny">Deny</button>\n'
         "</form>"
     )
-    return _page("ServiceNow - Authorize", body)
+    return page("ServiceNow - Authorize", body)
 
 
 def oauth_error_page(message: str) -> str:
     """The plain error page oauth_auth.do shows for a bad authorization request."""
-    return _page("OAuth Error", f'<h1>OAuth Error</h1>\n<p class="error">{escape(message)}</p>')
+    return page("OAuth Error", f'<h1>OAuth Error</h1>\n<p class="error">{escape(message)}</p>')
 
 
 def instance_login_page() -> str:
@@ -73,7 +73,7 @@ def instance_login_page() -> str:
         '<button type="submit" id="sysverb_login" name="not_important">Log in</button>\n'
         "</form>\n</div>"
     )
-    return _page("Log in | ServiceNow", body)
+    return page("Log in | ServiceNow", body)
 
 
 def ip_blocked_page(address: str) -> str:
@@ -87,9 +87,9 @@ def ip_blocked_page(address: str) -> str:
         f"<p>Security restricted: Access restricted. Your IP address ({escape(address)}) is not "
         "allowed to access this instance by its IP Address Access Control rules.</p>"
     )
-    return _page("Access restricted", body)
+    return page("Access restricted", body)
 
 
 def gateway_page(status: int, reason: str) -> str:
     """The bare page a load balancer returns for 502/503."""
-    return _page(f"{status} {reason}", f"<h1>{status} {escape(reason)}</h1>")
+    return page(f"{status} {reason}", f"<h1>{status} {escape(reason)}</h1>")

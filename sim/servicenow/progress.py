@@ -13,6 +13,8 @@ CHANGE_NEXT = {
     # Emergency skips Assess: New, Authorize, Scheduled, Implement, Review, Closed.
     "emergency": {"-5": "-3", "-3": "-2", "-2": "-1", "-1": "0", "0": "3"},
 }
+# The demo agent who works tickets when the sim plays the service desk.
+AGENT = "beth.anglin"
 DEFAULT_INCIDENT_CLOSE_CODE = "Solution provided"
 DEFAULT_INCIDENT_CLOSE_NOTES = "Resolved by the service desk (ServiceNow simulator)."
 DEFAULT_CHANGE_CLOSE_CODE = "successful"
@@ -35,9 +37,21 @@ def closing_fields(
         code, notes = DEFAULT_INCIDENT_CLOSE_CODE, DEFAULT_INCIDENT_CLOSE_NOTES
     elif table == "change_request" and state == "3":
         code, notes = DEFAULT_CHANGE_CLOSE_CODE, DEFAULT_CHANGE_CLOSE_NOTES
+    elif table == "sn_si_incident" and state == "3":
+        code, notes = "confirmed", "Contained and eradicated (ServiceNow simulator)."
+    elif table == "problem":
+        return _problem_fields(record, state, close_code)
     else:
         return {"close_code": close_code} if close_code else {}
     return {
         "close_code": close_code or record.get("close_code") or code,
         "close_notes": record.get("close_notes") or notes,
     }
+
+
+def _problem_fields(record: Record, state: str, code: str | None) -> dict[str, str]:
+    fields = {} if state == "101" or record.get("assigned_to") else {"assigned_to": AGENT}
+    if state in ("106", "107"):
+        fields["resolution_code"] = code or record.get("resolution_code") or "fix_applied"
+        fields["fix_notes"] = record.get("fix_notes") or "Fixed (ServiceNow simulator)."
+    return fields

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from .schema import TICKET_TABLES
+from .catalog import TICKET_TABLES
 from .store import Record, RecordStore
 
 __all__ = ["PUSH_FIELDS", "PushRule", "Pusher"]

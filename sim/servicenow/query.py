@@ -5,7 +5,8 @@ Grammar handled: conditions joined by `^` (AND) and `^OR` (OR, binding tighter t
 and `^^` as an escaped caret inside a value. Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`,
 `STARTSWITH`, `ENDSWITH`, `LIKE`, `NOT LIKE`, `IN`, `NOT IN`, `ISEMPTY`, `ISNOTEMPTY`,
 `ANYTHING`. Like the real instance, parts it cannot understand and conditions on unknown
-fields are silently ignored instead of failing the request.
+fields are silently ignored instead of failing the request. LIKE, NOT LIKE, STARTSWITH and
+ENDSWITH ignore case (type-ahead finds "Email" from "ema"); `=` and IN compare exactly.
 """
 
 from __future__ import annotations
@@ -74,14 +75,15 @@ class Condition:
             return actual == value
         if op == "!=":
             return actual != value
+        # Text matching ignores case, as the instance database's collation does.
         if op == "STARTSWITH":
-            return actual.startswith(value)
+            return actual.casefold().startswith(value.casefold())
         if op == "ENDSWITH":
-            return actual.endswith(value)
+            return actual.casefold().endswith(value.casefold())
         if op == "LIKE":
-            return value in actual
+            return value.casefold() in actual.casefold()
         if op == "NOT LIKE":
-            return value not in actual
+            return value.casefold() not in actual.casefold()
         if op == "IN":
             return actual in value.split(",")
         if op == "NOT IN":

@@ -75,7 +75,7 @@ def _render_field(
         return _render_reference(store, target, value, options)
     if options.display == "false":
         return value
-    return _pair(schema.choice_label(name, value), value, options)
+    return _pair(store.choice_label(schema.name, name, value), value, options)
 
 
 def _render_reference(

@@ -11,13 +11,22 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from . import acl
 from .appkey import SIM_KEY
 from .query import Condition, EncodedQuery, parse_query
 from .render import RenderOptions, render_record
-from .schema import SCHEMAS, TableSchema
+from .schema import TableSchema
 from .store import Record
-from .wire import NO_RECORD, ApiError, json_response, not_authenticated
-from .writes import Actor, DataPolicyError, insert_record, update_record
+from .wire import (
+    INSUFFICIENT_RIGHTS,
+    NO_RECORD,
+    ApiError,
+    acl_refused,
+    json_response,
+    not_authenticated,
+    operation_failed,
+)
+from .writes import Actor, BusinessRuleAbort, DataPolicyError, insert_record, update_record
 
 DEFAULT_LIMIT = 10000
 USER_KEY = web.RequestKey("snowops_sim_user", str)
@@ -60,15 +69,19 @@ def _authenticate(request: web.Request) -> Actor:
 
 def _schema(request: web.Request) -> TableSchema:
     name = request.match_info["table"]
-    schema = SCHEMAS.get(name)
+    schema = request.app[SIM_KEY].store.schema(name)
     if schema is None:
         raise ApiError.rest(400, f"Invalid table {name}", None)
     return schema
 
 
-def _record(request: web.Request, schema: TableSchema) -> Record:
-    record = request.app[SIM_KEY].store.get(schema.name, request.match_info["sys_id"])
-    if record is None:
+def _record(request: web.Request, schema: TableSchema, actor: Actor) -> Record:
+    """The addressed row; 404 when missing or when ACLs hide it, as the platform answers."""
+    instance = request.app[SIM_KEY]
+    record = instance.store.get(schema.name, request.match_info["sys_id"])
+    if record is None or not acl.can_read(
+        instance.store, schema.name, record, actor, instance.roles(actor)
+    ):
         raise ApiError.rest(404, *NO_RECORD)
     return record
 
@@ -127,15 +140,23 @@ def _narrow(rows: list[Record], query: EncodedQuery, schema: TableSchema) -> lis
         if cond.operator == "=":
             rows = [r for r in rows if r.get(cond.field, "") == cond.value]
         else:
-            rows = [r for r in rows if r.get(cond.field, "").startswith(cond.value)]
+            prefix = cond.value.casefold()
+            rows = [r for r in rows if r.get(cond.field, "").casefold().startswith(prefix)]
     return rows
 
 
 async def list_records(request: web.Request) -> web.Response:
-    """GET list with sysparm_query/fields/limit/offset/display_value and pagination headers."""
+    """GET list with sysparm_query/fields/limit/offset/display_value and pagination headers.
+
+    Like the platform, the limit and X-Total-Count apply before row-level ACLs, so a user who
+    may read only some rows gets short pages.
+    """
     actor = _authenticate(request)
     schema = _schema(request)
-    store = request.app[SIM_KEY].store
+    instance = request.app[SIM_KEY]
+    store, roles = instance.store, instance.roles(actor)
+    if acl.read_scope(schema.name, roles) == "none":
+        raise ApiError.rest(403, *INSUFFICIENT_RIGHTS)
     query = _list_query(request, schema, actor)
     lookup = partial(store.lookup, schema)
     rows = _narrow(store.rows(schema.name), query, schema)
@@ -145,9 +166,9 @@ async def list_records(request: web.Request) -> web.Response:
     limit = limit if limit > 0 else DEFAULT_LIMIT
     offset = max(_int_param(request, "sysparm_offset", 0), 0)
     options = RenderOptions.from_query(request.query, _table_url(request))
-    result = [
-        render_record(store, schema, row, options) for row in matched[offset : offset + limit]
-    ]
+    page = matched[offset : offset + limit]
+    readable = [row for row in page if acl.can_read(store, schema.name, row, actor, roles)]
+    result = [render_record(store, schema, row, options) for row in readable]
     headers = {"X-Total-Count": str(len(matched))}
     if request.query.get("sysparm_suppress_pagination_header", "").lower() != "true":
         headers["Link"] = _link_header(request, len(matched), limit, offset)
@@ -155,10 +176,10 @@ async def list_records(request: web.Request) -> web.Response:
 
 
 async def get_record(request: web.Request) -> web.Response:
-    """GET one record; 404 with the recorded body when missing."""
-    _authenticate(request)
+    """GET one record; 404 with the recorded body when missing or hidden by ACLs."""
+    actor = _authenticate(request)
     schema = _schema(request)
-    record = _record(request, schema)
+    record = _record(request, schema, actor)
     options = RenderOptions.from_query(request.query, _table_url(request))
     store = request.app[SIM_KEY].store
     return json_response({"result": render_record(store, schema, record, options)})
@@ -190,9 +211,25 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _data_policy(error: DataPolicyError) -> ApiError:
-    detail = f"Data Policy Exception: \n\t{error}\n"
-    return ApiError.rest(403, "Operation Failed", detail)
+def _refusal(error: DataPolicyError | BusinessRuleAbort) -> ApiError:
+    if isinstance(error, DataPolicyError):
+        # Recorded: docs.getint.io "Type Mapping" quotes a real instance's 403.
+        return operation_failed(f"Data Policy Exception: \n\t{error}")
+    return operation_failed(str(error))
+
+
+def _allowed(
+    request: web.Request, schema: TableSchema, record: Record | None, actor: Actor, payload: Any
+) -> dict[str, Any]:
+    """The payload as ACLs let this user write it; 403 when nothing may be written."""
+    instance = request.app[SIM_KEY]
+    fields = acl.write_fields(instance.store, schema.name, record, actor, instance.roles(actor))
+    if fields is None:
+        return dict(payload)
+    allowed = {k: v for k, v in payload.items() if k in fields}
+    if not allowed:
+        raise acl_refused("Insert" if record is None else "Update")
+    return allowed
 
 
 async def create_record(request: web.Request) -> web.Response:
@@ -200,12 +237,12 @@ async def create_record(request: web.Request) -> web.Response:
     actor = _authenticate(request)
     schema = _schema(request)
     _require_json_headers(request)
-    payload = await _json_body(request)
+    payload = _allowed(request, schema, None, actor, await _json_body(request))
     instance = request.app[SIM_KEY]
     try:
         record = insert_record(instance.store, schema, payload, actor, instance.timestamp())
-    except DataPolicyError as error:
-        raise _data_policy(error) from None
+    except (DataPolicyError, BusinessRuleAbort) as error:
+        raise _refusal(error) from None
     location = f"{base_url(request)}/api/now/v2/table/{schema.name}/{record['sys_id']}"
     options = RenderOptions.from_query(request.query, _table_url(request))
     body = {"result": render_record(instance.store, schema, record, options)}
@@ -217,13 +254,14 @@ async def modify_record(request: web.Request) -> web.Response:
     actor = _authenticate(request)
     schema = _schema(request)
     _require_json_headers(request)
-    record = _record(request, schema)
-    payload = await _json_body(request)
+    record = _record(request, schema, actor)
+    payload = _allowed(request, schema, record, actor, await _json_body(request))
     instance = request.app[SIM_KEY]
+    now = instance.timestamp()
     try:
-        update_record(instance.store, schema, record, payload, actor, instance.timestamp())
-    except DataPolicyError as error:
-        raise _data_policy(error) from None
+        update_record(instance.store, schema, record, payload, actor, now, enforce_model=True)
+    except (DataPolicyError, BusinessRuleAbort) as error:
+        raise _refusal(error) from None
     if request.headers.get("X-no-response-body", "").lower() == "true":
         return web.Response(status=200)
     options = RenderOptions.from_query(request.query, _table_url(request))
@@ -232,10 +270,14 @@ async def modify_record(request: web.Request) -> web.Response:
 
 async def delete_record(request: web.Request) -> web.Response:
     """DELETE: 204 without body; no Content-Type needed."""
-    _authenticate(request)
+    actor = _authenticate(request)
     schema = _schema(request)
-    _record(request, schema)
-    request.app[SIM_KEY].store.delete(schema.name, request.match_info["sys_id"])
+    record = _record(request, schema, actor)
+    instance = request.app[SIM_KEY]
+    fields = acl.write_fields(instance.store, schema.name, record, actor, instance.roles(actor))
+    if fields is not None:
+        raise acl_refused("Delete")
+    instance.store.delete(schema.name, request.match_info["sys_id"])
     return web.Response(status=204)
 
 

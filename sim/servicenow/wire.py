@@ -79,6 +79,17 @@ def not_authenticated() -> ApiError:
     return ApiError(401, error_payload(*NOT_AUTHENTICATED), {"X-Is-Logged-In": "false"})
 
 
+def operation_failed(detail: str) -> ApiError:
+    """403 `Operation Failed`: what ACLs, business rules and data policies answer a write."""
+    return ApiError.rest(403, "Operation Failed", detail)
+
+
+def acl_refused(verb: str) -> ApiError:
+    """403 for a write ACLs refuse; `verb` is Insert, Update or Delete (MicrosoftDocs
+    azure-docs itsmc-dashboard-errors.md quotes the Update body)."""
+    return operation_failed(f"ACL Exception {verb} Failed due to security constraints")
+
+
 def oauth_denied() -> ApiError:
     """401 `{"error_description":"access_denied","error":"server_error"}`."""
     return ApiError(401, dict(OAUTH_ACCESS_DENIED))

@@ -1,38 +1,31 @@
 """Inserts and updates with the platform behaviour a client can observe.
 
 That is: unknown and read-only fields are ignored, references accept sys_ids (or display
-values), incident priority comes from the impact x urgency lookup, state changes stamp
-resolved/closed fields, resolving needs a resolution code and notes (data policy), journal
-fields become sys_journal_field rows, and sys_mod_count / sys_updated_* move only on change.
+values), before business rules run (rules.py), data policies refuse rows missing mandatory
+fields (policies.py), journal fields become sys_journal_field rows, sys_mod_count /
+sys_updated_* move only on change, and after rules (approvals) run once the row is saved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from . import policies, rules
 from .ids import new_sys_id
-from .schema import JOURNAL_ELEMENTS, PRIORITY_LOOKUP, TableSchema
+from .policies import DataPolicyError
+from .rules import Actor, BusinessRuleAbort
+from .schema import JOURNAL_ELEMENTS, TableSchema
 from .store import Record, RecordStore
 
-_CLOSE_LABELS = {"close_code": "Resolution code", "close_notes": "Resolution notes"}
-_RESOLVED = ("6", "7")
-
-
-class DataPolicyError(Exception):
-    """A data policy rejected the write; `fields` are the labels of the missing fields."""
-
-    def __init__(self, fields: list[str]) -> None:
-        super().__init__(f"The following fields are mandatory: {', '.join(fields)}")
-        self.fields = fields
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The user a write is made as (the token's user)."""
-
-    sys_id: str
-    user_name: str
+__all__ = [
+    "Actor",
+    "BusinessRuleAbort",
+    "DataPolicyError",
+    "insert_record",
+    "to_text",
+    "update_record",
+    "writable_names",
+]
 
 
 def to_text(value: object) -> str:
@@ -47,16 +40,20 @@ def to_text(value: object) -> str:
     return str(value)
 
 
+def writable_names(schema: TableSchema, payload: Mapping[str, object]) -> set[str]:
+    """The payload fields a write would actually set (known, not read-only)."""
+    return {name for name in payload if schema.knows(name) and name not in schema.read_only}
+
+
 def _writable(
     store: RecordStore, schema: TableSchema, payload: Mapping[str, object]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Split a payload into (field values, journal texts), dropping what cannot be written."""
     values: dict[str, str] = {}
     journal: dict[str, str] = {}
-    for name, raw in payload.items():
-        if not schema.knows(name) or name in schema.read_only:
-            continue
-        text = to_text(raw)
+    names = writable_names(schema, payload)
+    for name in (n for n in payload if n in names):  # payload order: journal entries' order
+        text = to_text(payload[name])
         if schema.has_journal and name in JOURNAL_ELEMENTS:
             if text:
                 journal[name] = text
@@ -73,7 +70,7 @@ def insert_record(
     actor: Actor,
     now: str,
 ) -> Record:
-    """Create a row from a POST body and return it."""
+    """Create a row from a POST body and return it (DataPolicyError: nothing written)."""
     record = dict(schema.defaults)
     values, journal = _writable(store, schema, payload)
     record["sys_id"] = new_sys_id()
@@ -87,13 +84,14 @@ def insert_record(
         "requested_by": actor.sys_id,
     }
     record.update({k: v for k, v in stamps.items() if schema.knows(k)})
+    record.update(values)
+    rules.before(schema, None, record, set(values), actor, now)
+    policies.check(store, schema, record)
     if schema.number_prefix:
         record["number"] = store.next_number(schema)
-    record.update(values)
-    _business_rules(schema, None, record, set(values), actor, now)
     store.put(schema.name, record)
     _write_journal(store, schema, record, journal, actor, now)
-    store.committed(schema.name, record)
+    _after(store, schema, None, record, actor, now)
     return record
 
 
@@ -104,20 +102,38 @@ def update_record(
     payload: Mapping[str, object],
     actor: Actor,
     now: str,
+    *,
+    enforce_model: bool = False,
 ) -> Record:
-    """Apply a PATCH/PUT body to a stored row; raises DataPolicyError and then writes nothing."""
+    """Apply a PATCH/PUT body to a stored row. DataPolicyError or BusinessRuleAbort: nothing
+    is written. `enforce_model` applies the state-transition rules a Table API write meets."""
     values, journal = _writable(store, schema, payload)
     after = {**record, **values}
-    _business_rules(schema, record, after, set(values), actor, now)
+    rules.before(schema, record, after, set(values), actor, now, enforce_model)
     if after == record and not journal:
         return record  # a no-op update does not touch sys_mod_count, like the platform
+    policies.check(store, schema, after)
+    old = dict(record)
     after["sys_mod_count"] = str(int(record.get("sys_mod_count") or "0") + 1)
     after["sys_updated_on"] = now
     after["sys_updated_by"] = actor.user_name
     record.update(after)
     _write_journal(store, schema, record, journal, actor, now)
-    store.committed(schema.name, record)
+    _after(store, schema, old, record, actor, now)
     return record
+
+
+def _after(
+    store: RecordStore,
+    schema: TableSchema,
+    old: Record | None,
+    record: Record,
+    actor: Actor,
+    now: str,
+) -> None:
+    store.committed(schema.name, record)
+    for rule in list(store.after_rules):
+        rule(schema.name, old, record, actor, now)
 
 
 def _write_journal(
@@ -130,54 +146,3 @@ def _write_journal(
 ) -> None:
     for element, text in journal.items():
         store.add_journal_entry(schema.name, record["sys_id"], element, text, actor.user_name, now)
-
-
-def _business_rules(
-    schema: TableSchema,
-    before: Record | None,
-    after: Record,
-    written: set[str],
-    actor: Actor,
-    now: str,
-) -> None:
-    if schema.name == "incident":
-        _incident_rules(before, after, written, actor, now)
-    elif schema.name == "change_request":
-        _change_rules(before, after, actor, now)
-
-
-def _incident_rules(
-    before: Record | None, after: Record, written: set[str], actor: Actor, now: str
-) -> None:
-    # state and the legacy incident_state are kept in step by a business rule.
-    if "state" in written:
-        after["incident_state"] = after["state"]
-    elif "incident_state" in written:
-        after["state"] = after["incident_state"]
-    after["priority"] = PRIORITY_LOOKUP.get((after["impact"], after["urgency"]), after["priority"])
-    old, new = (before or {}).get("state"), after["state"]
-    if new != old:
-        if new in _RESOLVED and not after["resolved_at"]:
-            after["resolved_at"], after["resolved_by"] = now, actor.sys_id
-        if new == "7":
-            after["closed_at"], after["closed_by"] = now, actor.sys_id
-        if new in ("7", "8"):
-            after["active"] = "false"
-        if old in _RESOLVED and new in ("1", "2", "3"):
-            after["reopen_count"] = str(int(after["reopen_count"] or "0") + 1)
-            for name in ("resolved_at", "resolved_by", "closed_at", "closed_by"):
-                after[name] = ""
-            after["active"] = "true"
-    if new in _RESOLVED:
-        missing = [label for name, label in _CLOSE_LABELS.items() if not after[name]]
-        if missing:
-            raise DataPolicyError(missing)
-
-
-def _change_rules(before: Record | None, after: Record, actor: Actor, now: str) -> None:
-    old, new = (before or {}).get("state"), after["state"]
-    if new == old:
-        return
-    if new == "3":
-        after["closed_at"], after["closed_by"] = now, actor.sys_id
-    after["active"] = "false" if new in ("3", "4") else "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,16 @@ def validate_blocks(blocks: list[dict[str, Any]]) -> None:
         block = Block.parse(raw)
         assert block is not None, f"unknown block: {raw}"
         block.to_dict()
+
+
+def button_values(surface: dict[str, Any]) -> set[str]:
+    """The commands the buttons of a message, modal or Home view carry."""
+    values: set[str] = set()
+    for block in surface.get("blocks", []):
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("type") == "button" and element.get("value"):
+                values.add(element["value"])
+    return values
 
 
 def validate_view(view: dict[str, Any]) -> None:
@@ -115,18 +126,39 @@ class SlackHarness:
         return await self.post(body, content_type="application/json", **headers)
 
     async def modal_after(self, text: str) -> dict[str, Any]:
-        """Run ``/snow <text>``, which opens a loading modal; return what it becomes."""
+        """Run ``/snow <text>``, whose answer is a modal; return what the modal shows once
+        it is more than "Loading…"."""
+        before = self.modals_shown()
         opened = len(self.api.calls_to("views.open"))
         await self.command(text, name=f"modal{opened}")
-        await self.api.wait_for("views.open", count=opened + 1)
-        view_id = list(self.api.views)[-1]
-        async with asyncio.timeout(5):
+        return await self.latest_modal(before)
+
+    def modal_id(self, callback_id: str) -> str:
+        """The id of the newest modal with ``callback_id`` (as the fake Web API keeps it)."""
+        ids = [v["id"] for v in self.api.views.values() if v.get("callback_id") == callback_id]
+        assert ids, f"no {callback_id} modal was shown"
+        return str(ids[-1])
+
+    def modals_shown(self) -> int:
+        """How many modals were opened or updated so far."""
+        return len([c for c in self.api.calls if c.method in ("views.open", "views.update")])
+
+    async def latest_modal(
+        self, after: int, callback_id: str | None = None, within: float = 5
+    ) -> dict[str, Any]:
+        """The newest modal opened or updated after the first ``after`` ones (with
+        ``callback_id`` if given), once it is more than a "Loading…" placeholder."""
+        async with asyncio.timeout(within):
             while True:
-                updates = [
-                    c for c in self.api.calls_to("views.update") if c.args.get("view_id") == view_id
-                ]
-                if updates:
-                    view: dict[str, Any] = updates[-1].args["view"]
+                shown = [
+                    c.args["view"]
+                    for c in self.api.calls
+                    if c.method in ("views.open", "views.update") and "view" in c.args
+                ][after:]
+                if callback_id is not None:
+                    shown = [v for v in shown if v.get("callback_id") == callback_id]
+                if shown and "Loading…" not in json.dumps(shown[-1]):
+                    view: dict[str, Any] = shown[-1]
                     return view
                 await asyncio.sleep(0.02)
 

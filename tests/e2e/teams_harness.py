@@ -134,6 +134,7 @@ async def teams(
         TEAMS_TENANT_ID=bf.TENANT,
         TEAMS_LOGIN_URL=entra.url,
         TEAMS_OPENID_URL=entra.openid_url,
+        TEAMS_GRAPH_URL=connector.url,
         SNOWOPS_ADMINS=bf.ADMIN_AAD,
         **graph_settings(graph),
         **teams_env,
@@ -207,5 +208,7 @@ async def create_inline(
         bf.card_action(button["verb"], data, teams.service_url, card_id=form_msg.id, **kw)
     )
     card = body["value"]
-    number = str(card["body"][0]["text"]).split(" ")[0]
+    first = card["body"][0]
+    text = first.get("text") or "".join(str(r.get("text", "")) for r in first.get("inlines", []))
+    number = str(text).split(" ")[0]
     return number, form_msg

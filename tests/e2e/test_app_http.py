@@ -43,7 +43,7 @@ async def test_readyz_counts_connections_without_naming_them(app: App, sim: Sim)
     )
     sim.instance.revoke_refresh_tokens()
     app.clock.advance(3600)
-    await app.services.dispatcher.run_text(admin_ctx("teams:tenant-1"), "ticket INC0010001")
+    await app.services.router.handle_text(admin_ctx("teams:tenant-1"), "ticket INC0010001")
     async with app.http.get(f"{app.url}/readyz") as r:
         body = await r.json()
         text = json.dumps(body)

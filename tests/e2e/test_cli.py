@@ -211,3 +211,17 @@ async def test_keygen_prints_a_usable_key(tmp_path: Path) -> None:
     code, out, _ = await run("keygen", cwd=tmp_path)
     assert code == 0
     SecretBox(out.strip()).decrypt(SecretBox(out.strip()).encrypt("x"))
+
+
+async def test_graph_sim_command_takes_its_own_arguments(tmp_path: Path) -> None:
+    for args in (["graph-sim", "-h"], ["graph-sim", "score", "-h"]):
+        code, out, err = await run(*args, cwd=tmp_path)
+        assert code == 0, err
+        assert "usage:" in out
+    # Against nothing listening, it says so in one line (it parsed its arguments).
+    port = str(free_port())
+    code, out, err = await run(
+        "graph-sim", "score", "--url", f"http://127.0.0.1:{port}", "AdminMFAV2", "10", cwd=tmp_path
+    )
+    assert code != 0
+    assert "unrecognized arguments" not in err

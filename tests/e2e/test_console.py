@@ -81,7 +81,9 @@ def test_quick_start_session(chat: tuple[pexpect.spawn, str]) -> None:
     child.expect(r"(http://127\.0\.0\.1:\d+/oauth_auth\.do\?\S+)")
     page = _consent(child.match.group(1))
     assert "Connected to ServiceNow" in page
-    child.expect(r"\[ok\] Connected to ServiceNow http://127\.0\.0\.1:\d+ as snowops\.integration")
+    child.expect(
+        r"\[ok\] Connected to ServiceNow at http://127\.0\.0\.1:\d+ as snowops\.integration"
+    )
 
     # Recommendations, each with the command that shares it.
     child.sendline("/snow recommendations data")

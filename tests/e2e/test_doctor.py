@@ -14,6 +14,8 @@ import pytest
 
 from bot.app import build_services
 from bot.settings import Settings
+from core.actions import FormContext, SubmitTicket
+from core.outcomes import TicketMade
 from core.secrets import generate_key
 from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
 from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
@@ -48,9 +50,13 @@ async def deployment(
     await services.store.open()
     try:
         await connect_workspace(services, sim.url)
-        result = await services.dispatcher.submit_form(
-            admin_ctx(), {"kind": "incident", "name": "Rotate the VPN certificate"}
+        result = await services.router.handle(
+            admin_ctx(),
+            SubmitTicket(
+                {"kind": "incident", "name": "Rotate the VPN certificate"}, FormContext(), "k1"
+            ),
         )
+        assert isinstance(result, TicketMade)
         assert result.created
     finally:
         await services.pool.aclose()

@@ -155,7 +155,7 @@ async def test_bad_deliveries_get_a_specific_answer(
 
 
 async def test_a_signed_but_malformed_body_is_refused(slack: SlackHarness) -> None:
-    from core.push import sign
+    from core.servicenow.push import sign
 
     key = await install_rule(slack)
     ts = str(int(time.time()))
@@ -192,7 +192,7 @@ async def test_an_oversized_body_is_refused(slack: SlackHarness) -> None:
 
 async def test_a_body_that_arrives_in_pieces_is_read_whole(slack: SlackHarness) -> None:
     """A real push with comments spans many TCP segments; the signature covers it all."""
-    from core.push import sign
+    from core.servicenow.push import sign
 
     number, ts = await create_ticket(slack)
     key = await install_rule(slack)

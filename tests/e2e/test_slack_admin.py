@@ -73,18 +73,15 @@ async def test_connect_is_refused_to_non_admins(slack: SlackHarness) -> None:
 
 async def test_manage_configuration_renames_states_and_disconnects(slack: SlackHarness) -> None:
     home = {"id": "VHOME", "type": "home"}
-    await slack.interact(
-        block_actions_payload("manage_configuration", "", user_id=ADMIN, view=home)
-    )
-    [config] = [
-        u for u in await slack.api.wait_for("views.update") if u.args["view"].get("callback_id")
-    ]
-    view = config.args["view"]
+    await slack.interact(block_actions_payload("snow", "config", user_id=ADMIN, view=home))
+    view = await slack.latest_modal(0)
     assert view["callback_id"] == "manage_configuration"
     text = json.dumps(view)
     assert slack.sim.url in text
     assert "Incident 2: In Progress" in text
-    view_id = config.args["view_id"]
+    view_id = next(
+        v["id"] for v in slack.api.views.values() if v.get("callback_id") == "manage_configuration"
+    )
     state = {
         "state_pick": {
             "value": {"type": "static_select", "selected_option": {"value": "incident:2"}}
@@ -98,18 +95,16 @@ async def test_manage_configuration_renames_states_and_disconnects(slack: SlackH
     assert answer["response_action"] == "update"
     assert "Incident 2: Being fixed (In Progress)" in json.dumps(answer["view"])
 
+    before = slack.modals_shown()
     await slack.interact(
-        block_actions_payload("disconnect_servicenow", "", user_id=ADMIN, view={"id": view_id})
+        block_actions_payload("snow", "disconnect", user_id=ADMIN, view={"id": view_id})
     )
-    updates = await slack.api.wait_for("views.update", count=2)
-    assert "Disconnected from ServiceNow" in json.dumps(updates[-1].args["view"])
+    assert "Disconnected from ServiceNow" in json.dumps(await slack.latest_modal(before))
     assert await slack.services.store.get_connection("slack:T0123") is None
     slack.every_payload_is_valid_block_kit()
 
 
 async def test_manage_configuration_refuses_non_admins(slack: SlackHarness) -> None:
-    await slack.interact(
-        block_actions_payload("manage_configuration", "", user_id=USER, view={"id": "VHOME"})
-    )
-    [update] = await slack.api.wait_for("views.update")
-    assert "Only workspace admins" in json.dumps(update.args["view"])
+    home = {"id": "VHOME", "type": "home"}
+    await slack.interact(block_actions_payload("snow", "config", user_id=USER, view=home))
+    assert "Only workspace admins" in json.dumps(await slack.latest_modal(0))

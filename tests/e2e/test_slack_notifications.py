@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.models import TicketKind
+from core.repos import Baselines, Watermarks
+from core.servicenow.mapping import ticket_from_record
 from core.sync import StatusSync
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
@@ -317,15 +319,27 @@ async def test_a_change_seen_again_from_the_same_baseline_is_announced_once(
     async def dies() -> None:
         raise RuntimeError("the process died here")
 
+    kind = TicketKind.INCIDENT
     with pytest.raises(RuntimeError):
-        await sync.apply(WS, instance, [(TicketKind.INCIDENT, [first])], comments=[], guard=dies)
+        await sync.apply(
+            WS, [ticket_from_record(WS, kind, instance, first)], comments=[], guard=dies
+        )
     slack.sim.instance.add_journal(number, "Checked", element="work_notes")
     found = slack.sim.instance.find_by_number(number)
     assert found is not None
     later = dict(found[1])
     assert int(later["sys_mod_count"]) == int(first["sys_mod_count"]) + 1
-    fresh = StatusSync(slack.services.store, slack.services.table, slack.clock, sync.emit)
-    await fresh.apply(WS, instance, [(TicketKind.INCIDENT, [later])], comments=[])
+    store = slack.services.store
+    fresh = StatusSync(
+        slack.services.gateway,
+        store,
+        store,
+        Baselines(store),
+        Watermarks(store),
+        slack.clock,
+        sync.emit,
+    )
+    await fresh.apply(WS, [ticket_from_record(WS, kind, instance, later)], comments=[])
 
     await slack.services.notifier.deliver("test")
     assert thread_replies(slack, ts) == [f"{number} Rotate the VPN certificate: New → In Progress"]

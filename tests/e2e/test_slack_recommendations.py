@@ -15,7 +15,8 @@ def share_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
         e
         for b in message["blocks"]
         for e in b.get("elements", []) + ([b["accessory"]] if b.get("accessory") else [])
-        if str(e.get("action_id", "")).startswith("share_recommendation")
+        if str(e.get("action_id", "")).startswith("snow")
+        and str(e.get("value")).startswith("share ")
     ]
 
 
@@ -28,14 +29,12 @@ async def list_recommendations(slack: SlackHarness, text: str, name: str) -> dic
 
 async def share_and_submit(slack: SlackHarness, button: dict[str, Any], kind: str) -> str:
     """Click Share on a card, submit the prefilled form as ``kind``; returns the number."""
-    opened_before = len(slack.api.calls_to("views.update"))
+    before = slack.modals_shown()
     await slack.interact(
         block_actions_payload(button["action_id"], button["value"], message_ts="1700000000.0001")
     )
-    updates = await slack.api.wait_for("views.update", count=opened_before + 1)
-    form = updates[-1].args["view"]
-    assert form["callback_id"] == "ticket_form"
-    view_id = updates[-1].args["view_id"]
+    form = await slack.latest_modal(before, "ticket_form")
+    view_id = slack.modal_id("ticket_form")
     blocks = {b.get("block_id"): b for b in form["blocks"]}
     name = blocks["name"]["element"]["initial_value"]
     description = blocks["description"]["element"]["initial_value"]
@@ -79,10 +78,13 @@ async def test_recommendations_list_filter_share_and_no_duplicates(slack: SlackH
     found = slack.sim.instance.find_by_number(incident)
     assert found is not None
     assert "Recommendation source: Microsoft" in found[1]["description"]
-    assert f"Recommendation: {first['value']}" in found[1]["description"]
+    assert f"Recommendation: {first['value'].removeprefix('share ')}" in found[1]["description"]
 
     # A second share of the same action shows the open ticket, and makes nothing new.
-    shown = json.dumps(await slack.modal_after(f"share {first['value']}"))
+    before = len(slack.api.responses)
+    await slack.command(first["value"], name="again")
+    await slack.api.wait_for_response(count=before + 1)
+    shown = json.dumps(slack.api.responses_to("again")[-1])
     assert "already tracked by" in shown
     assert incident in shown
     creates = [p for m, p in slack.sim.instance.request_log if m == "POST" and "/table/" in p]

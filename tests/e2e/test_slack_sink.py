@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
 from core.models import ChannelRef, Ticket, TicketKind
 from core.ports import DeliveryError
-from core.views import ticket_card
+from core.views import Notice, ticket_card
 from tests.e2e.conftest import USER, SlackHarness, form_state
 from tests.fakes.slack_signing import view_submission_payload
 
@@ -33,7 +34,9 @@ async def test_post_update_and_reply(slack: SlackHarness) -> None:
     where = await sink.post_card(CHANNEL, CARD)
     assert where.channel.channel == "C0SEC"
     await sink.update_card(where, CARD)
-    await sink.reply(where, "State changed to Resolved")
+    await sink.post(
+        where.channel, Notice("State changed to Resolved"), key="k1", thread=where.message_id
+    )
     [update] = slack.api.calls_to("chat.update")
     assert update.args["ts"] == where.message_id
     replies = [c for c in slack.api.calls_to("chat.postMessage") if c.args.get("thread_ts")]
@@ -77,8 +80,35 @@ async def test_a_card_that_cannot_go_to_the_channel_comes_to_the_user(
     )
     posts = await slack.api.wait_for("chat.postMessage", count=3)
     dm_card, hint = posts[1], posts[2]
-    assert dm_card.args["channel"] == USER
+    [opened] = slack.api.calls_to("conversations.open")
+    assert opened.args["users"] == USER
+    dm = dm_card.args["channel"]
+    assert dm.startswith("D")  # the user's direct messages with the bot
+    assert hint.args["channel"] == dm
     assert "INC0010001" in str(dm_card.args["blocks"])
     assert "/invite @SnowOps" in hint.args["text"]
     where = await slack.services.store.list_card_locations("slack:T0123", "INC0010001")
     assert len(where) == 1
+
+
+async def test_a_lost_answer_on_the_card_still_says_the_ticket_was_made(
+    slack: SlackHarness,
+) -> None:
+    """The ticket exists; its card may have landed: the user is told so, not "try again",
+    and the card is not posted a second time elsewhere."""
+    await slack.command("create Rotate keys")
+    await slack.api.wait_for("views.open")
+    view = [v for v in slack.api.views.values() if v.get("callback_id") == "ticket_form"][-1]
+    slack.api.lose_answer_next("chat.postMessage")
+    await slack.interact(
+        view_submission_payload(
+            view["id"], "ticket_form", form_state(), private_metadata=view["private_metadata"]
+        )
+    )
+    [result] = await slack.api.wait_for("views.update")
+    shown = json.dumps(result.args["view"])
+    assert "Created INC0010001" in shown
+    assert "could not be posted" in shown
+    assert "Something went wrong" not in shown
+    cards = [c for c in slack.api.calls_to("chat.postMessage") if c.args.get("blocks")]
+    assert len(cards) == 1

@@ -14,6 +14,7 @@ from bot.app import Services, build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
 from core.models import ChannelRef
+from core.views import Notice
 from tests.conftest import FAST_RETRY
 from tests.e2e.teams_harness import TeamsHarness
 from tests.fakes import bot_activities as bf
@@ -198,7 +199,7 @@ async def test_anonymous_mode_posts_proactively_without_a_token(anonymous: Anony
         assert r.status == 202
     assert services.teams is not None
     channel = ChannelRef(f"teams:{bf.TENANT}", bf.PERSONAL)
-    await services.teams.sink.post_text(channel, "INC0010001 is resolved")
+    await services.teams.sink.post(channel, Notice("INC0010001 is resolved"), key="k1")
     posted = connector.posts()[-1]
-    assert posted.activity["text"] == "INC0010001 is resolved"
+    assert posted.texts == ["INC0010001 is resolved"]
     assert posted.token is None

@@ -8,6 +8,7 @@ import pytest
 
 from core.connections import OAuthClientConfig
 from core.models import TicketKind
+from core.repos import StateNames
 from sim.servicenow import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Fault
 from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, action_of, create_inline
 from tests.fakes import bot_activities as bf
@@ -72,7 +73,7 @@ async def test_states_shows_and_renames_for_admins_only(teams: TeamsHarness) -> 
     assert "Authorize" in shown.text
     [refused] = await teams.say('snow states incident 2 "Being fixed"')
     assert "Only workspace admins" in refused.text
-    names = await teams.services.connections.state_names(WORKSPACE, TicketKind.INCIDENT)
+    names = await StateNames(teams.services.store).names(WORKSPACE, TicketKind.INCIDENT)
     assert names["2"] == "In Progress"
 
 

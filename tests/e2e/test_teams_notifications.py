@@ -8,9 +8,12 @@ import json
 
 import pytest
 
-from core.dispatch import RequestContext
+from core import commands as c
+from core.handlers.context import RequestContext
 from core.models import CardLocation, ChannelRef, Requester
+from core.outcomes import Reply
 from core.ports import DeliveryError
+from core.views import Notice, TicketCard
 from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, create_inline
 from tests.fakes import bot_activities as bf
 
@@ -41,11 +44,16 @@ async def test_a_state_change_updates_the_card_replies_and_tells_subscribers(
     assert update.activity_id == form.id  # the form card, now the ticket card, in place
     assert "In Progress" in json.dumps(update.cards)
     replies = [s for s in teams.connector.posts(bf.PERSONAL)]
-    assert [r.activity["text"] for r in replies] == [
-        f"{number} Patch the VPN concentrator: New → In Progress"
+    # A short message is a small card: its text is the card's only TextBlock.
+    assert [r.texts for r in replies] == [
+        [f"{number} Patch the VPN concentrator: New → In Progress"]
     ]
     [told] = teams.connector.posts(bf.CHANNEL)
-    assert "New → In Progress" in told.activity["text"]
+    assert "New → In Progress" in told.texts[0]
+    ticket = await teams.services.store.get_ticket(WORKSPACE, number)
+    assert ticket is not None
+    link = {"type": "Action.OpenUrl", "title": "Open", "url": ticket.url}
+    assert link in told.cards[0]["actions"]  # subscribers get the link to the ticket
     # Every proactive call carried the bot's token.
     assert all(s.token in teams.entra.issued for s in teams.connector.sent)
     assert await sync_and_deliver(teams) == 0
@@ -57,17 +65,25 @@ async def test_a_card_in_a_channel_gets_its_reply_in_its_thread(teams: TeamsHarn
     sink = teams.services.teams.sink if teams.services.teams else None
     assert sink is not None
     number, _ = await create_inline(teams)
-    card = await teams.services.dispatcher.ticket_detail(_ctx(), number)
+    card = await ticket_card_of(teams, number)
     where = await sink.post_card(ChannelRef(WORKSPACE, bf.CHANNEL), card)
-    await sink.reply(where, "Resolved")
+    await sink.post(where.channel, Notice("Resolved"), key="reply-1", thread=where.message_id)
     post, reply = teams.connector.sent[-2:]
     assert post.conversation == bf.CHANNEL
     assert reply.conversation == f"{bf.CHANNEL};messageid={where.message_id}"
-    assert reply.activity["text"] == "Resolved"
+    assert reply.texts == ["Resolved"]
 
 
 def _ctx() -> RequestContext:
     return RequestContext(WORKSPACE, Requester("teams", bf.USER_AAD, "Abel Tuter"))
+
+
+async def ticket_card_of(teams: TeamsHarness, number: str) -> TicketCard:
+    """The ticket's card, as `snow ticket <number>` shows it."""
+    shown = await teams.services.router.handle(_ctx(), c.ShowTicket(number))
+    assert isinstance(shown, Reply)
+    assert isinstance(shown.view, TicketCard)
+    return shown.view
 
 
 @pytest.mark.parametrize("status", [403, 404])
@@ -79,7 +95,7 @@ async def test_a_conversation_the_bot_was_removed_from_is_a_permanent_failure(
     sink = teams.services.teams.sink if teams.services.teams else None
     assert sink is not None
     where = CardLocation(ChannelRef(WORKSPACE, bf.PERSONAL), form.id)
-    card = await teams.services.dispatcher.ticket_detail(_ctx(), number)
+    card = await ticket_card_of(teams, number)
     with pytest.raises(DeliveryError) as info:
         await sink.update_card(where, card)
     assert info.value.permanent
@@ -100,7 +116,7 @@ async def test_a_conversation_never_seen_is_a_permanent_failure(teams: TeamsHarn
     sink = teams.services.teams.sink if teams.services.teams else None
     assert sink is not None
     with pytest.raises(DeliveryError) as info:
-        await sink.post_text(ChannelRef(WORKSPACE, "19:never@thread.tacv2"), "hello")
+        await sink.post(ChannelRef(WORKSPACE, "19:never@thread.tacv2"), Notice("hello"), key="k")
     assert info.value.permanent
     assert "Add SnowOps" in info.value.hint
 

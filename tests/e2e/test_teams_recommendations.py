@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from core import commands as c
+from core.grammar import parse
 from tests.e2e.teams_harness import TeamsHarness, action_of, form_inputs
 from tests.fakes import bot_activities as bf
 
@@ -25,6 +27,14 @@ def share_buttons(content: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(content)
     return found
+
+
+def shared_id(button: dict[str, Any]) -> str:
+    """The recommendation a Share button shares (its value is the command ``share <id>``)."""
+    command = parse(button["data"]["value"])
+    assert isinstance(command, c.Share)
+    assert button["data"]["verb"] == "snow"
+    return command.recommendation_id
 
 
 async def share_and_submit(teams: TeamsHarness, button: dict[str, Any], kind: str) -> str:
@@ -79,7 +89,7 @@ async def test_recommendations_list_page_share_and_no_duplicates(teams: TeamsHar
     found = teams.sim.instance.find_by_number(incident)
     assert found is not None
     assert "Recommendation source: Microsoft" in found[1]["description"]
-    assert f"Recommendation: {first['data']['value']}" in found[1]["description"]
+    assert f"Recommendation: {shared_id(first)}" in found[1]["description"]
     posted = [
         s for s in teams.connector.posts(bf.CHANNEL) if incident in s.text or change in s.text
     ]
@@ -95,5 +105,5 @@ async def test_recommendations_list_page_share_and_no_duplicates(teams: TeamsHar
     [after] = await teams.say("recommendations", conv=bf.CHANNEL, mention=True)
     assert first["data"]["value"] not in [b["data"]["value"] for b in share_buttons(after.cards[0])]
     assert incident in after.text
-    [typed] = await teams.say(f"snow share {first['data']['value']}")
+    [typed] = await teams.say(f"snow share {shared_id(first)}")
     assert "already tracked by" in typed.text

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from core.models import TicketKind
+from core.repos import StateNames
 from sim.servicenow import Fault
 from tests.e2e.teams_harness import (
     WORKSPACE,
@@ -163,13 +164,21 @@ async def test_admin_home_manages_the_configuration(teams: TeamsHarness) -> None
     saved = await teams.invoke(
         bf.card_action(rename["verb"], data, teams.service_url, card_id=home.id, **ADMIN)
     )
-    assert "Being fixed" in json.dumps(saved["value"])
-    names = await teams.services.connections.state_names(WORKSPACE, TicketKind.INCIDENT)
+    shown = json.dumps(saved["value"])
+    assert "ServiceNow configuration" in shown  # the configuration card again, with a banner
+    assert "Incident state In Progress is now shown as Being fixed." in shown
+    names = await StateNames(teams.services.store).names(WORKSPACE, TicketKind.INCIDENT)
     assert names["2"] == "Being fixed"
-    # The same button, clicked by someone who is not an admin, is refused.
-    refused = await teams.invoke(bf.card_action(button["verb"], {}, teams.service_url))
-    assert refused["statusCode"] == 403
-    assert "Only workspace admins" in refused["value"]["message"]
+    # The same button, clicked by someone who is not an admin, is refused: the card they
+    # clicked stays, and only they are told (nothing is posted in the conversation).
+    posts = len(teams.connector.posts())
+    refused = await teams.invoke(
+        bf.card_action(button["verb"], button["data"], teams.service_url, card_id=home.id)
+    )
+    assert refused["type"] == "application/vnd.microsoft.activity.message"
+    assert "Only workspace admins" in refused["value"]
+    assert "ServiceNow configuration" not in json.dumps(refused)
+    assert teams.connector.posts()[posts:] == []
 
 
 async def test_view_all_tickets_posts_the_list_and_refresh_updates_a_card(
@@ -182,7 +191,9 @@ async def test_view_all_tickets_posts_the_list_and_refresh_updates_a_card(
     answer = await teams.invoke(
         bf.card_action(button["verb"], button["data"], teams.service_url, card_id=home.id)
     )
-    assert "Incident management" in json.dumps(answer["value"])  # the home card, refreshed
+    # The home card stays as it is; the list is posted as a new message.
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert answer["value"] == "Tickets"
     [listing] = teams.connector.posts()[posts:]
     assert number in listing.text
     teams.sim.instance.set_state(number, "2")
@@ -251,3 +262,22 @@ async def test_reconnect_from_a_shared_conversation_sends_the_admin_to_the_perso
     text = json.dumps(answer)
     assert "personal chat" in text
     assert "oauth_auth.do" not in text
+
+
+async def test_a_button_of_a_card_posted_before_the_upgrade_still_works(
+    teams: TeamsHarness,
+) -> None:
+    """Cards already in Teams carry the old verbs: Refresh still refreshes, and a verb
+    that means nothing leaves the card alone."""
+    number, form = await create_inline(teams)
+    teams.sim.instance.set_state(number, "2")
+    fresh = await teams.invoke(
+        bf.card_action("refresh_ticket", {"value": number}, teams.service_url, card_id=form.id)
+    )
+    assert fresh["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "In Progress" in json.dumps(fresh["value"])
+    unknown = await teams.invoke(
+        bf.card_action("frobnicate", {"value": "x"}, teams.service_url, card_id=form.id)
+    )
+    assert unknown["type"] == "application/vnd.microsoft.activity.message"
+    assert "older SnowOps card" in unknown["value"]

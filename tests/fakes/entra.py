@@ -6,7 +6,9 @@ It serves what the bot reads and calls, on a real loopback socket:
   JWKS, so inbound activity tokens minted here (:meth:`FakeEntra.mint`) validate;
 - the tenant's OpenID metadata (``/<tenant>/v2.0/.well-known/openid-configuration``);
 - the tenant's token endpoint (``/<tenant>/oauth2/v2.0/token``), client credentials only,
-  issuing opaque bot tokens that :class:`~tests.fakes.teams_connector.FakeConnector` accepts.
+  issuing opaque bot tokens that :class:`~tests.fakes.teams_connector.FakeConnector` accepts;
+  each token is for the scope it was asked for (:meth:`FakeEntra.issued_for`), so the fake
+  connector can tell a Bot Framework token from a Microsoft Graph one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
 def _b64(n: int) -> str:
@@ -62,10 +66,15 @@ class FakeEntra:
         self.key = SigningKey("fake-key-1")
         self.rogue = SigningKey("fake-key-1")  # same kid, different key: a forged token
         self.issued: list[str] = []
+        self.scopes: dict[str, str] = {}  # token → the scope it was issued for
         self.token_requests: list[dict[str, str]] = []
         self.key_requests = 0
         self._server: TestServer | None = None
         self.url = ""
+
+    def issued_for(self, scope: str) -> list[str]:
+        """The tokens issued for ``scope`` (``BOT_FRAMEWORK_SCOPE``, ``GRAPH_SCOPE``…)."""
+        return [t for t in self.issued if self.scopes.get(t) == scope]
 
     @property
     def openid_url(self) -> str:
@@ -142,8 +151,11 @@ class FakeEntra:
             and secrets.compare_digest(str(form.get("client_secret", "")), self.app_password)
         ):
             return web.json_response({"error": "invalid_client"}, status=401)
-        token = f"bot-token-{secrets.token_hex(8)}"
+        scope = str(form.get("scope", ""))
+        kind = "graph" if scope == GRAPH_SCOPE else "bot"
+        token = f"{kind}-token-{secrets.token_hex(8)}"
         self.issued.append(token)
+        self.scopes[token] = scope
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
         )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from core.actions import SubmitClient
 from core.connections import OAuthClientConfig
-from core.models import ConnectionStatus
-from core.views import Notice, StatusView
+from core.models import ChannelRef, ConnectionStatus
+from core.outcomes import AskClient, PrivateLink, Reply
+from core.servicenow.errors import ConfigurationError
+from core.views import Notice, NoticeLevel, StatusView
 from sim.servicenow import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -14,21 +19,28 @@ from sim.servicenow import (
     DEFAULT_USERNAME,
 )
 from tests.conftest import App, Sim, admin_ctx
+from tests.integration.helpers import RecordingSink, run
 from tests.integration.oauth_helpers import approve
+
+WS = "slack:T0123"
+#: The admin's direct messages with SnowOps, where core confirms how a sign-in ended.
+ADMIN_DM = ChannelRef(WS, "D_U_ADMIN")
 
 
 async def start_connect(app: App, sim: Sim) -> str:
     await app.services.connections.set_client(
-        "slack:T0123", OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), actor="test"
+        WS, OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), actor="test"
     )
-    view = await app.services.dispatcher.run_text(admin_ctx(), f"connect {sim.url}")
-    assert isinstance(view, Notice), view
-    assert view.link
-    assert view.link.startswith(f"{sim.url}/oauth_auth.do?")
-    return view.link
+    outcome = await app.services.router.handle_text(admin_ctx(), f"connect {sim.url}")
+    # A sign-in link is for the admin's eyes only.
+    assert isinstance(outcome, PrivateLink), outcome
+    link = outcome.notice.link
+    assert link
+    assert link.startswith(f"{sim.url}/oauth_auth.do?")
+    return link
 
 
-async def test_code_flow_end_to_end(app: App, sim: Sim) -> None:
+async def test_code_flow_end_to_end(app: App, sim: Sim, chat: RecordingSink) -> None:
     link = await start_connect(app, sim)
     query = parse_qs(urlsplit(link).query)
     assert query["code_challenge_method"] == ["S256"]
@@ -43,7 +55,7 @@ async def test_code_flow_end_to_end(app: App, sim: Sim) -> None:
     assert "Connected to ServiceNow" in body
     assert "snowops.integration" in body
 
-    conn = await app.services.store.get_connection("slack:T0123")
+    conn = await app.services.store.get_connection(WS)
     assert conn is not None
     assert conn.instance_url == sim.url
     assert conn.connected_as == DEFAULT_USERNAME
@@ -56,13 +68,21 @@ async def test_code_flow_end_to_end(app: App, sim: Sim) -> None:
         assert again.status == 400
         assert "already used or has expired" in await again.text()
 
-    status = await app.services.dispatcher.run_text(admin_ctx(), "status")
+    # Core told the admin privately, once, where and as whom it is connected.
+    assert [p.channel for p in chat.posts] == [ADMIN_DM]
+    [told] = chat.sent_to(ADMIN_DM)
+    assert told.text.startswith("Connected to ")
+    assert f"{sim.url} as {DEFAULT_USERNAME}." in told.text
+    assert told.level is not NoticeLevel.ERROR
+    assert told.hint == ""
+
+    status = await run(app, admin_ctx(), "status")
     assert isinstance(status, StatusView)
     assert ("Connected as", DEFAULT_USERNAME) in status.lines
     assert status.healthy
 
 
-async def test_denied_access_explains(app: App, sim: Sim) -> None:
+async def test_denied_access_explains(app: App, sim: Sim, chat: RecordingSink) -> None:
     link = await start_connect(app, sim)
     callback = await approve(
         app.http, link, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, action="deny"
@@ -70,7 +90,9 @@ async def test_denied_access_explains(app: App, sim: Sim) -> None:
     async with app.http.get(callback) as page:
         assert page.status == 400
         assert "choose Allow" in await page.text()
-    assert await app.services.store.get_connection("slack:T0123") is None
+    assert await app.services.store.get_connection(WS) is None
+    [told] = chat.sent_to(ADMIN_DM)
+    assert told.text == "ServiceNow was not connected: access was not allowed."
 
 
 async def test_forged_state_is_refused(app: App, sim: Sim) -> None:
@@ -82,34 +104,57 @@ async def test_forged_state_is_refused(app: App, sim: Sim) -> None:
 
 
 async def test_connect_without_an_oauth_client_says_how(app: App, sim: Sim) -> None:
-    view = await app.services.dispatcher.run_text(admin_ctx(), f"connect {sim.url}")
-    assert isinstance(view, Notice)
-    assert "no ServiceNow OAuth client is configured" in view.text
-    assert "SERVICENOW_CLIENT_ID" in view.hint
+    router = app.services.router
+    # No OAuth client may be used for this instance: the admin is asked for one, privately.
+    asked = await router.handle_text(admin_ctx(), f"connect {sim.url}")
+    assert asked == AskClient(sim.url)
+    # Without one nothing can start, and what to configure is said.
+    with pytest.raises(ConfigurationError) as caught:
+        await app.services.connections.start(WS, sim.url, "slack:U_ADMIN")
+    assert "no ServiceNow OAuth client is configured" in caught.value.message
+    assert "SERVICENOW_CLIENT_ID" in caught.value.hint
+    # Both halves of the client are needed; with them, the sign-in starts.
+    half = await router.handle(admin_ctx(), SubmitClient(sim.url, DEFAULT_CLIENT_ID, " "))
+    assert isinstance(half, Reply), half
+    assert half.view == Notice(
+        "Give both the client id and the client secret.", NoticeLevel.WARNING
+    )
+    given = await router.handle(
+        admin_ctx(), SubmitClient(sim.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    )
+    assert isinstance(given, PrivateLink), given
+    assert given.notice.link
+    assert given.notice.link.startswith(f"{sim.url}/oauth_auth.do?")
 
 
 async def test_connect_is_for_admins_only(app: App, sim: Sim) -> None:
     ctx = admin_ctx()
     ctx = type(ctx)(ctx.workspace, ctx.requester, ctx.channel, is_admin=False)
-    view = await app.services.dispatcher.run_text(ctx, f"connect {sim.url}")
+    view = await run(app, ctx, f"connect {sim.url}")
     assert isinstance(view, Notice)
     assert "Only workspace admins" in view.text
 
 
 async def test_plain_http_instance_refused(app: App) -> None:
-    view = await app.services.dispatcher.run_text(admin_ctx(), "connect http://acme.example.com")
+    view = await run(app, admin_ctx(), "connect http://acme.example.com")
     assert isinstance(view, Notice)
     assert "must use https://" in view.text
 
 
-async def test_signing_in_with_the_admins_own_account_is_flagged(app: App, sim: Sim) -> None:
+async def test_signing_in_with_the_admins_own_account_is_flagged(
+    app: App, sim: Sim, chat: RecordingSink
+) -> None:
     link = await start_connect(app, sim)  # the admin's chat email is abel.tuter@example.com
     callback = await approve(app.http, link, username="abel.tuter", password="snowops-demo")
     async with app.http.get(callback) as page:
         body = await page.text()
     assert page.status == 200
     assert "personal account" in body
-    status = await app.services.dispatcher.run_text(admin_ctx(), "status")
+    # The admin is told privately too.
+    [told] = chat.sent_to(ADMIN_DM)
+    assert told.text.startswith("Connected to ")
+    assert "personal account" in f"{told.text} {told.hint}"
+    status = await run(app, admin_ctx(), "status")
     assert isinstance(status, StatusView)
     assert not status.healthy
     assert any(label == "Warning" and "integration user" in v for label, v in status.lines)
@@ -126,6 +171,6 @@ async def test_the_deployments_client_secret_goes_only_to_servicenow_hosts(
 
 async def test_ip_address_instances_are_refused(app: App) -> None:
     for target in ("https://169.254.169.254", "https://10.0.0.5"):
-        view = await app.services.dispatcher.run_text(admin_ctx(), f"connect {target}")
+        view = await run(app, admin_ctx(), f"connect {target}")
         assert isinstance(view, Notice)
         assert "not an IP address" in view.text

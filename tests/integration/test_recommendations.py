@@ -1,4 +1,4 @@
-"""Recommendations as users see them, through the Dispatcher over real HTTP: Secure Score
+"""Recommendations as users see them, through core's router over real HTTP: Secure Score
 from the Graph simulator, tickets in the ServiceNow simulator, a team's own
 recommendations, and what happens when Graph is missing or down.
 """
@@ -10,11 +10,14 @@ from dataclasses import replace
 
 import pytest
 
-from core.dispatch import RequestContext
+from core.actions import button_value
+from core.commands import Recommendations, Share
 from core.forms import TicketFormView
+from core.handlers.context import RequestContext
 from core.models import Priority, RecommendationSource, TicketKind
+from core.outcomes import Audience, Reply, ShowForm
 from core.views import (
-    Action,
+    Button,
     Notice,
     NoticeLevel,
     RecommendationCard,
@@ -26,10 +29,11 @@ from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
 from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
 from sim.graph import DEFAULT_TENANT_ID, GraphFault
 from tests.conftest import App, Graph, Sim, admin_ctx
+from tests.integration.helpers import made, run, submit
 
 WS = "slack:T0123"
 PERMISSION = "SecurityEvents.Read.All"
-PAGE = 8  # cards per page, as the Dispatcher shows them
+PAGE = 8  # cards per page, as core shows them
 ADMIN_MFA = "AdminMFAV2"
 ADMIN_MFA_URL = "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess"
 
@@ -57,19 +61,29 @@ def gain(card: RecommendationCard) -> float:
 async def listing(
     app: App, args: str = "", ctx: RequestContext | None = None
 ) -> RecommendationListView:
-    """``/snow recommendations <args>``."""
-    view = await app.services.dispatcher.run_text(ctx or user_ctx(), f"recommendations {args}")
-    assert isinstance(view, RecommendationListView), view
-    return view
+    """``/snow recommendations <args>``: cards for the whole conversation to see."""
+    outcome = await app.services.router.handle_text(ctx or user_ctx(), f"recommendations {args}")
+    assert isinstance(outcome, Reply), outcome
+    assert outcome.audience is Audience.CONVERSATION
+    assert isinstance(outcome.view, RecommendationListView), outcome.view
+    return outcome.view
+
+
+async def click(app: App, button: Button) -> RecommendationListView:
+    """Click a page's 'more' button: the command its value carries, as a chat sends it."""
+    assert button.command is not None, button
+    outcome = await app.services.router.handle_text(user_ctx(), button_value(button.command))
+    assert isinstance(outcome, Reply), outcome
+    assert isinstance(outcome.view, RecommendationListView), outcome.view
+    return outcome.view
 
 
 async def every_page(app: App, args: str = "") -> list[RecommendationListView]:
-    """Every page of a listing, following the 'more' action as a user would."""
+    """Every page of a listing, following the 'more' button as a user would."""
     pages = [await listing(app, args)]
     while pages[-1].more is not None:
         assert len(pages) < 20
-        number = pages[-1].more.value.rsplit("|", 1)[1]
-        pages.append(await listing(app, f"{args} page {number}"))
+        pages.append(await click(app, pages[-1].more))
     return pages
 
 
@@ -99,22 +113,24 @@ def form_values(form: TicketFormView, **overrides: str) -> dict[str, str | None]
 
 async def share_form(app: App, rec_id: str, ctx: RequestContext | None = None) -> TicketFormView:
     """``/snow share <id>``, expecting the prefilled form."""
-    view = await app.services.dispatcher.run_text(ctx or user_ctx(), f"share {rec_id}")
-    assert isinstance(view, TicketFormView), view
-    return view
+    outcome = await app.services.router.handle_text(ctx or user_ctx(), f"share {rec_id}")
+    assert isinstance(outcome, ShowForm), outcome
+    return outcome.form
 
 
-async def submit(app: App, form: TicketFormView, **overrides: str) -> TicketCard:
+async def submit_form(app: App, form: TicketFormView, **overrides: str) -> TicketCard:
     """Submit the form as the adapters do (source and recommendation from the form view)."""
-    out = await app.services.dispatcher.submit_form(
-        user_ctx(),
-        form_values(form, **overrides),
-        source=form.source,
-        recommendation_id=form.recommendation_id,
-        recommendation_url=form.recommendation_url,
+    out = made(
+        await submit(
+            app,
+            user_ctx(),
+            form_values(form, **overrides),
+            source=form.source,
+            recommendation_id=form.recommendation_id,
+            recommendation_url=form.recommendation_url,
+        )
     )
     assert out.created, out
-    assert out.card is not None
     return out.card
 
 
@@ -127,9 +143,7 @@ def servicenow_record(sim: Sim, number: str) -> tuple[str, dict[str, str]]:
 
 async def add_own(app: App, title: str = "Review guest access") -> RecommendationCard:
     """``/snow recommendations add identity "<title>" "Quarterly review"``."""
-    view = await app.services.dispatcher.run_text(
-        user_ctx(), f'recommendations add identity "{title}" "Quarterly review"'
-    )
+    view = await run(app, user_ctx(), f'recommendations add identity "{title}" "Quarterly review"')
     assert isinstance(view, tuple), view
     notice, card = view
     assert isinstance(notice, Notice)
@@ -225,7 +239,9 @@ async def test_category_filter_identity(app: App, live: dict[str, float], word: 
     assert ADMIN_MFA in {c.id for c in pages[0].cards}
     assert "OneAdmin" not in {c.id for c in cards}  # achieved: hidden
     assert pages[0].more is not None
-    assert pages[0].more.value == "Identity|0|2"
+    assert pages[0].more.command == Recommendations("Identity", False, 2)
+    assert pages[0].more.command is not None
+    assert button_value(pages[0].more.command) == "recommendations Identity page 2"
 
 
 @pytest.mark.parametrize("word", ["devices", "device", "DEVICES"])
@@ -245,9 +261,12 @@ async def test_paging(app: App, live: dict[str, float]) -> None:
     assert len(first.cards) == PAGE
     assert second.cards
     assert not {c.id for c in first.cards} & {c.id for c in second.cards}
-    assert first.more == Action("recommendations_page", "Next page (2)", "|0|2")
+    assert first.more == Button("Next page (2)", Recommendations(None, False, 2))
+    assert first.more is not None
+    assert first.more.command is not None
+    assert button_value(first.more.command) == "recommendations page 2"
     assert second.more is not None
-    assert second.more.value == "|0|3"
+    assert second.more.command == Recommendations(None, False, 3)
     shown = sum(1 for g in live.values() if g > 0)
     last_number = -(-shown // PAGE)
     last = await listing(app, f"page {last_number}")
@@ -279,12 +298,10 @@ async def test_a_card_shows_what_an_admin_needs_to_decide(app: App) -> None:
     }
     assert card.summary.startswith("You have 2 of 4 users in administrative")
     assert card.ticket is None
-    assert card.actions == (
-        Action("share_recommendation", "Share to ServiceNow", ADMIN_MFA, primary=True),
-    )
+    assert card.buttons == (Button("Share to ServiceNow", Share(ADMIN_MFA), primary=True),)
     assert card.note == ""
     for other in pages[0].cards:
-        assert [a.id for a in other.actions] == ["share_recommendation"]
+        assert [b.command for b in other.buttons] == [Share(other.id)]
         assert "<" not in other.summary
 
     unknown = card_by_id(pages, "aad_admin_consent_workflow")  # cost "Unknown", impact null
@@ -328,7 +345,7 @@ async def test_share_prefills_the_form_from_the_action(app: App, graph: Graph) -
 
 
 async def test_share_an_unknown_id_is_a_clear_message(app: App) -> None:
-    view = await app.services.dispatcher.run_text(user_ctx(), "share NoSuchControl")
+    view = await run(app, user_ctx(), "share NoSuchControl")
     assert isinstance(view, Notice)
     assert view.level is NoticeLevel.WARNING
     assert view.text == "There is no recommendation 'NoSuchControl'."
@@ -338,7 +355,7 @@ async def test_share_an_unknown_id_is_a_clear_message(app: App) -> None:
 async def test_share_into_an_incident_then_the_ticket_tracks_it(connected: App, sim: Sim) -> None:
     app = connected
     form = await share_form(app, ADMIN_MFA)
-    ticket = await submit(app, form)
+    ticket = await submit_form(app, form)
     assert ticket.kind is TicketKind.INCIDENT
     assert ticket.source == "Microsoft"
     assert ticket.category == "Identity"
@@ -357,7 +374,7 @@ async def test_share_into_an_incident_then_the_ticket_tracks_it(connected: App, 
     assert record["correlation_id"] == f"snowops:{WS}:rec:{ADMIN_MFA}"
 
     # A second share of the same action points to the open ticket.
-    again = await app.services.dispatcher.run_text(user_ctx("U_OTHER"), f"share {ADMIN_MFA}")
+    again = await run(app, user_ctx("U_OTHER"), f"share {ADMIN_MFA}")
     assert isinstance(again, tuple)
     notice, card = again
     assert isinstance(notice, Notice)
@@ -371,10 +388,10 @@ async def test_share_into_an_incident_then_the_ticket_tracks_it(connected: App, 
     tracked = card_by_id([view], ADMIN_MFA)
     assert tracked.ticket is not None
     assert tracked.ticket.number == ticket.number
-    assert tracked.actions == ()
+    assert tracked.buttons == ()
     others = [c for c in view.cards if c.id != ADMIN_MFA]
     assert all(c.ticket is None for c in others)
-    assert all([a.id for a in c.actions] == ["share_recommendation"] for c in others)
+    assert all([b.command for b in card.buttons] == [Share(card.id)] for card in others)
     incidents = [p for m, p in sim.instance.request_log if m == "POST" and "/incident" in p]
     assert len(incidents) == 1
 
@@ -383,7 +400,7 @@ async def test_share_into_a_change(connected: App, sim: Sim) -> None:
     app = connected
     form = await share_form(app, "DLPEnabled")
     assert form.category == "Data"
-    ticket = await submit(app, form, kind="change", priority="2")
+    ticket = await submit_form(app, form, kind="change", priority="2")
     assert ticket.kind is TicketKind.CHANGE
     assert ticket.number.startswith("CHG")
     table, record = servicenow_record(sim, ticket.number)
@@ -392,7 +409,7 @@ async def test_share_into_a_change(connected: App, sim: Sim) -> None:
     assert "Category: Data" in record["description"]
     assert "Action: https://" in record["description"]
 
-    again = await app.services.dispatcher.run_text(user_ctx(), "share dlpenabled")
+    again = await run(app, user_ctx(), "share dlpenabled")
     assert isinstance(again, tuple)
     notice, card = again
     assert isinstance(notice, Notice)
@@ -404,24 +421,25 @@ async def test_share_into_a_change(connected: App, sim: Sim) -> None:
     tracked = card_by_id([await listing(app, "data")], "DLPEnabled")
     assert tracked.ticket is not None
     assert tracked.ticket.kind is TicketKind.CHANGE
-    assert tracked.actions == ()
+    assert tracked.buttons == ()
 
 
 async def test_submitting_a_stale_form_twice_gives_the_same_ticket(connected: App) -> None:
     app = connected
     form = await share_form(app, "scid_90")
-    first = await submit(app, form)
-    out = await app.services.dispatcher.submit_form(
-        user_ctx("U_LATE"),
-        form_values(form),
-        source=form.source,
-        recommendation_id=form.recommendation_id,
-        recommendation_url=form.recommendation_url,
+    first = await submit_form(app, form)
+    out = made(
+        await submit(
+            app,
+            user_ctx("U_LATE"),
+            form_values(form),
+            source=form.source,
+            recommendation_id=form.recommendation_id,
+            recommendation_url=form.recommendation_url,
+        )
     )
     assert not out.created
-    assert out.card is not None
     assert out.card.number == first.number
-    assert out.notice is not None
     assert "Already tracked by open incident" in out.notice.text
 
 
@@ -437,7 +455,7 @@ async def test_own_recommendation_lists_and_shares_like_microsofts(
     assert added.source == "User"
     assert added.category == "Identity"
     assert facts(added) == {"Category": "Identity", "Source": "User"}
-    assert [a.id for a in added.actions] == ["share_recommendation"]
+    assert [b.command for b in added.buttons] == [Share(added.id)]
 
     for args in ("", "identity"):
         listed = card_by_id(await every_page(app, args), added.id)
@@ -457,7 +475,7 @@ async def test_own_recommendation_lists_and_shares_like_microsofts(
     assert form.recommendation_id == added.id
     assert form.recommendation_url is None
 
-    ticket = await submit(app, form)
+    ticket = await submit_form(app, form)
     assert ticket.source == "User"
     _, record = servicenow_record(sim, ticket.number)
     footer = record["description"].split("\n---\n", 1)[1]
@@ -465,35 +483,34 @@ async def test_own_recommendation_lists_and_shares_like_microsofts(
     assert "Category: Identity" in footer
     assert f"Recommendation: {added.id}" in footer
 
-    again = await app.services.dispatcher.run_text(user_ctx(), f"share {added.id}")
+    again = await run(app, user_ctx(), f"share {added.id}")
     assert isinstance(again, tuple)
     assert isinstance(again[1], TicketCard)
     assert again[1].number == ticket.number
     tracked = card_by_id(await every_page(app, "identity"), added.id)
     assert tracked.ticket is not None
-    assert tracked.actions == ()
+    assert tracked.buttons == ()
 
 
 async def test_only_admins_remove_own_recommendations(app: App) -> None:
-    d = app.services.dispatcher
     added = await add_own(app)
 
-    refused = await d.run_text(user_ctx(), f"recommendations remove {added.id}")
+    refused = await run(app, user_ctx(), f"recommendations remove {added.id}")
     assert isinstance(refused, Notice)
     assert refused.text == "Only workspace admins can do that."
     assert added.id in {c.id for c in cards_of(await every_page(app, "identity"))}
 
-    removed = await d.run_text(admin_ctx(), f"recommendations remove {added.id}")
+    removed = await run(app, admin_ctx(), f"recommendations remove {added.id}")
     assert isinstance(removed, Notice)
     assert removed.level is NoticeLevel.SUCCESS
     assert removed.text == f"Removed {added.id}."
     assert added.id not in {c.id for c in cards_of(await every_page(app, "identity"))}
 
-    twice = await d.run_text(admin_ctx(), f"recommendations remove {added.id}")
+    twice = await run(app, admin_ctx(), f"recommendations remove {added.id}")
     assert isinstance(twice, Notice)
     assert twice.level is NoticeLevel.WARNING
     # Microsoft's cannot be removed.
-    microsoft = await d.run_text(admin_ctx(), f"recommendations remove {ADMIN_MFA}")
+    microsoft = await run(app, admin_ctx(), f"recommendations remove {ADMIN_MFA}")
     assert isinstance(microsoft, Notice)
     assert microsoft.level is NoticeLevel.WARNING
     assert ADMIN_MFA in {c.id for c in (await listing(app, "identity")).cards}
@@ -502,16 +519,15 @@ async def test_only_admins_remove_own_recommendations(app: App) -> None:
 async def test_own_recommendations_are_per_workspace(app: App) -> None:
     added = await add_own(app)
     other = RequestContext("slack:TOTHER", user_ctx().requester, None, False)
-    view = await app.services.dispatcher.run_text(other, "recommendations identity all page 2")
+    view = await run(app, other, "recommendations identity all page 2")
     assert isinstance(view, RecommendationListView)
     assert added.id not in {c.id for c in view.cards}
-    shared = await app.services.dispatcher.run_text(other, f"share {added.id}")
+    shared = await run(app, other, f"share {added.id}")
     assert isinstance(shared, Notice)
     assert shared.level is NoticeLevel.WARNING
 
 
 async def test_bad_own_recommendations_are_refused_with_the_usage(app: App) -> None:
-    d = app.services.dispatcher
     for text in (
         'recommendations add nonsense "Title"',
         "recommendations add identity",
@@ -519,7 +535,7 @@ async def test_bad_own_recommendations_are_refused_with_the_usage(app: App) -> N
         f'recommendations add identity "{"x" * 161}"',
         'recommendations add identity "   "',
     ):
-        view = await d.run_text(user_ctx(), text)
+        view = await run(app, user_ctx(), text)
         assert isinstance(view, Notice), text
         assert view.level is NoticeLevel.WARNING, text
     assert all(c.source == "Microsoft" for c in cards_of(await every_page(app, "all")))
@@ -551,7 +567,7 @@ async def test_without_graph_an_empty_listing_says_how_to_add_one(app: App) -> N
     view = await listing(app)
     assert view.cards == ()
     assert "/snow recommendations add" in view.empty_text
-    shared = await app.services.dispatcher.run_text(user_ctx(), f"share {ADMIN_MFA}")
+    shared = await run(app, user_ctx(), f"share {ADMIN_MFA}")
     assert isinstance(shared, Notice)
     assert "not connected" in shared.text
 
@@ -562,7 +578,7 @@ async def test_graph_without_a_tenant_asks_an_admin_to_link_one(app: App) -> Non
     assert "not linked to a Microsoft tenant" in view.note
     assert view.hint == "An admin links it with /snow securescore <tenant-id>."
     assert view.cards == ()
-    linked = await app.services.dispatcher.run_text(admin_ctx(), f"securescore {DEFAULT_TENANT_ID}")
+    linked = await run(app, admin_ctx(), f"securescore {DEFAULT_TENANT_ID}")
     assert isinstance(linked, Notice)
     assert linked.level is NoticeLevel.SUCCESS
     after = await listing(app)
@@ -580,7 +596,7 @@ async def test_graph_down_still_lists_own_recommendations(app: App, graph: Graph
     # A team's own still shares; Microsoft's says why it cannot.
     form = await share_form(app, added.id)
     assert form.source is RecommendationSource.USER
-    microsoft = await app.services.dispatcher.run_text(user_ctx(), f"share {ADMIN_MFA}")
+    microsoft = await run(app, user_ctx(), f"share {ADMIN_MFA}")
     assert isinstance(microsoft, Notice)
     assert microsoft.level is NoticeLevel.ERROR
     assert microsoft.text.startswith("Microsoft Secure Score:")
@@ -604,7 +620,7 @@ async def test_graph_throttling_past_the_budget_is_explained(app: App, graph: Gr
 async def test_sign_in_service_down_still_lists_own_recommendations(app: App, graph: Graph) -> None:
     added = await add_own(app)
     graph.sim.inject_fault(GraphFault(status=503, scope="token", count=10_000))
-    view = await app.services.dispatcher.run_text(user_ctx(), "recommendations")
+    view = await run(app, user_ctx(), "recommendations")
     for part in as_views(view):
         assert not (isinstance(part, Notice) and "Something went wrong" in part.text), part.text
     assert isinstance(view, RecommendationListView)

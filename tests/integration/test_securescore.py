@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from core.dispatch import RequestContext
+from core.handlers.context import RequestContext
 from core.securescore.client import GraphClient
 from core.securescore.errors import (
     GraphAuthError,
@@ -36,6 +36,7 @@ from sim.graph import (
     GraphFault,
 )
 from tests.conftest import FAST_RETRY, App, Graph, admin_ctx
+from tests.integration.helpers import run
 
 WS = "slack:T0123"
 PERMISSION = "SecurityEvents.Read.All"
@@ -457,7 +458,7 @@ async def test_a_failed_fetch_is_remembered_briefly_then_retried(app: App, graph
 
 
 async def test_securescore_shows_the_configured_tenant(app: App) -> None:
-    view = await app.services.dispatcher.run_text(user_ctx(), "securescore")
+    view = await run(app, user_ctx(), "securescore")
     assert isinstance(view, Notice)
     assert view.text == f"Secure Score comes from tenant {DEFAULT_TENANT_ID}."
 
@@ -465,35 +466,33 @@ async def test_securescore_shows_the_configured_tenant(app: App) -> None:
 async def test_admin_links_another_tenant_and_sees_its_permission_problem(
     app: App, graph: Graph
 ) -> None:
-    d = app.services.dispatcher
-    ok = await d.run_text(admin_ctx(), "recommendations")
+    ok = await run(app, admin_ctx(), "recommendations")
     assert isinstance(ok, RecommendationListView)
     assert ok.cards
 
-    linked = await d.run_text(admin_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
+    linked = await run(app, admin_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
     assert isinstance(linked, Notice)
     assert linked.level is NoticeLevel.SUCCESS
     assert DEFAULT_UNCONSENTED_TENANT_ID in linked.text
 
-    view = await d.run_text(admin_ctx(), "recommendations")
+    view = await run(app, admin_ctx(), "recommendations")
     assert isinstance(view, RecommendationListView)
     assert PERMISSION in view.note
     assert "admin consent" in view.hint
     assert all(c.source == "User" for c in view.cards)
     assert f"/{DEFAULT_UNCONSENTED_TENANT_ID}{TOKEN}" in token_requests(graph)
 
-    shown = await d.run_text(user_ctx(), "securescore")
+    shown = await run(app, user_ctx(), "securescore")
     assert isinstance(shown, Notice)
     assert DEFAULT_UNCONSENTED_TENANT_ID in shown.text
 
 
 async def test_linking_by_domain_works_and_is_per_workspace(app: App, graph: Graph) -> None:
-    d = app.services.dispatcher
     other = admin_ctx("slack:TOTHER")
-    linked = await d.run_text(other, "securescore contoso.onmicrosoft.com")
+    linked = await run(app, other, "securescore contoso.onmicrosoft.com")
     assert isinstance(linked, Notice)
     assert linked.level is NoticeLevel.SUCCESS
-    view = await d.run_text(other, "recommendations")
+    view = await run(app, other, "recommendations")
     assert isinstance(view, RecommendationListView)
     assert view.note.endswith("hidden; add 'all' to see them.")
     assert f"/contoso.onmicrosoft.com{TOKEN}" in token_requests(graph)
@@ -501,14 +500,13 @@ async def test_linking_by_domain_works_and_is_per_workspace(app: App, graph: Gra
 
 
 async def test_only_admins_link_a_tenant_and_bad_ids_are_refused(app: App) -> None:
-    d = app.services.dispatcher
-    refused = await d.run_text(user_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
+    refused = await run(app, user_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
     assert isinstance(refused, Notice)
     assert "Only workspace admins" in refused.text
     assert await app.services.recommendations.tenant(WS) == DEFAULT_TENANT_ID
 
     for bad in ("not-a-tenant", "../../evil", "contoso.com", "8f2c6a1e-5b3d-4e7f-9a10"):
-        view = await d.run_text(admin_ctx(), f"securescore {bad}")
+        view = await run(app, admin_ctx(), f"securescore {bad}")
         assert isinstance(view, Notice)
         assert view.level is NoticeLevel.WARNING
         assert "is not a tenant id" in view.text
@@ -518,8 +516,7 @@ async def test_only_admins_link_a_tenant_and_bad_ids_are_refused(app: App) -> No
 
 @pytest.mark.parametrize("app_env", [{}])
 async def test_securescore_without_graph_explains_how_to_connect(app: App) -> None:
-    d = app.services.dispatcher
-    view = await d.run_text(user_ctx(), "securescore")
+    view = await run(app, user_ctx(), "securescore")
     assert isinstance(view, Notice)
     assert view.text == "Microsoft Secure Score is not connected."
     assert "GRAPH_CLIENT_ID" in view.hint
@@ -529,29 +526,27 @@ async def test_securescore_without_graph_explains_how_to_connect(app: App) -> No
 
 @pytest.mark.parametrize("app_env", [{}])
 async def test_admin_links_a_tenant_before_graph_is_configured(app: App) -> None:
-    d = app.services.dispatcher
-    linked = await d.run_text(admin_ctx(), f"securescore {DEFAULT_TENANT_ID}")
+    linked = await run(app, admin_ctx(), f"securescore {DEFAULT_TENANT_ID}")
     assert isinstance(linked, Notice)
     assert linked.level is NoticeLevel.SUCCESS
     assert linked.text == f"Secure Score will come from tenant {DEFAULT_TENANT_ID}."
     assert "GRAPH_CLIENT_ID" in linked.hint  # what is still missing
     assert await app.services.recommendations.tenant(WS) == DEFAULT_TENANT_ID
 
-    bad = await d.run_text(admin_ctx(), "securescore nope")
+    bad = await run(app, admin_ctx(), "securescore nope")
     assert isinstance(bad, Notice)
     assert bad.level is NoticeLevel.WARNING
     assert "'nope' is not a tenant id" in bad.text
     assert await app.services.recommendations.tenant(WS) == DEFAULT_TENANT_ID
 
-    refused = await d.run_text(user_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
+    refused = await run(app, user_ctx(), f"securescore {DEFAULT_UNCONSENTED_TENANT_ID}")
     assert isinstance(refused, Notice)
     assert "Only workspace admins" in refused.text
 
 
 async def test_the_client_secret_never_appears_in_what_users_see(app: App, graph: Graph) -> None:
-    d = app.services.dispatcher
     graph.sim.config.client_secret = "rotated"  # our secret is now the wrong one
-    view = await d.run_text(admin_ctx(), "recommendations")
+    view = await run(app, admin_ctx(), "recommendations")
     assert isinstance(view, RecommendationListView)
     assert "AADSTS7000215" in view.note
     assert DEFAULT_CLIENT_SECRET not in repr(view)
@@ -560,7 +555,7 @@ async def test_the_client_secret_never_appears_in_what_users_see(app: App, graph
 
 async def test_an_auth_error_note_ends_with_one_period(app: App, graph: Graph) -> None:
     graph.sim.config.client_secret = "rotated"
-    view = await app.services.dispatcher.run_text(admin_ctx(), "recommendations")
+    view = await run(app, admin_ctx(), "recommendations")
     assert isinstance(view, RecommendationListView)
     assert "AADSTS7000215" in view.note
     assert not view.note.endswith("..")

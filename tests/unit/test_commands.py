@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core import commands as c
+from core.errors import UsageError
+from core.grammar import parse, strip_invocation
 from core.models import TicketKind
 
 
@@ -42,7 +44,7 @@ from core.models import TicketKind
     ],
 )
 def test_parses(text: str, expected: c.Command) -> None:
-    assert c.parse(text) == expected
+    assert parse(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -65,8 +67,8 @@ def test_parses(text: str, expected: c.Command) -> None:
     ],
 )
 def test_usage_errors_say_what_to_do(text: str, says: str) -> None:
-    with pytest.raises(c.UsageError) as info:
-        c.parse(text)
+    with pytest.raises(UsageError) as info:
+        parse(text)
     assert says in str(info.value)
 
 
@@ -81,17 +83,17 @@ def test_usage_errors_say_what_to_do(text: str, says: str) -> None:
     ],
 )
 def test_strip_invocation(text: str, rest: str) -> None:
-    assert c.strip_invocation(text) == rest
+    assert strip_invocation(text) == rest
 
 
 def test_admin_commands_are_marked() -> None:
     admin = {
-        type(c.parse(t)).__name__
+        type(parse(t)).__name__
         for t in ("connect a", "disconnect", "subscribe", "unsubscribe", 'states incident 2 "x"')
     }
     assert admin == {"Connect", "Disconnect", "Subscribe", "Unsubscribe", "RenameState"}
-    assert all(c.parse(t).admin for t in ("connect a", "disconnect", "subscribe"))
-    assert not any(c.parse(t).admin for t in ("help", "tickets", "create", "states", "status"))
+    assert all(parse(t).admin for t in ("connect a", "disconnect", "subscribe"))
+    assert not any(parse(t).admin for t in ("help", "tickets", "create", "states", "status"))
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_admin_commands_are_marked() -> None:
     ],
 )
 def test_recommendation_commands(text: str, expected: c.Command) -> None:
-    assert c.parse(text) == expected
+    assert parse(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -128,13 +130,13 @@ def test_recommendation_commands(text: str, expected: c.Command) -> None:
     ],
 )
 def test_recommendation_usage_errors(text: str, says: str) -> None:
-    with pytest.raises(c.UsageError, match=says):
-        c.parse(text)
+    with pytest.raises(UsageError, match=says):
+        parse(text)
 
 
 def test_only_linking_a_tenant_needs_an_admin() -> None:
-    assert not c.parse("securescore").admin
-    assert c.parse("securescore 72f988bf-86f1-41af-91ab-2d7cd011db47").admin
+    assert not parse("securescore").admin
+    assert parse("securescore 72f988bf-86f1-41af-91ab-2d7cd011db47").admin
 
 
 @pytest.mark.parametrize(
@@ -149,11 +151,11 @@ def test_only_linking_a_tenant_needs_an_admin() -> None:
     ],
 )
 def test_titles_are_kept_as_typed(text: str, expected: c.Command) -> None:
-    assert c.parse(text) == expected
+    assert parse(text) == expected
 
 
 @pytest.mark.parametrize(
     "text", ["@SnowOps tickets", "<at>SnowOps</at> tickets", "<at>SnowOps</at>  snow tickets"]
 )
 def test_a_mention_alone_is_enough(text: str) -> None:
-    assert c.parse(c.strip_invocation(text)) == c.Tickets(None, True)
+    assert parse(strip_invocation(text)) == c.Tickets(None, True)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.console.render import render
+from adapters.console.render import clean, render
 from adapters.console.session import form_from_doc, form_to_doc
 from adapters.console.sink import ConsoleSink
-from core.models import ChannelRef, RecommendationSource, TicketKind
+from core import commands as c
+from core.models import ChannelRef, Comment, RecommendationSource, TicketKind
 from core.recommendation_views import recommendation_card, recommendation_list, share_form
 from core.recommendations import RecommendationItem, RecommendationPage
 from core.views import (
-    Action,
+    Button,
+    ConfigurationView,
     HomeView,
     KindSummary,
     Notice,
@@ -63,13 +65,32 @@ def test_notice_status_home_and_lists() -> None:
         True,
         "https://acme.service-now.com",
         (KindSummary(TicketKind.INCIDENT, "Incident management", (("In Progress", 1),), (card,)),),
-        (Action("create_ticket", "Create ticket"),),
+        (
+            Button("Create ticket", c.Create(), primary=True),
+            Button("Open ServiceNow", url="https://acme.service-now.com"),
+        ),
     )
     text = render(home)
     assert "== Incident management ==" in text
     assert "In Progress: 1" in text
-    assert "→ Create ticket: /snow create" in text
+    assert "  → Create ticket: /snow create incident" in text.splitlines()
+    assert "Open ServiceNow" not in text  # a link button has no command to type
     assert render(TicketListView("Open incidents", ())) == "== Open incidents ==\nNo tickets yet."
+
+
+def test_configuration_shows_its_buttons_as_commands() -> None:
+    view = ConfigurationView(
+        StatusView("ServiceNow connection", (("Instance", "acme"),)),
+        (),
+        banner=Notice("Saved.", NoticeLevel.SUCCESS),
+        buttons=(
+            Button("Reconnect", c.Reconnect()),
+            Button("Disconnect", c.Disconnect(), confirm="Sure?"),
+        ),
+    )
+    lines = render(view).splitlines()
+    assert lines[:3] == ["[ok] Saved.", "ServiceNow connection: healthy", "  Instance: acme"]
+    assert lines[-2:] == ["  → Reconnect: /snow reconnect", "  → Disconnect: /snow disconnect"]
 
 
 def test_form_round_trips_through_json() -> None:
@@ -84,13 +105,20 @@ async def test_sink_announces_replies_and_posts_to_waiting_readers() -> None:
     terminal = ChannelRef("console:local", "terminal")
     where = await sink.post_card(terminal, ticket_card(make_ticket()))
     waiting = asyncio.create_task(sink.wait(0, 5))
-    await sink.reply(where, "INC0010001 Require MFA: New → In Progress")
+    change = Notice("INC0010001 Require MFA: New → In Progress")
+    await sink.post(where.channel, change, key="k1", thread=where.message_id)
     entries = await waiting
     assert [e.text for e in entries] == ["🔔 INC0010001 Require MFA: New → In Progress"]
-    await sink.post_text(where.channel, "CHG0030001 Patch: New → Assess")
+    assert await sink.was_posted(where.channel, "k1", thread=where.message_id)
+    assert not await sink.was_posted(where.channel, "k2")
+    link = "https://acme.service-now.com/change_request.do?sys_id=1"
+    await sink.post(where.channel, Notice("CHG0030001 Patch: New → Assess", link=link), key="k2")
     [newer] = sink.since(entries[-1].seq)
     assert newer.seq == entries[-1].seq + 1
+    assert newer.text == f"🔔 CHG0030001 Patch: New → Assess\n   {link}"
+    assert await sink.was_posted(where.channel, "k2")
     assert await sink.wait(newer.seq, 0.01) == []
+    assert await sink.direct("console:local", "U1") == terminal
 
 
 async def test_a_restarted_sink_numbers_past_the_old_one() -> None:
@@ -103,3 +131,16 @@ async def test_a_restarted_sink_numbers_past_the_old_one() -> None:
     new = ConsoleSink()
     await new.announce("after the restart")
     assert [e.text for e in new.since(position)] == ["after the restart"]
+
+
+def test_control_characters_from_servicenow_never_reach_the_terminal() -> None:
+    """Markup means nothing to a terminal, but control sequences do: a title or a comment
+    could recolour the screen, set the window title, rewrite a line or hide a link."""
+    title = "Reset *all* \x1b[31mred\x1b[0m\x1b]0;pwned\x07 <!channel>\rfake\x9b2J"
+    hidden_link = "\x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\"
+    comment = Comment("c1", f"{1:032x}", f"see {hidden_link} \x00!", "beth", None)
+    text = render(ticket_card(make_ticket(title=title, history=(comment,))))
+    assert not [ch for ch in text if (ord(ch) < 32 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F]
+    assert "Reset *all* red <!channel>fake" in text  # markup is shown as typed
+    assert "see here !" in text
+    assert clean("a\tb\nc\x1b[2Kd\x1b") == "a\tb\ncd"

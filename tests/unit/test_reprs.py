@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.connections import OAuthClientConfig
-from core.models import Connection, OAuthState
+from core.models import Connection, OAuthClientConfig, OAuthState
 from core.servicenow.oauth import TokenSet
 
 

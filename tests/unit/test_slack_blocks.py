@@ -24,16 +24,25 @@ from adapters.slack.blocks import (
     ticket_list_modal,
     truncate,
 )
-from adapters.slack.blocks_text import actions_block, button, link, truncate_mrkdwn
+from adapters.slack.blocks_text import LITERAL, actions_block, button, link, truncate_mrkdwn
+from core import commands as c
+from core.actions import FormContext, read_button
 from core.commands import COMMAND_HELP
 from core.forms import NAME_MAX, TicketFormValues, TicketFormView, validate_ticket_form
-from core.models import Priority, Recommendation, RecommendationSource, Ticket, TicketKind
+from core.models import (
+    Comment,
+    Priority,
+    Recommendation,
+    RecommendationSource,
+    Ticket,
+    TicketKind,
+)
 from core.recommendation_views import recommendation_card, recommendation_list, share_form
 from core.recommendations import RecommendationItem, RecommendationPage
 from core.views import (
-    Action,
+    Button,
+    ConfigurationView,
     HelpView,
-    HistoryLine,
     HomeView,
     KindSummary,
     Notice,
@@ -181,31 +190,55 @@ def test_link_url_cannot_break_out_of_the_angle_brackets() -> None:
 
 
 def test_action_ids_get_a_suffix_only_when_repeated_in_one_block() -> None:
-    block = actions_block([Action("open", "A"), Action("more", "B"), Action("open", "C")] * 2)
+    row = [
+        Button("A", c.Home()),
+        Button("B", url="https://a.example/b"),
+        Button("C", c.Status()),
+    ]
+    block = actions_block(row * 2)
     assert block is not None
     ids = [e["action_id"] for e in block["elements"]]
-    assert ids == ["open", "more", "open:1", "open:2", "more:1", "open:3"]
+    assert ids == ["snow", "link", "snow:1", "snow:2", "link:1", "snow:3"]
+    values = [e.get("value") for e in block["elements"]]
+    assert values == ["home", None, "status"] * 2
     assert actions_block([]) is None
 
 
 def test_actions_block_keeps_slacks_25_buttons() -> None:
-    block = actions_block([Action(f"a{i}", str(i)) for i in range(30)])
+    block = actions_block([Button(str(i), c.Tickets(page=i + 1)) for i in range(30)])
     assert block is not None
     assert len(block["elements"]) == 25
+    assert block["elements"][-1]["value"] == "tickets open page 25"
     check_blocks([block])
 
 
 def test_button_text_is_cut_to_75_and_primary_styled() -> None:
-    b = button(Action("x", "L" * 100, "v", primary=True))
+    b = button(Button("L" * 100, c.Share("v"), primary=True))
     assert len(b["text"]["text"]) == 75
     assert b["text"]["text"].endswith("…")
     assert b["style"] == "primary"
-    assert b["value"] == "v"
+    assert b["action_id"] == "snow"
+    assert b["value"] == "share v"
+    assert read_button(b["value"]) == c.Share("v")
+
+
+def test_button_with_confirm_asks_first_and_is_danger_styled() -> None:
+    b = button(Button("Disconnect", c.Disconnect(), primary=True, confirm="Really disconnect?"))
+    assert b["style"] == "danger"
+    assert b["confirm"]["text"]["text"] == "Really disconnect?"
+    assert b["confirm"]["confirm"]["text"] == "Disconnect"
+    assert b["value"] == "disconnect"
+
+
+def test_link_button_has_the_link_action_id_and_no_value() -> None:
+    b = button(Button("Open", url="https://a.example/x"))
+    assert (b["action_id"], b["url"]) == ("link", "https://a.example/x")
+    assert "value" not in b
 
 
 def test_button_value_over_slacks_limit_is_refused() -> None:
     with pytest.raises(ValueError, match="2000"):
-        button(Action("x", "L", "v" * 2001))
+        button(Button("L", c.Share("v" * 2001)))
 
 
 # --- notices ----------------------------------------------------------------------------
@@ -237,8 +270,10 @@ def test_notice_with_hint_and_link() -> None:
     blocks = check_message(msg)
     assert msg["text"] == "Open this link &amp; sign in."
     assert blocks[0]["accessory"]["url"] == url
+    # A view's text is plain: its backticks are shown as typed, not as a code span.
+    tick = LITERAL % "`"
     assert blocks[1]["elements"][0]["text"] == (
-        "An admin can connect with `/snow connect &lt;instance&gt;`."
+        f"An admin can connect with {tick}/snow connect &lt;instance&gt;{tick}."
     )
 
 
@@ -270,10 +305,13 @@ def test_ticket_card_message() -> None:
         "*Source*\nMicrosoft (AdminMFAV2)",
         "*Category*\nIdentity",
     ]
-    (open_button,) = buttons(blocks)
-    assert open_button["action_id"] == "open_ticket"
+    open_button, refresh = buttons(blocks)
+    assert open_button["action_id"] == "link"
     assert open_button["url"] == card.url
     assert open_button["text"]["text"] == "Open in ServiceNow"
+    assert (refresh["action_id"], refresh["value"]) == ("snow", "ticket INC0010001")
+    assert refresh["text"]["text"] == "Refresh"
+    assert read_button(refresh["value"]) == c.ShowTicket("INC0010001")
 
 
 def test_ticket_title_is_escaped_everywhere() -> None:
@@ -289,29 +327,32 @@ def test_ticket_title_is_escaped_everywhere() -> None:
 
 def test_ticket_history_and_note_in_context_with_at_most_10_elements() -> None:
     history = tuple(
-        HistoryLine(f"2026-02-{d:02d} 10:00", "Grace <ops>", f"comments: step {d}")
+        Comment(
+            f"c{d}", f"{1:032x}", f"step {d}", "Grace <ops>", datetime(2026, 2, d, 10, tzinfo=UTC)
+        )
         for d in range(1, 13)
     )
-    card = ticket_card(make_ticket(), history=history, note="Showing the latest 12 entries.")
+    card = ticket_card(make_ticket(history=history), note="Showing the latest 12 entries.")
     blocks = ticket_blocks(card)
     check_blocks(blocks)
     history_block, note_block = by_type(blocks, "context")
     assert len(history_block["elements"]) == 10
     assert history_block["elements"][0]["text"] == (
-        "2026-02-01 10:00 · *Grace &lt;ops&gt;*: comments: step 1"
+        "2026-02-01 10:00 UTC · *Grace &lt;ops&gt;*: comment: step 1"
     )
     assert history_block["elements"][-1]["text"] == "…and 3 more"
     assert note_block["elements"][0]["text"] == "Showing the latest 12 entries."
 
 
-def test_ticket_without_optional_facts_and_actions_still_gets_an_open_button() -> None:
+def test_ticket_without_optional_facts_still_gets_open_and_refresh_buttons() -> None:
     base = ticket_card(make_ticket(category=None, recommendation_id=None, due=None))
-    card = TicketCard(**{**_as_dict(base), "actions": (), "source": ""})
+    card = TicketCard(**{**_as_dict(base), "source": ""})
     blocks = ticket_blocks(card)
     check_blocks(blocks)
     labels = [f["text"].split("\n")[0] for f in blocks[0]["fields"]]
     assert labels == ["*State*", "*Priority*", "*Due*", "*Requested by*"]
-    assert [b["action_id"] for b in buttons(blocks)] == ["open_ticket"]
+    assert [b["action_id"] for b in buttons(blocks)] == ["link", "snow"]
+    assert buttons(blocks)[0]["url"] == card.url
 
 
 def _as_dict(card: TicketCard) -> dict[str, Any]:
@@ -330,7 +371,7 @@ def test_300_char_title_fits_in_the_section_but_not_in_a_header() -> None:
 
 def test_ticket_list_of_120_is_cut_to_50_blocks_with_and_n_more() -> None:
     cards = tuple(ticket_card(make_ticket(n)) for n in range(1, 121))
-    more = Action("tickets_more", "More", "all:True:120")
+    more = Button("More", c.Tickets(None, True, 2))
     view = TicketListView("Open incidents", cards, more=more, servicenow_list_url=INSTANCE)
     msg = message(view)
     blocks = check_message(msg)
@@ -338,8 +379,9 @@ def test_ticket_list_of_120_is_cut_to_50_blocks_with_and_n_more() -> None:
     shown = [b for b in by_type(blocks, "section") if "INC" in b["text"]["text"]]
     note = blocks[-2]["elements"][0]["text"]
     assert note == f"…and {120 - len(shown)} more"
-    assert [b["action_id"] for b in blocks[-1]["elements"]] == ["tickets_more", "open_ticket_list"]
-    assert blocks[-1]["elements"][0]["value"] == "all:True:120"
+    assert [b["action_id"] for b in blocks[-1]["elements"]] == ["snow", "link"]
+    assert blocks[-1]["elements"][0]["value"] == "tickets open page 2"
+    assert blocks[-1]["elements"][1]["url"] == INSTANCE
     assert msg["text"].startswith("Open incidents: INC0010001 In Progress")
 
 
@@ -368,12 +410,13 @@ def test_recommendation_card_with_share_button() -> None:
     share, how = buttons(blocks)
     assert share == {
         "type": "button",
-        "action_id": "share_recommendation",
-        "value": "AdminMFAV2",
+        "action_id": "snow",
+        "value": "share AdminMFAV2",
         "style": "primary",
         "text": {"type": "plain_text", "text": "Share to ServiceNow", "emoji": True},
     }
     assert how["url"] == make_rec().url
+    assert how["action_id"] == "link"
     assert how["text"]["text"] == "How to fix"
     assert "Tracked by" not in all_text(blocks)
 
@@ -383,7 +426,8 @@ def test_tracked_recommendation_shows_its_ticket_and_no_share_button() -> None:
     card = recommendation_card(RecommendationItem(make_rec(state="Reviewed")), ticket)
     msg = message(card)
     blocks = check_message(msg)
-    assert "share_recommendation" not in all_text(blocks)
+    assert "share AdminMFAV2" not in all_text(blocks)
+    assert [b["action_id"] for b in buttons(blocks)] == ["link"]  # How to fix only
     (ctx,) = by_type(blocks, "context")
     texts = [e["text"] for e in ctx["elements"]]
     assert texts == [
@@ -409,7 +453,7 @@ def test_user_recommendation_without_url_has_only_share() -> None:
     rec = make_rec(id="u-1", source=RecommendationSource.USER, url=None, implementation_status="")
     blocks = recommendation_blocks(recommendation_card(RecommendationItem(rec), None))
     check_blocks(blocks)
-    assert [b["action_id"] for b in buttons(blocks)] == ["share_recommendation"]
+    assert [(b["action_id"], b.get("value")) for b in buttons(blocks)] == [("snow", "share u-1")]
 
 
 def test_recommendation_list_drops_whole_cards_and_keeps_more_last() -> None:
@@ -419,9 +463,11 @@ def test_recommendation_list_drops_whole_cards_and_keeps_more_last() -> None:
     msg = message(recommendation_list(page, cards))
     blocks = check_message(msg)
     assert blocks[0]["text"]["text"] == "Identity recommendations"
-    shown = sum(1 for b in buttons(blocks) if b["action_id"] == "share_recommendation")
+    shown = sum(1 for b in buttons(blocks) if b.get("value", "").startswith("share Rec"))
     assert by_type(blocks, "context")[-1]["elements"][0]["text"] == f"…and {20 - shown} more"
-    assert blocks[-1]["elements"][0]["action_id"] == "recommendations_page"
+    (more,) = blocks[-1]["elements"]
+    assert (more["action_id"], more["value"]) == ("snow", "recommendations Identity page 2")
+    assert more["text"]["text"] == "Next page (2)"
     # Every shown card is complete: its share button made it in.
     assert len(by_type(blocks, "divider")) == shown
 
@@ -481,6 +527,29 @@ def test_states_view_shows_servicenow_name_when_renamed() -> None:
     assert msg["text"] == "Incident states"
 
 
+def test_configuration_message_offers_reconnect_and_a_confirmed_disconnect() -> None:
+    status = StatusView("ServiceNow connection", (("Instance", INSTANCE),))
+    states = StatesView(TicketKind.INCIDENT, (("2", "Being fixed", "In Progress"),), True)
+    view = ConfigurationView(
+        status,
+        (states,),
+        banner=Notice("Renamed state 2.", NoticeLevel.SUCCESS),
+        buttons=(
+            Button("Reconnect", c.Reconnect()),
+            Button("Disconnect", c.Disconnect(), confirm="Forget the connection?"),
+        ),
+    )
+    msg = message(view)
+    blocks = check_message(msg)
+    assert blocks[0]["text"]["text"] == ":white_check_mark: Renamed state 2."
+    assert "Being fixed _(ServiceNow: In Progress)_" in all_text(blocks)
+    reconnect, disconnect = blocks[-1]["elements"]
+    assert (reconnect["action_id"], reconnect["value"]) == ("snow", "reconnect")
+    assert (disconnect["action_id"], disconnect["value"]) == ("snow:1", "disconnect")
+    assert disconnect["style"] == "danger"
+    assert disconnect["confirm"]["text"]["text"] == "Forget the connection?"
+
+
 # --- home -------------------------------------------------------------------------------
 
 
@@ -499,10 +568,10 @@ def make_home(connected: bool = True) -> HomeView:
             ),
             KindSummary(TicketKind.CHANGE, "Change management", (), (change,)),
         ),
-        actions=(
-            Action("create_ticket", "Create ticket", primary=True),
-            Action("view_all_tickets", "View all tickets"),
-            Action("manage_configuration", "Manage ServiceNow configuration"),
+        buttons=(
+            Button("Create ticket", c.Create(), primary=True),
+            Button("View all tickets", c.Tickets(open_only=False)),
+            Button("Manage ServiceNow configuration", c.Configure()),
         ),
     )
 
@@ -520,7 +589,9 @@ def test_home_tab() -> None:
     assert all_text(blocks).count("INC00") == 3
     assert "CHG0030001" in all_text(blocks)
     ids = [e["action_id"] for e in blocks[-1]["elements"]]
-    assert ids == ["create_ticket", "view_all_tickets", "manage_configuration"]
+    assert ids == ["snow", "snow:1", "snow:2"]
+    values = [e["value"] for e in blocks[-1]["elements"]]
+    assert values == ["create incident", "tickets all", "config"]
 
 
 def test_home_when_not_connected_and_as_a_message() -> None:
@@ -575,12 +646,15 @@ def inputs(view: JSON) -> dict[str, JSON]:
 def test_share_form_modal_prefilled_from_a_recommendation() -> None:
     rec = make_rec()
     form = share_form(rec)
-    view = check_view(ticket_form_modal(form, private_metadata='{"rec":"AdminMFAV2"}'))
+    metadata = FormContext.of(form, "C0123").dumps()
+    view = check_view(ticket_form_modal(form, private_metadata=metadata))
     assert view["callback_id"] == "ticket_form"
     assert view["title"]["text"] == "Share to ServiceNow"
     assert view["submit"]["text"] == "Create"
     assert view["close"]["text"] == "Cancel"
-    assert view["private_metadata"] == '{"rec":"AdminMFAV2"}'
+    assert view["private_metadata"] == metadata
+    context_back = FormContext.loads(view["private_metadata"])
+    assert (context_back.recommendation_id, context_back.channel) == ("AdminMFAV2", "C0123")
     fields = inputs(view)
     assert list(fields) == ["kind", "name", "description", "priority", "due", "category"]
     assert all(b["element"]["action_id"] == "value" for b in fields.values())
@@ -718,7 +792,7 @@ def test_progress_and_result_modals() -> None:
 
 def test_ticket_list_modal_of_120() -> None:
     cards = tuple(ticket_card(make_ticket(n)) for n in range(1, 121))
-    more = Action("tickets_more", "More", "all:False:120")
+    more = Button("More", c.Tickets(None, False, 2))
     list_url = f"{INSTANCE}/incident_list.do"
     view = check_view(
         ticket_list_modal(
@@ -732,7 +806,8 @@ def test_ticket_list_modal_of_120() -> None:
     assert len(blocks) == 100
     assert blocks[-2]["elements"][0]["text"] == "…and 22 more"
     more_button, list_button = blocks[-1]["elements"]
-    assert (more_button["action_id"], more_button["value"]) == ("tickets_more", "all:False:120")
+    assert (more_button["action_id"], more_button["value"]) == ("snow", "tickets all page 2")
+    assert list_button["action_id"] == "link"
     assert list_button["url"] == list_url
 
 

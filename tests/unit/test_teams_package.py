@@ -15,8 +15,10 @@ import jsonschema
 import pytest
 
 from adapters.teams.invokes import MESSAGE_ACTION
+from bot.adapters import teams_config
 from bot.settings import SettingsError, load_settings
-from core import commands as c
+from core.errors import UsageError
+from core.grammar import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ROOT / "manifests" / "teams"
@@ -55,8 +57,8 @@ def test_command_suggestions_are_commands_the_bot_knows() -> None:
     unknown = []
     for title in titles:
         try:
-            c.parse(title)
-        except c.UsageError as exc:
+            parse(title)
+        except UsageError as exc:
             if "Unknown command" in str(exc):  # a known verb may still need its argument
                 unknown.append(title)
     assert unknown == []
@@ -69,6 +71,19 @@ def test_the_message_action_is_the_one_the_bot_handles() -> None:
     assert command["context"] == ["message"]
     assert command["type"] == "action"
     assert command["fetchTask"] is True
+
+
+def test_the_bot_may_read_its_own_messages_back_with_resource_specific_consent() -> None:
+    """A redo after a lost answer looks for the earlier copy with Microsoft Graph, which
+    needs these two RSC permissions, granted to the bot's own app registration."""
+    data = manifest()
+    assert data["webApplicationInfo"]["id"] == data["bots"][0]["botId"]
+    assert data["webApplicationInfo"]["resource"]  # "any string", but Teams wants one
+    granted = data["authorization"]["permissions"]["resourceSpecific"]
+    assert {(p["name"], p["type"]) for p in granted} == {
+        ("ChannelMessage.Read.Group", "Application"),
+        ("ChatMessage.Read.Chat", "Application"),
+    }
 
 
 def read_png(path: Path) -> tuple[int, int, list[bytes]]:
@@ -121,6 +136,7 @@ def test_teams_package_writes_an_uploadable_zip(tmp_path: Path) -> None:
     assert packaged["id"] == APP_ID
     assert packaged["bots"][0]["botId"] == APP_ID
     assert packaged["composeExtensions"][0]["botId"] == APP_ID
+    assert packaged["webApplicationInfo"]["id"] == APP_ID
     assert packaged["validDomains"] == ["snowops.acme.example"]
 
 
@@ -136,12 +152,20 @@ def test_teams_package_refuses_a_bad_app_id(tmp_path: Path) -> None:
     assert not (tmp_path / "p.zip").exists()
 
 
+def test_the_graph_url_reaches_the_teams_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert teams_config(load_settings(_env_file=None)).graph_url == "https://graph.microsoft.com"
+    monkeypatch.setenv("TEAMS_GRAPH_URL", "http://127.0.0.1:8765/")
+    assert teams_config(load_settings(_env_file=None)).graph_url == "http://127.0.0.1:8765"
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
         ({"TEAMS_APP_ID": APP_ID, "TEAMS_TENANT_ID": "t"}, "TEAMS_APP_PASSWORD"),
         ({"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x"}, "TEAMS_TENANT_ID"),
         ({"TEAMS_LOGIN_URL": "http://login.example.com"}, "TEAMS_LOGIN_URL"),
+        ({"TEAMS_GRAPH_URL": "http://graph.example.com"}, "TEAMS_GRAPH_URL"),
+        ({"TEAMS_GRAPH_URL": "https://graph.example.com/?x=1"}, "TEAMS_GRAPH_URL"),
     ],
 )
 def test_teams_settings_are_checked_at_start(

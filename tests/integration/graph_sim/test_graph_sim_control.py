@@ -44,9 +44,13 @@ async def test_request_log(client: Client, headers: dict[str, str]) -> None:
 
 async def test_set_score(client: Client, headers: dict[str, str], sim: GraphSim) -> None:
     before = await today(client, headers)
-    response = await client.post("/sim/controls/BlockLegacyAuthentication/score", json={"score": 8})
+    response = await client.post(
+        "/sim/controls/BlockLegacyAuthentication/score", json={"score": 8, "today": True}
+    )
     assert response.status == 200
-    assert (await response.json())["currentScore"] == before["currentScore"] + 8
+    answer = await response.json()
+    assert answer["currentScore"] == before["currentScore"] + 8
+    assert (answer["controlName"], answer["live"]) == ("BlockLegacyAuthentication", 8.0)
     after = await today(client, headers)
     entry = next(
         c for c in after["controlScores"] if c["controlName"] == "BlockLegacyAuthentication"

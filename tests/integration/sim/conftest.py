@@ -17,6 +17,7 @@ from sim.servicenow import (
     SimInstance,
     build_sim_app,
 )
+from sim.servicenow.users import DEMO_PASSWORD
 
 Client = TestClient[Any, Any]
 Create = Callable[..., Awaitable[dict[str, Any]]]
@@ -80,3 +81,32 @@ def create(client: Client, headers: dict[str, str]) -> Create:
         return dict((await response.json())["result"])
 
     return _create
+
+
+Login = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def login(client: Client) -> Login:
+    """Headers for a Table API client signed in as `user_name` (password grant)."""
+
+    async def _login(user_name: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        response = await client.post(
+            "/oauth_token.do",
+            data={
+                "grant_type": "password",
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "username": user_name,
+                "password": password,
+            },
+        )
+        assert response.status == 200, await response.text()
+        token = (await response.json())["access_token"]
+        return {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+
+    return _login

@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from sim.servicenow import SIM_KEY, SimConfig, SimInstance, build_sim_app
+from sim.servicenow.users import SEED_USERS
 
 Client = TestClient[Any, Any]
 BETH = "46d44a23a9fe19810012d100cca80666"
@@ -113,7 +114,7 @@ async def test_request_log_reset_and_clock(
 
     assert (await client.post("/sim/reset")).status == 200
     assert instance.store.rows("incident") == []
-    assert len(instance.store.rows("sys_user")) == 4
+    assert len(instance.store.rows("sys_user")) == len(SEED_USERS)
     assert (await client.get("/api/now/table/incident", headers=headers)).status == 401
 
 

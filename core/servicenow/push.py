@@ -27,18 +27,19 @@ import hashlib
 import hmac
 import json
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from core.clock import Clock
 from core.models import TicketEvent, TicketKind
-from core.servicenow.mapping import correlation_prefix
-from core.store.port import Store
+from core.repos.push_keys import PushKeys
+from core.servicenow.gateway import comments_from_rows
+from core.servicenow.mapping import correlation_prefix, ticket_from_record
+from core.storage import ConnectionStore, IdempotencyKeys
 from core.sync import StatusSync
 from core.urls import normalize_instance_url
 
-__all__ = ["MAX_BODY", "MAX_SKEW", "PushKeys", "PushReceiver", "PushRejected"]
+__all__ = ["MAX_BODY", "MAX_SKEW", "PushReceiver", "PushRejected", "sign"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 MAX_SKEW = 300
 #: Largest body accepted: a ticket record and a few comments.
 MAX_BODY = 256 * 1024
-_KEYS_NS = "push_key"
 _TABLES = {kind.table: kind for kind in TicketKind}
 
 
@@ -67,28 +67,6 @@ def _instance(value: str) -> str:
         raise PushRejected(400, "X-SnowOps-Instance is not an instance URL") from exc
 
 
-class PushKeys:
-    """Per-instance signing keys, encrypted at rest."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def create(self, instance_url: str) -> str:
-        """Make (or replace) an instance's key; returns it base64-encoded, for ServiceNow."""
-        key = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
-        await self._store.put_document(_KEYS_NS, _instance(instance_url), {"key": key}, secret=True)
-        return key
-
-    async def get(self, instance_url: str) -> bytes | None:
-        """The raw key bytes of an instance, or None."""
-        doc = await self._store.get_document(_KEYS_NS, instance_url)
-        return base64.b64decode(doc["key"]) if doc else None
-
-    async def delete(self, instance_url: str) -> bool:
-        """Stop accepting pushes from an instance."""
-        return await self._store.delete_document(_KEYS_NS, _instance(instance_url))
-
-
 def sign(key: bytes, timestamp: str, body: bytes) -> str:
     """The signature ServiceNow's business rule sends (``generateMac`` with HmacSHA256)."""
     mac = hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256)
@@ -106,11 +84,28 @@ class PushOutcome:
 class PushReceiver:
     """Verifies pushed deliveries and applies their records."""
 
-    def __init__(self, store: Store, sync: StatusSync, clock: Clock) -> None:
-        self._store = store
+    def __init__(
+        self,
+        keys: PushKeys,
+        connections: ConnectionStore,
+        seen: IdempotencyKeys,
+        sync: StatusSync,
+        clock: Clock,
+    ) -> None:
+        self.keys = keys
+        self._connections = connections
+        self._seen = seen
         self._sync = sync
         self._clock = clock
-        self.keys = PushKeys(store)
+
+    async def create_key(self, instance: str) -> str:
+        """Make (or replace) the push key of an instance (``snowops push-key``); raises
+        :class:`~core.urls.InvalidInstanceURL` for a bad instance."""
+        return await self.keys.create(normalize_instance_url(instance.strip().rstrip("/")))
+
+    async def delete_key(self, instance: str) -> bool:
+        """Refuse pushes from an instance again."""
+        return await self.keys.delete(normalize_instance_url(instance.strip().rstrip("/")))
 
     async def receive(
         self, instance: str, timestamp: str, signature: str, body: bytes
@@ -122,7 +117,7 @@ class PushReceiver:
             return await self._apply(instance_url, body)
         except BaseException:
             # Not applied: the same delivery may come again (a resend, by hand or by rule).
-            await self._store.abort_idempotent(replay_key)
+            await self._seen.abort_idempotent(replay_key)
             raise
 
     async def _apply(self, instance_url: str, body: bytes) -> PushOutcome:
@@ -130,15 +125,15 @@ class PushReceiver:
         correlation = str(record.get("correlation_id") or "")
         workspaces = tuple(
             c.workspace
-            for c in await self._store.list_connections()
+            for c in await self._connections.list_connections()
             if c.instance_url == instance_url
             and correlation.startswith(correlation_prefix(c.workspace))
         )
+        journal = None if comments is None else comments_from_rows(comments)
         events: list[TicketEvent] = []
         for workspace in workspaces:
-            events += await self._sync.apply(
-                workspace, instance_url, [(_TABLES[table], [record])], comments=comments
-            )
+            ticket = ticket_from_record(workspace, _TABLES[table], instance_url, record)
+            events += await self._sync.apply(workspace, [ticket], comments=journal)
         return PushOutcome(workspaces, events)
 
     async def _verify(self, instance_url: str, timestamp: str, signature: str, body: bytes) -> str:
@@ -161,9 +156,9 @@ class PushReceiver:
             raise PushRejected(401, "bad signature")
         # Remembered past MAX_SKEW, so a replay inside the window is caught here.
         replay_key = "push:" + hashlib.sha256(given).hexdigest()
-        if await self._store.begin_idempotent(replay_key, MAX_SKEW * 2) is not None:
+        if await self._seen.begin_idempotent(replay_key, MAX_SKEW * 2) is not None:
             raise PushRejected(409, "replayed delivery")
-        await self._store.finish_idempotent(replay_key, "seen", MAX_SKEW * 2)
+        await self._seen.finish_idempotent(replay_key, "seen", MAX_SKEW * 2)
         return replay_key
 
 

@@ -1,0 +1,264 @@
+"""Core's half of the composition root: the ServiceNow and Graph clients, the
+repositories, the services, the handlers and their router."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import httpx2
+
+from bot.settings import Settings
+from core.clock import Clock
+from core.connections import ConnectionService, ConnectResult
+from core.coordinator import SyncCoordinator
+from core.deliveries import DeliveryQueue
+from core.doctor import Check, ServiceNowProbe
+from core.gateway import TicketGateway
+from core.handlers.connections import ConnectionHandlers
+from core.handlers.home import HomeHandlers
+from core.handlers.notifications import NotificationHandlers
+from core.handlers.recommendations import RecommendationHandlers
+from core.handlers.router import Router
+from core.handlers.subscriptions import SubscriptionHandlers
+from core.handlers.tickets import TicketHandlers
+from core.models import OAuthClientConfig
+from core.notify import Notifier
+from core.ports import ChatSink
+from core.publisher import CardPublisher
+from core.recommendations import RecommendationService
+from core.repos import (
+    AdminContacts,
+    Baselines,
+    OwnRecommendations,
+    PendingSignIns,
+    PushKeys,
+    StateNames,
+    TenantLinks,
+    Watermarks,
+    WorkspaceClients,
+)
+from core.retry import RetryPolicy
+from core.securescore.client import GraphClient
+from core.servicenow import InstancePool, OAuthClient, TableClient, TokenKeeper
+from core.servicenow.gateway import ServiceNowGateway
+from core.servicenow.push import PushReceiver
+from core.store.port import Store
+from core.sync import StatusSync
+from core.tickets import TicketService
+
+__all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
+
+OnResponse = Callable[[httpx2.Response], Awaitable[None]]
+
+
+def replica_name() -> str:
+    """Names this replica in leases and the consumer group (host and pid, for operators)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class CoreServices:
+    """Core's long-lived objects, platform-free."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    clients: Clients
+    connections: ConnectionService
+    tickets: TicketService
+    recommendations: RecommendationService
+    deliveries: DeliveryQueue
+    notifier: Notifier
+    publisher: CardPublisher
+    sync: StatusSync
+    coordinator: SyncCoordinator
+    push: PushReceiver
+    router: Router
+    #: Tells chat how a ServiceNow sign-in ended (the OAuth callback's last step).
+    announce: Callable[[ConnectResult], Awaitable[None]]
+
+    @property
+    def pool(self) -> InstancePool:
+        """Pooled HTTP clients, one per ServiceNow instance."""
+        return self.clients.pool
+
+    @property
+    def oauth(self) -> OAuthClient:
+        """ServiceNow's OAuth grants."""
+        return self.clients.oauth
+
+    @property
+    def tokens(self) -> TokenKeeper:
+        """Valid access tokens for each connection."""
+        return self.clients.tokens
+
+    @property
+    def table(self) -> TableClient:
+        """The Table API client."""
+        return self.clients.table
+
+    @property
+    def gateway(self) -> TicketGateway:
+        """The ticket system, in the domain's words."""
+        return self.clients.gateway
+
+    @property
+    def graph(self) -> GraphClient | None:
+        """Microsoft Graph's Secure Score client, when configured."""
+        return self.clients.graph
+
+
+@dataclass(frozen=True, slots=True)
+class Clients:
+    """What talks to ServiceNow and Graph."""
+
+    pool: InstancePool
+    oauth: OAuthClient
+    tokens: TokenKeeper
+    table: TableClient
+    gateway: TicketGateway
+    graph: GraphClient | None
+
+
+def _clients(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    transport: httpx2.AsyncBaseTransport | None,
+    retry: RetryPolicy | None,
+    on_response: tuple[OnResponse | None, OnResponse | None],
+) -> Clients:
+    pool = InstancePool(
+        retry or RetryPolicy(attempts=settings.http_retries, timeout_seconds=settings.http_timeout),
+        transport=transport,
+        on_response=on_response[0],
+    )
+    oauth = OAuthClient(pool)
+    tokens = TokenKeeper(store, oauth, clock)
+    table = TableClient(pool, tokens)
+    graph = None
+    if settings.graph_client_id and settings.graph_client_secret:
+        graph = GraphClient(
+            api_url=settings.graph_api_url,
+            login_url=settings.graph_login_url,
+            client_id=settings.graph_client_id,
+            client_secret=settings.graph_client_secret.get_secret_value(),
+            retry_policy=pool.retry,
+            transport=transport,
+            on_response=on_response[1],
+        )
+    return Clients(pool, oauth, tokens, table, ServiceNowGateway(table, store), graph)
+
+
+def _connections(
+    settings: Settings, store: Store, clients: Clients, clock: Clock
+) -> ConnectionService:
+    default_client = None
+    if settings.servicenow_client_id and settings.servicenow_client_secret:
+        default_client = OAuthClientConfig(
+            settings.servicenow_client_id, settings.servicenow_client_secret.get_secret_value()
+        )
+    return ConnectionService(
+        store,
+        WorkspaceClients(store),
+        PendingSignIns(store),
+        store,
+        clients.oauth,
+        clients.gateway,
+        clients.tokens,
+        clock,
+        public_url=settings.public_url,
+        default_client=default_client,
+        allowed_hosts=settings.servicenow_allowed_hosts,
+    )
+
+
+def _recommendations(
+    settings: Settings, store: Store, clients: Clients, clock: Clock
+) -> RecommendationService:
+    return RecommendationService(
+        TenantLinks(store),
+        OwnRecommendations(store),
+        store,
+        store,
+        clients.graph,
+        clock,
+        default_tenant=settings.graph_tenant_id,
+        cache_seconds=settings.graph_cache_seconds,
+    )
+
+
+def _diagnose(
+    store: Store, clients: Clients, clock: Clock
+) -> Callable[[str], Awaitable[list[Check]]]:
+    """The doctor's ServiceNow checks of one workspace, for `/snow status`."""
+    probe = ServiceNowProbe(store, clients.pool, clock)
+
+    async def diagnose(workspace: str) -> list[Check]:
+        conn = await store.get_connection(workspace)
+        return [] if conn is None else await probe.check(conn, refresh=False)
+
+    return diagnose
+
+
+def build_core(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    sinks: Mapping[str, ChatSink],
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    on_response: tuple[OnResponse | None, OnResponse | None] = (None, None),
+) -> CoreServices:
+    """Core's services over ``store``, posting through ``sinks`` (by platform)."""
+    clients = _clients(settings, store, clock, transport, retry, on_response)
+    names, contacts, deliveries = StateNames(store), AdminContacts(store), DeliveryQueue(store)
+    baselines = Baselines(store)
+    connections = _connections(settings, store, clients, clock)
+    tickets = TicketService(clients.gateway, store, store, baselines, store, clock)
+    recommendations = _recommendations(settings, store, clients, clock)
+    notifier = Notifier(deliveries, store, store, names, sinks, clock)
+    publisher = CardPublisher(sinks, store)
+    sync = StatusSync(
+        clients.gateway, store, store, baselines, Watermarks(store), clock, notifier.enqueue_all
+    )
+    coordinator = SyncCoordinator(
+        sync, store, store, clients.tokens, contacts, notifier, clock,
+        interval=settings.poll_interval, owner=replica_name(),
+    )  # fmt: skip
+    connection_handlers = ConnectionHandlers(
+        connections, names, deliveries, contacts, notifier, sinks, store,
+        diagnose=_diagnose(store, clients, clock),
+    )  # fmt: skip
+    router = Router(
+        [
+            TicketHandlers(tickets, names, publisher, store, clock),
+            connection_handlers,
+            SubscriptionHandlers(store, store),
+            RecommendationHandlers(recommendations, names),
+            NotificationHandlers(deliveries, notifier, store),
+            HomeHandlers(connections, store, names),
+        ]
+    )
+    return CoreServices(
+        settings=settings,
+        clock=clock,
+        store=store,
+        clients=clients,
+        connections=connections,
+        tickets=tickets,
+        recommendations=recommendations,
+        deliveries=deliveries,
+        notifier=notifier,
+        publisher=publisher,
+        sync=sync,
+        coordinator=coordinator,
+        push=PushReceiver(PushKeys(store), store, store, sync, clock),
+        router=router,
+        announce=connection_handlers.connected,
+    )

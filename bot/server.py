@@ -1,0 +1,65 @@
+"""Serving aiohttp applications until SIGTERM or SIGINT, then stopping cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import signal
+from collections.abc import Sequence
+
+from aiohttp import web
+
+__all__ = ["PortBusy", "run_sites", "start_sites"]
+
+log = logging.getLogger("snowops")
+
+Site = tuple[web.Application, str, int]
+
+
+class PortBusy(Exception):
+    """A port to listen on is taken; the message names it."""
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> list[web.AppRunner]:
+    """Start serving every site; on failure nothing stays started (:class:`PortBusy` when
+    a port is taken)."""
+    runners: list[web.AppRunner] = []
+    try:
+        for app, host, port in sites:
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runners.append(runner)
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, host, port, shutdown_timeout=shutdown_timeout).start()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortBusy(f"port {port} on {host} is already in use") from None
+                raise
+    except BaseException:
+        for runner in reversed(runners):
+            await runner.cleanup()
+        raise
+    return runners
+
+
+async def run_sites(sites: Sequence[Site]) -> None:
+    """Serve until SIGTERM/SIGINT; then stop accepting, let requests in flight finish and
+    run every app's clean-up (the workers release their leases there)."""
+    runners = await start_sites(sites)
+    try:
+        for _, host, port in sites:
+            log.info("listening on %s:%s", host, port)
+        await _wait_for_signal()
+        log.info("shutting down")
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()

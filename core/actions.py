@@ -1,0 +1,260 @@
+"""Action payloads, encoded and decoded here only.
+
+- A button carries the command it stands for as text (:func:`button_value`), read back by
+  the one grammar (:func:`read_button`): a click and the typed command are one request.
+- A form carries a :class:`FormContext` (Slack ``private_metadata``, Teams card data):
+  where it was opened, what it shares, and its submission id.
+- Submitting a form is a request of its own: :class:`SubmitTicket`, :class:`SubmitClient`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core.commands import Command, RenameState
+from core.errors import UsageError
+from core.forms import TicketFormView
+from core.grammar import command_text, parse
+from core.models import CardLocation, RecommendationSource, TicketKind
+
+__all__ = [
+    "ClientFormContext",
+    "FormContext",
+    "RenameInConfiguration",
+    "Request",
+    "ShareMessage",
+    "SubmitClient",
+    "SubmitTicket",
+    "button_value",
+    "read_button",
+    "read_old_button",
+    "rename_from_inputs",
+    "state_pick_value",
+]
+
+#: Slack's private_metadata holds 3,000 characters; a URL gets at most half of that.
+_URL_MAX = 1500
+_SID_MAX = 100
+_ID_MAX = 200
+
+
+def button_value(command: Command) -> str:
+    """What a button that runs ``command`` carries."""
+    return command_text(command)
+
+
+OLD_CARD = "That button is from an older SnowOps card: run the command again."
+
+
+def read_button(value: object) -> Command:
+    """The command a button carried; :class:`UsageError` when it carries none."""
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(OLD_CARD)
+    return parse(value, typed=False)
+
+
+def _old_recommendations(value: str) -> str:
+    category, done, page = [*value.split("|"), "", "", ""][:3]
+    return f"recommendations {category} {'all' if done == '1' else ''} page {page or 1}"
+
+
+def _old_tickets(value: str) -> str:
+    kind, open_only, offset = [*value.split(":"), "", "", ""][:3]
+    kind = kind if kind in ("incident", "change") else ""
+    page = int(offset) // 10 + 1 if offset.isascii() and offset.isdigit() else 1
+    return f"tickets {kind} {'open' if open_only == 'True' else 'all'} page {page}"
+
+
+#: Buttons of cards posted before buttons carried their command (action id or verb → the
+#: command text it meant), kept so those cards go on working.
+_OLD_BUTTONS: dict[str, Callable[[str], str]] = {
+    "share_recommendation": lambda v: f"share {v}",
+    "share": lambda v: f"share {v}",
+    "recommendations_page": _old_recommendations,
+    "tickets_more": _old_tickets,
+    "view_all_tickets": lambda v: "tickets all",
+    "create_ticket": lambda v: "create",
+    "create": lambda v: "create",
+    "manage_configuration": lambda v: "config",
+    "reconnect_servicenow": lambda v: "reconnect",
+    "reconnect": lambda v: "reconnect",
+    "disconnect_servicenow": lambda v: "disconnect",
+    "disconnect": lambda v: "disconnect",
+    "refresh_ticket": lambda v: f"ticket {v}",
+    "home": lambda v: "home",
+}
+#: Old action ids of buttons that only opened a URL.
+OLD_LINKS = ("open_ticket", "open_link", "how_to_fix", "open_ticket_list")
+OLD_BUTTON_IDS = tuple(_OLD_BUTTONS)
+
+
+def read_old_button(action_id: str, value: object) -> Command:
+    """The command an old card's button (``action_id`` and ``value``) stood for, through
+    the one grammar; :class:`UsageError` when it stands for none."""
+    meant = _OLD_BUTTONS.get(action_id.split(":", 1)[0])
+    if meant is None:
+        raise UsageError(OLD_CARD)
+    text = meant(value if isinstance(value, str) else "")
+    return parse(" ".join(text.split()), typed=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """What a ticket form remembers between opening and submitting.
+
+    ``sid`` is the submission id: one form, one ticket, however often it is submitted.
+    """
+
+    source: RecommendationSource = RecommendationSource.USER
+    recommendation_id: str | None = None
+    recommendation_url: str | None = None
+    channel: str | None = None
+    sid: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def of(cls, form: TicketFormView, channel: str | None = None) -> FormContext:
+        """The context of a form about to be shown."""
+        return cls(form.source, form.recommendation_id, form.recommendation_url, channel)
+
+    def to_doc(self) -> dict[str, str]:
+        """Compact JSON-able form (short keys: Slack keeps 3,000 characters)."""
+        doc = {
+            "s": self.source.value,
+            "r": (self.recommendation_id or "")[:_ID_MAX],
+            "u": (self.recommendation_url or "")[:_URL_MAX],
+            "c": (self.channel or "")[:_ID_MAX],
+            "sid": self.sid[:_SID_MAX],
+        }
+        return {k: v for k, v in doc.items() if v}
+
+    def dumps(self) -> str:
+        """As a string (Slack ``private_metadata``)."""
+        return json.dumps(self.to_doc(), separators=(",", ":"))
+
+    @classmethod
+    def from_doc(cls, doc: object) -> FormContext:
+        """Read it back; anything unreadable gives the defaults (a new submission id)."""
+        if not isinstance(doc, dict):
+            doc = {}
+        source = (
+            RecommendationSource.MICROSOFT
+            if doc.get("s") == RecommendationSource.MICROSOFT.value
+            else RecommendationSource.USER
+        )
+        return cls(
+            source=source,
+            recommendation_id=_text(doc.get("r"), _ID_MAX),
+            recommendation_url=_text(doc.get("u"), _URL_MAX),
+            channel=_text(doc.get("c"), _ID_MAX),
+            sid=_text(doc.get("sid"), _SID_MAX) or uuid.uuid4().hex,
+        )
+
+    @classmethod
+    def loads(cls, text: str | None) -> FormContext:
+        """Read :meth:`dumps` back."""
+        try:
+            doc: Any = json.loads(text or "{}")
+        except (ValueError, RecursionError):
+            doc = {}
+        return cls.from_doc(doc)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFormContext:
+    """What the private OAuth client form remembers: the instance, and where it was asked."""
+
+    instance: str
+    channel: str | None = None
+
+    def dumps(self) -> str:
+        """Compact JSON (Slack ``private_metadata``)."""
+        doc = {"i": self.instance[:_URL_MAX], "c": self.channel or ""}
+        return json.dumps({k: v for k, v in doc.items() if v}, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | None) -> ClientFormContext:
+        """Read :meth:`dumps` back; anything unreadable gives no instance."""
+        try:
+            doc: Any = json.loads(text or "{}")
+        except (ValueError, RecursionError):
+            doc = {}
+        if not isinstance(doc, dict):
+            doc = {}
+        return cls(_text(doc.get("i"), _URL_MAX) or "", _text(doc.get("c"), 200))
+
+
+def _text(value: object, limit: int) -> str | None:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value)[:limit]
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitTicket:
+    """The ticket form, submitted. ``key`` makes a repeat return the first ticket;
+    ``shown_at`` is the message the form sits in, when the ticket card will replace it."""
+
+    values: Mapping[str, str | None]
+    context: FormContext
+    key: str
+    shown_at: CardLocation | None = None
+    admin: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitClient:
+    """The private OAuth client form, submitted."""
+
+    instance: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    admin: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class ShareMessage:
+    """A chat message to turn into a ticket (Slack's message shortcut, Teams' message
+    action): its text, and a link back to it."""
+
+    text: str
+    link: str = ""
+    admin: ClassVar[bool] = False
+    forms: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class RenameInConfiguration:
+    """A state rename from the configuration surface (answered with that surface)."""
+
+    rename: RenameState
+    admin: ClassVar[bool] = True
+
+
+Request = Command | SubmitTicket | SubmitClient | ShareMessage | RenameInConfiguration
+
+
+def _state_pick(value: str) -> tuple[TicketKind, str]:
+    kind_raw, _, state = value.partition(":")
+    if kind_raw not in (k.value for k in TicketKind) or not state:
+        raise UsageError("Pick a state.")
+    return TicketKind(kind_raw), state
+
+
+def state_pick_value(kind: TicketKind, value: str) -> str:
+    """The option value of a state in the configuration surface's picker."""
+    return f"{kind.value}:{value}"
+
+
+def rename_from_inputs(pick: object, label: object) -> RenameInConfiguration:
+    """The rename a configuration surface asks for (its state picker and name input);
+    :class:`UsageError` when no state was picked or the name is too long."""
+    kind, value = _state_pick(pick if isinstance(pick, str) else "")
+    name = label.strip() if isinstance(label, str) else ""
+    if len(name) > 40:
+        raise UsageError("A state name can be 40 characters at most.")
+    return RenameInConfiguration(RenameState(kind, value, name))

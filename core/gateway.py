@@ -1,0 +1,117 @@
+"""The TicketGateway port: the ticket system, in the domain's words.
+
+Core services ask for tickets (create one, find it by correlation id, what changed since a
+watermark, comments since, one by number…) and never build a query: every ServiceNow table
+name, encoded query and field mapping lives behind this port in
+:class:`core.servicenow.gateway.ServiceNowGateway`. Unit tests use an in-memory fake
+(``tests/fakes/ticket_gateway.py``) that passes the same contract suite.
+
+Tickets come back with only what the ticket system knows; what only SnowOps knows (who
+asked, the recommendation, where it was asked) is kept by :func:`keep_local`. Failures are
+those of :mod:`core.servicenow.errors`; a create whose answer was lost raises
+``UnavailableError`` or ``UnexpectedResponseError`` (it may have landed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from core.models import Comment, Ticket, TicketKind, TicketRequest
+
+__all__ = ["Changes", "Comment", "Identity", "TicketGateway", "keep_local"]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Tickets of one kind changed since a watermark, oldest change first.
+
+    ``server_time`` is the ticket system's own clock when it answered (None if it did not
+    say); ``complete`` is False when the answer was cut off and more changes wait.
+    """
+
+    tickets: list[Ticket]
+    server_time: datetime | None
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The account a connection acts as."""
+
+    user_name: str
+    email: str
+
+
+class TicketGateway(Protocol):
+    """A workspace's ticket system. Every call names the workspace whose connection to use."""
+
+    async def create(
+        self, request: TicketRequest, correlation_id: str, caller: str | None
+    ) -> Ticket:
+        """Create the ticket ``request`` asks for, carrying ``correlation_id``; ``caller``
+        is the ticket system's id of the person it is for, when known."""
+        ...
+
+    async def find_by_correlation(
+        self, workspace: str, correlation_id: str, *, open_only: bool
+    ) -> Ticket | None:
+        """The newest ticket carrying ``correlation_id`` (an active one with ``open_only``)."""
+        ...
+
+    async def get(self, workspace: str, kind: TicketKind, sys_id: str) -> Ticket:
+        """One ticket as it is now (``NotFoundError`` when it is gone or hidden)."""
+        ...
+
+    async def get_many(self, workspace: str, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Those of ``tickets`` that still exist, as they are now (a few requests at most)."""
+        ...
+
+    async def find_own(self, workspace: str, number: str) -> Ticket | None:
+        """A ticket this workspace created, by number (None when there is none)."""
+        ...
+
+    async def changes(
+        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+    ) -> Changes:
+        """This workspace's tickets of ``kind`` changed at or after ``since`` (all of them
+        when None), at most ``limit``."""
+        ...
+
+    async def comments_since(
+        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+    ) -> list[Comment]:
+        """Comments on any of ``tickets`` made at or after ``since``, oldest first (one
+        request, however many tickets)."""
+        ...
+
+    async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:
+        """The newest ``limit`` comments of one ticket, newest first."""
+        ...
+
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """The ticket system's id of the active user with this email, if it may be read."""
+        ...
+
+    async def whoami(self, workspace: str) -> Identity | None:
+        """Who the connection acts as (None when the ticket system will not say)."""
+        ...
+
+
+def keep_local(fresh: Ticket, known: Ticket | None) -> Ticket:
+    """``fresh`` from the ticket system, with what only SnowOps knows taken from ``known``
+    (who asked, the recommendation, its category and source, where it was asked, and the
+    comments last read)."""
+    if known is None:
+        return fresh
+    return replace(
+        fresh,
+        requested_by=known.requested_by,
+        recommendation_id=known.recommendation_id,
+        category=known.category,
+        source=known.source,
+        origin=known.origin,
+        history=fresh.history or known.history,
+    )

@@ -1,0 +1,323 @@
+"""The `/snow` grammar: text → :class:`~core.commands.Command` and back.
+
+One parser for every platform; :func:`command_text` writes the text :func:`parse` reads
+back to the same command, which is what buttons carry. Adapters strip their own decoration
+(``/snow``, ``snow``, an @mention) with :func:`strip_invocation`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from core import commands as c
+from core.errors import UsageError
+from core.models import CATEGORIES, TicketKind
+
+__all__ = ["MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
+
+MAX_TEXT = 2000
+MAX_ARG = 200
+MAX_PAGE = 1000
+
+_MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)\s*", re.IGNORECASE)
+_SNOW = re.compile(r"^\s*/?snow\b", re.IGNORECASE)
+_KINDS = {
+    "incident": TicketKind.INCIDENT,
+    "incidents": TicketKind.INCIDENT,
+    "inc": TicketKind.INCIDENT,
+    "change": TicketKind.CHANGE,
+    "changes": TicketKind.CHANGE,
+    "chg": TicketKind.CHANGE,
+    "change_request": TicketKind.CHANGE,
+}
+_NUMBER = re.compile(r"^(INC|CHG)[0-9]{7,}$")
+_PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
+_DIGITS = re.compile(r"[0-9]{1,4}")
+_SIMPLE: dict[
+    str, type[c.Help | c.Home | c.Status | c.Configure | c.Reconnect | c.Disconnect | c.Unsubscribe]
+] = {
+    "help": c.Help,
+    "?": c.Help,
+    "home": c.Home,
+    "status": c.Status,
+    "config": c.Configure,
+    "configure": c.Configure,
+    "reconnect": c.Reconnect,
+    "disconnect": c.Disconnect,
+    "unsubscribe": c.Unsubscribe,
+}
+
+
+def strip_invocation(text: str) -> str:
+    """Drop a leading ``/snow``, ``snow``, ``@SnowOps`` or ``@SnowOps snow`` from a message."""
+    stripped = _MENTION.sub("", text, count=1)
+    return _SNOW.sub("", stripped, count=1).strip()
+
+
+def usage(cmd: str) -> str:
+    """How to write command ``cmd``, from the help table."""
+    for form, what in c.COMMAND_HELP:
+        if form.split()[0] == cmd:
+            return f"Usage: /snow {form} ({what})"
+    return "Type /snow help to see every command."
+
+
+def _kind(word: str, cmd: str) -> TicketKind:
+    kind = _KINDS.get(word.lower())
+    if kind is None:
+        raise UsageError(
+            f"'{word[:40]}' is not a ticket type: use incident or change. {usage(cmd)}"
+        )
+    return kind
+
+
+def _category(word: str) -> str:
+    for name in CATEGORIES:
+        if word.lower() in (name.lower(), name.lower().rstrip("s")):
+            return name
+    raise UsageError(f"'{word[:40]}' is not a category: use one of {', '.join(CATEGORIES)}.")
+
+
+def _page(words: list[str], i: int, cmd: str) -> int:
+    number = words[i + 1] if i + 1 < len(words) else ""
+    if not _DIGITS.fullmatch(number) or not 1 <= int(number) <= MAX_PAGE:
+        raise UsageError(f"Give a page number from 1 to {MAX_PAGE}, e.g. /snow {cmd} page 2")
+    return int(number)
+
+
+def parse(text: str, *, typed: bool = True) -> c.Command:
+    """Parse the words after ``/snow``; raise :class:`UsageError` with a fix if unclear.
+
+    ``typed``: a person wrote it, so curly quotes (which phones put in) count as quotes;
+    a button's text (:func:`command_text`) is read exactly as written.
+    """
+    if len(text) > MAX_TEXT:
+        raise UsageError("That command is too long (2,000 characters at most).")
+    if typed:
+        text = text.replace("“", '"').replace("”", '"')
+    text = text.strip()
+    if not text:
+        return c.Help()
+    verb_raw, _, rest = text.partition(" ")
+    verb = verb_raw.lower()
+    if len(verb) > MAX_ARG:
+        raise UsageError("Unknown command. Type /snow help.")
+    if verb == "create":
+        return _create(rest.strip())
+    if verb in ("help", "?") or (verb in _SIMPLE and not rest.strip()):
+        return _SIMPLE[verb]()
+    args = _args(verb, rest)
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        if verb in _SIMPLE:
+            raise UsageError(f"/snow {verb} takes nothing more. {usage(verb)}")
+        raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")
+    return parser(args)
+
+
+def _args(verb: str, rest: str) -> list[str]:
+    # Quotes matter only where a value may hold spaces (state names, recommendation titles).
+    if verb == "states" or (verb.startswith("rec") and rest.lstrip().startswith("add")):
+        try:
+            return shlex.split(rest)
+        except ValueError:
+            raise UsageError('A quote is not closed: write names like "Being fixed".') from None
+    return rest.split()
+
+
+def _connect(args: list[str]) -> c.Command:
+    if len(args) != 1:
+        raise UsageError(
+            "Give the instance name or URL, e.g. /snow connect acme "
+            "(the client secret is never typed in chat)."
+        )
+    return c.Connect(args[0])
+
+
+def _securescore(args: list[str]) -> c.Command:
+    if len(args) > 1:
+        raise UsageError(usage("securescore"))
+    return c.LinkTenant(args[0] if args else None)
+
+
+def _share(args: list[str]) -> c.Command:
+    if len(args) != 1 or len(args[0]) > MAX_ARG:
+        raise UsageError(
+            "Give one recommendation id, e.g. /snow share MFARegistrationV2 "
+            "(see /snow recommendations)."
+        )
+    return c.Share(args[0])
+
+
+def _ticket(args: list[str]) -> c.Command:
+    if len(args) != 1:
+        raise UsageError(usage("ticket"))
+    number = args[0].upper()
+    if not _NUMBER.match(number):
+        raise UsageError(f"'{args[0][:40]}' is not a ticket number: use INC0010001 or CHG0030001.")
+    return c.ShowTicket(number)
+
+
+def _notifications(args: list[str]) -> c.Command:
+    if [a.lower() for a in args] != ["retry"]:
+        raise UsageError(usage("notifications"))
+    return c.RetryNotifications()
+
+
+def _create(rest: str) -> c.Create:
+    # The title is the rest of the line as typed: apostrophes and backslashes included.
+    first, _, title = rest.partition(" ")
+    if first.lower() in _KINDS:
+        return c.Create(_KINDS[first.lower()], title.strip())
+    return c.Create(TicketKind.INCIDENT, rest)
+
+
+def _recommendations(args: list[str]) -> c.Command:
+    if args and args[0].lower() == "add":
+        if len(args) not in (3, 4):
+            raise UsageError(
+                'Add one like this: /snow recommendations add identity "Review guest access" '
+                '"Quarterly review of guest accounts"'
+            )
+        return c.AddRecommendation(_category(args[1]), args[2], args[3] if len(args) == 4 else "")
+    if args and args[0].lower() == "remove":
+        if len(args) != 2:
+            raise UsageError("Usage: /snow recommendations remove <id> (ids start with own-)")
+        return c.RemoveRecommendation(args[1])
+    category: str | None = None
+    include_done = False
+    page = 1
+    skip = False
+    for i, word in enumerate(args):
+        w = word.lower()
+        if skip:
+            skip = False
+        elif w == "all":
+            include_done = True
+        elif w == "page":
+            page, skip = _page(args, i, "recommendations"), True
+        elif category is None:
+            category = _category(word)
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {usage('recommendations')}")
+    return c.Recommendations(category, include_done, page)
+
+
+def _tickets(args: list[str]) -> c.Command:
+    kind: TicketKind | None = None
+    open_only = True
+    page = 1
+    skip = False
+    for i, word in enumerate(args):
+        w = word.lower()
+        if skip:
+            skip = False
+        elif w in _KINDS:
+            kind = _KINDS[w]
+        elif w in ("open", "all"):
+            open_only = w == "open"
+        elif w == "page":
+            page, skip = _page(args, i, "tickets"), True
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {usage('tickets')}")
+    return c.Tickets(kind, open_only, page)
+
+
+def _subscribe(args: list[str]) -> c.Command:
+    kinds = frozenset(TicketKind)
+    max_priority = 5
+    # Accept "priority <= 2" with spaces as well as "priority<=2".
+    words = re.sub(r"\s*(<=|<|=)\s*", r"\1", " ".join(args)).split()
+    for word in words:
+        w = word.lower()
+        match = _PRIORITY.match(w)
+        if w == "all":
+            kinds = frozenset(TicketKind)
+        elif w in _KINDS:
+            kinds = frozenset({_KINDS[w]})
+        elif match:
+            op, n = match.group(1), int(match.group(2))
+            max_priority = n - 1 if op == "<" else n
+            if max_priority < 1:
+                raise UsageError("priority<1 matches nothing: priorities go from 1 to 5.")
+        else:
+            raise UsageError(f"'{word[:40]}' is not understood. {usage('subscribe')}")
+    return c.Subscribe(kinds, max_priority)
+
+
+def _states(args: list[str]) -> c.Command:
+    if not args:
+        return c.ShowStates()
+    kind = _kind(args[0], "states")
+    if len(args) == 1:
+        return c.ShowStates(kind)
+    if len(args) != 3:
+        raise UsageError('Rename a state like this: /snow states incident 2 "Being fixed"')
+    value, label = args[1], args[2].strip()
+    if len(label) > 40:
+        raise UsageError("A state name can be 40 characters at most.")
+    return c.RenameState(kind, value, label)
+
+
+_PARSERS = {
+    "connect": _connect,
+    "recommendations": _recommendations,
+    "recommendation": _recommendations,
+    "recs": _recommendations,
+    "securescore": _securescore,
+    "share": _share,
+    "tickets": _tickets,
+    "ticket": _ticket,
+    "subscribe": _subscribe,
+    "notifications": _notifications,
+    "states": _states,
+}
+
+
+def _quote(text: str) -> str:
+    # shlex reads back what shlex quotes, spaces, quotes and all.
+    return shlex.quote(text)
+
+
+def _page_text(page: int) -> list[str]:
+    return [f"page {page}"] if page != 1 else []
+
+
+def command_text(command: c.Command) -> str:
+    """The text that :func:`parse` reads back to ``command`` (what a button carries)."""
+    match command:
+        case c.Connect(instance=instance):
+            return f"connect {instance}"
+        case c.Recommendations(category=category, include_done=done, page=page):
+            words = [category or "", "all" if done else "", *_page_text(page)]
+            return " ".join(["recommendations", *(w for w in words if w)])
+        case c.AddRecommendation(category=category, title=title, description=description):
+            parts = ["recommendations add", category, _quote(title)]
+            return " ".join(parts + ([_quote(description)] if description else []))
+        case c.RemoveRecommendation(recommendation_id=rec_id):
+            return f"recommendations remove {rec_id}"
+        case c.LinkTenant(tenant=tenant):
+            return f"securescore {tenant}" if tenant else "securescore"
+        case c.Share(recommendation_id=rec_id):
+            return f"share {rec_id}"
+        case c.Create(kind=kind, title=title):
+            return f"create {kind.value} {title}".rstrip()
+        case c.Tickets(kind=kind, open_only=open_only, page=page):
+            words = [kind.value if kind else "", "open" if open_only else "all", *_page_text(page)]
+            return " ".join(["tickets", *(w for w in words if w)])
+        case c.ShowTicket(number=number):
+            return f"ticket {number}"
+        case c.Subscribe(kinds=kinds, max_priority=level):
+            what = next(iter(kinds)).value if len(kinds) == 1 else "all"
+            return f"subscribe {what} priority<={level}"
+        case c.RetryNotifications():
+            return "notifications retry"
+        case c.ShowStates(kind=kind):
+            return f"states {kind.value}" if kind else "states"
+        case c.RenameState(kind=kind, value=value, label=label):
+            return f"states {kind.value} {_quote(value)} {_quote(label)}"
+    for verb, cls in _SIMPLE.items():
+        if isinstance(command, cls):
+            return verb
+    raise TypeError(f"no text for {command!r}")

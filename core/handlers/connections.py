@@ -1,0 +1,282 @@
+"""Connection requests: connect (and its private OAuth client form), reconnect, status,
+configuration, state names, disconnect; and telling chat how a sign-in ended."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from core import commands as c
+from core.actions import RenameInConfiguration, SubmitClient
+from core.connections import ConnectionService, ConnectResult
+from core.deliveries import DeliveryQueue
+from core.doctor.checks import Check
+from core.errors import UserError
+from core.handlers.context import RequestContext
+from core.handlers.router import Handler, QuickHandler
+from core.models import ChannelRef, OAuthClientConfig, TicketKind, workspace_platform
+from core.notify import Notifier
+from core.outcomes import AskClient, Outcome, PrivateLink, Reply
+from core.ports import ChatSink, DeliveryError
+from core.repos.contacts import AdminContacts
+from core.repos.labels import StateNames
+from core.servicenow.states import DEFAULT_STATES
+from core.storage import AuditLog
+from core.views import (
+    Button,
+    ConfigurationView,
+    Notice,
+    NoticeLevel,
+    StatesView,
+    StatusView,
+    format_when,
+)
+
+__all__ = ["DIAGNOSE_SECONDS", "ConnectionHandlers", "Diagnose"]
+
+log = logging.getLogger(__name__)
+
+#: The doctor's ServiceNow checks of one workspace (:class:`core.doctor.ServiceNowProbe`).
+Diagnose = Callable[[str], Awaitable[list[Check]]]
+#: How long `/snow status` waits for those checks before showing what it knows.
+DIAGNOSE_SECONDS = 8.0
+
+DISCONNECT_CONFIRM = "Disconnect ServiceNow? Tokens are revoked; ticket history stays."
+CONNECT_PRIVATELY = Notice(
+    "Run this in your personal chat with SnowOps: the sign-in link is for you alone.",
+    NoticeLevel.WARNING,
+)
+
+
+class ConnectionHandlers:
+    """Everything about the workspace's ServiceNow connection."""
+
+    def __init__(
+        self,
+        connections: ConnectionService,
+        names: StateNames,
+        deliveries: DeliveryQueue,
+        contacts: AdminContacts,
+        notifier: Notifier,
+        sinks: Mapping[str, ChatSink],
+        audit: AuditLog,
+        diagnose: Diagnose | None = None,
+    ) -> None:
+        self._connections = connections
+        self._names = names
+        self._deliveries = deliveries
+        self._contacts = contacts
+        self._notifier = notifier
+        self._sinks = sinks
+        self._audit = audit
+        self._diagnose = diagnose
+
+    def routes(self) -> Mapping[type[Any], Handler]:
+        """The requests this group answers."""
+        return {
+            c.Connect: self.connect,
+            c.Reconnect: self.reconnect,
+            c.Status: self.status,
+            c.Configure: self.configure,
+            c.Disconnect: self.disconnect,
+            c.ShowStates: self.show_states,
+            c.RenameState: self.rename_state,
+            RenameInConfiguration: self.rename_in_configuration,
+            SubmitClient: self.submit_client,
+        }
+
+    def quick_routes(self) -> Mapping[type[Any], QuickHandler]:
+        """State names are SnowOps's own."""
+        return {c.ShowStates: self.show_states}
+
+    async def connect(self, ctx: RequestContext, command: c.Connect) -> Outcome:
+        """A private sign-in link, or first the private form for the OAuth client."""
+        if not ctx.private:
+            return Reply(CONNECT_PRIVATELY)
+        if await self._connections.needs_client_form(ctx.workspace, command.instance):
+            return AskClient(command.instance)
+        url = await self._connections.start(
+            ctx.workspace, command.instance, ctx.actor, ctx.channel, ctx.requester.email
+        )
+        return PrivateLink(
+            Notice(
+                "Open this link, sign in to ServiceNow as the integration user and allow "
+                "SnowOps. The link works once, for 10 minutes.",
+                link=url,
+            )
+        )
+
+    async def reconnect(self, ctx: RequestContext, command: c.Reconnect) -> Outcome:
+        """A fresh sign-in link for the instance already connected."""
+        status = await self._connections.status(ctx.workspace)
+        if not status.connected:
+            return Reply(Notice("Not connected yet: run /snow connect <instance>."))
+        return await self.connect(ctx, c.Connect(status.instance_url))
+
+    async def submit_client(self, ctx: RequestContext, form: SubmitClient) -> Outcome:
+        """Keep this workspace's own OAuth client, then start connecting."""
+        client_id, secret = form.client_id.strip(), form.client_secret.strip()
+        if not client_id or not secret:
+            return Reply(
+                Notice("Give both the client id and the client secret.", NoticeLevel.WARNING)
+            )
+        await self._connections.set_client(
+            ctx.workspace, OAuthClientConfig(client_id, secret), ctx.actor
+        )
+        return await self.connect(ctx, c.Connect(form.instance))
+
+    async def disconnect(self, ctx: RequestContext, command: c.Disconnect) -> Outcome:
+        """Revoke the tokens and forget the connection; ticket history stays."""
+        done = await self._connections.disconnect(ctx.workspace, ctx.actor)
+        text = (
+            "Disconnected from ServiceNow: tokens revoked, ticket history kept."
+            if done
+            else "This workspace was not connected."
+        )
+        return Reply(Notice(text, NoticeLevel.SUCCESS if done else NoticeLevel.INFO), replace=True)
+
+    async def status(self, ctx: RequestContext, command: c.Status) -> Outcome:
+        """The connection's health, with the doctor's findings."""
+        return Reply(await self.status_view(ctx))
+
+    async def status_view(self, ctx: RequestContext, *, probe: bool = True) -> StatusView:
+        """What `/snow status` shows; ``probe`` adds the doctor's live checks."""
+        st = await self._connections.status(ctx.workspace)
+        if not st.connected:
+            return StatusView("ServiceNow: not connected", (), st.hint, healthy=False)
+        lines: tuple[tuple[str, str], ...] = (
+            ("Instance", st.instance_url),
+            ("Connected as", st.connected_as or "unknown"),
+            ("Token expires", format_when(st.token_expires_at)),
+            ("Last successful sync", format_when(st.last_sync_at)),
+            ("Last error", st.last_error or "none"),
+        )
+        if st.warning:
+            lines += (("Warning", st.warning),)
+        parked = await self._deliveries.parked(ctx.workspace)
+        if parked:
+            # Notifications that kept failing wait here, visible, instead of being retried.
+            latest = parked[-1].last_error or "unknown error"
+            lines += (
+                (
+                    "Undelivered notifications",
+                    f"{len(parked)}, stopped after repeated failures. Latest: {latest}. "
+                    "Once fixed, an admin can run /snow notifications retry",
+                ),
+            )
+        healthy = st.status == "active" and not st.last_error and not st.warning and not parked
+        hint = st.hint
+        problems = await self._problems(ctx.workspace) if probe else []
+        for check in problems:
+            lines += ((check.name.removeprefix(f"ServiceNow {ctx.workspace} "), check.detail),)
+        if problems:
+            # The same finding and advice as `snowops doctor` gives.
+            healthy, hint = False, problems[0].hint or hint
+        return StatusView("ServiceNow connection", lines, hint, healthy=healthy)
+
+    async def _problems(self, workspace: str) -> list[Check]:
+        """The doctor's failed checks for this workspace (none when it cannot tell)."""
+        if self._diagnose is None:
+            return []
+        try:
+            async with asyncio.timeout(DIAGNOSE_SECONDS):
+                return [check for check in await self._diagnose(workspace) if not check.ok]
+        except Exception:
+            log.warning("connection checks for %s did not finish", workspace, exc_info=True)
+            return []
+
+    async def states_view(self, ctx: RequestContext, kind: TicketKind) -> StatesView:
+        """A state catalog in this workspace's names."""
+        names = await self._names.names(ctx.workspace, kind)
+        rows = tuple((v, names[v], d) for v, d in DEFAULT_STATES[kind].items())
+        return StatesView(kind, rows, can_edit=ctx.is_admin)
+
+    async def show_states(self, ctx: RequestContext, command: c.ShowStates) -> Outcome:
+        """One state catalog, or both."""
+        kinds = [command.kind] if command.kind else list(TicketKind)
+        return Reply(tuple([await self.states_view(ctx, k) for k in kinds]))
+
+    async def rename_state(self, ctx: RequestContext, command: c.RenameState) -> Outcome:
+        """Rename a state for this workspace (empty: ServiceNow's own name again)."""
+        await self._names.rename(ctx.workspace, command.kind, command.value, command.label)
+        await self._audit.audit(
+            ctx.workspace,
+            ctx.actor,
+            "states.rename",
+            {"kind": command.kind.value, "value": command.value, "label": command.label},
+        )
+        return Reply(await self.states_view(ctx, command.kind), replace=True)
+
+    async def rename_in_configuration(
+        self, ctx: RequestContext, request: RenameInConfiguration
+    ) -> Outcome:
+        """A rename from the configuration surface; the surface shows how it went."""
+        rename = request.rename
+        try:
+            await self.rename_state(ctx, rename)
+        except UserError as exc:
+            banner = Notice(exc.message, NoticeLevel.WARNING)
+        else:
+            default = DEFAULT_STATES[rename.kind].get(rename.value, rename.value)
+            shown = rename.label or default
+            banner = Notice(
+                f"{rename.kind.label} state {default} is now shown as {shown}.", NoticeLevel.SUCCESS
+            )
+        return Reply(await self.configuration(ctx, banner), replace=True)
+
+    async def configure(self, ctx: RequestContext, command: c.Configure) -> Outcome:
+        """The admin's surface: connection, state names, Reconnect and Disconnect."""
+        return Reply(await self.configuration(ctx), replace=True)
+
+    async def configuration(
+        self, ctx: RequestContext, banner: Notice | None = None
+    ) -> ConfigurationView:
+        """The configuration view (``banner`` says what the last change did). It shows
+        what SnowOps knows, without the live checks of `/snow status`, so it is quick
+        enough to answer a form's submit."""
+        status = await self.status_view(ctx, probe=False)
+        states = tuple([await self.states_view(ctx, k) for k in TicketKind])
+        connected = bool(status.lines)
+        buttons = [Button("Reconnect", c.Reconnect())]
+        if connected:
+            buttons.append(Button("Disconnect", c.Disconnect(), confirm=DISCONNECT_CONFIRM))
+        return ConfigurationView(status, states, banner, connected, tuple(buttons))
+
+    async def connected(self, result: ConnectResult) -> None:
+        """After the OAuth callback: remember where the admin asked from, and tell them
+        privately how it ended (never fails the callback page)."""
+        origin = result.origin
+        if origin is None:
+            return
+        conn = result.connection
+        if conn is not None:
+            await self._contacts.remember(origin.workspace, origin, result.requested_by)
+            who = f" as {conn.connected_as}" if conn.connected_as else ""
+            notice = Notice(
+                f"Connected to ServiceNow at {conn.instance_url}{who}.",
+                NoticeLevel.WARNING if result.warning else NoticeLevel.SUCCESS,
+                hint=result.warning,
+            )
+        else:
+            notice = Notice(
+                "ServiceNow was not connected: access was not allowed.", NoticeLevel.WARNING
+            )
+        sink = self._sinks.get(workspace_platform(origin.workspace))
+        if sink is None:
+            return
+        user = result.requested_by.split(":", 1)[-1]
+        key = f"{origin.workspace}|connected|{uuid.uuid4().hex}"
+        try:
+            to: ChannelRef = await sink.direct(origin.workspace, user)
+        except DeliveryError as exc:
+            # Never said in the conversation instead: it may name the admin's account.
+            log.info("no private conversation for the connect confirmation: %s", exc)
+            return
+        try:
+            await sink.post(to, notice, key=key)
+        except DeliveryError as exc:
+            log.info("connect confirmation not delivered now (%s): queued", exc)
+            await self._notifier.tell(to, f"{notice.text} {notice.hint}".strip(), key)

@@ -1,0 +1,132 @@
+"""Recommendation requests: list, share, a team's own, the Microsoft tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core import commands as c
+from core.handlers.context import RequestContext
+from core.handlers.router import Handler
+from core.outcomes import Audience, Outcome, Reply, ShowForm
+from core.recommendation_views import recommendation_card, recommendation_list, share_form
+from core.recommendations import RecommendationItem, RecommendationService
+from core.repos.labels import StateNames
+from core.securescore.errors import GraphNotConfigured
+from core.views import Notice, NoticeLevel, RecommendationListView, ticket_card
+
+__all__ = ["PAGE_SIZE", "RecommendationHandlers"]
+
+PAGE_SIZE = 8
+
+
+class RecommendationHandlers:
+    """Recommendations to share, and the tenant they come from."""
+
+    def __init__(self, recommendations: RecommendationService, names: StateNames) -> None:
+        self._recs = recommendations
+        self._names = names
+
+    def routes(self) -> Mapping[type[Any], Handler]:
+        """The requests this group answers."""
+        return {
+            c.Recommendations: self.page,
+            c.Share: self.share,
+            c.AddRecommendation: self.add,
+            c.RemoveRecommendation: self.remove,
+            c.LinkTenant: self.tenant,
+        }
+
+    async def page_view(
+        self, ctx: RequestContext, command: c.Recommendations
+    ) -> RecommendationListView:
+        """A page of recommendation cards."""
+        result = await self._recs.page(
+            ctx.workspace,
+            command.category,
+            include_done=command.include_done,
+            offset=(command.page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        cards = []
+        for item in result.items:
+            ticket = None
+            if item.ticket is not None:
+                names = await self._names.names(ctx.workspace, item.ticket.kind)
+                ticket = ticket_card(item.ticket, names)
+            cards.append(recommendation_card(item, ticket))
+        return recommendation_list(result, tuple(cards))
+
+    async def page(self, ctx: RequestContext, command: c.Recommendations) -> Outcome:
+        """Recommendation cards are for the team to see and share; a next page takes the
+        place of the one it was asked from."""
+        view = await self.page_view(ctx, command)
+        return Reply(view, Audience.CONVERSATION, replace=command.page > 1)
+
+    async def share(self, ctx: RequestContext, command: c.Share) -> Outcome:
+        """The prefilled ticket form, or the ticket that already tracks the recommendation."""
+        rec_id = command.recommendation_id
+        rec = await self._recs.get(ctx.workspace, rec_id)
+        if rec is None:
+            return Reply(
+                Notice(
+                    f"There is no recommendation {rec_id[:60]!r}.",
+                    NoticeLevel.WARNING,
+                    hint="See /snow recommendations for the ids.",
+                )
+            )
+        tracked = await self._recs.tracking_ticket(ctx.workspace, rec.id)
+        if tracked is None:
+            return ShowForm(share_form(rec))
+        names = await self._names.names(ctx.workspace, tracked.kind)
+        card = ticket_card(tracked, names)
+        notice = Notice(
+            f"{rec.title} is already tracked by {card.number} ({card.state}).", link=card.url
+        )
+        return Reply((notice, card))
+
+    async def add(self, ctx: RequestContext, command: c.AddRecommendation) -> Outcome:
+        """Keep a team's own recommendation; it lists and shares like Microsoft's."""
+        rec = await self._recs.add(
+            ctx.workspace, command.category, command.title, command.description, ctx.actor
+        )
+        card = recommendation_card(RecommendationItem(rec), None)
+        return Reply((Notice(f"Added {rec.id}.", NoticeLevel.SUCCESS), card))
+
+    async def remove(self, ctx: RequestContext, command: c.RemoveRecommendation) -> Outcome:
+        """Forget a team's own recommendation."""
+        rec_id = command.recommendation_id
+        gone = await self._recs.remove(ctx.workspace, rec_id, ctx.actor)
+        if gone:
+            return Reply(Notice(f"Removed {rec_id}.", NoticeLevel.SUCCESS))
+        return Reply(
+            Notice(
+                f"There is no recommendation {rec_id[:60]} of this team (only your own can be "
+                "removed).",
+                NoticeLevel.WARNING,
+            )
+        )
+
+    async def tenant(self, ctx: RequestContext, command: c.LinkTenant) -> Outcome:
+        """Show the linked Microsoft tenant, or link one (admins)."""
+        configured = self._recs.graph_configured
+        if command.tenant is None:
+            current = await self._recs.tenant(ctx.workspace)
+            if not configured:
+                notice = Notice(
+                    "Microsoft Secure Score is not connected.",
+                    hint=GraphNotConfigured.default_hint,
+                )
+            elif current is None:
+                notice = Notice(
+                    "This workspace is not linked to a Microsoft tenant yet.",
+                    hint="An admin links it with /snow securescore <tenant-id>.",
+                )
+            else:
+                notice = Notice(f"Secure Score comes from tenant {current}.")
+            return Reply(notice)
+        linked = await self._recs.link_tenant(ctx.workspace, command.tenant, ctx.actor)
+        hint = "" if configured else GraphNotConfigured.default_hint
+        return Reply(
+            Notice(f"Secure Score will come from tenant {linked}.", NoticeLevel.SUCCESS, hint=hint)
+        )

@@ -1,0 +1,76 @@
+"""Subscription requests: a channel asks to hear about tickets, or stops."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core import commands as c
+from core.handlers.context import RequestContext
+from core.handlers.router import Handler
+from core.models import ChannelRef, Subscription
+from core.outcomes import Audience, Outcome, Reply
+from core.storage import AuditLog, SubscriptionStore
+from core.views import Notice, NoticeLevel
+
+__all__ = ["SubscriptionHandlers"]
+
+
+class SubscriptionHandlers:
+    """Subscribe and unsubscribe the channel a command was typed in."""
+
+    def __init__(self, subscriptions: SubscriptionStore, audit: AuditLog) -> None:
+        self._subscriptions = subscriptions
+        self._audit = audit
+
+    def routes(self) -> Mapping[type[Any], Handler]:
+        """The requests this group answers."""
+        return {c.Subscribe: self.subscribe, c.Unsubscribe: self.unsubscribe}
+
+    async def subscribe(self, ctx: RequestContext, command: c.Subscribe) -> Outcome:
+        """Follow tickets here; overlapping subscriptions merge per kind, never doubling."""
+        if ctx.channel is None:
+            return Reply(Notice("Subscribe from inside the channel.", NoticeLevel.WARNING))
+        channel = ChannelRef(ctx.channel.workspace, ctx.channel.channel)
+        wanted = Subscription(channel, tuple((k, command.max_priority) for k in command.kinds))
+        current = await self._subscriptions.list_subscriptions(ctx.workspace)
+        mine = next((s for s in current if s.channel.channel == channel.channel), None)
+        merged = wanted if mine is None else mine.merged(wanted)
+        await self._subscriptions.save_subscription(merged)
+        await self._audit.audit(
+            ctx.workspace,
+            ctx.actor,
+            "subscription.save",
+            {"channel": channel.channel, "levels": {k.value: n for k, n in merged.levels}},
+        )
+        parts = []
+        for kind, level in merged.levels:
+            what = kind.label.lower() + "s"
+            parts.append(
+                f"{what} of any priority" if level >= 5 else f"{what} of priority 1–{level}"
+            )
+        return Reply(
+            Notice(
+                f"This channel will hear about {' and '.join(parts)}.",
+                NoticeLevel.SUCCESS,
+                hint="To narrow it, /snow unsubscribe and subscribe again.",
+            ),
+            Audience.CONVERSATION,
+        )
+
+    async def unsubscribe(self, ctx: RequestContext, command: c.Unsubscribe) -> Outcome:
+        """Stop notifying this channel."""
+        if ctx.channel is None:
+            return Reply(Notice("Unsubscribe from inside the channel.", NoticeLevel.WARNING))
+        gone = await self._subscriptions.delete_subscription(ctx.channel)
+        if gone:
+            await self._audit.audit(
+                ctx.workspace, ctx.actor, "subscription.delete", {"channel": ctx.channel.channel}
+            )
+        return Reply(
+            Notice(
+                "This channel will no longer get ticket notifications."
+                if gone
+                else "This channel had no subscription."
+            )
+        )

@@ -1,0 +1,216 @@
+"""Ticket requests: the form (open and submit), lists, one ticket."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from core import commands as c
+from core.actions import ShareMessage, SubmitTicket
+from core.clock import Clock
+from core.errors import InProgressError
+from core.forms import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    TicketFormView,
+    form_again,
+    validate_ticket_form,
+)
+from core.handlers.context import RequestContext
+from core.handlers.failures import failure_notice
+from core.handlers.router import Handler, QuickHandler
+from core.models import Ticket, TicketKind, TicketRequest
+from core.outcomes import Outcome, Reply, ShowForm, StillWorking, TicketMade
+from core.ports import DeliveryError
+from core.publisher import CardPublisher
+from core.repos.labels import StateNames
+from core.servicenow.mapping import correlation_prefix
+from core.servicenow.states import is_open
+from core.storage import ConnectionStore
+from core.tickets import TicketService
+from core.views import Button, Notice, NoticeLevel, TicketCard, TicketListView, ticket_card
+
+__all__ = ["PAGE_SIZE", "TICKETS_MAX_AGE", "TicketHandlers", "servicenow_list_url"]
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+#: A ticket list is refreshed from the ticket system at most this often per workspace.
+TICKETS_MAX_AGE = 15.0
+
+
+def servicenow_list_url(instance_url: str, workspace: str, kind: TicketKind | None) -> str:
+    """The list of this workspace's tickets in ServiceNow's own UI."""
+    table = kind.table if kind else "task"  # task holds incidents and changes alike
+    query = quote(f"correlation_idSTARTSWITH{correlation_prefix(workspace)}", safe="")
+    return f"{instance_url}/{table}_list.do?sysparm_query={query}"
+
+
+class TicketHandlers:
+    """Create, list, show, and the submitted ticket form."""
+
+    def __init__(
+        self,
+        tickets: TicketService,
+        names: StateNames,
+        publisher: CardPublisher,
+        connections: ConnectionStore,
+        clock: Clock,
+    ) -> None:
+        self._tickets = tickets
+        self._names = names
+        self._publisher = publisher
+        self._connections = connections
+        self._clock = clock
+
+    def routes(self) -> Mapping[type[Any], Handler]:
+        """The requests this group answers."""
+        return {
+            c.Create: self.create,
+            c.Tickets: self.tickets,
+            c.ShowTicket: self.show,
+            SubmitTicket: self.submit,
+            ShareMessage: self.share_message,
+        }
+
+    def quick_routes(self) -> Mapping[type[Any], QuickHandler]:
+        """Answers from SnowOps's own state alone (see Router.answer_now)."""
+        return {c.Tickets: self.stored_tickets, SubmitTicket: self.check}
+
+    async def create(self, ctx: RequestContext, command: c.Create) -> Outcome:
+        """The empty (or titled) ticket form."""
+        return ShowForm(TicketFormView(kind=command.kind, name=command.title[:NAME_MAX]))
+
+    async def share_message(self, ctx: RequestContext, request: ShareMessage) -> Outcome:
+        """The ticket form, prefilled from a chat message and a link back to it."""
+        text = request.text.strip()
+        platform = {"slack": "Slack", "teams": "Teams"}.get(ctx.requester.platform, "chat")
+        description = f"{text}\n\nFrom {platform}: {request.link}".strip() if request.link else text
+        title = text.splitlines()[0][:NAME_MAX] if text else ""
+        return ShowForm(TicketFormView(name=title, description=description[:DESCRIPTION_MAX]))
+
+    async def stored_tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
+        """The list from the store, with a refresh to follow when one is due."""
+        return await self.tickets(ctx, replace(command, fresh=False))
+
+    async def check(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome | None:
+        """The form's field errors, or None when it may be sent."""
+        checked = validate_ticket_form(sub.values, self._clock.now())
+        if not isinstance(checked, dict):
+            return None
+        return ShowForm(self._again(sub, checked), context=sub.context)
+
+    def _again(self, sub: SubmitTicket, errors: Mapping[str, str] | None = None) -> TicketFormView:
+        form = sub.context
+        return form_again(
+            sub.values,
+            source=form.source,
+            recommendation_id=form.recommendation_id,
+            recommendation_url=form.recommendation_url,
+            errors=errors,
+        )
+
+    async def card(self, workspace: str, ticket: Ticket, note: str = "") -> TicketCard:
+        """The card of a ticket in this workspace's state names."""
+        names = await self._names.names(workspace, ticket.kind)
+        return ticket_card(ticket, names, note)
+
+    async def show(self, ctx: RequestContext, command: c.ShowTicket) -> Outcome:
+        """One ticket with its recent history."""
+        detail = await self._tickets.get(ctx.workspace, command.number)
+        return Reply(await self.card(ctx.workspace, detail.ticket, detail.note), replace=True)
+
+    async def tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
+        """A page of tickets: fresh, or from the store with a refresh to follow."""
+        offset = (command.page - 1) * PAGE_SIZE
+        page = await self._tickets.list_tickets(
+            ctx.workspace,
+            command.kind,
+            open_only=command.open_only,
+            limit=PAGE_SIZE,
+            offset=offset,
+            refresh=command.fresh,
+            max_age=TICKETS_MAX_AGE if command.fresh else None,
+        )
+        names = {k: await self._names.names(ctx.workspace, k) for k in TicketKind}
+        cards = tuple(ticket_card(t, names[t.kind]) for t in page.tickets)
+        label = command.kind.label + "s" if command.kind else "Tickets"
+        more = None
+        if page.more:
+            nxt = c.Tickets(command.kind, command.open_only, command.page + 1)
+            more = Button("More", nxt)
+        conn = await self._connections.get_connection(ctx.workspace)
+        view = TicketListView(
+            f"Open {label.lower()}" if command.open_only else label,
+            cards,
+            empty_text="No open tickets." if command.open_only else "No tickets yet.",
+            more=more,
+            servicenow_list_url=servicenow_list_url(conn.instance_url, ctx.workspace, command.kind)
+            if conn
+            else None,
+            note=page.note,
+        )
+        follow = None
+        if not command.fresh and self._tickets.refresh_due(ctx.workspace, TICKETS_MAX_AGE):
+            follow = c.Tickets(command.kind, command.open_only, command.page)
+        return Reply(view, replace=command.page > 1, refresh=follow)
+
+    async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
+        """Validate the form, create the ticket (or find the one that exists), publish
+        its card where the form was opened."""
+        form = sub.context
+        checked = validate_ticket_form(sub.values, self._clock.now())
+        if isinstance(checked, dict):
+            return ShowForm(self._again(sub, checked), context=sub.context)
+        request = TicketRequest(
+            workspace=ctx.workspace,
+            kind=checked.kind,
+            name=checked.name,
+            description=checked.description,
+            priority=checked.priority,
+            requester=ctx.requester,
+            source=form.source,
+            category=checked.category,
+            due=checked.due,
+            recommendation_id=form.recommendation_id,
+            recommendation_url=form.recommendation_url,
+            idempotency_key=sub.key,
+            origin=ctx.channel,
+        )
+        try:
+            outcome = await self._tickets.create(request)
+        except InProgressError as exc:
+            # A double submit: the first one is still creating the ticket and will report it.
+            return StillWorking(failure_notice(exc, "create"))
+        except Exception as exc:
+            notice = failure_notice(exc, "create")
+            banner = f"{notice.text} {notice.hint}".strip()
+            return ShowForm(self._again(sub), banner, sub.context)
+        card = await self.card(ctx.workspace, outcome.ticket)
+        if outcome.created:
+            notice = Notice(f"Created {card.number}.", NoticeLevel.SUCCESS, link=card.url)
+        else:
+            state = "open " if is_open(outcome.ticket.kind, outcome.ticket.state) else ""
+            notice = Notice(
+                f"Already tracked by {state}{card.kind.label.lower()} {card.number}.",
+                link=card.url,
+            )
+        if not outcome.created:
+            return TicketMade(card, notice, created=False)
+        if sub.shown_at is not None:
+            await self._publisher.adopt(ctx.workspace, card.number, sub.shown_at)
+            return TicketMade(card, notice, created=True, posted=sub.shown_at)
+        try:
+            where = await self._publisher.publish(
+                ctx.workspace, card, ctx.channel, ctx.requester.user_id
+            )
+        except Exception as exc:
+            # The ticket exists whatever happened to its card: say so, never "try again".
+            if not isinstance(exc, DeliveryError):
+                log.exception("card of %s not published", card.number)
+            hint = f"Its card could not be posted ({exc}); open it in ServiceNow."
+            return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
+        return TicketMade(card, notice, created=True, posted=where)

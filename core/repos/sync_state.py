@@ -1,0 +1,126 @@
+"""What sync remembers: per ticket, what users were last told (its baseline); per
+workspace and ticket kind, how far the ticket system has been read (its watermark)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.models import Comment, Ticket, TicketKind
+from core.storage import Documents
+
+__all__ = ["Baseline", "Baselines", "Watermarks"]
+
+_BASELINES = "sync_baseline"
+_WATERMARKS = "sync_watermark"
+_MARK_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Journal ids remembered per ticket, to drop repeats of comments already told.
+JOURNAL_KEPT = 50
+
+
+@dataclass(slots=True)
+class Baseline:
+    """What users were last told about a ticket; ``first_seen`` is the ticket's own time
+    when SnowOps first met it (comments made before it are history, never news)."""
+
+    state: str
+    priority: int
+    mod_count: int
+    journal: list[str] = field(default_factory=list)
+    first_seen: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        ticket: Ticket,
+        journal: list[str] | None = None,
+        first_seen: datetime | None = None,
+    ) -> Baseline:
+        """The baseline of ``ticket`` as it is now."""
+        return cls(ticket.state, ticket.priority, ticket.mod_count, list(journal or []), first_seen)
+
+    def predates(self, comment: Comment) -> bool:
+        """True for a comment made before SnowOps first met the ticket."""
+        return (
+            self.first_seen is not None and comment.at is not None and comment.at <= self.first_seen
+        )
+
+    def remember_comment(self, comment_id: str) -> bool:
+        """Remember a comment as told; False if it had been told before."""
+        if comment_id in self.journal:
+            return False
+        self.journal = [*self.journal, comment_id][-JOURNAL_KEPT:]
+        return True
+
+
+def _key(workspace: str, number: str) -> str:
+    return f"{workspace}|{number}"
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, _MARK_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+class Baselines:
+    """Baselines, one per tracked ticket."""
+
+    def __init__(self, docs: Documents) -> None:
+        self._docs = docs
+
+    async def get(self, workspace: str, number: str) -> Baseline | None:
+        """The baseline of a ticket, or None if users were never told of it."""
+        doc = await self._docs.get_document(_BASELINES, _key(workspace, number))
+        if doc is None:
+            return None
+        raw_priority = str(doc.get("priority", "5"))
+        seen = doc.get("first_seen")
+        return Baseline(
+            state=str(doc.get("state")),
+            priority=int(raw_priority) if raw_priority.lstrip("-").isdigit() else 5,
+            mod_count=int(doc.get("mod_count", -1)),
+            journal=[str(j) for j in doc.get("journal", [])],
+            first_seen=_when(seen) if isinstance(seen, str) else None,
+        )
+
+    async def put(self, workspace: str, number: str, baseline: Baseline) -> None:
+        """Record what users know of a ticket now."""
+        doc = {
+            "state": baseline.state,
+            "priority": baseline.priority,
+            "mod_count": baseline.mod_count,
+            "journal": list(baseline.journal),
+        }
+        if baseline.first_seen is not None:
+            doc["first_seen"] = baseline.first_seen.astimezone(UTC).strftime(_MARK_FORMAT)
+        await self._docs.put_document(_BASELINES, _key(workspace, number), doc)
+
+    async def remember(self, ticket: Ticket, *, adopted: bool = False) -> None:
+        """Users know ``ticket`` as it is now: at its creation, or when it is ``adopted``
+        (found in ServiceNow: its comments so far are history). Comments already told stay
+        told."""
+        old = await self.get(ticket.workspace, ticket.number)
+        first = ticket.updated_at if adopted else None
+        journal, first = (old.journal, old.first_seen) if old else (None, first)
+        await self.put(ticket.workspace, ticket.number, Baseline.of(ticket, journal, first))
+
+
+class Watermarks:
+    """How far each workspace's tickets of each kind have been read."""
+
+    def __init__(self, docs: Documents) -> None:
+        self._docs = docs
+
+    async def get(self, workspace: str, kind: TicketKind) -> datetime | None:
+        """The newest change already read, or None before the first read."""
+        doc = await self._docs.get_document(_WATERMARKS, f"{workspace}|{kind.table}")
+        if not doc:
+            return None
+        return _when(str(doc.get("at", "")))
+
+    async def put(self, workspace: str, kind: TicketKind, at: datetime) -> None:
+        """Everything up to ``at`` has been read (and is safe in the outbox)."""
+        text = at.astimezone(UTC).strftime(_MARK_FORMAT)
+        await self._docs.put_document(_WATERMARKS, f"{workspace}|{kind.table}", {"at": text})

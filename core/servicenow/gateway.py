@@ -1,0 +1,226 @@
+"""ServiceNowGateway: the TicketGateway port on the Table API (DESIGN.md §3).
+
+Every encoded query SnowOps sends lives here: tickets are found by their
+``correlation_id`` (``snowops:<workspace>:…``), changes by ``sys_updated_on``, comments in
+``sys_journal_field``, one request for many tickets. Every value that goes into a query is
+checked by :func:`~core.servicenow.query.query_value` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from core.gateway import Changes, Comment, Identity, keep_local
+from core.models import Ticket, TicketKind, TicketRequest
+from core.servicenow.errors import NotConnectedError, NotFoundError
+from core.servicenow.mapping import (
+    TICKET_FIELDS,
+    correlation_prefix,
+    format_sn_datetime,
+    parse_sn_datetime,
+    request_fields,
+    ticket_from_record,
+)
+from core.servicenow.query import query_value
+from core.servicenow.table import TableClient
+from core.storage import ConnectionStore
+
+__all__ = ["JOURNAL_FIELDS", "ServiceNowGateway", "comment_from_row", "comments_from_rows"]
+
+JOURNAL_FIELDS = ["sys_id", "element_id", "element", "value", "sys_created_by", "sys_created_on"]
+#: sys_ids per ``sys_idIN`` query: keeps the URL well under what instances accept.
+_ID_CHUNK = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TABLES = {kind: kind.table for kind in TicketKind}
+
+
+def comment_from_row(row: dict[str, Any]) -> Comment:
+    """A ``sys_journal_field`` row as a Comment."""
+    return Comment(
+        id=str(row.get("sys_id") or ""),
+        ticket_sys_id=str(row.get("element_id") or ""),
+        text=str(row.get("value") or ""),
+        author=str(row.get("sys_created_by") or ""),
+        at=parse_sn_datetime(row.get("sys_created_on")),
+    )
+
+
+def comments_from_rows(rows: Sequence[dict[str, Any]]) -> list[Comment]:
+    """The customer-visible comments among journal rows (work notes are internal to the
+    service desk)."""
+    return [comment_from_row(r) for r in rows if str(r.get("element") or "comments") == "comments"]
+
+
+class ServiceNowGateway:
+    """Tickets of every workspace, through its connection's Table API."""
+
+    def __init__(self, table: TableClient, connections: ConnectionStore) -> None:
+        self._table = table
+        self._connections = connections
+
+    async def _instance(self, workspace: str) -> str:
+        conn = await self._connections.get_connection(workspace)
+        if conn is None:
+            raise NotConnectedError("this workspace is not connected to ServiceNow")
+        return conn.instance_url
+
+    async def create(
+        self, request: TicketRequest, correlation_id: str, caller: str | None
+    ) -> Ticket:
+        """POST the ticket (never retried blindly: see TableClient.create)."""
+        instance = await self._instance(request.workspace)
+        fields = request_fields(request, correlation_id, caller)
+        record = await self._table.create(request.workspace, request.kind.table, fields)
+        return ticket_from_record(
+            request.workspace, request.kind, instance, record, request=request
+        )
+
+    async def find_by_correlation(
+        self, workspace: str, correlation_id: str, *, open_only: bool
+    ) -> Ticket | None:
+        """One query per table, newest first (this workspace's correlation ids only)."""
+        if not correlation_id.startswith(correlation_prefix(workspace)):
+            return None
+        instance = await self._instance(workspace)
+        active = "^active=true" if open_only else ""
+        for kind in TicketKind:
+            records = await self._table.query(
+                workspace,
+                kind.table,
+                f"correlation_id={query_value(correlation_id)}{active}^ORDERBYDESCsys_created_on",
+                fields=TICKET_FIELDS,
+                max_records=1,
+            )
+            if records:
+                return ticket_from_record(workspace, kind, instance, records[0])
+        return None
+
+    async def get(self, workspace: str, kind: TicketKind, sys_id: str) -> Ticket:
+        """GET one record."""
+        instance = await self._instance(workspace)
+        record = await self._table.get(
+            workspace, kind.table, query_value(sys_id), fields=TICKET_FIELDS
+        )
+        ticket = ticket_from_record(workspace, kind, instance, record)
+        if not ticket.correlation_id.startswith(correlation_prefix(workspace)):
+            # Another workspace's (or nobody's) ticket: not a window on the whole instance.
+            raise NotFoundError(f"SnowOps has no {kind.label.lower()} {ticket.number} here")
+        return ticket
+
+    async def get_many(self, workspace: str, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """``sys_idIN`` queries, a hundred ids each, per table."""
+        if not tickets:
+            return []
+        instance = await self._instance(workspace)
+        own = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
+        known = {t.sys_id: t for t in tickets}
+        out: list[Ticket] = []
+        for kind in TicketKind:
+            ids = [t.sys_id for t in tickets if t.kind is kind]
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ",".join(query_value(i) for i in ids[start : start + _ID_CHUNK])
+                records = await self._table.query(
+                    workspace, kind.table, f"sys_idIN{chunk}^{own}", fields=TICKET_FIELDS
+                )
+                for record in records:
+                    fresh = ticket_from_record(workspace, kind, instance, record)
+                    out.append(keep_local(fresh, known.get(fresh.sys_id)))
+        return out
+
+    async def find_own(self, workspace: str, number: str) -> Ticket | None:
+        """Only tickets SnowOps made for this workspace: not a window on the whole instance."""
+        kind = TicketKind.CHANGE if number.upper().startswith("CHG") else TicketKind.INCIDENT
+        instance = await self._instance(workspace)
+        prefix = correlation_prefix(workspace)
+        records = await self._table.query(
+            workspace,
+            kind.table,
+            f"number={query_value(number)}^correlation_idSTARTSWITH{query_value(prefix)}",
+            fields=TICKET_FIELDS,
+            max_records=1,
+        )
+        return ticket_from_record(workspace, kind, instance, records[0]) if records else None
+
+    async def changes(
+        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+    ) -> Changes:
+        """One paged query, scoped by this workspace's correlation prefix."""
+        instance = await self._instance(workspace)
+        query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
+        if since is not None:
+            query += f"^sys_updated_on>={format_sn_datetime(since)}"
+        records, answered = await self._table.query_timed(
+            workspace,
+            kind.table,
+            query + "^ORDERBYsys_updated_on",
+            fields=TICKET_FIELDS,
+            max_records=limit,
+        )
+        tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
+        return Changes(tickets, answered, complete=len(records) < limit)
+
+    async def comments_since(
+        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+    ) -> list[Comment]:
+        """One ``sys_journal_field`` query per hundred tickets (this workspace's only)."""
+        prefix = correlation_prefix(workspace)
+        ids = [query_value(t.sys_id) for t in tickets if t.correlation_id.startswith(prefix)]
+        found: list[Comment] = []
+        for start in range(0, len(ids), _ID_CHUNK):
+            query = f"elementINcomments^element_idIN{','.join(ids[start : start + _ID_CHUNK])}"
+            if since is not None:
+                query += f"^sys_created_on>={format_sn_datetime(since)}"
+            rows = await self._table.query(
+                workspace,
+                "sys_journal_field",
+                query + "^ORDERBYsys_created_on",
+                fields=JOURNAL_FIELDS,
+            )
+            found += comments_from_rows(rows)
+        return sorted(found, key=lambda c: c.at or _EPOCH)
+
+    async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:
+        """The newest comments of one ticket (of this workspace's)."""
+        if not ticket.correlation_id.startswith(correlation_prefix(workspace)):
+            return []
+        rows = await self._table.query(
+            workspace,
+            "sys_journal_field",
+            f"element_id={query_value(ticket.sys_id)}^element=comments^ORDERBYDESCsys_created_on",
+            fields=JOURNAL_FIELDS,
+            max_records=limit,
+            page_size=limit,
+        )
+        return comments_from_rows(rows)
+
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """``sys_user`` by email; None when unreadable (the caller carries on without)."""
+        if not email or "@" not in email or "^" in email or len(email) > 200:
+            return None
+        users = await self._table.query(
+            workspace,
+            "sys_user",
+            f"email={query_value(email)}^active=true",
+            fields=["sys_id"],
+            max_records=1,
+        )
+        return str(users[0]["sys_id"]) if users else None
+
+    async def whoami(self, workspace: str) -> Identity | None:
+        """The user the tokens act as, by ``gs.getUserID()``."""
+        rows = await self._table.query(
+            workspace,
+            "sys_user",
+            "sys_id=javascript:gs.getUserID()",
+            fields=["user_name", "name", "email"],
+            max_records=2,
+        )
+        if len(rows) != 1:
+            # An instance that ignored the condition answers with many users: trust none.
+            return None
+        row = rows[0]
+        return Identity(
+            str(row.get("user_name") or row.get("name") or ""), str(row.get("email") or "")
+        )

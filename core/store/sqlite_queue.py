@@ -1,0 +1,204 @@
+"""The SQLite store's queues and claims: idempotency keys, the delivery outbox, leases
+and the audit log."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from core.storage import OutboxItem
+from core.store.sqlite_base import Doc, SqliteBase
+from core.store.sqlite_schema import AUDIT_KEEP
+
+__all__ = ["SqliteQueues"]
+
+
+class SqliteQueues(SqliteBase):
+    """Idempotency keys, outbox, leases and audit on the SQLite connection."""
+
+    # -- idempotency ------------------------------------------------------------------
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        """Claim a key, or return its stored result ("" while pending)."""
+        now = time.time()
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT result FROM idempotency WHERE key = ? AND expires_at >= ?", (key, now)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                return str(row[0])
+            await db.execute(
+                "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, '', ?)",
+                (key, now + ttl_seconds),
+            )
+            return None
+
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        """Record the result of a claimed key."""
+        now = time.time()
+        async with self._tx() as db:
+            await db.execute("DELETE FROM idempotency WHERE expires_at < ?", (now,))
+            await db.execute(
+                "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, ?, ?)",
+                (key, result, now + ttl_seconds),
+            )
+
+    async def abort_idempotent(self, key: str) -> None:
+        """Release a claim."""
+        await self._run("DELETE FROM idempotency WHERE key = ?", (key,))
+
+    # -- outbox -----------------------------------------------------------------------
+    async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
+        """Queue a delivery once (delivered ids are refused too, until forgotten)."""
+        n = await self._run(
+            "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)",
+            (delivery_id, json.dumps(payload)),
+        )
+        return n > 0
+
+    async def outbox_claim(
+        self, consumer: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[OutboxItem]:
+        """Lease due deliveries, including those whose lease ran out."""
+        ts = now.timestamp()
+        async with self._tx() as db:
+            # Two indexed halves: an OR across both would scan every leased and done row.
+            async with db.execute(
+                "SELECT * FROM (SELECT seq, delivery_id, payload, attempts, error FROM outbox "
+                "WHERE state = 'ready' AND due <= ? ORDER BY seq LIMIT ?) UNION ALL "
+                "SELECT * FROM (SELECT seq, delivery_id, payload, attempts, error FROM outbox "
+                "WHERE state = 'leased' AND lease_until <= ? ORDER BY seq LIMIT ?) "
+                "ORDER BY seq LIMIT ?",
+                (ts, max(limit, 0), ts, max(limit, 0), max(limit, 0)),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            await db.executemany(
+                "UPDATE outbox SET state = 'leased', lease_until = ?, owner = ?, "
+                "attempts = attempts + 1 WHERE seq = ?",
+                [(ts + lease_seconds, consumer, r[0]) for r in rows],
+            )
+        return [OutboxItem(r[1], json.loads(r[2]), r[3] + 1, r[4]) for r in rows]
+
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        """Mark delivered if ``consumer`` holds the lease; the row stays (without payload,
+        with ``acked_at``) to refuse the id until :meth:`outbox_forget_done`."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', acked_at = ? "
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (time.time(), delivery_id, consumer),
+        )
+        return n > 0
+
+    async def outbox_retry(
+        self, delivery_id: str, consumer: str, error: str, not_before: datetime
+    ) -> bool:
+        """Hand out again from ``not_before``, if ``consumer`` holds the lease."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'ready', error = ?, due = ?, owner = NULL "
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (error, not_before.timestamp(), delivery_id, consumer),
+        )
+        return n > 0
+
+    async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
+        """Stop retrying a delivery, if ``consumer`` holds the lease."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'parked', error = ?, owner = NULL "
+            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
+            (error, delivery_id, consumer),
+        )
+        return n > 0
+
+    async def outbox_requeue(self, delivery_id: str) -> bool:
+        """Parked → ready now, attempts from zero."""
+        n = await self._run(
+            "UPDATE outbox SET state = 'ready', due = 0, attempts = 0, error = NULL, "
+            "owner = NULL WHERE delivery_id = ? AND state = 'parked'",
+            (delivery_id,),
+        )
+        return n > 0
+
+    async def outbox_forget_done(self, older_than: datetime) -> int:
+        """Delete deliveries acknowledged before ``older_than``."""
+        return await self._run(
+            "DELETE FROM outbox WHERE state = 'done' AND acked_at < ?",
+            (older_than.timestamp(),),
+        )
+
+    async def outbox_parked(self) -> list[OutboxItem]:
+        """Parked deliveries, oldest first."""
+        rows = await self._all(
+            "SELECT delivery_id, payload, attempts, error FROM outbox WHERE state = 'parked' "
+            "ORDER BY seq",
+            (),
+        )
+        return [OutboxItem(r[0], json.loads(r[1]), r[2], r[3], parked=True) for r in rows]
+
+    # -- leases -----------------------------------------------------------------------
+    async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
+        """Take or renew a lease; the fence grows with each new holder."""
+        now = time.time()
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT owner, expires_at, fence FROM leases WHERE name = ?", (name,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                fence = 1
+            elif row[0] is not None and row[1] > now:
+                if row[0] != owner:
+                    return None
+                fence = int(row[2])
+            else:
+                # The row outlives release and expiry so the fence never goes back.
+                fence = int(row[2]) + 1
+            await db.execute(
+                "INSERT OR REPLACE INTO leases (name, owner, expires_at, fence) "
+                "VALUES (?, ?, ?, ?)",
+                (name, owner, now + ttl_seconds, fence),
+            )
+            return fence
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        """Give a lease up if ``owner`` holds it."""
+        await self._run(
+            "UPDATE leases SET owner = NULL, expires_at = 0 WHERE name = ? AND owner = ?",
+            (name, owner),
+        )
+
+    # -- audit ------------------------------------------------------------------------
+    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+        """Append an audit entry; keeps the newest AUDIT_KEEP per workspace."""
+        at = datetime.now(UTC).isoformat()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO audit (workspace, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
+                (workspace, at, actor, action, json.dumps(detail)),
+            )
+            last = cur.lastrowid
+            await cur.close()
+            if last is not None and last % 100 == 0:
+                await db.execute(
+                    "DELETE FROM audit WHERE workspace = ? AND id <= (SELECT id FROM audit "
+                    "WHERE workspace = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (workspace, workspace, AUDIT_KEEP),
+                )
+
+    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
+        """Newest audit entries first."""
+        rows = await self._all(
+            "SELECT at, actor, action, detail FROM audit WHERE workspace = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (workspace, max(limit, 0)),
+        )
+        return [
+            {
+                "workspace": workspace,
+                "at": r[0],
+                "actor": r[1],
+                "action": r[2],
+                "detail": json.loads(r[3]),
+            }
+            for r in rows
+        ]

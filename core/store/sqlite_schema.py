@@ -1,0 +1,84 @@
+"""The SQLite store's schema, and the upgrades from each older version of it."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+__all__ = ["AUDIT_KEEP", "SCHEMA", "SCHEMA_VERSION", "upgrade"]
+
+SCHEMA_VERSION = 2
+AUDIT_KEEP = 10_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, secret INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS once (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (namespace, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS once_expiry ON once (expires_at);
+CREATE TABLE IF NOT EXISTS connections (workspace TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tickets (
+    workspace TEXT NOT NULL, number TEXT NOT NULL, kind TEXT NOT NULL,
+    active INTEGER NOT NULL, created_us INTEGER NOT NULL, correlation_id TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (workspace, number));
+CREATE INDEX IF NOT EXISTS tickets_list
+    ON tickets (workspace, kind, active, created_us DESC, number DESC);
+CREATE INDEX IF NOT EXISTS tickets_newest ON tickets (workspace, created_us DESC, number DESC);
+CREATE INDEX IF NOT EXISTS tickets_active
+    ON tickets (workspace, active, created_us DESC, number DESC);
+CREATE INDEX IF NOT EXISTS tickets_correlation
+    ON tickets (workspace, correlation_id, created_us DESC, number DESC);
+CREATE TABLE IF NOT EXISTS card_locations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, workspace TEXT NOT NULL, number TEXT NOT NULL,
+    body TEXT NOT NULL, UNIQUE (workspace, number, body));
+CREATE TABLE IF NOT EXISTS subscriptions (
+    workspace TEXT NOT NULL, channel TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (workspace, channel)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY, result TEXT NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
+    state TEXT NOT NULL DEFAULT 'ready', due REAL NOT NULL DEFAULT 0,
+    lease_until REAL NOT NULL DEFAULT 0, owner TEXT, acked_at REAL);
+CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (state, seq);
+CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
+CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at);
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY, owner TEXT, expires_at REAL NOT NULL, fence INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, workspace TEXT NOT NULL, at TEXT NOT NULL,
+    actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_workspace ON audit (workspace, id DESC);
+"""
+
+# Statements that take a file from schema version N (the key) to N + 1.
+# 1 -> 2: record when a delivery was acknowledged (retention); older ones count from now.
+_UPGRADES: dict[int, list[str]] = {
+    1: [
+        "ALTER TABLE outbox ADD COLUMN acked_at REAL",
+        "UPDATE outbox SET acked_at = strftime('%s', 'now') + 0.0 WHERE state = 'done'",
+        "CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at)",
+    ],
+}
+
+
+async def upgrade(db: aiosqlite.Connection) -> None:
+    """Apply :data:`_UPGRADES` in one transaction, from the version read inside it
+    (another process may have upgraded the file since we looked)."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        async with db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"schema {version} is newer than this SnowOps ({SCHEMA_VERSION})")
+        for step in range(version, SCHEMA_VERSION):
+            for sql in _UPGRADES[step]:
+                await db.execute(sql)
+        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise

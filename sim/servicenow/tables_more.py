@@ -1,0 +1,217 @@
+"""The problem, sn_si_incident (Security Incident Response plugin) and cmdb_ci tables."""
+
+from __future__ import annotations
+
+from .schema import (
+    APPROVAL,
+    COMBINED_JOURNAL,
+    IMPACT,
+    PRIORITY5,
+    READ_ONLY,
+    SYS_FIELDS,
+    TableSchema,
+)
+from .tables_itsm import TASK_CATEGORIES, TASK_SUBCATEGORIES
+
+SECURITY_INCIDENT_PLUGIN = "com.snc.security_incident"
+
+# servicenow.itsm plugins/module_utils/problem.py STATE_MAPPING.
+PROBLEM_STATES = {
+    "101": "New",
+    "102": "Assess",
+    "103": "Root Cause Analysis",
+    "104": "Fix in Progress",
+    "106": "Resolved",
+    "107": "Closed",
+}
+
+_TASK_REFS = {
+    **{name: "sys_user" for name in ("opened_by", "assigned_to", "resolved_by", "closed_by")},
+    "assignment_group": "sys_user_group",
+    "cmdb_ci": "cmdb_ci",
+}
+
+PROBLEM = TableSchema(
+    name="problem",
+    label="Problem",
+    defaults={
+        "sys_id": "",
+        "number": "",
+        "short_description": "",
+        "description": "",
+        "opened_by": "",
+        "opened_at": "",
+        "assigned_to": "",
+        "assignment_group": "",
+        "cmdb_ci": "",
+        "category": "inquiry",
+        "subcategory": "",
+        "state": "101",
+        "problem_state": "101",
+        "impact": "3",
+        "urgency": "3",
+        "priority": "5",
+        "active": "true",
+        "approval": "not requested",
+        "known_error": "false",
+        "workaround": "",
+        "cause_notes": "",
+        "fix_notes": "",
+        "resolution_code": "",
+        "duplicate_of": "",
+        "close_notes": "",
+        "resolved_at": "",
+        "resolved_by": "",
+        "closed_at": "",
+        "closed_by": "",
+        "reopen_count": "0",
+        "correlation_id": "",
+        "correlation_display": "",
+        "due_date": "",
+        "comments": "",
+        "work_notes": "",
+        COMBINED_JOURNAL: "",
+        "sys_class_name": "problem",
+        **SYS_FIELDS,
+    },
+    references={**_TASK_REFS, "duplicate_of": "problem"},
+    choices={
+        "state": PROBLEM_STATES,
+        "problem_state": PROBLEM_STATES,
+        "impact": IMPACT,
+        "urgency": IMPACT,
+        "priority": PRIORITY5,
+        "category": TASK_CATEGORIES,
+        # servicenow.itsm plugins/modules/problem.py resolution_code choices.
+        "resolution_code": {
+            "fix_applied": "Fix Applied",
+            "risk_accepted": "Risk Accepted",
+            "duplicate": "Duplicate",
+            "canceled": "Canceled",
+        },
+        "approval": APPROVAL,
+    },
+    subcategories=TASK_SUBCATEGORIES,
+    read_only=READ_ONLY | {"priority"},
+    number_prefix="PRB",
+    number_start=40001,
+    has_journal=True,
+    display_field="number",
+    labels={
+        "problem_state": "Problem state",
+        "known_error": "Known error",
+        "cause_notes": "Cause notes",
+        "fix_notes": "Fix notes",
+        "resolution_code": "Resolution code",
+        "duplicate_of": "Duplicate of",
+    },
+)
+
+# Draft 10, Analysis 16, Contain 18, Eradicate 19, Closed 3, Cancelled 7: demisto/content
+# ServiceNowv2.py TICKET_STATES; Recover 20 and Review 100 are not verified (see README).
+SECURITY_INCIDENT_STATES = {
+    "10": "Draft",
+    "16": "Analysis",
+    "18": "Contain",
+    "19": "Eradicate",
+    "20": "Recover",
+    "100": "Review",
+    "3": "Closed",
+    "7": "Cancelled",
+}
+
+SN_SI_INCIDENT = TableSchema(
+    name="sn_si_incident",
+    label="Security Incident",
+    defaults={
+        "sys_id": "",
+        "number": "",
+        "short_description": "",
+        "description": "",
+        "opened_by": "",
+        "opened_at": "",
+        "affected_user": "",
+        "assigned_to": "",
+        "assignment_group": "",
+        "cmdb_ci": "",
+        "category": "",
+        "subcategory": "",
+        "contact_type": "",
+        "state": "10",
+        "substate": "",
+        "priority": "4",
+        "business_criticality": "3",
+        "risk_score": "0",
+        "active": "true",
+        "close_code": "",
+        "close_notes": "",
+        "closed_at": "",
+        "closed_by": "",
+        "correlation_id": "",
+        "correlation_display": "",
+        "due_date": "",
+        "comments": "",
+        "work_notes": "",
+        COMBINED_JOURNAL: "",
+        "sys_class_name": "sn_si_incident",
+        **SYS_FIELDS,
+    },
+    references={**_TASK_REFS, "affected_user": "sys_user"},
+    choices={
+        "state": SECURITY_INCIDENT_STATES,
+        "priority": {"1": "1 - Critical", "2": "2 - High", "3": "3 - Moderate", "4": "4 - Low"},
+        "business_criticality": {"1": "1 - Critical", "2": "2 - High", "3": "3 - Non-critical"},
+        "category": {
+            "phishing": "Phishing",
+            "malware": "Malicious code activity",
+            "unauthorized_access": "Unauthorized access",
+            "denial_of_service": "Denial of service",
+            "policy_violation": "Policy violation",
+        },
+        "close_code": {
+            "confirmed": "Confirmed security incident",
+            "false_positive": "False positive",
+            "duplicate": "Duplicate",
+        },
+    },
+    subcategories={"phishing": {"spear_phishing": "Spear phishing", "whaling": "Whaling"}},
+    number_prefix="SIR",
+    number_start=10001,
+    has_journal=True,
+    display_field="number",
+    labels={"affected_user": "Affected user", "risk_score": "Risk score"},
+    plugin=SECURITY_INCIDENT_PLUGIN,
+)
+
+CMDB_CI = TableSchema(
+    name="cmdb_ci",
+    label="Configuration Item",
+    defaults={
+        "sys_id": "",
+        "name": "",
+        "sys_class_name": "cmdb_ci",
+        "short_description": "",
+        "category": "",
+        "operational_status": "1",
+        "install_status": "1",
+        "ip_address": "",
+        "fqdn": "",
+        "serial_number": "",
+        "support_group": "",
+        "assigned_to": "",
+        **SYS_FIELDS,
+    },
+    references={"support_group": "sys_user_group", "assigned_to": "sys_user"},
+    choices={
+        "operational_status": {
+            "1": "Operational",
+            "2": "Non-Operational",
+            "3": "Repair in Progress",
+            "6": "Retired",
+        },
+        "install_status": {"1": "Installed", "3": "In Maintenance", "7": "Retired"},
+    },
+    read_only=frozenset({"sys_id", *SYS_FIELDS}),
+    display_field="name",
+    labels={"name": "Name", "ip_address": "IP Address", "fqdn": "Fully qualified domain name"},
+)

@@ -1,0 +1,586 @@
+"""The TicketGateway contract: the in-memory fake and ServiceNowGateway behave the same.
+
+Every test runs twice: on :class:`tests.fakes.ticket_gateway.InMemoryTicketGateway` (time
+from a FakeClock) and on :class:`core.servicenow.gateway.ServiceNowGateway` over HTTP
+against the ServiceNow simulator, built by the production composition root. A ``World``
+hides how each side is driven underneath (an agent moving a ticket, a comment, time
+passing, how many requests reached the ticket system).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import Services, build_services
+from bot.settings import Settings
+from core.clock import FakeClock
+from core.gateway import Identity, TicketGateway, keep_local
+from core.models import (
+    ChannelRef,
+    Priority,
+    RecommendationSource,
+    Requester,
+    Ticket,
+    TicketKind,
+    TicketRequest,
+)
+from core.servicenow.errors import NotConnectedError, NotFoundError, UnavailableError
+from core.servicenow.mapping import correlation_id
+from sim.servicenow.users import INTEGRATION_USER, SEED_USERS
+from tests.conftest import FAST_RETRY, Sim, connect_workspace
+from tests.fakes.ticket_gateway import InMemoryTicketGateway
+
+WS = "slack:T0123"
+OTHER_WS = "slack:T0456"
+INSTANCE = "https://acme.service-now.com"
+ABEL = next(u for u in SEED_USERS if u.user_name == "abel.tuter")
+SYS_ID = re.compile(r"^[0-9a-f]{32}$")
+#: How far the simulator's clock (wall time) may drift from a reading during a test.
+SLACK = timedelta(seconds=2)
+
+
+class World:
+    """One gateway and the ticket system behind it."""
+
+    name = "?"
+    gateway: TicketGateway
+    instance: str
+
+    def set_state(self, number: str, state: str) -> None:
+        """An agent moves a ticket (closing fills what closing needs)."""
+        raise NotImplementedError
+
+    def comment(self, number: str, text: str, *, element: str = "comments") -> None:
+        """An agent comments on a ticket (or writes a work note)."""
+        raise NotImplementedError
+
+    def advance(self, seconds: float) -> None:
+        """Time passes on the ticket system."""
+        raise NotImplementedError
+
+    def now(self) -> datetime:
+        """The ticket system's clock."""
+        raise NotImplementedError
+
+    def requests(self) -> int:
+        """Requests that reached the ticket system so far."""
+        raise NotImplementedError
+
+
+class FakeWorld(World):
+    """The in-memory fake on a FakeClock."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.fake = InMemoryTicketGateway(
+            self.clock, instance=INSTANCE, users={u.email: u.sys_id for u in SEED_USERS}
+        )
+        self.gateway = self.fake
+        self.instance = INSTANCE
+
+    def set_state(self, number: str, state: str) -> None:
+        self.fake.set_state(number, state)
+
+    def comment(self, number: str, text: str, *, element: str = "comments") -> None:
+        self.fake.add_comment(number, text, element=element)
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def requests(self) -> int:
+        return sum(self.fake.requests.values())
+
+
+class SimWorld(World):
+    """ServiceNowGateway over HTTP, against the simulator."""
+
+    name = "servicenow"
+
+    def __init__(self, sim: Sim, services: Services, instance: str) -> None:
+        self.sim = sim
+        self.gateway = services.gateway
+        self.instance = instance
+
+    def set_state(self, number: str, state: str) -> None:
+        self.sim.instance.set_state(number, state)
+
+    def comment(self, number: str, text: str, *, element: str = "comments") -> None:
+        self.sim.instance.add_journal(number, text, element=element)
+
+    def advance(self, seconds: float) -> None:
+        self.sim.instance.advance_clock(seconds)
+
+    def now(self) -> datetime:
+        return self.sim.instance.now()
+
+    def requests(self) -> int:
+        return sum(1 for _, path in self.sim.instance.request_log if path.startswith("/api/now/"))
+
+
+@pytest.fixture(params=["fake", "servicenow"])
+async def world(
+    request: pytest.FixtureRequest, sim: Sim, make_settings: Callable[..., Settings]
+) -> AsyncIterator[World]:
+    """Each implementation in turn, with ``WS`` and ``OTHER_WS`` connected."""
+    if request.param == "fake":
+        yield FakeWorld()
+        return
+    settings = make_settings(SNOWOPS_STORE="memory://")
+    services = build_services(settings, clock=FakeClock(), retry=FAST_RETRY)
+    await services.start()
+    try:
+        await connect_workspace(services, sim.url, WS)
+        await connect_workspace(services, sim.url, OTHER_WS)
+        conn = await services.store.get_connection(WS)
+        assert conn is not None
+        yield SimWorld(sim, services, conn.instance_url)
+    finally:
+        await services.stop()
+
+
+def ask(
+    kind: TicketKind = TicketKind.INCIDENT,
+    name: str = "Require MFA for admins",
+    priority: Priority = Priority.MODERATE,
+    workspace: str = WS,
+    **more: object,
+) -> TicketRequest:
+    """A ticket request from Abel in #security."""
+    fields: dict[str, object] = {
+        "workspace": workspace,
+        "kind": kind,
+        "name": name,
+        "description": "Admins sign in with a password only.",
+        "priority": priority,
+        "requester": Requester("slack", "U_ABEL", "Abel Tuter", ABEL.email),
+        **more,
+    }
+    return TicketRequest(**fields)  # type: ignore[arg-type]
+
+
+async def make(
+    world: World,
+    key: str,
+    kind: TicketKind = TicketKind.INCIDENT,
+    workspace: str = WS,
+    **more: object,
+) -> Ticket:
+    """Create a ticket whose correlation id is ``snowops:<workspace>:<key>``."""
+    request = ask(kind, name=f"Ticket {key}", workspace=workspace, **more)
+    return await world.gateway.create(request, correlation_id(workspace, key), None)
+
+
+def numbers(tickets: list[Ticket]) -> list[str]:
+    """Ticket numbers, in order."""
+    return [t.number for t in tickets]
+
+
+# -- create -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "priority"),
+    [
+        *((TicketKind.INCIDENT, p) for p in Priority),
+        (TicketKind.CHANGE, Priority.HIGH),
+        (TicketKind.CHANGE, Priority.LOW),
+    ],
+)
+async def test_create_maps_the_request_and_returns_the_ticket(
+    world: World, kind: TicketKind, priority: Priority
+) -> None:
+    number, state = {TicketKind.INCIDENT: ("INC", "1"), TicketKind.CHANGE: ("CHG", "-5")}[kind]
+    origin = ChannelRef(WS, "C_SEC", "1700000000.000100")
+    due = datetime(2026, 12, 24, 17, 30, 15, 999, tzinfo=UTC)
+    corr = correlation_id(WS, "rec:AdminMFAV2")
+    request = ask(
+        kind,
+        priority=priority,
+        source=RecommendationSource.MICROSOFT,
+        category="Identity",
+        recommendation_id="AdminMFAV2",
+        due=due,
+        origin=origin,
+    )
+    before = world.now()
+
+    made = await world.gateway.create(request, corr, ABEL.sys_id)
+
+    assert re.fullmatch(number + r"\d{7}", made.number)
+    assert SYS_ID.match(made.sys_id)
+    assert (made.workspace, made.kind, made.title) == (WS, kind, "Require MFA for admins")
+    assert (made.state, made.priority, made.active) == (state, int(priority), True)
+    assert made.correlation_id == corr
+    assert made.mod_count == 0
+    assert made.url == f"{world.instance}/{kind.table}.do?sys_id={made.sys_id}"
+    assert made.due == due.replace(microsecond=0)
+    assert made.created_at is not None
+    assert made.updated_at == made.created_at
+    assert before - SLACK <= made.created_at <= world.now() + SLACK
+    # What only SnowOps knows comes from the request.
+    assert made.requested_by == "Abel Tuter"
+    assert (made.recommendation_id, made.category) == ("AdminMFAV2", "Identity")
+    assert (made.source, made.origin) == (RecommendationSource.MICROSOFT, origin)
+    # The ticket system holds the same ticket.
+    got = await world.gateway.get(WS, kind, made.sys_id)
+    assert keep_local(got, made) == made
+
+
+async def test_numbers_go_up_per_kind(world: World) -> None:
+    first = await make(world, "a")
+    second = await make(world, "b")
+    change = await make(world, "c", TicketKind.CHANGE)
+    assert int(second.number[3:]) == int(first.number[3:]) + 1
+    assert change.number.startswith("CHG")
+    assert len({first.sys_id, second.sys_id, change.sys_id}) == 3
+
+
+# -- find_by_correlation ------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "closed"), [(TicketKind.INCIDENT, "7"), (TicketKind.CHANGE, "3")])
+async def test_find_by_correlation_open_only_excludes_a_closed_ticket(
+    world: World, kind: TicketKind, closed: str
+) -> None:
+    made = await make(world, "rec:AdminMFAV2", kind)
+    corr = made.correlation_id
+
+    for open_only in (True, False):
+        found = await world.gateway.find_by_correlation(WS, corr, open_only=open_only)
+        assert found is not None
+        assert (found.number, found.kind, found.state) == (made.number, kind, made.state)
+
+    world.set_state(made.number, closed)
+
+    assert await world.gateway.find_by_correlation(WS, corr, open_only=True) is None
+    found = await world.gateway.find_by_correlation(WS, corr, open_only=False)
+    assert found is not None
+    assert (found.number, found.state, found.active) == (made.number, closed, False)
+    assert await world.gateway.find_by_correlation(WS, corr + "x", open_only=False) is None
+
+
+async def test_a_resolved_incident_is_still_active(world: World) -> None:
+    # Resolved is not closed in ServiceNow: only TicketService decides it no longer blocks.
+    made = await make(world, "rec:AdminMFAV2")
+    world.set_state(made.number, "6")
+    found = await world.gateway.find_by_correlation(WS, made.correlation_id, open_only=True)
+    assert found is not None
+    assert (found.number, found.state, found.active) == (made.number, "6", True)
+
+
+async def test_find_by_correlation_answers_the_newest(world: World) -> None:
+    old = await make(world, "rec:AdminMFAV2")
+    world.set_state(old.number, "7")
+    world.advance(5)
+    new = await make(world, "rec:AdminMFAV2")
+
+    found = await world.gateway.find_by_correlation(WS, old.correlation_id, open_only=False)
+    assert found is not None
+    assert found.number == new.number
+
+
+# -- get ----------------------------------------------------------------------------------
+async def test_get_answers_the_ticket_as_it_is_now(world: World) -> None:
+    made = await make(world, "a")
+    world.advance(10)
+    world.set_state(made.number, "2")
+    world.advance(10)
+    world.comment(made.number, "On it")
+
+    got = await world.gateway.get(WS, TicketKind.INCIDENT, made.sys_id)
+
+    assert (got.number, got.state, got.mod_count) == (made.number, "2", 2)
+    assert got.updated_at is not None
+    assert made.updated_at is not None
+    assert got.updated_at >= made.updated_at + timedelta(seconds=20)
+    assert got.created_at == made.created_at
+    assert got.requested_by == ""  # only SnowOps knows: keep_local puts it back
+
+
+async def test_get_of_a_missing_ticket_is_not_found(world: World) -> None:
+    made = await make(world, "a")
+    with pytest.raises(NotFoundError):
+        await world.gateway.get(WS, TicketKind.INCIDENT, "0" * 32)
+    with pytest.raises(NotFoundError):
+        await world.gateway.get(WS, TicketKind.CHANGE, made.sys_id)
+
+
+# -- get_many -----------------------------------------------------------------------------
+async def test_get_many_reads_many_tickets_in_one_request(world: World) -> None:
+    made = [await make(world, f"k{i}") for i in range(4)]
+    world.set_state(made[1].number, "2")
+    before = world.requests()
+
+    fresh = await world.gateway.get_many(WS, made)
+
+    assert world.requests() - before == 1
+    assert sorted(numbers(fresh)) == sorted(numbers(made))
+    by_number = {t.number: t for t in fresh}
+    assert by_number[made[1].number].state == "2"
+    assert by_number[made[1].number].mod_count == 1
+    assert by_number[made[0].number].state == "1"
+    # What only SnowOps knows is kept from the tickets given.
+    assert all(t.requested_by == "Abel Tuter" for t in fresh)
+
+
+async def test_get_many_leaves_out_missing_tickets_and_reads_both_kinds(world: World) -> None:
+    incident = await make(world, "a")
+    change = await make(world, "b", TicketKind.CHANGE)
+    gone = replace(incident, sys_id="0" * 32, number="INC0099999")
+    before = world.requests()
+
+    fresh = await world.gateway.get_many(WS, [change, gone, incident])
+
+    assert sorted(numbers(fresh)) == sorted([incident.number, change.number])
+    assert world.requests() - before <= 2  # at most one per table, never one per ticket
+    assert await world.gateway.get_many(WS, []) == []
+
+
+# -- find_own -----------------------------------------------------------------------------
+async def test_find_own_finds_only_this_workspaces_snowops_tickets(world: World) -> None:
+    own = await make(world, "a")
+    change = await make(world, "b", TicketKind.CHANGE)
+    theirs = await make(world, "c", workspace=OTHER_WS)
+    # Made in ServiceNow by something else than SnowOps.
+    foreign = await world.gateway.create(ask(), "itsm-import:42", None)
+
+    found = await world.gateway.find_own(WS, own.number)
+    assert found is not None
+    assert (found.number, found.sys_id, found.workspace) == (own.number, own.sys_id, WS)
+    found_change = await world.gateway.find_own(WS, change.number)
+    assert found_change is not None
+    assert found_change.kind is TicketKind.CHANGE
+    assert await world.gateway.find_own(WS, theirs.number) is None
+    assert await world.gateway.find_own(WS, foreign.number) is None
+    assert await world.gateway.find_own(WS, "INC0099999") is None
+    assert await world.gateway.find_own(OTHER_WS, theirs.number) is not None
+
+
+# -- changes ------------------------------------------------------------------------------
+async def test_changes_since_a_watermark_are_only_the_newer_oldest_first(world: World) -> None:
+    first = await make(world, "a")
+    await make(world, "z", workspace=OTHER_WS)
+    await world.gateway.create(ask(), "itsm-import:42", None)
+    world.advance(10)
+    mark = world.now()
+    second = await make(world, "b")
+    world.advance(10)
+    world.set_state(first.number, "2")
+    world.advance(10)
+    await make(world, "c", TicketKind.CHANGE)
+
+    since_mark = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    everything = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=10)
+
+    assert numbers(since_mark.tickets) == [second.number, first.number]
+    assert since_mark.complete is True
+    assert since_mark.tickets[1].state == "2"
+    assert since_mark.server_time is not None
+    assert abs(since_mark.server_time - world.now()) <= SLACK
+    assert numbers(everything.tickets) == [second.number, first.number]
+    assert all(t.workspace == WS and t.kind is TicketKind.INCIDENT for t in everything.tickets)
+    quiet = await world.gateway.changes(WS, TicketKind.INCIDENT, world.now() + SLACK, limit=10)
+    assert (quiet.tickets, quiet.complete) == ([], True)
+    changes = await world.gateway.changes(WS, TicketKind.CHANGE, mark, limit=10)
+    assert [t.kind for t in changes.tickets] == [TicketKind.CHANGE]
+
+
+async def test_changes_cut_at_the_limit_say_they_are_incomplete(world: World) -> None:
+    made = []
+    for i in range(3):
+        made.append(await make(world, f"k{i}"))
+        world.advance(5)
+
+    cut = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=2)
+    whole = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=10)
+
+    assert numbers(cut.tickets) == numbers(made[:2])
+    assert cut.complete is False
+    assert numbers(whole.tickets) == numbers(made)
+    assert whole.complete is True
+
+
+# -- comments -----------------------------------------------------------------------------
+async def test_comments_since_and_recent_comments(world: World) -> None:
+    one = await make(world, "a")
+    two = await make(world, "b", TicketKind.CHANGE)
+    quiet = await make(world, "c")
+    theirs = await make(world, "z", workspace=OTHER_WS)
+    world.comment(one.number, "first")
+    world.advance(10)
+    mark = world.now()
+    world.comment(one.number, "second")
+    world.advance(1)
+    world.comment(two.number, "third")
+    world.comment(one.number, "internal only", element="work_notes")
+    world.advance(1)
+    world.comment(theirs.number, "not yours")
+    world.comment(quiet.number, "on a ticket not asked about")
+    before = world.requests()
+
+    since = await world.gateway.comments_since(WS, [one, two], mark)
+
+    assert world.requests() - before == 1
+    assert [c.text for c in since] == ["second", "third"]
+    assert [c.ticket_sys_id for c in since] == [one.sys_id, two.sys_id]
+    assert all(c.author == "beth.anglin" and c.at is not None for c in since)
+    first_at, second_at = since[0].at, since[1].at
+    assert first_at is not None
+    assert second_at is not None
+    assert first_at <= second_at
+    every = await world.gateway.comments_since(WS, [one, two], None)
+    assert [c.text for c in every] == ["first", "second", "third"]
+    assert len({c.id for c in every}) == 3
+    assert await world.gateway.comments_since(WS, [], None) == []
+
+    recent = await world.gateway.recent_comments(WS, one, 5)
+    assert [c.text for c in recent] == ["second", "first"]
+    assert [c.text for c in await world.gateway.recent_comments(WS, one, 1)] == ["second"]
+    assert await world.gateway.recent_comments(WS, quiet, 0) == []
+
+
+async def test_a_comment_is_a_change_of_its_ticket(world: World) -> None:
+    made = await make(world, "a")
+    world.advance(10)
+    mark = world.now()
+    world.comment(made.number, "Any news?")
+    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    assert numbers(changed.tickets) == [made.number]
+    assert changed.tickets[0].mod_count == 1
+    assert changed.tickets[0].state == "1"
+
+
+# -- users --------------------------------------------------------------------------------
+async def test_user_by_email_and_whoami(world: World) -> None:
+    assert await world.gateway.user_by_email(WS, ABEL.email) == ABEL.sys_id
+    assert await world.gateway.user_by_email(WS, "nobody@example.com") is None
+    before = world.requests()
+    for unusable in ("", "abel.tuter", "a^b@example.com", "x" * 200 + "@example.com"):
+        assert await world.gateway.user_by_email(WS, unusable) is None
+    assert world.requests() == before  # not worth a request
+    assert await world.gateway.whoami(WS) == Identity(
+        INTEGRATION_USER.user_name, INTEGRATION_USER.email
+    )
+
+
+# -- workspaces ---------------------------------------------------------------------------
+async def test_a_workspace_never_gets_another_workspaces_tickets(world: World) -> None:
+    # The same recommendation shared from two workspaces: two correlation ids.
+    ours = await make(world, "rec:AdminMFAV2")
+    theirs = await make(world, "rec:AdminMFAV2", workspace=OTHER_WS)
+    world.comment(theirs.number, "for the other team")
+
+    found = await world.gateway.find_by_correlation(WS, ours.correlation_id, open_only=False)
+    assert found is not None
+    assert found.number == ours.number
+    assert await world.gateway.find_own(WS, theirs.number) is None
+    for kind in TicketKind:
+        read = await world.gateway.changes(WS, kind, None, limit=10)
+        assert theirs.number not in numbers(read.tickets)
+    assert numbers(await world.gateway.get_many(WS, [ours])) == [ours.number]
+    assert await world.gateway.comments_since(WS, [ours], None) == []
+    # And the other way round.
+    other = await world.gateway.changes(OTHER_WS, TicketKind.INCIDENT, None, limit=10)
+    assert numbers(other.tickets) == [theirs.number]
+    assert other.tickets[0].workspace == OTHER_WS
+
+
+@pytest.mark.parametrize(
+    "method", ["get", "get_many", "find_by_correlation", "comments_since", "recent_comments"]
+)
+async def test_a_workspace_cannot_read_another_workspaces_ticket_by_its_ids(
+    world: World, method: str, request: pytest.FixtureRequest
+) -> None:
+    theirs = await make(world, "rec:AdminMFAV2", workspace=OTHER_WS)
+    world.comment(theirs.number, "for the other team")
+    gateway = world.gateway
+    if method == "get":
+        with pytest.raises(NotFoundError):
+            await gateway.get(WS, TicketKind.INCIDENT, theirs.sys_id)
+    elif method == "get_many":
+        assert await gateway.get_many(WS, [theirs]) == []
+    elif method == "find_by_correlation":
+        corr = theirs.correlation_id
+        assert await gateway.find_by_correlation(WS, corr, open_only=False) is None
+    elif method == "comments_since":
+        assert await gateway.comments_since(WS, [theirs], None) == []
+    else:
+        assert await gateway.recent_comments(WS, theirs, 5) == []
+
+
+async def test_an_unconnected_workspace_is_refused(world: World) -> None:
+    made = await make(world, "a")
+    nobody = "slack:TNOBODY"
+    if isinstance(world, FakeWorld):
+        world.fake.disconnect(nobody)
+    with pytest.raises(NotConnectedError):
+        await world.gateway.create(ask(workspace=nobody), correlation_id(nobody, "a"), None)
+    with pytest.raises(NotConnectedError):
+        await world.gateway.get(nobody, TicketKind.INCIDENT, made.sys_id)
+    with pytest.raises(NotConnectedError):
+        await world.gateway.changes(nobody, TicketKind.INCIDENT, None, limit=10)
+    with pytest.raises(NotConnectedError):
+        await world.gateway.find_own(nobody, made.number)
+
+
+# -- the fake's own controls ----------------------------------------------------------------
+async def test_fake_counts_calls_and_injects_failures() -> None:
+    clock = FakeClock()
+    fake = InMemoryTicketGateway(clock)
+    fake.fail_next("get_many", UnavailableError("the instance is asleep"))
+    made = await fake.create(ask(), correlation_id(WS, "a"), None)
+
+    with pytest.raises(UnavailableError):
+        await fake.get_many(WS, [made])
+    assert numbers(await fake.get_many(WS, [made])) == [made.number]
+    assert await fake.get_many(WS, []) == []
+    assert fake.calls["get_many"] == 3
+    assert fake.requests["get_many"] == 2
+    with pytest.raises(ValueError, match="not a TicketGateway method"):
+        fake.fail_next("get_all", UnavailableError("typo"))
+
+
+async def test_fake_loses_a_create_answer_after_the_ticket_landed() -> None:
+    fake = InMemoryTicketGateway(FakeClock())
+    fake.lose_next_create_answer()
+    corr = correlation_id(WS, "a")
+
+    with pytest.raises(UnavailableError):
+        await fake.create(ask(), corr, None)
+
+    assert numbers(fake.tickets(WS)) == ["INC0010001"]
+    found = await fake.find_by_correlation(WS, corr, open_only=False)
+    assert found is not None
+    assert found.number == "INC0010001"
+    assert numbers([await fake.create(ask(), corr, None)]) == ["INC0010002"]
+
+
+async def test_fake_ticket_life_follows_the_platforms_rules() -> None:
+    clock = FakeClock()
+    fake = InMemoryTicketGateway(clock)
+    made = await fake.create(ask(priority=Priority.HIGH), correlation_id(WS, "a"), "u1")
+    assert fake.record(made.number)["impact"] == "1"
+    assert fake.record(made.number)["urgency"] == "2"
+    assert fake.record(made.number)["caller_id"] == "u1"
+    assert "Requested by: Abel Tuter" in fake.record(made.number)["description"]
+
+    clock.advance(1)
+    assert fake.set_state(made.number, "1").mod_count == 0  # no change, nothing moves
+    assert fake.set_state(made.number, "7").active is False
+    assert fake.set_state(made.number, "2").active is True  # reopened
+    assert fake.set_priority(made.number, 1).priority == 1
+    comment = fake.add_comment(made.number, "hi")
+    now = fake.ticket(made.number)
+    assert (now.mod_count, comment.author, comment.ticket_sys_id) == (4, "beth.anglin", made.sys_id)
+    assert now.updated_at == clock.now()
+    with pytest.raises(ValueError, match="unknown"):
+        fake.set_state(made.number, "42")
+    fake.delete(made.number)
+    with pytest.raises(NotFoundError):
+        await fake.get(WS, TicketKind.INCIDENT, made.sys_id)

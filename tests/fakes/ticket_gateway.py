@@ -1,0 +1,545 @@
+"""InMemoryTicketGateway: the TicketGateway port in memory, for fast unit tests.
+
+It behaves as :class:`core.servicenow.gateway.ServiceNowGateway` does against the
+simulator (``sim/servicenow``), and passes the same contract suite
+(``tests/contract/test_ticket_gateway.py``):
+
+- records are kept as the Table API keeps them (string fields, ``YYYY-MM-DD HH:MM:SS`` UTC
+  timestamps, so second precision) and become tickets through the product's own mapping
+  (:func:`core.servicenow.mapping.ticket_from_record`), comments through
+  :func:`core.servicenow.gateway.comments_from_rows`;
+- numbers ``INC0010001…`` and ``CHG0030001…``, 32-hex sys_ids; a new incident is state
+  ``"1"`` with its priority computed from impact x urgency (ServiceNow's default lookup), a
+  new change is state ``"-5"`` with the priority given; ``mod_count`` starts at 0 and moves
+  on every real change; times come from the injected clock;
+- ``active`` follows the platform's business rules (an incident goes inactive when closed
+  or canceled, ``"7"``/``"8"``, and active again when reopened from resolved or closed; a
+  change when closed or canceled, ``"3"``/``"4"``); a resolved incident stays active;
+- ordering ties (same second) keep insertion order, like the simulator's stable sorts.
+
+Stricter than the real gateway on one point: a workspace never sees another workspace's
+tickets, whichever method it calls (``find_own`` and ``changes`` also need the
+``snowops:<workspace>:`` correlation prefix, as the real queries do).
+
+Test controls: ``set_state``, ``set_priority``, ``add_comment``, ``insert`` and ``delete``
+change tickets as an admin would in ServiceNow; ``fail_next`` and
+``lose_next_create_answer`` inject failures; ``block_next`` holds a call until released;
+``calls`` counts every call per method and ``requests`` those that would reach the ticket
+system (the real gateway sends nothing for an empty ``get_many``/``comments_since`` or an
+unusable email).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from core.clock import Clock
+from core.gateway import Changes, Identity, keep_local
+from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
+from core.servicenow.errors import (
+    NotConnectedError,
+    NotFoundError,
+    ServiceNowError,
+    UnavailableError,
+)
+from core.servicenow.gateway import comment_from_row, comments_from_rows
+from core.servicenow.mapping import (
+    correlation_prefix,
+    format_sn_datetime,
+    impact_urgency,
+    request_fields,
+    ticket_from_record,
+)
+from core.servicenow.states import DEFAULT_STATES
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from core.gateway import TicketGateway
+
+__all__ = ["DEFAULT_IDENTITY", "DEFAULT_INSTANCE", "Gate", "InMemoryTicketGateway"]
+
+DEFAULT_INSTANCE = "https://fake.service-now.com"
+#: The account the simulator's default connection acts as.
+DEFAULT_IDENTITY = Identity("snowops.integration", "snowops.integration@example.com")
+#: Who works tickets when a test plays the service desk (the simulator's agent).
+AGENT = "beth.anglin"
+
+#: The incident table's default Data Lookup rule: (impact, urgency) → priority.
+PRIORITY_LOOKUP: dict[tuple[str, str], str] = {
+    ("1", "1"): "1",
+    ("1", "2"): "2",
+    ("1", "3"): "3",
+    ("2", "1"): "2",
+    ("2", "2"): "3",
+    ("2", "3"): "4",
+    ("3", "1"): "3",
+    ("3", "2"): "4",
+    ("3", "3"): "5",
+}
+_NUMBERS = {TicketKind.INCIDENT: ("INC", 10001), TicketKind.CHANGE: ("CHG", 30001)}
+_DEFAULTS: dict[TicketKind, dict[str, str]] = {
+    TicketKind.INCIDENT: {
+        "state": "1",
+        "impact": "3",
+        "urgency": "3",
+        "priority": "5",
+        "active": "true",
+        "caller_id": "",
+    },
+    TicketKind.CHANGE: {
+        "state": "-5",
+        "type": "normal",
+        "priority": "4",
+        "active": "true",
+        "requested_by": "",
+    },
+}
+_JOURNAL_ELEMENTS = ("comments", "work_notes")
+_METHODS = frozenset(
+    {
+        "create",
+        "find_by_correlation",
+        "get",
+        "get_many",
+        "find_own",
+        "changes",
+        "comments_since",
+        "recent_comments",
+        "user_by_email",
+        "whoami",
+    }
+)
+
+Record = dict[str, str]
+
+
+@dataclass
+class Gate:
+    """A call held by :meth:`InMemoryTicketGateway.block_next`: ``entered`` is set once the
+    call is inside (its effect not yet done), and it goes on when ``release`` is set."""
+
+    entered: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class _Row:
+    workspace: str
+    kind: TicketKind
+    record: Record
+
+
+class InMemoryTicketGateway:
+    """Tickets of every workspace, in memory (see the module docstring)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        instance: str = DEFAULT_INSTANCE,
+        workspaces: Iterable[str] | None = None,
+        users: dict[str, str] | None = None,
+        identity: Identity | None = DEFAULT_IDENTITY,
+    ) -> None:
+        self._clock = clock
+        self._default_instance: str | None = instance if workspaces is None else None
+        self._instances: dict[str, str] = {ws: instance for ws in workspaces or ()}
+        self._disconnected: set[str] = set()
+        #: email → sys_user sys_id of the active users ``user_by_email`` finds.
+        self.users: dict[str, str] = dict(users or {})
+        #: What ``whoami`` answers.
+        self.identity = identity
+        #: Calls per port method, whatever they did.
+        self.calls: Counter[str] = Counter()
+        #: Calls per port method that would have sent a request to the ticket system.
+        self.requests: Counter[str] = Counter()
+        self._rows: dict[str, _Row] = {}  # sys_id → row, in insertion order
+        self._journal: list[Record] = []
+        self._counters = {kind: start for kind, (_, start) in _NUMBERS.items()}
+        self._failures: dict[str, deque[ServiceNowError]] = {}
+        self._gates: dict[str, deque[Gate]] = {}
+        self._lost_creates = 0
+
+    # -- connections --------------------------------------------------------------------
+    def connect(self, workspace: str, instance: str | None = None) -> None:
+        """Connect ``workspace`` (to ``instance``, or the default one)."""
+        self._disconnected.discard(workspace)
+        self._instances[workspace] = instance or self._default_instance or DEFAULT_INSTANCE
+
+    def disconnect(self, workspace: str) -> None:
+        """Every call for ``workspace`` raises ``NotConnectedError`` from now on."""
+        self._instances.pop(workspace, None)
+        self._disconnected.add(workspace)
+
+    def _instance(self, workspace: str) -> str:
+        url = self._instances.get(workspace)
+        if url is None and workspace not in self._disconnected:
+            url = self._default_instance
+        if url is None:
+            raise NotConnectedError("this workspace is not connected to ServiceNow")
+        return url
+
+    # -- test controls ------------------------------------------------------------------
+    def fail_next(self, method: str, exc: ServiceNowError) -> None:
+        """The next call of port method ``method`` that reaches the ticket system raises
+        ``exc`` (queued: call again to fail several in a row)."""
+        self._check_method(method)
+        self._failures.setdefault(method, deque()).append(exc)
+
+    def lose_next_create_answer(self) -> None:
+        """The next create lands, but its answer is lost: it raises ``UnavailableError``."""
+        self._lost_creates += 1
+
+    def block_next(self, method: str) -> Gate:
+        """Hold the next call of ``method`` before its effect, until the gate's release."""
+        self._check_method(method)
+        gate = Gate()
+        self._gates.setdefault(method, deque()).append(gate)
+        return gate
+
+    def insert(
+        self,
+        workspace: str,
+        kind: TicketKind,
+        title: str,
+        *,
+        correlation_id: str = "",
+        priority: Priority = Priority.MODERATE,
+    ) -> Ticket:
+        """A ticket made in ServiceNow without SnowOps (no call counted)."""
+        fields: Record = {"short_description": title, "correlation_id": correlation_id}
+        if kind is TicketKind.INCIDENT:
+            impact, urgency = impact_urgency(priority)
+            fields.update(impact=str(impact), urgency=str(urgency))
+        else:
+            fields["priority"] = str(int(priority))
+        return self._ticket(self._insert(workspace, kind, fields))
+
+    def set_state(self, number: str, state: str) -> Ticket:
+        """Move a ticket to ``state`` as an agent would (``ValueError`` for an unknown
+        state, ``KeyError`` for an unknown number)."""
+        row = self._row(number)
+        if state not in DEFAULT_STATES[row.kind]:
+            raise ValueError(f"unknown {row.kind.table} state {state!r}")
+        self._update(row, {"state": state})
+        return self._ticket(row)
+
+    def set_priority(self, number: str, priority: int) -> Ticket:
+        """Change a ticket's priority (an incident's through its impact and urgency)."""
+        row = self._row(number)
+        if row.kind is TicketKind.INCIDENT:
+            impact, urgency = next(
+                pair for pair, value in PRIORITY_LOOKUP.items() if value == str(priority)
+            )
+            self._update(row, {"impact": impact, "urgency": urgency})
+        else:
+            self._update(row, {"priority": str(priority)})
+        return self._ticket(row)
+
+    def add_comment(
+        self, number: str, text: str, author: str = AGENT, *, element: str = "comments"
+    ) -> Comment:
+        """Add a comment (or a work note, ``element="work_notes"``) to a ticket."""
+        if element not in _JOURNAL_ELEMENTS:
+            raise ValueError(f"element must be one of {_JOURNAL_ELEMENTS}")
+        if not text:
+            raise ValueError("text must not be empty")
+        row = self._row(number)
+        entry = self._update(row, {}, journal=(element, text, author))
+        assert entry is not None
+        return comment_from_row(entry)
+
+    def delete(self, number: str) -> None:
+        """Delete a ticket (an admin cleaning up): it is gone for every method."""
+        del self._rows[self._row(number).record["sys_id"]]
+
+    def ticket(self, number: str) -> Ticket:
+        """A ticket as the ticket system holds it now (``KeyError`` when unknown)."""
+        return self._ticket(self._row(number))
+
+    def record(self, number: str) -> Record:
+        """A copy of a ticket's raw record (description, caller, impact, urgency…)."""
+        return dict(self._row(number).record)
+
+    def tickets(self, workspace: str | None = None) -> list[Ticket]:
+        """Every ticket (of one workspace), oldest first."""
+        return [
+            self._ticket(row)
+            for row in self._rows.values()
+            if workspace is None or row.workspace == workspace
+        ]
+
+    # -- the port -------------------------------------------------------------------------
+    async def create(
+        self, request: TicketRequest, correlation_id: str, caller: str | None
+    ) -> Ticket:
+        """Insert the ticket as ``ServiceNowGateway.create`` would have it inserted."""
+        self.calls["create"] += 1
+        instance = self._instance(request.workspace)
+        await self._reach("create")
+        row = self._insert(
+            request.workspace, request.kind, request_fields(request, correlation_id, caller)
+        )
+        if self._lost_creates:
+            self._lost_creates -= 1
+            raise UnavailableError(f"create in {request.kind.table} got no answer in time")
+        return ticket_from_record(
+            request.workspace, request.kind, instance, row.record, request=request
+        )
+
+    async def find_by_correlation(
+        self, workspace: str, correlation_id: str, *, open_only: bool
+    ) -> Ticket | None:
+        """The newest (by creation) ticket carrying ``correlation_id``, incidents first."""
+        self.calls["find_by_correlation"] += 1
+        self._instance(workspace)
+        await self._reach("find_by_correlation")
+        for kind in TicketKind:
+            rows = [
+                r
+                for r in self._scoped(workspace, kind)
+                if r.record["correlation_id"] == correlation_id
+                and (not open_only or r.record["active"] == "true")
+            ]
+            rows.sort(key=lambda r: r.record["sys_created_on"], reverse=True)
+            if rows:
+                return self._ticket(rows[0])
+        return None
+
+    async def get(self, workspace: str, kind: TicketKind, sys_id: str) -> Ticket:
+        """One ticket by sys_id (``NotFoundError`` when gone, of another kind or another
+        workspace's)."""
+        self.calls["get"] += 1
+        self._instance(workspace)
+        await self._reach("get")
+        row = self._rows.get(sys_id)
+        if row is None or row.kind is not kind or row.workspace != workspace:
+            raise NotFoundError("No Record found", status=404)
+        return self._ticket(row)
+
+    async def get_many(self, workspace: str, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Those of ``tickets`` that still exist, incidents first, with local facts kept."""
+        self.calls["get_many"] += 1
+        if not tickets:
+            return []
+        self._instance(workspace)
+        await self._reach("get_many")
+        known = {t.sys_id: t for t in tickets}
+        out: list[Ticket] = []
+        for kind in TicketKind:
+            wanted = {t.sys_id for t in tickets if t.kind is kind}
+            for row in self._scoped(workspace, kind):
+                if row.record["sys_id"] in wanted:
+                    fresh = self._ticket(row)
+                    out.append(keep_local(fresh, known.get(fresh.sys_id)))
+        return out
+
+    async def find_own(self, workspace: str, number: str) -> Ticket | None:
+        """A ticket this workspace created (its correlation prefix), by number."""
+        self.calls["find_own"] += 1
+        kind = TicketKind.CHANGE if number.upper().startswith("CHG") else TicketKind.INCIDENT
+        self._instance(workspace)
+        await self._reach("find_own")
+        prefix = correlation_prefix(workspace)
+        for row in self._scoped(workspace, kind):
+            if row.record["number"] == number and row.record["correlation_id"].startswith(prefix):
+                return self._ticket(row)
+        return None
+
+    async def changes(
+        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+    ) -> Changes:
+        """This workspace's tickets of ``kind`` updated at or after ``since`` (to the
+        second), oldest update first, at most ``limit``."""
+        self.calls["changes"] += 1
+        self._instance(workspace)
+        if limit <= 0:
+            return Changes([], None, complete=False)
+        await self._reach("changes")
+        prefix = correlation_prefix(workspace)
+        floor = format_sn_datetime(since) if since is not None else ""
+        rows = [
+            r
+            for r in self._scoped(workspace, kind)
+            if r.record["correlation_id"].startswith(prefix) and r.record["sys_updated_on"] >= floor
+        ]
+        rows.sort(key=lambda r: r.record["sys_updated_on"])
+        cut = rows[:limit]
+        # The instance's Date header: its clock, to the second.
+        server_time = self._clock.now().replace(microsecond=0)
+        return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)
+
+    async def comments_since(
+        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+    ) -> list[Comment]:
+        """Comments (not work notes) on any of ``tickets`` at or after ``since``, oldest
+        first."""
+        self.calls["comments_since"] += 1
+        if not tickets:
+            return []
+        self._instance(workspace)
+        await self._reach("comments_since")
+        ids = {t.sys_id for t in tickets}
+        floor = format_sn_datetime(since) if since is not None else ""
+        entries = [
+            e
+            for e in self._journal
+            if e["element"] == "comments"
+            and e["element_id"] in ids
+            and self._owned(workspace, e["element_id"])
+            and e["sys_created_on"] >= floor
+        ]
+        entries.sort(key=lambda e: e["sys_created_on"])
+        return comments_from_rows(entries)
+
+    async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:
+        """The newest ``limit`` comments of one ticket, newest first."""
+        self.calls["recent_comments"] += 1
+        if limit <= 0:
+            return []
+        self._instance(workspace)
+        await self._reach("recent_comments")
+        if not self._owned(workspace, ticket.sys_id):
+            return []
+        entries = [
+            e
+            for e in self._journal
+            if e["element_id"] == ticket.sys_id and e["element"] == "comments"
+        ]
+        entries.sort(key=lambda e: e["sys_created_on"], reverse=True)
+        return comments_from_rows(entries[:limit])
+
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """The id of the user with this email in ``users``; None for an unusable email."""
+        self.calls["user_by_email"] += 1
+        if not email or "@" not in email or "^" in email or len(email) > 200:
+            return None
+        self._instance(workspace)
+        await self._reach("user_by_email")
+        return self.users.get(email)
+
+    async def whoami(self, workspace: str) -> Identity | None:
+        """``identity``."""
+        self.calls["whoami"] += 1
+        self._instance(workspace)
+        await self._reach("whoami")
+        return self.identity
+
+    # -- inside ---------------------------------------------------------------------------
+    @staticmethod
+    def _check_method(method: str) -> None:
+        if method not in _METHODS:
+            raise ValueError(f"{method!r} is not a TicketGateway method")
+
+    async def _reach(self, method: str) -> None:
+        """A request reaches the ticket system: counted, held, or failed as told."""
+        self.requests[method] += 1
+        gates = self._gates.get(method)
+        if gates:
+            gate = gates.popleft()
+            gate.entered.set()
+            await gate.release.wait()
+        failures = self._failures.get(method)
+        if failures:
+            raise failures.popleft()
+
+    def _now(self) -> str:
+        return format_sn_datetime(self._clock.now())
+
+    def _row(self, number: str) -> _Row:
+        for row in self._rows.values():
+            if row.record["number"] == number:
+                return row
+        raise KeyError(f"no ticket {number}")
+
+    def _scoped(self, workspace: str, kind: TicketKind) -> list[_Row]:
+        return [r for r in self._rows.values() if r.kind is kind and r.workspace == workspace]
+
+    def _owned(self, workspace: str, sys_id: str) -> bool:
+        row = self._rows.get(sys_id)
+        return row is not None and row.workspace == workspace
+
+    def _ticket(self, row: _Row) -> Ticket:
+        instance = self._instances.get(row.workspace) or self._default_instance or ""
+        return ticket_from_record(row.workspace, row.kind, instance, row.record)
+
+    def _insert(self, workspace: str, kind: TicketKind, fields: Record) -> _Row:
+        now = self._now()
+        prefix, _ = _NUMBERS[kind]
+        number = f"{prefix}{self._counters[kind]:07d}"
+        self._counters[kind] += 1
+        record: Record = {
+            **_DEFAULTS[kind],
+            "short_description": "",
+            "description": "",
+            "correlation_id": "",
+            "correlation_display": "",
+            "due_date": "",
+            **{k: v for k, v in fields.items() if k not in ("priority", "state", "active")},
+            "sys_id": uuid.uuid4().hex,
+            "number": number,
+            "sys_mod_count": "0",
+            "sys_created_on": now,
+            "sys_updated_on": now,
+        }
+        if kind is TicketKind.CHANGE and "priority" in fields:
+            record["priority"] = fields["priority"]  # read-only on incidents: computed
+        self._rules(kind, None, record)
+        row = _Row(workspace, kind, record)
+        self._rows[record["sys_id"]] = row
+        return row
+
+    def _update(
+        self, row: _Row, values: Record, *, journal: tuple[str, str, str] | None = None
+    ) -> Record | None:
+        """Apply ``values`` (and one journal entry); a no-op moves nothing, like the
+        platform. Returns the journal entry written, if any."""
+        before = row.record
+        after = {**before, **values}
+        self._rules(row.kind, before, after)
+        if after == before and journal is None:
+            return None
+        now = self._now()
+        after["sys_mod_count"] = str(int(before["sys_mod_count"]) + 1)
+        after["sys_updated_on"] = now
+        row.record = after
+        if journal is None:
+            return None
+        element, text, author = journal
+        entry: Record = {
+            "sys_id": uuid.uuid4().hex,
+            "element_id": after["sys_id"],
+            "element": element,
+            "value": text,
+            "sys_created_by": author,
+            "sys_created_on": now,
+        }
+        self._journal.append(entry)
+        return entry
+
+    @staticmethod
+    def _rules(kind: TicketKind, before: Record | None, after: Record) -> None:
+        """The business rules a client can observe: incident priority and ``active``."""
+        old, new = (before or {}).get("state"), after["state"]
+        if kind is TicketKind.INCIDENT:
+            key = (after["impact"], after["urgency"])
+            after["priority"] = PRIORITY_LOOKUP.get(key, after["priority"])
+            if new != old:
+                if new in ("7", "8"):
+                    after["active"] = "false"
+                if old in ("6", "7") and new in ("1", "2", "3"):
+                    after["active"] = "true"
+        elif new != old:
+            after["active"] = "false" if new in ("3", "4") else "true"
+
+
+if TYPE_CHECKING:
+
+    def _is_a_ticket_gateway(fake: InMemoryTicketGateway) -> TicketGateway:
+        return fake  # mypy checks the fake against the port

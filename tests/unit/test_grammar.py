@@ -1,0 +1,245 @@
+"""The grammar both ways: every command's text reads back to the same command (what a
+button carries is what a click runs), and what buttons and forms carry is read safely."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+import typing
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from core import commands as c
+from core.actions import FormContext, button_value, read_button
+from core.errors import UsageError
+from core.grammar import MAX_PAGE, command_text, parse
+from core.models import CATEGORIES, RecommendationSource, TicketKind
+
+# Hypothesis keeps caches (Unicode tables, constants) in ./.hypothesis: put them in a
+# temporary directory instead, and keep no example database, so a run writes nothing into
+# the checkout.
+_HOME = tempfile.mkdtemp(prefix="snowops-hypothesis-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+set_hypothesis_home_dir(_HOME)
+PROPERTY = settings(database=None, max_examples=300, deadline=None)
+
+#: parse() turns curly double quotes into straight ones (phones type them): text with them
+#: cannot read back as typed, so none is generated.
+_CURLY = "“”"
+
+kinds = st.sampled_from(TicketKind)
+categories = st.sampled_from(CATEGORIES)
+pages = st.integers(1, MAX_PAGE)
+priorities = st.integers(1, 5)
+ticket_numbers = st.builds(
+    lambda prefix, digits: prefix + digits,
+    st.sampled_from(["INC", "CHG"]),
+    st.from_regex(r"[0-9]{7,10}", fullmatch=True),
+)
+#: One word: printable, no whitespace (letters, marks, numbers, punctuation, symbols).
+words = st.text(
+    st.characters(exclude_categories=("C", "Z"), exclude_characters=_CURLY),
+    min_size=1,
+    max_size=60,
+)
+#: Printable text without control characters, spaces of any kind included (quoted
+#: values: recommendation titles and descriptions, state values). At most 160 characters,
+#: so even a text of quotes only stays within MAX_TEXT once quoted (5 characters each).
+texts = st.text(
+    st.characters(exclude_categories=("C", "Zl", "Zp"), exclude_characters=_CURLY),
+    max_size=160,
+)
+#: The same with no whitespace around it: a ticket title is the rest of the line, and
+#: parse strips the line (a state name is stripped too).
+lines = texts.map(str.strip)
+instances = st.one_of(
+    st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True),
+    st.from_regex(r"https://[a-z][a-z0-9-]{0,30}\.service-now\.com", fullmatch=True),
+    words,
+)
+recommendation_ids = st.one_of(
+    st.from_regex(r"own-[0-9a-f]{8}", fullmatch=True),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,60}", fullmatch=True),
+    words,
+)
+tenants = st.one_of(st.none(), st.uuids().map(str), words)
+state_values = st.one_of(st.sampled_from(["1", "2", "-5", "7"]), words, texts)
+state_labels = lines.map(lambda s: s[:40].strip())
+
+#: A strategy for every command class in core.commands, with valid field values.
+STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
+    c.Help: st.just(c.Help()),
+    c.Home: st.just(c.Home()),
+    c.Connect: st.builds(c.Connect, instances),
+    c.Reconnect: st.just(c.Reconnect()),
+    c.Status: st.just(c.Status()),
+    c.Configure: st.just(c.Configure()),
+    c.Disconnect: st.just(c.Disconnect()),
+    c.Recommendations: st.builds(c.Recommendations, st.none() | categories, st.booleans(), pages),
+    c.AddRecommendation: st.builds(c.AddRecommendation, categories, texts, texts),
+    c.RemoveRecommendation: st.builds(c.RemoveRecommendation, recommendation_ids),
+    c.LinkTenant: st.builds(c.LinkTenant, tenants),
+    c.Share: st.builds(c.Share, recommendation_ids),
+    c.Create: st.builds(c.Create, kinds, lines),
+    # ``fresh`` is never written (only a click on SnowOps's own answer sets it False).
+    c.Tickets: st.builds(c.Tickets, st.none() | kinds, st.booleans(), pages),
+    c.ShowTicket: st.builds(c.ShowTicket, ticket_numbers),
+    c.Subscribe: st.builds(c.Subscribe, st.frozensets(kinds, min_size=1), priorities),
+    c.Unsubscribe: st.just(c.Unsubscribe()),
+    c.RetryNotifications: st.just(c.RetryNotifications()),
+    c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
+    c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
+}
+commands = st.one_of(*STRATEGIES.values())
+
+
+def test_there_is_a_strategy_for_every_command() -> None:
+    assert set(STRATEGIES) == set(typing.get_args(c.Command))
+
+
+@PROPERTY
+@given(commands)
+def test_command_text_reads_back_to_the_same_command(cmd: c.Command) -> None:
+    text = command_text(cmd)
+    assert parse(text) == cmd
+    assert read_button(text) == cmd
+
+
+@PROPERTY
+@given(commands, st.sampled_from(["", " ", "  ", "\t", "\n"]))
+def test_surrounding_whitespace_does_not_matter(cmd: c.Command, space: str) -> None:
+    assert parse(f"{space}{command_text(cmd)}{space}") == cmd
+
+
+@pytest.mark.parametrize(
+    ("cmd", "text"),
+    [
+        (c.Share("AdminMFAV2"), "share AdminMFAV2"),
+        (c.Tickets(None, False, 2), "tickets all page 2"),
+        (c.Tickets(TicketKind.CHANGE), "tickets change open"),
+        (c.Recommendations(None, False, 2), "recommendations page 2"),
+        (c.Recommendations("Identity", True), "recommendations Identity all"),
+        (c.Configure(), "config"),
+        (c.Disconnect(), "disconnect"),
+        (c.Create(), "create incident"),
+        (c.Create(TicketKind.CHANGE, "Rotate keys"), "create change Rotate keys"),
+        (c.Subscribe(frozenset(TicketKind), 5), "subscribe all priority<=5"),
+        (c.Subscribe(frozenset({TicketKind.CHANGE}), 2), "subscribe change priority<=2"),
+        (c.ShowTicket("INC0010001"), "ticket INC0010001"),
+        (c.LinkTenant(None), "securescore"),
+        (c.RenameState(TicketKind.INCIDENT, "2", "Being fixed"), "states incident 2 'Being fixed'"),
+    ],
+)
+def test_button_texts_are_the_commands_people_type(cmd: c.Command, text: str) -> None:
+    assert command_text(cmd) == text
+
+
+def test_tickets_fresh_is_never_written() -> None:
+    stale = c.Tickets(TicketKind.INCIDENT, False, 3, fresh=False)
+    assert command_text(stale) == command_text(c.Tickets(TicketKind.INCIDENT, False, 3))
+    assert parse(command_text(stale)).fresh is True
+
+
+# --- read_button ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", [None, 1, 2.5, True, b"share AdminMFAV2", ["share", "x"], {"value": "home"}, ""]
+)
+def test_read_button_refuses_what_is_not_command_text(value: object) -> None:
+    with pytest.raises(UsageError) as caught:
+        read_button(value)
+    assert caught.value.message
+
+
+@pytest.mark.parametrize("value", [" ", "\t\n", "  \u3000 "])
+def test_read_button_refuses_blank_text(value: str) -> None:
+    with pytest.raises(UsageError):
+        read_button(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "share_recommendation",  # an old action id, from a card posted before the refactor
+        "tickets_more",
+        "frobnicate now",
+        "share",  # a known verb without its argument
+        "tickets sideways",
+        "ticket PRB0000001",
+        "x" * 2001,
+        "tickets page ²",  # a digit to str.isdigit(), not to int()
+        "ticket INC\u0660\u0660\u0661\u0660\u0660\u0660\u0661",  # Arabic-Indic digits
+    ],
+)
+def test_read_button_refuses_unknown_commands(value: str) -> None:
+    with pytest.raises(UsageError):
+        read_button(value)
+
+
+def test_a_button_reads_back_curly_quotes_as_written() -> None:
+    command = c.AddRecommendation("Identity", "Use “MFA” everywhere", "Say “yes”")
+    assert read_button(button_value(command)) == command
+
+
+# --- FormContext ------------------------------------------------------------------------
+
+
+form_contexts = st.builds(
+    FormContext,
+    st.sampled_from(RecommendationSource),
+    st.none() | recommendation_ids,
+    st.none() | st.from_regex(r"https://[a-z]{1,20}\.example/[a-z0-9/]{0,40}", fullmatch=True),
+    st.none() | words,
+    st.uuids().map(lambda u: u.hex),
+)
+
+
+def test_form_context_round_trips() -> None:
+    context = FormContext(
+        RecommendationSource.MICROSOFT, "AdminMFAV2", "https://security.microsoft.com/x", "C1"
+    )
+    assert FormContext.loads(context.dumps()) == context
+    assert json.loads(context.dumps())["sid"] == context.sid
+
+
+@PROPERTY
+@given(form_contexts)
+def test_any_form_context_round_trips(context: FormContext) -> None:
+    assert FormContext.loads(context.dumps()) == context
+    assert FormContext.from_doc(context.to_doc()) == context
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        "",
+        "not json",
+        "{",
+        "[]",
+        '["s", "r"]',
+        "42",
+        '"a string"',
+        "null",
+        '{"s": ["microsoft"], "r": {"x": 1}, "u": null, "c": true, "sid": 1.5}',
+        "[" * 100_000,
+        '{"a":' * 100_000,
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_garbage_form_context_gives_defaults(garbage: str | None) -> None:
+    context = FormContext.loads(garbage)
+    assert context.source is RecommendationSource.USER
+    assert (context.recommendation_id, context.recommendation_url, context.channel) == (
+        None,
+        None,
+        None,
+    )
+    assert context.sid  # a fresh submission id
+    assert context.sid != FormContext.loads(garbage).sid
