@@ -172,7 +172,8 @@ async def test_view_all_tickets_opens_a_list(slack: SlackHarness) -> None:
     )
     before = slack.modals_shown()
     await slack.interact(payload)
-    modal = json.dumps(await slack.latest_modal(before))
+    # The submitted form turns into "Created …" on its own schedule: wait for the list.
+    modal = json.dumps(await slack.latest_modal(before, callback_id="ticket_list"))
     assert "INC0010001" in modal
     # …and a link to the same list in ServiceNow, scoped to this workspace's tickets.
     assert f"{slack.sim.url}/task_list.do?sysparm_query=correlation_idSTARTSWITHsnowops" in modal
@@ -192,6 +193,6 @@ async def test_a_button_of_a_card_posted_before_the_upgrade_still_works(
     )
     r = await slack.interact(old)
     assert r.status == 200
-    assert "INC0010001" in json.dumps(await slack.latest_modal(before))
+    assert "INC0010001" in json.dumps(await slack.latest_modal(before, callback_id="ticket_list"))
     link = block_actions_payload("open_ticket", "INC0010001", user_id=USER, message_ts="1.2")
     assert (await slack.interact(link)).status == 200
