@@ -1,5 +1,5 @@
 """The ``snowops`` command: serve, dev, chat, doctor, sim, connect, keygen, push-key,
-teams-package."""
+teams-package, export, import, rotate-key, audit."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import build_app
+from bot.cli_store import STORE_COMMANDS, add_store_commands, run_store_command
 from bot.logs import setup_logging
 from bot.server import PortBusy, run_sites
 from bot.services import build_services
@@ -150,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url", default=None, help="where SnowOps is served (default: SNOWOPS_PUBLIC_URL)"
     )
     package.add_argument("--output", default="snowops-teams.zip", help="the zip to write")
+    add_store_commands(sub)
     return parser
 
 
@@ -216,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor()
         settings = load_settings()
         setup_logging(settings.log_level)
+        if args.command in STORE_COMMANDS:
+            return run_store_command(settings, args)
         if args.command == "serve":
             return _serve(settings)
         if args.command == "connect":

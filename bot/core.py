@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import httpx2
 
 from bot.settings import Settings
+from core.audit import AuditTrail
 from core.clock import Clock
 from core.connections import ConnectionService, ConnectResult
 from core.coordinator import SyncCoordinator
 from core.deliveries import DeliveryQueue
 from core.doctor import Check, ServiceNowProbe
 from core.gateway import TicketGateway
+from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
 from core.handlers.notifications import NotificationHandlers
@@ -46,6 +48,7 @@ from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, TableClient, TokenKeeper
 from core.servicenow.gateway import ServiceNowGateway
 from core.servicenow.push import PushReceiver
+from core.storage import AuditLog
 from core.store.port import Store
 from core.sync import StatusSync
 from core.tickets import TicketService
@@ -155,7 +158,7 @@ def _clients(
 
 
 def _connections(
-    settings: Settings, store: Store, clients: Clients, clock: Clock
+    settings: Settings, store: Store, audit: AuditLog, clients: Clients, clock: Clock
 ) -> ConnectionService:
     default_client = None
     if settings.servicenow_client_id and settings.servicenow_client_secret:
@@ -166,7 +169,7 @@ def _connections(
         store,
         WorkspaceClients(store),
         PendingSignIns(store),
-        store,
+        audit,
         clients.oauth,
         clients.gateway,
         clients.tokens,
@@ -178,13 +181,13 @@ def _connections(
 
 
 def _recommendations(
-    settings: Settings, store: Store, clients: Clients, clock: Clock
+    settings: Settings, store: Store, audit: AuditLog, clients: Clients, clock: Clock
 ) -> RecommendationService:
     return RecommendationService(
         TenantLinks(store),
         OwnRecommendations(store),
         store,
-        store,
+        audit,
         clients.graph,
         clock,
         default_tenant=settings.graph_tenant_id,
@@ -218,10 +221,10 @@ def build_core(
     """Core's services over ``store``, posting through ``sinks`` (by platform)."""
     clients = _clients(settings, store, clock, transport, retry, on_response)
     names, contacts, deliveries = StateNames(store), AdminContacts(store), DeliveryQueue(store)
-    baselines = Baselines(store)
-    connections = _connections(settings, store, clients, clock)
-    tickets = TicketService(clients.gateway, store, store, baselines, store, clock)
-    recommendations = _recommendations(settings, store, clients, clock)
+    baselines, audit = Baselines(store), AuditTrail(store)
+    connections = _connections(settings, store, audit, clients, clock)
+    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock)
+    recommendations = _recommendations(settings, store, audit, clients, clock)
     notifier = Notifier(deliveries, store, store, names, sinks, clock)
     publisher = CardPublisher(sinks, store)
     sync = StatusSync(
@@ -232,16 +235,17 @@ def build_core(
         interval=settings.poll_interval, owner=replica_name(),
     )  # fmt: skip
     connection_handlers = ConnectionHandlers(
-        connections, names, deliveries, contacts, notifier, sinks, store,
+        connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock),
     )  # fmt: skip
     router = Router(
         [
+            AuditHandlers(audit),
             TicketHandlers(tickets, names, publisher, store, clock),
             connection_handlers,
-            SubscriptionHandlers(store, store),
+            SubscriptionHandlers(store, audit),
             RecommendationHandlers(recommendations, names),
-            NotificationHandlers(deliveries, notifier, store),
+            NotificationHandlers(deliveries, notifier, audit),
             HomeHandlers(connections, store, names),
         ]
     )

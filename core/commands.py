@@ -24,6 +24,7 @@ from core.models import TicketKind
 __all__ = [
     "COMMAND_HELP",
     "AddRecommendation",
+    "Audit",
     "Command",
     "Configure",
     "Connect",
@@ -195,6 +196,14 @@ class RetryNotifications(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class Audit(_Base):
+    """``/snow audit [n]``: the workspace's newest audit entries (who did what, where)."""
+
+    count: int
+    admin: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
 class ShowStates(_Base):
     """``/snow states [incident|change]``."""
 
@@ -230,6 +239,7 @@ Command = (
     | Subscribe
     | Unsubscribe
     | RetryNotifications
+    | Audit
     | ShowStates
     | RenameState
 )
@@ -253,5 +263,6 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
     ("unsubscribe", "stop notifying this channel (admins)"),
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
+    ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )

@@ -19,6 +19,8 @@ __all__ = ["MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
 MAX_TEXT = 2000
 MAX_ARG = 200
 MAX_PAGE = 1000
+MAX_AUDIT = 100
+AUDIT_DEFAULT = 20
 
 _MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)\s*", re.IGNORECASE)
 _SNOW = re.compile(r"^\s*/?snow\b", re.IGNORECASE)
@@ -165,6 +167,15 @@ def _notifications(args: list[str]) -> c.Command:
     return c.RetryNotifications()
 
 
+def _audit(args: list[str]) -> c.Command:
+    if len(args) > 1 or (args and not _DIGITS.fullmatch(args[0])):
+        raise UsageError(usage("audit"))
+    count = int(args[0]) if args else AUDIT_DEFAULT
+    if not 1 <= count <= MAX_AUDIT:
+        raise UsageError(f"Give a number of entries from 1 to {MAX_AUDIT}, e.g. /snow audit 50")
+    return c.Audit(count)
+
+
 def _create(rest: str) -> c.Create:
     # The title is the rest of the line as typed: apostrophes and backslashes included.
     first, _, title = rest.partition(" ")
@@ -271,6 +282,7 @@ _PARSERS = {
     "ticket": _ticket,
     "subscribe": _subscribe,
     "notifications": _notifications,
+    "audit": _audit,
     "states": _states,
 }
 
@@ -313,6 +325,8 @@ def command_text(command: c.Command) -> str:
             return f"subscribe {what} priority<={level}"
         case c.RetryNotifications():
             return "notifications retry"
+        case c.Audit(count=count):
+            return f"audit {count}"
         case c.ShowStates(kind=kind):
             return f"states {kind.value}" if kind else "states"
         case c.RenameState(kind=kind, value=value, label=label):

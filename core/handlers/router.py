@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from core import commands as c
 from core.actions import Request
+from core.audit import handling
 from core.errors import UsageError
 from core.grammar import parse
 from core.handlers.context import RequestContext
@@ -90,8 +91,10 @@ class Router:
         handler = self._table.get(type(request))
         if handler is None:
             raise TypeError(f"no handler for {type(request).__name__}")
+        where = ctx.channel.channel if ctx.channel else ""
         try:
-            return await handler(ctx, request)
+            with handling(where, ctx.requester.display_name):
+                return await handler(ctx, request)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))
 

@@ -258,10 +258,32 @@ class CachingStore(Store):
         """Straight through."""
         await self.inner.release_lease(name, owner)
 
-    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+    async def audit(
+        self, workspace: str, actor: str, action: str, detail: Doc, *, at: datetime | None = None
+    ) -> None:
         """Straight through."""
-        await self.inner.audit(workspace, actor, action, detail)
+        await self.inner.audit(workspace, actor, action, detail, at=at)
 
     async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
         """Straight through."""
         return await self.inner.list_audit(workspace, limit)
+
+    async def audit_since(self, since: datetime | None = None) -> list[Doc]:
+        """Straight through."""
+        return await self.inner.audit_since(since)
+
+    async def export_documents(self) -> list[tuple[str, str, Doc, bool]]:
+        """Straight through."""
+        return await self.inner.export_documents()
+
+    async def export_workspaces(self) -> list[str]:
+        """Straight through."""
+        return await self.inner.export_workspaces()
+
+    async def export_outbox(self) -> list[OutboxItem]:
+        """Straight through."""
+        return await self.inner.export_outbox()
+
+    async def import_delivery(self, item: OutboxItem) -> bool:
+        """Straight through."""
+        return await self.inner.import_delivery(item)

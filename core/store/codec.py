@@ -33,6 +33,7 @@ __all__ = [
     "created_micros",
     "oauth_state_from_doc",
     "oauth_state_to_doc",
+    "parse_at",
     "subscription_from_doc",
     "subscription_to_doc",
     "ticket_from_doc",
@@ -65,6 +66,12 @@ def _dt(value: datetime | None) -> str | None:
 
 def _parse_dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def parse_at(value: str) -> datetime:
+    """An audit entry's ``at`` (ISO 8601) as an aware datetime (naive is read as UTC)."""
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def channel_to_doc(ch: ChannelRef | None) -> Doc | None:

@@ -3,8 +3,12 @@
 Accepted forms::
 
     sqlite:///relative/path.db    sqlite:////absolute/path.db    sqlite:///:memory:
-    rediss://[user:password@]host[:port][/db]
+    rediss://[user:password@]host[:port][/db][?prefix=snowops:]
     redis://[user:password@]localhost[:port][/db]   (plaintext: loopback hosts only)
+
+A Redis URL's ``prefix`` (default ``snowops:``) starts every key, so several deployments can
+share one database; other query parameters go to redis-py (``ssl_ca_certs=…`` for a private
+CA, for one).
     memory://                                        (tests)
 
 Backends are imported lazily so a deployment on one does not load the other's driver.
@@ -12,7 +16,7 @@ Backends are imported lazily so a deployment on one does not load the other's dr
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from core.secrets import SecretBox
 from core.store.port import Store
@@ -50,8 +54,21 @@ def open_store(url: str, box: SecretBox) -> Store:
                 f"redis:// sends data and passwords in clear; use rediss://{host} "
                 "(plaintext redis:// is accepted for loopback hosts only)"
             )
-        return RedisStore(url, box)
+        url, prefix = _split_prefix(url)
+        return RedisStore(url, box, prefix=prefix)
     raise ValueError(f"unsupported store URL {_redact(url)!r}; use one of: {_FORMS}")
+
+
+def _split_prefix(url: str) -> tuple[str, str]:
+    # redis-py hands unknown query parameters to its connection class, which refuses them.
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefixes = [v for k, v in query if k == "prefix"]
+    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
+    prefix = prefixes[-1] if prefixes else "snowops:"
+    if not prefix:
+        raise ValueError("a Redis store URL's prefix= cannot be empty")
+    return parts._replace(query=rest).geturl(), prefix
 
 
 def _sqlite_path(url: str) -> str:

@@ -314,19 +314,51 @@ class MemoryStore(Store):
             del self._leases[name]
 
     # audit
-    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+    async def audit(
+        self, workspace: str, actor: str, action: str, detail: Doc, *, at: datetime | None = None
+    ) -> None:
         """Append an audit entry."""
-        self._audit.append(
-            {
-                "workspace": workspace,
-                "at": datetime.now(UTC).isoformat(),
-                "actor": actor,
-                "action": action,
-                "detail": detail,
-            }
-        )
+        when = (at or datetime.now(UTC)).isoformat()
+        entry = {"workspace": workspace, "at": when, "actor": actor, "action": action}
+        self._audit.append({**entry, "detail": detail})
 
     async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
         """Newest audit entries first."""
         rows = [a for a in reversed(self._audit) if a["workspace"] == workspace]
         return rows[:limit]
+
+    async def audit_since(self, since: datetime | None = None) -> list[Doc]:
+        """Entries at or after ``since``, oldest first."""
+        rows = [a for a in self._audit if since is None or codec.parse_at(a["at"]) >= since]
+        return sorted(rows, key=lambda a: codec.parse_at(a["at"]))
+
+    # backup
+    async def export_documents(self) -> list[tuple[str, str, Doc, bool]]:
+        """Every document, decrypted, with its secret flag."""
+        return [
+            (ns, key, self._load(raw), raw.startswith("enc:"))
+            for (ns, key), raw in sorted(self._docs.items())
+        ]
+
+    async def export_workspaces(self) -> list[str]:
+        """Workspaces with a connection, tickets or subscriptions."""
+        found = set(self._connections) | {ws for ws, _ in self._tickets}
+        return sorted(found | {ws for ws, _ in self._subs})
+
+    async def export_outbox(self) -> list[OutboxItem]:
+        """Deliveries not done yet."""
+        return [
+            OutboxItem(did, r["payload"], r["attempts"], r["error"], parked=r["state"] == "parked")
+            for did, r in self._outbox.items()
+            if r["state"] != "done"
+        ]
+
+    async def import_delivery(self, item: OutboxItem) -> bool:
+        """Queue an exported delivery as it was."""
+        if not await self.outbox_put(item.delivery_id, item.payload):
+            return False
+        row = self._outbox[item.delivery_id]
+        row.update(attempts=item.attempts, error=item.last_error)
+        if item.parked:
+            row["state"] = "parked"
+        return True

@@ -212,9 +212,36 @@ class Store(ABC):
 
     # -- audit log --------------------------------------------------------------------
     @abstractmethod
-    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
-        """Append an audit entry (never put secrets in ``detail``)."""
+    async def audit(
+        self, workspace: str, actor: str, action: str, detail: Doc, *, at: datetime | None = None
+    ) -> None:
+        """Append an audit entry (never put secrets in ``detail``); ``at`` defaults to now
+        (an import passes the original time)."""
 
     @abstractmethod
     async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
-        """Newest audit entries first; each has ``at``, ``actor``, ``action``, ``detail``."""
+        """Newest audit entries first; each has ``workspace``, ``at``, ``actor``, ``action``
+        and ``detail``."""
+
+    @abstractmethod
+    async def audit_since(self, since: datetime | None = None) -> list[Doc]:
+        """Every workspace's audit entries at or after ``since``, oldest first."""
+
+    # -- backup, restore and key rotation (snowops export / import / rotate-key) ------
+    @abstractmethod
+    async def export_documents(self) -> list[tuple[str, str, Doc, bool]]:
+        """Every document as ``(namespace, key, data, secret)``, ``data`` decrypted."""
+
+    @abstractmethod
+    async def export_workspaces(self) -> list[str]:
+        """Every workspace holding a connection, a ticket or a subscription, sorted."""
+
+    @abstractmethod
+    async def export_outbox(self) -> list[OutboxItem]:
+        """Deliveries not yet done (queued, waiting for a retry, leased, parked), in queue
+        order; a leased one counts as queued (its consumer may be gone)."""
+
+    @abstractmethod
+    async def import_delivery(self, item: OutboxItem) -> bool:
+        """Queue an exported delivery as it was: its attempts and last error kept, parked if
+        it was. False if the id is already known here."""

@@ -280,3 +280,40 @@ class RedisOutbox:
         ]
         args = [GROUP, delivery_id, mode, consumer, error, repr(when)]
         return bool(await self._settle(keys=keys, args=args))
+
+    async def pending(self) -> list[OutboxItem]:
+        """Deliveries not done yet (ready, delayed, leased, parked), in queue order."""
+        rows: list[tuple[int, OutboxItem]] = []
+        async for key in self._r.scan_iter(match=self._dp + "*", _type="hash"):
+            name = as_text(key)
+            payload, attempts, error, state, seq = await self._r.hmget(
+                name, ["payload", "attempts", "error", "state", "seq"]
+            )
+            if state is None or as_text(state) == "done":
+                continue
+            item = OutboxItem(
+                name[len(self._dp) :],
+                json.loads(payload or "{}"),
+                int(attempts or 0),
+                opt_text(error),
+                parked=as_text(state) == "parked",
+            )
+            rows.append((int(seq or 0), item))
+        return [item for _, item in sorted(rows, key=lambda r: r[0])]
+
+    async def restore(self, item: OutboxItem) -> bool:
+        """Queue an exported delivery with its attempts and error; parked stays parked."""
+        if not await self.put(item.delivery_id, item.payload):
+            return False
+        key = self._dp + item.delivery_id
+        seq = int(await self._r.hget(key, "seq") or 0)
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(key, "attempts", item.attempts)
+            if item.last_error is not None:
+                pipe.hset(key, "error", item.last_error)
+            if item.parked:
+                # Out of the queue: a claimer drops stream entries whose state is not ready.
+                pipe.hset(key, "state", "parked")
+                pipe.zadd(self._parked, {item.delivery_id: seq})
+            await pipe.execute()
+        return True

@@ -18,7 +18,7 @@ contain the ``:``-separated suffixes that follow them.
 - ``p idem:{key}``               string result (``""`` while pending); ``SET NX PX``
 - ``p lease:{name}``             hash owner, fence; ``PX`` expiry
 - ``p fence:{name}``             counter, never expires, so fences only grow
-- ``p audit:{ws}``               list of entry JSON, newest first, capped at AUDIT_KEEP
+- ``p audit:{ws}``               see :mod:`core.store.redis_backup`
 - ``p outbox:…``                 see :mod:`core.store.redis_outbox`
 
 Lua scripts touch keys they build from the prefix, so this targets a single Redis (or a
@@ -28,7 +28,7 @@ Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -37,13 +37,13 @@ from core.models import CardLocation, ChannelRef, Connection, Subscription, Tick
 from core.secrets import SecretBox
 from core.store import codec
 from core.store.port import OutboxItem, Store
+from core.store.redis_backup import AUDIT_KEEP, RedisBackup
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
 
 __all__ = ["AUDIT_KEEP", "RedisStore"]
 
 Doc = dict[str, Any]
 
-AUDIT_KEEP = 10_000
 _ENC = "enc:"
 
 _ADD_CARD = """
@@ -90,7 +90,7 @@ def _views(kind: TicketKind | None, active_only: bool) -> str:
     return base
 
 
-class RedisStore(Store):
+class RedisStore(RedisBackup, Store):
     """Store on Redis; safe for several replicas sharing one server."""
 
     def __init__(self, url: str, box: SecretBox, *, prefix: str = "snowops:") -> None:
@@ -371,23 +371,6 @@ class RedisStore(Store):
     async def release_lease(self, name: str, owner: str) -> None:
         """Give a lease up if ``owner`` holds it."""
         await self._release(keys=[f"{self._p}lease:{name}"], args=[owner])
-
-    # -- audit ------------------------------------------------------------------------
-    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
-        """Prepend an entry and trim the list to AUDIT_KEEP."""
-        entry = {"at": datetime.now(UTC).isoformat(), "actor": actor, "action": action}
-        key = f"{self._p}audit:{workspace}"
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.lpush(key, json.dumps({**entry, "detail": detail}))
-            pipe.ltrim(key, 0, AUDIT_KEEP - 1)
-            await pipe.execute()
-
-    async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
-        """Newest audit entries first."""
-        if limit <= 0:
-            return []
-        rows = as_texts(await self._r.lrange(f"{self._p}audit:{workspace}", 0, limit - 1))
-        return [{"workspace": workspace, **json.loads(r)} for r in rows]
 
 
 def _glob(prefix: str) -> str:

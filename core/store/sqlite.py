@@ -61,6 +61,22 @@ class SqliteStore(SqliteQueues, Store):
         )
         return {r[0]: self._load(r[1], r[2]) for r in rows}
 
+    async def export_documents(self) -> list[tuple[str, str, Doc, bool]]:
+        """Every document, decrypted, with its secret flag."""
+        rows = await self._all(
+            "SELECT namespace, key, secret, body FROM documents ORDER BY namespace, key", ()
+        )
+        return [(r[0], r[1], self._load(r[2], r[3]), bool(r[2])) for r in rows]
+
+    async def export_workspaces(self) -> list[str]:
+        """Workspaces with a connection, tickets or subscriptions."""
+        rows = await self._all(
+            "SELECT workspace FROM connections UNION SELECT workspace FROM tickets "
+            "UNION SELECT workspace FROM subscriptions ORDER BY 1",
+            (),
+        )
+        return [r[0] for r in rows]
+
     def _load(self, secret: int, body: str) -> Doc:
         doc: Doc = json.loads(self._box.decrypt(body) if secret else body)
         return doc

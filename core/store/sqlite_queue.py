@@ -168,13 +168,15 @@ class SqliteQueues(SqliteBase):
         )
 
     # -- audit ------------------------------------------------------------------------
-    async def audit(self, workspace: str, actor: str, action: str, detail: Doc) -> None:
+    async def audit(
+        self, workspace: str, actor: str, action: str, detail: Doc, *, at: datetime | None = None
+    ) -> None:
         """Append an audit entry; keeps the newest AUDIT_KEEP per workspace."""
-        at = datetime.now(UTC).isoformat()
+        when = (at or datetime.now(UTC)).isoformat()
         async with self._tx() as db:
             cur = await db.execute(
                 "INSERT INTO audit (workspace, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
-                (workspace, at, actor, action, json.dumps(detail)),
+                (workspace, when, actor, action, json.dumps(detail)),
             )
             last = cur.lastrowid
             await cur.close()
@@ -202,3 +204,49 @@ class SqliteQueues(SqliteBase):
             }
             for r in rows
         ]
+
+    async def audit_since(self, since: datetime | None = None) -> list[Doc]:
+        """Entries at or after ``since``, oldest first (``at`` is ISO 8601 in UTC, so text
+        order is time order)."""
+        start = "" if since is None else since.astimezone(UTC).isoformat()
+        rows = await self._all(
+            "SELECT workspace, at, actor, action, detail FROM audit WHERE at >= ? ORDER BY at, id",
+            (start,),
+        )
+        return [
+            {
+                "workspace": r[0],
+                "at": r[1],
+                "actor": r[2],
+                "action": r[3],
+                "detail": json.loads(r[4]),
+            }
+            for r in rows
+        ]
+
+    # -- backup -----------------------------------------------------------------------
+    async def export_outbox(self) -> list[OutboxItem]:
+        """Deliveries not done yet, in queue order."""
+        rows = await self._all(
+            "SELECT delivery_id, payload, attempts, error, state FROM outbox "
+            "WHERE state != 'done' ORDER BY seq",
+            (),
+        )
+        return [
+            OutboxItem(r[0], json.loads(r[1]), r[2], r[3], parked=r[4] == "parked") for r in rows
+        ]
+
+    async def import_delivery(self, item: OutboxItem) -> bool:
+        """Queue an exported delivery as it was."""
+        n = await self._run(
+            "INSERT OR IGNORE INTO outbox (delivery_id, payload, attempts, error, state) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                item.delivery_id,
+                json.dumps(item.payload),
+                item.attempts,
+                item.last_error,
+                "parked" if item.parked else "ready",
+            ),
+        )
+        return n > 0

@@ -138,3 +138,32 @@ async def test_sqlite_memory_path_works() -> None:
     await store.put_document("ns", "k", {"a": 1}, secret=True)
     assert await store.get_document("ns", "k") == {"a": 1}
     await store.close()
+
+
+async def test_a_redis_prefix_keeps_deployments_apart() -> None:
+    """``?prefix=`` starts every key: two deployments on one database never see each other."""
+    import os
+    import uuid
+
+    base = os.environ.get("SNOWOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    run = uuid.uuid4().hex
+    a = open_store(f"{base}?prefix=snowops-test:{run}:a:", BOX)
+    b = open_store(f"{base}?prefix=snowops-test:{run}:b:", BOX)
+    await a.open()
+    await b.open()
+    try:
+        await a.put_document("ns", "k", {"v": 1})
+        assert await b.get_document("ns", "k") is None
+        assert await a.get_document("ns", "k") == {"v": 1}
+    finally:
+        await a.close()
+        await b.close()
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(base)
+        keys = [k async for k in client.scan_iter(match=f"snowops-test:{run}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    with pytest.raises(ValueError, match="prefix= cannot be empty"):
+        open_store(f"{base}?prefix=", BOX)

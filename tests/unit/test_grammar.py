@@ -92,6 +92,7 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Subscribe: st.builds(c.Subscribe, st.frozensets(kinds, min_size=1), priorities),
     c.Unsubscribe: st.just(c.Unsubscribe()),
     c.RetryNotifications: st.just(c.RetryNotifications()),
+    c.Audit: st.builds(c.Audit, st.integers(1, 100)),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
 }
