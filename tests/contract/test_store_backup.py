@@ -38,7 +38,7 @@ async def fill(store: Store) -> None:
     await store.outbox_put("d-queued", {"do": "post", "n": 1})
     await store.outbox_put("d-parked", {"do": "post", "n": 2})
     await store.outbox_put("d-done", {"do": "post", "n": 3})
-    [a, b, c] = await store.outbox_claim("r1", 3, 60, NOW)
+    assert len(await store.outbox_claim("r1", 3, 60, NOW)) == 3
     assert await store.outbox_retry("d-queued", "r1", "slack 503", NOW - timedelta(seconds=1))
     assert await store.outbox_park("d-parked", "r1", "channel_not_found")
     assert await store.outbox_ack("d-done", "r1")
