@@ -35,6 +35,7 @@ from core.recommendations import RecommendationService
 from core.repos import (
     AdminContacts,
     Baselines,
+    DeliveryHealth,
     OwnRecommendations,
     PendingSignIns,
     PushKeys,
@@ -225,7 +226,8 @@ def build_core(
     connections = _connections(settings, store, audit, clients, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = Notifier(deliveries, store, store, names, sinks, clock)
+    health = DeliveryHealth(store, clock)
+    notifier = Notifier(deliveries, store, store, names, sinks, clock, health)
     publisher = CardPublisher(sinks, store)
     sync = StatusSync(
         clients.gateway, store, store, baselines, Watermarks(store), clock, notifier.enqueue_all
@@ -236,7 +238,7 @@ def build_core(
     )  # fmt: skip
     connection_handlers = ConnectionHandlers(
         connections, names, deliveries, contacts, notifier, sinks, audit,
-        diagnose=_diagnose(store, clients, clock),
+        diagnose=_diagnose(store, clients, clock), health=health,
     )  # fmt: skip
     router = Router(
         [

@@ -25,6 +25,7 @@ __all__ = [
     "DeliveryQueue",
     "ThreadReply",
     "decode",
+    "destination",
     "encode",
 ]
 
@@ -80,6 +81,15 @@ class Claimed:
     delivery: Delivery | None
     attempts: int
     last_error: str | None = None
+
+
+def destination(delivery: Delivery) -> ChannelRef:
+    """The conversation a delivery goes to."""
+    match delivery:
+        case CardUpdate(where=where) | ThreadReply(where=where):
+            return where.channel
+        case ChannelPost(channel=channel) | AdminNotice(channel=channel):
+            return channel
 
 
 def _event_doc(event: TicketEvent) -> Doc:

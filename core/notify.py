@@ -27,9 +27,11 @@ from core.deliveries import (
     Delivery,
     DeliveryQueue,
     ThreadReply,
+    destination,
 )
 from core.models import ChannelRef, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
+from core.repos.delivery_health import DeliveryHealth
 from core.repos.labels import StateNames
 from core.servicenow.states import state_label
 from core.storage import SubscriptionStore, TicketStore
@@ -68,8 +70,10 @@ class Notifier:
         names: StateNames,
         sinks: Mapping[str, ChatSink],
         clock: Clock,
+        health: DeliveryHealth | None = None,
     ) -> None:
         self._queue = queue
+        self._health = health
         self._tickets = tickets
         self._subscriptions = subscriptions
         self._names = names
@@ -146,11 +150,26 @@ class Notifier:
                 await self._failed(item, consumer, DeliveryError(type(exc).__name__))
                 continue
             await self._queue.ack(item.delivery_id, consumer)
+            await self._record(item, None)
             done += 1
         return done
 
+    async def _record(self, item: Claimed, error: str | None) -> None:
+        """Note how the delivery to its destination went (for `/snow status`)."""
+        if self._health is None or item.delivery is None:
+            return
+        to = destination(item.delivery)
+        try:
+            if error is None:
+                await self._health.delivered(to)
+            else:
+                await self._health.failed(to, error)
+        except Exception:  # a status hint must never hold up a delivery
+            log.warning("could not record the delivery health of %s", to.channel)
+
     async def _failed(self, item: Claimed, consumer: str, exc: DeliveryError) -> None:
         error = f"{exc} {exc.hint}".strip()
+        await self._record(item, error)
         if exc.permanent or item.attempts >= MAX_ATTEMPTS:
             log.warning("delivery %s parked: %s", item.delivery_id, error)
             await self._queue.park(item.delivery_id, consumer, error)

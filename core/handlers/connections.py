@@ -12,7 +12,7 @@ from typing import Any
 from core import commands as c
 from core.actions import RenameInConfiguration, SubmitClient
 from core.connections import ConnectionService, ConnectResult
-from core.deliveries import DeliveryQueue
+from core.deliveries import Claimed, DeliveryQueue, destination
 from core.doctor.checks import Check
 from core.errors import UserError
 from core.handlers.context import RequestContext
@@ -22,6 +22,7 @@ from core.notify import Notifier
 from core.outcomes import AskClient, Outcome, PrivateLink, Reply
 from core.ports import ChatSink, DeliveryError
 from core.repos.contacts import AdminContacts
+from core.repos.delivery_health import DeliveryHealth, DestinationHealth
 from core.repos.labels import StateNames
 from core.servicenow.states import DEFAULT_STATES
 from core.storage import AuditLog
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 Diagnose = Callable[[str], Awaitable[list[Check]]]
 #: How long `/snow status` waits for those checks before showing what it knows.
 DIAGNOSE_SECONDS = 8.0
+#: Channels listed by `/snow status`; the troubled ones come first.
+MAX_DESTINATIONS = 10
 
 DISCONNECT_CONFIRM = "Disconnect ServiceNow? Tokens are revoked; ticket history stays."
 CONNECT_PRIVATELY = Notice(
@@ -64,7 +67,9 @@ class ConnectionHandlers:
         sinks: Mapping[str, ChatSink],
         audit: AuditLog,
         diagnose: Diagnose | None = None,
+        health: DeliveryHealth | None = None,
     ) -> None:
+        self._health = health
         self._connections = connections
         self._names = names
         self._deliveries = deliveries
@@ -167,6 +172,7 @@ class ConnectionHandlers:
                     "Once fixed, an admin can run /snow notifications retry",
                 ),
             )
+        lines += await self._destinations(ctx.workspace, parked)
         healthy = st.status == "active" and not st.last_error and not st.warning and not parked
         hint = st.hint
         problems = await self._problems(ctx.workspace) if probe else []
@@ -176,6 +182,34 @@ class ConnectionHandlers:
             # The same finding and advice as `snowops doctor` gives.
             healthy, hint = False, problems[0].hint or hint
         return StatusView("ServiceNow connection", lines, hint, healthy=healthy)
+
+    async def _destinations(
+        self, workspace: str, parked: list[Claimed]
+    ) -> tuple[tuple[str, str], ...]:
+        """One line per channel SnowOps delivers to: its last success, failures since and
+        parked notifications; troubled channels first, at most :data:`MAX_DESTINATIONS`."""
+        records = {h.channel: h for h in await self._health.of(workspace)} if self._health else {}
+        stuck: dict[str, int] = {}
+        for item in parked:
+            if item.delivery is not None:
+                channel = destination(item.delivery).channel
+                stuck[channel] = stuck.get(channel, 0) + 1
+        rows = []
+        for channel in sorted(set(records) | set(stuck)):
+            h = records.get(channel, DestinationHealth(channel))
+            parts = [f"last delivered {format_when(h.last_ok)}" if h.last_ok else "never delivered"]
+            if h.failures:
+                parts.append(f"{h.failures} failed since (latest: {h.last_error or 'unknown'})")
+            if stuck.get(channel):
+                parts.append(f"{stuck[channel]} parked")
+            rows.append(
+                (not (h.failures or stuck.get(channel)), f"Channel {channel}", "; ".join(parts))
+            )
+        rows.sort(key=lambda r: r[0])  # troubled first, each group by channel id
+        shown = tuple((label, value) for _, label, value in rows[:MAX_DESTINATIONS])
+        if len(rows) > MAX_DESTINATIONS:
+            shown += (("More channels", f"{len(rows) - MAX_DESTINATIONS} more not shown"),)
+        return shown
 
     async def _problems(self, workspace: str) -> list[Check]:
         """The doctor's failed checks for this workspace (none when it cannot tell)."""

@@ -4,6 +4,7 @@ Callers never spell a namespace or a key: they ask a repository in the domain's 
 """
 
 from core.repos.contacts import AdminContacts
+from core.repos.delivery_health import DeliveryHealth, DestinationHealth
 from core.repos.labels import StateNames
 from core.repos.oauth import PendingSignIns, WorkspaceClients
 from core.repos.push_keys import PushKeys
@@ -14,6 +15,8 @@ __all__ = [
     "AdminContacts",
     "Baseline",
     "Baselines",
+    "DeliveryHealth",
+    "DestinationHealth",
     "OwnRecommendations",
     "PendingSignIns",
     "PushKeys",

@@ -393,3 +393,28 @@ async def test_an_admin_retries_parked_notifications_once_the_cause_is_fixed(
     await slack.command("notifications retry", user=ADMIN, name="again")
     await slack.api.wait_for_response(count=2)
     assert "no undelivered notifications" in json.dumps(slack.api.responses_to("again"))
+
+
+async def test_status_shows_each_channel_with_its_last_success_and_parked_count(
+    slack: SlackHarness,
+) -> None:
+    number, _ = await create_ticket(slack)
+    await slack.command("subscribe", user=ADMIN, channel="C0OPS", name="sub")
+    await slack.api.wait_for_response()
+    slack.sim.instance.set_state(number, "2")
+    assert await sync_and_deliver(slack) == 3  # card update, thread reply, post in C0OPS
+    delivered_at = slack.clock.now()
+    slack.clock.advance(600)
+    slack.sim.instance.add_journal(number, "Still blocked by the vendor")
+    slack.api.fail_next("chat.postMessage", "channel_not_found", count=10)
+    await sync_and_deliver(slack)
+    await slack.command("status", name="status")
+    await slack.api.wait_for_response(count=2)
+    [answer] = slack.api.responses_to("status")
+    text = json.dumps(answer, ensure_ascii=False)
+    when = delivered_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert "Channel C0OPS" in text
+    line = text[text.index("Channel C0OPS") :]
+    assert f"last delivered {when}" in line
+    assert "1 failed since (latest: " in line
+    assert "1 parked" in line
