@@ -9,6 +9,7 @@ from aiohttp import web
 
 from adapters.teams.app import add_refusing_route
 from bot import routes
+from bot.logs import request_ids
 from bot.services import Services, build_services
 from bot.settings import Settings
 
@@ -22,7 +23,9 @@ SERVICES = web.AppKey("services", Services)
 def build_app(settings: Settings, *, services: Services | None = None) -> web.Application:
     """The aiohttp application with every route and background task."""
     services = services or build_services(settings)
-    middlewares = [services.metrics.middleware] if services.metrics is not None else []
+    middlewares = [request_ids]
+    if services.metrics is not None:
+        middlewares.append(services.metrics.middleware)
     app = web.Application(middlewares=middlewares)
     app[SERVICES] = services
 

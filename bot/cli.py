@@ -217,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_doctor(dev_settings(SIM_PORT, GRAPH_PORT))
             return run_doctor()
         settings = load_settings()
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, settings.log_format)
         if args.command in STORE_COMMANDS:
             return run_store_command(settings, args)
         if args.command == "serve":

@@ -169,7 +169,7 @@ SnowOps is running (Ctrl-C stops it)
 def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
     """Start both simulators and SnowOps wired to them; the console workspace is connected."""
     settings = dev_settings(sim_port, graph_port)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     fresh_dev_store(settings)
     dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)
     print(dev_banner(dev), flush=True)

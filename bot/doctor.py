@@ -16,6 +16,7 @@ from core.doctor import (
     HINT_STORE,
     Check,
     Doctor,
+    Outcome,
     SlackCredentials,
     TeamsCredentials,
     failed,
@@ -127,5 +128,7 @@ def run_doctor(settings: Settings | None = None) -> int:
     if bad:
         print(f"\n{len(bad)} of {len(checks)} checks failed.")
         return 1
-    print(f"\nAll {len(checks)} checks passed.")
+    warned = [c for c in checks if c.outcome is Outcome.WARN]
+    tail = f", with {len(warned)} warning{'s' * (len(warned) != 1)}" if warned else ""
+    print(f"\nAll {len(checks)} checks passed{tail}.")
     return 0

@@ -6,7 +6,7 @@ line that names it and says why (:func:`load_settings`).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     delivery_lease: float = Field(60.0, alias="SNOWOPS_DELIVERY_LEASE", ge=1, le=3600)
     admins: Annotated[tuple[str, ...], NoDecode] = Field((), alias="SNOWOPS_ADMINS")
     log_level: str = Field("INFO", alias="SNOWOPS_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="SNOWOPS_LOG_FORMAT")
     http_timeout: float = Field(15.0, alias="SNOWOPS_HTTP_TIMEOUT", gt=0, le=300)
     http_retries: int = Field(4, alias="SNOWOPS_HTTP_RETRIES", ge=1, le=10)
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import httpx2
 
 from core.clock import Clock
-from core.doctor.checks import Check, Outcome, all_passed, failed, passed, skipped
+from core.doctor.checks import Check, Outcome, all_passed, failed, passed, skipped, warned
 from core.doctor.platforms import (
     SlackCredentials,
     TeamsCredentials,
@@ -39,6 +39,7 @@ __all__ = [
     "failed",
     "passed",
     "skipped",
+    "warned",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,12 @@ class Doctor:
             log.info("store ping failed: %r", exc)
             return [failed("store", f"unreachable ({type(exc).__name__})", HINT_STORE)]
         checks = [passed("store", "reachable")]
+        try:
+            risks = await self._store.durability_risks()
+        except Exception as exc:
+            log.info("store durability unknown: %r", exc)
+            risks = []
+        checks += [warned("store durability", finding, hint) for finding, hint in risks]
         try:
             connections = await self._store.list_connections()
         except SecretKeyError:

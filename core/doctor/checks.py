@@ -12,6 +12,7 @@ class Outcome(StrEnum):
     """How a check ended."""
 
     OK = "ok"
+    WARN = "warn"
     FAIL = "FAIL"
     SKIP = "skip"
 
@@ -35,7 +36,7 @@ class Check:
         text = f"{self.outcome.value:<4}  {self.name}"
         if self.detail:
             text += f": {self.detail}"
-        if self.hint and self.outcome is Outcome.FAIL:
+        if self.hint and self.outcome in (Outcome.FAIL, Outcome.WARN):
             text += f" → {self.hint}"
         return text
 
@@ -48,6 +49,11 @@ def passed(name: str, detail: str = "") -> Check:
 def failed(name: str, detail: str, hint: str = "") -> Check:
     """A check that failed, with what to do."""
     return Check(name, Outcome.FAIL, detail, hint)
+
+
+def warned(name: str, detail: str, hint: str = "") -> Check:
+    """A finding that does not stop SnowOps but puts data at risk, with what to do."""
+    return Check(name, Outcome.WARN, detail, hint)
 
 
 def skipped(name: str, detail: str) -> Check:

@@ -268,6 +268,10 @@ class CachingStore(Store):
         """Straight through."""
         return await self.inner.list_audit(workspace, limit)
 
+    async def durability_risks(self) -> list[tuple[str, str]]:
+        """Straight through."""
+        return await self.inner.durability_risks()
+
     async def audit_since(self, since: datetime | None = None) -> list[Doc]:
         """Straight through."""
         return await self.inner.audit_since(since)

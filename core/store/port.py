@@ -43,6 +43,11 @@ class Store(ABC):
     async def ping(self) -> None:
         """Raise if the backing store does not answer."""
 
+    async def durability_risks(self) -> list[tuple[str, str]]:
+        """What in the backing server's set-up could lose data, as (finding, what to do);
+        none by default (SQLite writes every commit to its file)."""
+        return []
+
     # -- documents: installations, conversation references, state labels, watermarks --
     @abstractmethod
     async def put_document(

@@ -104,3 +104,38 @@ class RedisBackup:
     async def import_delivery(self, item: OutboxItem) -> bool:
         """Queue an exported delivery as it was."""
         return await self._ob.restore(item)
+
+
+def durability_risks(persistence: Doc, memory: Doc, save: str | None) -> list[tuple[str, str]]:
+    """Risks read off ``INFO persistence``, ``INFO memory`` and ``CONFIG GET save`` (None
+    when the server refuses CONFIG, as managed services do)."""
+    risks = []
+    aof = str(persistence.get("aof_enabled", "0")) == "1"
+    if not aof and save == "":
+        risks.append(
+            (
+                'Redis keeps nothing on disk (appendonly no, save ""): a restart of Redis '
+                "loses every connection, ticket, subscription and queued notification",
+                "set appendonly yes (deploy/compose.yaml and the chart do)",
+            )
+        )
+    elif not aof:
+        risks.append(
+            (
+                "Redis persists by snapshots only (appendonly no): a crash loses what changed "
+                "since the last one, queued notifications included",
+                "set appendonly yes",
+            )
+        )
+    policy = str(memory.get("maxmemory_policy", "noeviction"))
+    if policy != "noeviction":
+        limit = int(memory.get("maxmemory", 0) or 0)
+        when = "when it is full" if limit else "once a maxmemory limit is set"
+        risks.append(
+            (
+                f"Redis evicts keys {when} (maxmemory-policy {policy}): it would silently drop "
+                "connections and queued notifications",
+                "set maxmemory-policy noeviction",
+            )
+        )
+    return risks

@@ -32,12 +32,13 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.secrets import SecretBox
 from core.store import codec
 from core.store.port import OutboxItem, Store
-from core.store.redis_backup import AUDIT_KEEP, RedisBackup
+from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
 
 __all__ = ["AUDIT_KEEP", "RedisStore"]
@@ -127,6 +128,16 @@ class RedisStore(RedisBackup, Store):
     async def ping(self) -> None:
         """PING the server."""
         await self._r.ping()
+
+    async def durability_risks(self) -> list[tuple[str, str]]:
+        """Whether this Redis keeps data on disk and never evicts it."""
+        persistence = await self._r.info("persistence")
+        memory = await self._r.info("memory")
+        try:
+            save: str | None = str((await self._r.config_get("save")).get("save", ""))
+        except ResponseError:  # CONFIG is disabled on managed services: judge by INFO alone
+            save = None
+        return durability_risks(persistence, memory, save)
 
     @property
     def _r(self) -> Redis:

@@ -212,3 +212,36 @@ async def test_graph_permission(deployment: Deployment, graph: Graph) -> None:
     assert code == 1
     assert "FAIL  Microsoft Graph SecurityEvents.Read.All" in out
     assert "admin consent" in out
+
+
+async def test_redis_that_could_lose_data_is_warned_about(tmp_path: Path) -> None:
+    """The doctor reads the Redis it uses: no persistence or eviction is a warning (with what
+    to set), not a failure. The expected findings come from the server's own INFO."""
+    import os
+    import uuid
+
+    from redis.asyncio import Redis
+
+    from core.store.redis_backup import durability_risks
+
+    base = os.environ.get("SNOWOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = Redis.from_url(base, decode_responses=True)
+    persistence, memory = await client.info("persistence"), await client.info("memory")
+    save = (await client.config_get("save")).get("save", "")
+    expected = durability_risks(persistence, memory, save)
+    prefix = f"snowops-test:{uuid.uuid4().hex}:"
+    try:
+        code, out, err = await run(
+            "doctor",
+            cwd=tmp_path,
+            SNOWOPS_STORE=f"{base}?prefix={prefix}",
+            SNOWOPS_SECRET_KEY=generate_key(),
+        )
+    finally:
+        keys = [k async for k in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    assert code == 0, out + err
+    warnings = [line for line in out.splitlines() if line.startswith("warn  store durability")]
+    assert warnings == [f"warn  store durability: {f} → {h}" for f, h in expected]
