@@ -19,6 +19,7 @@ contain the ``:``-separated suffixes that follow them.
 - ``p lease:{name}``             hash owner, fence; ``PX`` expiry
 - ``p fence:{name}``             counter, never expires, so fences only grow
 - ``p audit:{ws}``               see :mod:`core.store.redis_backup`
+- ``p meta``                     hash: ``format``, see :mod:`core.store.redis_format`
 - ``p outbox:…``                 see :mod:`core.store.redis_outbox`
 
 Lua scripts touch keys they build from the prefix, so this targets a single Redis (or a
@@ -39,6 +40,7 @@ from core.secrets import SecretBox
 from core.store import codec
 from core.store.port import OutboxItem, Store
 from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
+from core.store.redis_format import upgrade
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
 
 __all__ = ["AUDIT_KEEP", "RedisStore"]
@@ -109,6 +111,7 @@ class RedisStore(RedisBackup, Store):
         client = Redis.from_url(self._url, decode_responses=True)
         try:
             await client.ping()
+            await upgrade(client, self._p)
             outbox = RedisOutbox(client, self._p)
             await outbox.ensure_group()
         except BaseException:
