@@ -29,6 +29,7 @@ from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.tickets import TicketHandlers
 from core.models import OAuthClientConfig
 from core.notify import Notifier
+from core.pending import CreateChecker, PendingCreates
 from core.ports import ChatSink
 from core.publisher import CardPublisher
 from core.recommendations import RecommendationService
@@ -224,17 +225,20 @@ def build_core(
     names, contacts, deliveries = StateNames(store), AdminContacts(store), DeliveryQueue(store)
     baselines, audit = Baselines(store), AuditTrail(store)
     connections = _connections(settings, store, audit, clients, clock)
-    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock)
+    pending, health = PendingCreates(store), DeliveryHealth(store, clock)
+    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    health = DeliveryHealth(store, clock)
     notifier = Notifier(deliveries, store, store, names, sinks, clock, health)
     publisher = CardPublisher(sinks, store)
+    checker = CreateChecker(
+        pending, clients.gateway, store, baselines, names, publisher, notifier, clock
+    )  # fmt: skip
     sync = StatusSync(
         clients.gateway, store, store, baselines, Watermarks(store), clock, notifier.enqueue_all
     )
     coordinator = SyncCoordinator(
         sync, store, store, clients.tokens, contacts, notifier, clock,
-        interval=settings.poll_interval, owner=replica_name(),
+        interval=settings.poll_interval, owner=replica_name(), after_cycle=checker.check,
     )  # fmt: skip
     connection_handlers = ConnectionHandlers(
         connections, names, deliveries, contacts, notifier, sinks, audit,

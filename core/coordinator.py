@@ -11,6 +11,7 @@ the watermark. ``bot/`` only schedules the turns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
 from core.models import Connection, ConnectionStatus
@@ -49,7 +50,9 @@ class SyncCoordinator:
         *,
         interval: float,
         owner: str,
+        after_cycle: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
+        self._after_cycle = after_cycle
         self._sync = sync
         self._connections = connections
         self._leases = leases
@@ -82,6 +85,9 @@ class SyncCoordinator:
 
         result = await self._sync.cycle(workspace, guard=guard)
         await self._tokens.synced(workspace, self._clock.now())
+        if self._after_cycle is not None:
+            # Work that needs a healthy connection, e.g. settling creates in doubt.
+            await self._after_cycle(workspace)
         return len(result.events)
 
     async def poll_once(self, workspace: str) -> float:

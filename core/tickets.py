@@ -16,11 +16,13 @@ import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import ClassVar
 
 from core.clock import Clock
-from core.errors import InProgressError, UserError
+from core.errors import InProgressError, SnowOpsError, UserError
 from core.gateway import TicketGateway, keep_local
 from core.models import Ticket, TicketKind, TicketRequest
+from core.pending import PendingCreates
 from core.repos.sync_state import Baselines
 from core.servicenow.errors import (
     NotFoundError,
@@ -32,7 +34,14 @@ from core.servicenow.mapping import correlation_id
 from core.servicenow.states import is_open
 from core.storage import AuditLog, IdempotencyKeys, TicketStore
 
-__all__ = ["CreateOutcome", "TicketDetail", "TicketPage", "TicketService"]
+__all__ = [
+    "CreateInDoubt",
+    "CreateOutcome",
+    "TicketDetail",
+    "TicketPage",
+    "TicketService",
+    "UnrecordedTicket",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,33 @@ UNKNOWN = "?"
 HISTORY = 5
 _RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
+
+
+class CreateInDoubt(UnavailableError):
+    """ServiceNow's answer to a create was lost and it could not be asked since: it may
+    have made the ticket. SnowOps keeps looking (:mod:`core.pending`)."""
+
+    level: ClassVar[str] = "warning"
+    default_hint: ClassVar[str] = (
+        "SnowOps keeps checking and will post the ticket here if it was made, or tell you "
+        "here that it was not. Submitting again is safe: it will not make a second one."
+    )
+
+
+class UnrecordedTicket(SnowOpsError):
+    """ServiceNow made the ticket, but SnowOps could not record it (its store failed)."""
+
+    level: ClassVar[str] = "warning"
+    default_hint: ClassVar[str] = (
+        "Do not submit it again: SnowOps takes it over once its store answers again."
+    )
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(
+            f"ServiceNow created {ticket.number}, but SnowOps could not record it: its store "
+            "is not answering"
+        )
+        self.ticket = ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +121,9 @@ class TicketService:
         baselines: Baselines,
         audit: AuditLog,
         clock: Clock,
+        pending: PendingCreates | None = None,
     ) -> None:
+        self._pending = pending
         self._gateway = gateway
         self._tickets = tickets
         self._keys = keys
@@ -115,11 +153,16 @@ class TicketService:
             if await self._keys.begin_idempotent(key, CLAIM_TTL) is not None:
                 raise InProgressError("this ticket is already being created")
         try:
-            outcome = await self._create(req, check_first=prior == UNKNOWN)
+            # Always look first: a store that lost this key (an outage, an expired claim)
+            # must not turn a retry into a second ticket. The correlation id comes from the
+            # key, so ServiceNow remembers what the store forgot.
+            outcome = await self._create(req, check_first=True)
         except (UnavailableError, UnexpectedResponseError):
             # The create may have landed: the next try must look before it inserts.
             await self._keys.finish_idempotent(key, UNKNOWN, DONE_TTL)
             raise
+        except UnrecordedTicket:
+            raise  # the store is failing: releasing the claim would fail the same way
         except BaseException:
             await self._keys.abort_idempotent(key)
             raise
@@ -159,20 +202,37 @@ class TicketService:
             except ServiceNowError:
                 found = None
             if found is None:
+                await self._in_doubt(req, corr)
                 raise
             log.info("adopted %s after a lost create answer", found.number)
             ticket = found
         ticket = ticket_with_request(ticket, req)
-        await self._tickets.save_ticket(ticket)
-        await self._baselines.remember(ticket)
-        await self._audit.audit(
-            req.workspace,
-            f"{req.requester.platform}:{req.requester.user_id}",
-            "ticket.create",
-            {"number": ticket.number, "kind": req.kind.value, "correlation_id": corr},
-        )
+        try:
+            await self._tickets.save_ticket(ticket)
+            await self._baselines.remember(ticket)
+            await self._audit.audit(
+                req.workspace,
+                f"{req.requester.platform}:{req.requester.user_id}",
+                "ticket.create",
+                {"number": ticket.number, "kind": req.kind.value, "correlation_id": corr},
+            )
+        except Exception as exc:
+            log.warning("%s created but not recorded: %s", ticket.number, type(exc).__name__)
+            raise UnrecordedTicket(ticket) from exc
         log.info("created %s for %s", ticket.number, req.workspace)
         return CreateOutcome(ticket, created=True)
+
+    async def _in_doubt(self, req: TicketRequest, corr: str) -> None:
+        """Remember a create whose outcome is unknown, so it is settled and the person told
+        (:mod:`core.pending`); raises :class:`CreateInDoubt` once it is remembered."""
+        if self._pending is None:
+            return
+        try:
+            await self._pending.add(req, corr, self._clock.now())
+        except Exception:
+            log.warning("create in doubt in %s could not be remembered", req.workspace)
+            return
+        raise CreateInDoubt("did not answer in time, and may have created the ticket")
 
     async def _adopt(self, workspace: str, corr: str, *, open_only: bool) -> Ticket | None:
         """A ticket carrying ``corr`` in the ticket system, stored and baselined if found."""

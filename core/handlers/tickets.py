@@ -28,9 +28,9 @@ from core.ports import DeliveryError
 from core.publisher import CardPublisher
 from core.repos.labels import StateNames
 from core.servicenow.mapping import correlation_prefix
-from core.servicenow.states import is_open
+from core.servicenow.states import DEFAULT_STATES, is_open
 from core.storage import ConnectionStore
-from core.tickets import TicketService
+from core.tickets import TicketService, UnrecordedTicket
 from core.views import Button, Notice, NoticeLevel, TicketCard, TicketListView, ticket_card
 
 __all__ = ["PAGE_SIZE", "TICKETS_MAX_AGE", "TicketHandlers", "servicenow_list_url"]
@@ -185,6 +185,10 @@ class TicketHandlers:
         except InProgressError as exc:
             # A double submit: the first one is still creating the ticket and will report it.
             return StillWorking(failure_notice(exc, "create"))
+        except UnrecordedTicket as exc:
+            # The truth: the ticket exists; only SnowOps's record of it is missing for now.
+            card = ticket_card(exc.ticket, DEFAULT_STATES[exc.ticket.kind])
+            return TicketMade(card, failure_notice(exc, "create"), created=True)
         except Exception as exc:
             notice = failure_notice(exc, "create")
             banner = f"{notice.text} {notice.hint}".strip()

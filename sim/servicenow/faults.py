@@ -63,9 +63,11 @@ class Fault:
     method: str | None = None
     #: Do the work, then lose the answer to this error (a proxy timing out after commit).
     after: bool = False
+    #: Let this many matching requests through before the fault starts answering.
+    skip: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("status", "count", "retry_after", "latency_ms"):
+        for name in ("status", "count", "retry_after", "latency_ms", "skip"):
             value = getattr(self, name)
             optional = name in ("status", "retry_after")
             if isinstance(value, bool) or not (
@@ -76,8 +78,8 @@ class Fault:
             raise ValueError(f"scope must be one of {SCOPES}, not {self.scope!r}")
         if self.kind is not None and self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
-        if self.count < 1 or self.latency_ms < 0:
-            raise ValueError("count must be >= 1 and latency_ms >= 0")
+        if self.count < 1 or self.latency_ms < 0 or self.skip < 0:
+            raise ValueError("count must be >= 1, latency_ms and skip >= 0")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the control API."""

@@ -267,6 +267,9 @@ class SimInstance:
         """The fault answering this request, counting it down (and dropping it at zero)."""
         for fault in self.faults:
             if fault.applies_to(method, path):
+                if fault.skip > 0:
+                    fault.skip -= 1  # let this one through
+                    continue
                 fault.count -= 1
                 if fault.count <= 0:
                     self.faults.remove(fault)

@@ -162,7 +162,7 @@ class InMemoryTicketGateway:
         self._rows: dict[str, _Row] = {}  # sys_id → row, in insertion order
         self._journal: list[Record] = []
         self._counters = {kind: start for kind, (_, start) in _NUMBERS.items()}
-        self._failures: dict[str, deque[ServiceNowError]] = {}
+        self._failures: dict[str, deque[ServiceNowError | None]] = {}
         self._gates: dict[str, deque[Gate]] = {}
         self._lost_creates = 0
 
@@ -186,11 +186,14 @@ class InMemoryTicketGateway:
         return url
 
     # -- test controls ------------------------------------------------------------------
-    def fail_next(self, method: str, exc: ServiceNowError) -> None:
+    def fail_next(self, method: str, exc: ServiceNowError, *, after: int = 0) -> None:
         """The next call of port method ``method`` that reaches the ticket system raises
-        ``exc`` (queued: call again to fail several in a row)."""
+        ``exc`` (queued: call again to fail several in a row); with ``after``, that many
+        calls pass first."""
         self._check_method(method)
-        self._failures.setdefault(method, deque()).append(exc)
+        queue = self._failures.setdefault(method, deque())
+        queue.extend([None] * after)
+        queue.append(exc)
 
     def lose_next_create_answer(self) -> None:
         """The next create lands, but its answer is lost: it raises ``UnavailableError``."""
@@ -447,7 +450,9 @@ class InMemoryTicketGateway:
             await gate.release.wait()
         failures = self._failures.get(method)
         if failures:
-            raise failures.popleft()
+            failure = failures.popleft()
+            if failure is not None:
+                raise failure
 
     def _now(self) -> str:
         return format_sn_datetime(self._clock.now())
