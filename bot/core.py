@@ -239,7 +239,7 @@ def build_core(
         [
             TicketHandlers(tickets, names, publisher, store, clock),
             connection_handlers,
-            SubscriptionHandlers(store, store),
+            SubscriptionHandlers(store, store, sinks),
             RecommendationHandlers(recommendations, names),
             NotificationHandlers(deliveries, notifier, store),
             HomeHandlers(connections, store, names),
