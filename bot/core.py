@@ -230,9 +230,8 @@ def build_core(
     recommendations = _recommendations(settings, store, audit, clients, clock)
     notifier = Notifier(deliveries, store, store, names, sinks, clock, health)
     publisher = CardPublisher(sinks, store)
-    checker = CreateChecker(
-        pending, clients.gateway, store, baselines, names, publisher, notifier, clock
-    )  # fmt: skip
+    checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
+                            notifier, clock)  # fmt: skip
     sync = StatusSync(
         clients.gateway, store, store, baselines, Watermarks(store), clock, notifier.enqueue_all
     )
@@ -244,17 +243,12 @@ def build_core(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health,
     )  # fmt: skip
-    router = Router(
-        [
-            AuditHandlers(audit),
-            TicketHandlers(tickets, names, publisher, store, clock),
-            connection_handlers,
-            SubscriptionHandlers(store, audit),
-            RecommendationHandlers(recommendations, names),
-            NotificationHandlers(deliveries, notifier, audit),
-            HomeHandlers(connections, store, names),
-        ]
-    )
+    router = Router([
+        AuditHandlers(audit), TicketHandlers(tickets, names, publisher, store, clock),
+        connection_handlers, SubscriptionHandlers(store, audit, sinks),
+        RecommendationHandlers(recommendations, names),
+        NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),
+    ])  # fmt: skip
     return CoreServices(
         settings=settings,
         clock=clock,

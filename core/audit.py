@@ -81,6 +81,7 @@ _PHRASES: dict[str, str] = {
     "ticket.create": "created {number}",
     "subscription.save": "subscribed {channel} to {levels}",
     "subscription.delete": "unsubscribed {channel}",
+    "subscription.refused": "tried to subscribe {channel}, which SnowOps cannot post to",
     "states.rename": "renamed {kind} state {value} to “{label}”",
     "notifications.retry": "retried {count} undelivered notifications",
     "recommendation.add": "added recommendation {id}",

@@ -7,18 +7,20 @@ Every sink (Slack, Teams, the console) passes one contract suite
 (``tests/contract/test_chat_sink.py``): a card is posted, updated in place and replied
 to in its thread; a message tagged with a key is found again by that key, so a redo after
 a lost answer posts nothing twice; a conversation the bot was removed from fails
-permanently, with a hint.
+permanently, with a hint; a conversation the bot cannot post in is said to be so by
+``can_post``, with the fix, before anything is promised there (``/snow subscribe``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from core.models import CardLocation, ChannelRef
     from core.views import Notice, TicketCard
 
-__all__ = ["ChatSink", "DeliveryError"]
+__all__ = ["ChatSink", "DeliveryError", "Reachability"]
 
 
 class DeliveryError(Exception):
@@ -41,6 +43,37 @@ class DeliveryError(Exception):
         self.permanent = permanent
         self.retry_after = retry_after
         self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """Whether SnowOps can post in a conversation.
+
+    ``reachable`` is False only when the platform said so; then ``reason`` says why (one
+    short clause) and ``fix`` how a person puts it right (invite the bot, add the app).
+    When the platform cannot tell (a missing scope, an outage) it is True with ``known``
+    False: a later failure is parked with its hint, as for any delivery.
+    """
+
+    reachable: bool
+    reason: str = ""
+    fix: str = ""
+    known: bool = True
+
+    @classmethod
+    def yes(cls) -> Reachability:
+        """The bot can post there."""
+        return cls(True)
+
+    @classmethod
+    def unknown(cls, reason: str) -> Reachability:
+        """The platform could not tell (``reason`` is for the log)."""
+        return cls(True, reason=reason, known=False)
+
+    @classmethod
+    def no(cls, reason: str, fix: str) -> Reachability:
+        """The bot cannot post there: ``reason``, and ``fix`` to put it right."""
+        return cls(False, reason=reason, fix=fix)
 
 
 class ChatSink(Protocol):
@@ -69,4 +102,9 @@ class ChatSink(Protocol):
 
     async def direct(self, workspace: str, user: str) -> ChannelRef:
         """The private conversation between SnowOps and ``user`` (a platform user id)."""
+        ...
+
+    async def can_post(self, channel: ChannelRef) -> Reachability:
+        """Whether SnowOps can post in ``channel`` now (asked before a subscription is
+        saved). Never raises: when the platform cannot tell, it says reachable, unknown."""
         ...

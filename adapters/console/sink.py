@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from adapters.console.render import clean
 from core.models import CardLocation, ChannelRef
+from core.ports import Reachability
 from core.views import Notice, NoticeLevel, TicketCard
 
 __all__ = ["TERMINAL", "ConsoleSink", "FeedEntry"]
@@ -107,3 +108,7 @@ class ConsoleSink:
     async def direct(self, workspace: str, user: str) -> ChannelRef:
         """The console has one conversation: the terminal."""
         return ChannelRef(workspace, TERMINAL)
+
+    async def can_post(self, channel: ChannelRef) -> Reachability:
+        """The terminal's feed always takes a line."""
+        return Reachability.yes()

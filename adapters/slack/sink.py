@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import message, post_message
 from core.models import CardLocation, ChannelRef
-from core.ports import DeliveryError
+from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
 
 __all__ = ["SlackChatSink"]
@@ -28,25 +28,62 @@ _HINTS = {
     "account_inactive": "The Slack app was uninstalled from this workspace: reinstall it",
 }
 
+#: How a person lets SnowOps post in a channel it is not in.
+INVITE_FIX = "Invite SnowOps to the channel with /invite @SnowOps, then subscribe again."
+_UNREACHABLE = {
+    "channel_not_found": "SnowOps is not in this private channel or conversation",
+    "not_in_channel": "SnowOps is not in this channel",
+}
+
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 #: Message metadata type that carries a notification's delivery key.
 _EVENT_TYPE = "snowops_notification"
 
 
+def _answer(exc: SlackApiError) -> tuple[int, dict[str, Any], Any]:
+    """Status, JSON body and headers of a refusal. slack_sdk hands over its own response,
+    or, when a body claimed to be JSON but was not (a proxy's error page), aiohttp's raw
+    response, which has ``status`` and no ``data``."""
+    response = exc.response
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        status = getattr(response, "status", None)
+    data = getattr(response, "data", None)
+    headers = getattr(response, "headers", None) or {}
+    return (
+        (status if isinstance(status, int) else 0),
+        (data if isinstance(data, dict) else {}),
+        headers,
+    )
+
+
 def _refused(method: str, exc: SlackApiError) -> DeliveryError:
     """What a refusal from Slack means for a delivery (a 5xx may carry no JSON)."""
-    data = exc.response.data
-    error = str(data.get("error", "unknown")) if isinstance(data, dict) else "unknown"
-    status = exc.response.status_code
+    status, data, headers = _answer(exc)
+    error = str(data.get("error", "unknown"))
     if status == 429:
-        retry = str(exc.response.headers.get("Retry-After", "1") or "1")
+        retry = str(headers.get("Retry-After", "1") or "1")
         wait = float(retry) if retry.replace(".", "", 1).isdigit() else 1.0
         return DeliveryError(f"Slack rate limit on {method}", retry_after=wait)
     if status >= 500:
         return DeliveryError(f"Slack answered {status} on {method}")
+    if status != 200 and not data:
+        # Neither Slack's answer nor a refusal it explains: try again later.
+        return DeliveryError(f"Slack answered {status or 'no status'} on {method}")
     return DeliveryError(
         f"Slack refused {method}: {error}", permanent=error in _GONE, hint=_HINTS.get(error, "")
     )
+
+
+def _reachability(exc: DeliveryError) -> Reachability:
+    """What a refused look at a channel says about posting there."""
+    error = str(exc).rpartition(": ")[2]
+    if error in _UNREACHABLE:
+        return Reachability.no(_UNREACHABLE[error], INVITE_FIX)
+    if error == "is_archived":
+        return Reachability.no("the channel is archived", _HINTS["is_archived"])
+    log.info("could not tell whether SnowOps can post there: %s", exc)
+    return Reachability.unknown(str(exc))
 
 
 class SlackChatSink:
@@ -77,7 +114,7 @@ class SlackChatSink:
             except SlackApiError as exc:
                 failure = _refused(method, exc)
                 wait = failure.retry_after
-                if exc.response.status_code == 429 and attempt < 3 and wait is not None:
+                if _answer(exc)[0] == 429 and attempt < 3 and wait is not None:
                     if wait <= self._max_wait:
                         log.info("Slack rate limit on %s; waiting %.0fs", method, wait)
                         await asyncio.sleep(wait)
@@ -138,6 +175,37 @@ class SlackChatSink:
         channel = data.get("channel")
         opened = channel.get("id") if isinstance(channel, dict) else None
         return ChannelRef(workspace, str(opened or user))
+
+    async def can_post(self, channel: ChannelRef) -> Reachability:
+        """``conversations.info``: a channel the bot is not a member of, or cannot see (a
+        private one: ``channel_not_found``), is unreachable, with the invite that fixes it.
+        Without ``channels:read``/``groups:read`` it probes ``conversations.history``
+        (the history scopes SnowOps has); when neither can tell, it says unknown."""
+        try:
+            data = await self._call(
+                channel.workspace, "conversations.info", read=True, channel=channel.channel
+            )
+        except DeliveryError as exc:
+            if "missing_scope" not in str(exc):
+                return _reachability(exc)
+            try:
+                await self._call(
+                    channel.workspace,
+                    "conversations.history",
+                    read=True,
+                    channel=channel.channel,
+                    limit=1,
+                )
+            except DeliveryError as probe:
+                return _reachability(probe)
+            return Reachability.yes()
+        info = data.get("channel")
+        info = info if isinstance(info, dict) else {}
+        if info.get("is_archived"):
+            return Reachability.no("the channel is archived", _HINTS["is_archived"])
+        if info.get("is_member") is False:
+            return Reachability.no(_UNREACHABLE["not_in_channel"], INVITE_FIX)
+        return Reachability.yes()
 
     async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
         """Look for a message tagged ``key`` in the thread, or among the channel's newest

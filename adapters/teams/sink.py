@@ -35,7 +35,7 @@ from adapters.teams.recall import (
 )
 from adapters.teams.references import References, Team
 from core.models import CardLocation, ChannelRef
-from core.ports import DeliveryError
+from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
 
 __all__ = ["TeamsChatSink", "delivery_error"]
@@ -47,6 +47,15 @@ T = TypeVar("T")
 _REMOVED_HINT = (
     "SnowOps was removed from this Teams conversation (or it was deleted): add the app "
     "to it again, or unsubscribe it"
+)
+
+
+#: How a person lets SnowOps post in a Teams conversation it is not in.
+ADD_APP_FIX = (
+    "Add SnowOps to it: in a team, the team's ⋯ > Manage team > Apps > Get more apps > "
+    "SnowOps; a private or shared channel needs the app added to the channel itself "
+    "(the channel's ⋯ > Manage channel > Apps). Then mention @SnowOps there once and "
+    "subscribe again."
 )
 
 
@@ -199,6 +208,25 @@ class TeamsChatSink:
             await client.conversations.reply_to_activity(_thread_id(channel), thread, activity)
 
         await self._continue(channel, "post", post)
+
+    async def can_post(self, channel: ChannelRef) -> Reachability:
+        """The conversation's reference must be known, and the connector must count the
+        bot in its roster (one ``pagedmembers`` entry): a private or shared channel without
+        the app answers 403/404. Any other failure cannot tell (reachable, unknown)."""
+        ref = await self._refs.get(channel.workspace, channel.channel)
+        if ref is None:
+            return Reachability.no("SnowOps has never been added to this conversation", ADD_APP_FIX)
+
+        async def probe(_: TurnContext, client: ConnectorClientBase, __: Any) -> None:
+            await client.conversations.get_conversation_paged_members(channel.channel, 1)
+
+        try:
+            await self._continue(channel, "check the roster", probe)
+        except DeliveryError as exc:
+            if exc.permanent:
+                return Reachability.no("SnowOps is not in this conversation", ADD_APP_FIX)
+            return Reachability.unknown(str(exc))
+        return Reachability.yes()
 
     async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:
         """Look for the message tagged ``key`` with Microsoft Graph: among the replies of the

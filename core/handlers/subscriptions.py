@@ -1,4 +1,9 @@
-"""Subscription requests: a channel asks to hear about tickets, or stops."""
+"""Subscription requests: a channel asks to hear about tickets, or stops.
+
+A channel SnowOps cannot post in (a private Slack channel without the bot, a Teams channel
+without the app) is refused at once, with the fix, instead of being subscribed and then
+filling the outbox with parked notifications: the platform's ChatSink says (``can_post``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from typing import Any
 from core import commands as c
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
-from core.models import ChannelRef, Subscription
+from core.models import ChannelRef, Subscription, workspace_platform
 from core.outcomes import Audience, Outcome, Reply
+from core.ports import ChatSink
 from core.storage import AuditLog, SubscriptionStore
 from core.views import Notice, NoticeLevel
 
@@ -19,9 +25,15 @@ __all__ = ["SubscriptionHandlers"]
 class SubscriptionHandlers:
     """Subscribe and unsubscribe the channel a command was typed in."""
 
-    def __init__(self, subscriptions: SubscriptionStore, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        subscriptions: SubscriptionStore,
+        audit: AuditLog,
+        sinks: Mapping[str, ChatSink] | None = None,
+    ) -> None:
         self._subscriptions = subscriptions
         self._audit = audit
+        self._sinks = sinks or {}
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -32,6 +44,12 @@ class SubscriptionHandlers:
         if ctx.channel is None:
             return Reply(Notice("Subscribe from inside the channel.", NoticeLevel.WARNING))
         channel = ChannelRef(ctx.channel.workspace, ctx.channel.channel)
+        refusal = await self._unreachable(channel)
+        if refusal is not None:
+            await self._audit.audit(
+                ctx.workspace, ctx.actor, "subscription.refused", {"channel": channel.channel}
+            )
+            return refusal
         wanted = Subscription(channel, tuple((k, command.max_priority) for k in command.kinds))
         current = await self._subscriptions.list_subscriptions(ctx.workspace)
         mine = next((s for s in current if s.channel.channel == channel.channel), None)
@@ -57,6 +75,17 @@ class SubscriptionHandlers:
             ),
             Audience.CONVERSATION,
         )
+
+    async def _unreachable(self, channel: ChannelRef) -> Reply | None:
+        """A refusal with the fix when SnowOps cannot post in ``channel``, else None."""
+        sink = self._sinks.get(workspace_platform(channel.workspace))
+        if sink is None:
+            return None
+        reach = await sink.can_post(channel)
+        if reach.reachable:
+            return None
+        text = f"This channel cannot be subscribed: {reach.reason}, so SnowOps could not post here."
+        return Reply(Notice(text, NoticeLevel.WARNING, hint=reach.fix))
 
     async def unsubscribe(self, ctx: RequestContext, command: c.Unsubscribe) -> Outcome:
         """Stop notifying this channel."""

@@ -84,6 +84,11 @@ class Platform:
         """The bot is removed from ``channel``."""
         raise NotImplementedError
 
+    async def outside(self) -> ChannelRef:
+        """A conversation SnowOps hears about but cannot post in (a private channel the
+        bot or app was never added to)."""
+        raise NotImplementedError
+
     def count(self, text: str) -> int:
         """How many messages show ``text``."""
         return sum(text in m for m in self.messages())
@@ -127,6 +132,10 @@ class SlackPlatform(Platform):
     def remove(self, channel: ChannelRef) -> None:
         for method in ("chat.postMessage", "chat.update"):
             self.api.fail_next(method, "not_in_channel", count=20)
+
+    async def outside(self) -> ChannelRef:
+        self.api.set_channel("C0PRIVATE", private=True, bot_member=False)
+        return ChannelRef(self.channel.workspace, "C0PRIVATE")
 
 
 class TeamsPlatform(Platform):
@@ -179,6 +188,11 @@ class TeamsPlatform(Platform):
 
     def remove(self, channel: ChannelRef) -> None:
         self.connector.remove_bot(channel.channel, 403)
+
+    async def outside(self) -> ChannelRef:
+        await hear(self.url, self.entra, self.connector, bf.PRIVATE_CHANNEL)
+        self.connector.leave_out(bf.PRIVATE_CHANNEL)
+        return ChannelRef(self.workspace, bf.PRIVATE_CHANNEL)
 
 
 class ConsolePlatform(Platform):
@@ -600,3 +614,83 @@ async def test_teams_in_anonymous_mode_cannot_tell(make_settings: Make) -> None:
         assert not await sink.was_posted(channel, "contract|anonymous")
     finally:
         await services.stop()
+
+
+# -- can SnowOps post there? ---------------------------------------------------------------
+
+
+async def test_a_conversation_the_bot_is_in_can_be_posted_in(platform: Platform) -> None:
+    reach = await platform.sink.can_post(platform.channel)
+    assert reach.reachable
+    assert reach.known
+
+
+@REMOVABLE
+async def test_a_conversation_the_bot_is_not_in_is_unreachable_with_the_fix(
+    platform: Platform,
+) -> None:
+    outside = await platform.outside()
+    reach = await platform.sink.can_post(outside)
+    assert not reach.reachable
+    assert reach.reason
+    fix = "/invite @SnowOps" if platform.name == "slack" else "Manage channel > Apps"
+    assert fix in reach.fix
+    with pytest.raises(DeliveryError) as info:  # and the check told the truth
+        await platform.sink.post(outside, Notice("hello"), key="contract|outside")
+    assert info.value.permanent
+
+
+@REMOVABLE
+async def test_a_conversation_the_bot_was_removed_from_is_unreachable(platform: Platform) -> None:
+    platform.remove(platform.channel)
+    if isinstance(platform, SlackPlatform):  # the bot was kicked from the (public) channel
+        platform.api.set_channel(platform.channel.channel, bot_member=False)
+    reach = await platform.sink.can_post(platform.channel)
+    assert not reach.reachable
+    assert reach.fix
+
+
+@pytest.mark.parametrize("platform", ["teams"], indirect=True)
+async def test_teams_a_conversation_never_heard_from_is_unreachable(platform: Platform) -> None:
+    never = ChannelRef(platform.channel.workspace, "19:never-heard@thread.tacv2")
+    reach = await platform.sink.can_post(never)
+    assert not reach.reachable
+    assert "Manage team > Apps" in reach.fix
+
+
+@pytest.mark.parametrize("platform", ["slack"], indirect=True)
+async def test_slack_asks_conversations_info_when_it_may(platform: Platform) -> None:
+    assert isinstance(platform, SlackPlatform)
+    api = platform.api
+    api.bot_scopes += ",channels:read,groups:read"
+    api.set_channel("C0PUBLIC", bot_member=False)
+    api.set_channel("C0OLD", archived=True)
+    api.set_channel("C0PRIVATE", private=True, bot_member=False)
+    ws = platform.channel.workspace
+    assert (await platform.sink.can_post(platform.channel)).reachable
+    public = await platform.sink.can_post(ChannelRef(ws, "C0PUBLIC"))
+    assert (public.reachable, public.reason) == (False, "SnowOps is not in this channel")
+    hidden = await platform.sink.can_post(ChannelRef(ws, "C0PRIVATE"))
+    assert not hidden.reachable
+    assert "/invite @SnowOps" in hidden.fix
+    assert not (await platform.sink.can_post(ChannelRef(ws, "C0OLD"))).reachable
+    assert {c.method for c in api.calls} == {"conversations.info"}  # no history probe
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams"], indirect=True)
+async def test_when_the_platform_cannot_tell_the_channel_is_not_refused(
+    platform: Platform,
+) -> None:
+    if isinstance(platform, SlackPlatform):
+        platform.api.bot_scopes = "commands,chat:write"  # neither info nor history allowed
+        platform.api.answer_raw_next("conversations.info", 503, "<html>down</html>")
+        outage = await platform.sink.can_post(platform.channel)
+        scopeless = await platform.sink.can_post(platform.channel)
+        assert scopeless.reachable
+        assert not scopeless.known
+    else:
+        assert isinstance(platform, TeamsPlatform)
+        platform.connector.remove_bot(platform.channel.channel, 503)
+        outage = await platform.sink.can_post(platform.channel)
+    assert outage.reachable
+    assert not outage.known

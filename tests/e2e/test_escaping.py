@@ -9,6 +9,8 @@ import json
 import re
 from typing import Any
 
+import aiohttp
+
 from adapters.slack.blocks_text import LITERAL
 from tests.e2e.conftest import ADMIN, SlackHarness, form_state
 from tests.e2e.teams_harness import WORKSPACE as TEAMS_WS
@@ -141,4 +143,80 @@ async def test_teams_shows_names_and_comments_as_typed(teams: TeamsHarness) -> N
     check_teams(update.cards[0], NAME, COMMENT)
     check_teams(reply.cards[0], said)
     check_teams(told.cards[0], said)
+    assert teams.every_card_is_valid() >= 4
+
+
+# --- text that arrives from ServiceNow (issue 17, item 6) ---------------------------------
+
+#: What someone who may edit a ticket in ServiceNow types there.
+SN_TITLE = "<!everyone> renamed <@U123>"
+SN_COMMENT = "<!channel> please look *now* <https://evil.example|x> @here"
+
+
+async def edit_in_servicenow(sim_url: str, number: str, **fields: str) -> None:
+    """Change a ticket as a ServiceNow user would: the Table API of the simulator."""
+    auth = aiohttp.BasicAuth("snowops.integration", "snowops-sim-password").encode()
+    async with aiohttp.ClientSession(headers={"Authorization": auth}) as http:
+        async with http.get(f"{sim_url}/sim/tickets/{number}") as found:
+            row = await found.json()
+        url = f"{sim_url}/api/now/table/{row['table']}/{row['record']['sys_id']}"
+        async with http.patch(url, json=fields, headers={"Accept": "application/json"}) as done:
+            assert done.status == 200, await done.text()
+
+
+async def test_slack_notifications_show_servicenow_text_as_typed(slack: SlackHarness) -> None:
+    await slack.command("subscribe incident", user=ADMIN, channel="C0OPS", name="sub")
+    await slack.api.wait_for_response()
+    number, _ = await slack_ticket(slack)
+    slack.api.clear()
+    await edit_in_servicenow(slack.sim.url, number, short_description=SN_TITLE, state="2")
+    await slack.services.workers.run_cycle(SLACK_WS)
+    await edit_in_servicenow(slack.sim.url, number, comments=SN_COMMENT)
+    slack.clock.advance(61)
+    await slack.services.workers.run_cycle(SLACK_WS)
+    assert await slack.services.notifier.deliver("test") >= 5
+
+    sent = [c.args for c in slack.api.calls if c.method in ("chat.postMessage", "chat.update")]
+    replies = [a for a in sent if a.get("thread_ts")]
+    told = [a for a in sent if a["channel"] == "C0OPS"]
+    assert len(replies) == len(told) == 2  # the state change and the comment, each place
+    for payload in sent:
+        check_slack(payload)  # fallback text included: no <!everyone>, <@U123>, <https://evil
+        assert not set(payload["text"]) & set("<>")
+    for payload in [*replies, *told]:
+        check_slack(payload, SN_TITLE)
+    assert any(SN_COMMENT in slack_shows(o["text"]) for p in told for o in mrkdwn_objects(p))
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_teams_notifications_show_servicenow_text_as_typed(teams: TeamsHarness) -> None:
+    admin = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
+    await teams.say("subscribe incident", conv=bf.CHANNEL, mention=True, **admin)
+    [form] = await teams.say("snow create")
+    button = action_of(form.cards[0], "Create ticket")
+    data = {**button["data"], **form_inputs(name="Rotate the VPN certificate")}
+    await teams.invoke(bf.card_action(button["verb"], data, teams.service_url, card_id=form.id))
+    number = "INC0010001"  # the simulator's first incident
+    teams.connector.sent.clear()
+    workers, notifier = teams.services.workers, teams.services.notifier
+    assert workers is not None
+    assert notifier is not None
+    await edit_in_servicenow(teams.sim.url, number, short_description=SN_TITLE, state="2")
+    await workers.run_cycle(TEAMS_WS)
+    await edit_in_servicenow(teams.sim.url, number, comments=SN_COMMENT)
+    teams.clock.advance(61)
+    await workers.run_cycle(TEAMS_WS)
+    assert await notifier.deliver("test") >= 5
+
+    replies = teams.connector.posts(bf.PERSONAL)
+    told = teams.connector.posts(bf.CHANNEL)
+    assert len(replies) == len(told) == 2
+    for sent in teams.connector.sent:
+        for content in sent.cards:
+            check_teams(content)
+        # What Teams shows outside the card (notification, chat list) is plain text only.
+        assert "text" not in sent.activity or reads_as_text(sent.activity["text"])
+    for sent in [*replies, *told]:
+        check_teams(sent.cards[0], SN_TITLE)
+    assert any(SN_COMMENT in run for sent in told for run in text_runs(sent.cards[0]))
     assert teams.every_card_is_valid() >= 4

@@ -112,3 +112,39 @@ async def test_a_lost_answer_on_the_card_still_says_the_ticket_was_made(
     assert "Something went wrong" not in shown
     cards = [c for c in slack.api.calls_to("chat.postMessage") if c.args.get("blocks")]
     assert len(cards) == 1
+
+
+#: What a proxy or load balancer in front of Slack answers when Slack is down.
+NOT_JSON = [
+    (503, "<html><body>Service Unavailable</body></html>", "text/html"),
+    (502, "upstream connect error or disconnect/reset before headers", "application/json"),
+    (500, "Internal Server Error", "text/plain"),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "content_type"), NOT_JSON)
+async def test_a_5xx_that_is_not_json_is_a_transient_failure(
+    slack: SlackHarness, status: int, body: str, content_type: str
+) -> None:
+    slack.api.answer_raw_next("chat.postMessage", status, body, content_type=content_type)
+    with pytest.raises(DeliveryError) as info:
+        await slack.sink.post(CHANNEL, Notice("hello"), key="raw|1")
+    assert str(info.value) == f"Slack answered {status} on chat.postMessage"
+    assert not info.value.permanent  # tried again later, not parked
+
+
+async def test_the_notifier_retries_a_5xx_that_is_not_json_without_a_traceback(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    notifier = slack.services.notifier
+    await notifier.tell(CHANNEL, "You are subscribed.", "raw|notice")
+    slack.api.answer_raw_next(
+        "chat.postMessage", 502, "<html>Bad Gateway</html>", content_type="application/json"
+    )
+    assert await notifier.deliver("test") == 0
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+    assert await slack.services.deliveries.parked("slack:T0123") == []
+    slack.clock.advance(600)
+    assert await notifier.deliver("test") == 1
+    posts = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == "C0SEC"]
+    assert len(posts) == 2  # the one the proxy refused, then the one that went out

@@ -18,6 +18,9 @@ USER_ID = "29:1user"
 PERSONAL = "a:1personal-chat"
 GROUP = "19:group-chat@thread.v2"
 CHANNEL = "19:security-channel@thread.tacv2"
+#: A private channel of the same team (the app must be added to it on its own).
+PRIVATE_CHANNEL = "19:incident-room@thread.tacv2"
+_CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
 
 _ids = itertools.count(1)
 
@@ -26,7 +29,7 @@ def conversation(conv_id: str) -> dict[str, Any]:
     """The conversation object of a personal chat, group chat or channel."""
     kind = (
         "channel"
-        if conv_id.startswith(CHANNEL)
+        if conv_id.startswith(_CHANNELS)
         else ("groupChat" if conv_id.startswith(GROUP) else "personal")
     )
     conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": TENANT}
@@ -61,6 +64,9 @@ def base(
     }
     if conv.startswith(CHANNEL):
         data["channelData"]["channel"] = {"id": CHANNEL}
+        data["channelData"]["team"] = {"id": CHANNEL}
+    elif conv.startswith(PRIVATE_CHANNEL):
+        data["channelData"]["channel"] = {"id": PRIVATE_CHANNEL, "membershipType": "private"}
         data["channelData"]["team"] = {"id": CHANNEL}
     data.update(fields)
     return data

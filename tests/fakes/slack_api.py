@@ -90,6 +90,19 @@ class _Failure:
     remaining: int
     #: Do the call, then answer with the error (the answer was lost on the way back).
     after: bool = False
+    #: Answer this body as sent (not Slack's JSON): a proxy's or load balancer's page.
+    raw: str | None = None
+
+
+@dataclass
+class FakeChannel:
+    """A channel as Slack knows it (see :meth:`FakeSlackApi.set_channel`)."""
+
+    id: str
+    name: str
+    private: bool = False
+    bot_member: bool = True
+    archived: bool = False
 
 
 @dataclass
@@ -137,6 +150,8 @@ class FakeSlackApi:
         self._identities: dict[str, _Identity] = {}
         #: Where ``apps.connections.open`` sends Socket Mode clients (see slack_socket.py).
         self.socket_url: str | None = None
+        #: Channels set up with :meth:`set_channel`; any other is public with the bot in it.
+        self.channels: dict[str, FakeChannel] = {}
         self.set_user(BOT_USER_ID, real_name="SnowOps", name="snowops", is_bot=True)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -272,6 +287,32 @@ class FakeSlackApi:
             hdrs["Retry-After"] = "1"
         self._failures.setdefault(method, []).append(_Failure(error, status, hdrs, count))
 
+    def answer_raw_next(
+        self, method: str, status: int, body: str, *, content_type: str = "text/html"
+    ) -> None:
+        """Answer the next call to ``method`` with ``body`` as is (not Slack's JSON), as a
+        proxy or load balancer in front of Slack does: e.g. ``503`` and an HTML page, or
+        ``502`` with ``application/json`` and a body that is not JSON."""
+        headers = {"Content-Type": content_type}
+        self._failures.setdefault(method, []).append(_Failure("", status, headers, 1, raw=body))
+
+    def set_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str | None = None,
+        private: bool = False,
+        bot_member: bool = True,
+        archived: bool = False,
+    ) -> FakeChannel:
+        """How Slack answers about ``channel_id``. The bot cannot see a private channel it
+        is not in (``channel_not_found`` from every method, as Slack answers); in a public
+        one it is not in, ``conversations.info`` says ``is_member: false`` and posting
+        fails ``not_in_channel``; an archived one refuses posts with ``is_archived``."""
+        channel = FakeChannel(channel_id, name or channel_id.lower(), private, bot_member, archived)
+        self.channels[channel_id] = channel
+        return channel
+
     def lose_answer_next(self, method: str, *, status: int = 503) -> None:
         """Carry out the next call to ``method``, then answer an HTTP error as if the answer
         was lost (a crash or a timeout after Slack acted)."""
@@ -350,6 +391,10 @@ class FakeSlackApi:
             handler = _HANDLERS.get(method)
             if handler is not None:
                 handler(self, args, self._identities.get(token or "", self._default_identity))
+        if failure is not None and failure.raw is not None:
+            return web.Response(
+                status=failure.status, body=failure.raw.encode(), headers=failure.headers
+            )
         if failure is not None:
             return web.json_response(
                 {"ok": False, "error": failure.error},
@@ -420,6 +465,8 @@ class FakeSlackApi:
             return {"ok": False, "error": "channel_not_found"}
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             return {"ok": False, "error": "no_text"}
+        if (refused := self._post_refusal(str(args["channel"]))) is not None:
+            return refused
         channel = self._channel_for(str(args["channel"]))
         ts = self._next_ts()
         message: dict[str, Any] = {
@@ -441,6 +488,8 @@ class FakeSlackApi:
         channel, ts = args.get("channel"), args.get("ts")
         if not channel or not ts:
             return {"ok": False, "error": "invalid_arguments"}
+        if (refused := self._post_refusal(str(channel))) is not None:
+            return refused
         text = args.get("text", "")
         message = self.messages.setdefault(
             (str(channel), str(ts)),
@@ -453,9 +502,60 @@ class FakeSlackApi:
                 message[key] = args[key]
         return {"ok": True, "channel": channel, "ts": ts, "text": text, "message": message}
 
-    def _history_scope(self, channel: str) -> str | None:
-        needed = "groups:history" if channel.startswith("G") else "channels:history"
+    def _hidden(self, channel: str) -> bool:
+        """A private channel the bot is not in: Slack says it does not exist."""
+        known = self.channels.get(channel)
+        return known is not None and known.private and not known.bot_member
+
+    def _post_refusal(self, channel: str) -> dict[str, Any] | None:
+        known = self.channels.get(channel)
+        if known is None:
+            return None
+        if not known.bot_member:
+            error = "channel_not_found" if known.private else "not_in_channel"
+            return {"ok": False, "error": error}
+        if known.archived:
+            return {"ok": False, "error": "is_archived"}
+        return None
+
+    def _scope_for(self, channel: str, kind: str) -> str | None:
+        """The scope a read of ``channel`` needs (``kind``: history or read), if missing."""
+        known = self.channels.get(channel)
+        private = channel.startswith("G") or (known is not None and known.private)
+        needed = f"groups:{kind}" if private else f"channels:{kind}"
         return None if needed in self.bot_scopes.split(",") else needed
+
+    def _read_refusal(self, channel: str, kind: str) -> dict[str, Any] | None:
+        if self._hidden(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if (missing := self._scope_for(channel, kind)) is not None:
+            return {"ok": False, "error": "missing_scope", "needed": missing}
+        known = self.channels.get(channel)
+        if kind == "history" and known is not None and not known.bot_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _conversations_info(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if (refused := self._read_refusal(channel, "read")) is not None:
+            return refused
+        known = self.channels.get(channel) or FakeChannel(channel, channel.lower())
+        info: dict[str, Any] = {
+            "id": channel,
+            "name": known.name,
+            "is_channel": not known.private,
+            "is_group": False,
+            "is_im": channel.startswith("D"),
+            "is_private": known.private,
+            "is_archived": known.archived,
+            "is_member": known.bot_member,
+            "created": _FIRST_TS,
+        }
+        if channel.startswith("D"):
+            info = {"id": channel, "is_im": True, "user": "U" + channel[1:], "created": _FIRST_TS}
+        return {"ok": True, "channel": info}
 
     def _visible(self, message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         if str(args.get("include_all_metadata", "")).lower() in ("true", "1"):
@@ -464,8 +564,8 @@ class FakeSlackApi:
 
     def _conversations_history(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         channel = str(args.get("channel") or "")
-        if (missing := self._history_scope(channel)) is not None:
-            return {"ok": False, "error": "missing_scope", "needed": missing}
+        if (refused := self._read_refusal(channel, "history")) is not None:
+            return refused
         # Top-level messages only (thread replies stay in their thread), newest first.
         found = [
             self._visible(m, args)
@@ -477,8 +577,8 @@ class FakeSlackApi:
 
     def _conversations_replies(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
-        if (missing := self._history_scope(channel)) is not None:
-            return {"ok": False, "error": "missing_scope", "needed": missing}
+        if (refused := self._read_refusal(channel, "history")) is not None:
+            return refused
         if (channel, ts) not in self.messages:
             return {"ok": False, "error": "thread_not_found"}
         found = [
@@ -656,6 +756,7 @@ _HANDLERS: dict[str, _Handler] = {
     "views.publish": FakeSlackApi._views_publish,
     "users.info": FakeSlackApi._users_info,
     "conversations.open": FakeSlackApi._conversations_open,
+    "conversations.info": FakeSlackApi._conversations_info,
     "conversations.history": FakeSlackApi._conversations_history,
     "conversations.replies": FakeSlackApi._conversations_replies,
     "oauth.v2.access": FakeSlackApi._oauth_v2_access,

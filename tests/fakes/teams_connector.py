@@ -115,6 +115,8 @@ class FakeConnector:
         self._graph_throttle: list[str] = []  # Retry-After values of the next Graph calls
         self._lost: list[int | None] = []  # next POSTs: status to answer, None to hang up
         self._removed: dict[str, int] = {}
+        #: Conversations whose roster leaves the bot out (see :meth:`leave_out`).
+        self.outside: set[str] = set()
         self._tokens = tokens
         self._graph_tokens = graph_tokens
         self._ids = itertools.count(1)
@@ -136,6 +138,13 @@ class FakeConnector:
     def remove_bot(self, conversation: str, status: int = 403) -> None:
         """From now on, every call about ``conversation`` gets ``status`` (Graph: 403)."""
         self._removed[conversation] = status
+
+    def leave_out(self, conversation: str) -> None:
+        """The bot is not in ``conversation``'s roster: a private or shared channel the app
+        was never added to. Its roster (``GET …/pagedmembers``) and new posts there answer
+        403 ``BotNotInConversationRoster``; a reply to an activity the bot received still
+        goes through (the connector relays the answer to what it delivered)."""
+        self.outside.add(conversation)
 
     def lose_answer_next(self, *, status: int | None = 500) -> None:
         """Carry out the next post, then answer ``status`` (None: close the connection), as
@@ -175,6 +184,7 @@ class FakeConnector:
         app.router.add_post(base + "/activities/{activity}", self._post)
         app.router.add_put(base + "/activities/{activity}", self._put)
         app.router.add_get(base + "/members/{user}", self._member)
+        app.router.add_get(base + "/pagedmembers", self._paged_members)
         app.router.add_get("/v3/teams/{team}", self._team)
         channel = "/v1.0/teams/{group}/channels/{channel}/messages"
         app.router.add_get(channel, self._graph_channel)
@@ -214,8 +224,16 @@ class FakeConnector:
             )
         )
 
+    def _not_in_roster(self, request: web.Request) -> web.Response | None:
+        conversation = request.match_info.get("conversation", "").split(";messageid=")[0]
+        if conversation in self.outside:
+            return web.json_response({"error": {"code": "BotNotInConversationRoster"}}, status=403)
+        return None
+
     async def _post(self, request: web.Request) -> web.StreamResponse:
         refused = self._refusal(request)
+        if refused is None and "activity" not in request.match_info:
+            refused = self._not_in_roster(request)
         if refused is not None:
             return refused
         body = await request.json()
@@ -247,6 +265,14 @@ class FakeConnector:
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
         return web.json_response(member)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        refused = self._refusal(request) or self._not_in_roster(request)
+        if refused is not None:
+            return refused
+        size = int(request.query.get("pageSize") or 100)
+        members = list(self.members.values())[:size]
+        return web.json_response({"members": members})
 
     async def _team(self, request: web.Request) -> web.Response:
         refused = self._refusal(request)

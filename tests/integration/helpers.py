@@ -11,7 +11,7 @@ from core.actions import FormContext, SubmitTicket
 from core.handlers.context import RequestContext
 from core.models import CardLocation, ChannelRef, RecommendationSource
 from core.outcomes import Outcome, Reply, TicketMade
-from core.ports import DeliveryError
+from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard, View
 from tests.conftest import App
 
@@ -35,6 +35,8 @@ class RecordingSink:
     def __init__(self) -> None:
         self.cards: dict[CardLocation, TicketCard] = {}
         self.posts: list[Posted] = []
+        #: Channels it cannot post in (``can_post`` says so, with a fix).
+        self.unreachable: set[str] = set()
         self._ids = itertools.count(1)
 
     async def post_card(self, channel: ChannelRef, card: TicketCard) -> CardLocation:
@@ -62,6 +64,12 @@ class RecordingSink:
     async def direct(self, workspace: str, user: str) -> ChannelRef:
         """The direct conversation with ``user``."""
         return ChannelRef(workspace, f"D_{user}")
+
+    async def can_post(self, channel: ChannelRef) -> Reachability:
+        """Unreachable for the channels in :attr:`unreachable`."""
+        if channel.channel in self.unreachable:
+            return Reachability.no("SnowOps is not in this channel", "Invite SnowOps to it.")
+        return Reachability.yes()
 
     def sent_to(self, channel: ChannelRef) -> list[Notice]:
         """The messages posted in ``channel``, oldest first."""

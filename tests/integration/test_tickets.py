@@ -328,6 +328,22 @@ async def test_subscriptions_merge_per_kind(connected: App) -> None:
     assert await connected.services.store.list_subscriptions(WS) == []
 
 
+async def test_a_channel_snowops_cannot_post_in_is_not_subscribed(
+    connected: App, chat: RecordingSink
+) -> None:
+    ctx = admin_ctx()
+    assert ctx.channel is not None
+    chat.unreachable.add(ctx.channel.channel)
+    answer = await connected.services.router.handle_text(ctx, "subscribe incident")
+    assert isinstance(answer, Reply), answer
+    assert answer.audience is not Audience.CONVERSATION  # the asker is told, not the channel
+    assert isinstance(answer.view, Notice)
+    assert answer.view.level is NoticeLevel.WARNING
+    assert "cannot be subscribed: SnowOps is not in this channel" in answer.view.text
+    assert answer.view.hint == "Invite SnowOps to it."
+    assert await connected.services.store.list_subscriptions(WS) == []
+
+
 async def test_a_broken_store_gives_a_reference_not_a_trace(connected: App) -> None:
     await connected.services.store.close()
     try:
