@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.sink import error_code
+
 __all__ = ["SlackUser", "SlackUsers"]
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class SlackUsers:
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            log.warning("users.info failed for %s: %s", user_id, error_code(exc))
             # Remember the failure a little while: one lookup a minute, not one per command.
             unknown = SlackUser(user_id, user_id, None, listed)
             self._cache[key] = (time.monotonic() + _FAILED_TTL, unknown)

@@ -21,6 +21,7 @@ from adapters.slack.blocks import (
 from adapters.slack.blocks_surfaces import modal
 from adapters.slack.context import Where
 from adapters.slack.http import SlackHttp
+from adapters.slack.sink import error_code
 from core.actions import FormContext
 from core.outcomes import (
     AskClient,
@@ -104,7 +105,7 @@ class SlackReplies:
             else:
                 return False
         except SlackApiError as exc:
-            log.info("modal not shown: %s", exc.response.get("error"))
+            log.info("modal not shown: %s", error_code(exc))
             return False
         return True
 

@@ -16,7 +16,7 @@ from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
 
-__all__ = ["SlackChatSink"]
+__all__ = ["SlackChatSink", "error_code"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ def _answer(exc: SlackApiError) -> tuple[int, dict[str, Any], Any]:
         (data if isinstance(data, dict) else {}),
         headers,
     )
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's ``error`` of a refusal (``not_in_channel``…), or ``HTTP <status>`` when the
+    answer was not Slack's JSON."""
+    status, data, _ = _answer(exc)
+    return str(data.get("error") or f"HTTP {status}")
 
 
 def _refused(method: str, exc: SlackApiError) -> DeliveryError:
