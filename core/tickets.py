@@ -53,6 +53,11 @@ CLAIM_TTL = 300
 UNKNOWN = "?"
 #: Comments shown on a ticket's card.
 HISTORY = 5
+_ALREADY = "this ticket was already submitted and is being created"
+_ALREADY_HINT = (
+    "Its card will appear in the channel (if ServiceNow's answer is lost, SnowOps keeps "
+    "checking and says what it finds). Submitting again never makes a second ticket."
+)
 _RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
 
@@ -142,7 +147,7 @@ class TicketService:
         key = f"ticket:{req.workspace}:{req.idempotency_key}"
         prior = await self._keys.begin_idempotent(key, CLAIM_TTL)
         if prior == "":
-            raise InProgressError("this ticket is already being created")
+            raise InProgressError(_ALREADY, hint=_ALREADY_HINT)
         if prior is not None and prior != UNKNOWN:
             ticket = await self._tickets.get_ticket(req.workspace, prior)
             if ticket is not None:
@@ -151,7 +156,7 @@ class TicketService:
             # Reclaim a finished key whose ticket is gone, or one whose outcome is unknown.
             await self._keys.abort_idempotent(key)
             if await self._keys.begin_idempotent(key, CLAIM_TTL) is not None:
-                raise InProgressError("this ticket is already being created")
+                raise InProgressError(_ALREADY, hint=_ALREADY_HINT)
         try:
             # Always look first: a store that lost this key (an outage, an expired claim)
             # must not turn a retry into a second ticket. The correlation id comes from the

@@ -134,5 +134,10 @@ class SlackReplies:
                 await self.put_modal(
                     client, where, result_modal("ServiceNow ticket", text, card.url)
                 )
-            case StillWorking():
-                return
+            case StillWorking(notice=notice):
+                # The first submit reports its ticket itself; this one says so, rather than
+                # leave a spinner that may never end if the first died (a store outage).
+                if where.view_id:
+                    await self.put_modal(client, where, modal_of(notice, "ServiceNow ticket"))
+                else:
+                    await self.respond(where, message(notice))

@@ -3,6 +3,7 @@ truth, and gets the card once SnowOps finds the ticket (Slack, end to end)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sim.servicenow import Fault
@@ -51,3 +52,21 @@ async def test_a_lost_create_answer_gets_its_card_once_the_ticket_is_found(
     # A second cycle posts nothing more.
     await slack.services.workers.run_cycle(WS)
     assert len(slack.api.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_second_submit_while_the_first_is_working_gets_an_answer(
+    slack: SlackHarness,
+) -> None:
+    slack.sim.instance.inject_fault(Fault(latency_ms=1500, method="POST"))
+    view = await open_form(slack)
+    first = asyncio.create_task(submit(slack, view))
+    await asyncio.sleep(0.5)  # the first holds the claim, waiting for ServiceNow
+    shown_before = slack.modals_shown()
+    await submit(slack, view)
+    said = json.dumps(await slack.latest_modal(shown_before))
+    assert "already submitted and is being created" in said
+    assert "never makes a second ticket" in said
+    await first
+    await slack.api.wait_for("chat.postMessage")
+    creates = [p for m, p in slack.sim.instance.request_log if m == "POST" and "/table/" in p]
+    assert len(creates) == 1
