@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.pages import page
 from bot.services import Services
 from core.connections import ConnectResult
+from core.errors import StoreUnavailable
 from core.models import ConnectionStatus
 from core.secrets import SecretKeyError
 from core.servicenow.errors import ServiceNowError
@@ -41,6 +42,8 @@ class CoreRoutes:
                 {"status": "unavailable", "store": "ok", "reason": "secret key cannot decrypt"},
                 status=503,
             )
+        except StoreUnavailable:  # logged once per outage by the store
+            return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
         except Exception as exc:
             log.warning("store not ready: %s", type(exc).__name__)
             return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)

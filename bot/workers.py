@@ -19,6 +19,7 @@ from typing import Any
 from core.clock import Clock
 from core.coordinator import SyncCoordinator
 from core.deliveries import DeliveryQueue
+from core.errors import StoreUnavailable
 from core.notify import Notifier
 
 __all__ = ["DONE_RETENTION", "Workers"]
@@ -56,6 +57,7 @@ class Workers:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
         self._listing_failed = False
+        self._delivery_failing = False
 
     @property
     def owner(self) -> str:
@@ -123,7 +125,7 @@ class Workers:
         try:
             workspaces = {c.workspace for c in await self.coordinator.connections()}
         except Exception as exc:
-            if not self._listing_failed:
+            if not self._listing_failed and not isinstance(exc, StoreUnavailable):
                 log.warning("could not list connections: %s", exc)
             self._listing_failed = True
             return {w for w in self._tasks if not w.startswith("<")}
@@ -139,7 +141,9 @@ class Workers:
         while not self._stopping:
             try:
                 wait = await self.coordinator.poll_once(workspace)
-            except Exception:  # the store itself failing: never end the loop
+            except StoreUnavailable:  # logged once per outage by the store
+                wait = self.interval
+            except Exception:  # never end the loop
                 log.exception("sync of %s could not run", workspace)
                 wait = self.interval
             await asyncio.sleep(wait)
@@ -152,9 +156,17 @@ class Workers:
             queued.clear()
             try:
                 done = await self._notifier.deliver(self.owner, lease=self.delivery_lease)
-            except Exception:
-                log.exception("delivery loop failed")
+            except StoreUnavailable:  # logged once per outage by the store
                 done = 0
+            except Exception:
+                if not self._delivery_failing:
+                    log.exception("delivery loop failing")
+                self._delivery_failing = True
+                done = 0
+            else:
+                if self._delivery_failing:
+                    log.info("delivery loop working again")
+                self._delivery_failing = False
             if done == 0:
                 # The timeout picks up retries that come due and other replicas' work.
                 with contextlib.suppress(TimeoutError):

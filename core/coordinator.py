@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
+from core.errors import StoreUnavailable
 from core.models import Connection, ConnectionStatus
 from core.notify import Notifier
 from core.repos.contacts import AdminContacts
@@ -120,6 +121,8 @@ class SyncCoordinator:
         except ServiceNowError as exc:
             wait = max(self.interval, min(self.interval * 4, 600))
             self._failed(workspace, failing, exc.message)
+        except StoreUnavailable:
+            pass  # logged once per outage by the store; the next turn tries again
         except Exception:
             if not failing:
                 log.exception("sync of %s failing", workspace)

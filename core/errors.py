@@ -7,6 +7,7 @@ in one place (:func:`core.handlers.failures.failure_notice`)::
     ├── UserError                     bad input, or a request that cannot be done as asked
     │   └── UsageError                a command that cannot be understood (core.commands)
     ├── InProgressError               the same request is being handled right now
+    ├── StoreUnavailable              SnowOps's own store (Redis, SQLite) is not answering
     ├── ServiceNowError               core.servicenow.errors: the instance failed or refused
     └── GraphError                    core.securescore.errors: Microsoft Graph failed or refused
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-__all__ = ["InProgressError", "SnowOpsError", "UsageError", "UserError"]
+__all__ = ["InProgressError", "SnowOpsError", "StoreUnavailable", "UsageError", "UserError"]
 
 
 class SnowOpsError(Exception):
@@ -58,3 +59,15 @@ class InProgressError(SnowOpsError):
     default_hint: ClassVar[str] = (
         "The first request is still being handled; its ticket will appear shortly."
     )
+
+
+class StoreUnavailable(SnowOpsError):
+    """SnowOps's own store is not answering (logged once per outage by the store)."""
+
+    default_hint: ClassVar[str] = (
+        "Nothing you sent was lost. Try again in a minute; if it lasts, an admin runs "
+        "snowops doctor."
+    )
+
+    def __init__(self) -> None:
+        super().__init__("SnowOps cannot reach its own store right now")

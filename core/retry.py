@@ -1,7 +1,9 @@
 """Bounded retries for outbound HTTP: backoff with full jitter, ``Retry-After`` honoured.
 
 Shared by the ServiceNow and Microsoft Graph clients; each supplies how a failed answer
-becomes its own error type.
+becomes its own error type. A host that stops answering is logged once, with the cause, when
+the first request gives up on it, and once when it answers again: an outage is two lines,
+however many requests and retries ran into it (each retry is logged at DEBUG).
 """
 
 from __future__ import annotations
@@ -38,6 +40,33 @@ class RetryPolicy:
         """Jittered delay before retry number ``attempt`` (1-based)."""
         cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return random.uniform(0, cap)
+
+
+class _Outages:
+    """Which hosts are not answering, since when (this process's view)."""
+
+    def __init__(self) -> None:
+        self._since: dict[str, float] = {}
+
+    def failed(self, host: str, cause: Exception) -> None:
+        if host and host not in self._since:
+            self._since[host] = time.monotonic()
+            log.warning("%s is not answering: %s", host, cause)
+
+    def answered(self, host: str) -> None:
+        since = self._since.pop(host, None)
+        if since is not None:
+            log.info("%s answers again after %.0f s", host, time.monotonic() - since)
+
+
+_OUTAGES = _Outages()
+
+
+def _host(thing: httpx2.Response | httpx2.RequestError) -> str:
+    try:
+        return str(thing.request.url.host)
+    except RuntimeError:  # an exception raised without its request
+        return ""
 
 
 def retry_after_seconds(response: httpx2.Response) -> float | None:
@@ -77,30 +106,39 @@ async def send_with_retries(
     """
     started = time.monotonic()
     last: Exception | None = None
+    host = ""
     for attempt in range(1, policy.attempts + 1):
         retry_after: float | None = None
-        unsent = False
+        unsent = busy = False
         try:
             response = await do()
         except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
-            unsent = True
+            unsent, host = True, _host(exc)
             last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")
-        except httpx2.TimeoutException:
+        except httpx2.TimeoutException as exc:
+            host = _host(exc)
             last = unreachable(f"{what} got no answer in time")
         except httpx2.RequestError as exc:
+            host = _host(exc)
             last = unreachable(f"{what} failed on the way: {type(exc).__name__}")
         else:
+            host = _host(response)
             if response.status_code not in RETRY_STATUSES:
+                _OUTAGES.answered(host)
                 return response
             last = failure(response)
             retry_after = retry_after_seconds(response)
-            unsent = response.status_code == 429
+            unsent = busy = response.status_code == 429
         if attempt == policy.attempts or not (idempotent or unsent):
             break
         wait = max(policy.delay(attempt), retry_after or 0.0)
         if wait > policy.budget_seconds - (time.monotonic() - started):
             break
-        log.info("retrying %s in %.2fs after: %s", what, wait, last)
+        log.debug("retrying %s in %.2fs after: %s", what, wait, last)
         await asyncio.sleep(wait)
     assert last is not None
+    if busy:
+        _OUTAGES.answered(host)  # a 429 comes from a host that answers, only busy
+    else:
+        _OUTAGES.failed(host, last)
     raise last

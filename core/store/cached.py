@@ -1,26 +1,38 @@
-"""A read cache in front of any Store, for the reads every chat command makes.
+"""A read cache in front of any Store, for the reads every chat command makes, and the one
+place a store outage is noticed.
 
 Connections (decrypted), documents (state names, tenants, installations) and ticket pages
 are kept for ``ttl`` seconds. Writes through this store invalidate what they touch at once;
 writes by another replica or process show within ``ttl`` (the reason it is short).
 Everything that must be exact — single-use values, idempotency keys, the outbox, leases —
 goes straight through.
+
+Every call goes through :meth:`CachingStore._guarded`: a backend failure that means "the
+store is not answering" (the backend's ``unavailable_errors``: Redis gone, SQLite locked or
+its disk failing) becomes :class:`~core.errors.StoreUnavailable`, which callers show people
+without a traceback, and the outage is logged once when it starts, with its cause, and once
+when the store answers again, however many requests and loops ran into it meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from core.errors import StoreUnavailable
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.store.port import OutboxItem, Store
 
 __all__ = ["CachingStore"]
 
+log = logging.getLogger(__name__)
+
 Doc = dict[str, Any]
+T = TypeVar("T")
 _MISSING = object()
 
 
@@ -29,6 +41,8 @@ class CachingStore(Store):
 
     def __init__(self, inner: Store, ttl: float = 2.0) -> None:
         self.inner = inner
+        self.unavailable_errors = inner.unavailable_errors
+        self._down_since: float | None = None
         self._ttl = ttl
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
@@ -43,7 +57,7 @@ class CachingStore(Store):
         pending = self._inflight.get(key)
         if pending is None:
             generation = self._generation
-            pending = asyncio.ensure_future(load())
+            pending = asyncio.ensure_future(self._guarded(load()))
             self._inflight[key] = pending
 
             def done(task: asyncio.Future[Any], key: tuple[Any, ...] = key) -> None:
@@ -55,6 +69,21 @@ class CachingStore(Store):
 
             pending.add_done_callback(done)
         return await asyncio.shield(pending)
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """Await a call of the inner store, turning an outage into StoreUnavailable."""
+        try:
+            result = await call
+        except self.unavailable_errors as exc:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                log.warning("store not answering: %s: %s", type(exc).__name__, exc)
+            raise StoreUnavailable() from exc
+        if self._down_since is not None:
+            took = time.monotonic() - self._down_since
+            self._down_since = None
+            log.info("store answering again after %.0f s", took)
+        return result
 
     def _get(self, key: tuple[Any, ...]) -> Any:
         hit = self._cache.get(key)
@@ -76,23 +105,23 @@ class CachingStore(Store):
     # life cycle
     async def open(self) -> None:
         """Open the inner store."""
-        await self.inner.open()
+        await self._guarded(self.inner.open())
 
     async def close(self) -> None:
         """Close the inner store and forget everything."""
         self._cache.clear()
-        await self.inner.close()
+        await self._guarded(self.inner.close())
 
     async def ping(self) -> None:
         """Ping the inner store (never cached)."""
-        await self.inner.ping()
+        await self._guarded(self.inner.ping())
 
     # documents
     async def put_document(
         self, namespace: str, key: str, data: Doc, *, secret: bool = False
     ) -> None:
         """Write through, then forget the cached copy."""
-        await self.inner.put_document(namespace, key, data, secret=secret)
+        await self._guarded(self.inner.put_document(namespace, key, data, secret=secret))
         self._drop("doc", namespace)
 
     async def get_document(self, namespace: str, key: str) -> Doc | None:
@@ -104,27 +133,27 @@ class CachingStore(Store):
 
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete through."""
-        gone = await self.inner.delete_document(namespace, key)
+        gone = await self._guarded(self.inner.delete_document(namespace, key))
         self._drop("doc", namespace)
         return gone
 
     async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
         """Not cached (rare)."""
-        return await self.inner.list_documents(namespace, prefix)
+        return await self._guarded(self.inner.list_documents(namespace, prefix))
 
     # single use: never cached
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
         """Straight through."""
-        await self.inner.put_once(namespace, key, data, ttl_seconds)
+        await self._guarded(self.inner.put_once(namespace, key, data, ttl_seconds))
 
     async def take_once(self, namespace: str, key: str) -> Doc | None:
         """Straight through."""
-        return await self.inner.take_once(namespace, key)
+        return await self._guarded(self.inner.take_once(namespace, key))
 
     # connections
     async def save_connection(self, connection: Connection) -> None:
         """Write through."""
-        await self.inner.save_connection(connection)
+        await self._guarded(self.inner.save_connection(connection))
         self._drop("conn")
 
     async def get_connection(self, workspace: str) -> Connection | None:
@@ -136,29 +165,29 @@ class CachingStore(Store):
 
     async def delete_connection(self, workspace: str) -> bool:
         """Delete through."""
-        gone = await self.inner.delete_connection(workspace)
+        gone = await self._guarded(self.inner.delete_connection(workspace))
         self._drop("conn")
         return gone
 
     async def list_connections(self) -> list[Connection]:
         """Not cached (workers and readiness want the truth)."""
-        return await self.inner.list_connections()
+        return await self._guarded(self.inner.list_connections())
 
     # tickets
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write through; the workspace's cached pages are dropped."""
-        await self.inner.save_ticket(ticket)
+        await self._guarded(self.inner.save_ticket(ticket))
         self._drop("tickets", ticket.workspace)
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """Not cached."""
-        return await self.inner.get_ticket(workspace, number)
+        return await self._guarded(self.inner.get_ticket(workspace, number))
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:
         """Not cached (duplicate checks must be exact)."""
-        return await self.inner.find_ticket_by_correlation(workspace, correlation_id)
+        return await self._guarded(self.inner.find_ticket_by_correlation(workspace, correlation_id))
 
     async def list_tickets(
         self,
@@ -182,112 +211,114 @@ class CachingStore(Store):
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
         """Straight through."""
-        await self.inner.add_card_location(workspace, number, where)
+        await self._guarded(self.inner.add_card_location(workspace, number, where))
 
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
         """Straight through."""
-        return await self.inner.list_card_locations(workspace, number)
+        return await self._guarded(self.inner.list_card_locations(workspace, number))
 
     # subscriptions
     async def save_subscription(self, subscription: Subscription) -> None:
         """Straight through."""
-        await self.inner.save_subscription(subscription)
+        await self._guarded(self.inner.save_subscription(subscription))
 
     async def delete_subscription(self, channel: ChannelRef) -> bool:
         """Straight through."""
-        return await self.inner.delete_subscription(channel)
+        return await self._guarded(self.inner.delete_subscription(channel))
 
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Straight through."""
-        return await self.inner.list_subscriptions(workspace)
+        return await self._guarded(self.inner.list_subscriptions(workspace))
 
     # idempotency, outbox, leases, audit: exact, never cached
     async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
         """Straight through."""
-        return await self.inner.begin_idempotent(key, ttl_seconds)
+        return await self._guarded(self.inner.begin_idempotent(key, ttl_seconds))
 
     async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
         """Straight through."""
-        await self.inner.finish_idempotent(key, result, ttl_seconds)
+        await self._guarded(self.inner.finish_idempotent(key, result, ttl_seconds))
 
     async def abort_idempotent(self, key: str) -> None:
         """Straight through."""
-        await self.inner.abort_idempotent(key)
+        await self._guarded(self.inner.abort_idempotent(key))
 
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Straight through."""
-        return await self.inner.outbox_put(delivery_id, payload)
+        return await self._guarded(self.inner.outbox_put(delivery_id, payload))
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
     ) -> list[OutboxItem]:
         """Straight through."""
-        return await self.inner.outbox_claim(consumer, limit, lease_seconds, now)
+        return await self._guarded(self.inner.outbox_claim(consumer, limit, lease_seconds, now))
 
     async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
         """Straight through."""
-        return await self.inner.outbox_ack(delivery_id, consumer)
+        return await self._guarded(self.inner.outbox_ack(delivery_id, consumer))
 
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:
         """Straight through."""
-        return await self.inner.outbox_retry(delivery_id, consumer, error, not_before)
+        return await self._guarded(
+            self.inner.outbox_retry(delivery_id, consumer, error, not_before)
+        )
 
     async def outbox_park(self, delivery_id: str, consumer: str, error: str) -> bool:
         """Straight through."""
-        return await self.inner.outbox_park(delivery_id, consumer, error)
+        return await self._guarded(self.inner.outbox_park(delivery_id, consumer, error))
 
     async def outbox_requeue(self, delivery_id: str) -> bool:
         """Straight through."""
-        return await self.inner.outbox_requeue(delivery_id)
+        return await self._guarded(self.inner.outbox_requeue(delivery_id))
 
     async def outbox_forget_done(self, older_than: datetime) -> int:
         """Straight through."""
-        return await self.inner.outbox_forget_done(older_than)
+        return await self._guarded(self.inner.outbox_forget_done(older_than))
 
     async def outbox_parked(self) -> list[OutboxItem]:
         """Straight through."""
-        return await self.inner.outbox_parked()
+        return await self._guarded(self.inner.outbox_parked())
 
     async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
         """Straight through."""
-        return await self.inner.acquire_lease(name, owner, ttl_seconds)
+        return await self._guarded(self.inner.acquire_lease(name, owner, ttl_seconds))
 
     async def release_lease(self, name: str, owner: str) -> None:
         """Straight through."""
-        await self.inner.release_lease(name, owner)
+        await self._guarded(self.inner.release_lease(name, owner))
 
     async def audit(
         self, workspace: str, actor: str, action: str, detail: Doc, *, at: datetime | None = None
     ) -> None:
         """Straight through."""
-        await self.inner.audit(workspace, actor, action, detail, at=at)
+        await self._guarded(self.inner.audit(workspace, actor, action, detail, at=at))
 
     async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
         """Straight through."""
-        return await self.inner.list_audit(workspace, limit)
+        return await self._guarded(self.inner.list_audit(workspace, limit))
 
     async def durability_risks(self) -> list[tuple[str, str]]:
         """Straight through."""
-        return await self.inner.durability_risks()
+        return await self._guarded(self.inner.durability_risks())
 
     async def audit_since(self, since: datetime | None = None) -> list[Doc]:
         """Straight through."""
-        return await self.inner.audit_since(since)
+        return await self._guarded(self.inner.audit_since(since))
 
     async def export_documents(self) -> list[tuple[str, str, Doc, bool]]:
         """Straight through."""
-        return await self.inner.export_documents()
+        return await self._guarded(self.inner.export_documents())
 
     async def export_workspaces(self) -> list[str]:
         """Straight through."""
-        return await self.inner.export_workspaces()
+        return await self._guarded(self.inner.export_workspaces())
 
     async def export_outbox(self) -> list[OutboxItem]:
         """Straight through."""
-        return await self.inner.export_outbox()
+        return await self._guarded(self.inner.export_outbox())
 
     async def import_delivery(self, item: OutboxItem) -> bool:
         """Straight through."""
-        return await self.inner.import_delivery(item)
+        return await self._guarded(self.inner.import_delivery(item))

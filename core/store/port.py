@@ -30,6 +30,9 @@ __all__ = ["Doc", "OutboxItem", "Store"]
 class Store(ABC):
     """Persistent state of SnowOps. Every method is safe to call from concurrent tasks."""
 
+    #: What the backend raises when it is not answering (as opposed to a bug or bad data).
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+
     # -- life cycle -------------------------------------------------------------------
     @abstractmethod
     async def open(self) -> None:

@@ -33,7 +33,9 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import BusyLoadingError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.secrets import SecretBox
@@ -95,6 +97,8 @@ def _views(kind: TicketKind | None, active_only: bool) -> str:
 
 class RedisStore(RedisBackup, Store):
     """Store on Redis; safe for several replicas sharing one server."""
+
+    unavailable_errors = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError)
 
     def __init__(self, url: str, box: SecretBox, *, prefix: str = "snowops:") -> None:
         self._url = url

@@ -6,6 +6,7 @@ and schema in ``sqlite_base`` and ``sqlite_schema``).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from typing import Any
 
@@ -21,6 +22,9 @@ __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 class SqliteStore(SqliteQueues, Store):
     """Store on one SQLite file (``":memory:"`` works for quick tests)."""
+
+    # Locked past the busy timeout, a full or failing disk: not a bug, and it passes.
+    unavailable_errors = (sqlite3.OperationalError, OSError)
 
     # -- documents --------------------------------------------------------------------
     async def put_document(
