@@ -6,7 +6,7 @@ import html
 
 from aiohttp import web
 
-__all__ = ["page"]
+__all__ = ["consent_page", "page"]
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SnowOps: {title}</title>
@@ -34,3 +34,37 @@ def page(title: str, body: str, *, ok: bool, hint: str = "", status: int = 200) 
         cls="ok" if ok else "err",
     )
     return web.Response(text=text, content_type="text/html", status=status, headers=_HEADERS)
+
+
+_CONSENT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>SnowOps: connect ServiceNow?</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}}
+dt{{font-weight:600}}dd{{margin:0 0 .75rem}}p.warn{{background:#fff8c5;padding:1rem}}
+button{{font:inherit;padding:.6rem 1.2rem;cursor:pointer}}</style>
+</head><body><h1>Connect ServiceNow to this chat workspace?</h1>
+<dl><dt>Chat workspace</dt><dd>{workspace}</dd><dt>Asked for by</dt><dd>{who}</dd>
+<dt>ServiceNow instance</dt><dd>{instance}</dd></dl>
+<p>On the next page, sign in to ServiceNow as the integration user and allow SnowOps.</p>
+<p class="warn">If you did not ask for this in chat yourself, close this page: going on would
+connect <em>your</em> ServiceNow account to someone else's workspace.</p>
+<form method="post" action="start"><input type="hidden" name="t" value="{token}">
+<button type="submit">Continue to ServiceNow sign-in</button></form></body></html>"""
+
+
+def workspace_label(workspace: str) -> str:
+    """``slack:T0123`` → ``Slack workspace T0123`` (what a person recognises)."""
+    platform, _, ident = workspace.partition(":")
+    names = {"slack": "Slack workspace", "teams": "Microsoft Teams tenant", "console": "Console"}
+    return f"{names.get(platform, platform)} {ident}".strip()
+
+
+def consent_page(token: str, workspace: str, who: str, instance: str) -> web.Response:
+    """The page before ServiceNow's sign-in: whose workspace, who asked, one click on."""
+    text = _CONSENT.format(
+        workspace=html.escape(workspace_label(workspace)),
+        who=html.escape(who),
+        instance=html.escape(instance),
+        token=html.escape(token, quote=True),
+    )
+    return web.Response(text=text, content_type="text/html", headers=_HEADERS)

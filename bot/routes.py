@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from bot.pages import page
+from bot.pages import consent_page, page
 from bot.services import Services
 from core.connections import ConnectResult
 from core.errors import StoreUnavailable
@@ -95,6 +95,26 @@ class CoreRoutes:
             hint=result.warning,
         )
 
+    async def sign_in_page(self, request: web.Request) -> web.Response:
+        """The page a sign-in link opens: it names the workspace and who asked, and needs a
+        click (a form post, which link previews never send) to go on to ServiceNow."""
+        token = request.query.get("t", "")
+        intro = await self._services.connections.sign_in_intro(token)
+        if intro is None:
+            return _expired()
+        return consent_page(token, intro.workspace, intro.requested_by, intro.instance_url)
+
+    async def sign_in_go(self, request: web.Request) -> web.Response:
+        """The click on that page: spend the link and go on to ServiceNow's sign-in."""
+        form = await request.post()
+        token = form.get("t")
+        intro = None
+        if isinstance(token, str):
+            intro = await self._services.connections.sign_in_intro(token, use=True)
+        if intro is None:
+            return _expired()
+        raise web.HTTPSeeOther(intro.authorize_url, headers={"Cache-Control": "no-store"})
+
     async def _refused(self, request: web.Request, state: str, error: str) -> web.Response:
         """The admin denied access, or ServiceNow sent an error."""
         connections = self._services.connections
@@ -150,6 +170,16 @@ class CoreRoutes:
         )
 
 
+def _expired() -> web.Response:
+    return page(
+        "Sign-in link expired",
+        "This sign-in link was already used or has expired.",
+        ok=False,
+        hint="Sign-in links work once, for 10 minutes. Run /snow connect again in chat.",
+        status=410,
+    )
+
+
 def add_core_routes(app: web.Application, services: Services) -> None:
     """Register the routes every SnowOps process serves."""
     routes = CoreRoutes(services)
@@ -158,4 +188,6 @@ def add_core_routes(app: web.Application, services: Services) -> None:
     if services.metrics is not None:
         app.router.add_get("/metrics", services.metrics.handle)
     app.router.add_get("/servicenow/oauth/callback", routes.oauth_callback)
+    app.router.add_get("/servicenow/oauth/start", routes.sign_in_page)
+    app.router.add_post("/servicenow/oauth/start", routes.sign_in_go)
     app.router.add_post("/servicenow/events", routes.servicenow_events)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from core.clock import Clock
 from core.gateway import TicketGateway
 from core.models import ChannelRef, Connection, ConnectionStatus, OAuthClientConfig, OAuthState
-from core.repos.oauth import SIGN_IN_TTL, PendingSignIns, WorkspaceClients
+from core.repos.oauth import SIGN_IN_TTL, PendingSignIns, SignInIntro, WorkspaceClients
 from core.servicenow.errors import ConfigurationError, ServiceNowError
 from core.servicenow.oauth import OAuthClient, TokenSet, new_code_verifier, new_state
 from core.servicenow.tokens import TokenKeeper
@@ -132,8 +132,10 @@ class ConnectionService:
         actor: str,
         origin: ChannelRef | None = None,
         actor_email: str | None = None,
+        actor_name: str = "",
     ) -> str:
-        """Begin connecting; returns the authorize URL to send privately to the admin."""
+        """Begin connecting; returns the sign-in link to send privately to the admin (our
+        page naming the workspace and who asked, which leads on to ServiceNow's sign-in)."""
         instance_url = normalize_instance_url(instance)
         client = await self._client_for(workspace, instance_url)
         if client is None:
@@ -164,13 +166,25 @@ class ConnectionService:
         )
         await self._sign_ins.put(pending)
         await self._audit.audit(workspace, actor, "connection.start", {"instance": instance_url})
-        return self._oauth.authorization_url(
+        authorize = self._oauth.authorization_url(
             instance_url,
             client_id=client.client_id,
             redirect_uri=self.redirect_uri,
             state=state,
             code_verifier=verifier,
         )
+        # The link goes to our own page first: it names the workspace and who asked, so a
+        # link forwarded to someone else cannot connect their account unnoticed.
+        token = new_state()
+        intro = SignInIntro(authorize, workspace, instance_url, actor_name or actor)
+        await self._sign_ins.introduce(token, intro)
+        return f"{self._public_url}/servicenow/oauth/start?t={token}"
+
+    async def sign_in_intro(self, token: str, *, use: bool = False) -> SignInIntro | None:
+        """The page before ServiceNow's sign-in; ``use`` spends it (the click to go on)."""
+        if not token or len(token) > 200:
+            return None
+        return await self._sign_ins.intro(token, use=use)
 
     async def finish(self, state: str, code: str) -> ConnectResult:
         """Complete connecting from the OAuth callback (``state`` is used up here)."""

@@ -104,7 +104,12 @@ class ConnectionHandlers:
         if await self._connections.needs_client_form(ctx.workspace, command.instance):
             return AskClient(command.instance)
         url = await self._connections.start(
-            ctx.workspace, command.instance, ctx.actor, ctx.channel, ctx.requester.email
+            ctx.workspace,
+            command.instance,
+            ctx.actor,
+            ctx.channel,
+            ctx.requester.email,
+            ctx.requester.display_name,
         )
         return PrivateLink(
             Notice(
@@ -289,10 +294,16 @@ class ConnectionHandlers:
         if conn is not None:
             await self._contacts.remember(origin.workspace, origin, result.requested_by)
             who = f" as {conn.connected_as}" if conn.connected_as else ""
+            # The sign-in link could have been completed in someone else's browser: the
+            # admin who asked checks whose account it was.
+            check = (
+                f"Is {conn.connected_as or 'that'} the ServiceNow account you signed in with? "
+                "If not, someone else completed your sign-in link: run /snow disconnect now."
+            )
             notice = Notice(
                 f"Connected to ServiceNow at {conn.instance_url}{who}.",
                 NoticeLevel.WARNING if result.warning else NoticeLevel.SUCCESS,
-                hint=result.warning,
+                hint=f"{result.warning} {check}".strip(),
             )
         else:
             notice = Notice(

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from core.models import OAuthClientConfig, OAuthState
 from core.storage import Documents, OneTimeValues
 from core.store import codec
 
-__all__ = ["SIGN_IN_TTL", "PendingSignIns", "WorkspaceClients"]
+__all__ = ["SIGN_IN_TTL", "PendingSignIns", "SignInIntro", "WorkspaceClients"]
 
 #: A sign-in link works once, for ten minutes.
 SIGN_IN_TTL = 600
 _CLIENTS = "servicenow_client"
 _STATES = "servicenow_oauth_state"
+_INTROS = "servicenow_sign_in_intro"
+
+
+@dataclass(frozen=True, slots=True)
+class SignInIntro:
+    """What the page before ServiceNow's sign-in shows, and where it then sends the browser."""
+
+    authorize_url: str
+    workspace: str
+    instance_url: str
+    requested_by: str  # the person's name in chat, or their platform:user id
 
 
 class WorkspaceClients:
@@ -53,3 +66,17 @@ class PendingSignIns:
         """The sign-in ``state`` names, used up; None if unknown, used or expired."""
         doc = await self._once.take_once(_STATES, state)
         return codec.oauth_state_from_doc(doc) if doc is not None else None
+
+    async def introduce(self, token: str, intro: SignInIntro) -> None:
+        """Keep the page before ServiceNow's sign-in under ``token`` (single use too)."""
+        await self._once.put_once(_INTROS, token, asdict(intro), SIGN_IN_TTL)
+
+    async def intro(self, token: str, *, use: bool) -> SignInIntro | None:
+        """The intro ``token`` names; ``use`` spends it, otherwise it stays for the click
+        (put back for the full time: the ServiceNow state it leads to expires on its own)."""
+        doc = await self._once.take_once(_INTROS, token)
+        if doc is None:
+            return None
+        if not use:
+            await self._once.put_once(_INTROS, token, doc, SIGN_IN_TTL)
+        return SignInIntro(**{k: str(doc[k]) for k in SignInIntro.__dataclass_fields__})

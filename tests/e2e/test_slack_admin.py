@@ -48,7 +48,7 @@ async def test_connect_asks_for_the_client_privately_then_connects(slack: SlackH
     assert r.status == 200
     updates = await slack.api.wait_for("views.update")
     link = _link(updates[-1].args["view"])
-    assert link.startswith(f"{slack.sim.url}/oauth_auth.do?")
+    assert link.startswith(f"{slack.services.settings.public_url}/servicenow/oauth/start?t=")
     # The secret never appeared in any message Slack was asked to show.
     shown = json.dumps([c.args for c in slack.api.calls if c.method != "views.open"])
     assert DEFAULT_CLIENT_SECRET not in shown

@@ -152,7 +152,7 @@ async def test_connect_link_comes_privately_when_a_client_is_configured(
     await slack.command(f"connect {slack.sim.url}", user=ADMIN)
     [answer] = await slack.api.wait_for_response()
     assert answer["response_type"] == "ephemeral"
-    assert f"{slack.sim.url}/oauth_auth.do" in json.dumps(answer)
+    assert "/servicenow/oauth/start?t=" in json.dumps(answer)
     assert DEFAULT_CLIENT_SECRET not in json.dumps(answer)
 
 

@@ -113,9 +113,9 @@ async def test_connect_is_private_and_never_shows_the_secret(teams: TeamsHarness
         f"connect {teams.sim.url}", conv=bf.CHANNEL, mention=True, **ADMIN
     )
     assert "personal chat" in in_channel.text
-    assert "oauth_auth.do" not in in_channel.text
+    assert "/servicenow/oauth/start" not in in_channel.text
     [link] = await teams.say(f"snow connect {teams.sim.url}", **ADMIN)
-    assert f"{teams.sim.url}/oauth_auth.do" in json.dumps(link.activity)
+    assert "/servicenow/oauth/start?t=" in json.dumps(link.activity)
     assert DEFAULT_CLIENT_SECRET not in json.dumps(teams.connector.sent[-1].activity)
 
 
@@ -157,7 +157,7 @@ async def test_connect_asks_for_the_oauth_client_in_a_private_dialog(teams: Team
         "client_secret": DEFAULT_CLIENT_SECRET,
     }
     done = await teams.invoke(bf.task_submit(data, teams.service_url, **ADMIN))
-    assert f"{teams.sim.url}/oauth_auth.do" in json.dumps(done)
+    assert "/servicenow/oauth/start?t=" in json.dumps(done)
     everything = json.dumps([s.activity for s in teams.connector.sent]) + json.dumps(teams.answered)
     assert DEFAULT_CLIENT_SECRET not in everything
     # Someone else clicking the same button gets no form.

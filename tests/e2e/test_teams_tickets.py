@@ -261,7 +261,7 @@ async def test_reconnect_from_a_shared_conversation_sends_the_admin_to_the_perso
     )
     text = json.dumps(answer)
     assert "personal chat" in text
-    assert "oauth_auth.do" not in text
+    assert "/servicenow/oauth/start" not in text
 
 
 async def test_a_button_of_a_card_posted_before_the_upgrade_still_works(

@@ -20,7 +20,7 @@ from sim.servicenow import (
 )
 from tests.conftest import App, Sim, admin_ctx
 from tests.integration.helpers import RecordingSink, run
-from tests.integration.oauth_helpers import approve
+from tests.integration.oauth_helpers import approve, through_intro
 
 WS = "slack:T0123"
 #: The admin's direct messages with SnowOps, where core confirms how a sign-in ended.
@@ -36,8 +36,11 @@ async def start_connect(app: App, sim: Sim) -> str:
     assert isinstance(outcome, PrivateLink), outcome
     link = outcome.notice.link
     assert link
-    assert link.startswith(f"{sim.url}/oauth_auth.do?")
-    return link
+    # Our own page first (it names the workspace and who asked), then ServiceNow's sign-in.
+    assert link.startswith(f"{app.url}/servicenow/oauth/start?t=")
+    authorize = await through_intro(app.http, link)
+    assert authorize.startswith(f"{sim.url}/oauth_auth.do?")
+    return authorize
 
 
 async def test_code_flow_end_to_end(app: App, sim: Sim, chat: RecordingSink) -> None:
@@ -74,7 +77,11 @@ async def test_code_flow_end_to_end(app: App, sim: Sim, chat: RecordingSink) -> 
     assert told.text.startswith("Connected to ")
     assert f"{sim.url} as {DEFAULT_USERNAME}." in told.text
     assert told.level is not NoticeLevel.ERROR
-    assert told.hint == ""
+    # …and asked them to check that it was their sign-in (a forwarded link would not be).
+    assert told.hint == (
+        f"Is {DEFAULT_USERNAME} the ServiceNow account you signed in with? If not, someone "
+        "else completed your sign-in link: run /snow disconnect now."
+    )
 
     status = await run(app, admin_ctx(), "status")
     assert isinstance(status, StatusView)
@@ -124,7 +131,7 @@ async def test_connect_without_an_oauth_client_says_how(app: App, sim: Sim) -> N
     )
     assert isinstance(given, PrivateLink), given
     assert given.notice.link
-    assert given.notice.link.startswith(f"{sim.url}/oauth_auth.do?")
+    assert given.notice.link.startswith(f"{app.url}/servicenow/oauth/start?t=")
 
 
 async def test_connect_is_for_admins_only(app: App, sim: Sim) -> None:
@@ -174,3 +181,40 @@ async def test_ip_address_instances_are_refused(app: App) -> None:
         view = await run(app, admin_ctx(), f"connect {target}")
         assert isinstance(view, Notice)
         assert "not an IP address" in view.text
+
+
+async def test_a_sign_in_link_opens_a_page_naming_the_workspace_and_who_asked(
+    app: App, sim: Sim
+) -> None:
+    """A link forwarded to someone else cannot connect their account unnoticed: the page
+    says whose workspace it is and who asked, and going on takes a deliberate click."""
+    await app.services.connections.set_client(
+        WS, OAuthClientConfig(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), actor="test"
+    )
+    outcome = await app.services.router.handle_text(admin_ctx(), f"connect {sim.url}")
+    assert isinstance(outcome, PrivateLink)
+    link = outcome.notice.link
+    assert link
+    async with app.http.get(link) as page:
+        assert page.status == 200
+        text = await page.text()
+    assert "Slack workspace T0123" in text
+    assert "Ada Admin" in text
+    assert sim.url in text
+    assert "close this page" in text
+    assert "oauth_auth.do" not in text  # nothing leads to ServiceNow without the click
+    # Viewing it twice (a link preview, a reload) does not use it up.
+    async with app.http.get(link) as again:
+        assert again.status == 200
+    # A forged or replayed click goes nowhere.
+    start = link.split("?", 1)[0]
+    async with app.http.post(start, data={"t": "forged"}, allow_redirects=False) as forged:
+        assert forged.status == 410
+    authorize = await through_intro(app.http, link)
+    assert authorize.startswith(f"{sim.url}/oauth_auth.do?")
+    token = link.split("t=", 1)[1]
+    async with app.http.post(start, data={"t": token}, allow_redirects=False) as replay:
+        assert replay.status == 410
+    async with app.http.get(link) as used:
+        assert used.status == 410
+        assert "already used or has expired" in await used.text()
