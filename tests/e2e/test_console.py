@@ -7,6 +7,7 @@ moving the ticket on (through the simulator's control API).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -33,8 +34,23 @@ def _http(url: str, body: dict[str, object] | None = None) -> dict[str, object]:
         return result
 
 
+def _through_intro(link: str) -> str:
+    """SnowOps's page before the sign-in: it names the workspace; its button leads on."""
+    with urllib.request.urlopen(link, timeout=20) as response:
+        text = response.read().decode()
+    assert "Console local" in text, text
+    [token] = re.findall(r'<input type="hidden" name="t" value="([^"]+)">', text)
+    data = urllib.parse.urlencode({"t": html.unescape(token)}).encode()
+    go = urllib.request.Request(link.split("?", 1)[0], data=data)
+    # urllib follows the 303 to ServiceNow's authorize page; where it landed is the URL.
+    with urllib.request.urlopen(go, timeout=20) as response:
+        return str(response.geturl())
+
+
 def _consent(link: str) -> str:
-    """What the admin does in the browser: sign in as the integration user, Allow."""
+    """What the admin does in the browser: open the link, go on, sign in as the integration
+    user, Allow."""
+    link = _through_intro(link)
     parts = urllib.parse.urlsplit(link)
     params = dict(urllib.parse.parse_qsl(parts.query))
     form = {**params, "username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
@@ -78,7 +94,7 @@ def test_quick_start_session(chat: tuple[pexpect.spawn, str]) -> None:
 
     # Connect: the console gets a private sign-in link and hears when it worked.
     child.sendline(f"/snow connect {sim_url}")
-    child.expect(r"(http://127\.0\.0\.1:\d+/oauth_auth\.do\?\S+)")
+    child.expect(r"(http://127\.0\.0\.1:\d+/servicenow/oauth/start\?t=\S+)")
     page = _consent(child.match.group(1))
     assert "Connected to ServiceNow" in page
     child.expect(

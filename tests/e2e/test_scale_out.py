@@ -12,6 +12,7 @@ import collections
 import os
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,14 +44,19 @@ from tests.fakes.slack_signing import (
 pytestmark = pytest.mark.redis
 
 ROOT = Path(__file__).parents[2]
-REDIS_DB = 11  # a database of its own: flushed before and after
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+REDIS = os.environ.get("SNOWOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Every key of this run starts with it; only those keys are deleted afterwards.
+PREFIX = f"snowops-test:{uuid.uuid4().hex}:"
+REDIS_URL = f"{REDIS}?prefix={PREFIX}"
 TICKETS = 4
+#: Bounds on waiting for an outcome on a loaded machine; a healthy run takes a fraction.
+START_TIMEOUT = 60.0
+OUTCOME_TIMEOUT = 60.0
 
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    client = Redis.from_url(REDIS, decode_responses=True)
     try:
         await client.ping()
     except (RedisError, OSError) as exc:
@@ -58,10 +64,30 @@ async def redis() -> AsyncIterator[Redis]:
         if os.environ.get("CI"):
             pytest.fail(f"Redis is needed on 127.0.0.1:6379 ({exc})")
         pytest.skip(f"no Redis on 127.0.0.1:6379 ({exc})")
-    await client.flushdb()
     yield client
-    await client.flushdb()
+    keys = [k async for k in client.scan_iter(match=PREFIX + "*")]
+    if keys:
+        await client.delete(*keys)
     await client.aclose()
+
+
+async def until(check: object, what: str) -> None:
+    """Wait for ``check()`` (an async callable) to be true: an outcome, not a guess."""
+    assert callable(check)
+    try:
+        async with asyncio.timeout(OUTCOME_TIMEOUT):
+            while not await check():  # noqa: ASYNC110 - polling another process's state
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"{what}: not within {OUTCOME_TIMEOUT:.0f} s") from None
+
+
+async def outbox_settled(redis: Redis) -> bool:
+    """Every queued delivery was acknowledged (none ready, leased, waiting or parked)."""
+    async for key in redis.scan_iter(match=f"{PREFIX}outbox:d:*", _type="hash"):
+        if await redis.hget(key, "state") != "done":
+            return False
+    return True
 
 
 class Replica:
@@ -87,7 +113,7 @@ class Replica:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(START_TIMEOUT):  # a loaded CI machine starts slowly
             while True:
                 try:
                     async with http.get(f"{self.url}/readyz") as r:
@@ -139,6 +165,7 @@ async def create_ticket(
     await api.wait_for("chat.postMessage", count=posted + 1, timeout=10)
 
 
+@pytest.mark.timeout(400)  # bounds a stuck run; each wait below is for an outcome
 async def test_three_replicas_one_killed_deliver_every_change_once(
     sim: Sim, redis: Redis, tmp_path: Path
 ) -> None:
@@ -206,7 +233,13 @@ async def test_three_replicas_one_killed_deliver_every_change_once(
                 if c.args.get("blocks") and not c.args.get("thread_ts")
             ]
             assert len(cards) == TICKETS  # one card each, in #security
-            await asyncio.sleep(1.0)  # the pollers have seen every ticket once
+
+            async def polled() -> bool:
+                return bool(
+                    await redis.hget(f"{PREFIX}doc:sync_watermark", f"{WORKSPACE}|incident")
+                )
+
+            await until(polled, "a replica polled ServiceNow")
             api.clear()
             # Slack acts, then answers slowly: a replica killed now dies holding deliveries
             # that went out but were never acknowledged.
@@ -214,12 +247,26 @@ async def test_three_replicas_one_killed_deliver_every_change_once(
 
             for n in numbers:
                 sim.instance.set_state(n, "2")
-            await asyncio.sleep(0.5)
+
+            async def seen() -> bool:
+                # Each change is a card update, a thread reply and a #ops post: once all are
+                # queued, the poller saw every ticket move (a later poll would fold In
+                # Progress and On Hold into one change).
+                queued = [k async for k in redis.scan_iter(match=f"{PREFIX}outbox:d:*")]
+                return len(queued) >= 3 * TICKETS
+
+            await until(seen, "the poller saw every ticket move to In Progress")
             # Kill the replica that polls ServiceNow now (its lease names its pid).
-            lease = await redis.hgetall(f"snowops:lease:sync:{WORKSPACE}")
-            holder = next(
-                r for r in replicas if r.proc and f"-{r.proc.pid}-" in lease.get("owner", "")
-            )
+            holder: Replica | None = None
+
+            async def found_holder() -> bool:
+                nonlocal holder
+                owner = (await redis.hgetall(f"{PREFIX}lease:sync:{WORKSPACE}")).get("owner", "")
+                holder = next((r for r in replicas if r.proc and f"-{r.proc.pid}-" in owner), None)
+                return holder is not None
+
+            await until(found_holder, "a replica holds the poll lease")
+            assert holder is not None
             holder.kill()
             for n in numbers:
                 sim.instance.add_journal(n, f"Work started on {n}")
@@ -232,8 +279,10 @@ async def test_three_replicas_one_killed_deliver_every_change_once(
             def replies() -> list[str]:
                 return [c.args["text"] for c in api.calls_to("chat.postMessage")]
 
-            await api.wait_for("chat.postMessage", count=want * 2, timeout=30)
-            await asyncio.sleep(2.5)  # anything doubled would show up by now (lease 2 s)
+            await api.wait_for("chat.postMessage", count=want * 2, timeout=OUTCOME_TIMEOUT)
+            # Nothing doubled can still come once every delivery is acknowledged, and the
+            # killed replica's leases (2 s) have run out and were taken over.
+            await until(lambda: outbox_settled(redis), "every delivery acknowledged")
 
             texts = replies()
             counts = collections.Counter(texts)
