@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 from adapters.console.session import ConsoleError, RemoteSession, Session
 from adapters.console.terminal import Terminal
 from adapters.console.token import read_token
-from bot.dev import DEV_DIR, DEV_WORKSPACE, build_dev_sites, dev_settings, fresh_dev_store
+from bot.dev import (
+    DEV_DIR,
+    DEV_WORKSPACE,
+    build_dev_sites,
+    dev_settings,
+    fresh_dev_store,
+    ports_taken,
+)
 from bot.server import PortBusy, start_sites
 from core.urls import is_loopback_host
 
@@ -39,6 +46,11 @@ async def _attach(session: RemoteSession, url: str) -> int:
 
 async def _in_process(sim_port: int, graph_port: int) -> int:
     settings = dev_settings(sim_port, graph_port)
+    taken = ports_taken(settings, sim_port, graph_port)
+    if taken:
+        # Touch nothing: the running one's store and console token stay as they are.
+        print(f"snowops chat: {taken}", file=sys.stderr)
+        return 1
     fresh_dev_store(settings)
     # The terminal is for the conversation: logs go to a file next to the dev store.
     DEV_DIR.mkdir(exist_ok=True)

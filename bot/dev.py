@@ -7,9 +7,11 @@ simulators (:func:`dev_settings`); nothing is written to the environment.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import sys
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.models import OAuthClientConfig
 from core.secrets import generate_key
+from sim.ports import busy, port_in_use
 
 __all__ = [
     "DEV_WORKSPACE",
@@ -32,6 +35,7 @@ __all__ = [
     "build_dev_sites",
     "dev_banner",
     "dev_settings",
+    "ports_taken",
     "run_dev",
 ]
 
@@ -166,9 +170,45 @@ SnowOps is running (Ctrl-C stops it)
 """
 
 
+def running_snowops(settings: Settings) -> str | None:
+    """The URL of a SnowOps already answering on this machine's SnowOps port, or None."""
+    url = f"http://127.0.0.1:{settings.port}"
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+            body = json.loads(answer.read(200))
+    except (OSError, ValueError):
+        return None
+    return url if isinstance(body, dict) and body.get("status") == "ok" else None
+
+
+def ports_taken(settings: Settings, sim_port: int, graph_port: int) -> str | None:
+    """Why `snowops dev` cannot start here, in one line, before it touches anything (the
+    store, the console token): a SnowOps already running, or a port another program holds."""
+    if busy(settings.host, settings.port) and (url := running_snowops(settings)):
+        return (
+            f"SnowOps is already running at {url}; nothing was changed "
+            "(`snowops chat` attaches to it; Ctrl-C in its terminal stops it)"
+        )
+    for what, host, port in (
+        ("SnowOps", settings.host, settings.port),
+        ("the ServiceNow simulator", "127.0.0.1", sim_port),
+        ("the Graph simulator", "127.0.0.1", graph_port),
+    ):
+        taken = port_in_use(what, host, port)
+        if taken:
+            return (
+                f"{taken}; stop it, or choose other ports (--sim-port, --graph-port, SNOWOPS_PORT)"
+            )
+    return None
+
+
 def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
     """Start both simulators and SnowOps wired to them; the console workspace is connected."""
     settings = dev_settings(sim_port, graph_port)
+    taken = ports_taken(settings, sim_port, graph_port)
+    if taken:
+        print(f"snowops dev: {taken}", file=sys.stderr)
+        return 1
     setup_logging(settings.log_level, settings.log_format)
     fresh_dev_store(settings)
     dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)

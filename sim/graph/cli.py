@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sim.ports import port_in_use
+
 from .app import build_graph_sim_app
 from .config import (
     DEFAULT_CLIENT_ID,
@@ -114,6 +116,12 @@ def _serve(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         forbidden_style=args.forbidden_style,
     )
+    taken = port_in_use("the Graph simulator", args.host, args.port)
+    if taken:
+        print(
+            f"snowops graph-sim: {taken}; stop it, or choose another with --port", file=sys.stderr
+        )
+        return 1
     base = args.base_url or f"http://{args.host}:{args.port}"
     print(f"Microsoft Graph simulator at {base}")
     print(f"  GRAPH_LOGIN_URL = GRAPH_API_URL = {base}")

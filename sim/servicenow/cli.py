@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sim.ports import port_in_use
+
 from . import cli_admin
 from .app import build_sim_app
 from .catalog import PLUGINS
@@ -125,6 +127,10 @@ def _serve(args: argparse.Namespace) -> int:
         client_credentials_enabled=args.client_credentials,
         missing_plugins=tuple(args.without_plugin),
     )
+    taken = port_in_use("the ServiceNow simulator", args.host, args.port)
+    if taken:
+        print(f"snowops sim: {taken}; stop it, or choose another with --port", file=sys.stderr)
+        return 1
     base = args.instance_url or f"http://{args.host}:{args.port}"
     print(f"ServiceNow simulator at {base}")
     print(f"  OAuth client:     {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")

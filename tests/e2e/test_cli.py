@@ -132,6 +132,7 @@ async def test_dev_brings_up_server_and_simulator(tmp_path: Path) -> None:
         assert (await wait_for(f"http://127.0.0.1:{graph_port}/sim/health"))["status"] == "ok"
         ready = await wait_for(f"http://127.0.0.1:{port}/readyz")
         assert ready["connections"] == {"total": 1, "needs_reauth": 0}
+        await a_second_one_touches_nothing(tmp_path, port, sim_port, graph_port)
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = await asyncio.wait_for(proc.communicate(), 20)
@@ -141,6 +142,46 @@ async def test_dev_brings_up_server_and_simulator(tmp_path: Path) -> None:
     assert DEFAULT_CLIENT_ID in text
     key = tmp_path / ".snowops" / "secret.key"
     assert key.stat().st_mode & 0o777 == 0o600
+
+
+async def a_second_one_touches_nothing(
+    tmp_path: Path, port: int, sim_port: int, graph_port: int
+) -> None:
+    """A second `snowops dev` while one runs says so in one line and changes nothing; a busy
+    port names what holds it."""
+    from adapters.console.token import read_token
+
+    token = read_token(port)
+    store = tmp_path / ".snowops" / "dev.db"
+    before = store.stat().st_ino
+    ports = ["--sim-port", str(sim_port), "--graph-port", str(graph_port)]
+    same = {"SNOWOPS_PORT": str(port), "SNOWOPS_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    code, out, err = await run("dev", *ports, cwd=tmp_path, **same)
+    assert code == 1
+    assert out == ""  # no banner for something that is not starting
+    assert err.strip() == (
+        f"snowops dev: SnowOps is already running at http://127.0.0.1:{port}; nothing was "
+        "changed (`snowops chat` attaches to it; Ctrl-C in its terminal stops it)"
+    )
+    assert read_token(port) == token
+    assert store.stat().st_ino == before  # not deleted and made again
+    ready = await wait_for(f"http://127.0.0.1:{port}/readyz")
+    assert ready["connections"] == {"total": 1, "needs_reauth": 0}  # still connected
+
+    other = free_port()
+    mine = {"SNOWOPS_PORT": str(other), "SNOWOPS_PUBLIC_URL": f"http://127.0.0.1:{other}"}
+    code, _, err = await run("dev", *ports, cwd=tmp_path, **mine)
+    assert code == 1
+    assert err.startswith(
+        f"snowops dev: port {sim_port} (the ServiceNow simulator) is already in use by "
+    )
+    assert "(pid " in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = await run("sim", "--port", str(sim_port), cwd=tmp_path)
+    assert code == 1
+    assert err.startswith(f"snowops sim: port {sim_port} (the ServiceNow simulator) is already")
+    assert "Traceback" not in err
 
 
 async def test_connect_headless_reads_secrets_from_env_only(tmp_path: Path, sim: Sim) -> None:
