@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = ["main"]
 
 log = logging.getLogger("snowops")
 
+_WORKSPACE = re.compile(r"(slack|teams|console):[A-Za-z0-9._@-][A-Za-z0-9._:@-]{0,99}")
 SIM_PORT = 8765
 GRAPH_PORT = 8766
 
@@ -42,6 +44,13 @@ def _serve(settings: Settings) -> int:
 
 
 async def _connect(settings: Settings, args: argparse.Namespace) -> int:
+    if not _WORKSPACE.fullmatch(args.workspace):
+        print(
+            f"snowops connect: --workspace {args.workspace[:60]!r} is not a workspace id: "
+            "use slack:<team id> (T0123…), teams:<tenant id> or console:local",
+            file=sys.stderr,
+        )
+        return 2
     secret = os.environ.get("SERVICENOW_CLIENT_SECRET", "")
     password = os.environ.get("SERVICENOW_PASSWORD", "")
     missing = [

@@ -228,6 +228,20 @@ async def test_connect_headless_reads_secrets_from_env_only(tmp_path: Path, sim:
     assert "401" in err or "refused the OAuth credentials" in err
     assert "hint:" in err
 
+    # A wrong password is named as such, not as an expired refresh token.
+    code, _, err = await run(
+        *args, cwd=tmp_path, **common, SERVICENOW_CLIENT_SECRET=DEFAULT_CLIENT_SECRET,
+        SERVICENOW_PASSWORD="not-the-password",
+    )  # fmt: skip
+    assert code == 1
+    assert f"Check the user name and password of {DEFAULT_USERNAME}" in err
+    assert "refresh token" not in err
+    # A workspace id without its platform is refused before anything is sent.
+    bare = [a if a != "slack:T0123" else "T0123" for a in args]
+    code, _, err = await run(*bare, cwd=tmp_path, **common, SERVICENOW_PASSWORD="x")
+    assert code == 2
+    assert "is not a workspace id: use slack:<team id>" in err
+
 
 async def test_sim_command_serves_the_simulator(tmp_path: Path) -> None:
     port = free_port()
