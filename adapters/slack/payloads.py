@@ -95,6 +95,13 @@ def _ids(obj: Mapping[str, Any], path: str) -> None:
             _ids(nested, f"{path}{key}.")
 
 
+def _url(obj: Mapping[str, Any], path: str) -> None:
+    """Answers are posted to a ``response_url``: it must at least be a web address."""
+    url = obj.get("response_url")
+    if isinstance(url, str) and url and not url.startswith(("https://", "http://")):
+        raise PayloadError(f"{path}response_url must be an http(s) URL")
+
+
 def _objects(items: Any, path: str, *, required: bool = False) -> list[dict[str, Any]]:
     """A list of objects (non-empty when ``required``)."""
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -173,6 +180,8 @@ def check_payload(body: Mapping[str, Any]) -> None:
         _ids(auth, "authorizations[].")
     for url in body.get("response_urls") or ():
         _want(url, "response_url", _STR, "response_urls[].")
+        _url(url, "response_urls[].")
+    _url(body, "")
     if "view" in body and body.get("type") not in ("view_submission", "view_closed"):
         _view(body["view"], submitted=False)
     if "actions" in body and body.get("type") != "block_actions":

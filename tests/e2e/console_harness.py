@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.console.routes import add_console_routes
 from adapters.console.session import CONSOLE_HEADER
+from adapters.console.sink import ConsoleSink
 from bot.app import build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
@@ -26,6 +27,7 @@ class Console:
 
     url: str
     http: aiohttp.ClientSession
+    sink: ConsoleSink
 
 
 @pytest.fixture
@@ -41,6 +43,7 @@ async def console(make_settings: Callable[..., Settings]) -> AsyncIterator[Conso
     await server.start_server()
     try:
         async with aiohttp.ClientSession(headers={CONSOLE_HEADER: TOKEN}) as http:
-            yield Console(settings.public_url, http)
+            assert services.console is not None
+            yield Console(settings.public_url, http, services.console)
     finally:
         await server.close()

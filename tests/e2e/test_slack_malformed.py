@@ -155,6 +155,10 @@ def _actions(actions: Any) -> dict[str, Any]:
         ({**block_actions_payload("snow", "help"), "user": {"id": 7}}, "user.id must be"),
         ({**block_actions_payload("snow", "help"), "response_urls": 5}, "response_urls must"),
         ({**block_actions_payload("snow", "help"), "authorizations": ["x"]}, "authorizations"),
+        (
+            {**block_actions_payload("snow", "help"), "response_url": "javascript:alert(1)"},
+            "response_url must be an http(s) URL",
+        ),
         ({"type": "view_submission"}, "view must be an object"),
         ({"type": "view_submission", "view": {"id": "V1"}}, "view.callback_id must be"),
         ({"type": "message_action", "callback_id": 5}, "callback_id must be a string"),
