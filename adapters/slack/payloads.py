@@ -145,6 +145,29 @@ def _needs_callback(body: Mapping[str, Any]) -> None:
         raise PayloadError("callback_id must be a string")
 
 
+def _attachment_action(body: Mapping[str, Any]) -> None:
+    """A legacy message button: bolt reads ``actions[0]`` as for ``block_actions``."""
+    _needs_callback(body)
+    _objects(body.get("actions"), "actions", required=True)
+
+
+def _step(body: Mapping[str, Any]) -> None:
+    """Bolt reads ``workflow_step`` of every workflow step edit and save."""
+    if not isinstance(body.get("workflow_step"), dict):
+        raise PayloadError("workflow_step must be an object")
+
+
+def _step_edit(body: Mapping[str, Any]) -> None:
+    _needs_callback(body)
+    _step(body)
+
+
+def _submitted(body: Mapping[str, Any]) -> None:
+    _view(body.get("view"), submitted=True)
+    if body["view"].get("type") == "workflow_step":
+        _step(body)
+
+
 def _event(body: Mapping[str, Any]) -> None:
     event = body.get("event")
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
@@ -156,15 +179,15 @@ def _event(body: Mapping[str, Any]) -> None:
 
 _BY_TYPE = {
     "block_actions": _actions,
-    "view_submission": lambda b: _view(b.get("view"), submitted=True),
-    "view_closed": lambda b: _view(b.get("view"), submitted=True),
+    "view_submission": _submitted,
+    "view_closed": _submitted,
     "message_action": _needs_callback,
     "shortcut": _needs_callback,
-    "interactive_message": _needs_callback,
+    "interactive_message": _attachment_action,
     "dialog_submission": _needs_callback,
     "dialog_cancellation": _needs_callback,
     "dialog_suggestion": _needs_callback,
-    "workflow_step_edit": _needs_callback,
+    "workflow_step_edit": _step_edit,
     "event_callback": _event,
 }
 

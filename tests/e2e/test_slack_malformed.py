@@ -139,6 +139,13 @@ async def test_a_signed_body_that_is_no_payload_is_a_400(
     no_traceback(caplog)
 
 
+def _step_save() -> dict[str, Any]:
+    """A workflow step's configuration modal submitted, without its step."""
+    payload = view_submission_payload("V1", FORM_CALLBACK_ID, {})
+    payload["view"]["type"] = "workflow_step"
+    return payload
+
+
 def _actions(actions: Any) -> dict[str, Any]:
     return {**block_actions_payload("snow", "help"), "actions": actions}
 
@@ -162,6 +169,9 @@ def _actions(actions: Any) -> dict[str, Any]:
         ({"type": "view_submission"}, "view must be an object"),
         ({"type": "view_submission", "view": {"id": "V1"}}, "view.callback_id must be"),
         ({"type": "message_action", "callback_id": 5}, "callback_id must be a string"),
+        ({"type": "interactive_message", "callback_id": "x"}, "actions must be a list"),
+        ({"type": "workflow_step_edit", "callback_id": "x"}, "workflow_step must be"),
+        (_step_save(), "workflow_step must be an object"),
     ],
 )
 async def test_an_interactivity_payload_of_the_wrong_shape_is_a_400(
