@@ -154,10 +154,10 @@ class FormContext:
         )
 
     @classmethod
-    def loads(cls, text: str | None) -> FormContext:
-        """Read :meth:`dumps` back."""
+    def loads(cls, text: object) -> FormContext:
+        """Read :meth:`dumps` back (anything unreadable gives a form of no context)."""
         try:
-            doc: Any = json.loads(text or "{}")
+            doc: Any = json.loads(text if isinstance(text, str) and text else "{}")
         except (ValueError, RecursionError):
             doc = {}
         return cls.from_doc(doc)
@@ -176,10 +176,10 @@ class ClientFormContext:
         return json.dumps({k: v for k, v in doc.items() if v}, separators=(",", ":"))
 
     @classmethod
-    def loads(cls, text: str | None) -> ClientFormContext:
+    def loads(cls, text: object) -> ClientFormContext:
         """Read :meth:`dumps` back; anything unreadable gives no instance."""
         try:
-            doc: Any = json.loads(text or "{}")
+            doc: Any = json.loads(text if isinstance(text, str) and text else "{}")
         except (ValueError, RecursionError):
             doc = {}
         if not isinstance(doc, dict):

@@ -14,7 +14,7 @@ from core import commands as c
 from core.errors import UsageError
 from core.models import CATEGORIES, TicketKind
 
-__all__ = ["MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
+__all__ = ["MAX_PAGE", "MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
 
 MAX_TEXT = 2000
 MAX_ARG = 200

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,6 +55,7 @@ def _loopback_only(handler: Handler, token: str) -> Handler:
         try:
             return await handler(request)
         except ValueError as exc:
+            log.info("console request refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
 
     return guarded
@@ -62,7 +64,7 @@ def _loopback_only(handler: Handler, token: str) -> Handler:
 async def _json(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
         raise ValueError("the body must be JSON") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
@@ -94,9 +96,14 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
     async def events(request: web.Request) -> web.Response:
         try:
             after = int(request.query.get("after", "0"))
-            wait = min(max(float(request.query.get("wait", "20")), 0.0), MAX_WAIT)
+            wait = float(request.query.get("wait", "20"))
+            if not math.isfinite(wait):  # nan passes min and max unchanged, then never ends
+                raise ValueError(wait)
         except ValueError:
-            raise ValueError("after must be an integer and wait a number of seconds") from None
+            raise ValueError(
+                "after must be an integer and wait a finite number of seconds"
+            ) from None
+        wait = min(max(wait, 0.0), MAX_WAIT)
         entries = await session.events(after, wait)
         return web.json_response({"events": [{"seq": e.seq, "text": e.text} for e in entries]})
 

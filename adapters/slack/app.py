@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -24,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.after import AfterAck
 from adapters.slack.config import BOT_SCOPES, SlackConfig
+from adapters.slack.gate import SlackGate
 from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
 from adapters.slack.permissions import SlackUsers
@@ -65,6 +68,24 @@ class DropRetries(AsyncMiddleware):
         return await next()
 
 
+def _kind(body: dict[str, Any]) -> str:
+    """What a payload is, for a log line: its type, command or event type."""
+    event = body.get("event")
+    kind = body.get("type") or body.get("command") or ""
+    if isinstance(event, dict):
+        kind = f"{kind} {event.get('type')}"
+    return repr(str(kind)[:60])
+
+
+async def on_bolt_error(error: Exception, body: dict[str, Any]) -> None:
+    """Bolt's error handler. A request no listener takes is one line (bolt's own warning
+    quotes the payload over many lines); anything else that fails is a bug, logged whole."""
+    if isinstance(error, BoltUnhandledRequestError):
+        log.info("no listener for Slack request %s", _kind(body))
+        return
+    log.error("Slack request %s failed", _kind(body), exc_info=error)
+
+
 class SlackAdapter:
     """Everything Slack: the bolt app, its routes, the ChatSink, Socket Mode.
 
@@ -88,6 +109,7 @@ class SlackAdapter:
             self.bolt = AsyncApp(
                 signing_secret=config.signing_secret,
                 process_before_response=True,
+                raise_error_for_unhandled_request=True,
                 client=AsyncWebClient(base_url=config.api_url),
                 installation_store=self.installations,
                 oauth_settings=AsyncOAuthSettings(
@@ -102,12 +124,16 @@ class SlackAdapter:
             )
         else:
             self.bolt = AsyncApp(
-                signing_secret=config.signing_secret, process_before_response=True, client=client
+                signing_secret=config.signing_secret,
+                process_before_response=True,
+                raise_error_for_unhandled_request=True,
+                client=client,
             )
         self.http = SlackHttp()
         self.sink = SlackChatSink(self._client_for)
         # A class middleware: bolt calls it directly, without per-request kwargs injection.
         self.bolt.use(DropRetries(keys))
+        self.bolt.error(on_bolt_error)
         self.after = AfterAck()
         self._socket: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
@@ -143,10 +169,13 @@ class SlackAdapter:
             # so none is accepted.
             return
 
+        gate = SlackGate(self.config.signing_secret)
+
         async def events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await self.bolt.async_dispatch(await to_bolt_request(request))
-            )
+            admitted = await gate.admit(request)
+            if isinstance(admitted, web.Response):
+                return admitted
+            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted))
 
         app.router.add_post("/slack/events", events)
         if self.config.oauth:

@@ -216,8 +216,8 @@ def ticket_form_modal(
 def _element_value(element: Mapping[str, Any]) -> str | None:
     kind = element.get("type")
     if kind == "static_select":
-        selected = element.get("selected_option") or {}
-        value = selected.get("value")
+        selected = element.get("selected_option")
+        value = selected.get("value") if isinstance(selected, Mapping) else None
     elif kind == "datepicker":
         value = element.get("selected_date")
     else:
@@ -233,7 +233,9 @@ def form_values(state_values: Mapping[str, Any]) -> dict[str, str | None]:
     """
     out: dict[str, str | None] = {}
     for name in FORM_FIELDS:
-        block = state_values.get(name) or {}
+        block = state_values.get(name)
+        if not isinstance(block, Mapping):
+            block = {}  # absent, or not what Slack sends: the field is missing
         element = block.get(INPUT_ACTION_ID)
         if element is None and len(block) == 1:
             element = next(iter(block.values()))

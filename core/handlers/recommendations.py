@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from core import commands as c
+from core.errors import UsageError
+from core.grammar import MAX_PAGE
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
 from core.outcomes import Audience, Outcome, Reply, ShowForm
@@ -41,6 +43,8 @@ class RecommendationHandlers:
         self, ctx: RequestContext, command: c.Recommendations
     ) -> RecommendationListView:
         """A page of recommendation cards."""
+        if not 1 <= command.page <= MAX_PAGE:  # a forged button or card: see tickets
+            raise UsageError(f"Give a page number from 1 to {MAX_PAGE}.")
         result = await self._recs.page(
             ctx.workspace,
             command.category,

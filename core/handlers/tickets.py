@@ -11,7 +11,7 @@ from urllib.parse import quote
 from core import commands as c
 from core.actions import ShareMessage, SubmitTicket
 from core.clock import Clock
-from core.errors import InProgressError
+from core.errors import InProgressError, UsageError
 from core.forms import (
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -19,6 +19,7 @@ from core.forms import (
     form_again,
     validate_ticket_form,
 )
+from core.grammar import MAX_PAGE
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
@@ -125,6 +126,10 @@ class TicketHandlers:
 
     async def tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """A page of tickets: fresh, or from the store with a refresh to follow."""
+        # A command may come from a forged button or card: the grammar's bound holds here
+        # too, before the page becomes an offset no store can represent.
+        if not 1 <= command.page <= MAX_PAGE:
+            raise UsageError(f"Give a page number from 1 to {MAX_PAGE}.")
         offset = (command.page - 1) * PAGE_SIZE
         page = await self._tickets.list_tickets(
             ctx.workspace,
@@ -139,7 +144,7 @@ class TicketHandlers:
         cards = tuple(ticket_card(t, names[t.kind]) for t in page.tickets)
         label = command.kind.label + "s" if command.kind else "Tickets"
         more = None
-        if page.more:
+        if page.more and command.page < MAX_PAGE:
             nxt = c.Tickets(command.kind, command.open_only, command.page + 1)
             more = Button("More", nxt)
         conn = await self._connections.get_connection(ctx.workspace)

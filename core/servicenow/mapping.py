@@ -160,6 +160,15 @@ def _ref_value(value: Any) -> str:
     return str(value or "")
 
 
+def _int(text: str, default: int) -> int:
+    """A whole number ServiceNow sends as text; anything else (``""``, ``"1.5"``, ``"²"``,
+    a thousand digits) is ``default``."""
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+        return default
+    return int(text)
+
+
 def ticket_from_record(
     workspace: str,
     kind: TicketKind,
@@ -189,10 +198,10 @@ def ticket_from_record(
         number=_ref_value(record.get("number")),
         title=_ref_value(record.get("short_description")),
         state=_ref_value(record.get("state")),
-        priority=int(priority_raw) if priority_raw.lstrip("-").isdigit() else 5,
+        priority=_int(priority_raw, 5),
         url=record_url(instance_url, kind.table, sys_id),
         correlation_id=_ref_value(record.get("correlation_id")),
-        mod_count=int(_ref_value(record.get("sys_mod_count")) or 0),
+        mod_count=_int(_ref_value(record.get("sys_mod_count")), 0),
         due=parse_sn_datetime(_ref_value(record.get("due_date"))),
         updated_at=parse_sn_datetime(_ref_value(record.get("sys_updated_on"))),
         created_at=parse_sn_datetime(_ref_value(record.get("sys_created_on"))),

@@ -162,20 +162,30 @@ class PushReceiver:
         return replay_key
 
 
+def _strings(row: dict[str, Any], what: str) -> None:
+    """The business rule sends every field as a string (``getValue() || ''``)."""
+    for name, value in row.items():
+        if not isinstance(value, str | None):
+            raise PushRejected(400, f"{what} field {str(name)[:40]!r} must be a string")
+
+
 def _parse(body: bytes) -> tuple[str, dict[str, Any], list[dict[str, Any]] | None]:
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
         raise PushRejected(400, "the body is not JSON") from None
     if not isinstance(doc, dict):
         raise PushRejected(400, "the body must be a JSON object")
     table, record, comments = doc.get("table"), doc.get("record"), doc.get("comments")
-    if table not in _TABLES:
+    if not isinstance(table, str) or table not in _TABLES:
         raise PushRejected(400, f"table must be one of {', '.join(sorted(_TABLES))}")
     if not isinstance(record, dict) or not record.get("number") or not record.get("sys_id"):
         raise PushRejected(400, "record must be an object with number and sys_id")
+    _strings(record, "record")
     if comments is not None and not (
         isinstance(comments, list) and all(isinstance(c, dict) for c in comments)
     ):
         raise PushRejected(400, "comments must be a list of journal rows")
+    for row in comments or ():
+        _strings(row, "comment")
     return str(table), record, comments

@@ -14,7 +14,7 @@ from typing import Any
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.secrets import SecretBox
 from core.store import codec
-from core.store.port import OutboxItem, Store
+from core.store.port import OutboxItem, Store, window
 
 __all__ = ["MemoryStore"]
 
@@ -150,6 +150,7 @@ class MemoryStore(Store):
         ]
         epoch = datetime.min.replace(tzinfo=UTC)
         rows.sort(key=lambda t: (t.created_at or epoch, t.number), reverse=True)
+        limit, offset = window(limit, offset)
         return rows[offset : offset + limit]
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:

@@ -24,7 +24,17 @@ from core.models import (
 )
 from core.storage import Doc, OutboxItem
 
-__all__ = ["Doc", "OutboxItem", "Store"]
+__all__ = ["Doc", "OutboxItem", "Store", "window"]
+
+#: Largest row count or offset a backend is asked for: SQLite and Redis hold 64-bit
+#: integers (and Redis adds the two), so a larger one would fail there instead of
+#: finding nothing.
+MAX_WINDOW = 2**61
+
+
+def window(limit: int, offset: int) -> tuple[int, int]:
+    """``(limit, offset)`` of a listing, each within ``0..MAX_WINDOW``."""
+    return min(max(limit, 0), MAX_WINDOW), min(max(offset, 0), MAX_WINDOW)
 
 
 class Store(ABC):

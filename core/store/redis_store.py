@@ -40,7 +40,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.secrets import SecretBox
 from core.store import codec
-from core.store.port import OutboxItem, Store
+from core.store.port import OutboxItem, Store, window
 from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
 from core.store.redis_format import upgrade
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
@@ -285,10 +285,10 @@ class RedisStore(RedisBackup, Store):
         offset: int = 0,
     ) -> list[Ticket]:
         """Tickets of a workspace, newest first."""
-        if limit <= 0:
+        limit, start = window(limit, offset)
+        if limit == 0:
             return []
         base = f"{self._p}tix:{workspace}"
-        start = max(offset, 0)
         view = f"{base}:z:{_views(kind, active_only)}"
         numbers = as_texts(await self._r.zrevrange(view, start, start + limit - 1))
         if not numbers:

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.store import codec
-from core.store.port import Store
+from core.store.port import Store, window
 from core.store.sqlite_base import Doc, dumps
 from core.store.sqlite_queue import SqliteQueues
 from core.store.sqlite_schema import SCHEMA_VERSION
@@ -185,7 +185,7 @@ class SqliteStore(SqliteQueues, Store):
             params.append(kind.value)
         if active_only:
             where.append("active = 1")
-        params += [max(limit, 0), max(offset, 0)]
+        params += window(limit, offset)
         rows = await self._all(
             f"SELECT body FROM tickets WHERE {' AND '.join(where)} "
             "ORDER BY created_us DESC, number DESC LIMIT ? OFFSET ?",

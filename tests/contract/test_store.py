@@ -229,6 +229,16 @@ async def test_list_tickets_newest_first_with_filters_and_paging(store: Store) -
     assert numbers(await store.list_tickets(OTHER_WS)) == ["INC6"]
 
 
+async def test_list_tickets_with_an_offset_or_limit_past_64_bits_finds_nothing(
+    store: Store,
+) -> None:
+    """A page number of 30 digits once reached SQLite as an offset it cannot hold."""
+    await store.save_ticket(ticket("INC1", 1))
+    assert await store.list_tickets(WS, offset=10**30) == []
+    assert await store.list_tickets(WS, offset=-(10**30)) == await store.list_tickets(WS)
+    assert numbers(await store.list_tickets(WS, limit=10**30)) == ["INC1"]
+
+
 async def test_list_tickets_ties_order_by_number(store: Store) -> None:
     for n in ("INC2", "INC10", "INC3"):
         await store.save_ticket(ticket(n, 7))

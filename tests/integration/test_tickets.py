@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
+import pytest
+
+from core import commands as c
 from core.connections import OAuthClientConfig
 from core.handlers.context import RequestContext
 from core.models import ChannelRef, RecommendationSource, Requester, TicketKind
@@ -353,3 +357,17 @@ async def test_a_broken_store_gives_a_reference_not_a_trace(connected: App) -> N
     assert isinstance(view, Notice)
     assert "Something went wrong on SnowOps's side (reference " in view.text
     assert "Traceback" not in view.text
+
+
+async def test_a_forged_page_number_is_refused_not_sent_to_the_store(
+    connected: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A card or button can be forged to ask for page 10**30 (the grammar refuses such a
+    page when typed); it once reached SQLite as an offset too large for it."""
+    for request in (c.Tickets(page=10**30), c.Tickets(page=0), c.Recommendations(page=10**30)):
+        outcome = await connected.services.router.handle(user_ctx(), request)
+        assert isinstance(outcome, Reply), outcome
+        assert isinstance(outcome.view, Notice)
+        assert outcome.view.level is NoticeLevel.WARNING
+        assert "page number from 1 to 1000" in outcome.view.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
