@@ -22,14 +22,14 @@ CHANNEL = "19:security-channel@thread.tacv2"
 _ids = itertools.count(1)
 
 
-def conversation(conv_id: str) -> dict[str, Any]:
+def conversation(conv_id: str, tenant: str = TENANT) -> dict[str, Any]:
     """The conversation object of a personal chat, group chat or channel."""
     kind = (
         "channel"
         if conv_id.startswith(CHANNEL)
         else ("groupChat" if conv_id.startswith(GROUP) else "personal")
     )
-    conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": TENANT}
+    conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": tenant}
     if kind != "personal":
         conv["isGroup"] = True
     return conv
@@ -44,9 +44,10 @@ def base(
     aad: str = USER_AAD,
     user_name: str = "Abel Tuter",
     activity_id: str | None = None,
+    tenant: str = TENANT,
     **fields: Any,
 ) -> dict[str, Any]:
-    """The fields every activity from Teams has."""
+    """The fields every activity from Teams has (of ``tenant``)."""
     data: dict[str, Any] = {
         "type": kind,
         "id": activity_id or f"f:{next(_ids):06d}",
@@ -54,9 +55,9 @@ def base(
         "serviceUrl": service_url,
         "channelId": "msteams",
         "from": {"id": user, "name": user_name, "aadObjectId": aad},
-        "conversation": conversation(conv),
+        "conversation": conversation(conv, tenant),
         "recipient": {"id": BOT_ID, "name": BOT_NAME},
-        "channelData": {"tenant": {"id": TENANT}},
+        "channelData": {"tenant": {"id": tenant}},
         "locale": "en-US",
     }
     if conv.startswith(CHANNEL):

@@ -162,7 +162,8 @@ def test_the_graph_url_reaches_the_teams_adapter(monkeypatch: pytest.MonkeyPatch
     ("env", "named"),
     [
         ({"TEAMS_APP_ID": APP_ID, "TEAMS_TENANT_ID": "t"}, "TEAMS_APP_PASSWORD"),
-        ({"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x"}, "TEAMS_TENANT_ID"),
+        ({"TEAMS_TENANT_ID": "a-tenant, not one!"}, "TEAMS_TENANT_ID"),
+        ({"TEAMS_APP_TENANT_ID": "../evil"}, "TEAMS_APP_TENANT_ID"),
         ({"TEAMS_LOGIN_URL": "http://login.example.com"}, "TEAMS_LOGIN_URL"),
         ({"TEAMS_GRAPH_URL": "http://graph.example.com"}, "TEAMS_GRAPH_URL"),
         ({"TEAMS_GRAPH_URL": "https://graph.example.com/?x=1"}, "TEAMS_GRAPH_URL"),
