@@ -8,6 +8,8 @@ message for the caller; nothing here raises anything else for any body.
 from __future__ import annotations
 
 import json
+import logging
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +25,17 @@ MAX_BODY = 512 * 1024
 MAX_DEPTH = 64
 #: Fields that are objects in every activity that has them.
 _OBJECTS = ("from", "recipient", "conversation", "channelData")
+#: The SDK logs every activity it cannot validate as an error with its traceback; while
+#: SnowOps validates a request body itself, that is a 400 with one line, not an error.
+_SDK_VALIDATION_LOGGER = "microsoft_agents.activity.activity"
+_checking: ContextVar[bool] = ContextVar("snowops_teams_checking", default=False)
+
+
+def _not_while_checking(record: logging.LogRecord) -> bool:
+    return not _checking.get()
+
+
+logging.getLogger(_SDK_VALIDATION_LOGGER).addFilter(_not_while_checking)
 
 
 class BadActivity(Exception):
@@ -96,12 +109,15 @@ def check_shape(activity: Any) -> dict[str, Any]:
             raise BadActivity(f"The activity is malformed ({name}).")
     if not _service_url_ok(activity.get("serviceUrl")):
         raise BadActivity("The activity is malformed (serviceUrl).")
+    token = _checking.set(True)
     try:
         Activity.model_validate(activity)
     except (ValidationError, ValueError, TypeError) as exc:
         errors = exc.errors() if isinstance(exc, ValidationError) else []
         where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
         raise BadActivity(f"The activity is malformed ({where[:60]}).") from None
+    finally:
+        _checking.reset(token)
     return activity
 
 
