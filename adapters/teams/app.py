@@ -55,6 +55,10 @@ def _invoke(name: str) -> Any:
     return selector
 
 
+def _any_invoke(context: TurnContext) -> bool:
+    return context.activity.type == ActivityTypes.invoke
+
+
 class _CheckedRequest(AiohttpRequestAdapter):
     """The request with the identity SnowOps checked (the SDK's own adapter would read it
     from the aiohttp request's string-keyed storage) and the body it already read."""
@@ -131,8 +135,9 @@ class TeamsAdapter:
         agent.conversation_update("membersAdded")(h.on_members_added)
         agent.conversation_update("membersRemoved")(h.on_members_removed)
         agent.installation_update()(h.on_installation)
-        # Routes of equal rank are not tried in order: the catch-all message route goes last.
+        # Routes of equal rank are not tried in order: the catch-all routes go last.
         agent.activity(ActivityTypes.message, rank=RouteRank.LAST)(h.on_message)
+        agent.add_route(_any_invoke, i.unknown, is_invoke=True, rank=RouteRank.LAST)
         log.debug("Teams message action %s registered", MESSAGE_ACTION)
 
     @staticmethod

@@ -143,6 +143,13 @@ class TeamsInvokes:
         outcome = await self._handle(context, ctx, self._submission(context, data))
         await answer(context, dialog_answer(outcome, _FORM_TITLE))
 
+    async def unknown(self, context: TurnContext, state: TurnState) -> None:
+        """An invoke SnowOps does not take (the app package declares none other): 400 with
+        one log line, rather than the SDK's 501."""
+        name = str(context.activity.name or "")[:60]
+        log.info("Teams invoke %r not handled", name)
+        await answer(context, {"error": f"SnowOps does not handle {name or 'this'} invokes."}, 400)
+
     # -- message extension -----------------------------------------------------------------
     async def share_message_fetch(self, context: TurnContext, state: TurnState) -> None:
         """``composeExtension/fetchTask``: the form, with the message as its description."""

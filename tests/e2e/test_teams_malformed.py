@@ -238,3 +238,15 @@ async def test_anonymous_mode_still_answers_a_good_activity(
     async with http.post(f"{url}/api/messages", json=bf.message("help", connector.url)) as r:
         assert r.status == 202
     assert len(connector.posts()) == 1
+
+
+@pytest.mark.parametrize("name", ["signin/verifyState", "no/such/invoke"])
+async def test_an_invoke_snowops_does_not_take_is_a_400(
+    teams: TeamsHarness, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    value = {"action": {"type": "Action.Execute", "verb": "snow", "data": {"value": "help"}}}
+    status, body = await teams.send(bf.invoke(name, value, teams.service_url))
+    assert status == 400  # not the SDK's 501
+    assert "does not handle" in body["error"]
+    assert teams.connector.sent == []
+    no_traceback(caplog)
