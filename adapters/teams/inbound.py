@@ -25,6 +25,8 @@ MAX_BODY = 512 * 1024
 MAX_DEPTH = 64
 #: Fields that are objects in every activity that has them.
 _OBJECTS = ("from", "recipient", "conversation", "channelData")
+#: Objects every activity has, each with an ``id``.
+_NAMED = ("from", "recipient", "conversation")
 #: The SDK logs every activity it cannot validate as an error with its traceback; while
 #: SnowOps validates a request body itself, that is a 400 with one line, not an error.
 _SDK_VALIDATION_LOGGER = "microsoft_agents.activity.activity"
@@ -107,6 +109,14 @@ def check_shape(activity: Any) -> dict[str, Any]:
     for name in _OBJECTS:
         if name in activity and not isinstance(activity[name], dict | None):
             raise BadActivity(f"The activity is malformed ({name}).")
+    for name in _NAMED:
+        # Every activity Teams sends names its channel, sender, recipient and conversation:
+        # the SDK keys its turn state on them.
+        part = activity.get(name)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
+            raise BadActivity(f"The activity is malformed ({name}).")
+    if not isinstance(activity.get("channelId"), str) or not activity["channelId"]:
+        raise BadActivity("The activity is malformed (channelId).")
     if not _service_url_ok(activity.get("serviceUrl")):
         raise BadActivity("The activity is malformed (serviceUrl).")
     token = _checking.set(True)

@@ -83,6 +83,11 @@ async def test_an_activity_nested_deeper_than_any_activity_is_a_400(
     ("field", "value"),
     [
         ("from", "29:1user"),
+        ("from", None),
+        ("from", {"name": "no id"}),
+        ("conversation", None),
+        ("recipient", {"id": 5}),
+        ("channelId", ""),
         ("conversation", ["a:1personal-chat"]),
         ("recipient", 7),
         ("channelData", "tenant"),
