@@ -34,7 +34,8 @@ def teams_config(settings: Settings) -> TeamsConfig:
     return TeamsConfig(
         app_id=settings.teams_app_id,
         app_password=_secret(settings.teams_app_password),
-        tenant_id=settings.teams_tenant_id,
+        tenants=tuple(t.lower() for t in settings.teams_tenant_ids),
+        app_tenant_id=settings.teams_app_tenant_id,
         anonymous=settings.teams_anonymous,
         login_url=settings.teams_login_url,
         openid_url=settings.teams_openid_url,

@@ -10,6 +10,7 @@ import sys
 from pydantic import SecretStr
 
 from adapters.slack.config import BOT_SCOPES
+from bot.adapters import teams_config
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
 from core.doctor import (
@@ -45,7 +46,7 @@ def teams_credentials(settings: Settings) -> TeamsCredentials | None:
     return TeamsCredentials(
         app_id=app_id,
         app_password=password,
-        tenant_id=_plain(getattr(settings, "teams_tenant_id", None)),
+        tenant_id=teams_config(settings).tenant_id,
         login_url=_plain(getattr(settings, "teams_login_url", None)) or TEAMS_LOGIN_URL,
     )
 

@@ -6,6 +6,7 @@ line that names it and says why (:func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -22,6 +23,9 @@ from core.secrets import SecretBox, SecretKeyError
 from core.urls import InvalidInstanceURL, require_safe_url
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
+
+#: A Microsoft Entra tenant: its id (a GUID) or one of its domains.
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}")
 
 
 class SettingsError(SystemExit):
@@ -65,7 +69,8 @@ class Settings(BaseSettings):
 
     teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
     teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
-    teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+    teams_tenant_ids: Annotated[tuple[str, ...], NoDecode] = Field((), alias="TEAMS_TENANT_ID")
+    teams_app_tenant_id: str | None = Field(None, alias="TEAMS_APP_TENANT_ID")
     teams_anonymous: bool = Field(False, alias="SNOWOPS_TEAMS_ANONYMOUS")
     teams_login_url: str = Field("https://login.microsoftonline.com", alias="TEAMS_LOGIN_URL")
     teams_openid_url: str = Field(
@@ -82,7 +87,7 @@ class Settings(BaseSettings):
     graph_login_url: str = Field("https://login.microsoftonline.com", alias="GRAPH_LOGIN_URL")
     graph_cache_seconds: float = Field(300.0, alias="SNOWOPS_GRAPH_CACHE_SECONDS", ge=0, le=86400)
 
-    @field_validator("admins", "servicenow_allowed_hosts", mode="before")
+    @field_validator("admins", "servicenow_allowed_hosts", "teams_tenant_ids", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> tuple[str, ...]:
         if value is None or value == "":
@@ -91,7 +96,7 @@ class Settings(BaseSettings):
             return tuple(v.strip() for v in value.split(",") if v.strip())
         if isinstance(value, list | tuple):
             return tuple(str(v).strip() for v in value if str(v).strip())
-        raise ValueError("give a comma-separated list of user ids")
+        raise ValueError("give a comma-separated list")
 
     @field_validator(
         "public_url",
@@ -163,12 +168,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TEAMS_APP_PASSWORD is required with TEAMS_APP_ID (the bot's client secret)"
             )
-        if not self.teams_tenant_id:
-            raise ValueError(
-                "TEAMS_TENANT_ID is required with TEAMS_APP_ID (the tenant of the bot's "
-                "app registration)"
-            )
         return self
+
+    @field_validator("teams_tenant_ids", "teams_app_tenant_id")
+    @classmethod
+    def _check_tenants(cls, value: tuple[str, ...] | str | None) -> tuple[str, ...] | str | None:
+        if isinstance(value, str):
+            value = value.strip() or None
+        for tenant in (value,) if isinstance(value, str) else value or ():
+            if not _TENANT.fullmatch(tenant):
+                raise ValueError(f"{tenant[:40]!r} is not a tenant id (a GUID or a domain)")
+        return value
 
     @property
     def teams_enabled(self) -> bool:

@@ -7,6 +7,8 @@ the typed command take the same path through core. Two class-level facts steer t
 platforms without them knowing command types:
 
 - ``admin``: only workspace admins may run it (checked in core);
+- ``channel_scoped``: an admin command that concerns only the channel it is run in, which
+  the channel's own admins may run too (a Teams team owner in the team's channels);
 - ``forms``: its answer may be a form (Slack keeps a modal open for it, Teams opens a
   dialog from its button).
 
@@ -51,6 +53,7 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class _Base:
     admin: ClassVar[bool] = False
+    channel_scoped: ClassVar[bool] = False
     forms: ClassVar[bool] = False
 
 
@@ -179,6 +182,7 @@ class Subscribe(_Base):
     kinds: frozenset[TicketKind]
     max_priority: int = 5
     admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +190,7 @@ class Unsubscribe(_Base):
     """``/snow unsubscribe``."""
 
     admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)

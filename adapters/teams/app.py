@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from microsoft_agents.activity import Activity, ActivityTypes
+from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.aiohttp._aiohttp_request_adapter import AiohttpRequestAdapter
 from microsoft_agents.hosting.core import (
@@ -26,25 +26,24 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, ClaimsIdentity
-from pydantic import ValidationError
 
 from adapters.teams.auth import AuthRefused, ClientCredentialsProvider, InboundAuth
 from adapters.teams.config import TeamsConfig
 from adapters.teams.context import TeamsUsers
 from adapters.teams.handlers import TeamsHandlers
+from adapters.teams.inbound import BadActivity, read_activity
 from adapters.teams.invokes import MESSAGE_ACTION, TeamsInvokes
+from adapters.teams.owners import TeamOwners
 from adapters.teams.recall import GraphReader
 from adapters.teams.references import References
-from adapters.teams.sink import TeamsChatSink
+from adapters.teams.tenant_sink import TenantChatSink
+from adapters.teams.tenants import current_tenant
 from core.handlers.router import Router
 from core.storage import Documents, IdempotencyKeys
 
 __all__ = ["TeamsAdapter", "add_refusing_route"]
 
 log = logging.getLogger(__name__)
-
-#: Bot Framework activities are small; a bigger body is not one.
-MAX_BODY = 512 * 1024
 
 
 def _invoke(name: str) -> Any:
@@ -56,16 +55,26 @@ def _invoke(name: str) -> Any:
     return selector
 
 
+def _any_invoke(context: TurnContext) -> bool:
+    return context.activity.type == ActivityTypes.invoke
+
+
 class _CheckedRequest(AiohttpRequestAdapter):
     """The request with the identity SnowOps checked (the SDK's own adapter would read it
-    from the aiohttp request's string-keyed storage)."""
+    from the aiohttp request's string-keyed storage) and the body it already read."""
 
-    def __init__(self, request: web.Request, identity: ClaimsIdentity) -> None:
+    def __init__(
+        self, request: web.Request, identity: ClaimsIdentity, activity: dict[str, Any]
+    ) -> None:
         super().__init__(request)
         self._identity = identity
+        self._activity = activity
 
     def get_claims_identity(self) -> ClaimsIdentity:
         return self._identity
+
+    async def json(self) -> dict[str, Any]:
+        return self._activity
 
 
 class TeamsAdapter:
@@ -97,17 +106,19 @@ class TeamsAdapter:
             connection_manager=connections,
         )
         self.references = References(docs)
-        self.sink = TeamsChatSink(
+        self.graph = GraphReader(self.tokens) if config.authenticated else None
+        self.sink = TenantChatSink(
             self.adapter,
             self.references,
             config.app_id if config.authenticated else None,
-            graph=GraphReader(self.tokens) if config.authenticated else None,
+            graph=self.graph,
         )
 
     def serve(self, router: Router) -> None:
         """Answer Teams' activities with ``router`` (core's one entry point)."""
         users = TeamsUsers(self.config.admins, self.config.admin_role)
-        h = TeamsHandlers(self.config, router, self._keys, users, self.references)
+        owners = TeamOwners(self.graph, self.references)
+        h = TeamsHandlers(self.config, router, self._keys, users, self.references, owners)
         i = TeamsInvokes(h)
         agent = self.agent
         agent.before_turn(h.before_turn)
@@ -124,8 +135,9 @@ class TeamsAdapter:
         agent.conversation_update("membersAdded")(h.on_members_added)
         agent.conversation_update("membersRemoved")(h.on_members_removed)
         agent.installation_update()(h.on_installation)
-        # Routes of equal rank are not tried in order: the catch-all message route goes last.
+        # Routes of equal rank are not tried in order: the catch-all routes go last.
         agent.activity(ActivityTypes.message, rank=RouteRank.LAST)(h.on_message)
+        agent.add_route(_any_invoke, i.unknown, is_invoke=True, rank=RouteRank.LAST)
         log.debug("Teams message action %s registered", MESSAGE_ACTION)
 
     @staticmethod
@@ -147,35 +159,28 @@ class TeamsAdapter:
             self._session = None
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
-        """``POST /api/messages``: check the caller, then run the turn."""
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "Request too large."}, status=413)
+        """``POST /api/messages``: check the body and the caller, then run the turn."""
         try:
-            activity = await request.json()
-        except ValueError:
-            return web.json_response({"error": "The body must be a JSON activity."}, status=400)
-        if not isinstance(activity, dict) or not activity.get("type"):
-            return web.json_response({"error": "The body must be a JSON activity."}, status=400)
-        try:
-            Activity.model_validate(activity)
-        except ValidationError as exc:
-            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else "?"
-            return web.json_response(
-                {"error": f"The activity is malformed ({where[:60]})."}, status=400
-            )
-        try:
-            identity = await self.inbound.check(
+            activity = await read_activity(request)
+            identity, tenant = await self.inbound.check(
                 request.headers.get("Authorization"), activity, request.remote
             )
-        except AuthRefused as exc:
+        except BadActivity as exc:
+            log.warning("Teams request refused (%d): %s", exc.status, exc.message)
             return web.json_response({"error": exc.message}, status=exc.status)
+        except AuthRefused as exc:
+            log.warning("Teams request refused (%d): %s", exc.status, exc.reason)
+            return web.json_response({"error": exc.message}, status=exc.status)
+        token = current_tenant.set(tenant)
         try:
             result = await self.adapter.process_request(
-                _CheckedRequest(request, identity), self.agent
+                _CheckedRequest(request, identity, activity), self.agent
             )
         except Exception:
             log.exception("Teams activity not processed")
             return web.json_response({"error": "The activity could not be processed."}, status=500)
+        finally:
+            current_tenant.reset(token)
         return CloudAdapter._to_aiohttp_response(result)
 
     def add_routes(self, app: web.Application) -> None:

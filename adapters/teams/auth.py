@@ -25,6 +25,7 @@ from microsoft_agents.hosting.core.authorization import (
 )
 
 from adapters.teams.config import BOT_FRAMEWORK_SCOPE, TeamsConfig
+from adapters.teams.tenants import TenantRefused, checked_tenant
 from core.urls import is_loopback_host
 
 __all__ = ["AuthRefused", "ClientCredentialsProvider", "InboundAuth", "TokenError"]
@@ -36,13 +37,18 @@ _KEYS_RETRY = 300.0  # an unknown key id refetches the keys at most this often
 _LEEWAY = 300.0  # clock skew Bot Framework tolerates
 
 
-class AuthRefused(Exception):
-    """An inbound request is refused; ``message`` is safe to show the caller."""
+_INVALID = "Invalid token or authentication failed."
 
-    def __init__(self, message: str, status: int = 401) -> None:
+
+class AuthRefused(Exception):
+    """An inbound request is refused; ``message`` is safe to show the caller, ``reason``
+    (never a secret) is for the one log line."""
+
+    def __init__(self, message: str, status: int = 401, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.reason = reason or message
 
 
 class TokenError(Exception):
@@ -84,20 +90,36 @@ class InboundAuth:
 
     async def check(
         self, header: str | None, activity: dict[str, Any], remote: str | None = None
-    ) -> ClaimsIdentity:
-        """The identity to process ``activity`` (sent from address ``remote``) with, or
-        :class:`AuthRefused`."""
-        service_url = str(activity.get("serviceUrl") or "")
+    ) -> tuple[ClaimsIdentity, str]:
+        """The identity to process ``activity`` (sent from address ``remote``) with, and its
+        Microsoft Entra tenant; or :class:`AuthRefused`."""
+        claims: dict[str, Any] = {}
         if not self._config.authenticated:
-            if not self._config.anonymous:
-                raise AuthRefused("Teams is not configured on this server (TEAMS_APP_ID).")
-            if header:
-                raise AuthRefused("A token was sent, but TEAMS_APP_ID is not set to check it.")
-            # Both ends on this machine: nobody else can act as anyone, nor aim the bot's
-            # replies at another host.
-            if not loopback_url(service_url) or not is_loopback_host(remote or ""):
-                raise AuthRefused("Anonymous mode accepts activities from loopback only.", 403)
-            return ClaimsIdentity()  # no claims: the SDK sends replies without a token
+            identity = self._anonymous(header, activity, remote)
+        else:
+            identity, claims = await self._authenticated(header, activity)
+        try:
+            return identity, checked_tenant(activity, claims, self._config)
+        except TenantRefused as exc:
+            raise AuthRefused(exc.message, exc.status, exc.reason) from None
+
+    def _anonymous(
+        self, header: str | None, activity: dict[str, Any], remote: str | None
+    ) -> ClaimsIdentity:
+        if not self._config.anonymous:
+            raise AuthRefused("Teams is not configured on this server (TEAMS_APP_ID).")
+        if header:
+            raise AuthRefused("A token was sent, but TEAMS_APP_ID is not set to check it.")
+        # Both ends on this machine: nobody else can act as anyone, nor aim the bot's
+        # replies at another host.
+        service_url = str(activity.get("serviceUrl") or "")
+        if not loopback_url(service_url) or not is_loopback_host(remote or ""):
+            raise AuthRefused("Anonymous mode accepts activities from loopback only.", 403)
+        return ClaimsIdentity()  # no claims: the SDK sends replies without a token
+
+    async def _authenticated(
+        self, header: str | None, activity: dict[str, Any]
+    ) -> tuple[ClaimsIdentity, dict[str, Any]]:
         if not header:
             raise AuthRefused("Authorization header not found")
         scheme, _, token = header.strip().partition(" ")
@@ -105,35 +127,31 @@ class InboundAuth:
             raise AuthRefused("Invalid authorization header format")
         claims = await self._validate(token.strip(), str(activity.get("channelId") or ""))
         claimed = claims.get("serviceurl")
-        if not claimed or not _same_service(str(claimed), service_url):
+        if not claimed or not _same_service(str(claimed), str(activity.get("serviceUrl") or "")):
             # A token that does not name this connector may come from anyone who can get a
             # token for our app id: our replies (and our token) must never go elsewhere.
-            raise AuthRefused("Invalid token or authentication failed.")
-        tenant = (activity.get("channelData") or {}).get("tenant") or {}
-        if isinstance(tenant, dict) and tenant.get("id"):
-            if str(tenant["id"]).lower() != str(self._config.tenant_id).lower():
-                log.warning("Teams activity of another tenant refused")
-                raise AuthRefused("This bot serves one Microsoft Entra tenant only.", 403)
-        return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+            raise AuthRefused(_INVALID, reason="token for another connector")
+        identity = ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+        return identity, claims
 
     async def _validate(self, token: str, channel: str) -> dict[str, Any]:
-        refused = AuthRefused("Invalid token or authentication failed.")
         try:
             header = jwt.get_unverified_header(token)
             issuer = str(jwt.decode(token, options={"verify_signature": False}).get("iss"))
         except jwt.PyJWTError:
-            raise refused from None
-        kid = str(header.get("kid") or "")
+            raise AuthRefused(_INVALID, reason="not a token") from None
+        if header.get("alg") != "RS256" or not header.get("kid"):
+            # Refused before any key is fetched: an unsigned token never waits on the keys.
+            raise AuthRefused(_INVALID, reason=f"token alg {str(header.get('alg'))[:10]!r}")
+        kid = str(header["kid"])
         keys = await self._signing_keys(kid)
         # The key must be one the token's own issuer publishes, endorsed for this channel.
         entry = keys.by_issuer.get(issuer, {}).get(kid)
         if entry is None:
-            log.warning("Teams token signed with a key its issuer does not publish")
-            raise refused
+            raise AuthRefused(_INVALID, reason="token key not published by its issuer")
         key, endorsements = entry
         if endorsements and channel not in endorsements:
-            log.warning("Teams token key not endorsed for channel %r", channel[:40])
-            raise refused
+            raise AuthRefused(_INVALID, reason=f"token key not endorsed for {channel[:40]!r}")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -145,12 +163,7 @@ class InboundAuth:
                 options={"require": ["exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
-            log.warning("Teams token refused: %s", type(exc).__name__)
-            raise refused from None
-        tid = claims.get("tid")
-        if tid is not None and str(tid).lower() != str(self._config.tenant_id).lower():
-            log.warning("Teams token of another tenant refused")
-            raise refused
+            raise AuthRefused(_INVALID, reason=f"token {type(exc).__name__}") from None
         return claims
 
     async def _signing_keys(self, kid: str) -> _Keys:
@@ -211,7 +224,7 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
             client_id=config.app_id, tenant_id=config.tenant_id, anonymous_allowed=False
         )
         self._session: aiohttp.ClientSession | None = None
-        self._tokens: dict[str, tuple[float, str]] = {}
+        self._tokens: dict[tuple[str, str], tuple[float, str]] = {}
         self._lock = asyncio.Lock()
 
     def use_session(self, session: aiohttp.ClientSession) -> None:
@@ -262,21 +275,31 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
     async def get_access_token(
         self, resource_url: str, scopes: list[str], force_refresh: bool = False
     ) -> str:
-        """A token for ``scopes`` (the Bot Framework's by default)."""
+        """A token for ``scopes`` (the Bot Framework's by default) from the bot's tenant."""
+        return await self.token_for(None, scopes, force_refresh=force_refresh)
+
+    async def token_for(
+        self, tenant: str | None, scopes: list[str], *, force_refresh: bool = False
+    ) -> str:
+        """A token for ``scopes`` from ``tenant``'s token endpoint (None: the bot's own
+        tenant). Microsoft Graph tokens are per tenant: each tenant consents for itself."""
         scope = " ".join(scopes) if scopes else BOT_FRAMEWORK_SCOPE
-        hit = self._tokens.get(scope)
+        key = ((tenant or self._config.tenant_id).lower(), scope)
+        hit = self._tokens.get(key)
         if hit and hit[0] > time.monotonic() and not force_refresh:
             return hit[1]
         async with self._lock:
-            hit = self._tokens.get(scope)
+            hit = self._tokens.get(key)
             if hit and hit[0] > time.monotonic() and not force_refresh:
                 return hit[1]
-            token, expires_in = await self._request(scope)
+            token, expires_in = await self._request(scope, key[0])
             # Renew five minutes early: a token must not expire between check and use.
-            self._tokens[scope] = (time.monotonic() + max(60.0, expires_in - 300.0), token)
+            self._tokens[key] = (time.monotonic() + max(60.0, expires_in - 300.0), token)
+            if len(self._tokens) > 10_000:
+                self._tokens = {key: self._tokens[key]}
             return token
 
-    async def _request(self, scope: str) -> tuple[str, float]:
+    async def _request(self, scope: str, tenant: str) -> tuple[str, float]:
         assert self._session is not None, "ClientCredentialsProvider.use_session() first"
         form = {
             "grant_type": "client_credentials",
@@ -286,7 +309,9 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
         }
         try:
             async with self._session.post(
-                self._config.token_url, data=form, timeout=aiohttp.ClientTimeout(total=15)
+                self._config.token_url_for(tenant),
+                data=form,
+                timeout=aiohttp.ClientTimeout(total=15),
             ) as response:
                 data = await response.json(content_type=None)
                 status = response.status
@@ -295,7 +320,8 @@ class ClientCredentialsProvider(AccessTokenProviderBase):
         if status != 200 or not isinstance(data, dict) or not data.get("access_token"):
             error = data.get("error", "") if isinstance(data, dict) else ""
             raise TokenError(
-                f"token endpoint answered {status} {error}".strip()
-                + " (check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID)"
+                f"token endpoint of tenant {tenant[:40]} answered {status} {error}".strip()
+                + " (check TEAMS_APP_ID, TEAMS_APP_PASSWORD, TEAMS_APP_TENANT_ID, and that "
+                "the tenant consented to the app)"
             )
         return str(data["access_token"]), float(data.get("expires_in") or 3600)

@@ -27,13 +27,15 @@ def connector_client(context: TurnContext) -> ConnectorClientBase | None:
     return client if isinstance(client, ConnectorClientBase) else None
 
 
-def tenant_of(activity: Activity, default: str | None = None) -> str:
-    """The Microsoft Entra tenant of an activity (``channelData.tenant.id``)."""
+def tenant_of(activity: Activity) -> str:
+    """The Microsoft Entra tenant of an activity (``channelData.tenant.id``, else
+    ``conversation.tenantId``: they agree, :mod:`adapters.teams.tenants` checked it), lower
+    case."""
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = (data.get("tenant") or {}).get("id") if isinstance(data.get("tenant"), dict) else None
     if not tenant and activity.conversation is not None:
         tenant = getattr(activity.conversation, "tenant_id", None)
-    return str(tenant or default or "unknown")
+    return str(tenant or "unknown").strip().lower()
 
 
 def workspace_of(tenant: str) -> str:

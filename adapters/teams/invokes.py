@@ -58,8 +58,8 @@ class TeamsInvokes:
     def __init__(self, handlers: TeamsHandlers) -> None:
         self.h = handlers
 
-    async def _handle(self, ctx: RequestContext, request: Request) -> Outcome:
-        return await self.h.router.handle(ctx, request)
+    async def _handle(self, context: TurnContext, ctx: RequestContext, request: Request) -> Outcome:
+        return await self.h.handle(context, ctx, request)
 
     def _submission(self, context: TurnContext, data: dict[str, Any]) -> SubmitTicket:
         """The ticket form's submission; its submission id keys it (one form, one ticket)."""
@@ -87,17 +87,17 @@ class TeamsInvokes:
             card_id = context.activity.reply_to_id
             if where is not None and card_id:
                 sub = SubmitTicket(sub.values, sub.context, sub.key, CardLocation(where, card_id))
-            return await self._handle(ctx, sub)
+            return await self._handle(context, ctx, sub)
         try:
             if verb == RENAME_VERB:
                 rename = rename_from_inputs(data.get("state_pick"), data.get("state_label"))
-                return await self._handle(ctx, rename)
+                return await self._handle(context, ctx, rename)
             value = data.get("value")
             command = read_button(value) if verb == COMMAND_VERB else read_old_button(verb, value)
         except UsageError as exc:
             # Only the one who clicked is told; the card stays as it is.
             return Reply(Notice(exc.message, NoticeLevel.WARNING))
-        return await self._handle(ctx, command)
+        return await self._handle(context, ctx, command)
 
     # -- dialogs ---------------------------------------------------------------------------
     async def task_fetch(self, context: TurnContext, state: TurnState) -> None:
@@ -107,7 +107,7 @@ class TeamsInvokes:
         ctx = await self.h.request_context(context)
         if verb == CONNECT_CLIENT:
             # Core decides (admins, in their personal chat): the client form, or why not.
-            outcome = await self._handle(ctx, c.Connect(str(data.get("value") or "")))
+            outcome = await self._handle(context, ctx, c.Connect(str(data.get("value") or "")))
             body = dialog_answer(outcome, "ServiceNow OAuth client")
         else:
             value = data.get("value")
@@ -115,7 +115,7 @@ class TeamsInvokes:
                 command = (
                     read_button(value) if verb == COMMAND_VERB else read_old_button(verb, value)
                 )
-                outcome = await self._handle(ctx, command)
+                outcome = await self._handle(context, ctx, command)
             except UsageError as exc:
                 outcome = Reply(Notice(exc.message, NoticeLevel.WARNING))
             body = dialog_answer(outcome, _FORM_TITLE)
@@ -133,14 +133,22 @@ class TeamsInvokes:
                 str(data.get("client_secret") or ""),
             )
             await answer(
-                context, dialog_answer(await self._handle(ctx, request), "Connect ServiceNow")
+                context,
+                dialog_answer(await self._handle(context, ctx, request), "Connect ServiceNow"),
             )
             return
         if verb != FORM_VERB:
             await answer(context, task_message("This form is not supported any more."))
             return
-        outcome = await self._handle(ctx, self._submission(context, data))
+        outcome = await self._handle(context, ctx, self._submission(context, data))
         await answer(context, dialog_answer(outcome, _FORM_TITLE))
+
+    async def unknown(self, context: TurnContext, state: TurnState) -> None:
+        """An invoke SnowOps does not take (the app package declares none other): 400 with
+        one log line, rather than the SDK's 501."""
+        name = str(context.activity.name or "")[:60]
+        log.info("Teams invoke %r not handled", name)
+        await answer(context, {"error": f"SnowOps does not handle {name or 'this'} invokes."}, 400)
 
     # -- message extension -----------------------------------------------------------------
     async def share_message_fetch(self, context: TurnContext, state: TurnState) -> None:
@@ -149,12 +157,12 @@ class TeamsInvokes:
         message = plain_text(str(_dict(payload.get("body")).get("content") or "")).strip()
         link = str(payload.get("linkToMessage") or "")
         ctx = await self.h.request_context(context)
-        outcome = await self._handle(ctx, ShareMessage(message, link))
+        outcome = await self._handle(context, ctx, ShareMessage(message, link))
         await answer(context, dialog_answer(outcome, "Share to ServiceNow"))
 
     async def share_message_submit(self, context: TurnContext, state: TurnState) -> None:
         """``composeExtension/submitAction``: like a dialog submit."""
         data = form_data(context.activity.value)
         ctx = await self.h.request_context(context)
-        outcome = await self._handle(ctx, self._submission(context, data))
+        outcome = await self._handle(context, ctx, self._submission(context, data))
         await answer(context, dialog_answer(outcome, _FORM_TITLE))

@@ -23,6 +23,7 @@ from yarl import URL
 from adapters.teams.auth import ClientCredentialsProvider, TokenError
 from adapters.teams.cards import CARD_CONTENT_TYPE
 from adapters.teams.config import GRAPH_SCOPE
+from adapters.teams.tenants import current_tenant
 from core.ports import DeliveryError
 
 __all__ = [
@@ -112,14 +113,18 @@ class GraphReader:
         self._tokens = tokens
         self._base = (graph_url or tokens.teams_config.graph_url).rstrip("/")
 
-    async def find(self, path: str, tag: str) -> bool:
+    async def find(self, path: str, tag: str, tenant: str | None = None) -> bool:
         """True if a message under ``path`` carries ``tag``. Raises :class:`GraphRefused`
-        when Graph will not say, :class:`DeliveryError` when it could say later."""
+        when Graph will not say, :class:`DeliveryError` when it could say later.
+
+        Asked with a token of ``tenant`` (default: the tenant the current task works for,
+        :data:`~adapters.teams.tenants.current_tenant`, else the bot's own)."""
+        tenant = tenant or current_tenant.get()
         url: URL | None = URL(self._base + path, encoded=True).with_query({"$top": PAGE_SIZE})
         for _ in range(PAGES):
             if url is None:
                 break
-            page = await self._get(url)
+            page = await self._get(url, tenant)
             if any(carries(m, tag) for m in page.get("value") or [] if isinstance(m, dict)):
                 return True
             url = self._next(page)
@@ -132,9 +137,13 @@ class GraphReader:
             return URL(link, encoded=True)
         return None
 
-    async def _get(self, url: URL) -> dict[str, Any]:
+    async def get(self, path: str, query: Mapping[str, str], tenant: str) -> dict[str, Any]:
+        """One Graph resource (``path`` under the Graph URL) with a token of ``tenant``."""
+        return await self._get(URL(self._base + path, encoded=True).with_query(query), tenant)
+
+    async def _get(self, url: URL, tenant: str | None) -> dict[str, Any]:
         for fresh in (False, True):
-            status, headers, data = await self._request(url, fresh)
+            status, headers, data = await self._request(url, fresh, tenant)
             if status == 401 and not fresh:
                 continue  # a token revoked early: one more try with a new one
             break
@@ -150,12 +159,14 @@ class GraphReader:
             raise DeliveryError("Microsoft Graph rate limit", retry_after=wait)
         raise DeliveryError(f"Microsoft Graph answered {status}")
 
-    async def _request(self, url: URL, fresh: bool) -> tuple[int, Mapping[str, str], Any]:
+    async def _request(
+        self, url: URL, fresh: bool, tenant: str | None
+    ) -> tuple[int, Mapping[str, str], Any]:
         session = self._tokens.session
         if session is None:
             raise DeliveryError("the Teams adapter is not started")
         try:
-            token = await self._tokens.get_access_token("", [GRAPH_SCOPE], force_refresh=fresh)
+            token = await self._tokens.token_for(tenant, [GRAPH_SCOPE], force_refresh=fresh)
         except TokenError as exc:
             raise DeliveryError(f"no Microsoft Graph token: {exc}", hint=str(exc)) from None
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}

@@ -113,7 +113,7 @@ async def check_teams(creds: TeamsCredentials | None, http: httpx2.AsyncClient) 
             name,
             f"{authority} refused: {why}",
             "Check TEAMS_APP_ID and TEAMS_APP_PASSWORD (the secret's value, not its id) and "
-            "TEAMS_TENANT_ID for a single-tenant bot.",
+            "TEAMS_APP_TENANT_ID (or the one TEAMS_TENANT_ID) for a single-tenant bot.",
         )
     ]
 

@@ -15,6 +15,8 @@ class RequestContext:
 
     ``private``: an answer here can be for the asker's eyes only (a Slack ephemeral
     message, a Teams personal chat, the console); a sign-in link is never given otherwise.
+    ``channel_admin``: the asker administers ``channel`` itself (a Teams team owner in a
+    channel of the team), so may run the admin commands that concern only this channel.
     """
 
     workspace: str
@@ -22,6 +24,14 @@ class RequestContext:
     channel: ChannelRef | None = None
     is_admin: bool = False
     private: bool = True
+    channel_admin: bool = False
+
+    def may(self, request: object) -> bool:
+        """True if the asker may make ``request`` here: anyone, unless it is for admins;
+        a channel's admin, for what concerns only the channel (``channel_scoped``)."""
+        if not getattr(request, "admin", False) or self.is_admin:
+            return True
+        return self.channel_admin and bool(getattr(request, "channel_scoped", False))
 
     @property
     def actor(self) -> str:

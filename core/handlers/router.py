@@ -86,7 +86,7 @@ class Router:
 
     async def handle(self, ctx: RequestContext, request: Request) -> Outcome:
         """Answer ``request``; never raises for a use case's failure."""
-        if request.admin and not ctx.is_admin:
+        if not ctx.may(request):
             return Reply(ADMINS_ONLY)
         handler = self._table.get(type(request))
         if handler is None:

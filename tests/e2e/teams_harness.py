@@ -120,7 +120,7 @@ async def teams(
     connected to the ServiceNow simulator, Secure Score from the Graph simulator."""
     entra = FakeEntra(bf.TENANT, bf.APP_ID, APP_PASSWORD)
     await entra.start()
-    connector = FakeConnector(tokens=lambda: entra.issued)
+    connector = FakeConnector(tokens=lambda: entra.issued, token_tenant=entra.tenant_of.get)
     await connector.start()
     connector.set_member(
         bf.ADMIN_ID, name="Beth Anglin", aadObjectId=bf.ADMIN_AAD, email="beth.anglin@example.com"
@@ -128,17 +128,17 @@ async def teams(
     connector.set_member(
         bf.USER_ID, name="Abel Tuter", aadObjectId=bf.USER_AAD, email="abel.tuter@example.com"
     )
-    settings = make_settings(
-        TEAMS_APP_ID=bf.APP_ID,
-        TEAMS_APP_PASSWORD=APP_PASSWORD,
-        TEAMS_TENANT_ID=bf.TENANT,
-        TEAMS_LOGIN_URL=entra.url,
-        TEAMS_OPENID_URL=entra.openid_url,
-        TEAMS_GRAPH_URL=connector.url,
-        SNOWOPS_ADMINS=bf.ADMIN_AAD,
+    env = {
+        "TEAMS_APP_ID": bf.APP_ID,
+        "TEAMS_APP_PASSWORD": APP_PASSWORD,
+        "TEAMS_TENANT_ID": bf.TENANT,
+        "TEAMS_LOGIN_URL": entra.url,
+        "TEAMS_OPENID_URL": entra.openid_url,
+        "TEAMS_GRAPH_URL": connector.url,
+        "SNOWOPS_ADMINS": bf.ADMIN_AAD,
         **graph_settings(graph),
-        **teams_env,
-    )
+    }
+    settings = make_settings(**{**env, **teams_env})
     try:
         async with (
             serve_connected(settings, sim, WORKSPACE) as (services, clock),
@@ -200,7 +200,7 @@ async def create_inline(
     """``snow create <name>``, then Create ticket on the form card; returns the ticket
     number and the message that held the form (now the ticket card)."""
     [form_msg] = await teams.say(
-        f"snow create {name}", **{k: v for k, v in kw.items() if k == "conv"}
+        f"snow create {name}", **{k: v for k, v in kw.items() if k in ("conv", "tenant")}
     )
     button = action_of(form_msg.cards[0], "Create ticket")
     data = {**button["data"], **form_inputs(name=name)}

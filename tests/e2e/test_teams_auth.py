@@ -101,11 +101,10 @@ async def test_a_key_not_endorsed_for_the_channel_is_refused(teams: TeamsHarness
 
 
 async def test_an_activity_from_another_tenant_is_refused(teams: TeamsHarness) -> None:
-    activity = bf.message("snow help", teams.service_url)
-    activity["channelData"] = {**activity.get("channelData", {}), "tenant": {"id": "other-tenant"}}
+    activity = bf.message("snow help", teams.service_url, tenant="other-tenant")
     status, body = await teams.send(activity, token=teams.entra.mint(teams.service_url))
     assert status == 403
-    assert body == {"error": "This bot serves one Microsoft Entra tenant only."}
+    assert body == {"error": "This bot does not serve this Microsoft Entra tenant."}
     assert teams.connector.sent == []
 
 

@@ -25,14 +25,14 @@ _CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
 _ids = itertools.count(1)
 
 
-def conversation(conv_id: str) -> dict[str, Any]:
+def conversation(conv_id: str, tenant: str = TENANT) -> dict[str, Any]:
     """The conversation object of a personal chat, group chat or channel."""
     kind = (
         "channel"
         if conv_id.startswith(_CHANNELS)
         else ("groupChat" if conv_id.startswith(GROUP) else "personal")
     )
-    conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": TENANT}
+    conv: dict[str, Any] = {"id": conv_id, "conversationType": kind, "tenantId": tenant}
     if kind != "personal":
         conv["isGroup"] = True
     return conv
@@ -47,9 +47,10 @@ def base(
     aad: str = USER_AAD,
     user_name: str = "Abel Tuter",
     activity_id: str | None = None,
+    tenant: str = TENANT,
     **fields: Any,
 ) -> dict[str, Any]:
-    """The fields every activity from Teams has."""
+    """The fields every activity from Teams has (of ``tenant``)."""
     data: dict[str, Any] = {
         "type": kind,
         "id": activity_id or f"f:{next(_ids):06d}",
@@ -57,9 +58,9 @@ def base(
         "serviceUrl": service_url,
         "channelId": "msteams",
         "from": {"id": user, "name": user_name, "aadObjectId": aad},
-        "conversation": conversation(conv),
+        "conversation": conversation(conv, tenant),
         "recipient": {"id": BOT_ID, "name": BOT_NAME},
-        "channelData": {"tenant": {"id": TENANT}},
+        "channelData": {"tenant": {"id": tenant}},
         "locale": "en-US",
     }
     if conv.startswith(CHANNEL):

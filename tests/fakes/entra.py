@@ -61,12 +61,17 @@ class FakeEntra:
 
     def __init__(self, tenant: str, app_id: str, app_password: str) -> None:
         self.tenant = tenant
+        #: Tenants whose token endpoint issues the app tokens (the app is consented there).
+        self.tenants = {tenant}
         self.app_id = app_id
         self.app_password = app_password
         self.key = SigningKey("fake-key-1")
         self.rogue = SigningKey("fake-key-1")  # same kid, different key: a forged token
         self.issued: list[str] = []
         self.scopes: dict[str, str] = {}  # token → the scope it was issued for
+        self.tenant_of: dict[str, str] = {}  # token → the tenant that issued it
+        #: Answer 503 for the signing keys (an outage of the sign-in service).
+        self.keys_down = False
         self.token_requests: list[dict[str, str]] = []
         self.key_requests = 0
         self._server: TestServer | None = None
@@ -137,12 +142,16 @@ class FakeEntra:
 
     async def _keys(self, _: web.Request) -> web.Response:
         self.key_requests += 1
+        if self.keys_down:
+            return web.json_response({"error": "temporarily_unavailable"}, status=503)
         return web.json_response({"keys": [self.key.jwk()]})
 
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
-        self.token_requests.append({k: str(v) for k, v in form.items() if k != "client_secret"})
-        if request.match_info["tenant"] != self.tenant:
+        tenant = request.match_info["tenant"]
+        recorded = {k: str(v) for k, v in form.items() if k != "client_secret"}
+        self.token_requests.append({**recorded, "tenant": tenant})
+        if tenant not in self.tenants:
             return web.json_response({"error": "invalid_tenant"}, status=400)
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
@@ -156,6 +165,7 @@ class FakeEntra:
         token = f"{kind}-token-{secrets.token_hex(8)}"
         self.issued.append(token)
         self.scopes[token] = scope
+        self.tenant_of[token] = tenant
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,6 +94,10 @@ class FakeTeam:
     aad_group_id: str  # Graph's team id
     name: str = "Security"
     channels: set[str] = field(default_factory=set)
+    #: Entra object id → Graph roles (``["owner"]`` or ``[]``), for ``GET …/members``.
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    #: The tenant the team is in: Graph answers only a token of this tenant (None: any).
+    tenant: str | None = None
 
 
 class FakeConnector:
@@ -102,6 +107,7 @@ class FakeConnector:
         self,
         tokens: Callable[[], list[str]] | None = None,
         graph_tokens: Callable[[], list[str]] | None = None,
+        token_tenant: Callable[[str], str | None] | None = None,
     ) -> None:
         self.sent: list[Sent] = []
         self.members: dict[str, dict[str, Any]] = {}
@@ -119,6 +125,7 @@ class FakeConnector:
         self.outside: set[str] = set()
         self._tokens = tokens
         self._graph_tokens = graph_tokens
+        self._token_tenant = token_tenant
         self._ids = itertools.count(1)
         self._server: TestServer | None = None
         self.url = ""
@@ -128,10 +135,15 @@ class FakeConnector:
         self.members[user_id] = {"id": user_id, **record}
 
     def set_team(
-        self, team_id: str, aad_group_id: str, *channels: str, name: str = "Security"
+        self,
+        team_id: str,
+        aad_group_id: str,
+        *channels: str,
+        name: str = "Security",
+        tenant: str | None = None,
     ) -> FakeTeam:
         """A team (``GET /v3/teams/{team_id}``) and its channels (its own id is one)."""
-        team = FakeTeam(team_id, aad_group_id, name, {team_id, *channels})
+        team = FakeTeam(team_id, aad_group_id, name, {team_id, *channels}, tenant=tenant)
         self.teams[team_id] = team
         return team
 
@@ -190,6 +202,7 @@ class FakeConnector:
         app.router.add_get(channel, self._graph_channel)
         app.router.add_get(channel + "/{message}/replies", self._graph_channel)
         app.router.add_get("/v1.0/chats/{chat}/messages", self._graph_chat)
+        app.router.add_get("/v1.0/teams/{group}/members", self._graph_members)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         self.url = str(self._server.make_url("")).rstrip("/") + "/"
@@ -337,6 +350,40 @@ class FakeConnector:
         if not chat.startswith("19:") or not chat.endswith(("@thread.v2", "@unq.gbl.spaces")):
             return _graph_error(404, "NotFound", "Resource not found for the segment 'chats'.")
         return _page(request, self.graph_messages(chat))
+
+    async def _graph_members(self, request: web.Request) -> web.Response:
+        """A team's members as Graph lists them (``conversationMember``), filtered on
+        ``microsoft.graph.aadUserConversationMember/userId eq '…'`` as the docs show."""
+        refused = self._graph_refusal(request, "")
+        if refused is not None:
+            return refused
+        team = next(
+            (t for t in self.teams.values() if t.aad_group_id == request.match_info["group"]),
+            None,
+        )
+        if team is None:
+            return _graph_error(404, "NotFound", "No team found with this id.")
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if team.tenant and self._token_tenant and self._token_tenant(token) != team.tenant:
+            return _graph_error(401, "InvalidAuthenticationToken", "Token of another tenant.")
+        match = re.fullmatch(
+            r"\(microsoft\.graph\.aadUserConversationMember/userId eq '([^']*)'\)",
+            request.query.get("$filter", ""),
+        )
+        users = [match.group(1)] if match else list(team.roles)
+        value = [
+            {
+                "@odata.type": "#microsoft.graph.aadUserConversationMember",
+                "id": f"member-{user}",
+                "roles": team.roles[user],
+                "displayName": user,
+                "userId": user,
+                "tenantId": team.tenant,
+            }
+            for user in users
+            if user in team.roles
+        ]
+        return web.json_response({"@odata.count": len(value), "value": value})
 
     def graph_messages(
         self, conversation: str, *, team: FakeTeam | None = None

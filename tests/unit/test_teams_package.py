@@ -75,7 +75,8 @@ def test_the_message_action_is_the_one_the_bot_handles() -> None:
 
 def test_the_bot_may_read_its_own_messages_back_with_resource_specific_consent() -> None:
     """A redo after a lost answer looks for the earlier copy with Microsoft Graph, which
-    needs these two RSC permissions, granted to the bot's own app registration."""
+    needs the two message RSC permissions, granted to the bot's own app registration; team
+    owners are read with the third."""
     data = manifest()
     assert data["webApplicationInfo"]["id"] == data["bots"][0]["botId"]
     assert data["webApplicationInfo"]["resource"]  # "any string", but Teams wants one
@@ -83,6 +84,7 @@ def test_the_bot_may_read_its_own_messages_back_with_resource_specific_consent()
     assert {(p["name"], p["type"]) for p in granted} == {
         ("ChannelMessage.Read.Group", "Application"),
         ("ChatMessage.Read.Chat", "Application"),
+        ("TeamMember.Read.Group", "Application"),
     }
 
 
@@ -162,7 +164,8 @@ def test_the_graph_url_reaches_the_teams_adapter(monkeypatch: pytest.MonkeyPatch
     ("env", "named"),
     [
         ({"TEAMS_APP_ID": APP_ID, "TEAMS_TENANT_ID": "t"}, "TEAMS_APP_PASSWORD"),
-        ({"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x"}, "TEAMS_TENANT_ID"),
+        ({"TEAMS_TENANT_ID": "a-tenant, not one!"}, "TEAMS_TENANT_ID"),
+        ({"TEAMS_APP_TENANT_ID": "../evil"}, "TEAMS_APP_TENANT_ID"),
         ({"TEAMS_LOGIN_URL": "http://login.example.com"}, "TEAMS_LOGIN_URL"),
         ({"TEAMS_GRAPH_URL": "http://graph.example.com"}, "TEAMS_GRAPH_URL"),
         ({"TEAMS_GRAPH_URL": "https://graph.example.com/?x=1"}, "TEAMS_GRAPH_URL"),
