@@ -32,6 +32,7 @@ from adapters.slack.blocks_text import COMMAND_ACTION, LINK_ACTION
 from adapters.slack.context import Where, quick_context, request_context, where_of
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies, form_modal, modal_of
+from adapters.slack.sink import error_code
 from core import commands as c
 from core.actions import (
     OLD_BUTTON_IDS,
@@ -235,7 +236,7 @@ class SlackListeners:
                 channel=channel, user=ctx.requester.user_id, **post_message(notice)
             )
         except SlackApiError as exc:
-            log.info("ephemeral not delivered: %s", exc.response.get("error"))
+            log.info("ephemeral not delivered: %s", error_code(exc))
 
     # -- admin surfaces ---------------------------------------------------------------------
     async def client_form(
@@ -301,7 +302,7 @@ class SlackListeners:
             )
             permalink = str(got.get("permalink") or "")
         except SlackApiError as exc:
-            log.info("no permalink: %s", exc.response.get("error"))
+            log.info("no permalink: %s", error_code(exc))
         await self._run(body, client, where, ShareMessage(str(msg.get("text") or ""), permalink))
 
     async def home_opened(

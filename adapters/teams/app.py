@@ -36,7 +36,7 @@ from adapters.teams.invokes import MESSAGE_ACTION, TeamsInvokes
 from adapters.teams.owners import TeamOwners
 from adapters.teams.recall import GraphReader
 from adapters.teams.references import References
-from adapters.teams.tenant_sink import TenantChatSink
+from adapters.teams.sink import TeamsChatSink
 from adapters.teams.tenants import current_tenant
 from core.handlers.router import Router
 from core.storage import Documents, IdempotencyKeys
@@ -107,7 +107,7 @@ class TeamsAdapter:
         )
         self.references = References(docs)
         self.graph = GraphReader(self.tokens) if config.authenticated else None
-        self.sink = TenantChatSink(
+        self.sink = TeamsChatSink(
             self.adapter,
             self.references,
             config.app_id if config.authenticated else None,

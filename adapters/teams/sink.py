@@ -34,6 +34,7 @@ from adapters.teams.recall import (
     tag_of,
 )
 from adapters.teams.references import References, Team
+from adapters.teams.tenants import tenant_of_workspace
 from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
@@ -80,7 +81,7 @@ def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
         if exc.status == 401:
             return DeliveryError(
                 f"Teams refused the bot's token on {doing}",
-                hint="Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID",
+                hint="Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID",
             )
         # The post may have landed: give Graph time to show it before the redo looks.
         return DeliveryError(f"Teams answered {exc.status} on {doing}", retry_after=GRAPH_LAG)
@@ -242,7 +243,8 @@ class TeamsChatSink:
         if path is None:
             return False
         try:
-            return await self._graph.find(path, tag_of(key))
+            # Graph tokens are per tenant: ask with the conversation's own.
+            return await self._graph.find(path, tag_of(key), tenant_of_workspace(channel.workspace))
         except GraphRefused as exc:
             return self._cannot_tell(
                 channel, f"{exc}: consent to the app's RSC permissions in this team or chat"
