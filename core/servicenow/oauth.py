@@ -16,7 +16,7 @@ import httpx2
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from core.servicenow.errors import AuthError, ReauthorizationRequired, UnexpectedResponseError
+from core.servicenow.errors import ReauthorizationRequired, UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
 from core.servicenow.transport import NO_AUTH, InstancePool, send_with_retries
 
@@ -157,13 +157,14 @@ class OAuthClient:
         try:
             return await self._token_request(instance_url, form, now)
         except ReauthorizationRequired as exc:
-            # invalid_grant here is about the user's credentials, not a refresh token.
-            raise AuthError(
-                exc.message,
-                hint=f"Check the user name and password of {username} (is it locked, or "
-                "must its password be changed first?), and that the OAuth client id and "
-                "secret are this instance's.",
-            ) from exc
+            # ServiceNow says access_denied alike for a wrong password and a wrong client
+            # secret; either way it is about what was given now, not a refresh token.
+            exc.hint = (
+                f"Check the user name and password of {username} (is it locked, or must its "
+                "password be changed first?), and that the OAuth client id and secret are "
+                "this instance's."
+            )
+            raise
 
     async def refresh(
         self,
