@@ -1,5 +1,5 @@
-"""The ``snowops`` command: serve, dev, chat, doctor, sim, connect, keygen, push-key,
-teams-package, export, import, rotate-key, audit."""
+"""The ``snowops`` command: serve, dev, chat, doctor, sim, graph-sim, connect, keygen,
+push-key, teams-package, export, import, rotate-key, audit."""
 
 from __future__ import annotations
 
@@ -109,20 +109,48 @@ async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="snowops", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the SnowOps server")
-    dev = sub.add_parser("dev", help="run SnowOps with a local ServiceNow simulator")
-    dev.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
-    dev.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
-    dev.add_argument("--auto-progress", type=float, default=None, metavar="SECONDS")
+    parser = argparse.ArgumentParser(
+        prog="snowops",
+        description="SnowOps: ServiceNow tickets from Slack, Microsoft Teams and a terminal. "
+        "Settings come from the environment or a .env file (see README: Configuration).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    sub.add_parser(
+        "serve",
+        help="run the SnowOps server",
+        description="Serve Slack, Teams and ServiceNow on SNOWOPS_HOST:SNOWOPS_PORT. Needs "
+        "SNOWOPS_SECRET_KEY (snowops keygen makes one) and SNOWOPS_PUBLIC_URL; Slack needs "
+        "SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET (many); Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD; "
+        "SNOWOPS_STORE picks the store (default SQLite). README: Configuration lists them all.",
+    )
+    dev = sub.add_parser(
+        "dev", help="run SnowOps with local ServiceNow and Microsoft Graph simulators"
+    )
+    dev.add_argument(
+        "--sim-port", type=int, default=SIM_PORT, help=f"ServiceNow simulator port ({SIM_PORT})"
+    )
+    dev.add_argument(
+        "--graph-port", type=int, default=GRAPH_PORT, help=f"Graph simulator port ({GRAPH_PORT})"
+    )
+    dev.add_argument(
+        "--auto-progress",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="the simulator moves each open ticket on by itself every SECONDS",
+    )
     chat = sub.add_parser(
         "chat",
         help="chat with SnowOps in this terminal (runs the simulators unless `make dev` runs)",
     )
     chat.add_argument("--server", metavar="URL", help="attach to a running snowops dev")
-    chat.add_argument("--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator")
-    chat.add_argument("--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator")
+    chat.add_argument(
+        "--sim-port", type=int, default=SIM_PORT, help="ServiceNow simulator port, if it runs one"
+    )
+    chat.add_argument(
+        "--graph-port", type=int, default=GRAPH_PORT, help="Graph simulator port, if it runs one"
+    )
     doctor = sub.add_parser(
         "doctor", help="check the settings and every connection; exit 0 only if all pass"
     )
@@ -140,9 +168,13 @@ def _parser() -> argparse.ArgumentParser:
         help="connect a workspace headlessly (password grant); secrets come from "
         "SERVICENOW_CLIENT_SECRET and SERVICENOW_PASSWORD",
     )
-    connect.add_argument("--workspace", required=True, help="slack:T0123 or teams:<tenant-id>")
+    connect.add_argument(
+        "--workspace", required=True, help="slack:T0123, teams:<tenant-id> or console:local"
+    )
     connect.add_argument("--instance", required=True, help="acme or https://acme.service-now.com")
-    connect.add_argument("--client-id", required=True)
+    connect.add_argument(
+        "--client-id", required=True, help="the instance's OAuth client (Application Registry)"
+    )
     connect.add_argument("--username", required=True, help="the integration user")
     sub.add_parser("keygen", help="print a new SNOWOPS_SECRET_KEY")
     push = sub.add_parser(

@@ -7,6 +7,7 @@ back to the same command, which is what buttons carry. Adapters strip their own 
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 
@@ -35,6 +36,11 @@ _KINDS = {
 }
 _NUMBER = re.compile(r"^(INC|CHG)[0-9]{7,}$")
 _PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
+_PRIORITY_LIKE = re.compile(r"^(?:priority|p)\s*(<=|<|=|>=|>)")
+_PRIORITIES = (
+    "priorities go from 1 (Critical) to 4 (Low), e.g. /snow subscribe priority<=2; "
+    "without one, every priority is followed."
+)
 _DIGITS = re.compile(r"[0-9]{1,4}")
 _SIMPLE: dict[
     str, type[c.Help | c.Home | c.Status | c.Configure | c.Reconnect | c.Disconnect | c.Unsubscribe]
@@ -114,8 +120,33 @@ def parse(text: str, *, typed: bool = True) -> c.Command:
     if parser is None:
         if verb in _SIMPLE:
             raise UsageError(f"/snow {verb} takes nothing more. {usage(verb)}")
-        raise UsageError(f"Unknown command '{verb[:40]}'. Type /snow help to see every command.")
+        raise UsageError(
+            f"Unknown command '{verb[:40]}'.{_did_you_mean(verb)}"
+            " Type /snow help to see every command."
+        )
+    if parser is _recommendations:
+        _title_is_quoted(args, rest)
     return parser(args)
+
+
+def _did_you_mean(verb: str) -> str:
+    """`` Did you mean /snow status?`` for a near miss (``stauts``), else nothing."""
+    close = difflib.get_close_matches(verb, [*_SIMPLE, *_PARSERS, "create"], n=1, cutoff=0.7)
+    return f" Did you mean /snow {close[0]}?" if close else ""
+
+
+def _title_is_quoted(args: list[str], rest: str) -> None:
+    """``recommendations add identity Rotate keys`` would make "Rotate" the title and "keys"
+    the description: a title of several words must be quoted."""
+    if len(args) < 3 or args[0].lower() != "add":
+        return
+    after = rest.strip().split(None, 2)
+    text = after[2] if len(after) == 3 else ""
+    if len(args) > 3 and not any(q in text for q in "\"'"):
+        raise UsageError(
+            f'Put the title in quotes: /snow recommendations add {args[1][:40]} "{text[:60]}" '
+            "(and the description after it, in quotes too)"
+        )
 
 
 def _args(verb: str, rest: str) -> list[str]:
@@ -251,7 +282,9 @@ def _subscribe(args: list[str]) -> c.Command:
             op, n = match.group(1), int(match.group(2))
             max_priority = n - 1 if op == "<" else n
             if max_priority < 1:
-                raise UsageError("priority<1 matches nothing: priorities go from 1 to 5.")
+                raise UsageError(f"{w} matches nothing: {_PRIORITIES}")
+        elif _PRIORITY_LIKE.match(w):
+            raise UsageError(f"'{word[:40]}' is not a priority: {_PRIORITIES}")
         else:
             raise UsageError(f"'{word[:40]}' is not understood. {usage('subscribe')}")
     return c.Subscribe(kinds, max_priority)
@@ -292,6 +325,11 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
+def _quoted(text: str) -> str:
+    # shlex.quote leaves plain words bare; this quotes every time, as shlex reads it back.
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 def _page_text(page: int) -> list[str]:
     return [f"page {page}"] if page != 1 else []
 
@@ -305,8 +343,9 @@ def command_text(command: c.Command) -> str:
             words = [category or "", "all" if done else "", *_page_text(page)]
             return " ".join(["recommendations", *(w for w in words if w)])
         case c.AddRecommendation(category=category, title=title, description=description):
-            parts = ["recommendations add", category, _quote(title)]
-            return " ".join(parts + ([_quote(description)] if description else []))
+            # Always quoted: an unquoted title and description would be refused as ambiguous.
+            parts = ["recommendations add", category, _quoted(title)]
+            return " ".join(parts + ([_quoted(description)] if description else []))
         case c.RemoveRecommendation(recommendation_id=rec_id):
             return f"recommendations remove {rec_id}"
         case c.LinkTenant(tenant=tenant):

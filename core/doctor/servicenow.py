@@ -4,7 +4,7 @@ The probe never changes anything: tokens it obtains are not stored (the connecti
 and tokens stay as the workers left them), and the write probe is an empty update, which
 ServiceNow checks against the write ACLs but applies as a no-op (``sys_mod_count`` stays).
 Failures are classified by :func:`core.servicenow.responses.error_for`, so the hints are the
-ones ``/snow status`` and the bot's own errors give (DESIGN.md §6).
+ones ``/snow status`` and the bot's own errors give (README: Troubleshooting).
 """
 
 from __future__ import annotations

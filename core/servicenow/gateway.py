@@ -1,4 +1,4 @@
-"""ServiceNowGateway: the TicketGateway port on the Table API (DESIGN.md §3).
+"""ServiceNowGateway: the TicketGateway port on the Table API (README: Architecture).
 
 Every encoded query SnowOps sends lives here: tickets are found by their
 ``correlation_id`` (``snowops:<workspace>:…``), changes by ``sys_updated_on``, comments in

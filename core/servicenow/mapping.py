@@ -1,4 +1,4 @@
-"""SnowOps requests ↔ ServiceNow records (DESIGN.md §3)."""
+"""SnowOps requests ↔ ServiceNow records (README: Architecture)."""
 
 from __future__ import annotations
 

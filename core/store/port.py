@@ -1,4 +1,4 @@
-"""The Store: every storage role of :mod:`core.storage` in one backend (DESIGN.md §4).
+"""The Store: every storage role of :mod:`core.storage` in one backend (README: Architecture).
 
 Implementations: :class:`~core.store.memory.MemoryStore` (tests), ``SqliteStore``
 (embedded default) and ``RedisStore`` (scale-out). All pass ``tests/contract/test_store.py``.

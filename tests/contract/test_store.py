@@ -1,4 +1,4 @@
-"""The Store contract: every implementation behaves the same (DESIGN.md §4)."""
+"""The Store contract: every implementation behaves the same (README: Architecture)."""
 
 from __future__ import annotations
 

@@ -244,3 +244,41 @@ def test_garbage_form_context_gives_defaults(garbage: str | None) -> None:
     )
     assert context.sid  # a fresh submission id
     assert context.sid != FormContext.loads(garbage).sid
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("stauts", "Unknown command 'stauts'. Did you mean /snow status?"),
+        ("subscibe incident", "Did you mean /snow subscribe?"),
+        ("recomendations", "Did you mean /snow recommendations?"),
+        ("zzzz", "Unknown command 'zzzz'. Type /snow help"),
+    ],
+)
+def test_a_near_miss_gets_a_suggestion(typed: str, said: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse(typed)
+    assert said in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "typed", ["subscribe priority<=9", "subscribe p<7", "subscribe priority>=2"]
+)
+def test_a_priority_out_of_range_says_what_priorities_are(typed: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse(typed)
+    assert "priorities go from 1 (Critical) to 4 (Low)" in refused.value.message
+
+
+def test_an_unquoted_title_of_several_words_is_not_split_silently() -> None:
+    with pytest.raises(UsageError) as refused:
+        parse("recommendations add Identity Rotate keys")
+    assert 'Put the title in quotes: /snow recommendations add Identity "Rotate keys"' in (
+        refused.value.message
+    )
+    assert parse('recommendations add Identity "Rotate keys"') == c.AddRecommendation(
+        "Identity", "Rotate keys", ""
+    )
+    assert parse('recommendations add Identity Rotate "every key"') == c.AddRecommendation(
+        "Identity", "Rotate", "every key"
+    )

@@ -1,4 +1,4 @@
-"""DESIGN.md §3: what SnowOps sends ServiceNow, and what it reads back."""
+"""What SnowOps sends ServiceNow, and what it reads back."""
 
 from __future__ import annotations
 

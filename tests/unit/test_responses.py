@@ -1,4 +1,4 @@
-"""Every ServiceNow failure shape becomes the right error, with a hint (DESIGN.md §6)."""
+"""Every ServiceNow failure shape becomes the right error, with a hint (README: Troubleshooting)."""
 
 from __future__ import annotations
 
