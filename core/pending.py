@@ -19,6 +19,7 @@ from core.clock import Clock
 from core.gateway import TicketGateway
 from core.models import ChannelRef, Ticket, TicketRequest
 from core.notify import Notifier
+from core.ports import DeliveryError
 from core.publisher import CardPublisher
 from core.repos.labels import StateNames
 from core.repos.sync_state import Baselines
@@ -116,7 +117,12 @@ class CreateChecker:
                 log.info("create in doubt in %s not checked: %s", workspace, exc.message)
                 return settled  # ServiceNow is failing: the next cycle tries again
             if found is not None:
-                await self._found(item, found)
+                try:
+                    await self._found(item, found)
+                except DeliveryError as exc:
+                    # Slack or Teams failing for now: the card goes out on a later cycle.
+                    log.info("card of a settled create not posted yet: %s", exc)
+                    continue
             elif self._clock.now() - item.at < WINDOW:
                 continue
             else:

@@ -149,3 +149,35 @@ async def test_nothing_made_is_said_once_the_window_has_passed(
     assert channel == ORIGIN
     assert "nothing was made. Submit it again." in text
     assert await pending.of(WS) == []
+
+
+async def test_a_card_that_cannot_be_posted_yet_is_posted_on_a_later_cycle(
+    fake: InMemoryTicketGateway, store: FlakyStore, clock: FakeClock
+) -> None:
+    from core.ports import DeliveryError
+
+    class Down(RecordingSink):
+        failing = True
+
+        async def post_card(self, channel, card):  # type: ignore[no-untyped-def]
+            if self.failing:
+                raise DeliveryError("Slack answered 503")
+            return await super().post_card(channel, card)
+
+    tickets = service(fake, store, clock)
+    fake.lose_next_create_answer()
+    fake.fail_next("find_by_correlation", UnavailableError("asleep"), after=1)
+    with pytest.raises(CreateInDoubt):
+        await tickets.create(ask(key="view-4"))
+    sink = Down()
+    pending = PendingCreates(store)
+    checker = CreateChecker(
+        pending, fake, store, Baselines(store), StateNames(store),
+        CardPublisher({"slack": sink}, store), None, clock,  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert await checker.check(WS) == 0
+    assert len(await pending.of(WS)) == 1  # kept: the card has not gone out
+    sink.failing = False
+    assert await checker.check(WS) == 1
+    assert len(sink.cards) == 1
+    assert await pending.of(WS) == []
