@@ -6,6 +6,7 @@ production (``bot.app.build_services``), with only the clock and retry timings t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -69,9 +70,9 @@ class Sim:
     instance: SimInstance
 
 
-@pytest.fixture
-async def sim() -> AsyncIterator[Sim]:
-    """A ServiceNow simulator on a real loopback port."""
+@contextlib.asynccontextmanager
+async def serve_sim() -> AsyncIterator[Sim]:
+    """A ServiceNow simulator on a real loopback port, for as long as the block runs."""
     instance = SimInstance(SimConfig())
     server = TestServer(build_sim_app(instance), host="127.0.0.1")
     await server.start_server()
@@ -81,6 +82,13 @@ async def sim() -> AsyncIterator[Sim]:
         yield Sim(url, instance)
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Sim]:
+    """A ServiceNow simulator on a real loopback port."""
+    async with serve_sim() as running:
+        yield running
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from core.models import ChannelRef
-from sim.servicenow import SimConfig, SimInstance, build_sim_app
-from tests.conftest import Sim, connect_workspace
+from tests.conftest import Sim, connect_workspace, serve_sim
 from tests.e2e.teams_harness import TeamsHarness, create_inline
 from tests.fakes import bot_activities as bf
 from tests.fakes.entra import BOT_FRAMEWORK_SCOPE, GRAPH_SCOPE
@@ -98,15 +96,8 @@ async def test_tenant_ids_are_compared_without_case(teams: TeamsHarness) -> None
 @pytest.fixture
 async def other_sim() -> AsyncIterator[Sim]:
     """A second ServiceNow instance, the other tenant's."""
-    instance = SimInstance(SimConfig())
-    server = TestServer(build_sim_app(instance), host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
-    instance.config.instance_url = url
-    try:
-        yield Sim(url, instance)
-    finally:
-        await server.close()
+    async with serve_sim() as running:
+        yield running
 
 
 def _titles(sent: list[Any]) -> str:
