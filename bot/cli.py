@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.app import build_app
 from bot.cli_store import STORE_COMMANDS, add_store_commands, run_store_command
@@ -124,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         "SLACK_CLIENT_SECRET (many); Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD; "
         "SNOWOPS_STORE picks the store (default SQLite). README: Configuration lists them all.",
     )
+    _add_local_commands(sub)
+    _add_admin_commands(sub)
+    add_store_commands(sub)
+    return parser
+
+
+def _add_local_commands(sub: Any) -> None:
+    """dev, chat, doctor and the simulators: SnowOps on one machine."""
     dev = sub.add_parser(
         "dev", help="run SnowOps with local ServiceNow and Microsoft Graph simulators"
     )
@@ -163,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the Microsoft Graph simulator (see `snowops graph-sim -h`)",
         add_help=False,
     )
+
+
+def _add_admin_commands(sub: Any) -> None:
+    """connect, keygen, push-key and teams-package: setting a deployment up."""
     connect = sub.add_parser(
         "connect",
         help="connect a workspace headlessly (password grant); secrets come from "
@@ -192,8 +205,6 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url", default=None, help="where SnowOps is served (default: SNOWOPS_PUBLIC_URL)"
     )
     package.add_argument("--output", default="snowops-teams.zip", help="the zip to write")
-    add_store_commands(sub)
-    return parser
 
 
 def _teams_package(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx2
 
 from bot.settings import Settings
+from core.accounts import AccountService, LinkResult
 from core.audit import AuditTrail
 from core.clock import Clock
 from core.connections import ConnectionService, ConnectResult
@@ -19,6 +20,7 @@ from core.coordinator import SyncCoordinator
 from core.deliveries import DeliveryQueue
 from core.doctor import Check, ServiceNowProbe
 from core.gateway import TicketGateway
+from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
@@ -45,6 +47,7 @@ from core.repos import (
     Watermarks,
     WorkspaceClients,
 )
+from core.repos.user_links import UserLinks
 from core.retry import RetryPolicy
 from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, TableClient, TokenKeeper
@@ -84,7 +87,7 @@ class CoreServices:
     push: PushReceiver
     router: Router
     #: Tells chat how a ServiceNow sign-in ended (the OAuth callback's last step).
-    announce: Callable[[ConnectResult], Awaitable[None]]
+    announce: Callable[[ConnectResult | LinkResult], Awaitable[None]]
 
     @property
     def pool(self) -> InstancePool:
@@ -159,6 +162,15 @@ def _clients(
     return Clients(pool, oauth, tokens, table, ServiceNowGateway(table, store), graph)
 
 
+def _accounts(
+    settings: Settings, store: Store, audit: AuditLog, clients: Clients, clock: Clock
+) -> AccountService:
+    return AccountService(
+        UserLinks(store), store, PendingSignIns(store), clients.oauth, clients.pool, audit,
+        clock, public_url=settings.public_url,
+    )  # fmt: skip
+
+
 def _connections(
     settings: Settings, store: Store, audit: AuditLog, clients: Clients, clock: Clock
 ) -> ConnectionService:
@@ -179,6 +191,7 @@ def _connections(
         public_url=settings.public_url,
         default_client=default_client,
         allowed_hosts=settings.servicenow_allowed_hosts,
+        accounts=_accounts(settings, store, audit, clients, clock),
     )
 
 
@@ -241,10 +254,11 @@ def build_core(
     )  # fmt: skip
     connection_handlers = ConnectionHandlers(
         connections, names, deliveries, contacts, notifier, sinks, audit,
-        diagnose=_diagnose(store, clients, clock), health=health,
+        diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
     router = Router([
-        AuditHandlers(audit), TicketHandlers(tickets, names, publisher, store, clock),
+        AuditHandlers(audit), AccountHandlers(connections.accounts),
+        TicketHandlers(tickets, names, publisher, store, clock),
         connection_handlers, SubscriptionHandlers(store, audit, sinks),
         RecommendationHandlers(recommendations, names),
         NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),

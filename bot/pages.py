@@ -42,12 +42,12 @@ _CONSENT = """<!doctype html>
 <style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}}
 dt{{font-weight:600}}dd{{margin:0 0 .75rem}}p.warn{{background:#fff8c5;padding:1rem}}
 button{{font:inherit;padding:.6rem 1.2rem;cursor:pointer}}</style>
-</head><body><h1>Connect ServiceNow to this chat workspace?</h1>
+</head><body><h1>{heading}</h1>
 <dl><dt>Chat workspace</dt><dd>{workspace}</dd><dt>Asked for by</dt><dd>{who}</dd>
 <dt>ServiceNow instance</dt><dd>{instance}</dd></dl>
-<p>On the next page, sign in to ServiceNow as the integration user and allow SnowOps.</p>
+<p>{next_step}</p>
 <p class="warn">If you did not ask for this in chat yourself, close this page: going on would
-connect <em>your</em> ServiceNow account to someone else's workspace.</p>
+connect <em>your</em> ServiceNow account to someone else's {whose}.</p>
 <form method="post" action="start"><input type="hidden" name="t" value="{token}">
 <button type="submit">Continue to ServiceNow sign-in</button></form></body></html>"""
 
@@ -59,9 +59,30 @@ def workspace_label(workspace: str) -> str:
     return f"{names.get(platform, platform)} {ident}".strip()
 
 
-def consent_page(token: str, workspace: str, who: str, instance: str) -> web.Response:
+_PURPOSES = {
+    "connect": (
+        "Connect ServiceNow to this chat workspace?",
+        "On the next page, sign in to ServiceNow as the integration user and allow SnowOps.",
+        "workspace",
+    ),
+    "link": (
+        "Link your own ServiceNow account?",
+        "On the next page, sign in to ServiceNow as yourself and allow SnowOps: changes you "
+        "make from chat will then be made as you.",
+        "chat account",
+    ),
+}
+
+
+def consent_page(
+    token: str, workspace: str, who: str, instance: str, purpose: str = "connect"
+) -> web.Response:
     """The page before ServiceNow's sign-in: whose workspace, who asked, one click on."""
+    heading, next_step, whose = _PURPOSES.get(purpose, _PURPOSES["connect"])
     text = _CONSENT.format(
+        heading=html.escape(heading),
+        next_step=html.escape(next_step),
+        whose=html.escape(whose),
         workspace=html.escape(workspace_label(workspace)),
         who=html.escape(who),
         instance=html.escape(instance),

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.pages import consent_page, page
 from bot.services import Services
+from core.accounts import LinkResult
 from core.connections import ConnectResult
 from core.errors import StoreUnavailable
 from core.models import ConnectionStatus
@@ -56,7 +57,7 @@ class CoreRoutes:
             }
         )
 
-    async def _announce(self, result: ConnectResult) -> None:
+    async def _announce(self, result: ConnectResult | LinkResult) -> None:
         """Tell chat how the connect ended; a failure there never breaks the page."""
         try:
             await self._services.announce(result)
@@ -85,6 +86,14 @@ class CoreRoutes:
             message = exc.message[:1].upper() + exc.message[1:] + "."
             return page("Not connected", message, ok=False, hint=exc.hint, status=400)
         await self._announce(result)
+        if isinstance(result, LinkResult):
+            name = result.link.user_name if result.link else "?"
+            return page(
+                "ServiceNow account linked",
+                f"Your chat account is linked to the ServiceNow user {name}. You can close this "
+                "tab and go back to chat.",
+                ok=True,
+            )
         conn = result.connection
         who = f" as {conn.connected_as}" if conn is not None and conn.connected_as else ""
         where = conn.instance_url if conn is not None else "ServiceNow"
@@ -102,7 +111,9 @@ class CoreRoutes:
         intro = await self._services.connections.sign_in_intro(token)
         if intro is None:
             return _expired()
-        return consent_page(token, intro.workspace, intro.requested_by, intro.instance_url)
+        return consent_page(
+            token, intro.workspace, intro.requested_by, intro.instance_url, intro.purpose
+        )
 
     async def sign_in_go(self, request: web.Request) -> web.Response:
         """The click on that page: spend the link and go on to ServiceNow's sign-in."""

@@ -34,6 +34,7 @@ __all__ = [
     "Disconnect",
     "Help",
     "Home",
+    "Link",
     "LinkTenant",
     "Recommendations",
     "Reconnect",
@@ -46,6 +47,7 @@ __all__ = [
     "Status",
     "Subscribe",
     "Tickets",
+    "Unlink",
     "Unsubscribe",
 ]
 
@@ -201,6 +203,16 @@ class RetryNotifications(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class Link(_Base):
+    """``/snow link``: link your own ServiceNow account (a private sign-in link)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink(_Base):
+    """``/snow unlink``: forget your ServiceNow account and revoke its tokens."""
+
+
+@dataclass(frozen=True, slots=True)
 class Audit(_Base):
     """``/snow audit [n]``: the workspace's newest audit entries (who did what, where)."""
 
@@ -244,6 +256,8 @@ Command = (
     | Subscribe
     | Unsubscribe
     | RetryNotifications
+    | Link
+    | Unlink
     | Audit
     | ShowStates
     | RenameState
@@ -268,6 +282,8 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
     ("unsubscribe", "stop notifying this channel (admins)"),
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
+    ("link", "link your own ServiceNow account, so changes from chat are made as you"),
+    ("unlink", "forget your ServiceNow account and revoke its tokens"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )

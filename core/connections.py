@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from core.accounts import AccountService, LinkResult
 from core.clock import Clock
 from core.gateway import TicketGateway
 from core.models import ChannelRef, Connection, ConnectionStatus, OAuthClientConfig, OAuthState
@@ -79,7 +80,9 @@ class ConnectionService:
         public_url: str,
         default_client: OAuthClientConfig | None = None,
         allowed_hosts: tuple[str, ...] = (),
+        accounts: AccountService | None = None,
     ) -> None:
+        self._accounts = accounts
         self._connections = connections
         self._clients = clients
         self._sign_ins = sign_ins
@@ -91,6 +94,13 @@ class ConnectionService:
         self._public_url = public_url.rstrip("/")
         self._default_client = default_client
         self._allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+
+    @property
+    def accounts(self) -> AccountService:
+        """People's own ServiceNow accounts, linked through this service's connections."""
+        if self._accounts is None:
+            raise RuntimeError("no AccountService was given")
+        return self._accounts
 
     @property
     def redirect_uri(self) -> str:
@@ -186,14 +196,17 @@ class ConnectionService:
             return None
         return await self._sign_ins.intro(token, use=use)
 
-    async def finish(self, state: str, code: str) -> ConnectResult:
-        """Complete connecting from the OAuth callback (``state`` is used up here)."""
+    async def finish(self, state: str, code: str) -> ConnectResult | LinkResult:
+        """Complete connecting, or a user's link, from the OAuth callback (``state`` is used
+        up here)."""
         pending = await self._sign_ins.take(state)
         if pending is None:
             raise ConfigurationError(
                 "this sign-in link was already used or has expired",
                 hint="Sign-in links work once, for 10 minutes. Run `/snow connect` again.",
             )
+        if pending.purpose == "link" and self._accounts is not None:
+            return await self._accounts.finish(pending, code)
         tokens = await self._oauth.exchange_code(
             pending.instance_url,
             client_id=pending.client_id,
@@ -213,11 +226,13 @@ class ConnectionService:
         )
         return ConnectResult(conn, pending.origin, pending.requested_by, conn.warning or "")
 
-    async def abandon(self, state: str) -> ConnectResult | None:
-        """The admin denied access (or ServiceNow sent an error): use the state up."""
+    async def abandon(self, state: str) -> ConnectResult | LinkResult | None:
+        """Access was denied (or ServiceNow sent an error): use the state up."""
         pending = await self._sign_ins.take(state)
         if pending is None:
             return None
+        if pending.purpose == "link":
+            return LinkResult(None, pending.origin, pending.requested_by)
         return ConnectResult(None, pending.origin, pending.requested_by)
 
     async def connect_with_password(
@@ -326,5 +341,8 @@ class ConnectionService:
                     await self._oauth.revoke(conn.instance_url, token)
                 except ServiceNowError as exc:
                     log.warning("token revocation failed for %s: %s", workspace, exc.message)
+        if self._accounts is not None:
+            # People's own tokens were granted through this connection's client: they go too.
+            await self._accounts.forget_workspace(workspace)
         await self._audit.audit(workspace, actor, "connection.disconnect", {})
         return True

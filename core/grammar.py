@@ -43,7 +43,18 @@ _PRIORITIES = (
 )
 _DIGITS = re.compile(r"[0-9]{1,4}")
 _SIMPLE: dict[
-    str, type[c.Help | c.Home | c.Status | c.Configure | c.Reconnect | c.Disconnect | c.Unsubscribe]
+    str,
+    type[
+        c.Help
+        | c.Home
+        | c.Status
+        | c.Configure
+        | c.Reconnect
+        | c.Disconnect
+        | c.Unsubscribe
+        | c.Link
+        | c.Unlink
+    ],
 ] = {
     "help": c.Help,
     "?": c.Help,
@@ -54,6 +65,8 @@ _SIMPLE: dict[
     "reconnect": c.Reconnect,
     "disconnect": c.Disconnect,
     "unsubscribe": c.Unsubscribe,
+    "link": c.Link,
+    "unlink": c.Unlink,
 }
 
 

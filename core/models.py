@@ -281,6 +281,8 @@ class OAuthState:
     created_at: datetime
     origin: ChannelRef | None = None
     requested_by_email: str | None = None
+    #: ``connect`` (the workspace's integration user) or ``link`` (one chat user's account).
+    purpose: str = "connect"
 
 
 @dataclass(frozen=True, slots=True)

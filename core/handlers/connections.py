@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core import commands as c
+from core.accounts import AccountService, LinkResult
 from core.actions import RenameInConfiguration, SubmitClient
 from core.connections import ConnectionService, ConnectResult
 from core.deliveries import Claimed, DeliveryQueue, destination
@@ -68,8 +69,10 @@ class ConnectionHandlers:
         audit: AuditLog,
         diagnose: Diagnose | None = None,
         health: DeliveryHealth | None = None,
+        accounts: AccountService | None = None,
     ) -> None:
         self._health = health
+        self._accounts = accounts
         self._connections = connections
         self._names = names
         self._deliveries = deliveries
@@ -166,6 +169,10 @@ class ConnectionHandlers:
         )
         if st.warning:
             lines += (("Warning", st.warning),)
+        if self._accounts is not None:
+            mine = await self._accounts.linked(ctx.workspace, ctx.actor)
+            you = f"linked as {mine.user_name}" if mine else "not linked (/snow link)"
+            lines += (("Your ServiceNow account", you),)
         parked = await self._deliveries.parked(ctx.workspace)
         if parked:
             # Notifications that kept failing wait here, visible, instead of being retried.
@@ -284,31 +291,18 @@ class ConnectionHandlers:
             buttons.append(Button("Disconnect", c.Disconnect(), confirm=DISCONNECT_CONFIRM))
         return ConfigurationView(status, states, banner, connected, tuple(buttons))
 
-    async def connected(self, result: ConnectResult) -> None:
-        """After the OAuth callback: remember where the admin asked from, and tell them
-        privately how it ended (never fails the callback page)."""
+    async def connected(self, result: ConnectResult | LinkResult) -> None:
+        """After the OAuth callback: tell the person who asked, privately, how it ended (and
+        for a connect, remember where the admin asked from). Never fails the callback page."""
         origin = result.origin
         if origin is None:
             return
-        conn = result.connection
-        if conn is not None:
-            await self._contacts.remember(origin.workspace, origin, result.requested_by)
-            who = f" as {conn.connected_as}" if conn.connected_as else ""
-            # The sign-in link could have been completed in someone else's browser: the
-            # admin who asked checks whose account it was.
-            check = (
-                f"Is {conn.connected_as or 'that'} the ServiceNow account you signed in with? "
-                "If not, someone else completed your sign-in link: run /snow disconnect now."
-            )
-            notice = Notice(
-                f"Connected to ServiceNow at {conn.instance_url}{who}.",
-                NoticeLevel.WARNING if result.warning else NoticeLevel.SUCCESS,
-                hint=f"{result.warning} {check}".strip(),
-            )
+        if isinstance(result, LinkResult):
+            notice = _link_notice(result)
         else:
-            notice = Notice(
-                "ServiceNow was not connected: access was not allowed.", NoticeLevel.WARNING
-            )
+            notice = _connect_notice(result)
+            if result.connection is not None:
+                await self._contacts.remember(origin.workspace, origin, result.requested_by)
         sink = self._sinks.get(workspace_platform(origin.workspace))
         if sink is None:
             return
@@ -317,11 +311,41 @@ class ConnectionHandlers:
         try:
             to: ChannelRef = await sink.direct(origin.workspace, user)
         except DeliveryError as exc:
-            # Never said in the conversation instead: it may name the admin's account.
-            log.info("no private conversation for the connect confirmation: %s", exc)
+            # Never said in the conversation instead: it names a ServiceNow account.
+            log.info("no private conversation for the sign-in confirmation: %s", exc)
             return
         try:
             await sink.post(to, notice, key=key)
         except DeliveryError as exc:
-            log.info("connect confirmation not delivered now (%s): queued", exc)
+            log.info("sign-in confirmation not delivered now (%s): queued", exc)
             await self._notifier.tell(to, f"{notice.text} {notice.hint}".strip(), key)
+
+
+def _connect_notice(result: ConnectResult) -> Notice:
+    conn = result.connection
+    if conn is None:
+        return Notice("ServiceNow was not connected: access was not allowed.", NoticeLevel.WARNING)
+    who = f" as {conn.connected_as}" if conn.connected_as else ""
+    # The sign-in link could have been completed in someone else's browser: the admin who
+    # asked checks whose account it was.
+    check = (
+        f"Is {conn.connected_as or 'that'} the ServiceNow account you signed in with? "
+        "If not, someone else completed your sign-in link: run /snow disconnect now."
+    )
+    return Notice(
+        f"Connected to ServiceNow at {conn.instance_url}{who}.",
+        NoticeLevel.WARNING if result.warning else NoticeLevel.SUCCESS,
+        hint=f"{result.warning} {check}".strip(),
+    )
+
+
+def _link_notice(result: LinkResult) -> Notice:
+    link = result.link
+    if link is None:
+        return Notice("Your ServiceNow account was not linked: access was not allowed.")
+    return Notice(
+        f"Your ServiceNow account is linked: you are {link.user_name} in ServiceNow.",
+        NoticeLevel.SUCCESS,
+        hint=f"Is {link.user_name} you? If not, someone else completed your sign-in link: "
+        "run /snow unlink now.",
+    )

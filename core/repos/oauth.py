@@ -25,6 +25,8 @@ class SignInIntro:
     workspace: str
     instance_url: str
     requested_by: str  # the person's name in chat, or their platform:user id
+    #: ``connect`` (the workspace's integration user) or ``link`` (the person's own account)
+    purpose: str = "connect"
 
 
 class WorkspaceClients:
@@ -79,4 +81,4 @@ class PendingSignIns:
             return None
         if not use:
             await self._once.put_once(_INTROS, token, doc, SIGN_IN_TTL)
-        return SignInIntro(**{k: str(doc[k]) for k in SignInIntro.__dataclass_fields__})
+        return SignInIntro(**{k: str(doc[k]) for k in SignInIntro.__dataclass_fields__ if k in doc})

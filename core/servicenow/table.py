@@ -244,3 +244,28 @@ class TableClient:
             server_time = server_time or page.server_time
             offset = page.next_offset
         return out, server_time
+
+
+async def whoami_with(pool: InstancePool, instance_url: str, token: str) -> Record | None:
+    """``user_name``, ``name`` and ``email`` of the user ``token`` acts as (a user's own
+    token, not the workspace's), or None when the instance will not say."""
+    client = pool.client(instance_url)
+
+    async def req() -> httpx2.Response:
+        response: httpx2.Response = await client.get(
+            TABLE_PATH + "sys_user",
+            params={
+                "sysparm_query": "sys_id=javascript:gs.getUserID()",
+                "sysparm_fields": "user_name,name,email",
+                "sysparm_limit": 2,
+            },
+            auth=BearerAuth(token),
+        )
+        return response
+
+    response = await send_with_retries(pool.retry, req, what="query of sys_user")
+    if response.status_code != 200:
+        raise error_for(response)
+    rows = _result(response)
+    # An instance that ignored the condition answers with many users: trust none.
+    return rows[0] if isinstance(rows, list) and len(rows) == 1 else None

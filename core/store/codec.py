@@ -140,6 +140,7 @@ def oauth_state_to_doc(s: OAuthState) -> Doc:
         "created_at": _dt(s.created_at),
         "origin": channel_to_doc(s.origin),
         "requested_by_email": s.requested_by_email,
+        "purpose": s.purpose,
     }
 
 
@@ -159,6 +160,7 @@ def oauth_state_from_doc(d: Doc) -> OAuthState:
         created_at=created,
         origin=channel_from_doc(d.get("origin")),
         requested_by_email=d.get("requested_by_email"),
+        purpose=str(d.get("purpose") or "connect"),
     )
 
 

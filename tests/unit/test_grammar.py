@@ -93,6 +93,8 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Unsubscribe: st.just(c.Unsubscribe()),
     c.RetryNotifications: st.just(c.RetryNotifications()),
     c.Audit: st.builds(c.Audit, st.integers(1, 100)),
+    c.Link: st.just(c.Link()),
+    c.Unlink: st.just(c.Unlink()),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
 }
