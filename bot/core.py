@@ -28,6 +28,7 @@ from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
 from core.handlers.router import Router
 from core.handlers.subscriptions import SubscriptionHandlers
+from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
 from core.models import OAuthClientConfig
 from core.notify import Notifier
@@ -56,6 +57,7 @@ from core.servicenow.push import PushReceiver
 from core.storage import AuditLog
 from core.store.port import Store
 from core.sync import StatusSync
+from core.ticket_actions import IdentityModes, TicketActions
 from core.tickets import TicketService
 
 __all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
@@ -171,6 +173,20 @@ def _accounts(
     )  # fmt: skip
 
 
+def _actions(
+    clients: Clients,
+    store: Store,
+    connections: ConnectionService,
+    audit: AuditLog,
+    sync: StatusSync,
+) -> TicketActionHandlers:
+    modes = IdentityModes(store)
+    actions = TicketActions(
+        clients.gateway, store, connections.accounts, modes, store, audit, sync.apply
+    )
+    return TicketActionHandlers(actions, modes)
+
+
 def _connections(
     settings: Settings, store: Store, audit: AuditLog, clients: Clients, clock: Clock
 ) -> ConnectionService:
@@ -258,6 +274,7 @@ def build_core(
     )  # fmt: skip
     router = Router([
         AuditHandlers(audit), AccountHandlers(connections.accounts),
+        _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
         connection_handlers, SubscriptionHandlers(store, audit, sinks),
         RecommendationHandlers(recommendations, names),

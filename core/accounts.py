@@ -130,6 +130,7 @@ class AccountService:
             refresh_token=tokens.refresh_token,
             expires_at=tokens.expires_at,
             linked_at=now,
+            sys_id=str(me.get("sys_id") or ""),
         )
         await self._links.put(link)
         detail = {"as": link.user_name}

@@ -25,7 +25,9 @@ from core.models import TicketKind
 
 __all__ = [
     "COMMAND_HELP",
+    "AddNote",
     "AddRecommendation",
+    "Assign",
     "Audit",
     "Command",
     "Configure",
@@ -40,7 +42,10 @@ __all__ = [
     "Reconnect",
     "RemoveRecommendation",
     "RenameState",
+    "ReopenTicket",
+    "ResolveTicket",
     "RetryNotifications",
+    "SetIdentity",
     "Share",
     "ShowStates",
     "ShowTicket",
@@ -213,6 +218,48 @@ class Unlink(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class AddNote(_Base):
+    """``/snow comment INC0010001 "…"`` (the caller sees it) or ``/snow note …`` (a work
+    note, the service desk only)."""
+
+    number: str
+    text: str
+    work_note: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Assign(_Base):
+    """``/snow assign INC0010001 me|"<group>"``."""
+
+    number: str
+    to: str  # "me" or an assignment group's name
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveTicket(_Base):
+    """``/snow resolve INC0010001 <close code> "<notes>"`` (a change: closes it)."""
+
+    number: str
+    close_code: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenTicket(_Base):
+    """``/snow reopen INC0010001``."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetIdentity(_Base):
+    """``/snow identity [linked|email]``: who acts for people who have not linked."""
+
+    mode: str = ""  # "" shows the current one
+    admin: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
 class Audit(_Base):
     """``/snow audit [n]``: the workspace's newest audit entries (who did what, where)."""
 
@@ -258,6 +305,11 @@ Command = (
     | RetryNotifications
     | Link
     | Unlink
+    | AddNote
+    | Assign
+    | ResolveTicket
+    | ReopenTicket
+    | SetIdentity
     | Audit
     | ShowStates
     | RenameState
@@ -284,6 +336,12 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
     ("link", "link your own ServiceNow account, so changes from chat are made as you"),
     ("unlink", "forget your ServiceNow account and revoke its tokens"),
+    ('comment <number> "<text>"', "add a comment the caller sees"),
+    ('note <number> "<text>"', "add a work note (the service desk only)"),
+    ('assign <number> me|"<group>"', "assign to yourself or to an assignment group"),
+    ('resolve <number> <close code> "<notes>"', "resolve an incident, or close a change"),
+    ("reopen <number>", "put a resolved incident back in progress"),
+    ("identity [linked|email]", "who acts for people who have not linked (admins)"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )

@@ -21,7 +21,18 @@ from typing import Protocol
 
 from core.models import Comment, Ticket, TicketKind, TicketRequest
 
-__all__ = ["Changes", "Comment", "Identity", "TicketGateway", "keep_local"]
+__all__ = [
+    "AddJournal",
+    "AssignTo",
+    "Changes",
+    "Comment",
+    "Identity",
+    "Reopen",
+    "Resolve",
+    "TicketAction",
+    "TicketGateway",
+    "keep_local",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,38 @@ class Identity:
 
     user_name: str
     email: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddJournal:
+    """A comment (the caller sees it) or a work note (the service desk only)."""
+
+    text: str
+    work_note: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssignTo:
+    """Assign to a user and/or a group (the ticket system's ids)."""
+
+    user: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolve:
+    """Resolve an incident, or close a change, with a close code and notes."""
+
+    close_code: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    """Put a resolved incident back in progress."""
+
+
+TicketAction = AddJournal | AssignTo | Resolve | Reopen
 
 
 class TicketGateway(Protocol):
@@ -93,6 +136,28 @@ class TicketGateway(Protocol):
 
     async def user_by_email(self, workspace: str, email: str) -> str | None:
         """The ticket system's id of the active user with this email, if it may be read."""
+        ...
+
+    async def act(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        action: TicketAction,
+        *,
+        token: str | None = None,
+        note: str = "",
+    ) -> Ticket:
+        """Do ``action`` to ``ticket`` and return it as it is now. ``token``: a person's own
+        (the ticket system records them and applies their rights); without it the
+        connection acts, and ``note`` (who asked, from where) goes in the work notes."""
+        ...
+
+    async def close_codes(self, workspace: str, kind: TicketKind) -> list[tuple[str, str]]:
+        """The close codes this instance offers for ``kind``: (value, label), in order."""
+        ...
+
+    async def group_by_name(self, workspace: str, name: str) -> tuple[str, str] | None:
+        """An active assignment group by its name: (id, name), or None."""
         ...
 
     async def whoami(self, workspace: str) -> Identity | None:

@@ -13,6 +13,7 @@ import shlex
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_actions import ACTION_PARSERS, action_text
 from core.models import CATEGORIES, TicketKind
 
 __all__ = ["MAX_PAGE", "MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
@@ -126,6 +127,9 @@ def parse(text: str, *, typed: bool = True) -> c.Command:
         raise UsageError("Unknown command. Type /snow help.")
     if verb == "create":
         return _create(rest.strip())
+    action = ACTION_PARSERS.get(verb)
+    if action is not None:
+        return action(rest)
     if verb in ("help", "?") or (verb in _SIMPLE and not rest.strip()):
         return _SIMPLE[verb]()
     args = _args(verb, rest)
@@ -144,7 +148,8 @@ def parse(text: str, *, typed: bool = True) -> c.Command:
 
 def _did_you_mean(verb: str) -> str:
     """`` Did you mean /snow status?`` for a near miss (``stauts``), else nothing."""
-    close = difflib.get_close_matches(verb, [*_SIMPLE, *_PARSERS, "create"], n=1, cutoff=0.7)
+    known = [*_SIMPLE, *_PARSERS, *ACTION_PARSERS, "create"]
+    close = difflib.get_close_matches(verb, known, n=1, cutoff=0.7)
     return f" Did you mean /snow {close[0]}?" if close else ""
 
 
@@ -349,6 +354,9 @@ def _page_text(page: int) -> list[str]:
 
 def command_text(command: c.Command) -> str:
     """The text that :func:`parse` reads back to ``command`` (what a button carries)."""
+    text = action_text(command)
+    if text is not None:
+        return text
     match command:
         case c.Connect(instance=instance):
             return f"connect {instance}"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from core.commands import Command, ShowTicket
+from core.commands import Assign, Command, ReopenTicket, ShowTicket
 from core.forms import TicketFormView
 from core.models import Priority, Ticket, TicketKind
-from core.servicenow.states import state_label
+from core.servicenow.states import is_open, state_label
 
 __all__ = [
     "Button",
@@ -267,8 +267,18 @@ def ticket_card(
         recommendation_id=ticket.recommendation_id,
         history=history,
         note=note,
-        buttons=(
-            Button("Open in ServiceNow", url=ticket.url),
-            Button("Refresh", ShowTicket(ticket.number)),
-        ),
+        buttons=_ticket_buttons(ticket),
     )
+
+
+def _ticket_buttons(ticket: Ticket) -> tuple[Button, ...]:
+    """Open and Refresh always; then what the ticket's state allows doing from chat."""
+    buttons = [
+        Button("Open in ServiceNow", url=ticket.url),
+        Button("Refresh", ShowTicket(ticket.number)),
+    ]
+    if is_open(ticket.kind, ticket.state):
+        buttons.append(Button("Assign to me", Assign(ticket.number, "me")))
+    elif ticket.kind is TicketKind.INCIDENT and ticket.state == "6":
+        buttons.append(Button("Reopen", ReopenTicket(ticket.number)))
+    return tuple(buttons)

@@ -29,6 +29,7 @@ class UserLink:
     refresh_token: str
     expires_at: datetime
     linked_at: datetime
+    sys_id: str = ""  # the ServiceNow user's id (assign to me)
 
     def __repr__(self) -> str:  # tokens never in a log line or a traceback
         return f"UserLink({self.workspace!r}, {self.user!r}, as {self.user_name!r})"
@@ -50,6 +51,7 @@ class UserLinks:
             "refresh_token": link.refresh_token,
             "expires_at": link.expires_at.isoformat(),
             "linked_at": link.linked_at.isoformat(),
+            "sys_id": link.sys_id,
         }
         await self._docs.put_document(_NS, f"{link.workspace}|{link.user}", doc, secret=True)
 
@@ -79,4 +81,5 @@ def _link(workspace: str, user: str, doc: dict[str, object]) -> UserLink:
         refresh_token=str(doc.get("refresh_token") or ""),
         expires_at=datetime.fromisoformat(str(doc["expires_at"])),
         linked_at=datetime.fromisoformat(str(doc["linked_at"])),
+        sys_id=str(doc.get("sys_id") or ""),
     )

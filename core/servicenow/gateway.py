@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from core.gateway import Changes, Comment, Identity, keep_local
+from core.gateway import Changes, Comment, Identity, TicketAction, keep_local
 from core.models import Ticket, TicketKind, TicketRequest
+from core.servicenow.actions import action_fields, close_code_query
 from core.servicenow.errors import NotConnectedError, NotFoundError
 from core.servicenow.mapping import (
     TICKET_FIELDS,
@@ -24,7 +25,7 @@ from core.servicenow.mapping import (
     ticket_from_record,
 )
 from core.servicenow.query import query_value
-from core.servicenow.table import TableClient
+from core.servicenow.table import TableClient, patch_with
 from core.storage import ConnectionStore
 
 __all__ = ["JOURNAL_FIELDS", "ServiceNowGateway", "comment_from_row", "comments_from_rows"]
@@ -207,6 +208,46 @@ class ServiceNowGateway:
             max_records=1,
         )
         return str(users[0]["sys_id"]) if users else None
+
+    async def act(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        action: TicketAction,
+        *,
+        token: str | None = None,
+        note: str = "",
+    ) -> Ticket:
+        """One PATCH (:func:`~core.servicenow.actions.action_fields`), with the person's own
+        token when given, else the connection's."""
+        instance = await self._instance(workspace)
+        fields = action_fields(ticket.kind, action, "" if token else note)
+        table, sys_id = ticket.kind.table, query_value(ticket.sys_id)
+        if token:
+            record = await patch_with(self._table.pool, instance, token, table, sys_id, fields)
+        else:
+            record = await self._table.patch(workspace, table, sys_id, fields)
+        return keep_local(ticket_from_record(workspace, ticket.kind, instance, record), ticket)
+
+    async def close_codes(self, workspace: str, kind: TicketKind) -> list[tuple[str, str]]:
+        """Active ``close_code`` choices of the kind's table, as the instance orders them."""
+        rows = await self._table.query(
+            workspace, "sys_choice", close_code_query(kind.table), fields=["value", "label"]
+        )
+        return [(str(r.get("value") or ""), str(r.get("label") or "")) for r in rows]
+
+    async def group_by_name(self, workspace: str, name: str) -> tuple[str, str] | None:
+        """An active ``sys_user_group`` by exact name."""
+        rows = await self._table.query(
+            workspace,
+            "sys_user_group",
+            f"name={query_value(name)}^active=true",
+            fields=["sys_id", "name"],
+            max_records=2,
+        )
+        if len(rows) != 1:
+            return None
+        return str(rows[0].get("sys_id") or ""), str(rows[0].get("name") or "")
 
     async def whoami(self, workspace: str) -> Identity | None:
         """The user the tokens act as, by ``gs.getUserID()``."""

@@ -60,6 +60,11 @@ class TableClient:
         self._pool = pool
         self._tokens = tokens
 
+    @property
+    def pool(self) -> InstancePool:
+        """The instances' HTTP clients."""
+        return self._pool
+
     async def _call(
         self,
         workspace: str,
@@ -256,7 +261,7 @@ async def whoami_with(pool: InstancePool, instance_url: str, token: str) -> Reco
             TABLE_PATH + "sys_user",
             params={
                 "sysparm_query": "sys_id=javascript:gs.getUserID()",
-                "sysparm_fields": "user_name,name,email",
+                "sysparm_fields": "sys_id,user_name,name,email",
                 "sysparm_limit": 2,
             },
             auth=BearerAuth(token),
@@ -269,3 +274,26 @@ async def whoami_with(pool: InstancePool, instance_url: str, token: str) -> Reco
     rows = _result(response)
     # An instance that ignored the condition answers with many users: trust none.
     return rows[0] if isinstance(rows, list) and len(rows) == 1 else None
+
+
+async def patch_with(
+    pool: InstancePool, instance_url: str, token: str, table: str, sys_id: str, fields: Record
+) -> Record:
+    """PATCH a record with a person's own token (their name goes in the journal and their
+    ACLs apply); never retried blindly, as journal fields append."""
+    client = pool.client(instance_url)
+
+    async def req() -> httpx2.Response:
+        response: httpx2.Response = await client.patch(
+            f"{TABLE_PATH}{table}/{sys_id}",
+            json=fields,
+            headers=JSON_HEADERS,
+            auth=BearerAuth(token),
+        )
+        return response
+
+    response = await send_with_retries(pool.retry, req, what=f"update in {table}", idempotent=False)
+    if response.status_code != 200:
+        raise error_for(response)
+    record: Record = _result(response)
+    return record

@@ -71,6 +71,19 @@ tenants = st.one_of(st.none(), st.uuids().map(str), words)
 state_values = st.one_of(st.sampled_from(["1", "2", "-5", "7"]), words, texts)
 state_labels = lines.map(lambda s: s[:40].strip())
 
+#: Free text as people type it: no surrounding blanks or quotes (those are read as quoting).
+note_texts = (
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=200,
+    )
+    .map(str.strip)
+    .filter(lambda t: bool(t) and t[0] not in "\"'" and t[-1] not in "\"'")
+)
+group_names = note_texts.filter(lambda t: t.lower() != "me" and len(t) <= 100)
+close_codes = st.from_regex(r"[A-Za-z][A-Za-z0-9 ()_-]{0,40}", fullmatch=True).map(str.strip)
+
 #: A strategy for every command class in core.commands, with valid field values.
 STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Help: st.just(c.Help()),
@@ -94,6 +107,13 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.RetryNotifications: st.just(c.RetryNotifications()),
     c.Audit: st.builds(c.Audit, st.integers(1, 100)),
     c.Link: st.just(c.Link()),
+    c.AddNote: st.builds(c.AddNote, ticket_numbers, note_texts, st.booleans()),
+    c.Assign: st.builds(c.Assign, ticket_numbers, st.just("me") | group_names),
+    c.ResolveTicket: st.builds(c.ResolveTicket, ticket_numbers, close_codes, note_texts),
+    c.ReopenTicket: st.builds(c.ReopenTicket, ticket_numbers),
+    c.SetIdentity: st.sampled_from(
+        [c.SetIdentity(""), c.SetIdentity("linked"), c.SetIdentity("email")]
+    ),
     c.Unlink: st.just(c.Unlink()),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),

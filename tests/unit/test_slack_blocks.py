@@ -305,7 +305,9 @@ def test_ticket_card_message() -> None:
         "*Source*\nMicrosoft (AdminMFAV2)",
         "*Category*\nIdentity",
     ]
-    open_button, refresh = buttons(blocks)
+    open_button, refresh, assign = buttons(blocks)
+    assert read_button(assign["value"]) == c.Assign("INC0010001", "me")
+    assert assign["text"]["text"] == "Assign to me"
     assert open_button["action_id"] == "link"
     assert open_button["url"] == card.url
     assert open_button["text"]["text"] == "Open in ServiceNow"
@@ -351,7 +353,7 @@ def test_ticket_without_optional_facts_still_gets_open_and_refresh_buttons() -> 
     check_blocks(blocks)
     labels = [f["text"].split("\n")[0] for f in blocks[0]["fields"]]
     assert labels == ["*State*", "*Priority*", "*Due*", "*Requested by*"]
-    assert [b["action_id"] for b in buttons(blocks)] == ["link", "snow"]
+    assert [b["action_id"] for b in buttons(blocks)] == ["link", "snow", "snow:1"]
     assert buttons(blocks)[0]["url"] == card.url
 
 

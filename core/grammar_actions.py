@@ -1,0 +1,128 @@
+"""The ticket action commands: ``comment``, ``note``, ``assign``, ``resolve``, ``reopen``
+and ``identity``. Their free text is read as typed (apostrophes and all), so they parse the
+raw rest of the line rather than shell-like words."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+
+from core import commands as c
+from core.errors import UsageError
+
+__all__ = ["ACTION_PARSERS", "action_text", "number_of"]
+
+_NUMBER = re.compile(r"^(INC|CHG)[0-9]{7,}$")
+#: Characters of a comment or work note (ServiceNow's journal takes far more; chat is for
+#: short notes, and a card shows 500).
+MAX_NOTE = 4000
+
+
+def number_of(word: str, verb: str) -> str:
+    """A ticket number, upper-cased, or the usage of ``verb``."""
+    number = word.upper()
+    if not _NUMBER.match(number):
+        raise UsageError(
+            f"'{word[:40]}' is not a ticket number: use INC0010001 or CHG0030001, "
+            f"e.g. /snow {verb} INC0010001 …"
+        )
+    return number
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
+
+
+def _split(rest: str, verb: str, example: str) -> tuple[str, str]:
+    word, _, tail = rest.strip().partition(" ")
+    if not word:
+        raise UsageError(f"Usage: /snow {verb} {example}")
+    return number_of(word, verb), tail.strip()
+
+
+def _note(verb: str, work_note: bool) -> Callable[[str], c.Command]:
+    def parse(rest: str) -> c.Command:
+        number, text = _split(rest, verb, 'INC0010001 "what to add"')
+        text = _unquote(text)
+        if not text:
+            raise UsageError(f'Say what to add: /snow {verb} {number} "…"')
+        if len(text) > MAX_NOTE:
+            raise UsageError(f"That is too long for a {verb} ({MAX_NOTE:,} characters at most).")
+        return c.AddNote(number, text, work_note)
+
+    return parse
+
+
+def _assign(rest: str) -> c.Command:
+    number, target = _split(rest, "assign", 'INC0010001 me, or INC0010001 "Service Desk"')
+    target = _unquote(target)
+    if not target:
+        raise UsageError(f'Assign to whom? /snow assign {number} me, or a group: "Service Desk"')
+    return c.Assign(number, "me" if target.lower() == "me" else target[:100])
+
+
+def _resolve(rest: str) -> c.Command:
+    number, tail = _split(rest, "resolve", 'INC0010001 <close code> "<notes>"')
+    try:
+        words = shlex.split(tail)
+    except ValueError:
+        raise UsageError(
+            'A quote is not closed: write codes like "Solved (Permanently)".'
+        ) from None
+    if len(words) < 2:
+        raise UsageError(
+            f'Give a close code and notes: /snow resolve {number} "Solved (Permanently)" '
+            '"What was done"'
+        )
+    notes = " ".join(words[1:]) if len(words) > 2 else words[1]
+    if len(notes) > MAX_NOTE:
+        raise UsageError(f"The notes are too long ({MAX_NOTE:,} characters at most).")
+    return c.ResolveTicket(number, words[0][:100], notes)
+
+
+def _reopen(rest: str) -> c.Command:
+    number, tail = _split(rest, "reopen", "INC0010001")
+    if tail:
+        raise UsageError(f"/snow reopen takes only the ticket number: /snow reopen {number}")
+    return c.ReopenTicket(number)
+
+
+def _identity(rest: str) -> c.Command:
+    mode = rest.strip().lower()
+    if mode not in ("", "linked", "email"):
+        raise UsageError("Usage: /snow identity linked|email")
+    return c.SetIdentity(mode)
+
+
+ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
+    "comment": _note("comment", False),
+    "note": _note("note", True),
+    "assign": _assign,
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "identity": _identity,
+}
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', "'") + '"' if text else '""'
+
+
+def action_text(command: c.Command) -> str | None:
+    """The text that reads back to an action command (what a button carries), or None."""
+    match command:
+        case c.AddNote(number=number, text=text, work_note=work_note):
+            return f"{'note' if work_note else 'comment'} {number} {text}"
+        case c.Assign(number=number, to=to):
+            return f"assign {number} {to}"
+        case c.ResolveTicket(number=number, close_code=code, notes=notes):
+            return f"resolve {number} {shlex.quote(code)} {shlex.quote(notes)}"
+        case c.ReopenTicket(number=number):
+            return f"reopen {number}"
+        case c.SetIdentity(mode=mode):
+            return f"identity {mode}".strip()
+    return None

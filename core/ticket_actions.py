@@ -1,0 +1,189 @@
+"""Working a ticket from chat: comment, work note, assign, resolve, reopen — as the person.
+
+Who acts (:meth:`TicketActions.who_acts`): the person's own token when they linked their
+account; otherwise the workspace's identity mode decides — ``email`` (the default) lets the
+connection act for them, with a work note naming them and where it came from; ``linked``
+asks them to link first. After the change, the ticket is run through the sync so its cards
+update in place and their threads say what happened, exactly as for a change made in
+ServiceNow (a later poll finds nothing new).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from core import commands as c
+from core.accounts import AccountService
+from core.errors import InProgressError, UserError
+from core.gateway import AddJournal, AssignTo, Reopen, Resolve, TicketAction, TicketGateway
+from core.models import Ticket, TicketKind, workspace_platform
+from core.servicenow.states import CLOSED_STATES
+from core.storage import AuditLog, Documents, IdempotencyKeys, TicketStore
+
+__all__ = ["IdentityModes", "TicketActions", "Who"]
+
+log = logging.getLogger(__name__)
+
+_NS = "identity_mode"
+_PLATFORMS = {"slack": "Slack", "teams": "Microsoft Teams", "console": "the SnowOps console"}
+#: A double click on Resolve within this long resolves once.
+_CLAIM = 30.0
+
+
+class IdentityModes:
+    """Per workspace: ``email`` (the connection acts, naming the person) or ``linked``."""
+
+    def __init__(self, docs: Documents) -> None:
+        self._docs = docs
+
+    async def get(self, workspace: str) -> str:
+        """The workspace's mode (``email`` unless an admin chose ``linked``)."""
+        doc = await self._docs.get_document(_NS, workspace)
+        return "linked" if doc and doc.get("mode") == "linked" else "email"
+
+    async def set(self, workspace: str, mode: str) -> None:
+        """Choose the mode."""
+        await self._docs.put_document(_NS, workspace, {"mode": mode})
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The person behind an action."""
+
+    workspace: str
+    user: str  # platform:user
+    name: str
+    email: str | None
+
+
+class TicketActions:
+    """The ticket actions of every platform."""
+
+    def __init__(
+        self,
+        gateway: TicketGateway,
+        tickets: TicketStore,
+        accounts: AccountService,
+        modes: IdentityModes,
+        keys: IdempotencyKeys,
+        audit: AuditLog,
+        apply: Callable[[str, Sequence[Ticket]], Awaitable[object]],
+    ) -> None:
+        self._gateway = gateway
+        self._tickets = tickets
+        self._accounts = accounts
+        self._modes = modes
+        self._keys = keys
+        self._audit = audit
+        self._apply = apply
+
+    async def who_acts(self, who: Who) -> tuple[str | None, str]:
+        """(the person's own token, or None; the note naming them when the connection acts
+        for them). Raises UserError when the workspace needs them to link first."""
+        token = await self._accounts.access_token(who.workspace, who.user)
+        if token is not None:
+            return token, ""
+        if await self._modes.get(who.workspace) == "linked":
+            raise UserError(
+                "link your ServiceNow account first: this workspace makes changes from chat "
+                "only as the person who makes them",
+                hint="Run /snow link (privately), sign in as yourself, then try again.",
+            )
+        platform = _PLATFORMS.get(workspace_platform(who.workspace), "chat")
+        email = f" ({who.email})" if who.email else ""
+        return None, f"From {platform} by {who.name or who.user}{email}, via SnowOps"
+
+    async def do(self, who: Who, command: c.Command) -> tuple[Ticket, str]:
+        """Carry out an action command; (the ticket as it is now, what was done)."""
+        number = getattr(command, "number", "")
+        ticket = await self._tickets.get_ticket(who.workspace, number)
+        if ticket is None:
+            raise UserError(
+                f"SnowOps tracks no ticket {number} in this workspace",
+                hint="/snow tickets lists the ones it tracks.",
+            )
+        key = f"act:{who.workspace}:{number}:{type(command).__name__}"
+        if await self._keys.begin_idempotent(key, _CLAIM) is not None:
+            raise InProgressError(f"{number} is being changed right now")
+        try:
+            token, note = await self.who_acts(who)
+            action, done = await self._action(who, ticket, command, token)
+            if action is None:
+                return ticket, done
+            fresh = await self._gateway.act(who.workspace, ticket, action, token=token, note=note)
+            await self._apply(who.workspace, [fresh])
+            detail = {"number": number, "as": "self" if token else "on behalf"}
+            await self._audit.audit(who.workspace, who.user, f"ticket.{_verb(command)}", detail)
+            log.info("%s %s in %s", _verb(command), number, who.workspace)
+            return fresh, done
+        finally:
+            await self._keys.abort_idempotent(key)
+
+    async def _action(
+        self, who: Who, ticket: Ticket, command: c.Command, token: str | None
+    ) -> tuple[TicketAction | None, str]:
+        """The gateway action for a command (None: nothing to do), and what it does."""
+        match command:
+            case c.AddNote(text=text, work_note=work_note):
+                what = "work note" if work_note else "comment"
+                return AddJournal(text, work_note), f"Added a {what} to {ticket.number}."
+            case c.Assign(to="me"):
+                me = await self._me(who, token)
+                return AssignTo(user=me), f"{ticket.number} is assigned to you."
+            case c.Assign(to=group_name):
+                group = await self._gateway.group_by_name(who.workspace, group_name)
+                if group is None:
+                    raise UserError(f"ServiceNow has no active assignment group '{group_name}'")
+                return AssignTo(group=group[0]), f"{ticket.number} is assigned to {group[1]}."
+            case c.ResolveTicket(close_code=code, notes=notes):
+                if ticket.state in CLOSED_STATES[ticket.kind]:
+                    return None, f"{ticket.number} is already {_done(ticket.kind)}."
+                value = await self._close_code(who.workspace, ticket.kind, code)
+                return Resolve(value, notes), f"{ticket.number} is {_done(ticket.kind)}."
+            case c.ReopenTicket():
+                if ticket.kind is not TicketKind.INCIDENT:
+                    raise UserError("only incidents can be reopened from chat")
+                if ticket.state not in ("6",):
+                    return None, f"{ticket.number} is not resolved: nothing to reopen."
+                return Reopen(), f"{ticket.number} is in progress again."
+        raise TypeError(f"not a ticket action: {command!r}")
+
+    async def _me(self, who: Who, token: str | None) -> str:
+        if token is not None:
+            link = await self._accounts.linked(who.workspace, who.user)
+            if link is not None and link.sys_id:
+                return link.sys_id
+        user = await self._gateway.user_by_email(who.workspace, who.email or "")
+        if user is None:
+            raise UserError(
+                "ServiceNow has no user with your chat email"
+                + (f" ({who.email})" if who.email else ""),
+                hint="Link your account with /snow link, then assign again.",
+            )
+        return user
+
+    async def _close_code(self, workspace: str, kind: TicketKind, code: str) -> str:
+        codes = await self._gateway.close_codes(workspace, kind)
+        for value, label in codes:
+            if code.lower() in (value.lower(), label.lower()):
+                return value
+        offered = ", ".join(f'"{v}"' for v, _ in codes) or "none"
+        raise UserError(
+            f"'{code[:60]}' is not a close code of this instance's {kind.label.lower()}s",
+            hint=f"Use one of: {offered}.",
+        )
+
+
+def _verb(command: c.Command) -> str:
+    return {
+        "AddNote": "note",
+        "Assign": "assign",
+        "ResolveTicket": "resolve",
+        "ReopenTicket": "reopen",
+    }.get(type(command).__name__, "act")
+
+
+def _done(kind: TicketKind) -> str:
+    return "resolved" if kind is TicketKind.INCIDENT else "closed"
