@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import stat
 import sys
@@ -19,13 +20,17 @@ from pathlib import Path
 from aiohttp import web
 
 from adapters.console.routes import add_console_routes
+from adapters.console.session import console_context
 from adapters.console.token import write_token
 from bot.app import build_app
 from bot.logs import setup_logging
 from bot.server import PortBusy, run_sites
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
-from core.models import OAuthClientConfig
+from core.actions import FormContext, SubmitTicket
+from core.forms import TicketFormView
+from core.models import OAuthClientConfig, Priority
+from core.outcomes import TicketMade
 from core.secrets import generate_key
 from sim.ports import busy, port_in_use
 
@@ -43,6 +48,9 @@ DEV_DIR = Path(".snowops")
 DEV_KEY_FILE = DEV_DIR / "secret.key"
 DEV_STORE = f"sqlite:///{DEV_DIR / 'dev.db'}"
 DEV_WORKSPACE = "console:local"
+DEMO_TITLE = "Try me: move this ticket on in the ServiceNow simulator"
+
+log = logging.getLogger(__name__)
 
 
 def _dev_key() -> str:
@@ -99,22 +107,46 @@ def fresh_dev_store(settings: Settings) -> None:
         (DEV_DIR / f"dev.db{suffix}").unlink(missing_ok=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DevSites:
-    """SnowOps and both simulators, ready to be served on loopback ports."""
+    """SnowOps and both simulators, ready to be served on loopback ports; ``demo_ticket``
+    is the number of the ticket SnowOps makes at start (None until then, or if it failed)."""
 
     services: Services
     settings: Settings
     sim_url: str
     graph_url: str
     sites: list[tuple[web.Application, str, int]]
+    demo_ticket: str | None = None
+
+
+async def make_demo_ticket(services: Services) -> str | None:
+    """One incident made by SnowOps at start, as the console user would with ``/snow
+    create``: SnowOps follows only the tickets it made, so moving this one in the simulator
+    is heard of in the console (its card is there). Its number, or None if it failed."""
+    form = TicketFormView(name=DEMO_TITLE, priority=Priority.LOW)
+    values = {
+        "kind": "incident",
+        "name": DEMO_TITLE,
+        "description": "Made by `snowops dev` so a change in ServiceNow can be tried at once.",
+        "priority": "4",
+        "due": "",
+        "category": "",
+    }
+    request = SubmitTicket(values, FormContext.of(form), "snowops-dev-demo-ticket")
+    outcome = await services.router.handle(console_context(), request)
+    if isinstance(outcome, TicketMade):
+        return outcome.card.number
+    log.warning("snowops dev could not make its demo ticket: %r", outcome)
+    return None
 
 
 def build_dev_sites(
     settings: Settings, sim_port: int, graph_port: int, auto_progress: float | None
 ) -> DevSites:
     """SnowOps (with the console API), the ServiceNow simulator and the Graph simulator; the
-    console workspace connects to the simulator when SnowOps starts."""
+    console workspace connects to the simulator when SnowOps starts, and SnowOps makes its
+    demo ticket there."""
     from sim import graph as g
     from sim import servicenow as sn
 
@@ -130,6 +162,12 @@ def build_dev_sites(
         )
     )
     graph_app = g.build_graph_sim_app(config=g.GraphSimConfig(base_url=graph_url))
+    sites = [
+        (sim_app, "127.0.0.1", sim_port),
+        (graph_app, "127.0.0.1", graph_port),
+        (app, settings.host, settings.port),
+    ]
+    dev = DevSites(services, settings, sim_url, graph_url, sites)
 
     async def connect_console(_: web.Application) -> None:
         # The local console workspace starts connected, so a newcomer can try it at once.
@@ -141,14 +179,10 @@ def build_dev_sites(
             sn.DEFAULT_PASSWORD,
             actor="snowops dev",
         )
+        dev.demo_ticket = await make_demo_ticket(services)
 
     app.on_startup.append(connect_console)
-    sites = [
-        (sim_app, "127.0.0.1", sim_port),
-        (graph_app, "127.0.0.1", graph_port),
-        (app, settings.host, settings.port),
-    ]
-    return DevSites(services, settings, sim_url, graph_url, sites)
+    return dev
 
 
 def dev_banner(dev: DevSites) -> str:
@@ -165,9 +199,23 @@ SnowOps is running (Ctrl-C stops it)
   Graph sim       {dev.graph_url}   tenant {g.DEFAULT_TENANT_ID}
   store           {dev.settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
   chat with it    .venv/bin/snowops chat   (in another terminal; try /snow recommendations)
-  change a ticket .venv/bin/snowops sim state --url {dev.sim_url} INC0010001 2
+{_change_a_ticket(dev)}
   check set-up    .venv/bin/snowops doctor --dev
 """
+
+
+def _change_a_ticket(dev: DevSites) -> str:
+    """The banner's lines on trying a change in ServiceNow: on SnowOps's demo ticket."""
+    if dev.demo_ticket is None:
+        return (
+            "  change a ticket make one in chat (/snow create), then: .venv/bin/snowops sim "
+            f"state --url {dev.sim_url} <its number> 2"
+        )
+    return (
+        f"  demo ticket     {dev.demo_ticket} (SnowOps made it; it follows only tickets it made)\n"
+        f"  change a ticket .venv/bin/snowops sim state --url {dev.sim_url} {dev.demo_ticket} 2"
+        "   (the chat hears of it)"
+    )
 
 
 def running_snowops(settings: Settings) -> str | None:
@@ -212,7 +260,12 @@ def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
     setup_logging(settings.log_level, settings.log_format)
     fresh_dev_store(settings)
     dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)
-    print(dev_banner(dev), flush=True)
+
+    async def banner(_: web.Application) -> None:
+        # After start-up, when the demo ticket has its number.
+        print(dev_banner(dev), flush=True)
+
+    dev.sites[-1][0].on_startup.append(banner)
     try:
         asyncio.run(run_sites(dev.sites))
     except PortBusy as exc:

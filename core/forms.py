@@ -2,13 +2,14 @@
 
 Adapters render :class:`TicketFormView`, collect the user's values as strings, and call
 :func:`validate_ticket_form`; errors come back keyed by field so they can be shown next
-to the field (Slack ``response_action: errors``, Teams card input errors).
+to the field (Slack ``response_action: errors``, Teams card input errors). A form asked one
+field at a time (the console) checks each as it comes with :func:`check_field`: one rule.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -20,6 +21,7 @@ __all__ = [
     "NAME_MAX",
     "TicketFormValues",
     "TicketFormView",
+    "check_field",
     "form_again",
     "parse_due",
     "validate_ticket_form",
@@ -117,53 +119,93 @@ def parse_due(text: str, now: datetime) -> datetime:
     return when
 
 
+def _kind(raw: str) -> TicketKind:
+    kind = raw.strip().lower() or "incident"
+    if kind not in ("incident", "change", "change_request"):
+        raise ValueError("Choose Incident or Change.")
+    return TicketKind.CHANGE if kind in ("change", "change_request") else TicketKind.INCIDENT
+
+
+def _name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise ValueError("Give the ticket a name.")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"ServiceNow keeps {NAME_MAX} characters at most; this has {len(name)}.")
+    return name
+
+
+def _description(raw: str) -> str:
+    description = raw.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ValueError(
+            f"Keep the description under {DESCRIPTION_MAX:,} characters; "
+            f"this has {len(description):,}."
+        )
+    return description
+
+
+def _priority(raw: str) -> Priority:
+    try:
+        return Priority(int(raw.strip() or "3"))
+    except ValueError:
+        raise ValueError("Choose a priority from 1 (Critical) to 4 (Low).") from None
+
+
+def _category(raw: str) -> str | None:
+    wanted = raw.strip().lower()
+    if not wanted:
+        return None
+    for category in CATEGORIES:
+        if category.lower() == wanted:
+            return category
+    raise ValueError(f"Choose one of {', '.join(CATEGORIES)}.")
+
+
+def _due(raw: str, now: datetime) -> datetime | None:
+    return parse_due(raw, now) if raw.strip() else None
+
+
+#: Each field's rule: its raw text (and the time) → its clean value, or ValueError.
+_RULES: dict[str, Callable[[str, datetime], object]] = {
+    "kind": lambda raw, _: _kind(raw),
+    "name": lambda raw, _: _name(raw),
+    "description": lambda raw, _: _description(raw),
+    "priority": lambda raw, _: _priority(raw),
+    "due": _due,
+    "category": lambda raw, _: _category(raw),
+}
+
+
+def check_field(name: str, raw: str | None, now: datetime) -> str | None:
+    """Why one field's value would be refused, or None when it passes: the same rule
+    :func:`validate_ticket_form` applies, for forms asked one field at a time."""
+    try:
+        _RULES[name](raw or "", now)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def validate_ticket_form(
     values: Mapping[str, str | None], now: datetime
 ) -> TicketFormValues | dict[str, str]:
     """Check every field; return clean values, or ``{field: message}`` for each bad one."""
     errors: dict[str, str] = {}
-    kind_raw = (values.get("kind") or "incident").strip().lower()
-    kind = TicketKind.CHANGE if kind_raw in ("change", "change_request") else TicketKind.INCIDENT
-    if kind_raw not in ("incident", "change", "change_request"):
-        errors["kind"] = "Choose Incident or Change."
 
-    name = " ".join((values.get("name") or "").split())
-    if not name:
-        errors["name"] = "Give the ticket a name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"ServiceNow keeps {NAME_MAX} characters at most; this has {len(name)}."
-
-    description = (values.get("description") or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        errors["description"] = (
-            f"Keep the description under {DESCRIPTION_MAX:,} characters; "
-            f"this has {len(description):,}."
-        )
-
-    priority = Priority.MODERATE
-    prio_raw = (values.get("priority") or "3").strip()
-    try:
-        priority = Priority(int(prio_raw))
-    except ValueError:
-        errors["priority"] = "Choose a priority from 1 (Critical) to 4 (Low)."
-
-    due: datetime | None = None
-    due_raw = (values.get("due") or "").strip()
-    if due_raw:
+    def take[T](name: str, rule: Callable[[str, datetime], T], fallback: T) -> T:
         try:
-            due = parse_due(due_raw, now)
+            return rule(values.get(name) or "", now)
         except ValueError as exc:
-            errors["due"] = str(exc)
+            errors[name] = str(exc)
+            return fallback
 
-    category: str | None = None
-    cat_raw = (values.get("category") or "").strip()
-    if cat_raw:
-        match = [c for c in CATEGORIES if c.lower() == cat_raw.lower()]
-        if match:
-            category = match[0]
-        else:
-            errors["category"] = f"Choose one of {', '.join(CATEGORIES)}."
-
-    if errors:
-        return errors
-    return TicketFormValues(kind, name, description, priority, due, category)
+    checked = TicketFormValues(
+        kind=take("kind", lambda raw, _: _kind(raw), TicketKind.INCIDENT),
+        name=take("name", lambda raw, _: _name(raw), ""),
+        description=take("description", lambda raw, _: _description(raw), ""),
+        priority=take("priority", lambda raw, _: _priority(raw), Priority.MODERATE),
+        due=take("due", _due, None),
+        category=take("category", lambda raw, _: _category(raw), None),
+    )
+    return errors or checked

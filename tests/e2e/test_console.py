@@ -107,25 +107,35 @@ def test_quick_start_session(chat: tuple[pexpect.spawn, str]) -> None:
     child.expect_exact("→ Share to ServiceNow: /snow share DLPEnabled")
     child.expect_exact(PROMPT)
 
-    # Share one as a change; a due date in the past is refused and asked again, alone.
+    # Share one as a change. Each field is checked as it is entered, by core's rule for it:
+    # a name over 160 characters and a due date in the past are refused and asked again at
+    # once, with the reason, before the next field.
     child.sendline("/snow share DLPEnabled")
     child.expect_exact("== Share to ServiceNow ==")
     child.expect_exact("Type: incident or change [incident]: ")
     child.sendline("change")
-    child.expect_exact("Name [Apply Data Loss Prevention policies]: ")
+    name_prompt = "Name [Apply Data Loss Prevention policies]: "
+    child.expect_exact(name_prompt)
+    child.sendline("x" * 161)
+    child.expect_exact("✗ ServiceNow keeps 160 characters at most; this has 161.")
+    child.expect_exact(name_prompt)
     child.sendline("")
     child.expect_exact("Description [")
     child.sendline("")
     child.expect_exact("Priority")
     child.sendline("2")
-    child.expect_exact("Due date")
+    due_prompt = "Due date YYYY-MM-DD (optional, '-' clears) []: "
+    child.expect_exact(due_prompt)
     child.sendline("2020-01-01")
+    index = child.expect_exact(["✗ The due date is in the past.", "Category"])
+    assert index == 0, "the due date was not checked before the next field"
+    child.expect_exact(due_prompt)
+    child.sendline("2020-02-30")
+    child.expect_exact("✗ 2020-02-30 is not a real date.")
+    child.expect_exact(due_prompt)
+    child.sendline("-")
     child.expect_exact("Category")
     child.sendline("")
-    child.expect_exact("Please fix 1 field:")
-    child.expect_exact("✗ The due date is in the past.")
-    child.expect_exact("Due date YYYY-MM-DD (optional, '-' clears) [2020-01-01]: ")
-    child.sendline("-")
     child.expect(r"\[ok\] Created (CHG\d+)\.")
     number = child.match.group(1)
     child.expect_exact(f"Change {number}: Apply Data Loss Prevention policies")
@@ -185,4 +195,50 @@ def test_status_gives_the_doctors_finding_and_hint(chat: tuple[pexpect.spawn, st
     child.expect_exact("hint: The integration user may not read or write these records.")
     child.expect_exact(PROMPT)
     child.sendline("quit")
+    child.expect(pexpect.EOF)
+
+
+def test_a_notification_while_typing_leaves_the_typed_text(
+    chat: tuple[pexpect.spawn, str],
+) -> None:
+    """A notification printed while the user types at a form field appears above the
+    prompt, the prompt and the typed text are drawn again under it, and the field gets
+    exactly what was typed (never the notification)."""
+    child, sim_url = chat
+    child.expect_exact(PROMPT)
+    child.sendline("/snow create incident Printer on fire")
+    child.expect_exact("Type: incident or change [incident]: ")
+    for _ in range(6):
+        child.sendline("")
+    child.expect(r"\[ok\] Created (INC\d+)\.")
+    moved = child.match.group(1)
+    child.expect_exact(PROMPT)
+
+    child.sendline("/snow create incident")
+    child.expect_exact("Type: incident or change [incident]: ")
+    child.sendline("")
+    child.expect_exact("Name []: ")
+    child.send("Disk full on")  # no Enter yet: the user is still typing
+    child.expect_exact("Disk full on")
+    _http(f"{sim_url}/sim/tickets/{moved}/state", {"state": "2"})
+    child.expect_exact(f"🔔 {moved} Printer on fire: New → In Progress")
+    # Drawn again under the notification, and nothing wipes it after.
+    child.expect_exact("Name []: Disk full on")
+    child.send(" the mail relay\r")
+    child.expect_exact("Description []: ")
+    assert "\x1b[" not in (child.before or ""), "the typed text was wiped after the redraw"
+    for _ in range(4):
+        child.sendline("")
+    child.expect(r"\[ok\] Created (INC\d+)\.")
+    record = _http(f"{sim_url}/sim/tickets/{child.match.group(1)}")["record"]
+    assert isinstance(record, dict)
+    assert record["short_description"] == "Disk full on the mail relay"
+    child.expect_exact(PROMPT)
+
+    # The line editor edits as the terminal did: Backspace, Ctrl-W, Ctrl-U; arrows do nothing.
+    child.send("/snow tickes\x7fts inc\x17\x1b[Aincident")
+    child.send("\r")
+    child.expect(r"== (Open i|I)ncidents ==")
+    child.send("garbage\x15quit\r")
+    child.expect_exact("Bye.")
     child.expect(pexpect.EOF)

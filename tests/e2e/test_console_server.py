@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import subprocess
 import sys
@@ -125,6 +126,42 @@ def test_attached_console_creates_and_hears_about_a_ticket(dev: Dev, tmp_path: P
         child.expect_exact(PROMPT)
         _http(f"{dev.sim_url}/sim/tickets/{number}/state", {"state": "2"})
         child.expect_exact(f"🔔 {number} VPN certificate expires: New → In Progress")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_the_banners_example_is_heard_of_in_the_console(dev: Dev, tmp_path: Path) -> None:
+    """The banner's "change a ticket" command, run as printed, moves a ticket SnowOps
+    follows: an attached console announces the change."""
+    [line] = [line for line in dev.banner if line.strip().startswith("change a ticket")]
+    command = shlex.split(line.split("change a ticket", 1)[1].split("   (", 1)[0])
+    assert command[:3] == [".venv/bin/snowops", "sim", "state"], line
+    number = command[-2]
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.cli", "chat", "--server", dev.url],
+        cwd=str(tmp_path),
+        env=env(PYTHONPATH=str(ROOT)),
+        encoding="utf-8",
+        timeout=30,
+    )
+    try:
+        child.expect_exact(PROMPT)
+        # The banner's command exactly, with the venv's `snowops` run as this test's Python.
+        moved = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *command[1:]],
+            cwd=ROOT,
+            env=env(PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert moved.returncode == 0, moved.stderr
+        child.expect(rf"🔔 {number} .*: New → In Progress")
         child.sendline("quit")
         child.expect(pexpect.EOF)
     finally:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.forms import TicketFormValues, parse_due, validate_ticket_form
+from core.forms import FORM_FIELDS, TicketFormValues, check_field, parse_due, validate_ticket_form
 from core.models import Priority, TicketKind
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -50,6 +50,34 @@ def test_every_bad_field_is_reported_next_to_its_field() -> None:
     assert set(out) == {"kind", "name", "description", "priority", "due", "category"}
     assert "160 characters at most; this has 161" in out["name"]
     assert out["due"] == "The due date is in the past."
+
+
+BAD = {
+    "kind": "problem",
+    "name": "x" * 161,
+    "description": "d" * 3501,
+    "priority": "9",
+    "due": "2026-11-01",
+    "category": "Planets",
+}
+GOOD = {
+    "kind": "change_request",
+    "name": " Enable MFA ",
+    "description": "",
+    "priority": "",
+    "due": "",
+    "category": "data",
+}
+
+
+@pytest.mark.parametrize("field", FORM_FIELDS)
+def test_one_field_is_checked_by_the_same_rule_as_the_whole_form(field: str) -> None:
+    """A form asked field by field (the console) checks each with core's rule for it."""
+    whole = validate_ticket_form({**GOOD, field: BAD[field]}, NOW)
+    assert isinstance(whole, dict)
+    assert check_field(field, BAD[field], NOW) == whole[field]
+    assert check_field(field, GOOD[field], NOW) is None
+    assert check_field(field, "2020-01-01" if field == "due" else BAD[field], NOW) is not None
 
 
 def test_name_is_required() -> None:
