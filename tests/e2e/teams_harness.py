@@ -4,6 +4,7 @@ minted by the fake sign-in, exactly as the Bot Framework would send them."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -207,8 +208,10 @@ async def create_inline(
     """``snow create <name>``, then Create ticket on the form card; returns the ticket
     number and the message that held the form (now the ticket card)."""
     [form_msg] = await teams.say(
-        f"snow create {name}", **{k: v for k, v in kw.items() if k in ("conv", "tenant")}
+        f"snow create {name}",
+        **{k: v for k, v in kw.items() if k in ("conv", "tenant", "activity_id")},
     )
+    kw.pop("activity_id", None)
     button = action_of(form_msg.cards[0], "Create ticket")
     data = {**button["data"], **form_inputs(name=name)}
     body = await teams.invoke(
@@ -230,21 +233,42 @@ SUBSCRIBED = bf.PRIVATE_CHANNEL
 ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
 
 
-async def card_and_subscriber(teams: TeamsClient, name: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Card:
+    """A ticket's card in ``#security``: in the thread of the post that asked for it, as
+    Teams places a bot's answer to a new channel post."""
+
+    number: str
+    id: str  # the card's message id
+    root: str  # the id of the post that started the thread
+
+    @property
+    def thread(self) -> str:
+        """The thread's conversation id (Teams': ``<channel>;messageid=<root>``)."""
+        return f"{bf.CHANNEL};messageid={self.root}"
+
+
+_roots = itertools.count(1)
+
+
+async def card_and_subscriber(teams: TeamsClient, name: str) -> Card:
     """The team with its two channels (Graph reads both back), ``#incident-room``
-    subscribed to incidents by an admin, and a ticket made in ``#security`` from the form
-    card; returns the ticket number and its card's message id."""
+    subscribed to incidents by an admin, and a ticket made from the form card SnowOps
+    answers a new post in ``#security`` with (``@SnowOps snow create <name>``)."""
     if bf.CHANNEL not in teams.connector.teams:
         teams.connector.set_team(bf.CHANNEL, TEAM_GROUP, SUBSCRIBED, tenant=bf.TENANT)
         [answer] = await teams.say("subscribe incident", conv=SUBSCRIBED, mention=True, **ADMIN)
         assert "will hear about incidents" in answer.text, answer.texts
-    number, form = await create_inline(teams, name, conv=bf.CHANNEL, mention=True)
-    return number, form.id
+    root = f"1690000000{next(_roots):03d}"  # a new post: its activity names its own thread
+    thread = f"{bf.CHANNEL};messageid={root}"
+    number, form = await create_inline(teams, name, conv=thread, activity_id=root, mention=True)
+    assert form.conversation == thread
+    return Card(number, form.id, root)
 
 
-def thread_of(connector: FakeConnector, card_id: str) -> list[str]:
-    """What was posted in the channel thread of the card ``card_id`` in ``#security``."""
-    return [s.texts[0] for s in connector.posts(f"{bf.CHANNEL};messageid={card_id}")]
+def thread_of(connector: FakeConnector, card: Card) -> list[str]:
+    """What SnowOps posted in the card's thread after the card (not its answer to the post)."""
+    return [s.texts[0] for s in connector.posts(card.thread) if s.activity_id != card.root]
 
 
 def told(connector: FakeConnector, conversation: str = SUBSCRIBED) -> list[str]:
@@ -253,9 +277,9 @@ def told(connector: FakeConnector, conversation: str = SUBSCRIBED) -> list[str]:
     return [s.texts[0] for s in connector.posts(conversation) if s.activity_id is None]
 
 
-def card_updates(connector: FakeConnector, card_id: str) -> list[Sent]:
-    """The in-place updates of the card ``card_id``, in the order the connector took them."""
-    return [s for s in connector.updates() if s.activity_id == card_id]
+def card_updates(connector: FakeConnector, card: Card) -> list[Sent]:
+    """The in-place updates of the card, in the order the connector took them."""
+    return [s for s in connector.updates() if s.activity_id == card.id]
 
 
 async def sync_and_deliver(teams: TeamsHarness) -> int:

@@ -23,7 +23,8 @@ NAME = "Rotate the VPN certificate"
 async def test_a_pushed_state_change_updates_the_card_replies_and_tells_the_channel_once(
     teams: TeamsHarness,
 ) -> None:
-    number, card_id = await card_and_subscriber(teams, NAME)
+    card = await card_and_subscriber(teams, NAME)
+    number = card.number
     await install_rule(teams)
     teams.connector.sent.clear()
 
@@ -32,9 +33,9 @@ async def test_a_pushed_state_change_updates_the_card_replies_and_tells_the_chan
     assert delivery["status"] == 202, delivery["answer"]
     assert json.loads(delivery["answer"]) == {"workspaces": 1, "events": 1}
     assert await teams.services.notifier.deliver("test") == 3
-    [update] = card_updates(teams.connector, card_id)
+    [update] = card_updates(teams.connector, card)
     assert "In Progress" in json.dumps(update.cards)
-    assert thread_of(teams.connector, card_id) == [f"{number} {NAME}: New → In Progress"]
+    assert thread_of(teams.connector, card) == [f"{number} {NAME}: New → In Progress"]
     assert told(teams.connector) == [f"{number} {NAME}: New → In Progress"]
 
     # The poll that follows sees the same change: one notification, not two.
@@ -46,7 +47,8 @@ async def test_a_pushed_state_change_updates_the_card_replies_and_tells_the_chan
 async def test_a_change_polled_first_is_not_announced_again_when_pushed(
     teams: TeamsHarness,
 ) -> None:
-    number, card_id = await card_and_subscriber(teams, NAME)
+    card = await card_and_subscriber(teams, NAME)
+    number = card.number
     await install_rule(teams)
     rule = teams.sim.instance.pusher.rule
     teams.sim.instance.pusher.rule = None  # the push is late
@@ -58,22 +60,23 @@ async def test_a_change_polled_first_is_not_announced_again_when_pushed(
     assert delivery["status"] == 202
     assert json.loads(delivery["answer"])["events"] == 0
     assert await teams.services.notifier.deliver("test") == 0
-    assert len(card_updates(teams.connector, card_id)) == 1
-    assert len(thread_of(teams.connector, card_id)) == 1
+    assert len(card_updates(teams.connector, card)) == 1
+    assert len(thread_of(teams.connector, card)) == 1
     assert len(told(teams.connector)) == 1
 
 
 async def test_a_pushed_comment_reaches_the_thread_and_the_channel_once(
     teams: TeamsHarness,
 ) -> None:
-    number, card_id = await card_and_subscriber(teams, NAME)
+    card = await card_and_subscriber(teams, NAME)
+    number = card.number
     await install_rule(teams)
     teams.connector.sent.clear()
     teams.sim.instance.add_journal(number, "Legacy auth is blocked for all users now")
     [delivery] = await pushed(teams)
     assert delivery["status"] == 202
     await teams.services.notifier.deliver("test")
-    [reply] = thread_of(teams.connector, card_id)
+    [reply] = thread_of(teams.connector, card)
     assert "new comment from beth.anglin: Legacy auth is blocked" in reply
     [post] = told(teams.connector)
     assert "Legacy auth is blocked" in post
@@ -82,8 +85,10 @@ async def test_a_pushed_comment_reaches_the_thread_and_the_channel_once(
 
 
 async def test_pushes_for_two_tickets_each_reach_their_own_card_once(teams: TeamsHarness) -> None:
-    first, first_card = await card_and_subscriber(teams, NAME)
-    second, second_card = await card_and_subscriber(teams, "Block legacy authentication")
+    first_card = await card_and_subscriber(teams, NAME)
+    first = first_card.number
+    second_card = await card_and_subscriber(teams, "Block legacy authentication")
+    second = second_card.number
     await install_rule(teams)
     teams.connector.sent.clear()
     teams.sim.instance.set_state(first, "2")

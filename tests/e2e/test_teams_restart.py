@@ -37,7 +37,8 @@ async def restarted(teams: TeamsHarness) -> AsyncIterator[Services]:
 async def test_changes_made_while_snowops_was_down_are_delivered_once(
     teams: TeamsHarness,
 ) -> None:
-    number, card_id = await card_and_subscriber(teams, NAME)
+    card = await card_and_subscriber(teams, NAME)
+    number = card.number
     assert await sync_and_deliver(teams) == 0  # a cycle ran before the stop: the watermark
     teams.connector.sent.clear()
     teams.sim.instance.set_state(number, "2")
@@ -51,9 +52,9 @@ async def test_changes_made_while_snowops_was_down_are_delivered_once(
         await again.workers.run_cycle(WORKSPACE)
         assert await again.notifier.deliver("restarted") == 0
 
-    [update] = card_updates(teams.connector, card_id)
+    [update] = card_updates(teams.connector, card)
     assert "In Progress" in json.dumps(update.cards)
-    replies = thread_of(teams.connector, card_id)
+    replies = thread_of(teams.connector, card)
     assert replies[0] == f"{number} {NAME}: New → In Progress"
     assert "Done while you were away" in replies[1]
     assert len(replies) == 2
@@ -67,7 +68,8 @@ async def test_a_message_posted_just_before_the_stop_is_not_posted_again(
 ) -> None:
     """The stopped process posted the thread reply, but Teams' answer never reached it;
     the fresh one finds the reply with Microsoft Graph and only posts what is missing."""
-    number, card_id = await card_and_subscriber(teams, NAME)
+    card = await card_and_subscriber(teams, NAME)
+    number = card.number
     await sync_and_deliver(teams)
     teams.connector.sent.clear()
     teams.sim.instance.set_state(number, "2")
@@ -83,7 +85,7 @@ async def test_a_message_posted_just_before_the_stop_is_not_posted_again(
         assert await again.notifier.deliver("restarted") == 1  # settled: found, not posted
         assert await again.notifier.deliver("restarted") == 0
 
-    assert thread_of(teams.connector, card_id) == [f"{number} {NAME}: New → In Progress"]
+    assert thread_of(teams.connector, card) == [f"{number} {NAME}: New → In Progress"]
     assert told(teams.connector) == [f"{number} {NAME}: New → In Progress"]
-    assert len(card_updates(teams.connector, card_id)) == 1
+    assert len(card_updates(teams.connector, card)) == 1
     assert teams.connector.graph_calls  # it looked before posting again

@@ -107,19 +107,18 @@ async def scenario(
 ) -> None:
     """Subscribe #incident-room, make the tickets in #security through every replica, move
     them, kill the poller, move them again."""
-    cards: dict[str, str] = {}  # ticket number → its card's message id
-    for i in range(TICKETS):
-        number, card_id = await card_and_subscriber(clients[i % 3], f"Rotate certificate {i}")
-        cards[number] = card_id
-    assert len(cards) == TICKETS
+    cards = [
+        await card_and_subscriber(clients[i % 3], f"Rotate certificate {i}") for i in range(TICKETS)
+    ]
+    assert len({c.number for c in cards}) == TICKETS
 
     await until(lambda: shared.polled(WORKSPACE), "a replica polled ServiceNow")
     start = len(connector.sent)
     # Teams acts, then answers slowly: a replica killed now dies holding deliveries that
     # went out but were never acknowledged.
     connector.latency = 0.15
-    for number in cards:
-        sim.instance.set_state(number, "2")
+    for card in cards:
+        sim.instance.set_state(card.number, "2")
 
     async def seen() -> bool:
         # Each change is a card update, a thread reply and a post in #incident-room: once
@@ -143,10 +142,10 @@ async def scenario(
     # Kill the replica that polls ServiceNow while Teams holds one of its posts unanswered:
     # whoever takes that delivery over must find the post, not make it again.
     await kill_the_poller(shared, running, WORKSPACE, posting, "the poller posting in Teams")
-    for number in cards:
-        sim.instance.add_journal(number, f"Work started on {number}")
-    for number in cards:
-        sim.instance.set_state(number, "3")
+    for card in cards:
+        sim.instance.add_journal(card.number, f"Work started on {card.number}")
+    for card in cards:
+        sim.instance.set_state(card.number, "3")
 
     def notifications() -> list[tuple[str, str]]:
         """(conversation, text) of every message posted since the tickets were made."""
@@ -161,8 +160,9 @@ async def scenario(
     posted = notifications()
     assert [p for p, n in collections.Counter(posted).items() if n > 1] == []
     assert len(posted) == want
-    for number, card_id in cards.items():
-        thread = [t for c, t in posted if c == f"{bf.CHANNEL};messageid={card_id}"]
+    for card in cards:
+        number = card.number
+        thread = [t for c, t in posted if c == card.thread]
         told = [t for c, t in posted if c == bf.PRIVATE_CHANNEL and t.startswith(number)]
         for heard in (thread, told):
             assert len(heard) == CHANGES
@@ -170,7 +170,7 @@ async def scenario(
             assert sum(f"Work started on {number}" in t for t in heard) == 1
             assert sum("In Progress → On Hold" in t for t in heard) == 1
         # Every card ends showing the truth.
-        assert "On Hold" in json.dumps(card_updates(connector, card_id)[-1].cards)
+        assert "On Hold" in json.dumps(card_updates(connector, card)[-1].cards)
     # The post the killed replica never heard back about is there once, and it was looked
     # for (with Microsoft Graph) before anything was posted again.
     lost = (caught[0].conversation, caught[0].texts[0])
