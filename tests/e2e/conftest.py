@@ -212,5 +212,7 @@ async def slack(
         await api.close()
 
 
-# The Teams harness lives in its own module; its fixtures are shared from here.
+# The Teams harness and the replicas' Redis live in their own modules; their fixtures are
+# shared from here.
+from tests.e2e.replicas import shared_redis  # noqa: E402, F401
 from tests.e2e.teams_harness import teams, teams_env  # noqa: E402, F401

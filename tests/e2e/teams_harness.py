@@ -4,6 +4,7 @@ minted by the fake sign-in, exactly as the Bot Framework would send them."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -54,17 +55,15 @@ def cards_in(body: Any) -> list[dict[str, Any]]:
 
 
 @dataclass
-class TeamsHarness:
-    """SnowOps reachable as the Bot Framework would reach it."""
+class TeamsClient:
+    """The Bot Framework's side of one SnowOps server (in this process or another): it
+    POSTs activities to ``url`` with tokens of the fake sign-in service."""
 
     url: str
     http: aiohttp.ClientSession
     connector: FakeConnector
     entra: FakeEntra
-    services: Services
-    clock: FakeClock
-    sim: Sim
-    answered: list[Any] = field(default_factory=list)
+    answered: list[Any] = field(default_factory=list, kw_only=True)
 
     @property
     def service_url(self) -> str:
@@ -104,6 +103,15 @@ class TeamsHarness:
         for content in cards:
             validate_card(content)
         return len(cards)
+
+
+@dataclass
+class TeamsHarness(TeamsClient):
+    """SnowOps in this process, reachable as the Bot Framework would reach it."""
+
+    services: Services
+    clock: FakeClock
+    sim: Sim
 
 
 @pytest.fixture
@@ -195,13 +203,15 @@ def action_of(content: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 async def create_inline(
-    teams: TeamsHarness, name: str = "Patch the VPN concentrator", **kw: Any
+    teams: TeamsClient, name: str = "Patch the VPN concentrator", **kw: Any
 ) -> tuple[str, Sent]:
     """``snow create <name>``, then Create ticket on the form card; returns the ticket
     number and the message that held the form (now the ticket card)."""
     [form_msg] = await teams.say(
-        f"snow create {name}", **{k: v for k, v in kw.items() if k in ("conv", "tenant")}
+        f"snow create {name}",
+        **{k: v for k, v in kw.items() if k in ("conv", "tenant", "activity_id")},
     )
+    kw.pop("activity_id", None)
     button = action_of(form_msg.cards[0], "Create ticket")
     data = {**button["data"], **form_inputs(name=name)}
     body = await teams.invoke(
@@ -212,3 +222,72 @@ async def create_inline(
     text = first.get("text") or "".join(str(r.get("text", "")) for r in first.get("inlines", []))
     number = str(text).split(" ")[0]
     return number, form_msg
+
+
+# -- ticket notifications in Teams --------------------------------------------------------
+
+#: Microsoft Graph's id of the team whose channels the notification tests use.
+TEAM_GROUP = "0d4ae3c8-95b4-4a7d-9a5e-1f2b3c4d5e6f"
+#: The channel that subscribes to incidents (a second channel of the same team).
+SUBSCRIBED = bf.PRIVATE_CHANNEL
+ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A ticket's card in ``#security``: in the thread of the post that asked for it, as
+    Teams places a bot's answer to a new channel post."""
+
+    number: str
+    id: str  # the card's message id
+    root: str  # the id of the post that started the thread
+
+    @property
+    def thread(self) -> str:
+        """The thread's conversation id (Teams': ``<channel>;messageid=<root>``)."""
+        return f"{bf.CHANNEL};messageid={self.root}"
+
+
+_roots = itertools.count(1)
+
+
+async def card_and_subscriber(teams: TeamsClient, name: str) -> Card:
+    """The team with its two channels (Graph reads both back), ``#incident-room``
+    subscribed to incidents by an admin, and a ticket made from the form card SnowOps
+    answers a new post in ``#security`` with (``@SnowOps snow create <name>``)."""
+    if bf.CHANNEL not in teams.connector.teams:
+        teams.connector.set_team(bf.CHANNEL, TEAM_GROUP, SUBSCRIBED, tenant=bf.TENANT)
+        [answer] = await teams.say("subscribe incident", conv=SUBSCRIBED, mention=True, **ADMIN)
+        assert "will hear about incidents" in answer.text, answer.texts
+    root = f"1690000000{next(_roots):03d}"  # a new post: its activity names its own thread
+    thread = f"{bf.CHANNEL};messageid={root}"
+    number, form = await create_inline(teams, name, conv=thread, activity_id=root, mention=True)
+    assert form.conversation == thread
+    return Card(number, form.id, root)
+
+
+def thread_of(connector: FakeConnector, card: Card) -> list[str]:
+    """What SnowOps posted in the card's thread after the card (not its answer to the post)."""
+    return [s.texts[0] for s in connector.posts(card.thread) if s.activity_id != card.root]
+
+
+def told(connector: FakeConnector, conversation: str = SUBSCRIBED) -> list[str]:
+    """What SnowOps posted on its own at the top level of ``conversation`` (the subscribed
+    channel), not in answer to someone."""
+    return [s.texts[0] for s in connector.posts(conversation) if s.activity_id is None]
+
+
+def card_updates(connector: FakeConnector, card: Card) -> list[Sent]:
+    """The in-place updates of the card, in the order the connector took them."""
+    return [s for s in connector.updates() if s.activity_id == card.id]
+
+
+async def sync_and_deliver(teams: TeamsHarness) -> int:
+    """One sync cycle of the Teams workspace, then one delivery round; returns how many
+    deliveries were carried out."""
+    workers = teams.services.workers
+    notifier = teams.services.notifier
+    assert workers is not None
+    assert notifier is not None
+    await workers.run_cycle(WORKSPACE)
+    return await notifier.deliver("test")

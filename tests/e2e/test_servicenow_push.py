@@ -8,31 +8,12 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
-from sim.servicenow.push import PushRule
 from tests.e2e.conftest import ADMIN, SlackHarness
+from tests.e2e.push_rule import install_rule, pushed
 from tests.e2e.test_slack_notifications import WS, create_ticket, sync_and_deliver, thread_replies
-
-
-async def install_rule(slack: SlackHarness, **overrides: Any) -> str:
-    """Make the instance's key and install the push rule in the simulator; the test's
-    clock is set to real time, as the rule signs with the instance's clock."""
-    slack.clock.advance(time.time() - slack.clock.now().timestamp())
-    key = await slack.services.push.keys.create(slack.sim.url)
-    rule = PushRule(f"{slack.url}/servicenow/events", key, slack.sim.url)
-    for name, value in overrides.items():
-        setattr(rule, name, value)
-    slack.sim.instance.pusher.rule = rule
-    return key
-
-
-async def pushed(slack: SlackHarness) -> list[dict[str, Any]]:
-    """Wait for the rule's deliveries; returns the log (each with SnowOps's answer)."""
-    await slack.sim.instance.pusher.drain()
-    return slack.sim.instance.pusher.log
 
 
 async def test_a_pushed_state_change_reaches_card_thread_and_subscribers_once(

@@ -14,19 +14,14 @@ from core.models import CardLocation, ChannelRef, Requester
 from core.outcomes import Reply
 from core.ports import DeliveryError
 from core.views import Notice, TicketCard
-from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, create_inline
+from tests.e2e.teams_harness import (
+    ADMIN,
+    WORKSPACE,
+    TeamsHarness,
+    create_inline,
+    sync_and_deliver,
+)
 from tests.fakes import bot_activities as bf
-
-ADMIN = {"user": bf.ADMIN_ID, "aad": bf.ADMIN_AAD, "user_name": "Beth Anglin"}
-
-
-async def sync_and_deliver(teams: TeamsHarness) -> int:
-    workers = teams.services.workers
-    notifier = teams.services.notifier
-    assert workers is not None
-    assert notifier is not None
-    await workers.run_cycle(WORKSPACE)
-    return await notifier.deliver("test")
 
 
 async def test_a_state_change_updates_the_card_replies_and_tells_subscribers(

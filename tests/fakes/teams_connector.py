@@ -7,7 +7,9 @@ Paths follow the Bot Framework REST API (``/v3/conversations/{id}/activities[/{i
 set (the fake sign-in's issued tokens), a call without one of them gets 401, as the real
 connector answers. A test makes a conversation refuse the bot with
 :meth:`FakeConnector.remove_bot`, and loses the answer of the next post (after recording
-it) with :meth:`FakeConnector.lose_answer_next`.
+it) with :meth:`FakeConnector.lose_answer_next`; with :attr:`FakeConnector.latency` set, it
+carries out each post and update at once and answers that many seconds later (meanwhile the
+call is in :attr:`FakeConnector.unanswered`).
 
 Graph (``/v1.0/teams/{group}/channels/{channel}/messages[/{id}/replies]``,
 ``/v1.0/chats/{chat}/messages``) answers in Graph's format (``chatMessage``: the card as a
@@ -18,6 +20,7 @@ needs one of them. :meth:`FakeConnector.refuse_graph` answers 403 (no consent).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -44,6 +47,7 @@ class Sent:
     token: str | None
     id: str = ""  # the id the connector gave a new activity (or the updated one's)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    peer: int | None = None  # the caller's TCP port (which process called, see tests/e2e)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -120,6 +124,10 @@ class FakeConnector:
         self.graph_refusal: int | None = None
         self._graph_throttle: list[str] = []  # Retry-After values of the next Graph calls
         self._lost: list[int | None] = []  # next POSTs: status to answer, None to hang up
+        #: Seconds between carrying out a post or update and answering it (a slow answer).
+        self.latency = 0.0
+        #: Posts and updates carried out whose answer has not left yet.
+        self.unanswered: list[Sent] = []
         self._removed: dict[str, int] = {}
         #: Conversations whose roster leaves the bot out (see :meth:`leave_out`).
         self.outside: set[str] = set()
@@ -224,18 +232,30 @@ class FakeConnector:
             return web.json_response({"error": {"code": code}}, status=status)
         return None
 
-    def _record(self, request: web.Request, body: dict[str, Any], new_id: str) -> None:
+    def _record(self, request: web.Request, body: dict[str, Any], new_id: str) -> Sent:
         header = request.headers.get("Authorization", "")
-        self.sent.append(
-            Sent(
-                request.method,
-                request.match_info["conversation"],
-                request.match_info.get("activity"),
-                body,
-                header.removeprefix("Bearer ").strip() or None,
-                new_id,
-            )
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        sent = Sent(
+            request.method,
+            request.match_info["conversation"],
+            request.match_info.get("activity"),
+            body,
+            header.removeprefix("Bearer ").strip() or None,
+            new_id,
+            peer=int(peer[1]) if peer else None,
         )
+        self.sent.append(sent)
+        return sent
+
+    async def _answer_late(self, sent: Sent) -> None:
+        """Wait :attr:`latency` before answering ``sent`` (carried out already)."""
+        if not self.latency:
+            return
+        self.unanswered.append(sent)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.unanswered.remove(sent)
 
     def _not_in_roster(self, request: web.Request) -> web.Response | None:
         conversation = request.match_info.get("conversation", "").split(";messageid=")[0]
@@ -251,7 +271,7 @@ class FakeConnector:
             return refused
         body = await request.json()
         new_id = f"1700000000{next(self._ids):03d}"
-        self._record(request, body, new_id)
+        await self._answer_late(self._record(request, body, new_id))
         if self._lost:
             status = self._lost.pop(0)
             if status is None:
@@ -266,7 +286,7 @@ class FakeConnector:
         if refused is not None:
             return refused
         body = await request.json()
-        self._record(request, body, request.match_info["activity"])
+        await self._answer_late(self._record(request, body, request.match_info["activity"]))
         return web.json_response({"id": request.match_info["activity"]})
 
     async def _member(self, request: web.Request) -> web.Response:
