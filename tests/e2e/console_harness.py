@@ -14,6 +14,7 @@ from adapters.console.routes import add_console_routes
 from adapters.console.session import CONSOLE_HEADER
 from adapters.console.sink import ConsoleSink
 from bot.app import build_app, build_services
+from bot.services import Services
 from bot.settings import Settings
 from core.clock import FakeClock
 from tests.conftest import FAST_RETRY
@@ -28,6 +29,7 @@ class Console:
     url: str
     http: aiohttp.ClientSession
     sink: ConsoleSink
+    services: Services | None = None
 
 
 @pytest.fixture
@@ -44,6 +46,6 @@ async def console(make_settings: Callable[..., Settings]) -> AsyncIterator[Conso
     try:
         async with aiohttp.ClientSession(headers={CONSOLE_HEADER: TOKEN}) as http:
             assert services.console is not None
-            yield Console(settings.public_url, http, services.console)
+            yield Console(settings.public_url, http, services.console, services)
     finally:
         await server.close()
