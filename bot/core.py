@@ -277,7 +277,7 @@ def build_core(
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
         connection_handlers, SubscriptionHandlers(store, audit, sinks),
-        RecommendationHandlers(recommendations, names),
+        RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),
     ])  # fmt: skip
     return CoreServices(

@@ -121,5 +121,5 @@ def build_services(
         slack=slack,
         teams=teams,
         console=console,
-        console_session=LocalSession(core.router, console, console_context(), store),
+        console_session=LocalSession(core.router, console, console_context()),
     )

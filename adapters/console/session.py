@@ -23,7 +23,6 @@ from core.handlers.context import RequestContext
 from core.handlers.router import Router
 from core.models import (
     ChannelRef,
-    ConnectionStatus,
     Priority,
     RecommendationSource,
     Requester,
@@ -40,8 +39,6 @@ from core.outcomes import (
 from core.outcomes import (
     Reply as Answer,
 )
-from core.servicenow.errors import NotConnectedError
-from core.storage import ConnectionStore
 from core.views import Notice, NoticeLevel, View
 
 __all__ = [
@@ -148,38 +145,16 @@ class LocalSession:
         router: Router,
         sink: ConsoleSink,
         ctx: RequestContext,
-        connections: ConnectionStore,
     ) -> None:
         self._router = router
         self._sink = sink
         self._ctx = ctx
-        self._connections = connections
 
     async def command(self, text: str) -> Reply:
-        """Run one line through core. A ticket form is asked field by field, so it is
-        only asked when what it makes can be sent: otherwise the console says why first."""
+        """Run one line through core (which opens no ticket form while no ticket can be
+        made, so the console never asks a field in vain)."""
         outcome = await self._router.handle_text(self._ctx, strip_invocation(text))
-        if isinstance(outcome, ShowForm) and (blocked := await self._cannot_create()):
-            return Reply(render(blocked))
         return _text(outcome)
-
-    async def _cannot_create(self) -> Notice | None:
-        """Why no ticket can be sent to ServiceNow now, or None."""
-        conn = await self._connections.get_connection(self._ctx.workspace)
-        if conn is None:
-            return Notice(
-                "This workspace is not connected to ServiceNow, so no ticket can be made yet.",
-                NoticeLevel.WARNING,
-                hint=NotConnectedError.default_hint,
-            )
-        if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            return Notice(
-                f"The connection to {conn.instance_url} needs to be authorized again, so no "
-                "ticket can be made yet.",
-                NoticeLevel.WARNING,
-                hint=f"An admin can run `/snow connect {conn.instance_url}`.",
-            )
-        return None
 
     async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
         """Validate and create the ticket; core posts its card to this console, which then

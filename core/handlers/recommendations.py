@@ -8,6 +8,7 @@ from typing import Any
 from core import commands as c
 from core.errors import UsageError
 from core.grammar import MAX_PAGE
+from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
 from core.outcomes import Audience, Outcome, Reply, ShowForm
@@ -15,6 +16,7 @@ from core.recommendation_views import recommendation_card, recommendation_list, 
 from core.recommendations import RecommendationItem, RecommendationService
 from core.repos.labels import StateNames
 from core.securescore.errors import GraphNotConfigured
+from core.storage import ConnectionStore
 from core.views import Notice, NoticeLevel, RecommendationListView, ticket_card
 
 __all__ = ["PAGE_SIZE", "RecommendationHandlers"]
@@ -25,9 +27,15 @@ PAGE_SIZE = 8
 class RecommendationHandlers:
     """Recommendations to share, and the tenant they come from."""
 
-    def __init__(self, recommendations: RecommendationService, names: StateNames) -> None:
+    def __init__(
+        self,
+        recommendations: RecommendationService,
+        names: StateNames,
+        connections: ConnectionStore | None = None,
+    ) -> None:
         self._recs = recommendations
         self._names = names
+        self._connections = connections
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -81,6 +89,10 @@ class RecommendationHandlers:
             )
         tracked = await self._recs.tracking_ticket(ctx.workspace, rec.id)
         if tracked is None:
+            if self._connections is not None and (
+                blocked := await cannot_create(self._connections, ctx.workspace)
+            ):
+                return Reply(blocked)
             return ShowForm(share_form(rec))
         names = await self._names.names(ctx.workspace, tracked.kind)
         card = ticket_card(tracked, names)

@@ -20,6 +20,7 @@ from core.forms import (
     validate_ticket_form,
 )
 from core.grammar import MAX_PAGE
+from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
@@ -82,7 +83,9 @@ class TicketHandlers:
         return {c.Tickets: self.stored_tickets, SubmitTicket: self.check}
 
     async def create(self, ctx: RequestContext, command: c.Create) -> Outcome:
-        """The empty (or titled) ticket form."""
+        """The empty (or titled) ticket form, when a ticket can be made at all."""
+        if blocked := await cannot_create(self._connections, ctx.workspace):
+            return Reply(blocked)
         return ShowForm(TicketFormView(kind=command.kind, name=command.title[:NAME_MAX]))
 
     async def share_message(self, ctx: RequestContext, request: ShareMessage) -> Outcome:
@@ -91,6 +94,8 @@ class TicketHandlers:
         platform = {"slack": "Slack", "teams": "Teams"}.get(ctx.requester.platform, "chat")
         description = f"{text}\n\nFrom {platform}: {request.link}".strip() if request.link else text
         title = text.splitlines()[0][:NAME_MAX] if text else ""
+        if blocked := await cannot_create(self._connections, ctx.workspace):
+            return Reply(blocked)
         return ShowForm(TicketFormView(name=title, description=description[:DESCRIPTION_MAX]))
 
     async def stored_tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:

@@ -196,3 +196,14 @@ async def test_a_button_of_a_card_posted_before_the_upgrade_still_works(
     assert "INC0010001" in json.dumps(await slack.latest_modal(before, callback_id="ticket_list"))
     link = block_actions_payload("open_ticket", "INC0010001", user_id=USER, message_ts="1.2")
     assert (await slack.interact(link)).status == 200
+
+
+async def test_create_while_disconnected_says_so_instead_of_opening_the_form(
+    slack: SlackHarness,
+) -> None:
+    await slack.services.store.delete_connection("slack:T0123")
+    acked = await slack.command("create Rotate the VPN certificate")
+    said = await acked.text() or json.dumps(await slack.api.wait_for_response())
+    assert "not connected to ServiceNow, so no ticket can be made yet" in said
+    await asyncio.sleep(0.2)
+    assert slack.api.calls_to("views.open") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.teams_harness import TeamsHarness, action_of, create_inline
+from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, action_of, create_inline
 from tests.fakes import bot_activities as bf
 
 ABEL_SYS_ID = "62826bf03710200044e0bfc8bcbe5df1"
@@ -37,3 +37,12 @@ async def test_assign_to_me_on_the_card_and_a_typed_comment(teams: TeamsHarness)
     [update] = teams.connector.updates()[before:]
     assert number in json.dumps(update.activity)
     assert teams.every_card_is_valid() >= 1
+
+
+async def test_create_while_disconnected_says_so_instead_of_sending_the_form(
+    teams: TeamsHarness,
+) -> None:
+    await teams.services.store.delete_connection(WORKSPACE)
+    [said] = await teams.say("snow create Patch the VPN concentrator")
+    assert "not connected to ServiceNow, so no ticket can be made yet" in json.dumps(said.activity)
+    assert "Create ticket" not in json.dumps(said.activity)
