@@ -28,7 +28,7 @@ from core.views import (
 from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
 from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
 from sim.graph import DEFAULT_TENANT_ID, GraphFault
-from tests.conftest import App, Graph, Sim, admin_ctx
+from tests.conftest import App, Graph, Sim, admin_ctx, connect_workspace
 from tests.integration.helpers import made, run, submit
 
 WS = "slack:T0123"
@@ -322,7 +322,8 @@ async def test_ignored_and_third_party_controls_are_shown_as_such(app: App, grap
 # -- sharing ---------------------------------------------------------------------------------
 
 
-async def test_share_prefills_the_form_from_the_action(app: App, graph: Graph) -> None:
+async def test_share_prefills_the_form_from_the_action(app: App, graph: Graph, sim: Sim) -> None:
+    await connect_workspace(app.services, sim.url)  # a form opens only when a ticket can be made
     form = await share_form(app, ADMIN_MFA)
     profile = next(p for p in graph.sim.profiles(DEFAULT_TENANT_ID) if p["id"] == ADMIN_MFA)
     assert form.kind is TicketKind.INCIDENT
@@ -545,7 +546,8 @@ async def test_bad_own_recommendations_are_refused_with_the_usage(app: App) -> N
 
 
 @pytest.mark.parametrize("app_env", [{}])
-async def test_without_graph_the_listing_explains_and_keeps_own(app: App) -> None:
+async def test_without_graph_the_listing_explains_and_keeps_own(app: App, sim: Sim) -> None:
+    await connect_workspace(app.services, sim.url)  # a form opens only when a ticket can be made
     added = await add_own(app)
     view = await listing(app)
     lines = [line for line in (view.note, view.hint) if line]
@@ -586,7 +588,8 @@ async def test_graph_without_a_tenant_asks_an_admin_to_link_one(app: App) -> Non
     assert {c.source for c in after.cards} == {"Microsoft"}
 
 
-async def test_graph_down_still_lists_own_recommendations(app: App, graph: Graph) -> None:
+async def test_graph_down_still_lists_own_recommendations(app: App, graph: Graph, sim: Sim) -> None:
+    await connect_workspace(app.services, sim.url)  # a form opens only when a ticket can be made
     added = await add_own(app)
     graph.sim.inject_fault(GraphFault(status=503, count=10_000))
     view = await listing(app)
