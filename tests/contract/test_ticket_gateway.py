@@ -9,6 +9,7 @@ passing, how many requests reached the ticket system).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -19,7 +20,16 @@ import pytest
 from bot.app import Services, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
-from core.gateway import Identity, TicketGateway, keep_local
+from core.errors import UserError
+from core.gateway import (
+    AddJournal,
+    AssignTo,
+    Identity,
+    Reopen,
+    Resolve,
+    TicketGateway,
+    keep_local,
+)
 from core.models import (
     ChannelRef,
     Priority,
@@ -29,9 +39,16 @@ from core.models import (
     TicketKind,
     TicketRequest,
 )
-from core.servicenow.errors import NotConnectedError, NotFoundError, UnavailableError
+from core.servicenow.errors import (
+    ForbiddenError,
+    NotAuthenticated,
+    NotConnectedError,
+    NotFoundError,
+    UnavailableError,
+)
 from core.servicenow.mapping import correlation_id
-from sim.servicenow.users import INTEGRATION_USER, SEED_USERS
+from sim.servicenow.tables_itsm import CHANGE_REQUEST, INCIDENT_CLOSE_CODES
+from sim.servicenow.users import INTEGRATION_USER, SEED_GROUPS, SEED_USERS
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
 from tests.fakes.ticket_gateway import InMemoryTicketGateway
 
@@ -39,6 +56,9 @@ WS = "slack:T0123"
 OTHER_WS = "slack:T0456"
 INSTANCE = "https://acme.service-now.com"
 ABEL = next(u for u in SEED_USERS if u.user_name == "abel.tuter")
+SERVICE_DESK = next(g for g in SEED_GROUPS if g.name == "Service Desk")
+#: Who asked, from where: what TicketActions writes when the connection acts for someone.
+NOTE = "From Slack by Abel Tuter (abel.tuter@example.com), via SnowOps"
 SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 #: How far the simulator's clock (wall time) may drift from a reading during a test.
 SLACK = timedelta(seconds=2)
@@ -71,6 +91,18 @@ class World:
         """Requests that reached the ticket system so far."""
         raise NotImplementedError
 
+    def token_for(self, user_name: str) -> str:
+        """A valid access token of one of the instance's users (as /snow link gets one)."""
+        raise NotImplementedError
+
+    def record(self, number: str) -> dict[str, str]:
+        """A ticket's raw record."""
+        raise NotImplementedError
+
+    def journal(self, number: str) -> list[dict[str, str]]:
+        """A ticket's journal entries (comments and work notes), oldest first."""
+        raise NotImplementedError
+
 
 class FakeWorld(World):
     """The in-memory fake on a FakeClock."""
@@ -80,7 +112,10 @@ class FakeWorld(World):
     def __init__(self) -> None:
         self.clock = FakeClock()
         self.fake = InMemoryTicketGateway(
-            self.clock, instance=INSTANCE, users={u.email: u.sys_id for u in SEED_USERS}
+            self.clock,
+            instance=INSTANCE,
+            users={u.email: u.sys_id for u in SEED_USERS},
+            groups={g.name: g.sys_id for g in SEED_GROUPS},
         )
         self.gateway = self.fake
         self.instance = INSTANCE
@@ -99,6 +134,17 @@ class FakeWorld(World):
 
     def requests(self) -> int:
         return sum(self.fake.requests.values())
+
+    def token_for(self, user_name: str) -> str:
+        token = f"token-of-{user_name}-{len(self.fake.tokens)}"
+        self.fake.tokens[token] = user_name
+        return token
+
+    def record(self, number: str) -> dict[str, str]:
+        return self.fake.record(number)
+
+    def journal(self, number: str) -> list[dict[str, str]]:
+        return self.fake.journal(number)
 
 
 class SimWorld(World):
@@ -125,6 +171,21 @@ class SimWorld(World):
 
     def requests(self) -> int:
         return sum(1 for _, path in self.sim.instance.request_log if path.startswith("/api/now/"))
+
+    def token_for(self, user_name: str) -> str:
+        user = self.sim.instance.actor(user_name)
+        issued = self.sim.instance.tokens.issue("access", user.sys_id, "snowops", 3600, False)
+        return issued.value
+
+    def record(self, number: str) -> dict[str, str]:
+        found = self.sim.instance.find_by_number(number)
+        assert found is not None
+        return found[1]
+
+    def journal(self, number: str) -> list[dict[str, str]]:
+        sys_id = self.record(number)["sys_id"]
+        rows = self.sim.instance.store.rows("sys_journal_field")
+        return [dict(r) for r in rows if r.get("element_id") == sys_id]
 
 
 @pytest.fixture(params=["fake", "servicenow"])
@@ -469,6 +530,188 @@ async def test_user_by_email_and_whoami(world: World) -> None:
     )
 
 
+# -- acting on tickets --------------------------------------------------------------------
+def entries(world: World, number: str) -> list[tuple[str, str, str]]:
+    """A ticket's journal as (element, author, text), oldest first."""
+    return [(e["element"], e["sys_created_by"], e["value"]) for e in world.journal(number)]
+
+
+async def test_a_comment_is_seen_by_the_caller_and_a_work_note_is_not(world: World) -> None:
+    made = await make(world, "a")
+    token = world.token_for(ABEL.user_name)
+    world.advance(10)
+    mark = world.now()
+
+    commented = await world.gateway.act(WS, made, AddJournal("I'm on it"), token=token)
+    world.advance(1)
+    noted = await world.gateway.act(
+        WS, made, AddJournal("Checked the sign-in logs", work_note=True), token=token
+    )
+
+    assert (commented.number, commented.mod_count, noted.mod_count) == (made.number, 1, 2)
+    assert noted.requested_by == "Abel Tuter"  # what only SnowOps knows is kept
+    assert noted.updated_at is not None
+    assert abs(noted.updated_at - world.now()) <= SLACK
+    # The person's own token: the journal names them, and nothing names SnowOps.
+    assert entries(world, made.number) == [
+        ("comments", ABEL.user_name, "I'm on it"),
+        ("work_notes", ABEL.user_name, "Checked the sign-in logs"),
+    ]
+    recent = await world.gateway.recent_comments(WS, made, 5)
+    assert [(c.text, c.author) for c in recent] == [("I'm on it", ABEL.user_name)]
+    since = await world.gateway.comments_since(WS, [made], mark)
+    assert [(c.text, c.ticket_sys_id) for c in since] == [("I'm on it", made.sys_id)]
+    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    assert [(t.number, t.mod_count) for t in changed.tickets] == [(made.number, 2)]
+
+
+@pytest.mark.parametrize("work_note", [False, True])
+async def test_without_a_token_the_integration_user_writes_with_the_note(
+    world: World, work_note: bool
+) -> None:
+    made = await make(world, "a")
+    element = "work_notes" if work_note else "comments"
+
+    done = await world.gateway.act(WS, made, AddJournal("Blocked it", work_note), note=NOTE)
+
+    # One entry (the note goes in it, not in a second one), by the integration user.
+    assert entries(world, made.number) == [
+        (element, INTEGRATION_USER.user_name, f"Blocked it\n\n({NOTE})")
+    ]
+    assert done.mod_count == 1
+    recent = [(c.text, c.author) for c in await world.gateway.recent_comments(WS, made, 5)]
+    expected = [] if work_note else [(f"Blocked it\n\n({NOTE})", INTEGRATION_USER.user_name)]
+    assert recent == expected
+
+
+async def test_a_token_the_instance_does_not_know_is_refused(world: World) -> None:
+    made = await make(world, "a")
+    with pytest.raises(NotAuthenticated):
+        await world.gateway.act(WS, made, AddJournal("hello"), token="not-a-token")
+    assert entries(world, made.number) == []
+    got = await world.gateway.get(WS, TicketKind.INCIDENT, made.sys_id)
+    assert got.mod_count == 0
+
+
+async def test_acting_on_a_missing_ticket_is_not_found(world: World) -> None:
+    made = await make(world, "a")
+    gone = replace(made, sys_id="0" * 32, number="INC0099999")
+    with pytest.raises(NotFoundError):
+        await world.gateway.act(WS, gone, AddJournal("hello"), note=NOTE)
+
+
+async def test_assign_to_a_user_and_to_a_group_found_by_name(world: World) -> None:
+    made = await make(world, "a")
+    token = world.token_for(ABEL.user_name)
+
+    group = await world.gateway.group_by_name(WS, "Service Desk")
+    assert group == (SERVICE_DESK.sys_id, "Service Desk")
+
+    mine = await world.gateway.act(WS, made, AssignTo(user=ABEL.sys_id), token=token)
+    assert world.record(made.number)["assigned_to"] == ABEL.sys_id
+    assert world.record(made.number)["assignment_group"] == ""
+    assert mine.mod_count == 1
+    assert entries(world, made.number) == []  # as themselves: no note
+
+    theirs = await world.gateway.act(WS, made, AssignTo(group=group[0]), note=NOTE)
+    record = world.record(made.number)
+    assert (record["assigned_to"], record["assignment_group"]) == (ABEL.sys_id, group[0])
+    assert theirs.mod_count == 2
+    # The connection acted for someone: a work note names them.
+    assert entries(world, made.number) == [("work_notes", INTEGRATION_USER.user_name, NOTE)]
+    assert await world.gateway.recent_comments(WS, made, 5) == []
+
+
+async def test_group_by_name_finds_only_an_exact_name(world: World) -> None:
+    for name in ("No Such Group", "Service", "Service Desk ", "name=Service Desk", "Service*"):
+        assert await world.gateway.group_by_name(WS, name) is None, name
+    # Query characters are a value, never more conditions: "=" is just part of the name…
+    for name in ("Service Desk=", "=Service Desk", "Service Desk,Network", "Service DeskORname=x"):
+        assert await world.gateway.group_by_name(WS, name) is None, name
+    # …and a caret, which would start a condition, is refused before any request.
+    before = world.requests()
+    for name in ("Service Desk^ORname=Network", "x^NQname=Service Desk", "Service Desk^", ""):
+        with pytest.raises(UserError):
+            await world.gateway.group_by_name(WS, name)
+    assert world.requests() == before
+
+
+async def test_close_codes_are_the_instances_in_order(world: World) -> None:
+    incident = await world.gateway.close_codes(WS, TicketKind.INCIDENT)
+    change = await world.gateway.close_codes(WS, TicketKind.CHANGE)
+    assert incident == [(code, code) for code in INCIDENT_CLOSE_CODES]
+    assert change == list(CHANGE_REQUEST.choices["close_code"].items())
+    assert change[0] == ("successful", "Successful")
+
+
+async def test_resolve_with_a_close_code_and_reopen(world: World) -> None:
+    made = await make(world, "a")
+    token = world.token_for(ABEL.user_name)
+    code, _ = next(c for c in await world.gateway.close_codes(WS, TicketKind.INCIDENT))
+    world.advance(10)
+    mark = world.now()
+
+    resolved = await world.gateway.act(WS, made, Resolve(code, "Blocked it"), token=token)
+
+    assert (resolved.state, resolved.active, resolved.mod_count) == ("6", True, 1)
+    record = world.record(made.number)
+    assert (record["close_code"], record["close_notes"]) == (code, "Blocked it")
+    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "6")]
+    # Resolved is not closed: the ticket still blocks a new one for the same recommendation.
+    found = await world.gateway.find_by_correlation(WS, made.correlation_id, open_only=True)
+    assert found is not None
+    assert found.state == "6"
+
+    world.advance(10)
+    reopened = await world.gateway.act(WS, resolved, Reopen(), note=NOTE)
+
+    assert (reopened.state, reopened.active, reopened.mod_count) == ("2", True, 2)
+    assert entries(world, made.number) == [("work_notes", INTEGRATION_USER.user_name, NOTE)]
+    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, world.now(), limit=10)
+    assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "2")]
+
+
+async def test_resolving_without_notes_is_refused_by_the_data_policy(world: World) -> None:
+    made = await make(world, "a")
+    with pytest.raises(ForbiddenError, match="mandatory"):
+        await world.gateway.act(WS, made, Resolve("Solution provided", ""), note=NOTE)
+    got = await world.gateway.get(WS, TicketKind.INCIDENT, made.sys_id)
+    assert (got.state, got.mod_count) == ("1", 0)
+    assert entries(world, made.number) == []  # nothing written, not even the note
+
+
+async def test_closing_a_change_follows_its_model(world: World) -> None:
+    made = await make(world, "c", TicketKind.CHANGE)
+    code, _ = (await world.gateway.close_codes(WS, TicketKind.CHANGE))[0]
+    # A new change cannot jump to Closed.
+    with pytest.raises(ForbiddenError):
+        await world.gateway.act(WS, made, Resolve(code, "Rolled out"), note=NOTE)
+    assert (await world.gateway.get(WS, TicketKind.CHANGE, made.sys_id)).state == "-5"
+
+    world.set_state(made.number, "0")  # Review
+    world.advance(10)
+    mark = world.now()
+    closed = await world.gateway.act(WS, made, Resolve(code, "Rolled out"), note=NOTE)
+
+    assert (closed.kind, closed.state, closed.active) == (TicketKind.CHANGE, "3", False)
+    record = world.record(made.number)
+    assert (record["close_code"], record["close_notes"]) == (code, "Rolled out")
+    changed = await world.gateway.changes(WS, TicketKind.CHANGE, mark, limit=10)
+    assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "3")]
+    assert await world.gateway.find_by_correlation(WS, made.correlation_id, open_only=True) is None
+
+
+async def test_a_no_op_assignment_moves_nothing(world: World) -> None:
+    made = await make(world, "a")
+    token = world.token_for(ABEL.user_name)
+    first = await world.gateway.act(WS, made, AssignTo(user=ABEL.sys_id), token=token)
+    world.advance(10)
+    again = await world.gateway.act(WS, first, AssignTo(user=ABEL.sys_id), token=token)
+    assert again.mod_count == first.mod_count == 1
+    assert again.updated_at == first.updated_at
+
+
 # -- workspaces ---------------------------------------------------------------------------
 async def test_a_workspace_never_gets_another_workspaces_tickets(world: World) -> None:
     # The same recommendation shared from two workspaces: two correlation ids.
@@ -544,6 +787,35 @@ async def test_fake_counts_calls_and_injects_failures() -> None:
     assert fake.requests["get_many"] == 2
     with pytest.raises(ValueError, match="not a TicketGateway method"):
         fake.fail_next("get_all", UnavailableError("typo"))
+
+
+async def test_fake_act_calls_fail_and_block_as_told() -> None:
+    fake = InMemoryTicketGateway(FakeClock(), groups={"Network": "g1"}, tokens={"t1": "abel"})
+    made = await fake.create(ask(), correlation_id(WS, "a"), None)
+    fake.fail_next("act", UnavailableError("the instance is asleep"))
+    fake.fail_next("close_codes", UnavailableError("asleep"))
+    fake.fail_next("group_by_name", UnavailableError("asleep"))
+
+    with pytest.raises(UnavailableError):
+        await fake.act(WS, made, AddJournal("hi"), token="t1")
+    with pytest.raises(UnavailableError):
+        await fake.close_codes(WS, TicketKind.INCIDENT)
+    with pytest.raises(UnavailableError):
+        await fake.group_by_name(WS, "Network")
+    assert fake.journal(made.number) == []
+    assert await fake.group_by_name(WS, "Network") == ("g1", "Network")
+
+    gate = fake.block_next("act")
+    task = asyncio.create_task(fake.act(WS, made, AddJournal("hi"), token="t1"))
+    await gate.entered.wait()
+    assert fake.journal(made.number) == []  # held before its effect
+    gate.release.set()
+    done = await task
+    assert done.mod_count == 1
+    assert [(e["value"], e["sys_created_by"]) for e in fake.journal(made.number)] == [
+        ("hi", "abel")
+    ]
+    assert (fake.calls["act"], fake.requests["act"]) == (2, 2)
 
 
 async def test_fake_loses_a_create_answer_after_the_ticket_landed() -> None:

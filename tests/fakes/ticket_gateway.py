@@ -15,18 +15,28 @@ simulator (``sim/servicenow``), and passes the same contract suite
 - ``active`` follows the platform's business rules (an incident goes inactive when closed
   or canceled, ``"7"``/``"8"``, and active again when reopened from resolved or closed; a
   change when closed or canceled, ``"3"``/``"4"``); a resolved incident stays active;
-- ordering ties (same second) keep insertion order, like the simulator's stable sorts.
+- ordering ties (same second) keep insertion order, like the simulator's stable sorts;
+- ``act`` writes what ServiceNowGateway would PATCH (the product's own
+  :func:`core.servicenow.actions.action_fields`): journal fields become journal entries by
+  the token's user (``tokens``: token → user name, as the instance knows whose a token is;
+  ``NotAuthenticated`` for any other) or by the integration user; the base data policy
+  (close code and notes when an incident is resolved or closed) and, for a client's write,
+  the change model's state moves are enforced (``ForbiddenError``, nothing written);
+- ``close_codes`` answers the base system's choices (the simulator's), ``group_by_name``
+  the active groups in ``groups`` (name → sys_id, exact name); a name that cannot go in a
+  query is refused before any request (``UserError``), as the real gateway refuses it.
 
-Stricter than the real gateway on one point: a workspace never sees another workspace's
-tickets, whichever method it calls (``find_own`` and ``changes`` also need the
+Stricter than the real gateway on one point: a workspace never sees (nor acts on) another
+workspace's tickets, whichever method it calls (``find_own`` and ``changes`` also need the
 ``snowops:<workspace>:`` correlation prefix, as the real queries do).
 
-Test controls: ``set_state``, ``set_priority``, ``add_comment``, ``insert`` and ``delete``
+Test controls: ``set_state`` (filling close code and notes when it resolves or closes, as
+the simulator's agent does), ``set_priority``, ``add_comment``, ``insert`` and ``delete``
 change tickets as an admin would in ServiceNow; ``fail_next`` and
 ``lose_next_create_answer`` inject failures; ``block_next`` holds a call until released;
-``calls`` counts every call per method and ``requests`` those that would reach the ticket
-system (the real gateway sends nothing for an empty ``get_many``/``comments_since`` or an
-unusable email).
+``record`` and ``journal`` read raw rows; ``calls`` counts every call per method and
+``requests`` those that would reach the ticket system (the real gateway sends nothing for
+an empty ``get_many``/``comments_since``, an unusable email or group name).
 """
 
 from __future__ import annotations
@@ -39,9 +49,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.clock import Clock
-from core.gateway import Changes, Identity, keep_local
+from core.gateway import Changes, Identity, TicketAction, keep_local
 from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
+from core.servicenow.actions import action_fields
 from core.servicenow.errors import (
+    ForbiddenError,
+    NotAuthenticated,
     NotConnectedError,
     NotFoundError,
     ServiceNowError,
@@ -55,6 +68,8 @@ from core.servicenow.mapping import (
     request_fields,
     ticket_from_record,
 )
+from core.servicenow.query import query_value
+from core.servicenow.responses import HINT_ACL
 from core.servicenow.states import DEFAULT_STATES
 
 if TYPE_CHECKING:
@@ -62,7 +77,13 @@ if TYPE_CHECKING:
 
     from core.gateway import TicketGateway
 
-__all__ = ["DEFAULT_IDENTITY", "DEFAULT_INSTANCE", "Gate", "InMemoryTicketGateway"]
+__all__ = [
+    "CLOSE_CODES",
+    "DEFAULT_IDENTITY",
+    "DEFAULT_INSTANCE",
+    "Gate",
+    "InMemoryTicketGateway",
+]
 
 DEFAULT_INSTANCE = "https://fake.service-now.com"
 #: The account the simulator's default connection acts as.
@@ -82,6 +103,46 @@ PRIORITY_LOOKUP: dict[tuple[str, str], str] = {
     ("3", "2"): "4",
     ("3", "3"): "5",
 }
+#: The base system's active close codes, in their order: (value, label) per kind.
+CLOSE_CODES: dict[TicketKind, list[tuple[str, str]]] = {
+    TicketKind.INCIDENT: [
+        (code, code)
+        for code in (
+            "Duplicate",
+            "Known error",
+            "Resolved by caller",
+            "Resolved by change",
+            "Resolved by problem",
+            "Solution provided",
+            "Workaround provided",
+            "User error",
+        )
+    ],
+    TicketKind.CHANGE: [
+        ("successful", "Successful"),
+        ("successful_issues", "Successful with issues"),
+        ("unsuccessful", "Unsuccessful"),
+    ],
+}
+#: What an agent fills when resolving or closing (the simulator's defaults).
+_AGENT_CLOSE = {
+    TicketKind.INCIDENT: ("Solution provided", "Resolved by the service desk."),
+    TicketKind.CHANGE: ("successful", "Implemented successfully."),
+}
+#: The states in which the agent fills them.
+_AGENT_CLOSES = {TicketKind.INCIDENT: ("6", "7"), TicketKind.CHANGE: ("3",)}
+#: States whose close code and notes are mandatory (the base data policy: incidents).
+_CLOSE_INFO_STATES = {TicketKind.INCIDENT: ("6", "7"), TicketKind.CHANGE: ()}
+#: The states a client may move a normal change to ("Change Model: Check State Transition").
+_CHANGE_MOVES: dict[str, set[str]] = {
+    "-5": {"-4", "4"},
+    "-4": {"-5", "4"},
+    "-3": {"-5", "4"},
+    "-2": {"-1", "4"},
+    "-1": {"0", "4"},
+    "0": {"3"},
+}
+_CLOSE_LABELS = {"close_code": "Resolution code", "close_notes": "Close notes"}
 _NUMBERS = {TicketKind.INCIDENT: ("INC", 10001), TicketKind.CHANGE: ("CHG", 30001)}
 _DEFAULTS: dict[TicketKind, dict[str, str]] = {
     TicketKind.INCIDENT: {
@@ -91,6 +152,10 @@ _DEFAULTS: dict[TicketKind, dict[str, str]] = {
         "priority": "5",
         "active": "true",
         "caller_id": "",
+        "assigned_to": "",
+        "assignment_group": "",
+        "close_code": "",
+        "close_notes": "",
     },
     TicketKind.CHANGE: {
         "state": "-5",
@@ -98,6 +163,10 @@ _DEFAULTS: dict[TicketKind, dict[str, str]] = {
         "priority": "4",
         "active": "true",
         "requested_by": "",
+        "assigned_to": "",
+        "assignment_group": "",
+        "close_code": "",
+        "close_notes": "",
     },
 }
 _JOURNAL_ELEMENTS = ("comments", "work_notes")
@@ -112,6 +181,9 @@ _METHODS = frozenset(
         "comments_since",
         "recent_comments",
         "user_by_email",
+        "act",
+        "close_codes",
+        "group_by_name",
         "whoami",
     }
 )
@@ -146,6 +218,8 @@ class InMemoryTicketGateway:
         workspaces: Iterable[str] | None = None,
         users: dict[str, str] | None = None,
         identity: Identity | None = DEFAULT_IDENTITY,
+        groups: dict[str, str] | None = None,
+        tokens: dict[str, str] | None = None,
     ) -> None:
         self._clock = clock
         self._default_instance: str | None = instance if workspaces is None else None
@@ -155,6 +229,12 @@ class InMemoryTicketGateway:
         self.users: dict[str, str] = dict(users or {})
         #: What ``whoami`` answers.
         self.identity = identity
+        #: name → sys_user_group sys_id of the active groups ``group_by_name`` finds.
+        self.groups: dict[str, str] = dict(groups or {})
+        #: A person's access token → their user name (whom ``act`` writes as).
+        self.tokens: dict[str, str] = dict(tokens or {})
+        #: What ``close_codes`` answers, per kind.
+        self.close_choices = {kind: list(codes) for kind, codes in CLOSE_CODES.items()}
         #: Calls per port method, whatever they did.
         self.calls: Counter[str] = Counter()
         #: Calls per port method that would have sent a request to the ticket system.
@@ -230,7 +310,12 @@ class InMemoryTicketGateway:
         row = self._row(number)
         if state not in DEFAULT_STATES[row.kind]:
             raise ValueError(f"unknown {row.kind.table} state {state!r}")
-        self._update(row, {"state": state})
+        values = {"state": state}
+        if state in _AGENT_CLOSES[row.kind]:
+            code, notes = _AGENT_CLOSE[row.kind]
+            values["close_code"] = row.record["close_code"] or code
+            values["close_notes"] = row.record["close_notes"] or notes
+        self._update(row, values)
         return self._ticket(row)
 
     def set_priority(self, number: str, priority: int) -> Ticket:
@@ -254,8 +339,7 @@ class InMemoryTicketGateway:
         if not text:
             raise ValueError("text must not be empty")
         row = self._row(number)
-        entry = self._update(row, {}, journal=(element, text, author))
-        assert entry is not None
+        [entry] = self._update(row, {}, journal=[(element, text, author)])
         return comment_from_row(entry)
 
     def delete(self, number: str) -> None:
@@ -269,6 +353,11 @@ class InMemoryTicketGateway:
     def record(self, number: str) -> Record:
         """A copy of a ticket's raw record (description, caller, impact, urgency…)."""
         return dict(self._row(number).record)
+
+    def journal(self, number: str) -> list[Record]:
+        """Copies of a ticket's journal entries, comments and work notes, oldest first."""
+        sys_id = self._row(number).record["sys_id"]
+        return [dict(e) for e in self._journal if e["element_id"] == sys_id]
 
     def tickets(self, workspace: str | None = None) -> list[Ticket]:
         """Every ticket (of one workspace), oldest first."""
@@ -427,6 +516,59 @@ class InMemoryTicketGateway:
         await self._reach("user_by_email")
         return self.users.get(email)
 
+    async def act(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        action: TicketAction,
+        *,
+        token: str | None = None,
+        note: str = "",
+    ) -> Ticket:
+        """One update with the fields ``ServiceNowGateway.act`` PATCHes, as the token's user
+        (``tokens``) or the integration user; local facts kept from ``ticket``."""
+        self.calls["act"] += 1
+        instance = self._instance(workspace)
+        await self._reach("act")
+        if token:
+            author = self.tokens.get(token)
+            if author is None:
+                raise NotAuthenticated(
+                    "ServiceNow refused the access token: User Not Authenticated", status=401
+                )
+        else:
+            author = (self.identity or DEFAULT_IDENTITY).user_name
+        row = self._rows.get(ticket.sys_id)
+        if row is None or row.kind is not ticket.kind or row.workspace != workspace:
+            raise NotFoundError("not found: No Record found", status=404)
+        fields = action_fields(ticket.kind, action, "" if token else note)
+        journal = [
+            (name, text, author)
+            for name, value in fields.items()
+            if name in _JOURNAL_ELEMENTS and (text := str(value))
+        ]
+        values = {k: str(v) for k, v in fields.items() if k not in _JOURNAL_ELEMENTS}
+        self._update(row, values, journal=journal, client=True)
+        fresh = ticket_from_record(workspace, row.kind, instance, row.record)
+        return keep_local(fresh, ticket)
+
+    async def close_codes(self, workspace: str, kind: TicketKind) -> list[tuple[str, str]]:
+        """``close_choices`` of ``kind``, in order."""
+        self.calls["close_codes"] += 1
+        self._instance(workspace)
+        await self._reach("close_codes")
+        return list(self.close_choices[kind])
+
+    async def group_by_name(self, workspace: str, name: str) -> tuple[str, str] | None:
+        """The group of ``groups`` with exactly this name; ``UserError`` (no request) for a
+        name that cannot go in a query."""
+        self.calls["group_by_name"] += 1
+        query_value(name)
+        self._instance(workspace)
+        await self._reach("group_by_name")
+        sys_id = self.groups.get(name)
+        return (sys_id, name) if sys_id is not None else None
+
     async def whoami(self, workspace: str) -> Identity | None:
         """``identity``."""
         self.calls["whoami"] += 1
@@ -501,32 +643,69 @@ class InMemoryTicketGateway:
         return row
 
     def _update(
-        self, row: _Row, values: Record, *, journal: tuple[str, str, str] | None = None
-    ) -> Record | None:
-        """Apply ``values`` (and one journal entry); a no-op moves nothing, like the
-        platform. Returns the journal entry written, if any."""
+        self,
+        row: _Row,
+        values: Record,
+        *,
+        journal: Sequence[tuple[str, str, str]] = (),
+        client: bool = False,
+    ) -> list[Record]:
+        """Apply ``values`` and journal entries (element, text, author); a no-op moves
+        nothing, like the platform. ``client``: a Table API write, which the change model
+        also checks. Returns the journal entries written."""
         before = row.record
         after = {**before, **values}
+        if client:
+            self._check_move(row.kind, before, after)
         self._rules(row.kind, before, after)
-        if after == before and journal is None:
-            return None
+        if after == before and not journal:
+            return []
+        self._check_policy(row.kind, after)
         now = self._now()
         after["sys_mod_count"] = str(int(before["sys_mod_count"]) + 1)
         after["sys_updated_on"] = now
         row.record = after
-        if journal is None:
-            return None
-        element, text, author = journal
-        entry: Record = {
-            "sys_id": uuid.uuid4().hex,
-            "element_id": after["sys_id"],
-            "element": element,
-            "value": text,
-            "sys_created_by": author,
-            "sys_created_on": now,
-        }
-        self._journal.append(entry)
-        return entry
+        entries: list[Record] = []
+        for element, text, author in journal:
+            entries.append(
+                {
+                    "sys_id": uuid.uuid4().hex,
+                    "element_id": after["sys_id"],
+                    "element": element,
+                    "value": text,
+                    "sys_created_by": author,
+                    "sys_created_on": now,
+                }
+            )
+        self._journal.extend(entries)
+        return entries
+
+    @staticmethod
+    def _check_move(kind: TicketKind, before: Record, after: Record) -> None:
+        """The change model refuses a client's move that skips a state (the simulator
+        knows one model per change type; the fake, the normal one)."""
+        old, new = before["state"], after["state"]
+        if kind is TicketKind.CHANGE and new != old and new not in _CHANGE_MOVES.get(old, ()):
+            raise ForbiddenError(
+                "ServiceNow refused: Operation Failed (Operation against file 'change_request' "
+                "was aborted by Business Rule 'Change Model: Check State Transition')",
+                status=403,
+                hint=HINT_ACL,
+            )
+
+    @staticmethod
+    def _check_policy(kind: TicketKind, after: Record) -> None:
+        """The base data policy: close code and notes once an incident is resolved."""
+        if after["state"] not in _CLOSE_INFO_STATES[kind]:
+            return
+        missing = [label for name, label in _CLOSE_LABELS.items() if not after[name]]
+        if missing:
+            raise ForbiddenError(
+                "ServiceNow refused: Operation Failed (Data Policy Exception: The following "
+                f"fields are mandatory: {', '.join(missing)})",
+                status=403,
+                hint=HINT_ACL,
+            )
 
     @staticmethod
     def _rules(kind: TicketKind, before: Record | None, after: Record) -> None:
