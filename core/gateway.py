@@ -157,7 +157,8 @@ class TicketGateway(Protocol):
         ...
 
     async def group_by_name(self, workspace: str, name: str) -> tuple[str, str] | None:
-        """An active assignment group by its name: (id, name), or None."""
+        """An active assignment group by its exact name: (id, name), or None; a name that
+        cannot be queried safely (``^``, empty) is refused with a UserError."""
         ...
 
     async def whoami(self, workspace: str) -> Identity | None:
