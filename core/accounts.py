@@ -105,15 +105,7 @@ class AccountService:
     async def finish(self, pending: OAuthState, code: str) -> LinkResult:
         """The callback of a link: exchange the code, learn who signed in, keep the tokens."""
         now = self._clock.now()
-        tokens = await self._oauth.exchange_code(
-            pending.instance_url,
-            client_id=pending.client_id,
-            client_secret=pending.client_secret,
-            code=code,
-            redirect_uri=pending.redirect_uri,
-            code_verifier=pending.code_verifier,
-            now=now,
-        )
+        tokens = await self._oauth.redeem(pending, code, now)
         me = await whoami_with(self._pool, pending.instance_url, tokens.access_token)
         if me is None:
             raise ConfigurationError(

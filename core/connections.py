@@ -207,15 +207,7 @@ class ConnectionService:
             )
         if pending.purpose == "link" and self._accounts is not None:
             return await self._accounts.finish(pending, code)
-        tokens = await self._oauth.exchange_code(
-            pending.instance_url,
-            client_id=pending.client_id,
-            client_secret=pending.client_secret,
-            code=code,
-            redirect_uri=pending.redirect_uri,
-            code_verifier=pending.code_verifier,
-            now=self._clock.now(),
-        )
+        tokens = await self._oauth.redeem(pending, code, self._clock.now())
         conn = await self._save(
             pending.workspace,
             pending.instance_url,

@@ -16,6 +16,7 @@ import httpx2
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from core.models import OAuthState
 from core.servicenow.errors import ReauthorizationRequired, UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
 from core.servicenow.transport import NO_AUTH, InstancePool, send_with_retries
@@ -134,6 +135,18 @@ class OAuthClient:
                 "code_verifier": code_verifier,
             },
             now,
+        )
+
+    async def redeem(self, pending: OAuthState, code: str, now: datetime) -> TokenSet:
+        """The code a sign-in that ``pending`` started came back with → tokens."""
+        return await self.exchange_code(
+            pending.instance_url,
+            client_id=pending.client_id,
+            client_secret=pending.client_secret,
+            code=code,
+            redirect_uri=pending.redirect_uri,
+            code_verifier=pending.code_verifier,
+            now=now,
         )
 
     async def password_grant(
