@@ -105,3 +105,9 @@ def test_json_lines_carry_the_request_id(json_server: tuple[str, subprocess.Pope
     assert all({"ts", "level", "logger", "msg"} <= set(line) for line in lines)
     assert any(line.get("request_id") == "req-abc-123" for line in lines), lines
     assert "hunter2" not in err
+    # Where it listens and where it is reached are two different lines (a newcomer read the
+    # public URL as the listen address).
+    port = url.rsplit(":", 1)[1]
+    messages = [line["msg"] for line in lines]
+    assert f"listening on 127.0.0.1:{port}" in messages
+    assert any(m.startswith("SnowOps ready; public URL ") for m in messages)
