@@ -6,44 +6,13 @@ never faulted.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from aiohttp import web
+
+from sim.control_body import Handler, guarded, json_body
 
 from .appkey import GRAPH_SIM_KEY
 from .config import DEFAULT_TENANT_ID
 from .faults import GraphFault
-
-Handler = Callable[[web.Request], Awaitable[web.Response]]
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise ValueError(f"body is not JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    return body
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Map KeyError to 404 and ValueError/TypeError to 400, as JSON."""
-
-    async def wrapper(request: web.Request) -> web.Response:
-        try:
-            return await handler(request)
-        except KeyError as error:
-            return web.json_response({"error": str(error.args[0])}, status=404)
-        except (ValueError, TypeError) as error:
-            return web.json_response({"error": str(error)}, status=400)
-
-    return wrapper
 
 
 def _tenant_id(request: web.Request) -> str:
@@ -54,7 +23,7 @@ def _tenant_id(request: web.Request) -> str:
 async def add_fault(request: web.Request) -> web.Response:
     """POST /sim/faults with GraphFault fields."""
     sim = request.app[GRAPH_SIM_KEY]
-    sim.inject_fault(GraphFault(**await _body(request)))
+    sim.inject_fault(GraphFault(**await json_body(request)))
     return web.json_response({"faults": [f.to_dict() for f in sim.faults]})
 
 
@@ -99,7 +68,7 @@ async def control_score(request: web.Request) -> web.Response:
     """POST /sim/controls/{id}/score {"score": n, "today"?: false}: the tenant moved a
     control; the next day's secureScores entry shows it (`today`: today's entry too)."""
     sim = request.app[GRAPH_SIM_KEY]
-    body = await _body(request)
+    body = await json_body(request)
     if "score" not in body:
         raise ValueError("score is required")
     if body.get("today", False) is True:
@@ -112,7 +81,7 @@ async def control_score(request: web.Request) -> web.Response:
 async def control_script(request: web.Request) -> web.Response:
     """POST /sim/controls/{id}/script {"steps": [[day, score], ...]}: scores over time, each
     from the entry `day` days after today on; [[0, 0], [5, 9]] is "0 until day 5, then 9"."""
-    body = await _body(request)
+    body = await json_body(request)
     steps = body.get("steps")
     if not isinstance(steps, list) or not all(
         isinstance(step, list) and len(step) == 2 and isinstance(step[0], int) for step in steps
@@ -127,7 +96,7 @@ async def control_script(request: web.Request) -> web.Response:
 async def control_history(request: web.Request) -> web.Response:
     """POST /sim/controls/{id}/history {"scores": [yesterday, the day before, ...]}: past
     daily scores of a control (for the chart), newest first."""
-    body = await _body(request)
+    body = await json_body(request)
     scores = body.get("scores")
     if not isinstance(scores, list):
         raise ValueError("scores must be a list of numbers, newest (yesterday) first")
@@ -143,7 +112,7 @@ async def control_get(request: web.Request) -> web.Response:
 async def control_state(request: web.Request) -> web.Response:
     """POST /sim/controls/{id}/state {"state": "Ignored", "comment": optional}."""
     sim = request.app[GRAPH_SIM_KEY]
-    body = await _body(request)
+    body = await json_body(request)
     if "state" not in body:
         raise ValueError("state is required")
     comment = body.get("comment")
@@ -168,7 +137,7 @@ async def reset(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     """POST /sim/clock/advance {"seconds": n}."""
     sim = request.app[GRAPH_SIM_KEY]
-    sim.advance_clock(float((await _body(request)).get("seconds", 0)))
+    sim.advance_clock(float((await json_body(request)).get("seconds", 0)))
     return web.json_response({"now": sim.now().isoformat()})
 
 
@@ -197,4 +166,4 @@ def add_routes(app: web.Application) -> None:
         ("GET", "/sim/health", health),
     ]
     for method, path, handler in routes:
-        app.router.add_route(method, path, _guarded(handler))
+        app.router.add_route(method, path, guarded(handler))

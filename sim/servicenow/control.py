@@ -10,9 +10,10 @@ import base64
 
 from aiohttp import web
 
+from sim.control_body import Handler, guarded, json_body
+
 from . import control_config, customize
 from .appkey import SIM_KEY
-from .control_body import Handler, guarded, json_body
 from .faults import Fault
 from .push import PushRule
 from .writes import insert_record

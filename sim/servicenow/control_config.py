@@ -7,10 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
+from sim.control_body import Handler, json_body, text_list
+
 from . import customize
 from .appkey import SIM_KEY
 from .catalog import PLUGINS
-from .control_body import Handler, json_body, text_list
 from .policies import DataPolicy
 from .seed import Choice, NewUser
 

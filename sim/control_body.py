@@ -1,4 +1,4 @@
-"""Shared plumbing of the /sim/ control API: JSON bodies and error mapping."""
+"""Shared plumbing of both simulators' /sim/ control APIs: JSON bodies and error mapping."""
 
 from __future__ import annotations
 
