@@ -18,8 +18,14 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
+from core import commands as c
+from core.models import TicketKind
+from core.views import Button, HistoryLine, TicketCard
+
 __all__ = [
     "UNSAFE",
+    "URL",
+    "hostile_ticket",
     "markdown_html",
     "markdown_strings",
     "mrkdwn_objects",
@@ -111,3 +117,26 @@ def text_runs(card: dict[str, Any]) -> list[str]:
         for node in _walk(card.get("body") or [])
         if node.get("type") == "TextRun"
     ]
+
+
+URL = "https://acme.service-now.com/incident.do?sys_id=1"
+
+
+def hostile_ticket(t: str) -> TicketCard:
+    """A ticket card with ``t`` in every string it carries (the escaping tests' input)."""
+    return TicketCard(
+        number=t,
+        title=t,
+        url=URL,
+        kind=TicketKind.INCIDENT,
+        state=t,
+        priority=t,
+        due=t,
+        requested_by=t,
+        source=t,
+        category=t,
+        recommendation_id=t,
+        history=(HistoryLine(t, t, t),),
+        note=t,
+        buttons=(Button("Refresh", c.ShowTicket("INC0010001")),),
+    )

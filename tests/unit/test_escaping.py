@@ -26,14 +26,11 @@ from adapters.slack.blocks import (
     ticket_list_modal,
 )
 from adapters.slack.blocks_text import LITERAL, code, escape, link, truncate_mrkdwn
-from core import commands as c
 from core.forms import TicketFormView
 from core.models import RecommendationSource, TicketKind
 from core.views import (
-    Button,
     ConfigurationView,
     HelpView,
-    HistoryLine,
     HomeView,
     KindSummary,
     Notice,
@@ -42,12 +39,16 @@ from core.views import (
     RecommendationListView,
     StatesView,
     StatusView,
-    TicketCard,
     TicketListView,
 )
-from tests.unit.escaping_checks import mrkdwn_objects, slack_markup, slack_shows
+from tests.unit.escaping_checks import (
+    URL,
+    hostile_ticket,
+    mrkdwn_objects,
+    slack_markup,
+    slack_shows,
+)
 
-URL = "https://acme.service-now.com/incident.do?sys_id=1"
 #: Characters that mean something to mrkdwn, Markdown or a terminal, and some that do not.
 TRICKY = [*"*_~`<>&|:@#!\\[]()-+.=>\n\r\t \u00ad", "&amp;", "<!channel>", "&gt;", "http://"]
 user_text = st.lists(
@@ -95,25 +96,6 @@ def test_code_spans_and_link_labels_hold_no_markup(text: str) -> None:
     assert not set(label) & set("*_~`<>\r\n")
 
 
-def _ticket(t: str) -> TicketCard:
-    return TicketCard(
-        number=t,
-        title=t,
-        url=URL,
-        kind=TicketKind.INCIDENT,
-        state=t,
-        priority=t,
-        due=t,
-        requested_by=t,
-        source=t,
-        category=t,
-        recommendation_id=t,
-        history=(HistoryLine(t, t, t),),
-        note=t,
-        buttons=(Button("Refresh", c.ShowTicket("INC0010001")),),
-    )
-
-
 def _config(t: str) -> ConfigurationView:
     states = StatesView(TicketKind.INCIDENT, (("1", t, t + "!"),), True)
     return ConfigurationView(StatusView(t, ((t, t),), hint=t), (states,), Notice(t))
@@ -121,7 +103,7 @@ def _config(t: str) -> ConfigurationView:
 
 def surfaces(t: str) -> list[Any]:
     """Every Slack surface, with ``t`` in every string a view carries."""
-    card = _ticket(t)
+    card = hostile_ticket(t)
     rec = RecommendationCard(t, t, t, t, t, ((t, t),), url=URL, ticket=card, note=t)
     notice = Notice(t, NoticeLevel.WARNING, hint=t, link=URL)
     listing = TicketListView(t, (card,), note=t, servicenow_list_url=URL)
@@ -177,7 +159,7 @@ def test_every_surface_shows_user_text_as_typed(text: str) -> None:
 
 def test_the_issue_examples_neither_ping_link_nor_format() -> None:
     title = "Reset *all* [runbook](https://evil.example) <!everyone> renamed <@U123>"
-    card = replace(_ticket("INC0010001"), title=title)
+    card = replace(hostile_ticket("INC0010001"), title=title)
     msg = message(card)
     head = msg["blocks"][0]["text"]
     assert head["verbatim"] is True

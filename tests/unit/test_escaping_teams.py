@@ -16,15 +16,12 @@ from hypothesis import strategies as st
 from adapters.teams.cards import card
 from adapters.teams.cards_form import client_card, form_card
 from adapters.teams.cards_text import facts, inert, text
-from core import commands as c
 from core.actions import FormContext
 from core.forms import TicketFormView
 from core.models import TicketKind
 from core.views import (
-    Button,
     ConfigurationView,
     HelpView,
-    HistoryLine,
     HomeView,
     KindSummary,
     Notice,
@@ -33,14 +30,19 @@ from core.views import (
     RecommendationListView,
     StatesView,
     StatusView,
-    TicketCard,
     TicketListView,
     View,
 )
 from tests.e2e.teams_harness import validate_card
-from tests.unit.escaping_checks import markdown_html, markdown_strings, reads_as_text, text_runs
+from tests.unit.escaping_checks import (
+    URL,
+    hostile_ticket,
+    markdown_html,
+    markdown_strings,
+    reads_as_text,
+    text_runs,
+)
 
-URL = "https://acme.service-now.com/incident.do?sys_id=1"
 #: Plain words and punctuation (often inert), and what Markdown or a link needs.
 PIECES = [
     *"aZ09 ,.;:'\"?!()/%+=-é→—·",
@@ -121,28 +123,9 @@ def test_text_is_a_textblock_only_when_markdown_reads_it_as_typed(value: str) ->
     assert facts([(value, value)])["type"] in ("FactSet", "Container")
 
 
-def _ticket(t: str) -> TicketCard:
-    return TicketCard(
-        number=t,
-        title=t,
-        url=URL,
-        kind=TicketKind.INCIDENT,
-        state=t,
-        priority=t,
-        due=t,
-        requested_by=t,
-        source=t,
-        category=t,
-        recommendation_id=t,
-        history=(HistoryLine(t, t, t),),
-        note=t,
-        buttons=(Button("Refresh", c.ShowTicket("INC0010001")),),
-    )
-
-
 def cards_with(t: str) -> list[dict[str, Any]]:
     """Every Teams card, with ``t`` in every string a view carries."""
-    ticket = _ticket(t)
+    ticket = hostile_ticket(t)
     rec = RecommendationCard(t, t, t, t, t, ((t, t),), url=URL, ticket=ticket, note=t)
     states = StatesView(TicketKind.INCIDENT, (("1", t, t + "!"),), True)
     form = TicketFormView(name=t, description=t, recommendation_id=t, errors={"name": t})
@@ -180,7 +163,7 @@ def test_no_card_puts_user_text_where_teams_reads_markdown(value: str) -> None:
 
 def test_the_issue_examples_are_text_runs() -> None:
     title = "Reset *all* [runbook](https://evil.example) <!everyone> <@U123>"
-    content = card(_ticket(title))
+    content = card(hostile_ticket(title))
     assert title in text_runs(content)
     for shown in markdown_strings(content):
         html = markdown_html(shown)
