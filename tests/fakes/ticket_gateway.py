@@ -71,6 +71,8 @@ from core.servicenow.mapping import (
 from core.servicenow.query import query_value
 from core.servicenow.responses import HINT_ACL
 from core.servicenow.states import DEFAULT_STATES
+from sim.servicenow.schema import PRIORITY_LOOKUP
+from sim.servicenow.tables_itsm import INCIDENT_CLOSE_CODES
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -91,33 +93,9 @@ DEFAULT_IDENTITY = Identity("snowops.integration", "snowops.integration@example.
 #: Who works tickets when a test plays the service desk (the simulator's agent).
 AGENT = "beth.anglin"
 
-#: The incident table's default Data Lookup rule: (impact, urgency) → priority.
-PRIORITY_LOOKUP: dict[tuple[str, str], str] = {
-    ("1", "1"): "1",
-    ("1", "2"): "2",
-    ("1", "3"): "3",
-    ("2", "1"): "2",
-    ("2", "2"): "3",
-    ("2", "3"): "4",
-    ("3", "1"): "3",
-    ("3", "2"): "4",
-    ("3", "3"): "5",
-}
 #: The base system's active close codes, in their order: (value, label) per kind.
 CLOSE_CODES: dict[TicketKind, list[tuple[str, str]]] = {
-    TicketKind.INCIDENT: [
-        (code, code)
-        for code in (
-            "Duplicate",
-            "Known error",
-            "Resolved by caller",
-            "Resolved by change",
-            "Resolved by problem",
-            "Solution provided",
-            "Workaround provided",
-            "User error",
-        )
-    ],
+    TicketKind.INCIDENT: [(code, code) for code in INCIDENT_CLOSE_CODES],
     TicketKind.CHANGE: [
         ("successful", "Successful"),
         ("successful_issues", "Successful with issues"),
