@@ -60,7 +60,11 @@ async def test_a_second_submit_while_the_first_is_working_gets_an_answer(
     slack.sim.instance.inject_fault(Fault(latency_ms=1500, method="POST"))
     view = await open_form(slack)
     first = asyncio.create_task(submit(slack, view))
-    await asyncio.sleep(0.5)  # the first holds the claim, waiting for ServiceNow
+    # The first holds the claim once its create reached ServiceNow (which answers slowly).
+    log = slack.sim.instance.request_log
+    async with asyncio.timeout(10):
+        while not any(m == "POST" and "/table/" in p for m, p in log):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # the simulator's request log has no event to await
     shown_before = slack.modals_shown()
     await submit(slack, view)
     said = json.dumps(await slack.latest_modal(shown_before))
