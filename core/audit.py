@@ -90,6 +90,10 @@ _PHRASES: dict[str, str] = {
 }
 
 
+#: Characters of one entry's "what" (a chat field holds 2,000; a line should read at a glance).
+_WHAT_MAX = 300
+
+
 class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -110,6 +114,7 @@ def describe(entry: Doc) -> AuditEntry:
     values = _Blank({k: _levels(v) if k == "levels" else v for k, v in detail.items()})
     phrase = _PHRASES.get(action)
     what = phrase.format_map(values) if phrase else f"{action} {detail}"
+    what = what if len(what) <= _WHAT_MAX else what[: _WHAT_MAX - 1] + "…"
     actor = str(entry.get("actor", "?"))
     who = f"{detail['by']} ({actor})" if detail.get("by") else actor
     where = str(detail.get("where") or "")

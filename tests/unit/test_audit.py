@@ -77,3 +77,10 @@ async def test_the_newest_entries_first_and_at_most_count() -> None:
     assert [what for _, what in outcome.view.lines] == [
         f"slack:U1 created INC{i} — outside chat" for i in (4, 3, 2)
     ]
+
+
+def test_a_long_entry_is_cut_to_a_line() -> None:
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC).isoformat()
+    long = describe({"at": at, "actor": "a", "action": "x.y", "detail": {"t": "z" * 5000}})
+    assert len(long.what) == 300
+    assert long.what.endswith("…")
