@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     script.add_argument("control_id")
     script.add_argument("steps", nargs="+", metavar="DAY:SCORE", help="e.g. 0:0 5:9")
 
+    add = remote("add-control", "a new improvement action (scored from tomorrow's entry)")
+    add.add_argument("control_id")
+    add.add_argument("category", help="Identity, Data, Device, Apps or Infrastructure")
+    add.add_argument("max_score", type=float)
+    add.add_argument("title")
+    add.add_argument("--score", type=float, default=0.0, help="its score (0: all to gain)")
+    add.add_argument("--today", action="store_true", help="in today's entry too")
+
     history = remote("history", "set a control's past daily scores, newest (yesterday) first")
     history.add_argument("control_id")
     history.add_argument("scores", nargs="+", type=float)
@@ -156,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "script":
         steps = [_step(text) for text in args.steps]
         return _call(url, "POST", f"/sim/controls/{args.control_id}/script", {"steps": steps})
+    if args.command == "add-control":
+        profile = {
+            "id": args.control_id,
+            "title": args.title,
+            "controlCategory": args.category,
+            "maxScore": args.max_score,
+        }
+        body = {"profile": profile, "score": args.score, "today": args.today}
+        return _call(url, "POST", "/sim/controls", body)
     if args.command == "history":
         body = {"scores": args.scores}
         return _call(url, "POST", f"/sim/controls/{args.control_id}/history", body)

@@ -50,10 +50,10 @@ async def clear_requests(request: web.Request) -> web.Response:
     return web.json_response({"requests": []})
 
 
-def _score_state(request: web.Request) -> web.Response:
+def _score_state(request: web.Request, control_id: str | None = None) -> web.Response:
     sim = request.app[GRAPH_SIM_KEY]
     today = sim.scores(_tenant_id(request))[0]
-    control = sim.control_scores(request.match_info["id"])
+    control = sim.control_scores(control_id or request.match_info["id"])
     return web.json_response(
         {
             "currentScore": today["currentScore"],
@@ -102,6 +102,19 @@ async def control_history(request: web.Request) -> web.Response:
         raise ValueError("scores must be a list of numbers, newest (yesterday) first")
     request.app[GRAPH_SIM_KEY].set_score_history(request.match_info["id"], scores)
     return _score_state(request)
+
+
+async def control_add(request: web.Request) -> web.Response:
+    """POST /sim/controls {"profile": {id, title, controlCategory, maxScore, ...}, "score":
+    0, "today": false}: a new improvement action, scored from the next day's entry on."""
+    body = await json_body(request)
+    profile = body.get("profile")
+    if not isinstance(profile, dict):
+        raise ValueError("profile must be an object with id, title, controlCategory, maxScore")
+    request.app[GRAPH_SIM_KEY].add_control(
+        profile, body.get("score", 0.0), today=bool(body.get("today", False))
+    )
+    return _score_state(request, str(profile["id"]))
 
 
 async def control_get(request: web.Request) -> web.Response:
@@ -155,6 +168,7 @@ def add_routes(app: web.Application) -> None:
         ("DELETE", "/sim/faults", clear_faults),
         ("GET", "/sim/requests", requests_log),
         ("DELETE", "/sim/requests", clear_requests),
+        ("POST", "/sim/controls", control_add),
         ("GET", "/sim/controls/{id}", control_get),
         ("POST", "/sim/controls/{id}/score", control_score),
         ("POST", "/sim/controls/{id}/script", control_script),

@@ -80,6 +80,7 @@ class GraphSim:
         self._cursors: dict[str, Cursor] = {}
         self._profiles: dict[str, dict[str, Any]] = {}
         self._states: dict[str, list[dict[str, Any]]] = {}
+        self._literals: dict[str, dict[str, Any]] = {}
         self.book = ScoreBook(self.now().date(), self.config.history_days)
         self._seed()
 
@@ -112,6 +113,7 @@ class GraphSim:
             )
             for control_id in self._profiles
         }
+        self._literals = copy.deepcopy(data.CONTROL_SCORES)
         self.book = ScoreBook(self.now().date(), self.config.history_days)
 
     # -- tenants and tokens -----------------------------------------------------------------
@@ -248,12 +250,30 @@ class GraphSim:
         self._states[control_id].append(entry)
         return dict(entry)
 
+    def add_control(self, profile: dict[str, Any], score: float, *, today: bool = False) -> None:
+        """A new improvement action (Microsoft adds controls over time): its profile is
+        listed at once, and its score shows from the next day's entry on (``today``: in
+        today's too). ValueError for a profile without id, title, category or maxScore, or
+        an id already known."""
+        required = ("id", "title", "controlCategory", "maxScore")
+        if any(not profile.get(key) for key in required):
+            raise ValueError(f"a control needs {', '.join(required)}")
+        control_id = str(profile["id"])
+        if control_id in self._profiles:
+            raise ValueError(f"control {control_id} exists already")
+        self._profiles[control_id] = {"deprecated": False, "rank": None, "threats": [], **profile}
+        self._states[control_id] = [copy.deepcopy(data.DEFAULT_STATE_UPDATE)]
+        self._literals[control_id] = {"description": "", "implementationStatus": ""}
+        value = self._scored(control_id, score)
+        self.book.roll(self.now().date())
+        (self.book.rewrite_today if today else self.book.move)(control_id, value)
+
     # -- scores -----------------------------------------------------------------------------
 
     def _scored(self, control_id: str, score: object) -> float:
         """`score` checked for a scored control: KeyError for an unknown or deprecated control,
         TypeError for a non-number, ValueError outside 0..maxScore."""
-        if control_id not in data.CONTROL_SCORES:
+        if control_id not in self._literals:
             raise KeyError(f"no scored control {control_id}")
         if isinstance(score, bool) or not isinstance(score, int | float):
             raise TypeError(f"score must be a number, not {score!r}")
@@ -294,7 +314,7 @@ class GraphSim:
 
     def control_scores(self, control_id: str) -> dict[str, Any]:
         """What the sim holds for one control: live score, script, and the daily history."""
-        if control_id not in data.CONTROL_SCORES:
+        if control_id not in self._literals:
             raise KeyError(f"no scored control {control_id}")
         self.book.roll(self.now().date())
         return {
@@ -304,6 +324,7 @@ class GraphSim:
             "history": [
                 {"date": day.isoformat(), "score": self.book.days[day][control_id]}
                 for day in sorted(self.book.days, reverse=True)
+                if control_id in self.book.days[day]  # a control added since has no past
             ],
         }
 
@@ -320,7 +341,7 @@ class GraphSim:
         control_scores = []
         for control_id, score in scores.items():
             profile = self._profiles[control_id]
-            literal = data.CONTROL_SCORES[control_id]
+            literal = self._literals[control_id]
             entry = {key: value for key, value in literal.items() if key != "score"}
             entry.update(
                 {
