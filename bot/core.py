@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx2
 
+from bot.score import ScoreServices, build_score
 from bot.settings import Settings
 from core.accounts import AccountService, LinkResult
 from core.audit import AuditTrail
@@ -90,6 +91,8 @@ class CoreServices:
     router: Router
     #: Tells chat how a ServiceNow sign-in ended (the OAuth callback's last step).
     announce: Callable[[ConnectResult | LinkResult], Awaitable[None]]
+    #: Secure Score's refresh, its handlers and chart images.
+    score: ScoreServices
 
     @property
     def pool(self) -> InstancePool:
@@ -261,9 +264,8 @@ def build_core(
     publisher = CardPublisher(sinks, store)
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
-    sync = StatusSync(
-        clients.gateway, store, store, baselines, Watermarks(store), clock, notifier.enqueue_all
-    )
+    sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,
+                      notifier.enqueue_all)  # fmt: skip
     coordinator = SyncCoordinator(
         sync, store, store, clients.tokens, contacts, notifier, clock,
         interval=settings.poll_interval, owner=replica_name(), after_cycle=checker.check,
@@ -272,11 +274,13 @@ def build_core(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
+    score = build_score(settings, store, clock, clients.graph, recommendations, tickets,
+                        notifier, publisher)  # fmt: skip
     router = Router([
         AuditHandlers(audit), AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
-        connection_handlers, SubscriptionHandlers(store, audit, sinks),
+        connection_handlers, SubscriptionHandlers(store, audit, sinks), score.handlers,
         RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),
     ])  # fmt: skip
@@ -296,4 +300,5 @@ def build_core(
         push=PushReceiver(PushKeys(store), store, store, sync, clock),
         router=router,
         announce=connection_handlers.connected,
+        score=score,
     )

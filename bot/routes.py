@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 
+from bot.charts import add_chart_routes
 from bot.pages import consent_page, page
 from bot.services import Services
 from core.accounts import LinkResult
@@ -202,3 +203,4 @@ def add_core_routes(app: web.Application, services: Services) -> None:
     app.router.add_get("/servicenow/oauth/start", routes.sign_in_page)
     app.router.add_post("/servicenow/oauth/start", routes.sign_in_go)
     app.router.add_post("/servicenow/events", routes.servicenow_events)
+    add_chart_routes(app, services.score.charts)

@@ -112,8 +112,9 @@ def build_services(
         if adapter is not None:
             adapter.serve(core.router)
     workers = Workers(
-        core.coordinator, core.notifier, core.deliveries, core.clock, settings.delivery_lease
-    )
+        core.coordinator, core.notifier, core.deliveries, core.clock, settings.delivery_lease,
+        refresh=core.score.refresher.refresh, score_interval=settings.score_interval,
+    )  # fmt: skip
     return Services(
         **vars(core),
         metrics=metrics,

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     graph_api_url: str = Field("https://graph.microsoft.com", alias="GRAPH_API_URL")
     graph_login_url: str = Field("https://login.microsoftonline.com", alias="GRAPH_LOGIN_URL")
     graph_cache_seconds: float = Field(300.0, alias="SNOWOPS_GRAPH_CACHE_SECONDS", ge=0, le=86400)
+    # Secure Score refresh: resolved tickets are checked, rules run (Graph updates daily).
+    score_interval: float = Field(3600.0, alias="SNOWOPS_SCORE_INTERVAL", gt=0, le=86400)
+    verify_days: int = Field(3, alias="SNOWOPS_VERIFY_DAYS", ge=1, le=30)
 
     @field_validator("admins", "servicenow_allowed_hosts", "teams_tenant_ids", mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""Background workers: one poll loop per ServiceNow connection, and the delivery loop.
+"""Background workers: one poll loop per ServiceNow connection, the delivery loop, and the
+Secure Score refresh loop.
 
 Only scheduling lives here: what a poll turn does (leases, back-off, telling admins of a
 dead connection) is core's :class:`~core.coordinator.SyncCoordinator`, and what a delivery
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DONE_RETENTION = timedelta(days=7)
 _SUPERVISOR = "<supervisor>"
 _DELIVERY = "<delivery>"
+_SCORE = "<securescore>"
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:
@@ -48,7 +50,11 @@ class Workers:
         deliveries: DeliveryQueue,
         clock: Clock,
         delivery_lease: float = 60.0,
+        refresh: Callable[[str], Awaitable[object]] | None = None,
+        score_interval: float = 3600.0,
     ) -> None:
+        self._refresh = refresh
+        self.score_interval = score_interval
         self.coordinator = coordinator
         self._notifier = notifier
         self._deliveries = deliveries
@@ -74,6 +80,8 @@ class Workers:
         self._stopping = False
         self._start(_SUPERVISOR, self._supervise())
         self._start(_DELIVERY, self._deliver_forever())
+        if self._refresh is not None:
+            self._start(_SCORE, self._refresh_forever())
 
     def _start(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(loop, name=f"snowops {name}")
@@ -147,6 +155,20 @@ class Workers:
                 log.exception("sync of %s could not run", workspace)
                 wait = self.interval
             await asyncio.sleep(wait)
+
+    async def _refresh_forever(self) -> None:
+        """Each connected workspace's Secure Score, every ``score_interval`` seconds (each
+        refresh is idempotent, so replicas may all run it)."""
+        assert self._refresh is not None
+        while not self._stopping:
+            for workspace in sorted(await self._workspaces()):
+                try:
+                    await self._refresh(workspace)
+                except StoreUnavailable:  # logged once per outage by the store
+                    pass
+                except Exception:  # never end the loop
+                    log.exception("Secure Score refresh of %s could not run", workspace)
+            await asyncio.sleep(self.score_interval)
 
     async def _deliver_forever(self) -> None:
         queued = self._notifier.queued

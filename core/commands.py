@@ -27,6 +27,7 @@ __all__ = [
     "COMMAND_HELP",
     "AddNote",
     "AddRecommendation",
+    "AddRule",
     "Assign",
     "Audit",
     "Command",
@@ -38,9 +39,11 @@ __all__ = [
     "Home",
     "Link",
     "LinkTenant",
+    "ListRules",
     "Recommendations",
     "Reconnect",
     "RemoveRecommendation",
+    "RemoveRule",
     "RenameState",
     "ReopenTicket",
     "ResolveTicket",
@@ -284,6 +287,33 @@ class RenameState(_Base):
     admin: ClassVar[bool] = True
 
 
+@dataclass(frozen=True, slots=True)
+class ListRules(_Base):
+    """``/snow rules``: the rules that open tickets on a Secure Score refresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddRule(_Base):
+    """``/snow rules add when "new recommendation" [category <c>] [points>=N] then
+    incident|change [priority N]``, or ``when "score drops" by>=N then …``."""
+
+    trigger: str  # NEW_RECOMMENDATION or SCORE_DROPS
+    kind: TicketKind
+    priority: int = 3
+    category: str | None = None
+    min_points: int = 0  # a new recommendation worth at least this many points
+    drop: int = 0  # the tenant's score fell by at least this many points in a day
+    admin: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveRule(_Base):
+    """``/snow rules remove N`` (N as ``/snow rules`` numbers them)."""
+
+    number: int
+    admin: ClassVar[bool] = True
+
+
 Command = (
     Help
     | Home
@@ -313,6 +343,9 @@ Command = (
     | Audit
     | ShowStates
     | RenameState
+    | ListRules
+    | AddRule
+    | RemoveRule
 )
 
 COMMAND_HELP: tuple[tuple[str, str], ...] = (
@@ -326,7 +359,8 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("recommendations [category] [all] [page N]", "Secure Score improvement actions to share"),
     ('recommendations add <category> "<title>" ["<description>"]', "keep your own"),
     ("recommendations remove <id>", "forget one of your own (admins)"),
-    ("securescore [<tenant-id>]", "show or link the Microsoft tenant (admins link)"),
+    ("securescore", "the tenant's Secure Score: trend, chart, points gained through tickets"),
+    ("securescore <tenant-id>", "link the Microsoft tenant Secure Score comes from (admins)"),
     ("share <recommendation-id>", "open the ticket form for a recommendation"),
     ("create [incident|change] [title]", "open the ticket form"),
     ("tickets [incident|change] [open|all] [page N]", "list tickets"),
@@ -344,4 +378,15 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
+    ("rules", "the rules that open tickets from Secure Score"),
+    (
+        'rules add when "new recommendation" [category <c>] [points>=N] then incident|change '
+        "[priority N]",
+        "open a ticket for each new matching recommendation (admins)",
+    ),
+    (
+        'rules add when "score drops" by>=N then incident|change [priority N]',
+        "open a ticket when the score falls N points in a day (admins)",
+    ),
+    ("rules remove <n>", "remove a rule (admins)"),
 )

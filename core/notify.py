@@ -15,7 +15,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from core.clock import Clock
@@ -33,11 +33,11 @@ from core.models import ChannelRef, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.repos.delivery_health import DeliveryHealth
 from core.repos.labels import StateNames
-from core.servicenow.states import state_label
+from core.servicenow.states import is_open, state_label
 from core.storage import SubscriptionStore, TicketStore
 from core.views import Notice, ticket_card
 
-__all__ = ["MAX_ATTEMPTS", "Notifier", "change_text"]
+__all__ = ["MAX_ATTEMPTS", "SCORE_CHANGE", "Notifier", "change_text"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 #: Characters of a comment quoted in a notification.
 _COMMENT_MAX = 500
+#: The change of an event that says what Secure Score made of a resolved ticket.
+SCORE_CHANGE = "securescore"
 
 
 def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
@@ -55,6 +57,8 @@ def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str
         return f"{event.number} {title}: {old} → {new}"
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
+    if event.change == SCORE_CHANGE:
+        return f"{event.number} {title}: {event.new}"
     author = f" from {event.author}" if event.author else ""
     return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
 
@@ -81,6 +85,8 @@ class Notifier:
         self._clock = clock
         #: Set whenever a new delivery is queued, so the delivery loop need not poll.
         self.queued = asyncio.Event()
+        #: What a done ticket's card says besides its fields (the Secure Score check).
+        self.card_note: Callable[[str, str], Awaitable[str]] | None = None
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``)."""
@@ -109,8 +115,10 @@ class Notifier:
         queued = 0
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
-            # One card update per ticket change is enough, whatever changed.
-            update_id = f"{ws}|{number}|{ticket.mod_count}|update|{spot}"
+            # One card update per ticket change is enough, whatever changed; a Secure
+            # Score outcome changes the card, not the ticket.
+            version = event.event_id if event.change == SCORE_CHANGE else ticket.mod_count
+            update_id = f"{ws}|{number}|{version}|update|{spot}"
             queued += await self._put(update_id, CardUpdate(ws, number, where))
             reply = ThreadReply(ws, number, where, event)
             queued += await self._put(f"{event.event_id}|reply|{spot}", reply)
@@ -194,7 +202,10 @@ class Notifier:
         names = await self._names.names(delivery.workspace, ticket.kind)
         match delivery:
             case CardUpdate(where=where):
-                await sink.update_card(where, ticket_card(ticket, names))
+                note = ""
+                if self.card_note is not None and not is_open(ticket.kind, ticket.state):
+                    note = await self.card_note(ticket.workspace, ticket.number)
+                await sink.update_card(where, ticket_card(ticket, names, note))
             case ThreadReply(where=where, event=event):
                 text = change_text(event, names, ticket.title)
                 await self._send(sink, item, where.channel, Notice(text), where.message_id)

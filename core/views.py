@@ -15,6 +15,7 @@ from enum import StrEnum
 from core.commands import Assign, Command, ReopenTicket, ShowTicket
 from core.forms import TicketFormView
 from core.models import Priority, Ticket, TicketKind
+from core.score_views import SecureScoreView
 from core.servicenow.states import is_open, state_label
 
 __all__ = [
@@ -214,6 +215,7 @@ View = (
     | StatesView
     | ConfigurationView
     | TicketFormView
+    | SecureScoreView
     | tuple["View", ...]
 )
 

@@ -14,6 +14,7 @@ import textwrap
 
 from core.forms import TicketFormView
 from core.grammar import command_text
+from core.score_views import SecureScoreView
 from core.views import (
     Button,
     ConfigurationView,
@@ -189,6 +190,21 @@ def _configuration(view: ConfigurationView) -> list[str]:
     return [*lines, "", *_actions(view.buttons)]
 
 
+def _score(view: SecureScoreView) -> list[str]:
+    lines = [
+        "== Microsoft Secure Score ==",
+        f"  Score: {view.score}   (as of {view.as_of}, tenant {view.tenant})",
+        f"  Change: {view.change_7} over 7 days, {view.change_30} over 30 days",
+        f"  Gained through SnowOps tickets: {view.gained}",
+    ]
+    if view.sparkline:
+        lines.append(f"  Last 30 days: {view.sparkline}")
+    if view.categories:
+        lines.append("  Biggest open gains:")
+        lines += [f"    {name}: {gain}" for name, gain in view.categories]
+    return lines + ([f"  {view.hint}"] if view.hint else [])
+
+
 def _one(view: View) -> list[str]:
     match view:
         case Notice():
@@ -211,6 +227,8 @@ def _one(view: View) -> list[str]:
             return _configuration(view)
         case StatesView():
             return _states(view)
+        case SecureScoreView():
+            return _score(view)
         case TicketFormView():
             return render_form_intro(view)
         case tuple():

@@ -28,6 +28,7 @@ from adapters.slack.blocks_cards import (
     ticket_list_layout,
     ticket_text,
 )
+from adapters.slack.blocks_score import score_layout
 from adapters.slack.blocks_surfaces import (
     FORM_CALLBACK_ID,
     form_values,
@@ -48,6 +49,7 @@ from adapters.slack.blocks_text import (
     truncate_mrkdwn,
 )
 from core.forms import TicketFormView
+from core.score_views import SecureScoreView
 from core.views import (
     ConfigurationView,
     HelpView,
@@ -135,6 +137,8 @@ def _layout(view: View) -> tuple[Layout, str]:
             return home_layout(view), "SnowOps: incidents and changes"
         case ConfigurationView():
             return config_layout(view)
+        case SecureScoreView():
+            return score_layout(view)
         case TicketFormView():
             raise TypeError("the ticket form is a modal: render it with ticket_form_modal()")
     raise TypeError(f"cannot render {type(view).__name__} as a Slack message")

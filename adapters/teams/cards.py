@@ -13,9 +13,11 @@ from typing import Any
 from microsoft_agents.activity import Attachment
 
 from adapters.teams.cards_form import config_body, form_card, home_body
+from adapters.teams.cards_score import score_body
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, button_value
 from core.forms import TicketFormView
+from core.score_views import SecureScoreView
 from core.views import (
     Button,
     ConfigurationView,
@@ -289,6 +291,8 @@ def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
             return _status(view)
         case StatesView():
             return _states(view)
+        case SecureScoreView():
+            return score_body(view)
         case TicketFormView():
             content = form_card(view, FormContext.of(view), inline=True)
             return list(content["body"]), list(content.get("actions", []))
@@ -316,6 +320,8 @@ def summary_text(view: View) -> str:
             return view.title
         case HomeView():
             return "SnowOps home"
+        case SecureScoreView():
+            return f"Secure Score: {view.score}"
         case TicketFormView():
             return view.title
     return "SnowOps"

@@ -1,4 +1,5 @@
-"""Recommendation requests: list, share, a team's own, the Microsoft tenant."""
+"""Recommendation requests: list, share, a team's own (the Microsoft tenant they come
+from is linked in :mod:`core.handlers.securescore`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from core.outcomes import Audience, Outcome, Reply, ShowForm
 from core.recommendation_views import recommendation_card, recommendation_list, share_form
 from core.recommendations import RecommendationItem, RecommendationService
 from core.repos.labels import StateNames
-from core.securescore.errors import GraphNotConfigured
 from core.storage import ConnectionStore
 from core.views import Notice, NoticeLevel, RecommendationListView, ticket_card
 
@@ -44,7 +44,6 @@ class RecommendationHandlers:
             c.Share: self.share,
             c.AddRecommendation: self.add,
             c.RemoveRecommendation: self.remove,
-            c.LinkTenant: self.tenant,
         }
 
     async def page_view(
@@ -121,28 +120,4 @@ class RecommendationHandlers:
                 "removed).",
                 NoticeLevel.WARNING,
             )
-        )
-
-    async def tenant(self, ctx: RequestContext, command: c.LinkTenant) -> Outcome:
-        """Show the linked Microsoft tenant, or link one (admins)."""
-        configured = self._recs.graph_configured
-        if command.tenant is None:
-            current = await self._recs.tenant(ctx.workspace)
-            if not configured:
-                notice = Notice(
-                    "Microsoft Secure Score is not connected.",
-                    hint=GraphNotConfigured.default_hint,
-                )
-            elif current is None:
-                notice = Notice(
-                    "This workspace is not linked to a Microsoft tenant yet.",
-                    hint="An admin links it with /snow securescore <tenant-id>.",
-                )
-            else:
-                notice = Notice(f"Secure Score comes from tenant {current}.")
-            return Reply(notice)
-        linked = await self._recs.link_tenant(ctx.workspace, command.tenant, ctx.actor)
-        hint = "" if configured else GraphNotConfigured.default_hint
-        return Reply(
-            Notice(f"Secure Score will come from tenant {linked}.", NoticeLevel.SUCCESS, hint=hint)
         )

@@ -233,6 +233,12 @@ class GraphClient:
         origin = self._origin
         return (other.scheme, other.host, other.port) == (origin.scheme, origin.host, origin.port)
 
+    async def score_history(self, tenant: str, days: int) -> list[dict[str, Any]]:
+        """The newest ``days`` daily secureScore entities, newest first (one page: Graph
+        keeps 90 days and answers ``$top`` up to that in one)."""
+        body = await self._get(tenant, self._api + SCORES_PATH, {"$top": str(days)})
+        return [v for v in body.get("value", []) if isinstance(v, dict)][:days]
+
     async def latest_score(self, tenant: str) -> dict[str, Any] | None:
         """Today's secureScore entity (with ``controlScores``), or None."""
         body = await self._get(tenant, self._api + SCORES_PATH, {"$top": "1"})

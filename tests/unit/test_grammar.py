@@ -117,6 +117,25 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Unlink: st.just(c.Unlink()),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
+    c.ListRules: st.just(c.ListRules()),
+    c.AddRule: st.one_of(
+        st.builds(
+            lambda kind, priority, category, least: c.AddRule(
+                "new recommendation", kind, priority, category, least
+            ),
+            kinds,
+            st.integers(1, 4),
+            st.none() | categories,
+            st.integers(0, 999),
+        ),
+        st.builds(
+            lambda kind, priority, drop: c.AddRule("score drops", kind, priority, drop=drop),
+            kinds,
+            st.integers(1, 4),
+            st.integers(1, 999),
+        ),
+    ),
+    c.RemoveRule: st.builds(c.RemoveRule, st.integers(1, 999)),
 }
 commands = st.one_of(*STRATEGIES.values())
 

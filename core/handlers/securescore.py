@@ -1,0 +1,131 @@
+"""Secure Score requests: the score with its trend and chart, the tenant it comes from,
+and the rules that open tickets on a refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core import commands as c
+from core.audit import AuditTrail
+from core.clock import Clock
+from core.grammar_rules import condition_text
+from core.handlers.context import RequestContext
+from core.handlers.router import Handler
+from core.outcomes import Audience, Outcome, Reply
+from core.recommendations import RecommendationService
+from core.rules import RuleEngine
+from core.securescore.errors import GraphError, GraphNotConfigured
+from core.securescore.report import ScoreReports
+from core.securescore.snapshot import ScoreSource
+from core.views import Notice, NoticeLevel
+
+__all__ = ["SecureScoreHandlers"]
+
+
+def _rule_text(spec: c.AddRule) -> str:
+    return f"{condition_text(spec)} then {spec.kind.value} priority {spec.priority}"
+
+
+def _rule_line(number: int, spec: c.AddRule) -> str:
+    return f"{number}. {_rule_text(spec)}"
+
+
+class SecureScoreHandlers:
+    """``securescore`` and ``rules``."""
+
+    def __init__(
+        self,
+        recommendations: RecommendationService,
+        reports: ScoreReports,
+        source: ScoreSource,
+        rules: RuleEngine,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self._recs = recommendations
+        self._reports = reports
+        self._source = source
+        self._engine = rules
+        self._audit = audit
+        self._clock = clock
+
+    def routes(self) -> Mapping[type[Any], Handler]:
+        """The requests this group answers."""
+        return {
+            c.LinkTenant: self.tenant,
+            c.ListRules: self.list_rules,
+            c.AddRule: self.add_rule,
+            c.RemoveRule: self.remove_rule,
+        }
+
+    async def tenant(self, ctx: RequestContext, command: c.LinkTenant) -> Outcome:
+        """The tenant's Secure Score, or link a tenant (admins)."""
+        configured = self._recs.graph_configured
+        if command.tenant is not None:
+            linked = await self._recs.link_tenant(ctx.workspace, command.tenant, ctx.actor)
+            hint = "" if configured else GraphNotConfigured.default_hint
+            text = f"Secure Score will come from tenant {linked}."
+            return Reply(Notice(text, NoticeLevel.SUCCESS, hint=hint))
+        if not configured:
+            text = "Microsoft Secure Score is not connected."
+            return Reply(Notice(text, hint=GraphNotConfigured.default_hint))
+        if await self._recs.tenant(ctx.workspace) is None:
+            return Reply(
+                Notice(
+                    "This workspace is not linked to a Microsoft tenant yet.",
+                    hint="An admin links it with /snow securescore <tenant-id>.",
+                )
+            )
+        return Reply(await self._reports.view(ctx.workspace), Audience.CONVERSATION)
+
+    async def list_rules(self, ctx: RequestContext, _: c.ListRules) -> Outcome:
+        """The workspace's rules, numbered."""
+        rules = await self._engine.rules.list(ctx.workspace)
+        if not rules:
+            return Reply(
+                Notice(
+                    "No rules yet.",
+                    hint='An admin adds one: /snow rules add when "new recommendation" '
+                    "category Identity points>=8 then incident priority 2",
+                )
+            )
+        lines = [_rule_line(n, r.spec) for n, r in enumerate(rules, start=1)]
+        text = "Rules (checked on each Secure Score refresh):\n" + "\n".join(lines)
+        return Reply(Notice(text, hint="Remove one: /snow rules remove <n>"))
+
+    async def add_rule(self, ctx: RequestContext, command: c.AddRule) -> Outcome:
+        """Keep a rule; the tickets it opens are announced where it was made."""
+        if ctx.channel is None:
+            return Reply(Notice("Add rules in the channel that should hear of their tickets."))
+        rules = self._engine.rules
+        now = self._clock.now()
+        rule = await rules.add(ctx.workspace, command, ctx.channel, ctx.requester, now)
+        detail = {"rule": _rule_text(command)}
+        await self._audit.audit(ctx.workspace, ctx.actor, "rule.add", detail)
+        try:
+            # What the tenant lists now is not new: only what Microsoft adds later is.
+            await self._engine.seed(ctx.workspace, await self._source.snapshot(ctx.workspace))
+        except GraphError:
+            pass  # the first refresh takes the snapshot instead
+        number = len(await rules.list(ctx.workspace))
+        text = f"Rule {number} added: {_rule_text(rule.spec)}. Tickets it opens are announced here."
+        return Reply(Notice(text, NoticeLevel.SUCCESS), Audience.CONVERSATION)
+
+    async def remove_rule(self, ctx: RequestContext, command: c.RemoveRule) -> Outcome:
+        """Forget rule N."""
+        rules = await self._engine.rules.list(ctx.workspace)
+        if not 1 <= command.number <= len(rules):
+            return Reply(
+                Notice(
+                    f"There is no rule {command.number}.",
+                    NoticeLevel.WARNING,
+                    hint="/snow rules lists them with their numbers.",
+                )
+            )
+        rule = rules[command.number - 1]
+        await self._engine.rules.remove(ctx.workspace, rule)
+        detail = {"rule": _rule_text(rule.spec)}
+        await self._audit.audit(ctx.workspace, ctx.actor, "rule.remove", detail)
+        text = f"Removed rule {command.number}: {_rule_text(rule.spec)}."
+        return Reply(Notice(text, NoticeLevel.SUCCESS))
