@@ -18,7 +18,7 @@ from core.rules import RuleEngine
 from core.securescore.errors import GraphError, GraphNotConfigured
 from core.securescore.report import ScoreReports
 from core.securescore.snapshot import ScoreSource
-from core.views import Notice, NoticeLevel
+from core.views import Notice, NoticeLevel, sentence
 
 __all__ = ["SecureScoreHandlers"]
 
@@ -70,14 +70,20 @@ class SecureScoreHandlers:
         if not configured:
             text = "Microsoft Secure Score is not connected."
             return Reply(Notice(text, hint=GraphNotConfigured.default_hint))
-        if await self._recs.tenant(ctx.workspace) is None:
+        tenant = await self._recs.tenant(ctx.workspace)
+        if tenant is None:
             return Reply(
                 Notice(
                     "This workspace is not linked to a Microsoft tenant yet.",
                     hint="An admin links it with /snow securescore <tenant-id>.",
                 )
             )
-        return Reply(await self._reports.view(ctx.workspace), Audience.CONVERSATION)
+        try:
+            view = await self._reports.view(ctx.workspace)
+        except GraphError as exc:
+            text = f"Secure Score comes from tenant {tenant}, but {sentence(exc.message)}"
+            return Reply(Notice(text, NoticeLevel.WARNING, hint=exc.hint))
+        return Reply(view, Audience.CONVERSATION)
 
     async def list_rules(self, ctx: RequestContext, _: c.ListRules) -> Outcome:
         """The workspace's rules, numbered."""

@@ -115,7 +115,7 @@ class ScoreVerifier:
         else:
             return 0
         await self._docs.put_document(_CHECKS, key, doc)
-        return await self._tell(ticket, doc, now)
+        return min(1, await self._tell(ticket, doc, now))  # 0: another replica told it
 
     @staticmethod
     def _start(ticket: Ticket, control: str, scores: TenantScores, now: datetime) -> Doc:

@@ -171,4 +171,4 @@ async def test_own_recommendations_and_the_secure_score_tenant(teams: TeamsHarne
     assert "Review guest access" in added.text
     assert "Share to ServiceNow" in added.text
     [tenant] = await teams.say("snow securescore")
-    assert "tenant" in tenant.text
+    assert "Tenant 8f2c6a1e-5b3d-4e7f-9a10-2c4d6e8f0a1b" in tenant.text

@@ -27,6 +27,7 @@ from core.securescore.errors import (
     GraphUnavailable,
 )
 from core.securescore.mapping import join_recommendations
+from core.score_views import SecureScoreView
 from core.views import Notice, NoticeLevel, RecommendationListView
 from sim.graph import (
     DEFAULT_CLIENT_ID,
@@ -459,8 +460,8 @@ async def test_a_failed_fetch_is_remembered_briefly_then_retried(app: App, graph
 
 async def test_securescore_shows_the_configured_tenant(app: App) -> None:
     view = await run(app, user_ctx(), "securescore")
-    assert isinstance(view, Notice)
-    assert view.text == f"Secure Score comes from tenant {DEFAULT_TENANT_ID}."
+    assert isinstance(view, SecureScoreView)
+    assert view.tenant == DEFAULT_TENANT_ID
 
 
 async def test_admin_links_another_tenant_and_sees_its_permission_problem(
@@ -485,6 +486,8 @@ async def test_admin_links_another_tenant_and_sees_its_permission_problem(
     shown = await run(app, user_ctx(), "securescore")
     assert isinstance(shown, Notice)
     assert DEFAULT_UNCONSENTED_TENANT_ID in shown.text
+    assert PERMISSION in shown.text
+    assert "admin consent" in shown.hint
 
 
 async def test_linking_by_domain_works_and_is_per_workspace(app: App, graph: Graph) -> None:
