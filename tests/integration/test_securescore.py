@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from core.handlers.context import RequestContext
+from core.score_views import SecureScoreView
 from core.securescore.client import GraphClient
 from core.securescore.errors import (
     GraphAuthError,
@@ -27,7 +28,6 @@ from core.securescore.errors import (
     GraphUnavailable,
 )
 from core.securescore.mapping import join_recommendations
-from core.score_views import SecureScoreView
 from core.views import Notice, NoticeLevel, RecommendationListView
 from sim.graph import (
     DEFAULT_CLIENT_ID,
