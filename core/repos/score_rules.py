@@ -26,6 +26,7 @@ class Rule:
     channel: ChannelRef
     by: Requester
     created_at: datetime
+    seq: int = 0  # the order rules were made in (several may share a moment)
 
 
 def _doc(rule: Rule) -> Doc:
@@ -41,6 +42,7 @@ def _doc(rule: Rule) -> Doc:
         "channel": {"channel": rule.channel.channel, "thread": rule.channel.thread},
         "by": [rule.by.platform, rule.by.user_id, rule.by.display_name, rule.by.email],
         "created_at": rule.created_at.isoformat(),
+        "seq": rule.seq,
     }
 
 
@@ -61,6 +63,7 @@ def _rule(workspace: str, d: Doc) -> Rule:
         ChannelRef(workspace, str(where["channel"]), where.get("thread")),
         Requester(str(platform), str(user), str(name), email),
         datetime.fromisoformat(str(d["created_at"])),
+        int(d.get("seq", 0)),
     )
 
 
@@ -74,13 +77,14 @@ class RuleBook:
         """Every rule, oldest first (``/snow rules`` numbers them so)."""
         docs = await self._docs.list_documents(_RULES, f"{workspace}|")
         rules = [_rule(workspace, d) for d in docs.values()]
-        return sorted(rules, key=lambda r: (r.created_at, r.id))
+        return sorted(rules, key=lambda r: (r.seq, r.created_at, r.id))
 
     async def add(
         self, workspace: str, spec: AddRule, channel: ChannelRef, by: Requester, at: datetime
     ) -> Rule:
         """Keep a new rule."""
-        rule = Rule(uuid.uuid4().hex[:12], spec, channel, by, at)
+        seq = max((r.seq for r in await self.list(workspace)), default=0) + 1
+        rule = Rule(uuid.uuid4().hex[:12], spec, channel, by, at, seq)
         await self._docs.put_document(_RULES, f"{workspace}|{rule.id}", _doc(rule))
         return rule
 
