@@ -4,7 +4,7 @@ its thread when points were gained, or, when the window ends without a gain, tha
 Score still shows it open (with *Reopen* on a resolved incident's card).
 
 Graph updates the daily score about once a day, so the check goes on for ``days`` days
-after SnowOps first saw the ticket resolved. The baseline is the control's score on the
+after the day SnowOps first saw the ticket resolved. The baseline is the control's score on the
 day the ticket was made (Graph keeps 90 days), so a fix made before the resolve counts.
 Each ticket's check is one document; its outcome is told once, whatever the number of
 refreshes or replicas (the notification has a deterministic id).
@@ -13,7 +13,7 @@ refreshes or replicas (the notification has a deterministic id).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from core.clock import Clock
 from core.models import RecommendationSource, Ticket, TicketEvent, TicketKind
@@ -68,7 +68,9 @@ class ScoreVerifier:
         told = 0
         tickets = await self._tickets.list_tickets(workspace, limit=_TRACKED_MAX)
         for ticket in tickets:
-            if ticket.source is not RecommendationSource.MICROSOFT or not ticket.recommendation_id:
+            if not ticket.active or ticket.source is not RecommendationSource.MICROSOFT:
+                continue
+            if not ticket.recommendation_id:
                 continue
             key = _key(workspace, ticket.number)
             if ticket.state not in _DONE[ticket.kind]:
@@ -104,7 +106,7 @@ class ScoreVerifier:
                 f"{points(maximum)} (Secure Score)"
             )
             doc.update(status="gained", gain=gain, note=note)
-        elif now - datetime.fromisoformat(str(doc["since"])) >= self._window:
+        elif now.date() - date.fromisoformat(str(doc["since"])) >= self._window:
             days = self._window.days
             note = (
                 f"Resolved, but Secure Score still shows it open: {points(current)} of "
@@ -124,7 +126,9 @@ class ScoreVerifier:
         baseline = then.controls.get(control) if then is not None else None
         if baseline is None and scores.latest is not None:
             baseline = scores.latest.controls.get(control, 0.0)
-        return {"status": "pending", "since": now.isoformat(), "baseline": baseline or 0.0}
+        # The day, not the moment: replicas that both start the check agree on it, and so
+        # on the outcome's delivery id.
+        return {"status": "pending", "since": now.date().isoformat(), "baseline": baseline or 0.0}
 
     async def _tell(self, ticket: Ticket, doc: Doc, now: datetime) -> int:
         event = TicketEvent(
