@@ -3,6 +3,7 @@ scores it from the next day's entry on, so "new recommendation" rules can be tes
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from sim.graph import GraphSim, GraphSimConfig
+from sim.graph.cli import main
 
 Client = TestClient[Any, Any]
 FetchToken = Callable[..., Awaitable[Any]]
@@ -79,3 +81,13 @@ def test_in_process_a_control_can_be_added_to_today(sim: GraphSim) -> None:
     assert sim.control_scores("NewIdentityControl")["live"] == 0.0
     assert sim.profile("t", "NewIdentityControl") is not None
     assert sim.control_scores("NewIdentityControl")["history"][0]["score"] == 0.0
+
+
+async def test_the_cli_adds_a_control(client: Client, sim: GraphSim) -> None:
+    url = str(client.make_url("")).rstrip("/")
+    argv = ["add-control", "--url", url, "CliControl", "Data", "6", "Label every file", "--today"]
+    assert await asyncio.to_thread(main, argv) == 0
+    profile = sim.profile("t", "CliControl")
+    assert profile is not None
+    assert (profile["title"], profile["maxScore"]) == ("Label every file", 6.0)
+    assert sim.control_scores("CliControl")["history"][0]["score"] == 0.0
