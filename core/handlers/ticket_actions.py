@@ -92,9 +92,7 @@ class TicketActionHandlers:
         try:
             command = action_from_inputs(request.context, request.values)
         except FieldError as exc:
-            form = await self._actions.form(
-                _who(ctx), request.context, ((exc.field, exc.message),)
-            )
+            form = await self._actions.form(_who(ctx), request.context, ((exc.field, exc.message),))
             return ShowActionForm(form)
         return await self.act(ctx, command)
 

@@ -249,9 +249,7 @@ class ServiceNowGateway:
             return None
         return str(rows[0].get("sys_id") or ""), str(rows[0].get("name") or "")
 
-    async def groups_matching(
-        self, workspace: str, text: str, limit: int
-    ) -> list[tuple[str, str]]:
+    async def groups_matching(self, workspace: str, text: str, limit: int) -> list[tuple[str, str]]:
         """One ``sys_user_group`` query (``nameLIKE``), ``limit`` rows at most."""
         rows = await self._table.query(
             workspace,
