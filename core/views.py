@@ -290,10 +290,11 @@ def _action_button(number: str, action: str) -> Button:
 
 
 def _ticket_buttons(ticket: Ticket) -> tuple[Button, ...]:
-    """Open and Refresh always; then what the ticket's state allows doing from chat
-    (:func:`~core.action_forms.allowed_actions`)."""
+    """Open and Refresh always, and between them what the ticket's state allows doing
+    from chat (:func:`~core.action_forms.allowed_actions`)."""
+    # Refresh last: Teams shows six buttons in a row, and the actions matter more.
     return (
         Button("Open in ServiceNow", url=ticket.url),
-        Button("Refresh", ShowTicket(ticket.number)),
         *(_action_button(ticket.number, a) for a in allowed_actions(ticket.kind, ticket.state)),
+        Button("Refresh", ShowTicket(ticket.number)),
     )

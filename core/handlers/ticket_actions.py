@@ -94,7 +94,9 @@ class TicketActionHandlers:
         except FieldError as exc:
             form = await self._actions.form(_who(ctx), request.context, ((exc.field, exc.message),))
             return ShowActionForm(form)
-        return await self.act(ctx, command)
+        ticket, done = await self._actions.do(_who(ctx), command)
+        # In place of the form, where the form sits in a conversation (a Teams card).
+        return Reply(Notice(done, NoticeLevel.SUCCESS, link=ticket.url), replace=True)
 
     async def suggest(self, ctx: RequestContext, request: SuggestGroups) -> Outcome:
         """The assignment groups matching what was typed: (name, name), since a form

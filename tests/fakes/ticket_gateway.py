@@ -549,9 +549,7 @@ class InMemoryTicketGateway:
         sys_id = self.groups.get(name)
         return (sys_id, name) if sys_id is not None else None
 
-    async def groups_matching(
-        self, workspace: str, text: str, limit: int
-    ) -> list[tuple[str, str]]:
+    async def groups_matching(self, workspace: str, text: str, limit: int) -> list[tuple[str, str]]:
         """The groups of ``groups`` whose name contains ``text`` (any case), by name."""
         self.calls["groups_matching"] += 1
         self._instance(workspace)
