@@ -232,3 +232,12 @@ async def test_close_on_a_change_uses_the_changes_close_codes(slack: SlackHarnes
     await slack.command(f"ticket {number}", name="closed")
     [after] = await slack.api.wait_for_response(count=1)
     assert actions_on(after, number) == set()
+
+
+async def test_a_typed_command_without_text_opens_the_form(slack: SlackHarness) -> None:
+    number, _ = await make_ticket(slack)
+    before = slack.modals_shown()
+    await slack.command(f"resolve {number}", name="typed")
+    modal = await slack.latest_modal(before, "ticket_action")
+    assert [b.get("block_id") for b in modal["blocks"]][1:] == ["close_code", "close_notes"]
+    slack.every_payload_is_valid_block_kit()

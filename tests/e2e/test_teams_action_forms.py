@@ -150,3 +150,22 @@ async def test_close_a_change_from_its_card(teams: TeamsHarness) -> None:
 
     [said] = await teams.say(f"snow ticket {number}")
     assert titles(said.cards[0]) == ["Open in ServiceNow", "Refresh"]
+
+
+async def test_a_typed_command_without_text_answers_with_the_form_as_a_card(
+    teams: TeamsHarness,
+) -> None:
+    number, _ = await create_inline(teams)
+    [form_msg] = await teams.say(f"snow note {number}")
+    [form] = form_msg.cards
+    [button] = form["actions"]
+    assert (button["type"], button["verb"]) == ("Action.Execute", "ticket_action")
+    data = {**button["data"], "text": "Isolated the host"}
+    answer = await teams.invoke(
+        bf.card_action(button["verb"], data, teams.service_url, card_id=form_msg.id)
+    )
+    # The form's card becomes what was done.
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert f"Added a work note to {number}" in json.dumps(answer["value"])
+    [row] = journal(teams, "Isolated the host")
+    assert row["element"] == "work_notes"
