@@ -172,3 +172,27 @@ async def test_in_linked_mode_the_unlinked_are_asked_to_link_before_the_form(
         await world.actions.form(JOE, ActionFormContext(made.number, "comment"))
     form = await world.actions.form(ABEL, ActionFormContext(made.number, "comment"))
     assert form.fields == ("text",)
+
+
+def test_every_renderer_shows_typed_text_as_text() -> None:
+    from adapters.console.action_forms import action_from_doc, action_to_doc
+    from adapters.slack.blocks_actions import action_modal
+    from adapters.teams.cards_actions import action_card
+    from core.action_forms import action_form
+
+    hostile = "<!channel> *Fix* [me](https://evil.example) {{DATE(2026-01-01)}}"
+    form = action_form(
+        ActionFormContext("INC0010001", "resolve", "C0SEC"),
+        TicketKind.INCIDENT,
+        hostile,
+        choices=(("<!here>", "<!here> [x](https://evil.example)"),),
+    )
+    slack = json.dumps(action_modal(form))
+    assert "<!channel>" not in slack
+    assert "&lt;!channel&gt;" in slack
+    teams = action_card(form, inline=False)
+    head = teams["body"][1]
+    assert head["type"] == "RichTextBlock"  # a TextRun: never read as Markdown
+    shown = head["inlines"][0]["text"]
+    assert shown.startswith("INC0010001 · <!channel> *Fix* [me](https://evil.example) {\u200b{")
+    assert action_from_doc(json.loads(json.dumps(action_to_doc(form)))) == form
