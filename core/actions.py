@@ -5,6 +5,10 @@
 - A form carries a :class:`FormContext` (Slack ``private_metadata``, Teams card data):
   where it was opened, what it shares, and its submission id.
 - Submitting a form is a request of its own: :class:`SubmitTicket`, :class:`SubmitClient`.
+- A ticket action's form (Add comment, Assign to group, Resolve…) carries an
+  :class:`ActionFormContext`; its submission (:class:`SubmitActionForm`) is read by
+  :func:`action_from_inputs` into the command a person could have typed. The assignment
+  group type-ahead asks :class:`SuggestGroups`.
 """
 
 from __future__ import annotations
@@ -15,20 +19,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from core.commands import Command, RenameState
+from core.commands import AddNote, Assign, Command, RenameState, ResolveTicket
 from core.errors import UsageError
 from core.forms import TicketFormView
 from core.grammar import command_text, parse
+from core.grammar_actions import MAX_NOTE, number_of
 from core.models import CardLocation, RecommendationSource, TicketKind
 
 __all__ = [
+    "ACTION_FIELDS",
+    "FORM_ACTIONS",
+    "SUGGEST_MAX",
+    "ActionFormContext",
     "ClientFormContext",
+    "FieldError",
     "FormContext",
     "RenameInConfiguration",
     "Request",
     "ShareMessage",
+    "SubmitActionForm",
     "SubmitClient",
     "SubmitTicket",
+    "SuggestGroups",
+    "action_from_inputs",
+    "action_values",
     "button_value",
     "read_button",
     "read_old_button",
@@ -235,7 +249,127 @@ class RenameInConfiguration:
     admin: ClassVar[bool] = True
 
 
-Request = Command | SubmitTicket | SubmitClient | ShareMessage | RenameInConfiguration
+@dataclass(frozen=True, slots=True)
+class ActionFormContext:
+    """What a ticket action's form remembers: the ticket, the action (``comment``,
+    ``note``, ``assign``, ``resolve``, ``close``) and where it was opened. Never who opened
+    it: a form acts as whoever submits it."""
+
+    number: str
+    action: str
+    channel: str | None = None
+
+    def to_doc(self) -> dict[str, str]:
+        """Compact JSON-able form (Teams card data, console)."""
+        doc = {"n": self.number, "a": self.action, "c": (self.channel or "")[:_ID_MAX]}
+        return {k: v for k, v in doc.items() if v}
+
+    def dumps(self) -> str:
+        """As a string (Slack ``private_metadata``)."""
+        return json.dumps(self.to_doc(), separators=(",", ":"))
+
+    @classmethod
+    def from_doc(cls, doc: object) -> ActionFormContext:
+        """Read :meth:`to_doc` back; :class:`UsageError` when it names no ticket action."""
+        if not isinstance(doc, dict):
+            raise UsageError(OLD_CARD)
+        number, action = doc.get("n"), doc.get("a")
+        if not isinstance(number, str) or action not in FORM_ACTIONS:
+            raise UsageError(OLD_CARD)
+        number = number_of(number[:40], str(action))
+        if action == "close" and not number.startswith("CHG"):
+            raise UsageError("Only a change can be closed.")
+        return cls(number, str(action), _text(doc.get("c"), _ID_MAX))
+
+    @classmethod
+    def loads(cls, text: object) -> ActionFormContext:
+        """Read :meth:`dumps` back; :class:`UsageError` when it is not one."""
+        try:
+            doc: Any = json.loads(text if isinstance(text, str) and text else "{}")
+        except (ValueError, RecursionError):
+            doc = {}
+        return cls.from_doc(doc)
+
+
+#: The actions that have a form.
+FORM_ACTIONS = ("comment", "note", "assign", "resolve", "close")
+#: Every input a ticket action's form may have.
+ACTION_FIELDS = ("text", "group", "close_code", "close_notes")
+
+
+class FieldError(UsageError):
+    """A form input that cannot be sent as it is; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _input(values: Mapping[str, object], name: str, limit: int, missing: str) -> str:
+    value = values.get(name)
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise FieldError(name, missing)
+    if len(text) > limit:
+        raise FieldError(name, f"At most {limit:,} characters.")
+    return text
+
+
+def action_from_inputs(context: ActionFormContext, values: Mapping[str, object]) -> Command:
+    """The command a submitted action form stands for; :class:`FieldError` names the first
+    input that is missing or too long."""
+    number = context.number
+    match context.action:
+        case "comment" | "note":
+            text = _input(values, "text", MAX_NOTE, "Write something to add.")
+            return AddNote(number, text, context.action == "note")
+        case "assign":
+            return Assign(number, _input(values, "group", 100, "Pick an assignment group."))
+        case "resolve" | "close":
+            code = _input(values, "close_code", 100, "Pick a close code.")
+            notes = _input(values, "close_notes", MAX_NOTE, "Say what was done.")
+            return ResolveTicket(number, code, notes)
+    raise UsageError(OLD_CARD)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitActionForm:
+    """A ticket action's form, submitted: its context and its inputs as sent."""
+
+    context: ActionFormContext
+    values: Mapping[str, str | None]
+    admin: ClassVar[bool] = False
+
+
+#: Characters of a type-ahead query that are looked up (a group name is at most 80).
+SUGGEST_MAX = 80
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestGroups:
+    """The assignment-group type-ahead: what has been typed so far."""
+
+    query: str
+    admin: ClassVar[bool] = False
+
+
+def action_values(data: Mapping[str, object]) -> dict[str, str | None]:
+    """The action form's inputs of a submitted payload, as text (None when absent)."""
+    return {
+        name: None if not isinstance(data.get(name), str) else str(data.get(name))[:5000]
+        for name in ACTION_FIELDS
+    }
+
+
+Request = (
+    Command
+    | SubmitTicket
+    | SubmitClient
+    | ShareMessage
+    | RenameInConfiguration
+    | SubmitActionForm
+    | SuggestGroups
+)
 
 
 def _state_pick(value: str) -> tuple[TicketKind, str]:

@@ -25,6 +25,7 @@ from core.models import TicketKind
 
 __all__ = [
     "COMMAND_HELP",
+    "ActionForm",
     "AddNote",
     "AddRecommendation",
     "AddRule",
@@ -255,6 +256,17 @@ class ReopenTicket(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class ActionForm(_Base):
+    """``/snow comment INC0010001`` without its text (or a card's *Add comment*, *Add work
+    note*, *Assign to group*, *Resolve*, *Close*): the form for that action.
+    ``action`` is ``comment``, ``note``, ``assign``, ``resolve`` or ``close``."""
+
+    number: str
+    action: str
+    forms: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
 class SetIdentity(_Base):
     """``/snow identity [linked|email]``: who acts for people who have not linked."""
 
@@ -339,6 +351,7 @@ Command = (
     | Assign
     | ResolveTicket
     | ReopenTicket
+    | ActionForm
     | SetIdentity
     | Audit
     | ShowStates
@@ -374,6 +387,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ('note <number> "<text>"', "add a work note (the service desk only)"),
     ('assign <number> me|"<group>"', "assign to yourself or to an assignment group"),
     ('resolve <number> <close code> "<notes>"', "resolve an incident, or close a change"),
+    ('close <number> <close code> "<notes>"', "close a change"),
     ("reopen <number>", "put a resolved incident back in progress"),
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),

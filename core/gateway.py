@@ -161,6 +161,12 @@ class TicketGateway(Protocol):
         cannot be queried safely (``^``, empty) is refused with a UserError."""
         ...
 
+    async def groups_matching(self, workspace: str, text: str, limit: int) -> list[tuple[str, str]]:
+        """Active assignment groups whose name contains ``text`` (any case; all when it is
+        empty), at most ``limit``, by name: (id, name). Characters that cannot go in a
+        query are read as spaces."""
+        ...
+
     async def whoami(self, workspace: str) -> Identity | None:
         """Who the connection acts as (None when the ticket system will not say)."""
         ...

@@ -1,6 +1,8 @@
-"""The ticket action commands: ``comment``, ``note``, ``assign``, ``resolve``, ``reopen``
-and ``identity``. Their free text is read as typed (apostrophes and all), so they parse the
-raw rest of the line rather than shell-like words."""
+"""The ticket action commands: ``comment``, ``note``, ``assign``, ``resolve``, ``close``,
+``reopen`` and ``identity``. Their free text is read as typed (apostrophes and all), so they
+parse the raw rest of the line rather than shell-like words. Given only a ticket number,
+``comment``, ``note``, ``assign``, ``resolve`` and ``close`` open the action's form (what
+the card's buttons carry)."""
 
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def _note(verb: str, work_note: bool) -> Callable[[str], c.Command]:
         number, text = _split(rest, verb, 'INC0010001 "what to add"')
         text = _unquote(text)
         if not text:
-            raise UsageError(f'Say what to add: /snow {verb} {number} "…"')
+            return c.ActionForm(number, verb)
         if len(text) > MAX_NOTE:
             raise UsageError(f"That is too long for a {verb} ({MAX_NOTE:,} characters at most).")
         return c.AddNote(number, text, work_note)
@@ -62,12 +64,28 @@ def _assign(rest: str) -> c.Command:
     number, target = _split(rest, "assign", 'INC0010001 me, or INC0010001 "Service Desk"')
     target = _unquote(target)
     if not target:
-        raise UsageError(f'Assign to whom? /snow assign {number} me, or a group: "Service Desk"')
+        return c.ActionForm(number, "assign")
     return c.Assign(number, "me" if target.lower() == "me" else target[:100])
+
+
+def _close(rest: str) -> c.Command:
+    number, tail = _split(rest, "close", 'CHG0030001 <close code> "<notes>"')
+    if not number.startswith("CHG"):
+        raise UsageError(
+            f"/snow close is for changes; resolve an incident: /snow resolve {number} "
+            '<close code> "<notes>"'
+        )
+    return _closing(number, tail, "close")
 
 
 def _resolve(rest: str) -> c.Command:
     number, tail = _split(rest, "resolve", 'INC0010001 <close code> "<notes>"')
+    return _closing(number, tail, "resolve")
+
+
+def _closing(number: str, tail: str, verb: str) -> c.Command:
+    if not tail:
+        return c.ActionForm(number, verb)
     try:
         words = shlex.split(tail)
     except ValueError:
@@ -76,7 +94,7 @@ def _resolve(rest: str) -> c.Command:
         ) from None
     if len(words) < 2:
         raise UsageError(
-            f'Give a close code and notes: /snow resolve {number} "Solved (Permanently)" '
+            f'Give a close code and notes: /snow {verb} {number} "Solved (Permanently)" '
             '"What was done"'
         )
     notes = " ".join(words[1:]) if len(words) > 2 else words[1]
@@ -104,6 +122,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "note": _note("note", True),
     "assign": _assign,
     "resolve": _resolve,
+    "close": _close,
     "reopen": _reopen,
     "identity": _identity,
     "rules": parse_rules,
@@ -125,6 +144,8 @@ def action_text(command: c.Command) -> str | None:
             return f"resolve {number} {shlex.quote(code)} {shlex.quote(notes)}"
         case c.ReopenTicket(number=number):
             return f"reopen {number}"
+        case c.ActionForm(number=number, action=action):
+            return f"{action} {number}"
         case c.SetIdentity(mode=mode):
             return f"identity {mode}".strip()
     return rule_text(command)

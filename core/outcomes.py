@@ -10,6 +10,8 @@ Teams, text in the console).
     Outcome
     ├── Reply            a view, for the asker alone or for the whole conversation
     ├── ShowForm         the ticket form to fill in (prefilled, perhaps with errors)
+    ├── ShowActionForm   a ticket action's form (comment, work note, group, resolve, close)
+    ├── Suggestions      what a type-ahead offers for what has been typed
     ├── AskClient        the private form for an instance's OAuth client
     ├── PrivateLink      a sign-in link: for the asker's eyes only, never in a shared place
     ├── TicketMade       a ticket exists now (or already did): its card, what to say
@@ -21,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.action_forms import ActionFormView
 from core.actions import FormContext
 from core.commands import Command
 from core.forms import TicketFormView
@@ -33,8 +36,10 @@ __all__ = [
     "Outcome",
     "PrivateLink",
     "Reply",
+    "ShowActionForm",
     "ShowForm",
     "StillWorking",
+    "Suggestions",
     "TicketMade",
 ]
 
@@ -103,4 +108,27 @@ class StillWorking:
     notice: Notice
 
 
-Outcome = Reply | ShowForm | AskClient | PrivateLink | TicketMade | StillWorking
+@dataclass(frozen=True, slots=True)
+class ShowActionForm:
+    """Open the form of a ticket action (perhaps again, with ``form.errors``)."""
+
+    form: ActionFormView
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """A type-ahead's options for what was typed: (value, label), best first."""
+
+    options: tuple[tuple[str, str], ...]
+
+
+Outcome = (
+    Reply
+    | ShowForm
+    | AskClient
+    | PrivateLink
+    | TicketMade
+    | StillWorking
+    | ShowActionForm
+    | Suggestions
+)

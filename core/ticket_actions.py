@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import commands as c
 from core.accounts import AccountService
+from core.action_forms import ActionFormView, action_form, allowed_actions
+from core.actions import ActionFormContext
 from core.errors import InProgressError, UserError
 from core.gateway import AddJournal, AssignTo, Reopen, Resolve, TicketAction, TicketGateway
 from core.models import Ticket, TicketKind, workspace_platform
@@ -30,6 +32,8 @@ _NS = "identity_mode"
 _PLATFORMS = {"slack": "Slack", "teams": "Microsoft Teams", "console": "the SnowOps console"}
 #: A double click on Resolve within this long resolves once.
 _CLAIM = 30.0
+#: Options a type-ahead offers at once (Slack shows 100 at most; people type more instead).
+_SUGGESTIONS = 20
 
 
 class IdentityModes:
@@ -95,15 +99,43 @@ class TicketActions:
         email = f" ({who.email})" if who.email else ""
         return None, f"From {platform} by {who.name or who.user}{email}, via SnowOps"
 
-    async def do(self, who: Who, command: c.Command) -> tuple[Ticket, str]:
-        """Carry out an action command; (the ticket as it is now, what was done)."""
-        number = getattr(command, "number", "")
-        ticket = await self._tickets.get_ticket(who.workspace, number)
+    async def form(
+        self, who: Who, context: ActionFormContext, errors: tuple[tuple[str, str], ...] = ()
+    ) -> ActionFormView:
+        """The form of an action, for a ticket whose state allows it and a person who may
+        act (in ``linked`` mode they are asked to link before they fill anything in); a
+        resolve or close form lists the instance's own close codes."""
+        ticket = await self._tracked(who.workspace, context.number)
+        if context.action == "resolve" and ticket.kind is TicketKind.CHANGE:
+            context = replace(context, action="close")
+        if context.action not in allowed_actions(ticket.kind, ticket.state):
+            raise UserError(
+                f"{ticket.number} cannot be changed that way in its state now",
+                hint=f"/snow ticket {ticket.number} shows what it can do.",
+            )
+        await self.who_acts(who)
+        choices: tuple[tuple[str, str], ...] = ()
+        if context.action in ("resolve", "close"):
+            choices = tuple(await self._gateway.close_codes(who.workspace, ticket.kind))
+        return action_form(context, ticket.kind, ticket.title, choices, errors)
+
+    async def groups(self, workspace: str, text: str) -> list[tuple[str, str]]:
+        """The assignment groups whose name contains ``text``, for a type-ahead."""
+        return await self._gateway.groups_matching(workspace, text, _SUGGESTIONS)
+
+    async def _tracked(self, workspace: str, number: str) -> Ticket:
+        ticket = await self._tickets.get_ticket(workspace, number)
         if ticket is None:
             raise UserError(
                 f"SnowOps tracks no ticket {number} in this workspace",
                 hint="/snow tickets lists the ones it tracks.",
             )
+        return ticket
+
+    async def do(self, who: Who, command: c.Command) -> tuple[Ticket, str]:
+        """Carry out an action command; (the ticket as it is now, what was done)."""
+        number = getattr(command, "number", "")
+        ticket = await self._tracked(who.workspace, number)
         key = f"act:{who.workspace}:{number}:{type(command).__name__}"
         if await self._keys.begin_idempotent(key, _CLAIM) is not None:
             raise InProgressError(f"{number} is being changed right now")

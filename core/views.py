@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from core.commands import Assign, Command, ReopenTicket, ShowTicket
+from core.action_forms import allowed_actions
+from core.commands import ActionForm, Assign, Command, ReopenTicket, ShowTicket
 from core.forms import TicketFormView
 from core.models import Priority, Ticket, TicketKind
 from core.score_views import SecureScoreView
-from core.servicenow.states import is_open, state_label
+from core.servicenow.states import state_label
 
 __all__ = [
     "Button",
@@ -273,14 +274,29 @@ def ticket_card(
     )
 
 
+def _action_button(number: str, action: str) -> Button:
+    """The card button of one ticket action (those with a form open it)."""
+    match action:
+        case "assign_me":
+            return Button("Assign to me", Assign(number, "me"))
+        case "reopen":
+            return Button("Reopen", ReopenTicket(number))
+    labels = {
+        "comment": "Add comment",
+        "note": "Add work note",
+        "assign": "Assign to group",
+        "resolve": "Resolve",
+        "close": "Close",
+    }
+    return Button(labels[action], ActionForm(number, action))
+
+
 def _ticket_buttons(ticket: Ticket) -> tuple[Button, ...]:
-    """Open and Refresh always; then what the ticket's state allows doing from chat."""
-    buttons = [
+    """Open and Refresh always, and between them what the ticket's state allows doing
+    from chat (:func:`~core.action_forms.allowed_actions`)."""
+    # Refresh last: Teams shows six buttons in a row, and the actions matter more.
+    return (
         Button("Open in ServiceNow", url=ticket.url),
+        *(_action_button(ticket.number, a) for a in allowed_actions(ticket.kind, ticket.state)),
         Button("Refresh", ShowTicket(ticket.number)),
-    ]
-    if is_open(ticket.kind, ticket.state):
-        buttons.append(Button("Assign to me", Assign(ticket.number, "me")))
-    elif ticket.kind is TicketKind.INCIDENT and ticket.state == "6":
-        buttons.append(Button("Reopen", ReopenTicket(ticket.number)))
-    return tuple(buttons)
+    )

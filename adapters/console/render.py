@@ -102,6 +102,8 @@ def _ticket(card: TicketCard) -> list[str]:
         lines.append(f"│ {h.when} {h.who}: {h.text}"[: WIDTH + 40])
     if card.note:
         lines.append(f"│ {card.note}")
+    # What the ticket's state allows, as the commands that do it (Refresh included).
+    lines += [f"│{line[1:]}" for line in _actions(card.buttons)]
     lines.append(f"└ {card.url}")
     return lines
 

@@ -18,7 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.console.action_forms import action_to_doc
 from adapters.console.session import CONSOLE_HEADER, LocalSession, form_from_doc, form_to_doc
+from core.actions import ActionFormContext
 from core.urls import is_loopback_host
 
 __all__ = ["add_console_routes"]
@@ -72,7 +74,9 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 
 def add_console_routes(app: web.Application, session: LocalSession, token: str) -> None:
-    """Register ``POST /console/commands``, ``POST /console/forms``, ``GET /console/events``,
+    """Register ``POST /console/commands``, ``POST /console/forms``, ``POST /console/actions``
+    (a ticket action's form), ``POST /console/groups`` (its group type-ahead),
+    ``GET /console/events``,
     answered only to callers on this machine that send ``token`` (see console.token)."""
 
     async def commands(request: web.Request) -> web.Response:
@@ -81,7 +85,23 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
             raise ValueError("text must be a string")
         reply = await session.command(text)
         form = form_to_doc(reply.form) if reply.form else None
-        return web.json_response({"text": reply.text, "form": form})
+        action = action_to_doc(reply.action) if reply.action else None
+        return web.json_response({"text": reply.text, "form": form, "action": action})
+
+    async def actions(request: web.Request) -> web.Response:
+        body = await _json(request)
+        context = ActionFormContext.from_doc(body.get("context"))  # a UsageError is a 400
+        values = body.get("values")
+        if not isinstance(values, dict):
+            raise ValueError("values must be an object")
+        reply = await session.act(context, {str(k): str(v) for k, v in values.items()})
+        return web.json_response({"text": reply.text, "errors": reply.errors})
+
+    async def groups(request: web.Request) -> web.Response:
+        query = (await _json(request)).get("query")
+        if not isinstance(query, str):
+            raise ValueError("query must be a string")
+        return web.json_response({"groups": await session.suggest(query)})
 
     async def forms(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -109,4 +129,6 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
 
     app.router.add_post("/console/commands", _loopback_only(commands, token))
     app.router.add_post("/console/forms", _loopback_only(forms, token))
+    app.router.add_post("/console/actions", _loopback_only(actions, token))
+    app.router.add_post("/console/groups", _loopback_only(groups, token))
     app.router.add_get("/console/events", _loopback_only(events, token))

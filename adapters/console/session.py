@@ -14,9 +14,17 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from adapters.console.action_forms import action_from_doc
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
-from core.actions import FormContext, SubmitTicket
+from core.action_forms import ActionFormView
+from core.actions import (
+    ActionFormContext,
+    FormContext,
+    SubmitActionForm,
+    SubmitTicket,
+    SuggestGroups,
+)
 from core.forms import TicketFormView
 from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
@@ -32,8 +40,10 @@ from core.outcomes import (
     AskClient,
     Outcome,
     PrivateLink,
+    ShowActionForm,
     ShowForm,
     StillWorking,
+    Suggestions,
     TicketMade,
 )
 from core.outcomes import (
@@ -67,10 +77,12 @@ class ConsoleError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a command printed, and the form to fill when it opened one."""
+    """What a command printed, and the form to fill when it opened one (the ticket form,
+    or a ticket action's)."""
 
     text: str
     form: TicketFormView | None = None
+    action: ActionFormView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,14 @@ class Session(Protocol):
 
     async def events(self, after: int, wait: float) -> list[FeedEntry]:
         """Announcements newer than ``after`` (waits up to ``wait`` seconds for one)."""
+        ...
+
+    async def act(self, context: ActionFormContext, values: dict[str, str]) -> FormReply:
+        """Submit a ticket action's form as the console user."""
+        ...
+
+    async def suggest(self, text: str) -> list[str]:
+        """The active assignment groups whose name contains ``text``."""
         ...
 
     async def close(self) -> None:
@@ -134,6 +154,10 @@ def _text(outcome: Outcome) -> Reply:
             return Reply(render(parts))
         case StillWorking(notice=notice):
             return Reply(render(notice))
+        case ShowActionForm(form=form):
+            return Reply("", action=form)
+        case Suggestions(options=options):
+            return Reply("\n".join(clean(label) for _, label in options))
     raise TypeError(f"no console text for {outcome!r}")
 
 
@@ -168,6 +192,18 @@ class LocalSession:
     async def events(self, after: int, wait: float) -> list[FeedEntry]:
         """Wait on the sink's feed."""
         return await self._sink.wait(after, wait)
+
+    async def act(self, context: ActionFormContext, values: dict[str, str]) -> FormReply:
+        """Submit a ticket action's form through core, as the console user."""
+        outcome = await self._router.handle(self._ctx, SubmitActionForm(context, values))
+        if isinstance(outcome, ShowActionForm) and outcome.form.errors:
+            return FormReply(errors=dict(outcome.form.errors))
+        return FormReply(_text(outcome).text)
+
+    async def suggest(self, text: str) -> list[str]:
+        """The group type-ahead, through core."""
+        outcome = await self._router.handle(self._ctx, SuggestGroups(text))
+        return [label for _, label in outcome.options] if isinstance(outcome, Suggestions) else []
 
     async def close(self) -> None:
         """Nothing to release: the services belong to the caller."""
@@ -243,7 +279,8 @@ class RemoteSession:
         """POST /console/commands."""
         body = await self._call("POST", "/console/commands", json={"text": text})
         form = form_from_doc(body["form"]) if body.get("form") else None
-        return Reply(str(body.get("text") or ""), form)
+        action = action_from_doc(body["action"]) if body.get("action") else None
+        return Reply(str(body.get("text") or ""), form, action)
 
     async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
         """POST /console/forms."""
@@ -253,6 +290,17 @@ class RemoteSession:
             json={"form": form_to_doc(form), "values": values, "key": key},
         )
         return FormReply(str(body.get("text") or ""), dict(body.get("errors") or {}))
+
+    async def act(self, context: ActionFormContext, values: dict[str, str]) -> FormReply:
+        """POST /console/actions."""
+        doc = {"context": context.to_doc(), "values": values}
+        body = await self._call("POST", "/console/actions", json=doc)
+        return FormReply(str(body.get("text") or ""), dict(body.get("errors") or {}))
+
+    async def suggest(self, text: str) -> list[str]:
+        """POST /console/groups."""
+        body = await self._call("POST", "/console/groups", json={"query": text})
+        return [str(n) for n in body.get("groups") or ()]
 
     async def events(self, after: int, wait: float) -> list[FeedEntry]:
         """GET /console/events (long poll)."""

@@ -14,6 +14,7 @@ import sys
 import uuid
 from typing import TextIO
 
+from adapters.console.action_forms import fill_action
 from adapters.console.keyboard import LineReader, open_reader
 from adapters.console.render import render_form_intro
 from adapters.console.session import ConsoleError, Session
@@ -100,6 +101,8 @@ class Terminal:
                 self.say(reply.text)
                 if reply.form is not None:
                     await self._fill(lines, reply.form)
+                if reply.action is not None:
+                    await fill_action(lines.ask, self.say, self._session, reply.action)
             except ConsoleError as exc:
                 self.say(f"[error] {exc}")
 

@@ -29,6 +29,7 @@ from adapters.slack.config import BOT_SCOPES, SlackConfig
 from adapters.slack.gate import SlackGate
 from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
+from adapters.slack.listeners_actions import ActionListeners, register_action_listeners
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
@@ -158,8 +159,10 @@ class SlackAdapter:
 
     def serve(self, router: Router) -> None:
         """Answer Slack's requests with ``router`` (core's one entry point)."""
-        listeners = SlackListeners(router, SlackUsers(self.config.admins), SlackReplies(self.http))
-        register_listeners(self.bolt, listeners, self.after)
+        users, replies = SlackUsers(self.config.admins), SlackReplies(self.http)
+        register_listeners(self.bolt, SlackListeners(router, users, replies), self.after)
+        actions = ActionListeners(router, users, replies)
+        register_action_listeners(self.bolt, actions, self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""

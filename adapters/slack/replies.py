@@ -18,6 +18,7 @@ from adapters.slack.blocks import (
     ticket_form_modal,
     ticket_list_modal,
 )
+from adapters.slack.blocks_actions import action_modal
 from adapters.slack.blocks_surfaces import modal
 from adapters.slack.context import Where
 from adapters.slack.http import SlackHttp
@@ -29,6 +30,7 @@ from core.outcomes import (
     Outcome,
     PrivateLink,
     Reply,
+    ShowActionForm,
     ShowForm,
     StillWorking,
     TicketMade,
@@ -122,6 +124,8 @@ class SlackReplies:
                 await self.respond(where, payload, private=audience is Audience.ASKER)
             case ShowForm():
                 await self.put_modal(client, where, form_modal(outcome, where.channel))
+            case ShowActionForm(form=form):
+                await self.put_modal(client, where, action_modal(form))
             case AskClient(instance=instance):
                 await self.put_modal(client, where, client_form_modal(instance, where.channel))
             case PrivateLink(notice=notice):

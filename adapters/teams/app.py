@@ -126,6 +126,7 @@ class TeamsAdapter:
         agent.add_route(_invoke("adaptiveCard/action"), i.card_action, is_invoke=True)
         agent.add_route(_invoke("task/fetch"), i.task_fetch, is_invoke=True)
         agent.add_route(_invoke("task/submit"), i.task_submit, is_invoke=True)
+        agent.add_route(_invoke("application/search"), i.search, is_invoke=True)
         agent.add_route(
             _invoke("composeExtension/fetchTask"), i.share_message_fetch, is_invoke=True
         )

@@ -57,7 +57,7 @@ _COLOR = {
     NoticeLevel.ERROR: "attention",
     NoticeLevel.INFO: "default",
 }
-#: Teams shows at most six buttons in a row; more go under "…".
+#: Teams shows at most six buttons in a row; more go under "…" (``mode: secondary``).
 _MAX_ACTIONS = 6
 #: The verb of every button that runs a command (its data's ``value`` is the command text).
 COMMAND_VERB = "snow"
@@ -67,7 +67,9 @@ def adaptive_card(body: list[JSON], actions: list[JSON] | None = None) -> JSON:
     """A version 1.5 card."""
     content: JSON = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
     if actions:
-        content["actions"] = actions[:_MAX_ACTIONS]
+        # Past six, Teams shows buttons only in the card's "…" (overflow) menu.
+        overflow = [{**a, "mode": "secondary"} for a in actions[_MAX_ACTIONS:]]
+        content["actions"] = actions[:_MAX_ACTIONS] + overflow
     return content
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.actions import FormContext
+from core.actions import ActionFormContext, FormContext, SubmitActionForm, action_values
 from core.forms import FORM_FIELDS
 
-__all__ = ["form_context", "form_data", "form_values"]
+__all__ = ["action_submission", "form_context", "form_data", "form_values"]
 
 #: Characters kept of a submitted value (the core refuses what is too long, clearly).
 _VALUE_MAX = 5000
@@ -35,3 +35,9 @@ def form_values(data: dict[str, Any]) -> dict[str, str | None]:
 def form_context(data: dict[str, Any]) -> FormContext:
     """The context the ticket form carried (``data.form``)."""
     return FormContext.from_doc(data.get("form"))
+
+
+def action_submission(data: dict[str, Any]) -> SubmitActionForm:
+    """A ticket action form's submission (its context in ``data.act``, its inputs beside
+    it); ``UsageError`` when it carries no action form's context."""
+    return SubmitActionForm(ActionFormContext.from_doc(data.get("act")), action_values(data))

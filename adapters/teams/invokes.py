@@ -12,9 +12,10 @@ from typing import Any
 from microsoft_agents.hosting.core import TurnContext, TurnState
 
 from adapters.teams.cards import COMMAND_VERB
+from adapters.teams.cards_actions import ACT_VERB, search_response
 from adapters.teams.cards_form import CLIENT_VERB, FORM_VERB, RENAME_VERB
 from adapters.teams.context import channel_of
-from adapters.teams.forms import form_context, form_data, form_values
+from adapters.teams.forms import action_submission, form_context, form_data, form_values
 from adapters.teams.handlers import TeamsHandlers, plain_text
 from adapters.teams.replies import (
     CONNECT_CLIENT,
@@ -24,11 +25,13 @@ from adapters.teams.replies import (
     task_message,
 )
 from core import commands as c
+from core.action_forms import GROUP_DATASET
 from core.actions import (
     Request,
     ShareMessage,
     SubmitClient,
     SubmitTicket,
+    SuggestGroups,
     read_button,
     read_old_button,
     rename_from_inputs,
@@ -36,7 +39,7 @@ from core.actions import (
 from core.errors import UsageError
 from core.handlers.context import RequestContext
 from core.models import CardLocation
-from core.outcomes import Outcome, Reply
+from core.outcomes import Outcome, Reply, Suggestions
 from core.views import Notice, NoticeLevel
 
 __all__ = ["MESSAGE_ACTION", "TeamsInvokes"]
@@ -89,6 +92,8 @@ class TeamsInvokes:
                 sub = SubmitTicket(sub.values, sub.context, sub.key, CardLocation(where, card_id))
             return await self._handle(context, ctx, sub)
         try:
+            if verb == ACT_VERB:
+                return await self._handle(context, ctx, action_submission(data))
             if verb == RENAME_VERB:
                 rename = rename_from_inputs(data.get("state_pick"), data.get("state_label"))
                 return await self._handle(context, ctx, rename)
@@ -137,11 +142,31 @@ class TeamsInvokes:
                 dialog_answer(await self._handle(context, ctx, request), "Connect ServiceNow"),
             )
             return
+        if verb == ACT_VERB:
+            try:
+                outcome = await self._handle(context, ctx, action_submission(data))
+            except UsageError as exc:
+                outcome = Reply(Notice(exc.message, NoticeLevel.WARNING))
+            await answer(context, dialog_answer(outcome, "SnowOps"))
+            return
         if verb != FORM_VERB:
             await answer(context, task_message("This form is not supported any more."))
             return
         outcome = await self._handle(context, ctx, self._submission(context, data))
         await answer(context, dialog_answer(outcome, _FORM_TITLE))
+
+    async def search(self, context: TurnContext, state: TurnState) -> None:
+        """``application/search``: the assignment groups matching what is typed in an
+        action form's group input (``Data.Query`` of dataset ``snowops.groups``)."""
+        value = _dict(context.activity.value)
+        query = value.get("queryText")
+        if value.get("dataset") != GROUP_DATASET or not isinstance(query, str | None):
+            await answer(context, {"error": "SnowOps searches only assignment groups."}, 400)
+            return
+        ctx = await self.h.request_context(context)
+        outcome = await self._handle(context, ctx, SuggestGroups(query or ""))
+        options = outcome.options if isinstance(outcome, Suggestions) else ()
+        await answer(context, search_response(options))
 
     async def unknown(self, context: TurnContext, state: TurnState) -> None:
         """An invoke SnowOps does not take (the app package declares none other): 400 with

@@ -16,6 +16,7 @@ from adapters.teams.cards import (
     open_dialog,
     summary_text,
 )
+from adapters.teams.cards_actions import action_card
 from adapters.teams.cards_form import client_card, form_card
 from core.actions import FormContext
 from core.outcomes import (
@@ -24,6 +25,7 @@ from core.outcomes import (
     Outcome,
     PrivateLink,
     Reply,
+    ShowActionForm,
     ShowForm,
     StillWorking,
     TicketMade,
@@ -142,6 +144,8 @@ def outcome_card(outcome: Outcome, *, inline_form: bool) -> JSON | None:
             return card(ticket)
         case StillWorking(notice=notice):
             return card(notice)
+        case ShowActionForm(form=form):
+            return action_card(form, inline=inline_form)
     return None
 
 
@@ -156,7 +160,7 @@ def _summary(outcome: Outcome) -> str:
     match outcome:
         case Reply(view=view):
             return summary_text(view)
-        case ShowForm(form=form):
+        case ShowForm(form=form) | ShowActionForm(form=form):
             return form.title
         case PrivateLink(notice=notice) | StillWorking(notice=notice) | TicketMade(notice=notice):
             return notice.text
@@ -190,5 +194,7 @@ def dialog_answer(outcome: Outcome, title: str) -> JSON:
             return task_message(notice.text)
         case AskClient(instance=instance):
             return dialog("ServiceNow OAuth client", client_card(instance), height="medium")
+        case ShowActionForm(form=form):
+            return dialog(form.title, action_card(form, inline=False), height="medium")
     shown = outcome_card(outcome, inline_form=False)
     return dialog(title, shown or card(Notice("Done.")), height="small")

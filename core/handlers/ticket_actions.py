@@ -1,4 +1,5 @@
-"""Ticket actions from chat (comment, note, assign, resolve, reopen) and `/snow identity`."""
+"""Ticket actions from chat (comment, note, assign, resolve, reopen), their forms and the
+assignment-group type-ahead, and `/snow identity`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from core import commands as c
+from core.action_forms import action_form
+from core.actions import (
+    SUGGEST_MAX,
+    ActionFormContext,
+    FieldError,
+    SubmitActionForm,
+    SuggestGroups,
+    action_from_inputs,
+)
 from core.handlers.context import RequestContext
-from core.handlers.router import Handler
-from core.outcomes import Outcome, Reply
+from core.handlers.router import Handler, QuickHandler
+from core.models import TicketKind
+from core.outcomes import Outcome, Reply, ShowActionForm, Suggestions
 from core.ticket_actions import IdentityModes, TicketActions, Who
 from core.views import Notice, NoticeLevel
 
@@ -20,6 +31,11 @@ _MODES = {
     "linked": "only people who linked their ServiceNow account (/snow link) can change "
     "tickets from chat",
 }
+
+
+def _who(ctx: RequestContext) -> Who:
+    """The person who asks: for a form, whoever submits it (never who opened it)."""
+    return Who(ctx.workspace, ctx.actor, ctx.requester.display_name, ctx.requester.email)
 
 
 class TicketActionHandlers:
@@ -37,14 +53,56 @@ class TicketActionHandlers:
             c.Assign: act,
             c.ResolveTicket: act,
             c.ReopenTicket: act,
+            c.ActionForm: self.form,
+            SubmitActionForm: self.submit,
+            SuggestGroups: self.suggest,
             c.SetIdentity: self.identity,
         }
 
+    def quick_routes(self) -> Mapping[type[Any], QuickHandler]:
+        """A form with a missing or too long input is answered at once (its errors)."""
+        return {SubmitActionForm: self.check}
+
     async def act(self, ctx: RequestContext, command: c.Command) -> Outcome:
         """Do the action as the asker; the ticket's cards update in place."""
-        who = Who(ctx.workspace, ctx.actor, ctx.requester.display_name, ctx.requester.email)
-        ticket, done = await self._actions.do(who, command)
+        ticket, done = await self._actions.do(_who(ctx), command)
         return Reply(Notice(done, NoticeLevel.SUCCESS, link=ticket.url))
+
+    async def form(self, ctx: RequestContext, command: c.ActionForm) -> Outcome:
+        """The form of a card's action (or of a command typed without its text)."""
+        context = ActionFormContext(
+            command.number, command.action, ctx.channel.channel if ctx.channel else None
+        )
+        return ShowActionForm(await self._actions.form(_who(ctx), context))
+
+    async def check(self, ctx: RequestContext, request: SubmitActionForm) -> Outcome | None:
+        """The form again with its errors when an input is missing or too long (no
+        ServiceNow needed to say so); None when it can go on."""
+        try:
+            action_from_inputs(request.context, request.values)
+        except FieldError as exc:
+            kind = TicketKind.CHANGE if request.context.number[:3] == "CHG" else TicketKind.INCIDENT
+            errors = ((exc.field, exc.message),)
+            return ShowActionForm(action_form(request.context, kind, "", errors=errors))
+        return None
+
+    async def submit(self, ctx: RequestContext, request: SubmitActionForm) -> Outcome:
+        """A submitted form: the action, as whoever submitted it, or the form again with
+        what to fix next to its field."""
+        try:
+            command = action_from_inputs(request.context, request.values)
+        except FieldError as exc:
+            form = await self._actions.form(_who(ctx), request.context, ((exc.field, exc.message),))
+            return ShowActionForm(form)
+        ticket, done = await self._actions.do(_who(ctx), command)
+        # In place of the form, where the form sits in a conversation (a Teams card).
+        return Reply(Notice(done, NoticeLevel.SUCCESS, link=ticket.url), replace=True)
+
+    async def suggest(self, ctx: RequestContext, request: SuggestGroups) -> Outcome:
+        """The assignment groups matching what was typed: (name, name), since a form
+        submits the name and the action looks it up again."""
+        groups = await self._actions.groups(ctx.workspace, request.query[:SUGGEST_MAX])
+        return Suggestions(tuple((name, name) for _, name in groups))
 
     async def identity(self, ctx: RequestContext, command: c.SetIdentity) -> Outcome:
         """Show or choose who acts for people who have not linked."""

@@ -8,7 +8,7 @@ from typing import Any
 from core.gateway import AddJournal, AssignTo, Reopen, Resolve, TicketAction
 from core.models import TicketKind
 
-__all__ = ["action_fields", "close_code_query"]
+__all__ = ["action_fields", "close_code_query", "group_search_query"]
 
 #: Resolved (incident) and Closed (change), as the base system numbers them.
 _DONE = {TicketKind.INCIDENT: "6", TicketKind.CHANGE: "3"}
@@ -18,6 +18,15 @@ _IN_PROGRESS = "2"
 def close_code_query(table: str) -> str:
     """The ``sys_choice`` query for a table's active close codes, in their order."""
     return f"name={table}^element=close_code^inactive=false^ORDERBYsequence"
+
+
+def group_search_query(text: str) -> str:
+    """The ``sys_user_group`` query of the assignment-group type-ahead: active groups whose
+    name contains ``text`` (LIKE ignores case), by name. A caret or line break would start
+    another condition, so they are read as spaces."""
+    words = " ".join(text.replace("^", " ").split())[:80]
+    like = f"nameLIKE{words}^" if words else ""
+    return f"{like}active=true^ORDERBYname"
 
 
 def action_fields(kind: TicketKind, action: TicketAction, note: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.gateway import Changes, Comment, Identity, TicketAction, keep_local
 from core.models import Ticket, TicketKind, TicketRequest
-from core.servicenow.actions import action_fields, close_code_query
+from core.servicenow.actions import action_fields, close_code_query, group_search_query
 from core.servicenow.errors import NotConnectedError, NotFoundError
 from core.servicenow.mapping import (
     TICKET_FIELDS,
@@ -248,6 +248,18 @@ class ServiceNowGateway:
         if len(rows) != 1:
             return None
         return str(rows[0].get("sys_id") or ""), str(rows[0].get("name") or "")
+
+    async def groups_matching(self, workspace: str, text: str, limit: int) -> list[tuple[str, str]]:
+        """One ``sys_user_group`` query (``nameLIKE``), ``limit`` rows at most."""
+        rows = await self._table.query(
+            workspace,
+            "sys_user_group",
+            group_search_query(text),
+            fields=["sys_id", "name"],
+            max_records=limit,
+            page_size=limit,
+        )
+        return [(str(r.get("sys_id") or ""), str(r.get("name") or "")) for r in rows]
 
     async def whoami(self, workspace: str) -> Identity | None:
         """The user the tokens act as, by ``gs.getUserID()``."""

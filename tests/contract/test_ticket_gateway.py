@@ -636,6 +636,23 @@ async def test_group_by_name_finds_only_an_exact_name(world: World) -> None:
     assert world.requests() == before
 
 
+async def test_groups_matching_is_a_type_ahead_of_active_groups_by_name(world: World) -> None:
+    everyone = sorted((g.name, g.sys_id) for g in SEED_GROUPS)
+    assert await world.gateway.groups_matching(WS, "", 10) == [(i, n) for n, i in everyone]
+    assert await world.gateway.groups_matching(WS, "", 2) == [(i, n) for n, i in everyone[:2]]
+    assert await world.gateway.groups_matching(WS, "serv", 10) == [
+        (SERVICE_DESK.sys_id, "Service Desk")
+    ]
+    assert [n for _, n in await world.gateway.groups_matching(WS, "o", 10)] == [
+        "CAB Approval",
+        "Network",
+        "Security Operations",
+    ]
+    # A caret is a space, never another condition: nothing is found, nothing more is read.
+    assert await world.gateway.groups_matching(WS, "x^ORname=Network", 10) == []
+    assert await world.gateway.groups_matching(WS, "No such group", 10) == []
+
+
 async def test_close_codes_are_the_instances_in_order(world: World) -> None:
     incident = await world.gateway.close_codes(WS, TicketKind.INCIDENT)
     change = await world.gateway.close_codes(WS, TicketKind.CHANGE)

@@ -32,10 +32,26 @@ CARD_VALIDATOR = jsonschema.Draft6Validator(_SCHEMA)
 _MINT = object()
 
 
+def _without_typeahead(node: Any) -> Any:
+    """``node`` without Teams' dynamic type-ahead (``choices.data``: a ``Data.Query``, which
+    Teams honours on 1.5 cards though the 1.5 schema predates it), each checked first."""
+    if isinstance(node, list):
+        return [_without_typeahead(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    query = node.get("choices.data")
+    if query is not None:
+        assert node.get("type") == "Input.ChoiceSet", node
+        assert query.get("type") == "Data.Query"
+        assert isinstance(query.get("dataset"), str)
+    return {k: _without_typeahead(v) for k, v in node.items() if k != "choices.data"}
+
+
 def validate_card(content: dict[str, Any]) -> None:
     """An Adaptive Card 1.5 that Teams renders: schema-valid, version 1.5 at most."""
     assert content.get("type") == "AdaptiveCard"
     assert content.get("version") in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
+    content = _without_typeahead(content)
     errors = sorted(CARD_VALIDATOR.iter_errors(content), key=lambda e: list(e.path))
     assert not errors, f"{errors[0].message[:300]} at {list(errors[0].path)}"
 

@@ -25,6 +25,7 @@ simulator (``sim/servicenow``), and passes the same contract suite
 - ``close_codes`` answers the base system's choices (the simulator's), ``group_by_name``
   the active groups in ``groups`` (name → sys_id, exact name); a name that cannot go in a
   query is refused before any request (``UserError``), as the real gateway refuses it.
+  ``groups_matching`` finds those whose name contains the text, any case, by name.
 
 Stricter than the real gateway on one point: a workspace never sees (nor acts on) another
 workspace's tickets, whichever method it calls (``find_own`` and ``changes`` also need the
@@ -162,6 +163,7 @@ _METHODS = frozenset(
         "act",
         "close_codes",
         "group_by_name",
+        "groups_matching",
         "whoami",
     }
 )
@@ -546,6 +548,15 @@ class InMemoryTicketGateway:
         await self._reach("group_by_name")
         sys_id = self.groups.get(name)
         return (sys_id, name) if sys_id is not None else None
+
+    async def groups_matching(self, workspace: str, text: str, limit: int) -> list[tuple[str, str]]:
+        """The groups of ``groups`` whose name contains ``text`` (any case), by name."""
+        self.calls["groups_matching"] += 1
+        self._instance(workspace)
+        await self._reach("groups_matching")
+        words = " ".join(text.replace("^", " ").split())[:80].casefold()
+        found = sorted((n, i) for n, i in self.groups.items() if words in n.casefold())
+        return [(sys_id, name) for name, sys_id in found[:limit]]
 
     async def whoami(self, workspace: str) -> Identity | None:
         """``identity``."""

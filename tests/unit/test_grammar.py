@@ -111,6 +111,12 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Assign: st.builds(c.Assign, ticket_numbers, st.just("me") | group_names),
     c.ResolveTicket: st.builds(c.ResolveTicket, ticket_numbers, close_codes, note_texts),
     c.ReopenTicket: st.builds(c.ReopenTicket, ticket_numbers),
+    c.ActionForm: st.one_of(
+        st.builds(
+            c.ActionForm, ticket_numbers, st.sampled_from(["comment", "note", "assign", "resolve"])
+        ),
+        st.builds(c.ActionForm, ticket_numbers.map(lambda n: "CHG" + n[3:]), st.just("close")),
+    ),
     c.SetIdentity: st.sampled_from(
         [c.SetIdentity(""), c.SetIdentity("linked"), c.SetIdentity("email")]
     ),

@@ -305,13 +305,22 @@ def test_ticket_card_message() -> None:
         "*Source*\nMicrosoft (AdminMFAV2)",
         "*Category*\nIdentity",
     ]
-    open_button, refresh, assign = buttons(blocks)
+    open_button, comment, note, assign, group, resolve, refresh = buttons(blocks)
     assert read_button(assign["value"]) == c.Assign("INC0010001", "me")
     assert assign["text"]["text"] == "Assign to me"
+    # The buttons with a form carry the command without its text, which opens the form.
+    for opens, action, label in (
+        (comment, "comment", "Add comment"),
+        (note, "note", "Add work note"),
+        (group, "assign", "Assign to group"),
+        (resolve, "resolve", "Resolve"),
+    ):
+        assert read_button(opens["value"]) == c.ActionForm("INC0010001", action)
+        assert opens["text"]["text"] == label
     assert open_button["action_id"] == "link"
     assert open_button["url"] == card.url
     assert open_button["text"]["text"] == "Open in ServiceNow"
-    assert (refresh["action_id"], refresh["value"]) == ("snow", "ticket INC0010001")
+    assert (refresh["action_id"], refresh["value"]) == ("snow:5", "ticket INC0010001")
     assert refresh["text"]["text"] == "Refresh"
     assert read_button(refresh["value"]) == c.ShowTicket("INC0010001")
 
@@ -353,7 +362,8 @@ def test_ticket_without_optional_facts_still_gets_open_and_refresh_buttons() -> 
     check_blocks(blocks)
     labels = [f["text"].split("\n")[0] for f in blocks[0]["fields"]]
     assert labels == ["*State*", "*Priority*", "*Due*", "*Requested by*"]
-    assert [b["action_id"] for b in buttons(blocks)] == ["link", "snow", "snow:1"]
+    ids = ["link", "snow", *(f"snow:{n}" for n in range(1, 6))]
+    assert [b["action_id"] for b in buttons(blocks)] == ids
     assert buttons(blocks)[0]["url"] == card.url
 
 

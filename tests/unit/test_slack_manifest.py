@@ -143,6 +143,8 @@ def test_settings(manifest: dict[str, Any]) -> None:
     assert settings["interactivity"] == {
         "is_enabled": True,
         "request_url": f"{PUBLIC}/slack/events",
+        # The assignment group type-ahead (block_suggestion) comes to the same endpoint.
+        "message_menu_options_url": f"{PUBLIC}/slack/events",
     }
     assert settings["org_deploy_enabled"] is False
     assert settings["socket_mode_enabled"] is False
