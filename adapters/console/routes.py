@@ -18,7 +18,13 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.console.session import CONSOLE_HEADER, LocalSession, form_from_doc, form_to_doc
+from adapters.console.session import (
+    CONSOLE_HEADER,
+    LocalSession,
+    confirm_to_doc,
+    form_from_doc,
+    form_to_doc,
+)
 from core.urls import is_loopback_host
 
 __all__ = ["add_console_routes"]
@@ -81,7 +87,8 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
             raise ValueError("text must be a string")
         reply = await session.command(text)
         form = form_to_doc(reply.form) if reply.form else None
-        return web.json_response({"text": reply.text, "form": form})
+        confirm = confirm_to_doc(reply.confirm)
+        return web.json_response({"text": reply.text, "form": form, "confirm": confirm})
 
     async def forms(request: web.Request) -> web.Response:
         body = await _json(request)
