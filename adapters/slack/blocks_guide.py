@@ -6,6 +6,7 @@ only for what cannot be undone, secondary detail in context blocks, a scannable 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from adapters.slack.blocks_text import (
@@ -52,9 +53,10 @@ def help_layout(view: HelpView) -> tuple[Layout, str]:
 
 
 def _side_button(card: RecommendationCard) -> JSON | None:
-    """The one button beside a recommendation: Share, or open the ticket that tracks it."""
+    """The one button beside a recommendation: Share, or open the ticket that tracks it.
+    Not green: in a list of eight, a primary button on each would make none stand out."""
     if card.buttons:
-        return button(card.buttons[0])
+        return button(replace(card.buttons[0], primary=False))
     if card.ticket is not None:
         return button(Button(f"Open {card.ticket.number}", url=card.ticket.url))
     return None

@@ -8,6 +8,7 @@ view is plain text, shown exactly as typed: :func:`~adapters.teams.cards_text.te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from microsoft_agents.activity import Attachment
@@ -210,7 +211,8 @@ def _more(more: Button | None) -> list[JSON]:
 
 
 def _recommendation_actions(card: RecommendationCard) -> list[JSON]:
-    actions = _actions(card.buttons)
+    # In a list, no card's button is the card's one primary action.
+    actions = _actions([replace(b, primary=False) for b in card.buttons])
     if card.ticket is not None:
         actions.append(_open_url(f"Open {card.ticket.number}", card.ticket.url))
     return actions

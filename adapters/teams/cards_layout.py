@@ -14,6 +14,7 @@ Measured with Microsoft's own renderer at 450 px (a chat card's width in Teams d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -64,9 +65,18 @@ def action_sets(actions: list[JSON]) -> list[JSON]:
     return [{"type": "ActionSet", "actions": row} for row in action_rows(actions)]
 
 
+#: Browsers may break a line next to a quote, a bracket or a bar (``["`` | ``<description>"]``),
+#: which cuts a placeholder in two; a word joiner (U+2060, invisible) there forbids it.
+_TIGHT = re.compile(r'(?<=["<>\[\]|])(?=\S)|(?<=\S)(?=["<>\[\]|])')
+#: And line breaking (Unicode UAX #14, rule LB15) never breaks between a quote, spaces and
+#: an opening bracket (``"<title>" [``): a zero-width space after the space allows it.
+_QUOTE_BRACKET = '" ['
+
+
 def _command(usage: str) -> JSON:
     # Monospace, the form Teams renders for a command (its Markdown has no inline code).
-    return text(f"snow {usage}", fontType="Monospace", weight="Bolder", spacing="Medium")
+    shown = _TIGHT.sub("\u2060", f"snow {usage}").replace(_QUOTE_BRACKET, '" \u200b[')
+    return text(shown, fontType="Monospace", weight="Bolder", spacing="Default")
 
 
 def help_body(view: HelpView) -> list[JSON]:
