@@ -104,7 +104,9 @@ async def test_teams_disconnect_needs_the_confirmation_step(teams: TeamsHarness)
     assert "ServiceNow configuration" in json.dumps(config)
     ask = action_of(config, "Disconnect")
     assert ask["data"] == {"value": "disconnect"}
-    again = await teams.invoke(bf.card_action("snow", ask["data"], teams.service_url, **TEAMS_ADMIN))
+    again = await teams.invoke(
+        bf.card_action("snow", ask["data"], teams.service_url, **TEAMS_ADMIN)
+    )
     assert action_of(cards_in(again)[0], "Disconnect")["data"] == {"value": "disconnect confirm"}
     assert await teams.services.store.get_connection(WORKSPACE) is not None
 
@@ -123,7 +125,8 @@ async def connected_console(
     settings = make_settings()
     services = build_services(settings, clock=FakeClock(), retry=FAST_RETRY)
     web_app = build_app(settings, services=services)
-    assert services.console_session is not None and services.console is not None
+    assert services.console_session is not None
+    assert services.console is not None
     add_console_routes(web_app, services.console_session, TOKEN)
     server = TestServer(web_app, host="127.0.0.1", port=int(settings.public_url.rsplit(":", 1)[1]))
     await server.start_server()
