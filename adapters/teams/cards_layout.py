@@ -45,18 +45,19 @@ def _button_px(action: JSON) -> int:
     return len(str(action.get("title", ""))) * _CHAR_PX + _BUTTON_PX
 
 
+def _fits(row: list[JSON]) -> bool:
+    # Teams stretches the buttons of a row to equal widths: the widest title decides.
+    return len(row) * max(_button_px(a) for a in row) <= ROW_WIDTH
+
+
 def action_rows(actions: list[JSON]) -> list[list[JSON]]:
     """``actions`` in rows whose titles all fit at Teams' width (a long one alone)."""
     rows: list[list[JSON]] = []
-    used = ROW_WIDTH
     for action in actions:
-        width = _button_px(action)
-        if rows and used + width <= ROW_WIDTH:
+        if rows and _fits([*rows[-1], action]):
             rows[-1].append(action)
-            used += width
         else:
             rows.append([action])
-            used = width
     return rows
 
 
