@@ -191,6 +191,10 @@ def all_cases(teams_width: int) -> list[dict[str, Any]]:
                 "png": f"teams-{name}.png",
             }
         )
+        if name == "recommendations":
+            # The same card with the first item's details opened (its Details toggle).
+            opened = {**cases[-1], "name": "teams-recommendations-details", "click": "Details"}
+            cases.append({**opened, "png": "teams-recommendations-details.png"})
         cases.append(
             {
                 "name": f"slack-{name}",

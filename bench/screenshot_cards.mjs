@@ -87,6 +87,10 @@ for (const c of cases) {
   } else {
     await page.setContent(c.html);
   }
+  if (c.click) {
+    // Click the first button titled c.click (a toggle), as a user would.
+    await page.locator(".ac-pushButton", { hasText: c.click }).first().click();
+  }
   const shot = await page.$("#shot");
   const m = await shot.evaluate(measure);
   if (c.png) await shot.screenshot({ path: path.join(outDir, c.png) });

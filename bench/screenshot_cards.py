@@ -112,6 +112,15 @@ KNOWN = {
 }
 
 
+def _shrink(out: Path, names: list[str]) -> None:
+    """Fewer colours, same look (pngquant, when installed): README pictures stay small."""
+    quant = shutil.which("pngquant")
+    if quant is None:
+        return
+    files = [str(out / n) for n in names]
+    subprocess.run([quant, "--force", "--ext", ".png", "--quality", "70-95", *files], check=False)
+
+
 def _problems(m: dict[str, Any]) -> list[str]:
     found = []
     if not m["name"].startswith("teams-"):
@@ -150,8 +159,10 @@ def main() -> int:
         failed += bool(problems) and not known
         mark = "known" if known else "FAIL" if problems else "ok"
         print(
-            f"{mark:4} {m['name']:<28} {m['width']:>4} × {m['height']:>5} px  {'; '.join(problems)}"
+            f"{mark:5} {m['name']:<28} {m['width']:>4} × {m['height']:>5} px  {'; '.join(problems)}"
         )
+    if not args.no_png:
+        _shrink(args.out, [c["png"] for c in cases])
     print(
         f"{len(cases)} cards rendered in {time.monotonic() - started:.1f}s, {failed} with defects"
     )
