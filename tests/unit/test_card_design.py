@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from adapters.console.render import render
 from adapters.slack.admin import config_modal
 from adapters.slack.blocks import home_view, message
 from adapters.slack.blocks_guide import BRIEF_SUMMARY_MAX
@@ -163,6 +164,9 @@ def test_the_home_card_says_when_servicenow_is_not_reachable() -> None:
     assert ":large_green_circle:" not in slack
     healthy = json.dumps(home_view(HomeView(True, URL, SUMMARIES, HOME_BUTTONS)))
     assert ":large_green_circle: Connected to" in healthy
+    terminal = render(down)
+    assert f"SnowOps home (connected to {URL}, but {since})" in terminal
+    assert "! ServiceNow answered HTTP 503." in terminal
 
 
 def _config() -> ConfigurationView:
