@@ -107,8 +107,10 @@ class Configure(_Base):
 
 @dataclass(frozen=True, slots=True)
 class Disconnect(_Base):
-    """``/snow disconnect``."""
+    """``/snow disconnect``: asks first (``confirmed`` False); ``/snow disconnect confirm``
+    (and the confirmation's own button) disconnects."""
 
+    confirmed: bool = False
     admin: ClassVar[bool] = True
 
 
@@ -368,7 +370,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("reconnect", "a fresh sign-in link for the connected instance (admins)"),
     ("status", "connection health, last sync, last error"),
     ("config", "connection and state names in one place (admins)"),
-    ("disconnect", "revoke tokens and forget the connection (admins)"),
+    ("disconnect [confirm]", "revoke tokens and forget the connection; asks first (admins)"),
     ("recommendations [category] [all] [page N]", "Secure Score improvement actions to share"),
     ('recommendations add <category> "<title>" ["<description>"]', "keep your own"),
     ("recommendations remove <id>", "forget one of your own (admins)"),

@@ -203,7 +203,7 @@ class ConnectionService:
         if pending is None:
             raise ConfigurationError(
                 "this sign-in link was already used or has expired",
-                hint="Sign-in links work once, for 10 minutes. Run `/snow connect` again.",
+                hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
             )
         if pending.purpose == "link" and self._accounts is not None:
             return await self._accounts.finish(pending, code)
@@ -303,11 +303,11 @@ class ConnectionService:
         conn = await self._connections.get_connection(workspace)
         if conn is None:
             return ConnectionStatusView(
-                connected=False, hint="An admin can connect with `/snow connect <instance>`."
+                connected=False, hint="An admin can connect with /snow connect <instance>."
             )
         hint = ""
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            hint = "Tokens can no longer be refreshed: an admin should run `/snow connect` again."
+            hint = "Tokens can no longer be refreshed: an admin should run /snow connect again."
         return ConnectionStatusView(
             connected=True,
             instance_url=conn.instance_url,

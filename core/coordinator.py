@@ -177,7 +177,7 @@ class SyncCoordinator:
         text = (
             f"SnowOps can no longer reach ServiceNow at {conn.instance_url}: its sign-in has "
             f"expired or was revoked{why}. Ticket updates are paused until an admin runs "
-            "`/snow connect` again."
+            "/snow connect again."
         )
         if await self._notifier.tell(contact.channel, text, f"{workspace}|reauth|{since}"):
             log.warning("told %s's admins that the connection needs re-authorization", workspace)

@@ -14,6 +14,7 @@ import shlex
 from core import commands as c
 from core.errors import UsageError
 from core.grammar_actions import ACTION_PARSERS, action_text
+from core.grammar_confirm import CONFIRM_PARSERS, confirm_text
 from core.models import CATEGORIES, TicketKind
 
 __all__ = ["MAX_PAGE", "MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
@@ -335,6 +336,7 @@ _PARSERS = {
     "notifications": _notifications,
     "audit": _audit,
     "states": _states,
+    **CONFIRM_PARSERS,
 }
 
 
@@ -354,7 +356,7 @@ def _page_text(page: int) -> list[str]:
 
 def command_text(command: c.Command) -> str:
     """The text that :func:`parse` reads back to ``command`` (what a button carries)."""
-    text = action_text(command)
+    text = action_text(command) or confirm_text(command)
     if text is not None:
         return text
     match command:

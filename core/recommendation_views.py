@@ -47,6 +47,9 @@ def recommendation_card(item: RecommendationItem, ticket: TicketCard | None) -> 
     if ticket is None:
         buttons = (Button("Share to ServiceNow", c.Share(rec.id), primary=True),)
     note = _STATE_NOTES.get(rec.state, "")
+    brief = [rec.category, rec.source.value]
+    if rec.source is RecommendationSource.MICROSOFT:
+        brief.insert(0, f"+{_points(rec.gain)} points")
     return RecommendationCard(
         id=rec.id,
         title=rec.title,
@@ -58,6 +61,7 @@ def recommendation_card(item: RecommendationItem, ticket: TicketCard | None) -> 
         ticket=ticket,
         note=note,
         buttons=buttons,
+        brief=" · ".join(brief),
     )
 
 

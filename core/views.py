@@ -22,6 +22,7 @@ from core.servicenow.states import state_label
 __all__ = [
     "Button",
     "ConfigurationView",
+    "ConfirmView",
     "HelpView",
     "HistoryLine",
     "HomeView",
@@ -53,13 +54,18 @@ class NoticeLevel(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: it runs ``command`` when clicked, or opens ``url``; ``confirm`` asks
-    first, where the platform can."""
+    first, where the platform can (a dialog). ``ask`` is what a platform without such a
+    dialog (Teams, the console) runs instead: a command answered with a
+    :class:`ConfirmView`, whose confirm button then runs ``command``. ``danger``: it
+    cannot be undone, and looks it."""
 
     label: str
     command: Command | None = None
     url: str | None = None
     primary: bool = False
     confirm: str = ""
+    ask: Command | None = None
+    danger: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,8 @@ class RecommendationCard:
     """A recommendation as users see it: what it is worth and what it takes.
 
     ``ticket`` is set when an open ticket already tracks it; then there is no Share button.
+    ``brief`` is the one line a list shows before its details are opened (points to gain,
+    category, source).
     """
 
     id: str
@@ -118,6 +126,7 @@ class RecommendationCard:
     ticket: TicketCard | None = None
     note: str = ""
     buttons: tuple[Button, ...] = ()
+    brief: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +165,17 @@ class KindSummary:
 
 @dataclass(frozen=True, slots=True)
 class HomeView:
-    """The Incident management and Change management cards, with their buttons."""
+    """The Incident management and Change management cards, with their buttons.
+
+    ``problem`` says what is wrong with a connection that is set up but not working (not
+    reachable since …, needs re-authorization), and ``problem_hint`` the cause or the fix."""
 
     connected: bool
     instance_url: str
     summaries: tuple[KindSummary, ...]
     buttons: tuple[Button, ...]
+    problem: str = ""
+    problem_hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +218,18 @@ class ConfigurationView:
     buttons: tuple[Button, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmView:
+    """A question before something that cannot be undone: ``confirm`` does it, ``cancel``
+    goes back; ``cancelled`` is what a terminal says when the answer is no."""
+
+    title: str
+    text: str
+    confirm: Button
+    cancel: Button
+    cancelled: str = "Nothing was changed."
+
+
 View = (
     Notice
     | TicketCard
@@ -215,6 +241,7 @@ View = (
     | StatusView
     | StatesView
     | ConfigurationView
+    | ConfirmView
     | TicketFormView
     | SecureScoreView
     | tuple["View", ...]

@@ -18,6 +18,7 @@ from core.score_views import SecureScoreView
 from core.views import (
     Button,
     ConfigurationView,
+    ConfirmView,
     HelpView,
     HomeView,
     Notice,
@@ -70,8 +71,10 @@ def _actions(buttons: tuple[Button, ...]) -> list[str]:
     """Each button as the command that does the same (links are printed in full)."""
     out = []
     for b in buttons:
-        if b.command is not None:
-            out.append(f"  → {b.label}: /snow {command_text(b.command)}")
+        # A button that asks first is shown as its asking form: the terminal asks y/N.
+        command = b.ask or b.command
+        if command is not None:
+            out.append(f"  → {b.label}: /snow {command_text(command)}")
     return out
 
 
@@ -123,7 +126,11 @@ def _recommendation(card: RecommendationCard) -> list[str]:
 
 def _home(view: HomeView) -> list[str]:
     where = f"connected to {view.instance_url}" if view.connected else "not connected"
+    if view.connected and view.problem:
+        where += f", but {view.problem}"
     lines = [f"SnowOps home ({where})"]
+    if view.problem_hint:
+        lines += _wrap(f"! {view.problem_hint}")
     for s in view.summaries:
         counts = ", ".join(f"{name}: {n}" for name, n in s.counts) or "no tickets yet"
         lines += ["", f"== {s.title} ==", f"  {counts}"]
@@ -231,6 +238,8 @@ def _one(view: View) -> list[str]:
             return _states(view)
         case SecureScoreView():
             return _score(view)
+        case ConfirmView():
+            return [f"== {view.title} ==", *_wrap(view.text, "")]
         case TicketFormView():
             return render_form_intro(view)
         case tuple():

@@ -19,7 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from adapters.console.action_forms import action_to_doc
-from adapters.console.session import CONSOLE_HEADER, LocalSession, form_from_doc, form_to_doc
+from adapters.console.session import (
+    CONSOLE_HEADER,
+    LocalSession,
+    confirm_to_doc,
+    form_from_doc,
+    form_to_doc,
+)
 from core.actions import ActionFormContext
 from core.urls import is_loopback_host
 
@@ -86,7 +92,10 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         reply = await session.command(text)
         form = form_to_doc(reply.form) if reply.form else None
         action = action_to_doc(reply.action) if reply.action else None
-        return web.json_response({"text": reply.text, "form": form, "action": action})
+        confirm = confirm_to_doc(reply.confirm)
+        return web.json_response(
+            {"text": reply.text, "form": form, "action": action, "confirm": confirm}
+        )
 
     async def actions(request: web.Request) -> web.Response:
         body = await _json(request)

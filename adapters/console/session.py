@@ -24,6 +24,7 @@ from core.actions import (
     SubmitActionForm,
     SubmitTicket,
     SuggestGroups,
+    button_value,
 )
 from core.forms import TicketFormView
 from core.grammar import strip_invocation
@@ -49,17 +50,20 @@ from core.outcomes import (
 from core.outcomes import (
     Reply as Answer,
 )
-from core.views import Notice, NoticeLevel, View
+from core.views import Button, ConfirmView, Notice, NoticeLevel, View
 
 __all__ = [
     "CONSOLE_HEADER",
     "CONSOLE_WORKSPACE",
+    "Confirm",
     "ConsoleError",
     "FormReply",
     "LocalSession",
     "RemoteSession",
     "Reply",
     "Session",
+    "confirm_from_doc",
+    "confirm_to_doc",
     "console_context",
     "form_from_doc",
     "form_to_doc",
@@ -76,13 +80,24 @@ class ConsoleError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Confirm:
+    """A question to answer y/N before a command that cannot be undone: ``command`` is
+    the text to run on yes, ``cancelled`` what to say on no."""
+
+    question: str
+    command: str
+    cancelled: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a command printed, and the form to fill when it opened one (the ticket form,
-    or a ticket action's)."""
+    or a ticket action's), or the question to answer."""
 
     text: str
     form: TicketFormView | None = None
     action: ActionFormView | None = None
+    confirm: Confirm | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +150,10 @@ def console_context(user: str | None = None) -> RequestContext:
 def _text(outcome: Outcome) -> Reply:
     """An outcome as text, and the form to ask for field by field when it is one."""
     match outcome:
+        case Answer(view=ConfirmView(confirm=Button(command=yes)) as step) if yes is not None:
+            question = clean(f"{step.confirm.label}? [y/N] ")
+            confirm = Confirm(question, button_value(yes), clean(step.cancelled))
+            return Reply(render(step), confirm=confirm)
         case Answer(view=view):
             return Reply(render(view))
         case ShowForm(form=form, banner=banner):
@@ -246,6 +265,27 @@ def form_from_doc(doc: Any) -> TicketFormView:
         raise ValueError(f"not a ticket form: {exc}") from None
 
 
+def confirm_to_doc(confirm: Confirm | None) -> dict[str, str] | None:
+    """A y/N question as JSON for ``/console/commands``."""
+    if confirm is None:
+        return None
+    return {
+        "question": confirm.question,
+        "command": confirm.command,
+        "cancelled": confirm.cancelled,
+    }
+
+
+def confirm_from_doc(doc: Any) -> Confirm | None:
+    """The question back from JSON (None when there is none, or it is not one)."""
+    if not isinstance(doc, dict):
+        return None
+    parts = [doc.get(k) for k in ("question", "command", "cancelled")]
+    if not all(isinstance(p, str) for p in parts):
+        return None
+    return Confirm(*(clean(str(p)) for p in parts))
+
+
 class RemoteSession:
     """The console attached to a running ``snowops dev`` over loopback HTTP."""
 
@@ -280,7 +320,8 @@ class RemoteSession:
         body = await self._call("POST", "/console/commands", json={"text": text})
         form = form_from_doc(body["form"]) if body.get("form") else None
         action = action_from_doc(body["action"]) if body.get("action") else None
-        return Reply(str(body.get("text") or ""), form, action)
+        confirm = confirm_from_doc(body.get("confirm"))
+        return Reply(str(body.get("text") or ""), form, action, confirm)
 
     async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
         """POST /console/forms."""

@@ -17,7 +17,7 @@ from typing import TextIO
 from adapters.console.action_forms import fill_action
 from adapters.console.keyboard import LineReader, open_reader
 from adapters.console.render import render_form_intro
-from adapters.console.session import ConsoleError, Session
+from adapters.console.session import Confirm, ConsoleError, Session
 from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
 from core.models import CATEGORIES
@@ -27,6 +27,7 @@ __all__ = ["Terminal"]
 PROMPT = "snow> "
 _QUIT = {"quit", "exit", "/quit", "/exit", "bye"}
 _CANCEL = {"cancel", "/cancel"}
+_YES = {"y", "yes"}
 
 
 class Terminal:
@@ -103,8 +104,18 @@ class Terminal:
                     await self._fill(lines, reply.form)
                 if reply.action is not None:
                     await fill_action(lines.ask, self.say, self._session, reply.action)
+                if reply.confirm is not None:
+                    await self._confirm(lines, reply.confirm)
             except ConsoleError as exc:
                 self.say(f"[error] {exc}")
+
+    async def _confirm(self, lines: LineReader, confirm: Confirm) -> None:
+        """Ask y/N; only a yes runs the command (anything else, or Ctrl-D, is a no)."""
+        answer = await lines.ask(confirm.question)
+        if answer is None or answer.strip().lower() not in _YES:
+            self.say(confirm.cancelled)
+            return
+        self.say((await self._session.command(confirm.command)).text)
 
     async def _field(self, lines: LineReader, name: str, value: str) -> str | None:
         """Ask one field until its value passes core's check for it; None: cancelled."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.slack.blocks import message
 from adapters.slack.blocks_surfaces import modal
-from adapters.slack.blocks_text import actions_block, escape, section
+from adapters.slack.blocks_text import actions_block, context, escape, section
 from core.actions import ClientFormContext, state_pick_value
 from core.views import ConfigurationView, NoticeLevel
 
@@ -63,10 +63,23 @@ def config_modal(view: ConfigurationView) -> JSON:
             "(leave the name empty to restore ServiceNow's)."
         )
     )
-    blocks.append(_input("state_pick", "State", {"type": "static_select", "options": options}))
-    blocks.append(
-        _input("state_label", "Name", {"type": "plain_text_input", "max_length": 40}, optional=True)
-    )
+    current = [
+        f"*{escape(s.kind.label)}:* " + escape(", ".join(shown for _, shown, _ in s.states))
+        for s in view.states
+    ]
+    if current:
+        blocks.append(context(*current))
+    # The picker opens on the first state, never blank.
+    select: JSON = {"type": "static_select", "options": options}
+    if options:
+        select["initial_option"] = options[0]
+    blocks.append(_input("state_pick", "State", select))
+    name = {
+        "type": "plain_text_input",
+        "max_length": 40,
+        "placeholder": {"type": "plain_text", "text": "The name to show (empty: ServiceNow's)"},
+    }
+    blocks.append(_input("state_label", "Name", name, optional=True))
     actions = actions_block(view.buttons)
     if actions is not None:
         blocks.append(actions)

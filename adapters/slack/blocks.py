@@ -16,11 +16,9 @@ from typing import Any
 
 from adapters.slack.blocks_cards import (
     config_layout,
-    help_layout,
     notice_layout,
     post_message,
     recommendation_blocks,
-    recommendation_list_layout,
     recommendation_text,
     states_layout,
     status_layout,
@@ -28,6 +26,7 @@ from adapters.slack.blocks_cards import (
     ticket_list_layout,
     ticket_text,
 )
+from adapters.slack.blocks_guide import confirm_layout, help_layout, recommendation_list_layout
 from adapters.slack.blocks_score import score_layout
 from adapters.slack.blocks_surfaces import (
     FORM_CALLBACK_ID,
@@ -52,6 +51,7 @@ from core.forms import TicketFormView
 from core.score_views import SecureScoreView
 from core.views import (
     ConfigurationView,
+    ConfirmView,
     HelpView,
     HomeView,
     Notice,
@@ -139,6 +139,8 @@ def _layout(view: View) -> tuple[Layout, str]:
             return config_layout(view)
         case SecureScoreView():
             return score_layout(view)
+        case ConfirmView():
+            return confirm_layout(view)
         case TicketFormView():
             raise TypeError("the ticket form is a modal: render it with ticket_form_modal()")
     raise TypeError(f"cannot render {type(view).__name__} as a Slack message")

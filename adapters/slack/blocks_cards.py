@@ -18,7 +18,6 @@ from adapters.slack.blocks_text import (
     button,
     code,
     context,
-    divider,
     escape,
     escape_entities,
     fields_sections,
@@ -31,11 +30,9 @@ from adapters.slack.blocks_text import (
 from core.views import (
     Button,
     ConfigurationView,
-    HelpView,
     Notice,
     NoticeLevel,
     RecommendationCard,
-    RecommendationListView,
     StatesView,
     StatusView,
     TicketCard,
@@ -45,11 +42,9 @@ from core.views import (
 __all__ = [
     "compact_ticket",
     "config_layout",
-    "help_layout",
     "notice_layout",
     "post_message",
     "recommendation_blocks",
-    "recommendation_list_layout",
     "states_layout",
     "status_layout",
     "ticket_blocks",
@@ -173,21 +168,6 @@ def recommendation_text(card: RecommendationCard) -> str:
     return escape_entities(f"{card.title}{tracked}")
 
 
-def recommendation_list_layout(view: RecommendationListView) -> tuple[Layout, str]:
-    """A page of recommendations; cards are dropped whole when the page is too long."""
-    head = [header(view.title)]
-    notes = [escape(n) for n in (view.note, view.hint) if n]
-    if notes:
-        head.append(context(*notes))
-    if not view.cards:
-        head.append(context(escape(view.empty_text)))
-        return Layout(head=head), escape_entities(f"{view.title}: {view.empty_text}")
-    items = [[divider(), *recommendation_blocks(c)] for c in view.cards]
-    tail = _with_actions([], [view.more] if view.more else [])
-    count = len(view.cards)
-    return Layout(head, items, tail), escape_entities(f"{view.title}: {count} shown")
-
-
 def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
     """A page of tickets, one compact section each, with More and the ServiceNow list."""
     head = [header(view.title)]
@@ -205,17 +185,6 @@ def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
     first = "; ".join(f"{c.number} {c.state}" for c in view.cards[:3])
     more = "…" if len(view.cards) > 3 else ""
     return Layout(head, items, tail), escape_entities(f"{view.title}: {first}{more}")
-
-
-def help_layout(view: HelpView) -> tuple[Layout, str]:
-    """`/snow help`: the commands, and whether this workspace is connected."""
-    lines = [f"{code('/snow ' + cmd)} — {escape(what)}" for cmd, what in view.commands]
-    if view.connected:
-        state = f"Connected to {link(view.instance_url, view.instance_url or 'ServiceNow')}."
-    else:
-        state = "Not connected to ServiceNow yet: an admin runs `/snow connect &lt;instance&gt;`."
-    blocks = [section("*What SnowOps can do here*"), *lines_sections(lines), context(state)]
-    return Layout(head=blocks), "SnowOps help"
 
 
 def status_layout(view: StatusView) -> tuple[Layout, str]:

@@ -90,16 +90,21 @@ def _summary_blocks(summary: KindSummary) -> list[JSON]:
 
 def home_layout(view: HomeView) -> Layout:
     """The home cards as a layout, for the Home tab or a `/snow home` message."""
-    if view.connected:
-        where = link(view.instance_url, view.instance_url or "ServiceNow")
-        line = f":large_green_circle: Connected to {where}"
-    else:
+    where = link(view.instance_url, view.instance_url or "ServiceNow")
+    notes = []
+    if not view.connected:
         line = (
             ":warning: Not connected to ServiceNow. An admin runs `/snow connect &lt;instance&gt;`."
         )
+    elif view.problem:
+        # Never a green "Connected" while ServiceNow's calls fail.
+        line = f":red_circle: Connected to {where}, but {escape(view.problem)}."
+        notes = [escape(view.problem_hint)] if view.problem_hint else []
+    else:
+        line = f":large_green_circle: Connected to {where}"
     actions = actions_block(view.buttons)
     return Layout(
-        head=[header("SnowOps"), context(line)],
+        head=[header("SnowOps"), context(line, *notes)],
         items=[_summary_blocks(s) for s in view.summaries],
         tail=[actions] if actions else [],
     )

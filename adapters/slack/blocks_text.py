@@ -256,20 +256,23 @@ def button(b: Button, action_id: str | None = None) -> JSON:
     value = button_value(b.command) if b.command is not None else None
     if value is not None and len(value) > BUTTON_VALUE_MAX:
         raise ValueError(f"button value for {b.label!r} exceeds {BUTTON_VALUE_MAX} chars")
+    danger = b.danger or bool(b.confirm)
     confirm = None
     if b.confirm:
+        # Slack's own confirmation dialog; a destructive one has a red confirm button.
         confirm = ConfirmObject(
-            title=PlainTextObject(text=truncate(b.label, 100)),
+            title=PlainTextObject(text=truncate(f"{b.label}?", 100)),
             text=PlainTextObject(text=truncate(b.confirm, 300)),
             confirm=PlainTextObject(text=truncate(b.label, 30)),
             deny=PlainTextObject(text="Cancel"),
+            style="danger" if danger else None,
         )
     element = ButtonElement(
         text=PlainTextObject(text=truncate(b.label or "Open", BUTTON_TEXT_MAX), emoji=True),
         action_id=action_id or _action_id(b),
         value=value,
         url=safe_url(b.url),
-        style="danger" if b.confirm else ("primary" if b.primary else None),
+        style="danger" if danger else ("primary" if b.primary else None),
         confirm=confirm,
     )
     return element.to_dict()

@@ -8,11 +8,13 @@ view is plain text, shown exactly as typed: :func:`~adapters.teams.cards_text.te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from microsoft_agents.activity import Attachment
 
 from adapters.teams.cards_form import config_body, form_card, home_body
+from adapters.teams.cards_layout import confirm_body, help_body, recommendation_list_body
 from adapters.teams.cards_score import score_body
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, button_value
@@ -21,6 +23,7 @@ from core.score_views import SecureScoreView
 from core.views import (
     Button,
     ConfigurationView,
+    ConfirmView,
     HelpView,
     HomeView,
     Notice,
@@ -112,14 +115,16 @@ def button(b: Button) -> JSON | None:
     a form opens a dialog; any other command is a universal action."""
     if b.url:
         return _open_url(b.label, b.url)
-    if b.command is None:
+    # Adaptive Cards have no confirmation dialog: a button that asks first runs the
+    # command whose answer is the confirmation step.
+    command = b.ask or b.command
+    if command is None:
         return None
-    data = {"value": button_value(b.command)}
-    if b.command.forms:
+    data = {"value": button_value(command)}
+    if command.forms:
         return open_dialog(b.label, COMMAND_VERB, data, primary=b.primary)
     action = execute(b.label, COMMAND_VERB, data, primary=b.primary)
-    if b.confirm:
-        # Adaptive Cards have no confirmation step: a destructive button at least looks it.
+    if b.confirm or b.danger:
         action["style"] = "destructive"
     return action
 
@@ -209,11 +214,16 @@ def _more(more: Button | None) -> list[JSON]:
     return _actions([more]) if more else []
 
 
+def _recommendation_actions(card: RecommendationCard) -> list[JSON]:
+    # In a list, no card's button is the card's one primary action.
+    actions = _actions([replace(b, primary=False) for b in card.buttons])
+    if card.ticket is not None:
+        actions.append(_open_url(f"Open {card.ticket.number}", card.ticket.url))
+    return actions
+
+
 def _recommendation_list(view: RecommendationListView) -> tuple[list[JSON], list[JSON]]:
-    body = [text(view.title, size="Large", weight="Bolder")]
-    body += [text(n, isSubtle=True) for n in (view.note, view.hint) if n]
-    body += [recommendation_part(c) for c in view.cards] or [text(view.empty_text)]
-    return body, _more(view.more)
+    return recommendation_list_body(view, _recommendation_actions), _more(view.more)
 
 
 def _ticket_list(view: TicketListView) -> tuple[list[JSON], list[JSON]]:
@@ -225,20 +235,6 @@ def _ticket_list(view: TicketListView) -> tuple[list[JSON], list[JSON]]:
     if view.servicenow_list_url:
         actions.append(_open_url("Open the list in ServiceNow", view.servicenow_list_url))
     return body, actions
-
-
-def _help(view: HelpView) -> tuple[list[JSON], list[JSON]]:
-    where = (
-        f"Connected to {view.instance_url}."
-        if view.connected
-        else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
-    )
-    body = [
-        text("SnowOps", size="Large", weight="Bolder"),
-        text(f"{where} Message me `snow <command>` or mention me."),
-        facts([(f"snow {usage}", what) for usage, what in view.commands]),
-    ]
-    return body, []
 
 
 def _status(view: StatusView) -> tuple[list[JSON], list[JSON]]:
@@ -288,7 +284,10 @@ def _parts(view: View) -> tuple[list[JSON], list[JSON]]:
         case ConfigurationView():
             return config_body(view, _status(view.status)[0], _actions(view.buttons))
         case HelpView():
-            return _help(view)
+            return help_body(view), []
+        case ConfirmView():
+            confirm, cancel = _actions([view.confirm, view.cancel])
+            return confirm_body(view, confirm, cancel), []
         case StatusView():
             return _status(view)
         case StatesView():
@@ -324,6 +323,8 @@ def summary_text(view: View) -> str:
             return "SnowOps home"
         case SecureScoreView():
             return f"Secure Score: {view.score}"
+        case ConfirmView():
+            return view.title
         case TicketFormView():
             return view.title
     return "SnowOps"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.teams.cards_layout import action_sets
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, state_pick_value
 from core.forms import DESCRIPTION_MAX, NAME_MAX, TicketFormView
@@ -129,16 +130,27 @@ def form_card(
     return _card(body, [_submit(context, inline)])
 
 
+def _where(view: HomeView) -> list[JSON]:
+    """Whether ServiceNow is connected, and working: "Connected to …" alone would be
+    untrue while its calls fail."""
+    if not view.connected:
+        line = "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
+        return [text(line, color="warning")]
+    if not view.problem:
+        return [text(f"Connected to {view.instance_url}.")]
+    out = [text(f"Connected to {view.instance_url}, but {view.problem}.", color="attention")]
+    if view.problem_hint:
+        out.append(text(view.problem_hint, isSubtle=True, size="Small", spacing="None"))
+    return out
+
+
 def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSON]]:
-    """The Incident management and Change management cards, with the home buttons."""
-    where = (
-        f"Connected to {view.instance_url}."
-        if view.connected
-        else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
-    )
+    """The Incident management and Change management cards, with the home buttons in
+    rows that fit (a long title such as "Manage ServiceNow configuration" gets its own)."""
     body: list[JSON] = [
         text("Welcome to SnowOps", size="Large", weight="Bolder"),
-        text(f"{where} Type snow help for every command."),
+        *_where(view),
+        text("Type snow help for every command.", isSubtle=True, spacing="None"),
     ]
     for summary in view.summaries:
         items: list[JSON] = [text(summary.title, size="Medium", weight="Bolder")]
@@ -159,7 +171,7 @@ def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSO
                 }
             )
         body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
-    return body, actions
+    return body + action_sets(actions), []
 
 
 def config_body(
@@ -173,22 +185,35 @@ def config_body(
         body.append(text(view.banner.text, color=color))
     body.extend(status)
     choices = []
+    current: list[tuple[str, str]] = []
     for states in view.states:
         for value, shown, default in states.states:
             renamed = f" ({default})" if shown != default else ""
             label = f"{states.kind.label} {value}: {shown}{renamed}"
             choices.append({"title": label, "value": state_pick_value(states.kind, value)})
+        current.append((states.kind.label, ", ".join(shown for _, shown, _ in states.states)))
+    body.append(text("State names", weight="Bolder", spacing="Medium"))
+    body.append(facts(current))
     body.append(
         text(
-            "State names: pick a state and give it this workspace's name "
+            "Pick a state and give it this workspace's name "
             "(leave the name empty to restore ServiceNow's).",
-            spacing="Medium",
+            isSubtle=True,
         )
     )
+    # The list opens on the first state, never blank.
+    pick: JSON = {"type": "Input.ChoiceSet", "id": "state_pick", "label": "State"}
+    pick |= {"choices": choices, "value": choices[0]["value"] if choices else ""}
+    body.append(pick)
     body.append(
-        {"type": "Input.ChoiceSet", "id": "state_pick", "label": "State", "choices": choices}
+        {
+            "type": "Input.Text",
+            "id": "state_label",
+            "label": "Name",
+            "maxLength": 40,
+            "placeholder": "The name to show (empty: ServiceNow's)",
+        }
     )
-    body.append({"type": "Input.Text", "id": "state_label", "label": "Name", "maxLength": 40})
     save = {"type": "Action.Execute", "title": "Save name", "verb": RENAME_VERB, "data": {}}
     return body, [save, *actions]
 

@@ -30,6 +30,7 @@ from core.storage import AuditLog
 from core.views import (
     Button,
     ConfigurationView,
+    ConfirmView,
     Notice,
     NoticeLevel,
     StatesView,
@@ -48,7 +49,10 @@ DIAGNOSE_SECONDS = 8.0
 #: Channels listed by `/snow status`; the troubled ones come first.
 MAX_DESTINATIONS = 10
 
-DISCONNECT_CONFIRM = "Disconnect ServiceNow? Tokens are revoked; ticket history stays."
+DISCONNECT_CONFIRM = (
+    "Tickets stop syncing and channels stop hearing of changes; SnowOps's tokens are "
+    "revoked. Ticket history stays."
+)
 CONNECT_PRIVATELY = Notice(
     "Run this in your personal chat with SnowOps: the sign-in link is for you alone.",
     NoticeLevel.WARNING,
@@ -142,7 +146,10 @@ class ConnectionHandlers:
         return await self.connect(ctx, c.Connect(form.instance))
 
     async def disconnect(self, ctx: RequestContext, command: c.Disconnect) -> Outcome:
-        """Revoke the tokens and forget the connection; ticket history stays."""
+        """First the confirmation step; once confirmed, revoke the tokens and forget the
+        connection (ticket history stays)."""
+        if not command.confirmed:
+            return await self._ask_disconnect(ctx)
         done = await self._connections.disconnect(ctx.workspace, ctx.actor)
         text = (
             "Disconnected from ServiceNow: tokens revoked, ticket history kept."
@@ -150,6 +157,21 @@ class ConnectionHandlers:
             else "This workspace was not connected."
         )
         return Reply(Notice(text, NoticeLevel.SUCCESS if done else NoticeLevel.INFO), replace=True)
+
+    async def _ask_disconnect(self, ctx: RequestContext) -> Outcome:
+        """The confirmation step: which instance, and what stops; Cancel goes back to the
+        configuration (where the Disconnect button is)."""
+        status = await self._connections.status(ctx.workspace)
+        if not status.connected:
+            return Reply(Notice("This workspace was not connected."), replace=True)
+        step = ConfirmView(
+            "Disconnect ServiceNow?",
+            f"Disconnect {status.instance_url}? {DISCONNECT_CONFIRM}",
+            Button("Disconnect", c.Disconnect(confirmed=True), danger=True),
+            Button("Cancel", c.Configure()),
+            cancelled=f"Not disconnected: still connected to {status.instance_url}.",
+        )
+        return Reply(step, replace=True)
 
     async def status(self, ctx: RequestContext, command: c.Status) -> Outcome:
         """The connection's health, with the doctor's findings."""
@@ -288,7 +310,8 @@ class ConnectionHandlers:
         connected = bool(status.lines)
         buttons = [Button("Reconnect", c.Reconnect())]
         if connected:
-            buttons.append(Button("Disconnect", c.Disconnect(), confirm=DISCONNECT_CONFIRM))
+            instance = (await self._connections.status(ctx.workspace)).instance_url
+            buttons.append(_disconnect_button(instance))
         return ConfigurationView(status, states, banner, connected, tuple(buttons))
 
     async def connected(self, result: ConnectResult | LinkResult) -> None:
@@ -319,6 +342,18 @@ class ConnectionHandlers:
         except DeliveryError as exc:
             log.info("sign-in confirmation not delivered now (%s): queued", exc)
             await self._notifier.tell(to, f"{notice.text} {notice.hint}".strip(), key)
+
+
+def _disconnect_button(instance_url: str) -> Button:
+    """Disconnect: Slack asks in its dialog and then disconnects; Teams and the console
+    run the asking form first (their confirmation step)."""
+    return Button(
+        "Disconnect",
+        c.Disconnect(confirmed=True),
+        confirm=f"Disconnect {instance_url}? {DISCONNECT_CONFIRM}",
+        ask=c.Disconnect(),
+        danger=True,
+    )
 
 
 def _connect_notice(result: ConnectResult) -> Notice:

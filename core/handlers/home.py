@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from core import commands as c
-from core.connections import ConnectionService
+from core.connections import ConnectionService, ConnectionStatusView
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
-from core.models import TicketKind
+from core.models import ConnectionStatus, TicketKind
 from core.outcomes import Outcome, Reply
 from core.repos.labels import StateNames
 from core.storage import TicketStore
-from core.views import Button, HelpView, HomeView, KindSummary, ticket_card
+from core.views import Button, HelpView, HomeView, KindSummary, format_when, ticket_card
 
 __all__ = ["HomeHandlers"]
 
@@ -67,4 +67,26 @@ class HomeHandlers:
         ]
         if ctx.is_admin:
             buttons.append(Button("Manage ServiceNow configuration", c.Configure()))
-        return HomeView(status.connected, status.instance_url, tuple(summaries), tuple(buttons))
+        problem, hint = _problem(status)
+        return HomeView(
+            status.connected,
+            status.instance_url,
+            tuple(summaries),
+            tuple(buttons),
+            problem,
+            hint,
+        )
+
+
+def _problem(status: ConnectionStatusView) -> tuple[str, str]:
+    """What is wrong with a connection that is set up (and the cause or the fix), or
+    nothing: a home card must not say "Connected" alone while ServiceNow fails."""
+    if not status.connected:
+        return "", ""
+    if status.status == ConnectionStatus.NEEDS_REAUTH:
+        return "needs re-authorization", status.hint or status.last_error or ""
+    if status.last_error:
+        # The last call failed; the last successful sync is when it last answered.
+        since = f" since {format_when(status.last_sync_at)}" if status.last_sync_at else ""
+        return f"not reachable{since}", status.last_error
+    return "", ""

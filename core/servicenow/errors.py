@@ -46,7 +46,7 @@ class ServiceNowError(SnowOpsError):
     """Base of every ServiceNow failure. ``str(err)`` is safe to show to users."""
 
     source: ClassVar[str] = "ServiceNow"
-    default_hint: ClassVar[str] = "Try again; if it keeps failing, run `snowops doctor`."
+    default_hint: ClassVar[str] = "Try again; if it keeps failing, run snowops doctor."
 
     def __init__(
         self, message: str, *, status: int | None = None, detail: str = "", hint: str = ""
@@ -68,7 +68,7 @@ class ConfigurationError(ServiceNowError):
 class NotConnectedError(ConfigurationError):
     """The workspace has no ServiceNow connection."""
 
-    default_hint = "An admin can connect it with `/snow connect <instance>`."
+    default_hint = "An admin can connect it with /snow connect <instance>."
 
 
 class AuthError(ServiceNowError):
@@ -80,7 +80,7 @@ class ReauthorizationRequired(AuthError):
 
     default_hint = (
         "The refresh token expired or was revoked, or the client secret changed. "
-        "An admin should run `/snow connect` again."
+        "An admin should run /snow connect again."
     )
 
 
@@ -88,7 +88,7 @@ class NotAuthenticated(AuthError):
     """A bearer token was refused by the Table API."""
 
     default_hint = (
-        "ServiceNow did not accept the access token. If it persists, run `/snow connect` again."
+        "ServiceNow did not accept the access token. If it persists, run /snow connect again."
     )
 
 

@@ -96,7 +96,7 @@ FAULTS = [
     pytest.param(
         Fault(status=401, scope="oauth"),
         "refresh token: ServiceNow refused the OAuth credentials (401 access_denied)",
-        "An admin should run `/snow connect` again",
+        "An admin should run /snow connect again",
         id="401-access_denied",
     ),
     pytest.param(

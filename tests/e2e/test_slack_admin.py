@@ -96,8 +96,9 @@ async def test_manage_configuration_renames_states_and_disconnects(slack: SlackH
     assert "Incident 2: Being fixed (In Progress)" in json.dumps(answer["view"])
 
     before = slack.modals_shown()
+    # The button asks in Slack's confirmation dialog, then carries the confirmed command.
     await slack.interact(
-        block_actions_payload("snow", "disconnect", user_id=ADMIN, view={"id": view_id})
+        block_actions_payload("snow", "disconnect confirm", user_id=ADMIN, view={"id": view_id})
     )
     assert "Disconnected from ServiceNow" in json.dumps(await slack.latest_modal(before))
     assert await slack.services.store.get_connection("slack:T0123") is None

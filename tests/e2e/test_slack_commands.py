@@ -165,7 +165,7 @@ async def test_home_and_states_and_disconnect_by_command(slack: SlackHarness) ->
     assert "Incident management" in json.dumps(answer["blocks"])
     states = await (await slack.command("states change")).json()
     assert "Authorize" in json.dumps(states["blocks"])
-    await slack.command("disconnect", user=ADMIN, name="bye")
+    await slack.command("disconnect confirm", user=ADMIN, name="bye")
     [*_, bye] = await slack.api.wait_for_response(count=2)
     assert "Disconnected from ServiceNow" in bye["text"]
     assert await slack.services.store.get_connection("slack:T0123") is None

@@ -120,7 +120,8 @@ async def test_connect_is_private_and_never_shows_the_secret(teams: TeamsHarness
 
 
 async def test_disconnect_by_an_admin(teams: TeamsHarness) -> None:
-    [bye] = await teams.say("snow disconnect", **ADMIN)
+    # The explicit form; typed alone, disconnect asks first (test_disconnect_confirm.py).
+    [bye] = await teams.say("snow disconnect confirm", **ADMIN)
     assert "Disconnected from ServiceNow" in bye.text
     assert await teams.services.store.get_connection(WORKSPACE) is None
 

@@ -93,7 +93,7 @@ async def test_a_link_is_refreshed_before_it_expires(connected: App, sim: Sim) -
 
 async def test_links_go_with_the_workspace_connection(connected: App, sim: Sim) -> None:
     await link_as(connected, ana(), "abel.tuter")
-    assert await run(connected, admin_ctx(), "disconnect")
+    assert await run(connected, admin_ctx(), "disconnect confirm")
     assert await connected.services.connections.accounts.linked(WS, "slack:U_ANA") is None
 
 

@@ -300,7 +300,7 @@ async def test_history_shows_comments_not_work_notes(connected: App, sim: Sim) -
 
 async def test_history_stays_visible_after_disconnect(connected: App, sim: Sim) -> None:
     out = made(await submit(connected, user_ctx(), FORM))
-    await run(connected, admin_ctx(), "disconnect")
+    await run(connected, admin_ctx(), "disconnect confirm")
     listing = await run(connected, user_ctx(), "tickets")
     assert isinstance(listing, TicketListView)
     assert [c.number for c in listing.cards] == [out.card.number]

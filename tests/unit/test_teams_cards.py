@@ -195,7 +195,8 @@ def test_a_command_that_answers_with_a_form_opens_a_dialog() -> None:
         "style": "positive",
     }
     assert (learn["type"], learn["url"]) == ("Action.OpenUrl", REC.url)
-    create, view_all, configure = card(HOME)["actions"]
+    rows = [b["actions"] for b in card(HOME)["body"] if b["type"] == "ActionSet"]
+    create, view_all, configure = [a for row in rows for a in row]
     assert create["type"] == "Action.Submit"
     assert create["data"]["msteams"] == {"type": "task/fetch"}
     assert (create["data"]["verb"], create["data"]["value"]) == ("snow", "create incident")
