@@ -22,6 +22,7 @@ from adapters.console.action_forms import action_to_doc
 from adapters.console.session import (
     CONSOLE_HEADER,
     LocalSession,
+    Reply,
     confirm_to_doc,
     form_from_doc,
     form_to_doc,
@@ -79,6 +80,28 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _reply_doc(reply: Reply) -> dict[str, Any]:
+    """A command's reply as the JSON ``POST /console/commands`` answers."""
+    return {
+        "text": reply.text,
+        "form": form_to_doc(reply.form) if reply.form else None,
+        "action": action_to_doc(reply.action) if reply.action else None,
+        "confirm": confirm_to_doc(reply.confirm),
+    }
+
+
+def _events_query(request: web.Request) -> tuple[int, float]:
+    """``after`` and ``wait`` of ``GET /console/events``, checked."""
+    try:
+        after = int(request.query.get("after", "0"))
+        wait = float(request.query.get("wait", "20"))
+        if not math.isfinite(wait):  # nan passes min and max unchanged, then never ends
+            raise ValueError(wait)
+    except ValueError:
+        raise ValueError("after must be an integer and wait a finite number of seconds") from None
+    return after, min(max(wait, 0.0), MAX_WAIT)
+
+
 def add_console_routes(app: web.Application, session: LocalSession, token: str) -> None:
     """Register ``POST /console/commands``, ``POST /console/forms``, ``POST /console/actions``
     (a ticket action's form), ``POST /console/groups`` (its group type-ahead),
@@ -89,13 +112,7 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         text = (await _json(request)).get("text")
         if not isinstance(text, str):
             raise ValueError("text must be a string")
-        reply = await session.command(text)
-        form = form_to_doc(reply.form) if reply.form else None
-        action = action_to_doc(reply.action) if reply.action else None
-        confirm = confirm_to_doc(reply.confirm)
-        return web.json_response(
-            {"text": reply.text, "form": form, "action": action, "confirm": confirm}
-        )
+        return web.json_response(_reply_doc(await session.command(text)))
 
     async def actions(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -123,17 +140,7 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         return web.json_response({"text": reply.text, "errors": reply.errors})
 
     async def events(request: web.Request) -> web.Response:
-        try:
-            after = int(request.query.get("after", "0"))
-            wait = float(request.query.get("wait", "20"))
-            if not math.isfinite(wait):  # nan passes min and max unchanged, then never ends
-                raise ValueError(wait)
-        except ValueError:
-            raise ValueError(
-                "after must be an integer and wait a finite number of seconds"
-            ) from None
-        wait = min(max(wait, 0.0), MAX_WAIT)
-        entries = await session.events(after, wait)
+        entries = await session.events(*_events_query(request))
         return web.json_response({"events": [{"seq": e.seq, "text": e.text} for e in entries]})
 
     app.router.add_post("/console/commands", _loopback_only(commands, token))
