@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx2
 
+from bot.core_threads import card_index, thread_parts
 from bot.settings import Settings
 from core.accounts import AccountService, LinkResult
 from core.audit import AuditTrail
@@ -48,6 +49,7 @@ from core.repos import (
     Watermarks,
     WorkspaceClients,
 )
+from core.repos.chat_journal import Echoes
 from core.repos.user_links import UserLinks
 from core.retry import RetryPolicy
 from core.securescore.client import GraphClient
@@ -257,8 +259,8 @@ def build_core(
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = Notifier(deliveries, store, store, names, sinks, clock, health)
-    publisher = CardPublisher(sinks, store)
+    notifier = Notifier(deliveries, store, store, names, sinks, clock, health, Echoes(store))
+    publisher = CardPublisher(sinks, card_index(store))
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
     sync = StatusSync(
@@ -272,7 +274,11 @@ def build_core(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
+    threads = thread_parts(
+        clients.gateway, store, connections.accounts, audit, sync, notifier, sinks
+    )
     router = Router([
+        *threads.groups,
         AuditHandlers(audit), AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),

@@ -29,6 +29,7 @@ __all__ = [
     "ShareMessage",
     "SubmitClient",
     "SubmitTicket",
+    "ThreadPost",
     "button_value",
     "read_button",
     "read_old_button",
@@ -235,7 +236,18 @@ class RenameInConfiguration:
     admin: ClassVar[bool] = True
 
 
-Request = Command | SubmitTicket | SubmitClient | ShareMessage | RenameInConfiguration
+@dataclass(frozen=True, slots=True)
+class ThreadPost:
+    """A message someone posted in a thread: ``thread`` is the id of the message the thread
+    hangs under (a ticket card's, when it is for SnowOps), in ``channel``."""
+
+    channel: str
+    thread: str
+    text: str
+    admin: ClassVar[bool] = False
+
+
+Request = Command | SubmitTicket | SubmitClient | ShareMessage | RenameInConfiguration | ThreadPost
 
 
 def _state_pick(value: str) -> tuple[TicketKind, str]:

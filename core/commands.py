@@ -27,6 +27,7 @@ __all__ = [
     "COMMAND_HELP",
     "AddNote",
     "AddRecommendation",
+    "Approve",
     "Assign",
     "Audit",
     "Command",
@@ -40,12 +41,14 @@ __all__ = [
     "LinkTenant",
     "Recommendations",
     "Reconnect",
+    "Reject",
     "RemoveRecommendation",
     "RenameState",
     "ReopenTicket",
     "ResolveTicket",
     "RetryNotifications",
     "SetIdentity",
+    "SetThreads",
     "Share",
     "ShowStates",
     "ShowTicket",
@@ -260,6 +263,35 @@ class SetIdentity(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class SetThreads(_Base):
+    """``/snow threads [comments|work_notes|off]``: what replies in the thread of a ticket
+    card in this channel become in ServiceNow (nothing, by default)."""
+
+    mode: str = ""  # "" shows the current one
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Approve(_Base):
+    """``/snow approve CHG0030001 <approval>``: approve a change as yourself (the button of
+    an approval request carries it; ``approval`` is the approval record's id)."""
+
+    number: str
+    approval: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject(_Base):
+    """``/snow reject CHG0030001 <approval> "<reason>"``; without a reason it is asked for."""
+
+    number: str
+    approval: str
+    reason: str = ""
+    forms: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
 class Audit(_Base):
     """``/snow audit [n]``: the workspace's newest audit entries (who did what, where)."""
 
@@ -310,6 +342,9 @@ Command = (
     | ResolveTicket
     | ReopenTicket
     | SetIdentity
+    | SetThreads
+    | Approve
+    | Reject
     | Audit
     | ShowStates
     | RenameState
@@ -342,6 +377,9 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ('resolve <number> <close code> "<notes>"', "resolve an incident, or close a change"),
     ("reopen <number>", "put a resolved incident back in progress"),
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
+    ("threads comments|work_notes|off", "replies under ticket cards here go to ServiceNow"),
+    ("approve <number> <approval>", "approve a change you are asked to approve"),
+    ('reject <number> <approval> "<reason>"', "reject it, saying why"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
 )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_threads import THREAD_PARSERS, thread_text
 
 __all__ = ["ACTION_PARSERS", "action_text", "number_of"]
 
@@ -105,6 +106,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "resolve": _resolve,
     "reopen": _reopen,
     "identity": _identity,
+    **THREAD_PARSERS,
 }
 
 
@@ -125,4 +127,4 @@ def action_text(command: c.Command) -> str | None:
             return f"reopen {number}"
         case c.SetIdentity(mode=mode):
             return f"identity {mode}".strip()
-    return None
+    return thread_text(command)

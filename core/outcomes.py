@@ -13,7 +13,9 @@ Teams, text in the console).
     ├── AskClient        the private form for an instance's OAuth client
     ├── PrivateLink      a sign-in link: for the asker's eyes only, never in a shared place
     ├── TicketMade       a ticket exists now (or already did): its card, what to say
-    └── StillWorking     the same request is still being handled: nothing new to show
+    ├── StillWorking     the same request is still being handled: nothing new to show
+    ├── Marked           a message the person posted was acted on: mark it where it is
+    └── Ignored          the message was not for SnowOps: say nothing
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from core.views import Notice, TicketCard, View
 __all__ = [
     "AskClient",
     "Audience",
+    "Ignored",
+    "Marked",
     "Outcome",
     "PrivateLink",
     "Reply",
@@ -103,4 +107,19 @@ class StillWorking:
     notice: Notice
 
 
-Outcome = Reply | ShowForm | AskClient | PrivateLink | TicketMade | StillWorking
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A message the person posted was acted on (a thread reply went to ServiceNow): mark
+    it where it was posted (a reaction on Slack, a short reply on Teams). ``notice`` says
+    what was done."""
+
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """The message was not for SnowOps (its thread is no ticket card's, or the channel does
+    not send replies to ServiceNow): say nothing."""
+
+
+Outcome = Reply | ShowForm | AskClient | PrivateLink | TicketMade | StillWorking | Marked | Ignored

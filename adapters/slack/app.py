@@ -33,6 +33,7 @@ from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
+from adapters.slack.threads import SlackThreads, register_threads
 from core.handlers.router import Router
 from core.ports import DeliveryError
 from core.storage import Documents, IdempotencyKeys, OneTimeValues
@@ -160,6 +161,9 @@ class SlackAdapter:
         """Answer Slack's requests with ``router`` (core's one entry point)."""
         listeners = SlackListeners(router, SlackUsers(self.config.admins), SlackReplies(self.http))
         register_listeners(self.bolt, listeners, self.after)
+        register_threads(
+            self.bolt, SlackThreads(router, SlackUsers(self.config.admins)), self.after
+        )
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
