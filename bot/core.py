@@ -274,12 +274,10 @@ def build_core(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
-    threads = thread_parts(
-        clients.gateway, store, connections.accounts, audit, sync, notifier, sinks
-    )
+    threads = thread_parts(clients.gateway, store, connections.accounts, audit, sync, notifier,
+                           sinks)  # fmt: skip
     router = Router([
-        *threads.groups,
-        AuditHandlers(audit), AccountHandlers(connections.accounts),
+        *threads.groups, AuditHandlers(audit), AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
         connection_handlers, SubscriptionHandlers(store, audit, sinks),

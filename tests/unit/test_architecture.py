@@ -113,6 +113,7 @@ def test_every_request_has_exactly_one_handler(tmp_path: Path) -> None:
     expected = {getattr(commands, n) for n in commands.__all__ if n in _request_names()}
     expected |= {actions.SubmitTicket, actions.SubmitClient}
     expected |= {actions.ShareMessage, actions.RenameInConfiguration}
+    expected |= {actions.ThreadPost}
     assert core.router.routed == frozenset(expected)
     with pytest.raises(ValueError, match="routed twice"):
         Router([_Group([commands.Help]), _Group([commands.Help])])
