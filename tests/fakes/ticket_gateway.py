@@ -72,8 +72,8 @@ from core.servicenow.query import query_value
 from core.servicenow.responses import HINT_ACL
 from core.servicenow.states import DEFAULT_STATES
 from sim.servicenow.schema import PRIORITY_LOOKUP
-from tests.fakes.approvals import FakeApprovals
 from sim.servicenow.tables_itsm import INCIDENT_CLOSE_CODES
+from tests.fakes.approvals import FakeApprovals
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -125,9 +125,7 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Unlink: st.just(c.Unlink()),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
-    c.SetThreads: st.sampled_from(
-        [c.SetThreads(m) for m in ("", "off", "comments", "work_notes")]
-    ),
+    c.SetThreads: st.sampled_from([c.SetThreads(m) for m in ("", "off", "comments", "work_notes")]),
     c.Approve: st.builds(c.Approve, change_numbers, approval_ids),
     c.Reject: st.builds(c.Reject, change_numbers, approval_ids, st.just("") | reasons),
 }
