@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from core.commands import Command, RenameState
+from core.commands import Command, Reject, RenameState
 from core.errors import UsageError
 from core.forms import TicketFormView
 from core.grammar import command_text, parse
+from core.grammar_threads import MAX_REASON
 from core.models import CardLocation, RecommendationSource, TicketKind
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "read_old_button",
     "rename_from_inputs",
     "state_pick_value",
+    "with_reason",
 ]
 
 #: Slack's private_metadata holds 3,000 characters; a URL gets at most half of that.
@@ -270,3 +272,18 @@ def rename_from_inputs(pick: object, label: object) -> RenameInConfiguration:
     if len(name) > 40:
         raise UsageError("A state name can be 40 characters at most.")
     return RenameInConfiguration(RenameState(kind, value, name))
+
+
+def with_reason(value: object, reason: object) -> Command:
+    """The command a reason form completes: ``value`` is what the form carries (the
+    command's text, :func:`button_value`), ``reason`` what was typed. :class:`UsageError`
+    when the form carries no command that takes a reason, or the reason is empty or long."""
+    command = read_button(value)
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise UsageError("Say why, in a few words.")
+    if len(text) > MAX_REASON:
+        raise UsageError(f"The reason is too long ({MAX_REASON:,} characters at most).")
+    if not isinstance(command, Reject):
+        raise UsageError(OLD_CARD)
+    return Reject(command.number, command.approval, text)

@@ -26,6 +26,7 @@ from core.gateway import ApprovalRequest, TicketGateway
 from core.models import Ticket, TicketEvent, TicketKind, workspace_platform
 from core.ports import ChatSink
 from core.repos.labels import StateNames
+from core.servicenow.errors import ForbiddenError, NotFoundError
 from core.storage import AuditLog, IdempotencyKeys, TicketStore
 from core.views import Button, TicketCard, ticket_card
 
@@ -159,6 +160,13 @@ class Approvals:
             state = await self._gateway.decide(
                 workspace, ticket, approval, approve, reason or "", token=token
             )
+        except (ForbiddenError, NotFoundError) as exc:
+            await self._keys.abort_idempotent(key)
+            raise UserError(
+                f"ServiceNow refused your decision on {ticket.number}: {exc.message}",
+                hint="Only the approver it was asked of can decide it, as themselves "
+                "(/snow status says whom you are linked as).",
+            ) from None
         except BaseException:
             await self._keys.abort_idempotent(key)
             raise

@@ -14,6 +14,7 @@ Teams, text in the console).
     ├── PrivateLink      a sign-in link: for the asker's eyes only, never in a shared place
     ├── TicketMade       a ticket exists now (or already did): its card, what to say
     ├── StillWorking     the same request is still being handled: nothing new to show
+    ├── AskReason        ask why before a command goes ahead (a rejection): one text field
     ├── Marked           a message the person posted was acted on: mark it where it is
     └── Ignored          the message was not for SnowOps: say nothing
 """
@@ -31,6 +32,7 @@ from core.views import Notice, TicketCard, View
 
 __all__ = [
     "AskClient",
+    "AskReason",
     "Audience",
     "Ignored",
     "Marked",
@@ -108,6 +110,16 @@ class StillWorking:
 
 
 @dataclass(frozen=True, slots=True)
+class AskReason:
+    """Ask the person why before ``command`` goes ahead (a rejection): one text field, whose
+    answer completes the command (:func:`core.actions.with_reason`)."""
+
+    title: str
+    prompt: str
+    command: Command
+
+
+@dataclass(frozen=True, slots=True)
 class Marked:
     """A message the person posted was acted on (a thread reply went to ServiceNow): mark
     it where it was posted (a reaction on Slack, a short reply on Teams). ``notice`` says
@@ -122,4 +134,14 @@ class Ignored:
     not send replies to ServiceNow): say nothing."""
 
 
-Outcome = Reply | ShowForm | AskClient | PrivateLink | TicketMade | StillWorking | Marked | Ignored
+Outcome = (
+    Reply
+    | ShowForm
+    | AskClient
+    | PrivateLink
+    | TicketMade
+    | StillWorking
+    | AskReason
+    | Marked
+    | Ignored
+)

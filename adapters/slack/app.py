@@ -30,6 +30,7 @@ from adapters.slack.gate import SlackGate
 from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
 from adapters.slack.permissions import SlackUsers
+from adapters.slack.reasons import SlackReasons, register_reasons
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
@@ -159,11 +160,11 @@ class SlackAdapter:
 
     def serve(self, router: Router) -> None:
         """Answer Slack's requests with ``router`` (core's one entry point)."""
-        listeners = SlackListeners(router, SlackUsers(self.config.admins), SlackReplies(self.http))
+        users, replies = SlackUsers(self.config.admins), SlackReplies(self.http)
+        listeners = SlackListeners(router, users, replies)
         register_listeners(self.bolt, listeners, self.after)
-        register_threads(
-            self.bolt, SlackThreads(router, SlackUsers(self.config.admins)), self.after
-        )
+        register_threads(self.bolt, SlackThreads(router, users), self.after)
+        register_reasons(self.bolt, SlackReasons(router, users, replies), self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""

@@ -10,7 +10,7 @@ from core.actions import ThreadPost
 from core.approvals import Approvals
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
-from core.outcomes import Audience, Ignored, Marked, Outcome, Reply
+from core.outcomes import AskReason, Audience, Ignored, Marked, Outcome, Reply
 from core.repos.labels import StateNames
 from core.threads import ThreadJournal, ThreadModes
 from core.ticket_actions import Who
@@ -90,14 +90,11 @@ class ApprovalHandlers:
         """Reject, with a reason (asked for when there is none)."""
         reason = command.reason.strip()
         if not reason:
-            text = f'/snow reject {command.number} {command.approval} "<reason>"'
-            return Reply(
-                Notice(
-                    f"Why do you reject {command.number}? Your reason goes to ServiceNow "
-                    "with the rejection.",
-                    NoticeLevel.INFO,
-                    hint=f"Send: {text}",
-                )
+            return AskReason(
+                f"Reject {command.number}",
+                f"Why do you reject {command.number}? Your reason goes to ServiceNow with "
+                "the rejection, for the change's requester to read.",
+                command,
             )
         return await self._decide(ctx, command.number, command.approval, reason)
 
