@@ -283,12 +283,12 @@ class Approve(_Base):
 
 @dataclass(frozen=True, slots=True)
 class Reject(_Base):
-    """``/snow reject CHG0030001 <approval> "<reason>"``; without a reason it is asked for."""
+    """``/snow reject CHG0030001 <approval> "<reason>"``; without a reason it is asked for
+    (a form of its own: core answers at once, so no modal needs opening ahead)."""
 
     number: str
     approval: str
     reason: str = ""
-    forms: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)

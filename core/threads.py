@@ -66,9 +66,15 @@ class CardThreads:
         return f"{workspace}|{channel}|{message_id}"
 
     async def remember(self, workspace: str, number: str, where: CardLocation) -> None:
-        """A card of ``number`` is at ``where``."""
+        """A card of ``number`` is at ``where``. A card posted inside a thread (Teams
+        answers a new channel post in its thread) also makes that thread the ticket's: the
+        newest card there wins."""
+        doc = {"number": number}
         key = self._key(workspace, where.channel.channel, where.message_id)
-        await self._docs.put_document(_CARDS_NS, key, {"number": number})
+        await self._docs.put_document(_CARDS_NS, key, doc)
+        if where.channel.thread:
+            root = self._key(workspace, where.channel.channel, where.channel.thread)
+            await self._docs.put_document(_CARDS_NS, root, doc)
 
     async def ticket_at(self, workspace: str, channel: str, message_id: str) -> str | None:
         """The ticket whose card is message ``message_id`` of ``channel``, if any."""

@@ -17,10 +17,13 @@ from adapters.teams.cards import (
     summary_text,
 )
 from adapters.teams.cards_form import client_card, form_card
+from adapters.teams.cards_reason import reason_card
 from core.actions import FormContext
 from core.outcomes import (
     AskClient,
+    AskReason,
     Audience,
+    Marked,
     Outcome,
     PrivateLink,
     Reply,
@@ -141,6 +144,10 @@ def outcome_card(outcome: Outcome, *, inline_form: bool) -> JSON | None:
         case TicketMade(card=ticket):
             return card(ticket)
         case StillWorking(notice=notice):
+            return card(notice)
+        case AskReason():
+            return reason_card(outcome)
+        case Marked(notice=notice):
             return card(notice)
     return None
 
