@@ -16,7 +16,7 @@ import aiohttp
 
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
-from core.actions import FormContext, SubmitTicket
+from core.actions import FormContext, SubmitTicket, button_value
 from core.forms import TicketFormView
 from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
@@ -30,6 +30,9 @@ from core.models import (
 )
 from core.outcomes import (
     AskClient,
+    AskReason,
+    Ignored,
+    Marked,
     Outcome,
     PrivateLink,
     ShowForm,
@@ -132,8 +135,14 @@ def _text(outcome: Outcome) -> Reply:
         case TicketMade(notice=notice, card=card):
             parts: tuple[View, ...] = (notice, card)
             return Reply(render(parts))
-        case StillWorking(notice=notice):
+        case StillWorking(notice=notice) | Marked(notice=notice):
             return Reply(render(notice))
+        case AskReason(prompt=prompt, command=command):
+            # The terminal asks no free text outside the ticket form: say what to type.
+            asked = Notice(prompt, hint=f'Send: /snow {button_value(command)} "<reason>"')
+            return Reply(render(asked))
+        case Ignored():
+            return Reply("")
     raise TypeError(f"no console text for {outcome!r}")
 
 
