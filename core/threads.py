@@ -183,7 +183,13 @@ class ThreadJournal:
         work_note = mode == "work_notes"
         await self._echoes.mark(who.workspace, ticket.number, channel, text)
         action = AddJournal(text, work_note)
-        fresh = await self._gateway.act(who.workspace, ticket, action, token=token, note=note)
+        try:
+            fresh = await self._gateway.act(who.workspace, ticket, action, token=token, note=note)
+        except BaseException:
+            # Nothing was written (or it is unknown): an identical entry made later in
+            # ServiceNow must still reach the thread.
+            await self._echoes.take(who.workspace, ticket.number, text)
+            raise
         await self._apply(who.workspace, [fresh])
         detail = {"number": ticket.number, "as": "self" if token else "on behalf"}
         await self._audit.audit(who.workspace, who.user, "ticket.thread_reply", detail)

@@ -171,3 +171,22 @@ async def test_nothing_is_written_when_off_or_not_a_persons_reply_under_a_card(
 async def test_threads_is_for_the_channels_admins(slack: SlackHarness) -> None:
     assert "Only workspace admins" in await run(slack, "threads work_notes", user=USER)
     assert "Threads off" in await run(slack, "threads")
+
+
+async def test_servicenow_refusing_the_author_is_said_privately_and_nothing_is_marked(
+    slack: SlackHarness,
+) -> None:
+    number, ts = await create_ticket(slack)
+    await threads(slack, "work_notes")
+    slack.api.set_user("U0JOE", email="joe.employee@example.com", real_name="Joe Employee")
+    await link(slack, "U0JOE", "joe.employee")  # no itil role: may not write work notes
+    before = len(entries(slack, number))
+    reply = message("U0JOE", "I think it is fixed", ts)
+    await post(slack, reply)
+    assert entries(slack, number)[before:] == []
+    assert marks(slack, reply) == []
+    [told] = [c for c in slack.api.calls_to("chat.postEphemeral") if c.args.get("thread_ts")]
+    assert told.args["user"] == "U0JOE"
+    # ServiceNow hides the incident from someone without a role: its own words, and why.
+    assert "No Record found" in told.args["text"]
+    assert "when an ACL hides it" in json.dumps(told.args)
