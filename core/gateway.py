@@ -196,8 +196,8 @@ class TicketGateway(Protocol):
     ) -> str:
         """Approve or reject approval record ``approval`` of ``ticket`` as the person whose
         ``token`` it is (never the connection: an approval is personal). Returns the state
-        it has now; one no longer requested is left as it is. ``NotFoundError`` when it is
-        not theirs to see."""
+        it has now; one no longer requested is left as it is. ``NotFoundError`` or
+        ``ForbiddenError`` when it is not theirs (hidden from them, or theirs to read only)."""
         ...
 
 
