@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx2
 
+from bot.core_threads import card_index, thread_parts
 from bot.score import ScoreServices, build_score
 from bot.settings import Settings
 from core.accounts import AccountService, LinkResult
@@ -27,7 +28,7 @@ from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
-from core.handlers.router import Router
+from core.handlers.router import HandlerGroup, Router
 from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
@@ -49,6 +50,7 @@ from core.repos import (
     Watermarks,
     WorkspaceClients,
 )
+from core.repos.chat_journal import Echoes
 from core.repos.user_links import UserLinks
 from core.retry import RetryPolicy
 from core.securescore.client import GraphClient
@@ -242,6 +244,34 @@ def _diagnose(
     return diagnose
 
 
+def _handlers(
+    clients: Clients,
+    store: Store,
+    connections: ConnectionService,
+    audit: AuditTrail,
+    sync: StatusSync,
+    tickets: TicketService,
+    names: StateNames,
+    publisher: CardPublisher,
+    clock: Clock,
+    recommendations: RecommendationService,
+    deliveries: DeliveryQueue,
+    notifier: Notifier,
+    sinks: Mapping[str, ChatSink],
+) -> list[HandlerGroup]:
+    """The request handlers that need nothing built for them alone."""
+    return [
+        AuditHandlers(audit),
+        AccountHandlers(connections.accounts),
+        _actions(clients, store, connections, audit, sync),
+        TicketHandlers(tickets, names, publisher, store, clock),
+        SubscriptionHandlers(store, audit, sinks),
+        RecommendationHandlers(recommendations, names, store),
+        NotificationHandlers(deliveries, notifier, audit),
+        HomeHandlers(connections, store, names),
+    ]
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -260,8 +290,8 @@ def build_core(
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = Notifier(deliveries, store, store, names, sinks, clock, health)
-    publisher = CardPublisher(sinks, store)
+    notifier = Notifier(deliveries, store, store, names, sinks, clock, health, Echoes(store))
+    publisher = CardPublisher(sinks, card_index(store))
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,
@@ -276,13 +306,12 @@ def build_core(
     )  # fmt: skip
     score = build_score(settings, store, clock, clients.graph, recommendations, tickets,
                         notifier, publisher)  # fmt: skip
+    threads = thread_parts(clients.gateway, store, connections.accounts, audit, sync, notifier,
+                           sinks)  # fmt: skip
     router = Router([
-        AuditHandlers(audit), AccountHandlers(connections.accounts),
-        _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock),
-        connection_handlers, SubscriptionHandlers(store, audit, sinks), score.handlers,
-        RecommendationHandlers(recommendations, names, store),
-        NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),
+        *threads.groups, score.handlers, connection_handlers,
+        *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
+                   recommendations, deliveries, notifier, sinks),
     ])  # fmt: skip
     return CoreServices(
         settings=settings,

@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from core.commands import AddNote, Assign, Command, RenameState, ResolveTicket
+from core.actions_legacy import OLD_BUTTON_IDS, OLD_CARD, OLD_LINKS, read_old_button
+from core.commands import AddNote, Assign, Command, Reject, RenameState, ResolveTicket
 from core.errors import UsageError
 from core.forms import TicketFormView
 from core.grammar import command_text, parse
 from core.grammar_actions import MAX_NOTE, number_of
+from core.grammar_threads import MAX_REASON
 from core.models import CardLocation, RecommendationSource, TicketKind
 
 __all__ = [
     "ACTION_FIELDS",
     "FORM_ACTIONS",
+    "OLD_BUTTON_IDS",
+    "OLD_CARD",
+    "OLD_LINKS",
     "SUGGEST_MAX",
     "ActionFormContext",
     "ClientFormContext",
@@ -41,6 +46,7 @@ __all__ = [
     "SubmitClient",
     "SubmitTicket",
     "SuggestGroups",
+    "ThreadPost",
     "action_from_inputs",
     "action_values",
     "button_value",
@@ -48,6 +54,7 @@ __all__ = [
     "read_old_button",
     "rename_from_inputs",
     "state_pick_value",
+    "with_reason",
 ]
 
 #: Slack's private_metadata holds 3,000 characters; a URL gets at most half of that.
@@ -61,59 +68,11 @@ def button_value(command: Command) -> str:
     return command_text(command)
 
 
-OLD_CARD = "That button is from an older SnowOps card: run the command again."
-
-
 def read_button(value: object) -> Command:
     """The command a button carried; :class:`UsageError` when it carries none."""
     if not isinstance(value, str) or not value.strip():
         raise UsageError(OLD_CARD)
     return parse(value, typed=False)
-
-
-def _old_recommendations(value: str) -> str:
-    category, done, page = [*value.split("|"), "", "", ""][:3]
-    return f"recommendations {category} {'all' if done == '1' else ''} page {page or 1}"
-
-
-def _old_tickets(value: str) -> str:
-    kind, open_only, offset = [*value.split(":"), "", "", ""][:3]
-    kind = kind if kind in ("incident", "change") else ""
-    page = int(offset) // 10 + 1 if offset.isascii() and offset.isdigit() else 1
-    return f"tickets {kind} {'open' if open_only == 'True' else 'all'} page {page}"
-
-
-#: Buttons of cards posted before buttons carried their command (action id or verb → the
-#: command text it meant), kept so those cards go on working.
-_OLD_BUTTONS: dict[str, Callable[[str], str]] = {
-    "share_recommendation": lambda v: f"share {v}",
-    "share": lambda v: f"share {v}",
-    "recommendations_page": _old_recommendations,
-    "tickets_more": _old_tickets,
-    "view_all_tickets": lambda v: "tickets all",
-    "create_ticket": lambda v: "create",
-    "create": lambda v: "create",
-    "manage_configuration": lambda v: "config",
-    "reconnect_servicenow": lambda v: "reconnect",
-    "reconnect": lambda v: "reconnect",
-    "disconnect_servicenow": lambda v: "disconnect",
-    "disconnect": lambda v: "disconnect",
-    "refresh_ticket": lambda v: f"ticket {v}",
-    "home": lambda v: "home",
-}
-#: Old action ids of buttons that only opened a URL.
-OLD_LINKS = ("open_ticket", "open_link", "how_to_fix", "open_ticket_list")
-OLD_BUTTON_IDS = tuple(_OLD_BUTTONS)
-
-
-def read_old_button(action_id: str, value: object) -> Command:
-    """The command an old card's button (``action_id`` and ``value``) stood for, through
-    the one grammar; :class:`UsageError` when it stands for none."""
-    meant = _OLD_BUTTONS.get(action_id.split(":", 1)[0])
-    if meant is None:
-        raise UsageError(OLD_CARD)
-    text = meant(value if isinstance(value, str) else "")
-    return parse(" ".join(text.split()), typed=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +320,17 @@ def action_values(data: Mapping[str, object]) -> dict[str, str | None]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadPost:
+    """A message someone posted in a thread: ``thread`` is the id of the message the thread
+    hangs under (a ticket card's, when it is for SnowOps), in ``channel``."""
+
+    channel: str
+    thread: str
+    text: str
+    admin: ClassVar[bool] = False
+
+
 Request = (
     Command
     | SubmitTicket
@@ -369,6 +339,7 @@ Request = (
     | RenameInConfiguration
     | SubmitActionForm
     | SuggestGroups
+    | ThreadPost
 )
 
 
@@ -392,3 +363,18 @@ def rename_from_inputs(pick: object, label: object) -> RenameInConfiguration:
     if len(name) > 40:
         raise UsageError("A state name can be 40 characters at most.")
     return RenameInConfiguration(RenameState(kind, value, name))
+
+
+def with_reason(value: object, reason: object) -> Command:
+    """The command a reason form completes: ``value`` is what the form carries (the
+    command's text, :func:`button_value`), ``reason`` what was typed. :class:`UsageError`
+    when the form carries no command that takes a reason, or the reason is empty or long."""
+    command = read_button(value)
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise UsageError("Say why, in a few words.")
+    if len(text) > MAX_REASON:
+        raise UsageError(f"The reason is too long ({MAX_REASON:,} characters at most).")
+    if not isinstance(command, Reject):
+        raise UsageError(OLD_CARD)
+    return Reject(command.number, command.approval, text)

@@ -30,6 +30,7 @@ __all__ = [
     "AddNote",
     "AddRecommendation",
     "AddRule",
+    "Approve",
     "Assign",
     "Audit",
     "Command",
@@ -44,6 +45,7 @@ __all__ = [
     "ListRules",
     "Recommendations",
     "Reconnect",
+    "Reject",
     "RemoveRecommendation",
     "RemoveRule",
     "RenameState",
@@ -51,6 +53,7 @@ __all__ = [
     "ResolveTicket",
     "RetryNotifications",
     "SetIdentity",
+    "SetThreads",
     "Share",
     "ShowStates",
     "ShowTicket",
@@ -278,6 +281,35 @@ class SetIdentity(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class SetThreads(_Base):
+    """``/snow threads [comments|work_notes|off]``: what replies in the thread of a ticket
+    card in this channel become in ServiceNow (nothing, by default)."""
+
+    mode: str = ""  # "" shows the current one
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Approve(_Base):
+    """``/snow approve CHG0030001 <approval>``: approve a change as yourself (the button of
+    an approval request carries it; ``approval`` is the approval record's id)."""
+
+    number: str
+    approval: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject(_Base):
+    """``/snow reject CHG0030001 <approval> "<reason>"``; without a reason it is asked for
+    (a form of its own: core answers at once, so no modal needs opening ahead)."""
+
+    number: str
+    approval: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Audit(_Base):
     """``/snow audit [n]``: the workspace's newest audit entries (who did what, where)."""
 
@@ -356,6 +388,9 @@ Command = (
     | ReopenTicket
     | ActionForm
     | SetIdentity
+    | SetThreads
+    | Approve
+    | Reject
     | Audit
     | ShowStates
     | RenameState

@@ -23,6 +23,7 @@ from core.models import Comment, Ticket, TicketKind, TicketRequest
 
 __all__ = [
     "AddJournal",
+    "ApprovalRequest",
     "AssignTo",
     "Changes",
     "Comment",
@@ -86,6 +87,18 @@ class Reopen:
 
 
 TicketAction = AddJournal | AssignTo | Resolve | Reopen
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    """One approval a change waits on: the approval record and its approver (the ticket
+    system's ids; ``email`` matches the approver to a chat user)."""
+
+    id: str
+    approver: str
+    user_name: str
+    name: str
+    email: str
 
 
 class TicketGateway(Protocol):
@@ -169,6 +182,28 @@ class TicketGateway(Protocol):
 
     async def whoami(self, workspace: str) -> Identity | None:
         """Who the connection acts as (None when the ticket system will not say)."""
+        ...
+
+    # -- change approvals (core/approvals.py) ----------------------------------------------
+
+    async def approvals(self, workspace: str, ticket: Ticket) -> list[ApprovalRequest]:
+        """The approvals ``ticket`` (a change) waits on now (state requested)."""
+        ...
+
+    async def decide(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        approval: str,
+        approve: bool,
+        comments: str,
+        *,
+        token: str,
+    ) -> str:
+        """Approve or reject approval record ``approval`` of ``ticket`` as the person whose
+        ``token`` it is (never the connection: an approval is personal). Returns the state
+        it has now; one no longer requested is left as it is. ``NotFoundError`` or
+        ``ForbiddenError`` when it is not theirs (hidden from them, or theirs to read only)."""
         ...
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from core import commands as c
 from core.errors import UsageError
 from core.grammar_rules import parse_rules, rule_text
+from core.grammar_threads import THREAD_PARSERS, thread_text
 
 __all__ = ["ACTION_PARSERS", "action_text", "number_of"]
 
@@ -126,6 +127,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "reopen": _reopen,
     "identity": _identity,
     "rules": parse_rules,
+    **THREAD_PARSERS,
 }
 
 
@@ -148,4 +150,4 @@ def action_text(command: c.Command) -> str | None:
             return f"{action} {number}"
         case c.SetIdentity(mode=mode):
             return f"identity {mode}".strip()
-    return rule_text(command)
+    return rule_text(command) or thread_text(command)

@@ -31,6 +31,7 @@ from core.deliveries import (
 )
 from core.models import ChannelRef, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
+from core.repos.chat_journal import Echoes
 from core.repos.delivery_health import DeliveryHealth
 from core.repos.labels import StateNames
 from core.servicenow.states import is_open, state_label
@@ -75,7 +76,9 @@ class Notifier:
         sinks: Mapping[str, ChatSink],
         clock: Clock,
         health: DeliveryHealth | None = None,
+        echoes: Echoes | None = None,
     ) -> None:
+        self._echoes = echoes
         self._queue = queue
         self._health = health
         self._tickets = tickets
@@ -113,6 +116,7 @@ class Notifier:
             return 0
         cards = await self._tickets.list_card_locations(ws, number)
         queued = 0
+        echo = await self._echo(event)
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
             # One card update per ticket change is enough, whatever changed; a Secure
@@ -120,6 +124,8 @@ class Notifier:
             version = event.event_id if event.change == SCORE_CHANGE else ticket.mod_count
             update_id = f"{ws}|{number}|{version}|update|{spot}"
             queued += await self._put(update_id, CardUpdate(ws, number, where))
+            if echo == where.channel.channel:
+                continue  # written from this card's thread: never echoed back into it
             reply = ThreadReply(ws, number, where, event)
             queued += await self._put(f"{event.event_id}|reply|{spot}", reply)
         holding = {c.channel.channel for c in cards}
@@ -131,6 +137,12 @@ class Notifier:
             post = ChannelPost(ws, number, sub.channel, event)
             queued += await self._put(f"{event.event_id}|post|{sub.channel.channel}", post)
         return queued
+
+    async def _echo(self, event: TicketEvent) -> str | None:
+        """The channel a comment was written from in chat (core/threads.py), if it was."""
+        if self._echoes is None or event.change != "comment" or not event.new:
+            return None
+        return await self._echoes.take(event.workspace, event.number, event.new)
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
         """Work up to ``limit`` due deliveries; returns how many were done."""

@@ -15,7 +15,10 @@ Teams, text in the console).
     ├── AskClient        the private form for an instance's OAuth client
     ├── PrivateLink      a sign-in link: for the asker's eyes only, never in a shared place
     ├── TicketMade       a ticket exists now (or already did): its card, what to say
-    └── StillWorking     the same request is still being handled: nothing new to show
+    ├── StillWorking     the same request is still being handled: nothing new to show
+    ├── AskReason        ask why before a command goes ahead (a rejection): one text field
+    ├── Marked           a message the person posted was acted on: mark it where it is
+    └── Ignored          the message was not for SnowOps: say nothing
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ from core.views import Notice, TicketCard, View
 
 __all__ = [
     "AskClient",
+    "AskReason",
     "Audience",
+    "Ignored",
+    "Marked",
     "Outcome",
     "PrivateLink",
     "Reply",
@@ -122,6 +128,31 @@ class Suggestions:
     options: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AskReason:
+    """Ask the person why before ``command`` goes ahead (a rejection): one text field, whose
+    answer completes the command (:func:`core.actions.with_reason`)."""
+
+    title: str
+    prompt: str
+    command: Command
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A message the person posted was acted on (a thread reply went to ServiceNow): mark
+    it where it was posted (a reaction on Slack, a short reply on Teams). ``notice`` says
+    what was done."""
+
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """The message was not for SnowOps (its thread is no ticket card's, or the channel does
+    not send replies to ServiceNow): say nothing."""
+
+
 Outcome = (
     Reply
     | ShowForm
@@ -131,4 +162,7 @@ Outcome = (
     | StillWorking
     | ShowActionForm
     | Suggestions
+    | AskReason
+    | Marked
+    | Ignored
 )

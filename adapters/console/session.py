@@ -39,6 +39,9 @@ from core.models import (
 )
 from core.outcomes import (
     AskClient,
+    AskReason,
+    Ignored,
+    Marked,
     Outcome,
     PrivateLink,
     ShowActionForm,
@@ -171,12 +174,18 @@ def _text(outcome: Outcome) -> Reply:
         case TicketMade(notice=notice, card=card):
             parts: tuple[View, ...] = (notice, card)
             return Reply(render(parts))
-        case StillWorking(notice=notice):
+        case StillWorking(notice=notice) | Marked(notice=notice):
             return Reply(render(notice))
         case ShowActionForm(form=form):
             return Reply("", action=form)
         case Suggestions(options=options):
             return Reply("\n".join(clean(label) for _, label in options))
+        case AskReason(prompt=prompt, command=command):
+            # The terminal asks no free text outside the ticket form: say what to type.
+            asked = Notice(prompt, hint=f'Send: /snow {button_value(command)} "<reason>"')
+            return Reply(render(asked))
+        case Ignored():
+            return Reply("")
     raise TypeError(f"no console text for {outcome!r}")
 
 

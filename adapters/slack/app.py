@@ -31,9 +31,11 @@ from adapters.slack.http import SlackHttp
 from adapters.slack.listeners import SlackListeners, register_listeners
 from adapters.slack.listeners_actions import ActionListeners, register_action_listeners
 from adapters.slack.permissions import SlackUsers
+from adapters.slack.reasons import SlackReasons, register_reasons
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
+from adapters.slack.threads import SlackThreads, register_threads
 from core.handlers.router import Router
 from core.ports import DeliveryError
 from core.storage import Documents, IdempotencyKeys, OneTimeValues
@@ -163,6 +165,8 @@ class SlackAdapter:
         register_listeners(self.bolt, SlackListeners(router, users, replies), self.after)
         actions = ActionListeners(router, users, replies)
         register_action_listeners(self.bolt, actions, self.after)
+        register_threads(self.bolt, SlackThreads(router, users), self.after)
+        register_reasons(self.bolt, SlackReasons(router, users, replies), self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""

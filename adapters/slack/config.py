@@ -15,6 +15,7 @@ BOT_SCOPES = (
     "users:read.email",
     "channels:history",
     "groups:history",
+    "reactions:write",
 )
 
 

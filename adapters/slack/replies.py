@@ -19,6 +19,7 @@ from adapters.slack.blocks import (
     ticket_list_modal,
 )
 from adapters.slack.blocks_actions import action_modal
+from adapters.slack.blocks_reason import reason_modal
 from adapters.slack.blocks_surfaces import modal
 from adapters.slack.context import Where
 from adapters.slack.http import SlackHttp
@@ -26,6 +27,7 @@ from adapters.slack.sink import error_code
 from core.actions import FormContext
 from core.outcomes import (
     AskClient,
+    AskReason,
     Audience,
     Outcome,
     PrivateLink,
@@ -128,6 +130,8 @@ class SlackReplies:
                 await self.put_modal(client, where, action_modal(form))
             case AskClient(instance=instance):
                 await self.put_modal(client, where, client_form_modal(instance, where.channel))
+            case AskReason():
+                await self.put_modal(client, where, reason_modal(outcome))
             case PrivateLink(notice=notice):
                 if where.modal:
                     await self.put_modal(client, where, modal_of(notice, "Connect ServiceNow"))

@@ -183,6 +183,19 @@ class SlackChatSink:
         opened = channel.get("id") if isinstance(channel, dict) else None
         return ChannelRef(workspace, str(opened or user))
 
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """The Slack user with this email (``users.lookupByEmail``), if there is one."""
+        if "@" not in email:
+            return None
+        try:
+            data = await self._call(workspace, "users.lookupByEmail", read=True, email=email)
+        except DeliveryError as exc:
+            log.info("no Slack user found by email: %s", exc)
+            return None
+        user = data.get("user")
+        found = user.get("id") if isinstance(user, dict) else None
+        return str(found) if isinstance(found, str) and found else None
+
     async def can_post(self, channel: ChannelRef) -> Reachability:
         """``conversations.info``: a channel the bot is not a member of, or cannot see (a
         private one: ``channel_not_found``), is unreachable, with the invite that fixes it.

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import replace
 
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext, TurnState
 
 from adapters.teams.cards import card
@@ -27,12 +28,12 @@ from adapters.teams.owners import TeamOwners
 from adapters.teams.references import References
 from adapters.teams.replies import answer, error_response, send_card, send_outcome, send_view
 from core import commands as c
-from core.actions import Request
+from core.actions import Request, ThreadPost
 from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Router
-from core.outcomes import Outcome, Reply
+from core.outcomes import Ignored, Outcome, Reply
 from core.storage import IdempotencyKeys
 from core.views import Notice
 
@@ -53,6 +54,20 @@ def plain_text(value: str) -> str:
     text = html.unescape(_TAG.sub("", _BLOCK.sub("\n", value)))
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _addressed(activity: Activity) -> bool:
+    """Whether a message is for SnowOps: it mentions the bot, or starts with ``snow``."""
+    if re.match(r"\s*/?snow\b", plain_text(activity.text or ""), re.IGNORECASE):
+        return True
+    bot = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        doc = entity.model_dump(exclude_none=True) if hasattr(entity, "model_dump") else {}
+        mentioned = doc.get("mentioned")
+        if doc.get("type") == "mention" and isinstance(mentioned, dict):
+            if mentioned.get("id") == bot:
+                return True
+    return False
 
 
 class TeamsHandlers:
@@ -79,8 +94,13 @@ class TeamsHandlers:
         return workspace_of(tenant_of(context.activity))
 
     async def request_context(self, context: TurnContext) -> RequestContext:
-        """Who asks, where, and whether they are an admin."""
-        return await self.users.request_context(context, tenant_of(context.activity))
+        """Who asks, where, and whether they are an admin. In a personal chat, their email
+        is kept too: an approver is found by it (core/approvals.py)."""
+        ctx = await self.users.request_context(context, tenant_of(context.activity))
+        who = ctx.requester
+        if ctx.private and who.email:
+            await self.references.remember_email(ctx.workspace, who.email, who.user_id)
+        return ctx
 
     async def handle(self, context: TurnContext, ctx: RequestContext, request: Request) -> Outcome:
         """Core's answer to ``request``. A team's owners administer its channels: asked of
@@ -131,6 +151,8 @@ class TeamsHandlers:
             if activity.value:
                 await send_view(context, Notice("That button is from an older SnowOps card."))
             return
+        if await self._thread_reply(context):
+            return
         words = strip_invocation(" ".join(plain_text(activity.text or "").split()))
         request = self.router.parse(words)
         if isinstance(request, Reply):
@@ -138,6 +160,22 @@ class TeamsHandlers:
             return
         ctx = await self.request_context(context)
         await send_outcome(context, await self.handle(context, ctx, request))
+
+    async def _thread_reply(self, context: TurnContext) -> bool:
+        """A reply in a channel thread that is not addressed to SnowOps: core writes it to
+        the ticket when the thread is a ticket card's and the channel asks for it (answered
+        with a short reply in the thread). False: not taken, read it as a command."""
+        activity = context.activity
+        base, thread = split_conversation(activity.conversation.id if activity.conversation else "")
+        if thread is None or conversation_type(activity) != "channel" or _addressed(activity):
+            return False
+        ctx = await self.request_context(context)
+        post = ThreadPost(base, thread, plain_text(activity.text or ""))
+        outcome = await self.router.handle(ctx, post)
+        if isinstance(outcome, Ignored):
+            return False
+        await send_outcome(context, outcome)
+        return True
 
     # -- installation and membership ------------------------------------------------------
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:

@@ -100,6 +100,21 @@ def _service_url_ok(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _mentions_ok(entities: Any) -> bool:
+    """Every mention names who it mentions: the SDK strips the bot's mention from the text
+    by that name, and fails on one without (Teams always sends both)."""
+    if not isinstance(entities, list):
+        return True  # absent; any other shape is refused by validation below
+    for entity in entities:
+        if isinstance(entity, dict) and entity.get("type") == "mention":
+            mentioned = entity.get("mentioned")
+            if not isinstance(mentioned, dict) or not all(
+                isinstance(mentioned.get(k), str) for k in ("id", "name")
+            ):
+                return False
+    return True
+
+
 def check_shape(activity: Any) -> dict[str, Any]:
     """The activity, when it has the shape of one; else :class:`BadActivity`."""
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
@@ -119,6 +134,8 @@ def check_shape(activity: Any) -> dict[str, Any]:
         raise BadActivity("The activity is malformed (channelId).")
     if not _service_url_ok(activity.get("serviceUrl")):
         raise BadActivity("The activity is malformed (serviceUrl).")
+    if not _mentions_ok(activity.get("entities")):
+        raise BadActivity("The activity is malformed (entities).")
     token = _checking.set(True)
     try:
         Activity.model_validate(activity)

@@ -14,6 +14,7 @@ from microsoft_agents.hosting.core import TurnContext, TurnState
 from adapters.teams.cards import COMMAND_VERB
 from adapters.teams.cards_actions import ACT_VERB, search_response
 from adapters.teams.cards_form import CLIENT_VERB, FORM_VERB, RENAME_VERB
+from adapters.teams.cards_reason import REASON_INPUT, REASON_VERB
 from adapters.teams.context import channel_of
 from adapters.teams.forms import action_submission, form_context, form_data, form_values
 from adapters.teams.handlers import TeamsHandlers, plain_text
@@ -35,6 +36,7 @@ from core.actions import (
     read_button,
     read_old_button,
     rename_from_inputs,
+    with_reason,
 )
 from core.errors import UsageError
 from core.handlers.context import RequestContext
@@ -97,6 +99,9 @@ class TeamsInvokes:
             if verb == RENAME_VERB:
                 rename = rename_from_inputs(data.get("state_pick"), data.get("state_label"))
                 return await self._handle(context, ctx, rename)
+            if verb == REASON_VERB:
+                completed = with_reason(data.get("value"), data.get(REASON_INPUT))
+                return await self._handle(context, ctx, completed)
             value = data.get("value")
             command = read_button(value) if verb == COMMAND_VERB else read_old_button(verb, value)
         except UsageError as exc:

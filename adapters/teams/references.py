@@ -108,6 +108,20 @@ class References:
         doc = await self._store.get_document(NAMESPACE, _user_key(workspace, user))
         return str(doc["conversation"]) if doc and doc.get("conversation") else None
 
+    async def remember_email(self, workspace: str, email: str, user: str) -> None:
+        """``user`` (an Entra object id) has this email: the person SnowOps DMs when a
+        ServiceNow record names the email (an approver). Kept once per process and person."""
+        key = f"{workspace}|email:{email.lower()}"
+        if not email or not user or self._saved.get(key) == (user, None):
+            return
+        await self._store.put_document(NAMESPACE, key, {"user": user})
+        self._saved[key] = (user, None)
+
+    async def by_email(self, workspace: str, email: str) -> str | None:
+        """The Teams user with this email, as SnowOps learnt it from their personal chat."""
+        doc = await self._store.get_document(NAMESPACE, f"{workspace}|email:{email.lower()}")
+        return str(doc["user"]) if doc and doc.get("user") else None
+
     async def team(self, workspace: str, conversation: str) -> Team | None:
         """The team of a channel, as far as SnowOps knows it (None: not a channel, or a
         reference saved before teams were kept)."""

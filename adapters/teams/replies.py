@@ -18,10 +18,13 @@ from adapters.teams.cards import (
 )
 from adapters.teams.cards_actions import action_card
 from adapters.teams.cards_form import client_card, form_card
+from adapters.teams.cards_reason import reason_card
 from core.actions import FormContext
 from core.outcomes import (
     AskClient,
+    AskReason,
     Audience,
+    Marked,
     Outcome,
     PrivateLink,
     Reply,
@@ -146,6 +149,10 @@ def outcome_card(outcome: Outcome, *, inline_form: bool) -> JSON | None:
             return card(notice)
         case ShowActionForm(form=form):
             return action_card(form, inline=inline_form)
+        case AskReason():
+            return reason_card(outcome)
+        case Marked(notice=notice):
+            return card(notice)
     return None
 
 

@@ -305,6 +305,11 @@ class TeamsChatSink:
             )
         return False
 
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """The Teams user with this email: one who chatted with SnowOps in person (it can
+        direct-message only them), whose member record named the email."""
+        return await self._refs.by_email(workspace, email) if "@" in email else None
+
     async def direct(self, workspace: str, user: str) -> ChannelRef:
         """The personal chat SnowOps has with ``user`` (known once they chatted with it)."""
         conversation = await self._refs.personal(workspace, user)

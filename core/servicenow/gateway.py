@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from core.gateway import Changes, Comment, Identity, TicketAction, keep_local
+from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
 from core.models import Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields, close_code_query, group_search_query
+from core.servicenow.approvals import decide_approval, requested_approvals
 from core.servicenow.errors import NotConnectedError, NotFoundError
 from core.servicenow.mapping import (
     TICKET_FIELDS,
@@ -276,4 +277,26 @@ class ServiceNowGateway:
         row = rows[0]
         return Identity(
             str(row.get("user_name") or row.get("name") or ""), str(row.get("email") or "")
+        )
+
+    # -- change approvals (core/servicenow/approvals.py) -----------------------------------
+
+    async def approvals(self, workspace: str, ticket: Ticket) -> list[ApprovalRequest]:
+        """The ``sysapproval_approver`` records ``ticket`` waits on."""
+        return await requested_approvals(self._table, workspace, ticket)
+
+    async def decide(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        approval: str,
+        approve: bool,
+        comments: str,
+        *,
+        token: str,
+    ) -> str:
+        """The approver's decision, with their own token."""
+        instance = await self._instance(workspace)
+        return await decide_approval(
+            self._table.pool, instance, ticket, approval, approve, comments, token
         )

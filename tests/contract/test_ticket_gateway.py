@@ -119,6 +119,12 @@ class FakeWorld(World):
         )
         self.gateway = self.fake
         self.instance = INSTANCE
+        # The simulator's CAB: who approves a change without an assignment group.
+        self.fake.approval_rows.approvers = [
+            (u.sys_id, u.user_name, f"{u.first_name} {u.last_name}", u.email)
+            for u in SEED_USERS
+            if u.user_name in ("fred.luddy", "beth.anglin")
+        ]
 
     def set_state(self, number: str, state: str) -> None:
         self.fake.set_state(number, state)
@@ -873,3 +879,39 @@ async def test_fake_ticket_life_follows_the_platforms_rules() -> None:
     fake.delete(made.number)
     with pytest.raises(NotFoundError):
         await fake.get(WS, TicketKind.INCIDENT, made.sys_id)
+
+
+# -- change approvals -----------------------------------------------------------------------
+async def test_approvals_are_decided_once_and_only_by_their_approver(world: World) -> None:
+    change = await make(world, "approve", TicketKind.CHANGE)
+    assert await world.gateway.approvals(WS, change) == []
+    world.set_state(change.number, "-4")  # Assess: the CAB is asked
+    asked = await world.gateway.approvals(WS, change)
+    assert sorted(a.user_name for a in asked) == ["beth.anglin", "fred.luddy"]
+    fred = next(a for a in asked if a.user_name == "fred.luddy")
+    beth = next(a for a in asked if a.user_name == "beth.anglin")
+    assert (fred.name, fred.email) == ("Fred Luddy", "fred.luddy@example.com")
+    beths = world.token_for("beth.anglin")
+    with pytest.raises((NotFoundError, ForbiddenError)):  # never someone else's approval
+        await world.gateway.decide(WS, change, fred.id, True, "", token=beths)
+    freds = world.token_for("fred.luddy")
+    assert await world.gateway.decide(WS, change, fred.id, True, "Looks safe", token=freds) == (
+        "approved"
+    )
+    # Decided once: a second decision leaves it as it is.
+    assert await world.gateway.decide(WS, change, fred.id, False, "", token=freds) == "approved"
+    assert world.record(change.number)["state"] == "-4"
+    assert await world.gateway.decide(WS, change, beth.id, True, "", token=beths) == "approved"
+    assert world.record(change.number)["state"] == "-3"  # every approver approved: Authorize
+
+
+async def test_one_rejection_sends_the_change_back_to_new(world: World) -> None:
+    change = await make(world, "reject", TicketKind.CHANGE)
+    world.set_state(change.number, "-4")
+    fred = next(a for a in await world.gateway.approvals(WS, change) if a.user_name == "fred.luddy")
+    token = world.token_for("fred.luddy")
+    assert await world.gateway.decide(WS, change, fred.id, False, "No plan", token=token) == (
+        "rejected"
+    )
+    assert world.record(change.number)["state"] == "-5"
+    assert await world.gateway.approvals(WS, change) == []

@@ -46,7 +46,8 @@ INSTALL_AUTHED_USER_ID = "U0456ADMIN"
 
 #: The bot scopes of ``manifests/slack/manifest.yaml``, as Slack reports them.
 DEFAULT_BOT_SCOPES = (
-    "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history"
+    "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history,"
+    "reactions:write"
 )
 
 _FIRST_TS = 1_700_000_000
@@ -137,6 +138,8 @@ class FakeSlackApi:
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Reactions added, by ``(channel, ts)``: reaction name → the users who added it.
+        self.reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._server: TestServer | None = None
         self._failures: dict[str, list[_Failure]] = {}
         #: Seconds to hold each answer of a method after carrying it out (slow networks,
@@ -683,6 +686,24 @@ class FakeSlackApi:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
+    def _lookup_by_email(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        email = str(args.get("email") or "").lower()
+        for user in self.users.values():
+            if email and str(user["profile"].get("email") or "").lower() == email:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _reactions_add(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        key = (str(args.get("channel") or ""), str(args.get("timestamp") or ""))
+        name = str(args.get("name") or "")
+        if not key[0] or not key[1] or not name:
+            return {"ok": False, "error": "invalid_arguments"}
+        users = self.reactions.setdefault(key, {}).setdefault(name, [])
+        if ident.user_id in users:
+            return {"ok": False, "error": "already_reacted"}
+        users.append(ident.user_id)
+        return {"ok": True}
+
     def _connections_open(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         if self.socket_url is None:
             return {"ok": False, "error": "not_allowed_token_type"}
@@ -755,6 +776,8 @@ _HANDLERS: dict[str, _Handler] = {
     "views.update": FakeSlackApi._views_update,
     "views.publish": FakeSlackApi._views_publish,
     "users.info": FakeSlackApi._users_info,
+    "users.lookupByEmail": FakeSlackApi._lookup_by_email,
+    "reactions.add": FakeSlackApi._reactions_add,
     "conversations.open": FakeSlackApi._conversations_open,
     "conversations.info": FakeSlackApi._conversations_info,
     "conversations.history": FakeSlackApi._conversations_history,

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.clock import Clock
-from core.gateway import Changes, Identity, TicketAction, keep_local
+from core.gateway import ApprovalRequest, Changes, Identity, TicketAction, keep_local
 from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields
 from core.servicenow.errors import (
@@ -74,6 +74,7 @@ from core.servicenow.responses import HINT_ACL
 from core.servicenow.states import DEFAULT_STATES
 from sim.servicenow.schema import PRIORITY_LOOKUP
 from sim.servicenow.tables_itsm import INCIDENT_CLOSE_CODES
+from tests.fakes.approvals import FakeApprovals
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -165,6 +166,8 @@ _METHODS = frozenset(
         "group_by_name",
         "groups_matching",
         "whoami",
+        "approvals",
+        "decide",
     }
 )
 
@@ -225,6 +228,8 @@ class InMemoryTicketGateway:
         self._failures: dict[str, deque[ServiceNowError | None]] = {}
         self._gates: dict[str, deque[Gate]] = {}
         self._lost_creates = 0
+        #: Change approvals (``approvals.approvers`` are asked when a change enters a step).
+        self.approval_rows = FakeApprovals()
 
     # -- connections --------------------------------------------------------------------
     def connect(self, workspace: str, instance: str | None = None) -> None:
@@ -296,6 +301,8 @@ class InMemoryTicketGateway:
             values["close_code"] = row.record["close_code"] or code
             values["close_notes"] = row.record["close_notes"] or notes
         self._update(row, values)
+        if row.kind is TicketKind.CHANGE and state in ("-4", "-3"):
+            self.approval_rows.request(row.record["sys_id"])
         return self._ticket(row)
 
     def set_priority(self, number: str, priority: int) -> Ticket:
@@ -566,6 +573,40 @@ class InMemoryTicketGateway:
         return self.identity
 
     # -- inside ---------------------------------------------------------------------------
+    # -- change approvals ---------------------------------------------------------------
+    async def approvals(self, workspace: str, ticket: Ticket) -> list[ApprovalRequest]:
+        """The requested approvals of ``ticket``."""
+        self.calls["approvals"] += 1
+        self._instance(workspace)
+        await self._reach("approvals")
+        return self.approval_rows.requested(ticket.sys_id)
+
+    async def decide(
+        self,
+        workspace: str,
+        ticket: Ticket,
+        approval: str,
+        approve: bool,
+        comments: str,
+        *,
+        token: str,
+    ) -> str:
+        """A decision as the token's user; an approved step or a rejection moves the change."""
+        self.calls["decide"] += 1
+        self._instance(workspace)
+        await self._reach("decide")
+        user = self.tokens.get(token)
+        if user is None:
+            raise NotAuthenticated("ServiceNow refused the access token", status=401)
+        state, moves = self.approval_rows.decide(ticket.sys_id, approval, user, approve)
+        row = self._rows.get(ticket.sys_id)
+        if moves and row is not None:
+            target = "-5" if moves == "-5" else FakeApprovals.next_state(row.record["state"])
+            self._update(row, {"state": target})
+            if target in ("-4", "-3"):
+                self.approval_rows.request(ticket.sys_id)
+        return state
+
     @staticmethod
     def _check_method(method: str) -> None:
         if method not in _METHODS:

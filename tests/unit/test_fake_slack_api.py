@@ -174,9 +174,9 @@ async def test_rate_limited_with_retry_after(slack: FakeSlackApi, client: AsyncW
 async def test_unknown_method_and_missing_token(slack: FakeSlackApi) -> None:
     client = AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
     with pytest.raises(SlackApiError) as unknown:
-        await client.api_call("reactions.add", json={"name": "eyes"})
+        await client.api_call("pins.add", json={"name": "eyes"})
     assert unknown.value.response["error"] == "unknown_method"
-    assert slack.calls_to("reactions.add")[0].args == {"name": "eyes"}
+    assert slack.calls_to("pins.add")[0].args == {"name": "eyes"}
     with pytest.raises(SlackApiError) as anon:
         await AsyncWebClient(base_url=slack.base_url).auth_test()
     assert anon.value.response["error"] == "not_authed"
@@ -330,3 +330,19 @@ async def test_bolt_routes_every_built_request(slack: FakeSlackApi) -> None:
         "shortcut:t",
         "home:U0USER",
     ]
+
+
+async def test_reactions_add_and_users_lookup_by_email(
+    slack: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    await client.reactions_add(channel="C0SEC", timestamp="1700000000.000100", name="eyes")
+    with pytest.raises(SlackApiError) as twice:
+        await client.reactions_add(channel="C0SEC", timestamp="1700000000.000100", name="eyes")
+    assert twice.value.response["error"] == "already_reacted"
+    assert list(slack.reactions[("C0SEC", "1700000000.000100")]) == ["eyes"]
+    slack.set_user("U0FRED", email="Fred.Luddy@example.com")
+    found = await client.users_lookupByEmail(email="fred.luddy@example.com")
+    assert found["user"]["id"] == "U0FRED"
+    with pytest.raises(SlackApiError) as missing:
+        await client.users_lookupByEmail(email="nobody@example.com")
+    assert missing.value.response["error"] == "users_not_found"

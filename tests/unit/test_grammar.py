@@ -81,6 +81,14 @@ note_texts = (
     .map(str.strip)
     .filter(lambda t: bool(t) and t[0] not in "\"'" and t[-1] not in "\"'")
 )
+change_numbers = st.from_regex(r"CHG[0-9]{7,9}", fullmatch=True)
+approval_ids = st.from_regex(r"[0-9a-f]{32}", fullmatch=True)
+#: A rejection's reason: any text, quotes and blanks around it included, up to 1,000.
+reasons = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+    min_size=1,
+    max_size=300,
+)
 group_names = note_texts.filter(lambda t: t.lower() != "me" and len(t) <= 100)
 close_codes = st.from_regex(r"[A-Za-z][A-Za-z0-9 ()_-]{0,40}", fullmatch=True).map(str.strip)
 
@@ -142,6 +150,9 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
         ),
     ),
     c.RemoveRule: st.builds(c.RemoveRule, st.integers(1, 999)),
+    c.SetThreads: st.sampled_from([c.SetThreads(m) for m in ("", "off", "comments", "work_notes")]),
+    c.Approve: st.builds(c.Approve, change_numbers, approval_ids),
+    c.Reject: st.builds(c.Reject, change_numbers, approval_ids, st.just("") | reasons),
 }
 commands = st.one_of(*STRATEGIES.values())
 

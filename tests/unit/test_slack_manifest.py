@@ -34,7 +34,8 @@ ALLOWED_BOT_SCOPES = {
     "users:read": "users.info is_admin / is_owner for admin-only commands",
     "users:read.email": "users.info profile.email to match the ServiceNow caller",
     "channels:history": "conversations.history/replies: was a notification already posted",
-    "groups:history": "the same, in private channels",
+    "groups:history": "the same, in private channels; message.groups events",
+    "reactions:write": "reactions.add marks a thread reply written to ServiceNow",
 }
 
 
@@ -138,7 +139,7 @@ def test_settings(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     assert settings["event_subscriptions"] == {
         "request_url": f"{PUBLIC}/slack/events",
-        "bot_events": ["app_home_opened"],
+        "bot_events": ["app_home_opened", "message.channels", "message.groups"],
     }
     assert settings["interactivity"] == {
         "is_enabled": True,

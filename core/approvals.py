@@ -1,0 +1,180 @@
+"""Change approvals in chat: ask each approver in a direct message, and write their
+decision as them.
+
+When a change SnowOps tracks moves into a state that asks for approval, ServiceNow creates
+``sysapproval_approver`` records in state *requested*. :meth:`Approvals.on_events` (run with
+the sync's events, after they are queued for delivery) reads them for every change whose
+state moved, matches each approver to a chat user by email (the platform's
+:class:`People`) and sends them, once per approval record (an idempotency key in the store
+keeps it once across restarts and replicas), the change's card with *Approve* and
+*Reject*; one who has not linked their ServiceNow account gets *Link your account* with
+them. A decision is always made with the approver's own token: approvals are personal, so
+the connection never decides for anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol, runtime_checkable
+
+from core import commands as c
+from core.accounts import AccountService
+from core.errors import InProgressError, UserError
+from core.gateway import ApprovalRequest, TicketGateway
+from core.models import Ticket, TicketEvent, TicketKind, workspace_platform
+from core.ports import ChatSink
+from core.repos.labels import StateNames
+from core.servicenow.errors import ForbiddenError, NotFoundError
+from core.storage import AuditLog, IdempotencyKeys, TicketStore
+from core.views import Button, TicketCard, ticket_card
+
+__all__ = ["Approvals", "People", "approval_card"]
+
+log = logging.getLogger(__name__)
+
+#: An approval request is sent once; the key outlives any approval's life.
+_SENT_TTL = 90 * 24 * 3600.0
+#: A decision is made once: a double click within this long answers with the first.
+_DECIDED_TTL = 24 * 3600.0
+
+
+@runtime_checkable
+class People(Protocol):
+    """A platform's directory: the chat user with an email address."""
+
+    async def user_by_email(self, workspace: str, email: str) -> str | None:
+        """The platform's user id of the person with ``email`` in ``workspace``, if any."""
+        ...
+
+
+def approval_card(
+    ticket: Ticket, names: Mapping[str, str], request: ApprovalRequest, linked: bool
+) -> TicketCard:
+    """The change's card as an approver gets it: Approve and Reject, and Link your account
+    when they have not linked (an approval is always made as the approver)."""
+    card = ticket_card(ticket, dict(names))
+    buttons = [
+        Button("Approve", c.Approve(ticket.number, request.id), primary=True),
+        Button("Reject", c.Reject(ticket.number, request.id)),
+    ]
+    note = f"{request.name or request.user_name}, your approval is requested."
+    if not linked:
+        buttons.append(Button("Link your account", c.Link()))
+        note += " Link your ServiceNow account first: approvals are made as you."
+    return replace(card, note=note, buttons=(*card.buttons[:1], *buttons))
+
+
+class Approvals:
+    """Asks approvers in chat, and writes their decisions as them."""
+
+    def __init__(
+        self,
+        gateway: TicketGateway,
+        tickets: TicketStore,
+        accounts: AccountService,
+        keys: IdempotencyKeys,
+        names: StateNames,
+        sinks: Mapping[str, ChatSink],
+        people: Mapping[str, People],
+        audit: AuditLog,
+        apply: Callable[[str, Sequence[Ticket]], Awaitable[object]],
+    ) -> None:
+        self._gateway = gateway
+        self._tickets = tickets
+        self._accounts = accounts
+        self._keys = keys
+        self._names = names
+        self._sinks = sinks
+        self._people = people
+        self._audit = audit
+        self._apply = apply
+
+    async def on_events(self, events: Sequence[TicketEvent]) -> None:
+        """Ask the approvers of every change whose state moved (approvals are requested on
+        a state change). Never raises: a failure here must not hold up notifications."""
+        seen: set[tuple[str, str]] = set()
+        for event in events:
+            if event.kind is not TicketKind.CHANGE or event.change != "state":
+                continue
+            if (event.workspace, event.number) in seen:
+                continue
+            seen.add((event.workspace, event.number))
+            try:
+                await self._ask(event.workspace, event.number)
+            except Exception:
+                log.warning("approvals of %s not asked for", event.number, exc_info=True)
+
+    async def _ask(self, workspace: str, number: str) -> None:
+        ticket = await self._tickets.get_ticket(workspace, number)
+        if ticket is None:
+            return
+        for request in await self._gateway.approvals(workspace, ticket):
+            key = f"approval-asked:{workspace}:{request.id}"
+            if await self._keys.begin_idempotent(key, _SENT_TTL) is not None:
+                continue  # asked already (or being asked by another replica)
+            try:
+                sent = await self._send(workspace, ticket, request)
+            except Exception:
+                await self._keys.abort_idempotent(key)  # asked again with the next change
+                raise
+            await self._keys.finish_idempotent(key, sent, _SENT_TTL)
+
+    async def _send(self, workspace: str, ticket: Ticket, request: ApprovalRequest) -> str:
+        platform = workspace_platform(workspace)
+        people, sink = self._people.get(platform), self._sinks.get(platform)
+        user = await people.user_by_email(workspace, request.email) if people else None
+        if user is None or sink is None:
+            log.info("approver of %s has no chat user in %s", ticket.number, workspace)
+            return "nobody"
+        linked = await self._accounts.linked(workspace, f"{platform}:{user}") is not None
+        names = await self._names.names(workspace, ticket.kind)
+        dm = await sink.direct(workspace, user)
+        await sink.post_card(dm, approval_card(ticket, names, request, linked))
+        log.info("approval of %s asked of a chat user in %s", ticket.number, workspace)
+        return "sent"
+
+    async def decide(
+        self, workspace: str, user: str, number: str, approval: str, reason: str | None
+    ) -> tuple[Ticket, str]:
+        """Approve (``reason`` None) or reject (with ``reason``) as ``user``
+        (``platform:user``), with their own token; (the change as it is now, what was done)."""
+        approve = reason is None
+        ticket = await self._tickets.get_ticket(workspace, number)
+        if ticket is None or ticket.kind is not TicketKind.CHANGE:
+            raise UserError(f"SnowOps tracks no change {number} in this workspace")
+        token = await self._accounts.access_token(workspace, user)
+        if token is None:
+            raise UserError(
+                "link your ServiceNow account first: approvals are always made as you",
+                hint="Run /snow link (privately), sign in as yourself, then click again.",
+            )
+        key = f"approval-decided:{workspace}:{approval}"
+        first = await self._keys.begin_idempotent(key, _DECIDED_TTL)
+        if first == "":
+            raise InProgressError(f"your decision on {ticket.number} is being recorded")
+        if first is not None:
+            return ticket, f"{ticket.number}: this approval is already {first}."
+        try:
+            state = await self._gateway.decide(
+                workspace, ticket, approval, approve, reason or "", token=token
+            )
+        except (ForbiddenError, NotFoundError) as exc:
+            await self._keys.abort_idempotent(key)
+            raise UserError(
+                f"ServiceNow refused your decision on {ticket.number}: {exc.message}",
+                hint="Only the approver it was asked of can decide it, as themselves "
+                "(/snow status says whom you are linked as).",
+            ) from None
+        except BaseException:
+            await self._keys.abort_idempotent(key)
+            raise
+        await self._keys.finish_idempotent(key, state.replace("_", " "), _DECIDED_TTL)
+        wanted = "approved" if approve else "rejected"
+        if state != wanted:
+            return ticket, f"{ticket.number} no longer waits for this approval ({state})."
+        fresh = await self._gateway.get(workspace, ticket.kind, ticket.sys_id)
+        await self._apply(workspace, [fresh])
+        await self._audit.audit(workspace, user, f"change.{wanted}", {"number": ticket.number})
+        return fresh, f"You {wanted} {ticket.number}."
