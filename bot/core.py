@@ -25,12 +25,14 @@ from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
+from core.handlers.lookup import LookupHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
 from core.handlers.router import Router
 from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
+from core.lookup import LookupPolicy
 from core.models import OAuthClientConfig
 from core.notify import Notifier
 from core.pending import CreateChecker, PendingCreates
@@ -242,6 +244,13 @@ def _diagnose(
     return diagnose
 
 
+def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
+    """``/snow ticket``, ``/snow lookup`` and link previews, under the look-up rule."""
+    return LookupHandlers(
+        tickets, clients.gateway, StateNames(store), LookupPolicy(store), store, AuditTrail(store)
+    )
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -279,7 +288,7 @@ def build_core(
     router = Router([
         AuditHandlers(audit), AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock),
+        TicketHandlers(tickets, names, publisher, store, clock), _lookups(clients, tickets, store),
         connection_handlers, SubscriptionHandlers(store, audit, sinks), score.handlers,
         RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit), HomeHandlers(connections, store, names),

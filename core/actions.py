@@ -25,6 +25,7 @@ from core.forms import TicketFormView
 from core.grammar import command_text, parse
 from core.grammar_actions import MAX_NOTE, number_of
 from core.models import CardLocation, RecommendationSource, TicketKind
+from core.previews import PreviewLinks
 
 __all__ = [
     "ACTION_FIELDS",
@@ -369,6 +370,7 @@ Request = (
     | RenameInConfiguration
     | SubmitActionForm
     | SuggestGroups
+    | PreviewLinks
 )
 
 

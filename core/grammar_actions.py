@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_lookup import parse_lookup
 from core.grammar_rules import parse_rules, rule_text
 
 __all__ = ["ACTION_PARSERS", "action_text", "number_of"]
@@ -126,6 +127,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "reopen": _reopen,
     "identity": _identity,
     "rules": parse_rules,
+    "lookup": parse_lookup,
 }
 
 
@@ -148,4 +150,6 @@ def action_text(command: c.Command) -> str | None:
             return f"{action} {number}"
         case c.SetIdentity(mode=mode):
             return f"identity {mode}".strip()
+        case c.Lookup(mode=mode):
+            return f"lookup {mode}".strip()
     return rule_text(command)

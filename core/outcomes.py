@@ -15,7 +15,8 @@ Teams, text in the console).
     ├── AskClient        the private form for an instance's OAuth client
     ├── PrivateLink      a sign-in link: for the asker's eyes only, never in a shared place
     ├── TicketMade       a ticket exists now (or already did): its card, what to say
-    └── StillWorking     the same request is still being handled: nothing new to show
+    ├── StillWorking     the same request is still being handled: nothing new to show
+    └── Previews         compact previews of the tickets a message links to
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from core.actions import FormContext
 from core.commands import Command
 from core.forms import TicketFormView
 from core.models import CardLocation
+from core.previews import TicketPreview
 from core.views import Notice, TicketCard, View
 
 __all__ = [
     "AskClient",
     "Audience",
     "Outcome",
+    "Previews",
     "PrivateLink",
     "Reply",
     "ShowActionForm",
@@ -122,6 +125,13 @@ class Suggestions:
     options: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Previews:
+    """Compact previews of the linked tickets that may be shown here (none: no preview)."""
+
+    items: tuple[TicketPreview, ...]
+
+
 Outcome = (
     Reply
     | ShowForm
@@ -131,4 +141,5 @@ Outcome = (
     | StillWorking
     | ShowActionForm
     | Suggestions
+    | Previews
 )

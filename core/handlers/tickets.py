@@ -1,4 +1,4 @@
-"""Ticket requests: the form (open and submit), lists, one ticket."""
+"""Ticket requests: the form (open and submit), lists (one ticket: :mod:`.lookup`)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,6 @@ class TicketHandlers:
         return {
             c.Create: self.create,
             c.Tickets: self.tickets,
-            c.ShowTicket: self.show,
             SubmitTicket: self.submit,
             ShareMessage: self.share_message,
         }
@@ -125,11 +124,6 @@ class TicketHandlers:
         """The card of a ticket in this workspace's state names (due date in ``zone``)."""
         names = await self._names.names(workspace, ticket.kind)
         return ticket_card(ticket, names, note, zone)
-
-    async def show(self, ctx: RequestContext, command: c.ShowTicket) -> Outcome:
-        """One ticket with its recent history."""
-        detail = await self._tickets.get(ctx.workspace, command.number)
-        return Reply(await self.card(ctx.workspace, detail.ticket, detail.note), replace=True)
 
     async def tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """A page of tickets: fresh, or from the store with a refresh to follow."""
