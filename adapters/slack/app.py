@@ -34,6 +34,7 @@ from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
+from adapters.slack.unfurl import UnfurlListener, register_unfurl_listener
 from core.handlers.router import Router
 from core.ports import DeliveryError
 from core.storage import Documents, IdempotencyKeys, OneTimeValues
@@ -163,6 +164,7 @@ class SlackAdapter:
         register_listeners(self.bolt, SlackListeners(router, users, replies), self.after)
         actions = ActionListeners(router, users, replies)
         register_action_listeners(self.bolt, actions, self.after)
+        register_unfurl_listener(self.bolt, UnfurlListener(router, users), self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""
