@@ -15,6 +15,8 @@ BOT_SCOPES = (
     "users:read.email",
     "channels:history",
     "groups:history",
+    "links:read",
+    "links:write",
 )
 
 

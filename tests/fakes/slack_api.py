@@ -46,7 +46,8 @@ INSTALL_AUTHED_USER_ID = "U0456ADMIN"
 
 #: The bot scopes of ``manifests/slack/manifest.yaml``, as Slack reports them.
 DEFAULT_BOT_SCOPES = (
-    "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history"
+    "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history,"
+    "links:read,links:write"
 )
 
 _FIRST_TS = 1_700_000_000
