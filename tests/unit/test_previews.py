@@ -4,11 +4,12 @@ ServiceNow's UI writes them, and bare numbers; nothing else."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from core.models import TicketKind
 from core.previews import TicketRef, ticket_ref
+from tests.e2e.fuzzing import FUZZ  # also keeps Hypothesis's caches out of the checkout
 
 INSTANCE = "https://acme.service-now.com"
 SYS_ID = "9d385017c611228701d22104cc95c371"
@@ -73,7 +74,7 @@ def test_anything_else_is_no_ticket(link: str) -> None:
     assert ticket_ref(link, INSTANCE) is None
 
 
-@settings(database=None, derandomize=True, max_examples=300)
+@FUZZ
 @given(st.text(max_size=300))
 def test_any_text_is_a_ticket_or_none_never_an_error(link: str) -> None:
     found = ticket_ref(link, INSTANCE)
