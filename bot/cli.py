@@ -205,6 +205,13 @@ def _add_admin_commands(sub: Any) -> None:
         "--public-url", default=None, help="where SnowOps is served (default: SNOWOPS_PUBLIC_URL)"
     )
     package.add_argument("--output", default="snowops-teams.zip", help="the zip to write")
+    package.add_argument(
+        "--unfurl-domain",
+        action="append",
+        default=[],
+        help="a ServiceNow domain whose ticket links get previews, besides *.service-now.com "
+        "(e.g. itsm.acme.com; repeat for more)",
+    )
 
 
 def _teams_package(args: argparse.Namespace) -> int:
@@ -218,7 +225,7 @@ def _teams_package(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        manifest = write_package(Path(args.output), app_id, public_url)
+        manifest = write_package(Path(args.output), app_id, public_url, args.unfurl_domain)
     except PackageError as exc:
         print(f"snowops teams-package: {exc}", file=sys.stderr)
         return 2

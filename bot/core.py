@@ -26,12 +26,14 @@ from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
+from core.handlers.lookup import LookupHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
 from core.handlers.router import HandlerGroup, Router
 from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
+from core.lookup import LookupPolicy
 from core.models import OAuthClientConfig
 from core.notify import Notifier
 from core.pending import CreateChecker, PendingCreates
@@ -272,6 +274,13 @@ def _handlers(
     ]
 
 
+def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
+    """``/snow ticket``, ``/snow lookup`` and link previews, under the look-up rule."""
+    return LookupHandlers(
+        tickets, clients.gateway, StateNames(store), LookupPolicy(store), store, AuditTrail(store)
+    )
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -309,7 +318,7 @@ def build_core(
     threads = thread_parts(clients.gateway, store, connections.accounts, audit, sync, notifier,
                            sinks)  # fmt: skip
     router = Router([
-        *threads.groups, score.handlers, connection_handlers,
+        *threads.groups, score.handlers, connection_handlers, _lookups(clients, tickets, store),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
                    recommendations, deliveries, notifier, sinks),
     ])  # fmt: skip

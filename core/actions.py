@@ -27,6 +27,7 @@ from core.grammar import command_text, parse
 from core.grammar_actions import MAX_NOTE, number_of
 from core.grammar_threads import MAX_REASON
 from core.models import CardLocation, RecommendationSource, TicketKind
+from core.previews import PreviewLinks
 
 __all__ = [
     "ACTION_FIELDS",
@@ -340,6 +341,7 @@ Request = (
     | SubmitActionForm
     | SuggestGroups
     | ThreadPost
+    | PreviewLinks
 )
 
 

@@ -34,6 +34,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ('close <number> <close code> "<notes>"', "close a change"),
     ("reopen <number>", "put a resolved incident back in progress"),
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
+    ("lookup [any|own]", "which tickets ticket and link previews show (admins)"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
     ("rules", "the rules that open tickets from Secure Score"),

@@ -43,6 +43,7 @@ __all__ = [
     "Link",
     "LinkTenant",
     "ListRules",
+    "Lookup",
     "Recommendations",
     "Reconnect",
     "Reject",
@@ -361,6 +362,15 @@ class RemoveRule(_Base):
     admin: ClassVar[bool] = True
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup(_Base):
+    """``/snow lookup [any|own]``: which tickets ``ticket`` and link previews show (any the
+    connection can read, or only SnowOps's own); bare, the current setting."""
+
+    mode: str = ""
+    admin: ClassVar[bool] = True
+
+
 Command = (
     Help
     | Home
@@ -397,4 +407,5 @@ Command = (
     | ListRules
     | AddRule
     | RemoveRule
+    | Lookup
 )

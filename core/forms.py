@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
+from core.zones import UTC_NAME, end_of_day, zone_of
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -66,6 +67,8 @@ class TicketFormView:
     recommendation_url: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     title: str = "New ServiceNow ticket"
+    #: The zone the due date is entered in (the asker's), for the field's label.
+    zone: str = UTC_NAME
 
 
 def form_again(
@@ -75,6 +78,7 @@ def form_again(
     recommendation_id: str | None,
     recommendation_url: str | None,
     errors: Mapping[str, str] | None = None,
+    zone: str = UTC_NAME,
 ) -> TicketFormView:
     """The form as the user filled it, to show again (with ``errors`` next to fields)."""
     kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
@@ -93,23 +97,34 @@ def form_again(
         recommendation_id=recommendation_id,
         recommendation_url=recommendation_url,
         errors=dict(errors or {}),
+        zone=zone,
     )
 
 
-def parse_due(text: str, now: datetime) -> datetime:
-    """``YYYY-MM-DD`` (end of that day, UTC) or ``YYYY-MM-DD HH:MM`` (UTC); not in the past."""
+def _in_utc(convert: Callable[[], datetime]) -> datetime:
+    """A local time in UTC; years 1 and 9999 may not convert (and are out of range anyway)."""
+    try:
+        return convert()
+    except OverflowError:
+        raise ValueError("The due date is more than ten years away.") from None
+
+
+def parse_due(text: str, now: datetime, zone: str | None = None) -> datetime:
+    """``YYYY-MM-DD`` (the end of that day) or ``YYYY-MM-DD HH:MM``, in ``zone`` (the
+    asker's; UTC when None), as a UTC time; not in the past."""
     raw = text.strip()
     if _DATE.match(raw):
         try:
             day = date.fromisoformat(raw)
         except ValueError:
             raise ValueError(f"{raw} is not a real date.") from None
-        when = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+        when = _in_utc(lambda: end_of_day(day, zone))
     elif _DATETIME.match(raw):
         try:
-            when = datetime.fromisoformat(raw.replace(" ", "T")).replace(tzinfo=UTC)
+            local = datetime.fromisoformat(raw.replace(" ", "T"))
         except ValueError:
             raise ValueError(f"{raw} is not a real date and time.") from None
+        when = _in_utc(lambda: local.replace(tzinfo=zone_of(zone)).astimezone(UTC))
     else:
         raise ValueError("Use the form YYYY-MM-DD, e.g. 2026-12-31.")
     if when < now:
@@ -162,8 +177,8 @@ def _category(raw: str) -> str | None:
     raise ValueError(f"Choose one of {', '.join(CATEGORIES)}.")
 
 
-def _due(raw: str, now: datetime) -> datetime | None:
-    return parse_due(raw, now) if raw.strip() else None
+def _due(raw: str, now: datetime, zone: str | None = None) -> datetime | None:
+    return parse_due(raw, now, zone) if raw.strip() else None
 
 
 #: Each field's rule: its raw text (and the time) → its clean value, or ValueError.
@@ -177,20 +192,25 @@ _RULES: dict[str, Callable[[str, datetime], object]] = {
 }
 
 
-def check_field(name: str, raw: str | None, now: datetime) -> str | None:
+def check_field(name: str, raw: str | None, now: datetime, zone: str | None = None) -> str | None:
     """Why one field's value would be refused, or None when it passes: the same rule
-    :func:`validate_ticket_form` applies, for forms asked one field at a time."""
+    :func:`validate_ticket_form` applies, for forms asked one field at a time (``zone``:
+    the asker's, which a due date is entered in)."""
     try:
-        _RULES[name](raw or "", now)
+        if name == "due":
+            _due(raw or "", now, zone)
+        else:
+            _RULES[name](raw or "", now)
     except ValueError as exc:
         return str(exc)
     return None
 
 
 def validate_ticket_form(
-    values: Mapping[str, str | None], now: datetime
+    values: Mapping[str, str | None], now: datetime, zone: str | None = None
 ) -> TicketFormValues | dict[str, str]:
-    """Check every field; return clean values, or ``{field: message}`` for each bad one."""
+    """Check every field; return clean values, or ``{field: message}`` for each bad one.
+    A due date is read in ``zone`` (the asker's; UTC when None)."""
     errors: dict[str, str] = {}
 
     def take[T](name: str, rule: Callable[[str, datetime], T], fallback: T) -> T:
@@ -205,7 +225,7 @@ def validate_ticket_form(
         name=take("name", lambda raw, _: _name(raw), ""),
         description=take("description", lambda raw, _: _description(raw), ""),
         priority=take("priority", lambda raw, _: _priority(raw), Priority.MODERATE),
-        due=take("due", _due, None),
+        due=take("due", lambda raw, at: _due(raw, at, zone), None),
         category=take("category", lambda raw, _: _category(raw), None),
     )
     return errors or checked

@@ -129,6 +129,14 @@ class TicketGateway(Protocol):
         """A ticket this workspace created, by number (None when there is none)."""
         ...
 
+    async def find_any(
+        self, workspace: str, kind: TicketKind, *, number: str = "", sys_id: str = ""
+    ) -> Ticket | None:
+        """Any ticket of ``kind`` the connection can read, SnowOps's or not, by ``number``
+        or else by ``sys_id`` (None when there is none). Whether it may be shown is core's
+        call (:mod:`core.lookup`)."""
+        ...
+
     async def changes(
         self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
     ) -> Changes:

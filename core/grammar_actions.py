@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_lookup import parse_lookup
 from core.grammar_rules import parse_rules, rule_text
 from core.grammar_threads import THREAD_PARSERS, thread_text
 
@@ -128,6 +129,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "identity": _identity,
     "rules": parse_rules,
     **THREAD_PARSERS,
+    "lookup": parse_lookup,
 }
 
 
@@ -150,4 +152,6 @@ def action_text(command: c.Command) -> str | None:
             return f"{action} {number}"
         case c.SetIdentity(mode=mode):
             return f"identity {mode}".strip()
+        case c.Lookup(mode=mode):
+            return f"lookup {mode}".strip()
     return rule_text(command) or thread_text(command)

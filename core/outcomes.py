@@ -18,7 +18,8 @@ Teams, text in the console).
     ├── StillWorking     the same request is still being handled: nothing new to show
     ├── AskReason        ask why before a command goes ahead (a rejection): one text field
     ├── Marked           a message the person posted was acted on: mark it where it is
-    └── Ignored          the message was not for SnowOps: say nothing
+    ├── Ignored          the message was not for SnowOps: say nothing
+    └── Previews         compact previews of the tickets a message links to
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from core.actions import FormContext
 from core.commands import Command
 from core.forms import TicketFormView
 from core.models import CardLocation
+from core.previews import TicketPreview
 from core.views import Notice, TicketCard, View
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Ignored",
     "Marked",
     "Outcome",
+    "Previews",
     "PrivateLink",
     "Reply",
     "ShowActionForm",
@@ -153,6 +156,13 @@ class Ignored:
     not send replies to ServiceNow): say nothing."""
 
 
+@dataclass(frozen=True, slots=True)
+class Previews:
+    """Compact previews of the linked tickets that may be shown here (none: no preview)."""
+
+    items: tuple[TicketPreview, ...]
+
+
 Outcome = (
     Reply
     | ShowForm
@@ -165,4 +175,5 @@ Outcome = (
     | AskReason
     | Marked
     | Ignored
+    | Previews
 )

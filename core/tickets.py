@@ -21,6 +21,7 @@ from typing import ClassVar
 from core.clock import Clock
 from core.errors import InProgressError, SnowOpsError, UserError
 from core.gateway import TicketGateway, keep_local
+from core.lookup import is_own, kind_of_number, not_found
 from core.models import Ticket, TicketKind, TicketRequest
 from core.pending import PendingCreates
 from core.repos.sync_state import Baselines
@@ -337,8 +338,9 @@ class TicketService:
             by_id[base.sys_id] = fresh
         return [by_id[t.sys_id] for t in tickets]
 
-    async def get(self, workspace: str, number: str) -> TicketDetail:
-        """One of this workspace's tickets by number, fresh, with its newest comments."""
+    async def get(self, workspace: str, number: str, *, any_ticket: bool = False) -> TicketDetail:
+        """One ticket by number, fresh, with its newest comments: one of this workspace's,
+        or (``any_ticket``) any the connection can read, which is shown but not tracked."""
         number = number.strip().upper()
         if not _NUMBER.match(number):
             raise UserError(
@@ -351,23 +353,25 @@ class TicketService:
             except ServiceNowError as exc:
                 return TicketDetail(stored, f"Not refreshed from ServiceNow: {exc.message}.")
         else:
-            found = await self._gateway.find_own(workspace, number)
-            if found is None:
-                kind = TicketKind.CHANGE if number.startswith("CHG") else TicketKind.INCIDENT
-                raise NotFoundError(
-                    f"SnowOps has no {kind.label.lower()} {number} in this workspace",
-                    hint="Check the number; /snow tickets lists the ones made from here.",
-                )
-            ticket = found
+            ticket = await self._find(workspace, number, any_ticket)
         note = ""
         try:
             comments = await self._gateway.recent_comments(workspace, ticket, HISTORY)
             ticket = replace(ticket, history=tuple(comments))
         except ServiceNowError as exc:
             note = f"History unavailable: {exc.message}"
-        if ticket != stored:
+        if ticket != stored and is_own(ticket, workspace):
             await self._tickets.save_ticket(ticket)
         return TicketDetail(ticket, note)
+
+    async def _find(self, workspace: str, number: str, any_ticket: bool) -> Ticket:
+        kind = kind_of_number(number) or TicketKind.INCIDENT
+        found = await self._gateway.find_own(workspace, number)
+        if found is None and any_ticket:
+            found = await self._gateway.find_any(workspace, kind, number=number)
+        if found is None:
+            raise not_found(number, kind, any_ticket=any_ticket)
+        return found
 
 
 def ticket_with_request(ticket: Ticket, req: TicketRequest) -> Ticket:

@@ -18,6 +18,7 @@ from core.forms import TicketFormView
 from core.models import Priority, Ticket, TicketKind
 from core.score_views import SecureScoreView
 from core.servicenow.states import state_label
+from core.zones import format_due
 
 __all__ = [
     "Button",
@@ -276,9 +277,10 @@ def _short(text: str) -> str:
 
 
 def ticket_card(
-    ticket: Ticket, state_names: dict[str, str] | None = None, note: str = ""
+    ticket: Ticket, state_names: dict[str, str] | None = None, note: str = "", zone: str = ""
 ) -> TicketCard:
-    """The card of a ticket, in this workspace's state names, with its newest comments."""
+    """The card of a ticket, in this workspace's state names, with its newest comments; its
+    due date in ``zone`` (the reader's; UTC when empty), labelled with it."""
     history = tuple(
         HistoryLine(format_when(c.at) if c.at else "", c.author, f"comment: {_short(c.text)}")
         for c in ticket.history
@@ -290,7 +292,7 @@ def ticket_card(
         kind=ticket.kind,
         state=state_label(ticket.kind, ticket.state, state_names),
         priority=_priority_label(ticket.priority),
-        due=ticket.due.strftime("%Y-%m-%d") if ticket.due else "—",
+        due=format_due(ticket.due, zone) if ticket.due else "—",
         requested_by=ticket.requested_by or "—",
         source=ticket.source.value,
         category=ticket.category,

@@ -17,6 +17,7 @@ import aiohttp
 from adapters.console.action_forms import action_from_doc
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
+from adapters.console.zone import system_zone
 from core.action_forms import ActionFormView
 from core.actions import (
     ActionFormContext,
@@ -147,6 +148,7 @@ def console_context(user: str | None = None) -> RequestContext:
         requester=Requester("console", name, name, None),
         channel=ChannelRef(CONSOLE_WORKSPACE, "terminal"),
         is_admin=True,
+        zone=system_zone(),
     )
 
 

@@ -18,9 +18,11 @@ from adapters.console.action_forms import fill_action
 from adapters.console.keyboard import LineReader, open_reader
 from adapters.console.render import render_form_intro
 from adapters.console.session import Confirm, ConsoleError, Session
+from adapters.console.zone import system_zone
 from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
 from core.models import CATEGORIES
+from core.zones import zone_name
 
 __all__ = ["Terminal"]
 
@@ -125,7 +127,8 @@ class Terminal:
                 return None
             answer = answer.strip()
             entered = "" if answer == "-" else answer or value
-            problem = check_field(name, entered, self._clock.now())
+            # The due date is in this machine's zone, as the server reads it (one machine).
+            problem = check_field(name, entered, self._clock.now(), system_zone())
             if problem is None:
                 return entered
             self.say(f"  ✗ {problem}")
@@ -177,4 +180,7 @@ def _field_prompt(name: str, value: str) -> str:
     shown = " ".join(value.split())
     if len(shown) > 50:
         shown = shown[:49] + "…"
-    return f"  {_LABELS[name]} [{shown}]: "
+    label = _LABELS[name]
+    if name == "due":
+        label = label.replace("YYYY-MM-DD", f"YYYY-MM-DD in {zone_name(system_zone())}")
+    return f"  {label} [{shown}]: "

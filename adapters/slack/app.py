@@ -36,6 +36,7 @@ from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
 from adapters.slack.threads import SlackThreads, register_threads
+from adapters.slack.unfurl import UnfurlListener, register_unfurl_listener
 from core.handlers.router import Router
 from core.ports import DeliveryError
 from core.storage import Documents, IdempotencyKeys, OneTimeValues
@@ -167,6 +168,7 @@ class SlackAdapter:
         register_action_listeners(self.bolt, actions, self.after)
         register_threads(self.bolt, SlackThreads(router, users), self.after)
         register_reasons(self.bolt, SlackReasons(router, users, replies), self.after)
+        register_unfurl_listener(self.bolt, UnfurlListener(router, users), self.after)
 
     def add_routes(self, app: web.Application) -> None:
         """``POST /slack/events``; with OAuth, ``GET /slack/install`` and the redirect."""

@@ -174,7 +174,7 @@ def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
         ("name", "Name", name, False),
         ("description", "Description", description, True),
         ("priority", "Priority", _select(priorities, str(form.priority.value), "Priority"), False),
-        ("due", "Due date", due, True),
+        ("due", f"Due date ({form.zone})", due, True),
         ("category", "Category", _select(categories, category, "Choose a category"), True),
     ]
 

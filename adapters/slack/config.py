@@ -16,6 +16,8 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "reactions:write",
+    "links:read",
+    "links:write",
 )
 
 

@@ -52,6 +52,7 @@ async def request_context(
         requester=Requester("slack", user_id, user.name, user.email),
         channel=ChannelRef(workspace, channel_id) if channel_id else None,
         is_admin=user.is_admin,
+        zone=user.tz,
     )
 
 

@@ -27,6 +27,7 @@ class SlackUser:
     name: str
     email: str | None
     is_admin: bool
+    tz: str = ""  # the user's time zone (IANA), as users.info says
 
 
 class SlackUsers:
@@ -62,6 +63,7 @@ class SlackUsers:
             email=profile.get("email"),
             is_admin=listed
             or bool(raw.get("is_admin") or raw.get("is_owner") or raw.get("is_primary_owner")),
+            tz=str(raw.get("tz") or "")[:64],
         )
         self._cache[key] = (time.monotonic() + _TTL, user)
         return user

@@ -38,6 +38,7 @@ from adapters.teams.recall import GraphReader
 from adapters.teams.references import References
 from adapters.teams.sink import TeamsChatSink
 from adapters.teams.tenants import current_tenant
+from adapters.teams.unfurl import TeamsUnfurl
 from core.handlers.router import Router
 from core.storage import Documents, IdempotencyKeys
 
@@ -133,6 +134,8 @@ class TeamsAdapter:
         agent.add_route(
             _invoke("composeExtension/submitAction"), i.share_message_submit, is_invoke=True
         )
+        query_link = TeamsUnfurl(h).query_link
+        agent.add_route(_invoke("composeExtension/queryLink"), query_link, is_invoke=True)
         agent.conversation_update("membersAdded")(h.on_members_added)
         agent.conversation_update("membersRemoved")(h.on_members_removed)
         agent.installation_update()(h.on_installation)

@@ -77,7 +77,7 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
             "value": str(view.priority.value),
             "choices": _choices([(p.label, str(p.value)) for p in Priority]),
         },
-        {"type": "Input.Date", "id": "due", "label": "Due date (UTC)", "value": view.due},
+        {"type": "Input.Date", "id": "due", "label": f"Due date ({view.zone})", "value": view.due},
         {
             "type": "Input.ChoiceSet",
             "id": "category",

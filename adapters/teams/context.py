@@ -57,6 +57,17 @@ def channel_of(activity: Activity, workspace: str) -> ChannelRef | None:
     return ChannelRef(workspace, base, thread)
 
 
+def zone_of_activity(activity: Activity) -> str:
+    """The sender's time zone: the ``clientInfo`` entity's ``timezone``, else the
+    activity's ``localTimezone`` (IANA names; empty when Teams sent neither)."""
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True, exclude_none=True)
+        if data.get("type") == "clientInfo" and isinstance(data.get("timezone"), str):
+            return str(data["timezone"])[:64]
+    local = getattr(activity, "local_timezone", None)
+    return local[:64] if isinstance(local, str) else ""
+
+
 def conversation_type(activity: Activity) -> str:
     """``personal``, ``groupChat`` or ``channel``."""
     conv = activity.conversation
@@ -140,4 +151,5 @@ class TeamsUsers:
             is_admin=user.is_admin,
             # Only the personal chat is private: a card in a channel is seen by everyone.
             private=conversation_type(context.activity) == "personal",
+            zone=zone_of_activity(context.activity),
         )

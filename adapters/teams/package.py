@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,14 +16,18 @@ __all__ = ["MANIFEST_DIR", "PackageError", "build_manifest", "write_package"]
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifests" / "teams"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _FILES = ("manifest.json", "color.png", "outline.png")
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
 class PackageError(ValueError):
     """The package cannot be built; the message says what to fix."""
 
 
-def build_manifest(template: dict[str, Any], app_id: str, public_url: str) -> dict[str, Any]:
-    """The manifest for a bot registered as ``app_id`` and served at ``public_url``."""
+def build_manifest(
+    template: dict[str, Any], app_id: str, public_url: str, unfurl_domains: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The manifest for a bot registered as ``app_id`` and served at ``public_url``, whose
+    link previews cover ``unfurl_domains`` too (a ServiceNow instance on its own domain)."""
     if not _GUID.match(app_id or ""):
         raise PackageError(
             f"TEAMS_APP_ID must be the bot's Microsoft App ID (a GUID), got {app_id[:60]!r}"
@@ -38,6 +43,8 @@ def build_manifest(template: dict[str, Any], app_id: str, public_url: str) -> di
         bot["botId"] = app_id.lower()
     for extension in manifest.get("composeExtensions", []):
         extension["botId"] = app_id.lower()
+        for handler in extension.get("messageHandlers", []):
+            handler["value"]["domains"] += [_domain(d) for d in unfurl_domains]
     if "webApplicationInfo" in manifest:
         # Resource-specific consent is granted to the bot's own app registration.
         manifest["webApplicationInfo"]["id"] = app_id.lower()
@@ -45,15 +52,27 @@ def build_manifest(template: dict[str, Any], app_id: str, public_url: str) -> di
     return manifest
 
 
+def _domain(text: str) -> str:
+    """A host name (``itsm.acme.com``, ``*.acme.com``) from a domain or an instance URL."""
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    if not _DOMAIN.match(host):
+        raise PackageError(f"not a domain to preview links of: {text[:100]!r}")
+    return host
+
+
 def write_package(
-    out: Path, app_id: str, public_url: str, source: Path = MANIFEST_DIR
+    out: Path,
+    app_id: str,
+    public_url: str,
+    unfurl_domains: Sequence[str] = (),
+    source: Path = MANIFEST_DIR,
 ) -> dict[str, Any]:
     """Write the zip to ``out``; returns the manifest it holds."""
     missing = [name for name in _FILES if not (source / name).is_file()]
     if missing:
         raise PackageError(f"missing in {source}: {', '.join(missing)}")
     template = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
-    manifest = build_manifest(template, app_id, public_url)
+    manifest = build_manifest(template, app_id, public_url, unfurl_domains)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -17,6 +17,8 @@ class RequestContext:
     message, a Teams personal chat, the console); a sign-in link is never given otherwise.
     ``channel_admin``: the asker administers ``channel`` itself (a Teams team owner in a
     channel of the team), so may run the admin commands that concern only this channel.
+    ``zone``: the asker's time zone (Slack's user ``tz``, Teams' ``localTimezone``, the
+    console's system zone).
     """
 
     workspace: str
@@ -25,6 +27,7 @@ class RequestContext:
     is_admin: bool = False
     private: bool = True
     channel_admin: bool = False
+    zone: str = ""
 
     def may(self, request: object) -> bool:
         """True if the asker may make ``request`` here: anyone, unless it is for admins;

@@ -59,7 +59,7 @@ class HomeHandlers:
                 shown = names.get(t.state, t.state)
                 counts[shown] = counts.get(shown, 0) + 1
             ordered = tuple((n, counts[n]) for n in names.values() if n in counts)
-            recent = tuple(ticket_card(t, names) for t in tickets[:3])
+            recent = tuple(ticket_card(t, names, zone=ctx.zone) for t in tickets[:3])
             summaries.append(KindSummary(kind, _TITLES[kind], ordered, recent))
         buttons = [
             Button("Create ticket", c.Create(), primary=True),

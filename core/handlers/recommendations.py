@@ -64,7 +64,7 @@ class RecommendationHandlers:
             ticket = None
             if item.ticket is not None:
                 names = await self._names.names(ctx.workspace, item.ticket.kind)
-                ticket = ticket_card(item.ticket, names)
+                ticket = ticket_card(item.ticket, names, zone=ctx.zone)
             cards.append(recommendation_card(item, ticket))
         return recommendation_list(result, tuple(cards))
 
@@ -94,7 +94,7 @@ class RecommendationHandlers:
                 return Reply(blocked)
             return ShowForm(share_form(rec))
         names = await self._names.names(ctx.workspace, tracked.kind)
-        card = ticket_card(tracked, names)
+        card = ticket_card(tracked, names, zone=ctx.zone)
         notice = Notice(
             f"{rec.title} is already tracked by {card.number} ({card.state}).", link=card.url
         )

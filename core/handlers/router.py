@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from core import commands as c
@@ -20,10 +21,11 @@ from core.errors import UsageError
 from core.grammar import parse
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
-from core.outcomes import Outcome, Reply
+from core.outcomes import Outcome, Reply, ShowForm
 from core.views import Notice, NoticeLevel
+from core.zones import zone_name
 
-__all__ = ["Handler", "HandlerGroup", "QuickHandler", "Router"]
+__all__ = ["Handler", "HandlerGroup", "QuickHandler", "Router", "in_zone"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,13 @@ ADMINS_ONLY = Notice(
     NoticeLevel.WARNING,
     hint="Ask an admin, or have your user id added to SNOWOPS_ADMINS.",
 )
+
+
+def in_zone(outcome: Outcome, zone: str) -> Outcome:
+    """A ticket form's due date is entered in the asker's zone: its label says which."""
+    if isinstance(outcome, ShowForm) and zone:
+        return replace(outcome, form=replace(outcome.form, zone=zone_name(zone)))
+    return outcome
 
 
 class HandlerGroup(Protocol):
@@ -94,7 +103,7 @@ class Router:
         where = ctx.channel.channel if ctx.channel else ""
         try:
             with handling(where, ctx.requester.display_name):
-                return await handler(ctx, request)
+                return in_zone(await handler(ctx, request), ctx.zone)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))
 
@@ -108,6 +117,7 @@ class Router:
         if quick is None:
             return None
         try:
-            return await quick(ctx, request)
+            answer = await quick(ctx, request)
+            return None if answer is None else in_zone(answer, ctx.zone)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))

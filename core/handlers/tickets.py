@@ -1,4 +1,4 @@
-"""Ticket requests: the form (open and submit), lists, one ticket."""
+"""Ticket requests: the form (open and submit), lists (one ticket: :mod:`.lookup`)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,6 @@ class TicketHandlers:
         return {
             c.Create: self.create,
             c.Tickets: self.tickets,
-            c.ShowTicket: self.show,
             SubmitTicket: self.submit,
             ShareMessage: self.share_message,
         }
@@ -104,7 +103,7 @@ class TicketHandlers:
 
     async def check(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome | None:
         """The form's field errors, or None when it may be sent."""
-        checked = validate_ticket_form(sub.values, self._clock.now())
+        checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if not isinstance(checked, dict):
             return None
         return ShowForm(self._again(sub, checked), context=sub.context)
@@ -119,15 +118,12 @@ class TicketHandlers:
             errors=errors,
         )
 
-    async def card(self, workspace: str, ticket: Ticket, note: str = "") -> TicketCard:
-        """The card of a ticket in this workspace's state names."""
+    async def card(
+        self, workspace: str, ticket: Ticket, note: str = "", zone: str = ""
+    ) -> TicketCard:
+        """The card of a ticket in this workspace's state names (due date in ``zone``)."""
         names = await self._names.names(workspace, ticket.kind)
-        return ticket_card(ticket, names, note)
-
-    async def show(self, ctx: RequestContext, command: c.ShowTicket) -> Outcome:
-        """One ticket with its recent history."""
-        detail = await self._tickets.get(ctx.workspace, command.number)
-        return Reply(await self.card(ctx.workspace, detail.ticket, detail.note), replace=True)
+        return ticket_card(ticket, names, note, zone)
 
     async def tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """A page of tickets: fresh, or from the store with a refresh to follow."""
@@ -146,7 +142,7 @@ class TicketHandlers:
             max_age=TICKETS_MAX_AGE if command.fresh else None,
         )
         names = {k: await self._names.names(ctx.workspace, k) for k in TicketKind}
-        cards = tuple(ticket_card(t, names[t.kind]) for t in page.tickets)
+        cards = tuple(ticket_card(t, names[t.kind], zone=ctx.zone) for t in page.tickets)
         label = command.kind.label + "s" if command.kind else "Tickets"
         more = None
         if page.more and command.page < MAX_PAGE:
@@ -172,7 +168,7 @@ class TicketHandlers:
         """Validate the form, create the ticket (or find the one that exists), publish
         its card where the form was opened."""
         form = sub.context
-        checked = validate_ticket_form(sub.values, self._clock.now())
+        checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
         request = TicketRequest(
@@ -197,13 +193,13 @@ class TicketHandlers:
             return StillWorking(failure_notice(exc, "create"))
         except UnrecordedTicket as exc:
             # The truth: the ticket exists; only SnowOps's record of it is missing for now.
-            card = ticket_card(exc.ticket, DEFAULT_STATES[exc.ticket.kind])
+            card = ticket_card(exc.ticket, DEFAULT_STATES[exc.ticket.kind], zone=ctx.zone)
             return TicketMade(card, failure_notice(exc, "create"), created=True)
         except Exception as exc:
             notice = failure_notice(exc, "create")
             banner = f"{notice.text} {notice.hint}".strip()
             return ShowForm(self._again(sub), banner, sub.context)
-        card = await self.card(ctx.workspace, outcome.ticket)
+        card = await self.card(ctx.workspace, outcome.ticket, zone=ctx.zone)
         if outcome.created:
             notice = Notice(f"Created {card.number}.", NoticeLevel.SUCCESS, link=card.url)
         else:

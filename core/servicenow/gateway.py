@@ -145,6 +145,21 @@ class ServiceNowGateway:
         )
         return ticket_from_record(workspace, kind, instance, records[0]) if records else None
 
+    async def find_any(
+        self, workspace: str, kind: TicketKind, *, number: str = "", sys_id: str = ""
+    ) -> Ticket | None:
+        """One query on the kind's table, whoever made the ticket."""
+        instance = await self._instance(workspace)
+        field, value = ("number", number) if number else ("sys_id", sys_id)
+        records = await self._table.query(
+            workspace,
+            kind.table,
+            f"{field}={query_value(value)}",
+            fields=TICKET_FIELDS,
+            max_records=1,
+        )
+        return ticket_from_record(workspace, kind, instance, records[0]) if records else None
+
     async def changes(
         self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
     ) -> Changes:

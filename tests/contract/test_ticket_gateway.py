@@ -915,3 +915,27 @@ async def test_one_rejection_sends_the_change_back_to_new(world: World) -> None:
     )
     assert world.record(change.number)["state"] == "-5"
     assert await world.gateway.approvals(WS, change) == []
+
+
+# -- find_any -----------------------------------------------------------------------------
+async def test_find_any_finds_any_readable_ticket_by_number_or_sys_id(world: World) -> None:
+    own = await make(world, "a")
+    change = await make(world, "b", TicketKind.CHANGE)
+    # Made in ServiceNow by something else than SnowOps: find_own does not see it.
+    foreign = await world.gateway.create(ask(), "itsm-import:43", None)
+
+    found = await world.gateway.find_any(WS, TicketKind.INCIDENT, number=foreign.number)
+    assert found is not None
+    assert (found.number, found.sys_id, found.workspace) == (foreign.number, foreign.sys_id, WS)
+    assert found.correlation_id == "itsm-import:43"
+    by_id = await world.gateway.find_any(WS, TicketKind.INCIDENT, sys_id=own.sys_id)
+    assert by_id is not None
+    assert by_id.number == own.number
+    found_change = await world.gateway.find_any(WS, TicketKind.CHANGE, number=change.number)
+    assert found_change is not None
+    assert found_change.kind is TicketKind.CHANGE
+    # The kind picks the table: a change is no incident.
+    assert await world.gateway.find_any(WS, TicketKind.INCIDENT, number=change.number) is None
+    assert await world.gateway.find_any(WS, TicketKind.INCIDENT, number="INC0099999") is None
+    with pytest.raises(UserError):
+        await world.gateway.find_any(WS, TicketKind.INCIDENT, number="INC1^active=true")

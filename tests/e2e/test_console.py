@@ -75,6 +75,7 @@ def chat(tmp_path: Path) -> Iterator[tuple[pexpect.spawn, str]]:
             SNOWOPS_PUBLIC_URL=f"http://127.0.0.1:{port}",
             SNOWOPS_POLL_INTERVAL="0.5",
             PYTHONPATH=str(ROOT),
+            TZ="UTC",  # due dates are in the machine's zone, which the prompt names
         ),
         encoding="utf-8",
         timeout=30,
@@ -124,7 +125,7 @@ def test_quick_start_session(chat: tuple[pexpect.spawn, str]) -> None:
     child.sendline("")
     child.expect_exact("Priority")
     child.sendline("2")
-    due_prompt = "Due date YYYY-MM-DD (optional, '-' clears) []: "
+    due_prompt = "Due date YYYY-MM-DD in UTC (optional, '-' clears) []: "
     child.expect_exact(due_prompt)
     child.sendline("2020-01-01")
     index = child.expect_exact(["✗ The due date is in the past.", "Category"])

@@ -47,7 +47,7 @@ INSTALL_AUTHED_USER_ID = "U0456ADMIN"
 #: The bot scopes of ``manifests/slack/manifest.yaml``, as Slack reports them.
 DEFAULT_BOT_SCOPES = (
     "commands,chat:write,im:write,users:read,users:read.email,channels:history,groups:history,"
-    "reactions:write"
+    "reactions:write,links:read,links:write"
 )
 
 _FIRST_TS = 1_700_000_000
@@ -599,6 +599,21 @@ class FakeSlackApi:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "message_ts": self._next_ts()}
 
+    def _unfurl(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
+        # Slack's checks: a message (channel and ts) or the composer (unfurl_id and
+        # source), and unfurls keyed by URL, each with blocks.
+        in_message = args.get("channel") and args.get("ts")
+        if not in_message and not (args.get("unfurl_id") and args.get("source")):
+            return {"ok": False, "error": "cannot_find_message"}
+        unfurls = args.get("unfurls")
+        if not isinstance(unfurls, dict) or not unfurls:
+            return {"ok": False, "error": "invalid_unfurls_format"}
+        if not all(
+            isinstance(u, dict) and isinstance(u.get("blocks"), list) for u in unfurls.values()
+        ):
+            return {"ok": False, "error": "invalid_unfurls_format"}
+        return {"ok": True}
+
     def _get_permalink(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         channel, ts = args.get("channel"), args.get("message_ts")
         if not channel:
@@ -771,6 +786,7 @@ _HANDLERS: dict[str, _Handler] = {
     "chat.update": FakeSlackApi._update,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.getPermalink": FakeSlackApi._get_permalink,
+    "chat.unfurl": FakeSlackApi._unfurl,
     "views.open": FakeSlackApi._views_open,
     "views.push": FakeSlackApi._views_push,
     "views.update": FakeSlackApi._views_update,

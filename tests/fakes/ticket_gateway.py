@@ -157,6 +157,7 @@ _METHODS = frozenset(
         "get",
         "get_many",
         "find_own",
+        "find_any",
         "changes",
         "comments_since",
         "recent_comments",
@@ -428,6 +429,21 @@ class InMemoryTicketGateway:
         prefix = correlation_prefix(workspace)
         for row in self._scoped(workspace, kind):
             if row.record["number"] == number and row.record["correlation_id"].startswith(prefix):
+                return self._ticket(row)
+        return None
+
+    async def find_any(
+        self, workspace: str, kind: TicketKind, *, number: str = "", sys_id: str = ""
+    ) -> Ticket | None:
+        """Any of this workspace's tickets of ``kind``, SnowOps's or not, by number (else
+        by sys_id)."""
+        self.calls["find_any"] += 1
+        field, value = ("number", number) if number else ("sys_id", sys_id)
+        self._instance(workspace)
+        query_value(value)
+        await self._reach("find_any")
+        for row in self._scoped(workspace, kind):
+            if row.record[field] == value:
                 return self._ticket(row)
         return None
 

@@ -115,6 +115,7 @@ def test_every_request_has_exactly_one_handler(tmp_path: Path) -> None:
     expected |= {actions.ShareMessage, actions.RenameInConfiguration}
     expected |= {actions.SubmitActionForm, actions.SuggestGroups}
     expected |= {actions.ThreadPost}
+    expected |= {actions.PreviewLinks}
     assert core.router.routed == frozenset(expected)
     with pytest.raises(ValueError, match="routed twice"):
         Router([_Group([commands.Help]), _Group([commands.Help])])

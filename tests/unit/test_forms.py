@@ -101,3 +101,38 @@ def test_bad_due_dates(text: str, message: str) -> None:
 
 def test_due_with_time_is_utc() -> None:
     assert parse_due("2026-12-01 09:30", NOW) == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+# -- time zones ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "zone", "utc"),
+    [
+        ("2026-12-31", "Europe/Stockholm", datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)),
+        ("2027-07-01", "Europe/Stockholm", datetime(2027, 7, 1, 21, 59, 59, tzinfo=UTC)),
+        ("2026-12-31", "America/New_York", datetime(2027, 1, 1, 4, 59, 59, tzinfo=UTC)),
+        ("2026-12-31", None, datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2026-12-31", "Not/AZone", datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2026-12-01 09:30", "Europe/Stockholm", datetime(2026, 12, 1, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_due_date_is_the_end_of_the_day_in_the_askers_zone(
+    text: str, zone: str | None, utc: datetime
+) -> None:
+    assert parse_due(text, NOW, zone) == utc
+    checked = validate_ticket_form({**GOOD, "due": text}, NOW, zone)
+    assert isinstance(checked, TicketFormValues)
+    assert checked.due == utc
+
+
+def test_the_last_day_in_a_zone_west_of_utc_is_refused_not_a_crash() -> None:
+    assert check_field("due", "9999-12-31", NOW, "America/New_York") is not None
+    assert check_field("due", "2026-12-31", NOW, "America/New_York") is None
+
+
+def test_a_card_shows_the_due_date_in_the_readers_zone_with_the_zone() -> None:
+    from core.zones import format_due
+
+    due = datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)
+    assert format_due(due, "Europe/Stockholm") == "2026-12-31 (Europe/Stockholm)"
+    assert format_due(due, "") == "2026-12-31 22:59 (UTC)"
+    assert format_due(due, "America/New_York") == "2026-12-31 17:59 (America/New_York)"

@@ -36,6 +36,8 @@ ALLOWED_BOT_SCOPES = {
     "channels:history": "conversations.history/replies: was a notification already posted",
     "groups:history": "the same, in private channels; message.groups events",
     "reactions:write": "reactions.add marks a thread reply written to ServiceNow",
+    "links:read": "link_shared: a message links to a ticket of the instance",
+    "links:write": "chat.unfurl: the ticket's preview under the link",
 }
 
 
@@ -139,7 +141,7 @@ def test_settings(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     assert settings["event_subscriptions"] == {
         "request_url": f"{PUBLIC}/slack/events",
-        "bot_events": ["app_home_opened", "message.channels", "message.groups"],
+        "bot_events": ["app_home_opened", "message.channels", "message.groups", "link_shared"],
     }
     assert settings["interactivity"] == {
         "is_enabled": True,
@@ -150,3 +152,9 @@ def test_settings(manifest: dict[str, Any]) -> None:
     assert settings["org_deploy_enabled"] is False
     assert settings["socket_mode_enabled"] is False
     assert settings["token_rotation_enabled"] is False
+
+
+def test_servicenow_links_unfurl(manifest: dict[str, Any]) -> None:
+    """Slack sends link_shared only for the app's unfurl domains (subdomains included):
+    every *.service-now.com instance; an instance on its own domain is added per customer."""
+    assert manifest["features"]["unfurl_domains"] == ["service-now.com"]

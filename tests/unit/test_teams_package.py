@@ -179,3 +179,39 @@ def test_teams_settings_are_checked_at_start(
     with pytest.raises(SettingsError) as info:
         load_settings(_env_file=None)
     assert named in str(info.value)
+
+
+def test_ticket_links_of_servicenow_domains_unfurl_through_the_message_extension() -> None:
+    [extension] = manifest()["composeExtensions"]
+    assert extension["messageHandlers"] == [
+        {"type": "link", "value": {"domains": ["*.service-now.com"]}}
+    ]
+
+
+def test_teams_package_adds_an_instances_own_domain_to_link_previews(tmp_path: Path) -> None:
+    out = tmp_path / "snowops-teams.zip"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "teams-package", "--app-id", APP_ID,
+         "--public-url", "https://snowops.acme.example", "--output", str(out),
+         "--unfurl-domain", "https://itsm.acme.example/", "--unfurl-domain", "*.acme.example"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as zf:
+        packaged = json.loads(zf.read("manifest.json"))
+    assert problems(packaged) == []
+    [handler] = packaged["composeExtensions"][0]["messageHandlers"]
+    assert handler["value"]["domains"] == [
+        "*.service-now.com",
+        "itsm.acme.example",
+        "*.acme.example",
+    ]
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "teams-package", "--app-id", APP_ID,
+         "--public-url", "https://x.example", "--output", str(tmp_path / "p.zip"),
+         "--unfurl-domain", "not a domain"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "not a domain" in bad.stderr
+    assert "Traceback" not in bad.stderr
