@@ -172,7 +172,7 @@ class SlackAdapter:
         users, replies = SlackUsers(self.config.admins), SlackReplies(self.http)
         listeners = SlackListeners(router, users, replies)
         register_listeners(self.bolt, listeners, self.after)
-        self._slash = SlashCommands(listeners.command, self.after, self._client_for)
+        self._slash = SlashCommands(listeners.command, self.after, self._client_for, replies)
         actions = ActionListeners(router, users, replies)
         register_action_listeners(self.bolt, actions, self.after)
 
@@ -194,7 +194,7 @@ class SlackAdapter:
                 return admitted
             if self._slash is not None and self._slash.takes(admitted.body):
                 return await self._slash.answer(admitted.body)
-            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted))
+            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted.for_bolt()))
 
         app.router.add_post("/slack/events", events)
         if self.config.oauth:

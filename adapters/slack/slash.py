@@ -5,10 +5,10 @@ seconds. Through bolt, a verified and parsed command still went through bolt's m
 chain (authorization, self-event and URL-verification checks that never apply to a
 command), listener matching and keyword injection, twice the cost of SnowOps's own work.
 Here the same listener gets the same arguments: bolt's ``ack``, the body the gate read, and
-the workspace's Web API client. What bolt would answer a workspace without an installation
-is answered the same way, and a listener that fails is logged as bolt's error handler
-would and gets the same 500. Socket Mode and every other kind of request still go through
-bolt.
+the workspace's Web API client. A workspace without an installation is told what bolt
+tells it, the same way (through ``response_url``); a listener that fails is logged as
+bolt's error handler would, with the same 500. Socket Mode and every other kind of request
+still go through bolt.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.after import AfterAck, Listener
-from adapters.slack.context import team_of, workspace_of
+from adapters.slack.context import team_of, where_of, workspace_of
+from adapters.slack.replies import SlackReplies
 from core.ports import DeliveryError
 
 __all__ = ["COMMAND", "SlashCommands"]
@@ -40,6 +41,7 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 #: (id of the blocks, text, response type) → (the blocks, the ack's response).
 Memo = dict[tuple[int, str, str | None], tuple[object, BoltResponse]]
 _MEMO_SIZE = 256
+_INSTALL_FIRST = _build_user_facing_authorize_error_message()
 _PLAIN = frozenset({"text", "blocks", "response_type"})
 
 
@@ -74,10 +76,13 @@ class _Ack(AsyncAck):
 class SlashCommands:
     """Answers a verified ``/snow`` request with the command listener."""
 
-    def __init__(self, listener: Listener, after: AfterAck, client_for: ClientFor) -> None:
+    def __init__(
+        self, listener: Listener, after: AfterAck, client_for: ClientFor, replies: SlackReplies
+    ) -> None:
         self._listener = listener
         self._after = after
         self._client_for = client_for
+        self._replies = replies
         self._memo: Memo = {}
 
     @staticmethod
@@ -91,7 +96,11 @@ class SlashCommands:
             client = await self._client_for(workspace_of(team_of(body)))
         except DeliveryError:
             log.info("Slack command from a workspace without an installation")
-            return web.Response(text=_build_user_facing_authorize_error_message())
+            where = where_of(body)
+            if where.response_url is None:
+                return web.Response(text=_INSTALL_FIRST)
+            self._after.spawn(self._replies.respond(where, {"text": _INSTALL_FIRST}))
+            return web.Response()
         ack = _Ack(self._memo)
         try:
             work = await self._listener(ack, body, client)
