@@ -1,9 +1,11 @@
 """Slack ack speed: signed `/snow help` and `/snow tickets` through SnowOps, against a bare
-bolt app that only acks `/snow`, side by side with wrk on loopback.
+bolt app that only acks `/snow` in bolt's fastest mode (``process_before_response``), side
+by side with wrk on loopback.
 
-Run: ``.venv/bin/python bench/bench_slack.py [--seconds 10] [--connections 32]``
-(needs ``wrk``: ``apt-get install wrk``). Prints requests/s and latency percentiles per
-target and the ratios the README reports (target: ≥ 0.9× throughput, ≤ 1.5× p99).
+Run: ``.venv/bin/python bench/bench_slack.py [--seconds 8] [--connections 20] [--rounds 3]
+[--default-mode]`` (needs ``wrk``: ``apt-get install wrk``). Prints requests/s, latency
+percentiles and each app's CPU per request, the ratios the README reports (target: ≥ 0.9×
+throughput, ≤ 1.5× p99) and their spread over the rounds.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 Run = tuple[float, dict[str, float]]
+Row = tuple[str, dict[str, list[Run]]]
 
 
 def run_wrk(url: str, lua: str, seconds: int, connections: int, pid: int) -> Run:
@@ -198,9 +201,6 @@ def main() -> None:
                 p.terminate()
                 p.wait(timeout=10)
     report(rows, args)
-
-
-Row = tuple[str, dict[str, list[Run]]]
 
 
 def report(rows: list[Row], args: argparse.Namespace) -> None:
