@@ -34,6 +34,7 @@ from adapters.slack.permissions import SlackUsers
 from adapters.slack.reasons import SlackReasons, register_reasons
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sink import SlackChatSink
+from adapters.slack.slash import SlashCommands
 from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
 from adapters.slack.threads import SlackThreads, register_threads
 from adapters.slack.unfurl import UnfurlListener, register_unfurl_listener
@@ -50,7 +51,7 @@ _RETRY_TTL = 3600.0
 
 class DropRetries(AsyncMiddleware):
     """A delivery Slack retries is handled once: later copies get 200 and no-retry.
-    Runs after bolt has verified the request's signature."""
+    Runs after the request's signature was verified (by the gate over HTTP)."""
 
     def __init__(self, keys: IdempotencyKeys) -> None:
         self._keys = keys
@@ -114,6 +115,7 @@ class SlackAdapter:
                 signing_secret=config.signing_secret,
                 process_before_response=True,
                 raise_error_for_unhandled_request=True,
+                request_verification_enabled=False,  # the gate verifies; see add_routes
                 client=AsyncWebClient(base_url=config.api_url),
                 installation_store=self.installations,
                 oauth_settings=AsyncOAuthSettings(
@@ -131,6 +133,7 @@ class SlackAdapter:
                 signing_secret=config.signing_secret,
                 process_before_response=True,
                 raise_error_for_unhandled_request=True,
+                request_verification_enabled=False,  # the gate verifies; see add_routes
                 client=client,
             )
         self.http = SlackHttp()
@@ -141,13 +144,20 @@ class SlackAdapter:
         self.after = AfterAck()
         self._socket: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
+        self._slash: SlashCommands | None = None
+        self._client: AsyncWebClient | None = None
 
     async def _client_for(self, workspace: str) -> AsyncWebClient:
         """A Web API client with the bot token of ``slack:<team>``."""
         if not self.config.oauth:
-            return AsyncWebClient(
-                token=self.config.bot_token, base_url=self.config.api_url, session=self.http.session
-            )
+            # One token: one client, reused (it holds no per-call state), on the pool.
+            if self._client is None or self._client.session is not self.http.session:
+                self._client = AsyncWebClient(
+                    token=self.config.bot_token,
+                    base_url=self.config.api_url,
+                    session=self.http.session,
+                )
+            return self._client
         team = workspace.split(":", 1)[1]
         bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team)
         if bot is None:
@@ -163,7 +173,9 @@ class SlackAdapter:
     def serve(self, router: Router) -> None:
         """Answer Slack's requests with ``router`` (core's one entry point)."""
         users, replies = SlackUsers(self.config.admins), SlackReplies(self.http)
-        register_listeners(self.bolt, SlackListeners(router, users, replies), self.after)
+        listeners = SlackListeners(router, users, replies)
+        register_listeners(self.bolt, listeners, self.after)
+        self._slash = SlashCommands(listeners.command, self.after, self._client_for, replies)
         actions = ActionListeners(router, users, replies)
         register_action_listeners(self.bolt, actions, self.after)
         register_threads(self.bolt, SlackThreads(router, users), self.after)
@@ -178,13 +190,17 @@ class SlackAdapter:
             # so none is accepted.
             return
 
+        # The gate is the only signature check of HTTP requests (bolt's is off): every
+        # request to the bolt app passes it first.
         gate = SlackGate(self.config.signing_secret)
 
         async def events(request: web.Request) -> web.Response:
             admitted = await gate.admit(request)
             if isinstance(admitted, web.Response):
                 return admitted
-            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted))
+            if self._slash is not None and self._slash.takes(admitted.body):
+                return await self._slash.answer(admitted.body)
+            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted.for_bolt()))
 
         app.router.add_post("/slack/events", events)
         if self.config.oauth:

@@ -160,7 +160,12 @@ class TicketHandlers:
             note=page.note,
         )
         follow = None
-        if not command.fresh and self._tickets.refresh_due(ctx.workspace, TICKETS_MAX_AGE):
+        # An empty page has nothing a refresh could change (it re-reads shown tickets only).
+        if (
+            cards
+            and not command.fresh
+            and self._tickets.refresh_due(ctx.workspace, TICKETS_MAX_AGE)
+        ):
             follow = c.Tickets(command.kind, command.open_only, command.page)
         return Reply(view, replace=command.page > 1, refresh=follow)
 

@@ -103,3 +103,22 @@ async def test_a_forged_state_is_refused(installable: tuple[str, FakeSlackApi, S
     ):
         assert r.status in (400, 401, 403)
     assert api.calls_to("oauth.v2.access") == []
+
+
+async def test_a_command_from_a_workspace_without_an_installation_is_told_to_install(
+    installable: tuple[str, FakeSlackApi, Settings],
+) -> None:
+    url, api, _ = installable
+    body = slash_command_body("help", team_id="T0NOTHERE", response_url=api.response_url("no"))
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{url}/slack/events", data=body, headers=signed_headers(SIGNING_SECRET, body)
+        ) as r:
+            assert r.status == 200
+            acked = await r.text()
+    # As bolt answers a workspace it has no installation for: an empty ack, then the
+    # reason through response_url; no help leaks out.
+    assert "/snow" not in acked
+    [told] = await api.wait_for_response()
+    assert "Please reinstall this app into your workspace" in str(told)
+    assert "/snow" not in str(told)
