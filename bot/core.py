@@ -49,7 +49,7 @@ from core.repos import (
     WorkspaceClients,
 )
 from core.repos.user_links import UserLinks
-from core.retry import RetryPolicy
+from core.retry import Answered, RetryPolicy
 from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, TableClient, TokenKeeper
 from core.servicenow.gateway import ServiceNowGateway
@@ -62,7 +62,7 @@ from core.tickets import TicketService
 
 __all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
 
-OnResponse = Callable[[httpx2.Response], Awaitable[None]]
+OnResponse = Callable[[Answered], Awaitable[None]]
 
 
 def replica_name() -> str:
