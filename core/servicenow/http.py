@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -58,10 +58,22 @@ class Answer:
         return f"Answer({self.status_code}, {self.host})"
 
 
+# RFC 3986's unreserved characters stay; every other ASCII character is percent-encoded.
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_ESCAPES = {c: (chr(c) if c in _UNRESERVED else f"%{c:02X}") for c in range(128)}
+
+
+def _encode(value: str) -> str:
+    """``quote(value, safe="")``, at C speed for ASCII (every query SnowOps makes)."""
+    return value.translate(_ESCAPES) if value.isascii() else quote(value, safe="")
+
+
 def table_url(instance_url: str, path: str, params: Mapping[str, str | int] | None) -> str:
     """``instance_url`` + ``path`` (quoted) + the query string (encoded once)."""
     url = instance_url + quote(path, safe="/")
-    return f"{url}?{urlencode(params, quote_via=quote)}" if params else url
+    if not params:
+        return url
+    return url + "?" + "&".join(f"{_encode(k)}={_encode(str(v))}" for k, v in params.items())
 
 
 class TableHttp:
@@ -78,6 +90,7 @@ class TableHttp:
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
         self._on_response = on_response
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         # Made on first use, inside the running loop (building SnowOps does no I/O).
@@ -109,7 +122,11 @@ class TableHttp:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         seconds = self._timeout()
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            # Per phase, like httpx2's: connecting, then each wait for bytes.
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+            self._timeouts = {seconds: timeout}
         target = URL(url, encoded=True)
         try:
             async with session.request(
