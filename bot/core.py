@@ -293,7 +293,7 @@ def build_core(
         publisher=publisher,
         sync=sync,
         coordinator=coordinator,
-        push=PushReceiver(PushKeys(store), store, store, sync, clock),
+        push=PushReceiver(PushKeys(store), store, store, sync, clock, coordinator.cadence),
         router=router,
         announce=connection_handlers.connected,
     )

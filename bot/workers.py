@@ -146,7 +146,7 @@ class Workers:
             except Exception:  # never end the loop
                 log.exception("sync of %s could not run", workspace)
                 wait = self.interval
-            await asyncio.sleep(wait)
+            await self.coordinator.pause(workspace, wait)
 
     async def _deliver_forever(self) -> None:
         queued = self._notifier.queued
