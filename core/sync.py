@@ -118,17 +118,23 @@ class StatusSync:
         self._handled: OrderedDict[str, int] = OrderedDict()
         # One observer at a time per workspace in this process (a push and the poll).
         self._locks: dict[str, asyncio.Lock] = {}
+        # (workspace, kind) → (the connection it was read for, the stored watermark, this
+        # process's watermark): quiet cycles neither read nor write the stored one.
+        self._marks: dict[tuple[str, TicketKind], tuple[object, datetime | None, datetime | None]]
+        self._marks = {}
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
         """One poll of every kind of ``workspace``; ``guard`` runs before anything is
         marked as told."""
-        if await self._connections.get_connection(workspace) is None:
+        conn = await self._connections.get_connection(workspace)
+        if conn is None:
             return SyncResult([], 0)
+        held = (conn.instance_url, conn.created_at)
         read: list[Ticket] = []
         marks: dict[TicketKind, datetime | None] = {}
         newest: dict[TicketKind, datetime | None] = {}
         for kind in TicketKind:
-            since = marks[kind] = await self._watermarks.get(workspace, kind)
+            since = marks[kind] = await self._mark(workspace, kind, held)
             changes = await self._gateway.changes(
                 workspace, kind, since - OVERLAP if since else None, limit=MAX_RECORDS
             )
@@ -139,8 +145,32 @@ class StatusSync:
         for kind, mark in newest.items():
             if mark is not None:
                 # Only now: every change up to `mark` is in the outbox.
-                await self._watermarks.put(workspace, kind, mark)
+                await self._move_mark(workspace, kind, held, mark, told=bool(events))
         return SyncResult(events, len(read))
+
+    async def _mark(self, workspace: str, kind: TicketKind, held: object) -> datetime | None:
+        """The watermark: this process's own while it polls the same connection (the
+        stored one lags it by less than the overlap), else the stored one."""
+        known = self._marks.get((workspace, kind))
+        if known is not None and known[0] == held:
+            return known[2]
+        stored = await self._watermarks.get(workspace, kind)
+        self._marks[(workspace, kind)] = (held, stored, stored)
+        return stored
+
+    async def _move_mark(
+        self, workspace: str, kind: TicketKind, held: object, mark: datetime, *, told: bool
+    ) -> None:
+        """Move the watermark. The store is written when something was told, or when it
+        would fall an overlap behind: a quiet cycle writes nothing, and a restart (or
+        another replica) re-reads at most one overlap more, which the baselines make
+        harmless. The stored mark is never ahead of what is safe in the outbox."""
+        known = self._marks.get((workspace, kind))
+        stored = known[1] if known is not None and known[0] == held else None
+        if told or stored is None or mark - stored >= OVERLAP:
+            await self._watermarks.put(workspace, kind, mark)
+            stored = mark
+        self._marks[(workspace, kind)] = (held, stored, mark)
 
     async def apply(
         self,
