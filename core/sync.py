@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.gateway import Changes, TicketGateway, keep_local
+from core.gateway import TicketGateway, keep_local
 from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baseline, Baselines, Watermarks
 from core.storage import ConnectionStore, TicketStore
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=60)
 #: Tickets read per kind and cycle at most (the rest come in the next cycle).
 MAX_RECORDS = 10_000
+#: Tickets read and applied at a time.
+PAGE = 500
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 _HANDLED_MAX = 200_000
 
@@ -68,6 +70,27 @@ class _Seen:
     comments: list[Comment] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Turn:
+    """One cycle of one workspace, across its kinds and pages."""
+
+    workspace: str
+    oldest: datetime | None
+    guard: Guard | None
+    events: list[TicketEvent] = field(default_factory=list)
+    #: Read, not applied yet (at most about a page).
+    pending: list[Ticket] = field(default_factory=list)
+    records: int = 0
+    #: The guard ran since the last page was read.
+    guarded: bool = False
+
+    async def check(self) -> None:
+        """The guard, noting that it ran."""
+        if self.guard is not None:
+            await self.guard()
+        self.guarded = True
+
+
 def _key(workspace: str, number: str) -> str:
     return f"{workspace}|{number}"
 
@@ -76,15 +99,16 @@ async def _discard(_: list[TicketEvent]) -> None:
     return None
 
 
-def _new_mark(since: datetime | None, changes: Changes) -> datetime | None:
-    """The watermark after a read, or None if it stays: the newest change seen; or, when
-    the kind is quiet, the ticket system's own clock less the overlap, so a burst of old
-    changes does not stay in every query. A cut-off read moves no floor."""
-    latest = max((t.updated_at for t in changes.tickets if t.updated_at), default=None)
-    answered = changes.server_time
+def _new_mark(
+    since: datetime | None, latest: datetime | None, answered: datetime | None, complete: bool
+) -> datetime | None:
+    """The watermark after a read, or None if it stays: the newest change seen
+    (``latest``); or, when the kind is quiet, the ticket system's own clock when it
+    ``answered`` less the overlap, so a burst of old changes does not stay in every query.
+    A cut-off read moves no floor."""
     # A complete read has seen everything up to the instance's clock: even a kind with no
     # ticket yet gets a watermark, so comment queries always have a lower bound.
-    floor = answered - OVERLAP if changes.complete and answered else None
+    floor = answered - OVERLAP if complete and answered else None
     if floor is not None and (latest is None or floor > latest):
         latest = floor
     if latest is not None and (since is None or latest > since):
@@ -105,8 +129,11 @@ class StatusSync:
         watermarks: Watermarks,
         clock: Clock,
         emit: Emit | None = None,
+        *,
+        page: int = PAGE,
     ) -> None:
         self._gateway = gateway
+        self._page = page
         self._connections = connections
         self._tickets = tickets
         self._baselines = baselines
@@ -130,23 +157,52 @@ class StatusSync:
         if conn is None:
             return SyncResult([], 0)
         held = (conn.instance_url, conn.created_at)
-        read: list[Ticket] = []
-        marks: dict[TicketKind, datetime | None] = {}
-        newest: dict[TicketKind, datetime | None] = {}
-        for kind in TicketKind:
-            since = marks[kind] = await self._mark(workspace, kind, held)
-            changes = await self._gateway.changes(
-                workspace, kind, since - OVERLAP if since else None, limit=MAX_RECORDS
-            )
-            read += changes.tickets
-            newest[kind] = _new_mark(since, changes)
+        marks = {kind: await self._mark(workspace, kind, held) for kind in TicketKind}
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
-        events = await self.apply(workspace, read, since=oldest, guard=guard)
+        turn = _Turn(workspace, oldest, guard)
+        newest = {kind: await self._read_kind(turn, kind, since) for kind, since in marks.items()}
+        await self._apply_read(turn)
+        if turn.guard is not None and not turn.guarded and any(newest.values()):
+            await turn.guard()  # nothing was written yet: the lease is checked before the marks
         for kind, mark in newest.items():
             if mark is not None:
                 # Only now: every change up to `mark` is in the outbox.
-                await self._move_mark(workspace, kind, held, mark, told=bool(events))
-        return SyncResult(events, len(read))
+                await self._move_mark(workspace, kind, held, mark, told=bool(turn.events))
+        return SyncResult(turn.events, turn.records)
+
+    async def _apply_read(self, turn: _Turn) -> None:
+        """Apply the tickets read and not applied yet (the kinds together, so one comment
+        query serves them)."""
+        fresh, turn.pending = turn.pending, []
+        turn.guarded = False
+        turn.events += await self.apply(turn.workspace, fresh, since=turn.oldest, guard=turn.check)
+
+    async def _read_kind(
+        self, turn: _Turn, kind: TicketKind, since: datetime | None
+    ) -> datetime | None:
+        """Read and apply one kind's changes since ``since``, page by page (a first cycle
+        over many tickets never holds them all at once); returns its new watermark."""
+        latest = answered = None
+        offset, complete, cut = 0, False, False
+        while not complete:
+            changes = await self._gateway.changes(
+                turn.workspace,
+                kind,
+                since - OVERLAP if since else None,
+                limit=min(self._page, MAX_RECORDS - offset),
+                offset=offset,
+            )
+            turn.pending += changes.tickets
+            if len(turn.pending) >= self._page:
+                await self._apply_read(turn)
+            offset += len(changes.tickets)
+            cut = not changes.complete
+            complete = changes.complete or not changes.tickets or offset >= MAX_RECORDS
+            answered = answered or changes.server_time
+            updated = [t.updated_at for t in changes.tickets if t.updated_at]
+            latest = max([*updated, latest] if latest else updated, default=None)
+        turn.records += offset
+        return _new_mark(since, latest, answered, not cut)
 
     async def _mark(self, workspace: str, kind: TicketKind, held: object) -> datetime | None:
         """The watermark: this process's own while it polls the same connection (the
@@ -209,8 +265,8 @@ class StatusSync:
         events = [e for s in seen for e in s.events]
         if events:
             await self.emit(events)
-        if guard is not None:
-            await guard()
+        if guard is not None and (events or any(s.dirty for s in seen)):
+            await guard()  # before anything is marked as told
         for s in seen:
             await self._settle(workspace, s)
         while len(self._handled) > _HANDLED_MAX:

@@ -224,24 +224,26 @@ class TableClient:
         page_size: int = 100,
         max_records: int = 10_000,
         display_value: str = "false",
+        offset: int = 0,
     ) -> tuple[list[Record], datetime | None]:
-        """:meth:`query`, and the instance's clock when it answered the first page."""
+        """:meth:`query` from ``offset`` on, and the instance's clock when it answered the
+        first page."""
         out: list[Record] = []
         server_time: datetime | None = None
-        offset: int | None = 0
-        while offset is not None and len(out) < max_records:
+        at: int | None = offset
+        while at is not None and len(out) < max_records:
             page = await self.query_page(
                 workspace,
                 table,
                 query,
                 fields=fields,
                 limit=min(page_size, max_records - len(out)),
-                offset=offset,
+                offset=at,
                 display_value=display_value,
             )
             out.extend(page.records)
             server_time = server_time or page.server_time
-            offset = page.next_offset
+            at = page.next_offset
         return out, server_time
 
 
