@@ -81,7 +81,9 @@ class Cadence:
         """How long a poll lease must last to cover the next turn and its wait: three
         intervals, or the longest wait ahead plus two (another replica takes a connection
         over only once its poller has missed a turn)."""
-        ahead = min(self.ceiling, self._wait.get(workspace, self.interval) * 2)
+        ahead = self.interval
+        if workspace in self._pushed:
+            ahead = min(self.ceiling, self._wait.get(workspace, self.interval) * 2)
         return max(self.interval * 3, ahead + self.interval * 2)
 
     async def sleep(self, workspace: str, seconds: float) -> None:
