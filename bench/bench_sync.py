@@ -87,44 +87,56 @@ async def cycles(world: World, args: argparse.Namespace, changes: int) -> None:
     print(f"CPU per Table API request alone, p50: {await request_cpu(world) * 1000:.3f} ms")
 
 
-async def live(world: World, args: argparse.Namespace, changes: int) -> None:
-    """The real loops: idle CPU and latency by poll, then by push, then idle with push."""
+async def serve_events(world: World) -> web.AppRunner:
+    """``/servicenow/events`` on the bench's port, and the push rule in every simulator."""
     s = world.services
     assert s is not None
-    assert s.workers is not None
-    await s.workers.start()
-    await asyncio.sleep(args.interval * 1.5)
-    print(f"idle, real loops polling every {args.interval:g} s: "
-          f"{await loops_cpu(args.interval * 4) * 100:.1f}% of one core")  # fmt: skip
-    lat = await world.latency(random.sample(world.tickets, changes), args.interval * 2)
-    print(
-        f"change-to-post by polling every {args.interval:g} s: "
-        f"p50 {pct(lat, 0.5):.2f} s, p95 {pct(lat, 0.95):.2f} s (n={len(lat)})"
-    )
     app = web.Application()  # the services run already: routes only
     add_core_routes(app, s)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", world.port).start()
+    for url in world.sim_urls:
+        key = await s.push.create_key(url)
+        events = f"http://127.0.0.1:{world.port}/servicenow/events"
+        await world.sim(url, "POST", "/sim/push", {"url": events, "key": key})
+    return runner
+
+
+def show(what: str, lat: list[float]) -> None:
+    print(f"change-to-post {what}: p50 {pct(lat, 0.5) * 1000:.0f} ms, "
+          f"p95 {pct(lat, 0.95) * 1000:.0f} ms (n={len(lat)})")  # fmt: skip
+
+
+async def live(world: World, args: argparse.Namespace, changes: int) -> None:
+    """Pushes first (one change per connection, only the delivery loop running), then the
+    real poll loops: idle CPU once pushes slowed them, and the delay of changes whose push
+    is lost. Without pushes (``--no-push``): the loops at the interval."""
+    s = world.services
+    assert s is not None
+    assert s.workers is not None
+    runner = None
+    if not args.no_push:
+        runner = await serve_events(world)
+        delivering = asyncio.create_task(world.deliver_forever())
+        show("by push", await world.latency(world.one_per_connection(), args.interval * 2))
+        delivering.cancel()
+    await s.workers.start()
     try:
-        for url in world.sim_urls:
-            key = await s.push.create_key(url)
-            events = f"http://127.0.0.1:{world.port}/servicenow/events"
-            await world.sim(url, "POST", "/sim/push", {"url": events, "key": key})
-        lat = await world.latency(world.one_per_connection(), args.interval * 2)
-        print(
-            f"change-to-post by push: p50 {pct(lat, 0.5) * 1000:.0f} ms, "
-            f"p95 {pct(lat, 0.95) * 1000:.0f} ms (n={len(lat)})"
-        )
-        ceiling = s.coordinator.cadence.ceiling
-        pushing = sum(s.coordinator.cadence.pushing(ws) for ws in world.workspaces)
-        await asyncio.sleep(ceiling * 1.5)  # the waits double towards the ceiling
-        print(
-            f"idle, real loops, {pushing} connections with pushes (poll ceiling "
-            f"{ceiling:g} s): {await loops_cpu(ceiling * 2) * 100:.1f}% of one core"
-        )
+        cadence = s.coordinator.cadence
+        pushing = sum(cadence.pushing(ws) for ws in world.workspaces)
+        settle = cadence.ceiling * 1.5 if pushing else args.interval * 1.5
+        await asyncio.sleep(settle)  # pushed connections' waits double towards the ceiling
+        print(f"idle, real loops, {pushing} of {len(world.workspaces)} connections with pushes "
+              f"(interval {args.interval:g} s, ceiling {cadence.ceiling:g} s): "
+              f"{await loops_cpu(settle * 1.5) * 100:.1f}% of one core")  # fmt: skip
+        if runner is not None:
+            await world.each_sim("DELETE", "/sim/push")  # every push from now on is lost
+        picks = random.sample(world.tickets, min(changes, 200))
+        show("by polling", await world.latency(picks, args.interval * 2))
     finally:
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -165,6 +177,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0, help="poll interval, seconds")
     parser.add_argument("--sims", type=int, default=4, help="simulator processes")
     parser.add_argument("--no-live", action="store_true", help="cycles only, no real loops")
+    parser.add_argument("--no-push", action="store_true", help="real loops without pushes")
     args = parser.parse_args()
     random.seed(7)
     asyncio.run(run(args))
