@@ -65,7 +65,7 @@ async def test_requests_carry_the_token_and_json_and_count_every_answer() -> Non
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -112,7 +112,7 @@ async def test_a_host_that_stops_answering_is_two_log_lines(
 
         app = web.Application()
         app.router.add_get("/{tail:.*}", ok)
-        runner = web.AppRunner(app)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         got = await send_with_retries(FAST, lambda: http.send("GET", url, "t"), what="read")
@@ -121,7 +121,11 @@ async def test_a_host_that_stops_answering_is_two_log_lines(
         await http.aclose()
         if runner is not None:
             await runner.cleanup()
-    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
+    lines = [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == "core.retry" and r.levelno >= logging.INFO
+    ]
     assert lines == [
         ("WARNING", "127.0.0.1 is not answering: the ServiceNow read could not reach the "
          "server: ConnectError"),
