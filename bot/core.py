@@ -54,7 +54,7 @@ from core.repos import (
 )
 from core.repos.chat_journal import Echoes
 from core.repos.user_links import UserLinks
-from core.retry import RetryPolicy
+from core.retry import Answered, RetryPolicy
 from core.securescore.client import GraphClient
 from core.servicenow import InstancePool, OAuthClient, TableClient, TokenKeeper
 from core.servicenow.gateway import ServiceNowGateway
@@ -67,7 +67,7 @@ from core.tickets import TicketService
 
 __all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
 
-OnResponse = Callable[[httpx2.Response], Awaitable[None]]
+OnResponse = Callable[[Answered], Awaitable[None]]
 
 
 def replica_name() -> str:
@@ -335,7 +335,7 @@ def build_core(
         publisher=publisher,
         sync=sync,
         coordinator=coordinator,
-        push=PushReceiver(PushKeys(store), store, store, sync, clock),
+        push=PushReceiver(PushKeys(store), store, store, sync, clock, coordinator.cadence),
         router=router,
         announce=connection_handlers.connected,
         score=score,

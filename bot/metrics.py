@@ -6,10 +6,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx2
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from core.retry import Answered
 
 __all__ = ["Metrics"]
 
@@ -19,6 +20,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._sn_children: dict[int, Any] = {}
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
             "snowops_http_requests",
@@ -46,12 +48,19 @@ class Metrics:
             registry=self.registry,
         )
 
-    async def on_servicenow_response(self, response: httpx2.Response) -> None:
-        """httpx2 event hook: count every ServiceNow answer."""
+    async def on_servicenow_response(self, response: Answered) -> None:
+        """Count every ServiceNow answer (an httpx2 event hook for the OAuth grants, called
+        by the Table API's client for its own)."""
         # No host label: hosts come from what admins type, and labels must stay bounded.
-        self.servicenow_calls.labels(str(response.status_code)).inc()
+        # Children are looked up once per status: this runs per request.
+        child = self._sn_children.get(response.status_code)
+        if child is None:
+            child = self._sn_children[response.status_code] = self.servicenow_calls.labels(
+                str(response.status_code)
+            )
+        child.inc()
 
-    async def on_graph_response(self, response: httpx2.Response) -> None:
+    async def on_graph_response(self, response: Answered) -> None:
         """httpx2 event hook: count every Graph answer."""
         self.graph_calls.labels(str(response.status_code)).inc()
 

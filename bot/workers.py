@@ -154,7 +154,7 @@ class Workers:
             except Exception:  # never end the loop
                 log.exception("sync of %s could not run", workspace)
                 wait = self.interval
-            await asyncio.sleep(wait)
+            await self.coordinator.pause(workspace, wait)
 
     async def _refresh_forever(self) -> None:
         """Each connected workspace's Secure Score, every ``score_interval`` seconds (each

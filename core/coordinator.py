@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from core.cadence import Cadence
 from core.clock import Clock
 from core.errors import StoreUnavailable
 from core.models import Connection, ConnectionStatus
@@ -52,8 +53,11 @@ class SyncCoordinator:
         interval: float,
         owner: str,
         after_cycle: Callable[[str], Awaitable[object]] | None = None,
+        cadence: Cadence | None = None,
     ) -> None:
         self._after_cycle = after_cycle
+        #: How long each connection waits between turns (slower while pushes arrive).
+        self.cadence = cadence or Cadence(interval)
         self._sync = sync
         self._connections = connections
         self._leases = leases
@@ -79,7 +83,7 @@ class SyncCoordinator:
 
             async def guard() -> None:
                 held = await self._leases.acquire_lease(
-                    _lease(workspace), self.owner, self.interval * 3
+                    _lease(workspace), self.owner, self.cadence.lease_seconds(workspace)
                 )
                 if held != fence:
                     raise LeaseLost(workspace)
@@ -106,7 +110,7 @@ class SyncCoordinator:
             if conn.status is ConnectionStatus.NEEDS_REAUTH:
                 await self.tell_dead(workspace)
                 return wait
-            await self.run_cycle(workspace, fence)
+            wait = self.cadence.after_turn(workspace, await self.run_cycle(workspace, fence))
             if failing:
                 log.info("sync of %s recovered", workspace)
                 self._failing.discard(workspace)
@@ -137,7 +141,7 @@ class SyncCoordinator:
     async def _acquire(self, workspace: str) -> int | None:
         try:
             fence = await self._leases.acquire_lease(
-                _lease(workspace), self.owner, self.interval * 3
+                _lease(workspace), self.owner, self.cadence.lease_seconds(workspace)
             )
         except Exception as exc:
             if workspace not in self._failing:
@@ -160,8 +164,13 @@ class SyncCoordinator:
                 log.warning("poll lease of %s not released: %s", workspace, exc)
         self._held.clear()
 
+    async def pause(self, workspace: str, seconds: float) -> None:
+        """Wait before ``workspace``'s next turn; woken early when a push is missed."""
+        await self.cadence.sleep(workspace, seconds)
+
     async def forget(self, workspace: str) -> None:
         """The connection went away: release its lease."""
+        self.cadence.forget(workspace)
         if workspace in self._held:
             self._held.discard(workspace)
             await self._leases.release_lease(_lease(workspace), self.owner)

@@ -138,10 +138,16 @@ class TicketGateway(Protocol):
         ...
 
     async def changes(
-        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+        self,
+        workspace: str,
+        kind: TicketKind,
+        since: datetime | None,
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> Changes:
         """This workspace's tickets of ``kind`` changed at or after ``since`` (all of them
-        when None), at most ``limit``."""
+        when None), oldest change first, at most ``limit`` after skipping ``offset``."""
         ...
 
     async def comments_since(

@@ -16,14 +16,46 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
 
 import httpx2
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "retry_after_seconds", "send_with_retries"]
+__all__ = [
+    "RETRY_STATUSES",
+    "Answered",
+    "RequestFailed",
+    "RetryPolicy",
+    "retry_after_seconds",
+    "send_with_retries",
+]
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class Answered(Protocol):
+    """What retries need of an answer: httpx2's responses and the Table API's alike."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+
+    @property
+    def headers(self) -> Any:
+        """Case-insensitive headers (``.get``)."""
+
+
+class RequestFailed(Exception):
+    """A request that got no HTTP answer, from a client other than httpx2 (the Table API's
+    aiohttp client): ``unsent`` when the connection never opened, ``timeout`` when the
+    answer did not come in time."""
+
+    def __init__(
+        self, host: str, cause: Exception, *, unsent: bool = False, timeout: bool = False
+    ) -> None:
+        super().__init__(f"{host}: {type(cause).__name__}")
+        self.host, self.cause, self.unsent, self.timeout = host, cause, unsent, timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +94,27 @@ class _Outages:
 _OUTAGES = _Outages()
 
 
-def _host(thing: httpx2.Response | httpx2.RequestError) -> str:
+def _host(thing: Answered | httpx2.RequestError) -> str:
+    host = getattr(thing, "host", None)
+    if isinstance(host, str):  # the Table API's answers say who answered
+        return host
     try:
-        return str(thing.request.url.host)
-    except RuntimeError:  # an exception raised without its request
+        return str(thing.request.url.host)  # type: ignore[union-attr]
+    except (RuntimeError, AttributeError):  # an exception raised without its request
         return ""
 
 
-def retry_after_seconds(response: httpx2.Response) -> float | None:
+def _no_answer(exc: RequestFailed, what: str) -> str:
+    if exc.unsent:
+        # httpx2's names, whichever client failed: the log reads the same for both.
+        name = "ConnectTimeout" if isinstance(exc.cause, TimeoutError) else "ConnectError"
+        return f"{what} could not reach the server: {name}"
+    if exc.timeout:
+        return f"{what} got no answer in time"
+    return f"{what} failed on the way: {type(exc.cause).__name__}"
+
+
+def retry_after_seconds(response: Answered) -> float | None:
     """The ``Retry-After`` header as seconds (delta or HTTP date), or None."""
     raw = response.headers.get("retry-after")
     if not raw:
@@ -87,15 +132,15 @@ def retry_after_seconds(response: httpx2.Response) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-async def send_with_retries(
+async def send_with_retries[R: Answered](
     policy: RetryPolicy,
-    do: Callable[[], Awaitable[httpx2.Response]],
+    do: Callable[[], Awaitable[R]],
     *,
-    failure: Callable[[httpx2.Response], Exception],
+    failure: Callable[[R], Exception],
     unreachable: Callable[[str], Exception],
     what: str,
     idempotent: bool = True,
-) -> httpx2.Response:
+) -> R:
     """Run ``do`` until it gives a non-retryable answer, within the policy's bounds.
 
     Retries 429 (after ``Retry-After`` when it fits the time budget), 5xx, timeouts and
@@ -112,6 +157,9 @@ async def send_with_retries(
         unsent = busy = False
         try:
             response = await do()
+        except RequestFailed as exc:
+            unsent, host = exc.unsent, exc.host
+            last = unreachable(_no_answer(exc, what))
         except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
             unsent, host = True, _host(exc)
             last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.gateway import Changes, TicketGateway, keep_local
+from core.gateway import TicketGateway, keep_local
 from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baseline, Baselines, Watermarks
 from core.storage import ConnectionStore, TicketStore
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=60)
 #: Tickets read per kind and cycle at most (the rest come in the next cycle).
 MAX_RECORDS = 10_000
+#: Tickets read and applied at a time.
+PAGE = 500
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 _HANDLED_MAX = 200_000
 
@@ -68,6 +70,27 @@ class _Seen:
     comments: list[Comment] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Turn:
+    """One cycle of one workspace, across its kinds and pages."""
+
+    workspace: str
+    oldest: datetime | None
+    guard: Guard | None
+    events: list[TicketEvent] = field(default_factory=list)
+    #: Read, not applied yet (at most about a page).
+    pending: list[Ticket] = field(default_factory=list)
+    records: int = 0
+    #: The guard ran since the last page was read.
+    guarded: bool = False
+
+    async def check(self) -> None:
+        """The guard, noting that it ran."""
+        if self.guard is not None:
+            await self.guard()
+        self.guarded = True
+
+
 def _key(workspace: str, number: str) -> str:
     return f"{workspace}|{number}"
 
@@ -76,15 +99,16 @@ async def _discard(_: list[TicketEvent]) -> None:
     return None
 
 
-def _new_mark(since: datetime | None, changes: Changes) -> datetime | None:
-    """The watermark after a read, or None if it stays: the newest change seen; or, when
-    the kind is quiet, the ticket system's own clock less the overlap, so a burst of old
-    changes does not stay in every query. A cut-off read moves no floor."""
-    latest = max((t.updated_at for t in changes.tickets if t.updated_at), default=None)
-    answered = changes.server_time
+def _new_mark(
+    since: datetime | None, latest: datetime | None, answered: datetime | None, complete: bool
+) -> datetime | None:
+    """The watermark after a read, or None if it stays: the newest change seen
+    (``latest``); or, when the kind is quiet, the ticket system's own clock when it
+    ``answered`` less the overlap, so a burst of old changes does not stay in every query.
+    A cut-off read moves no floor."""
     # A complete read has seen everything up to the instance's clock: even a kind with no
     # ticket yet gets a watermark, so comment queries always have a lower bound.
-    floor = answered - OVERLAP if changes.complete and answered else None
+    floor = answered - OVERLAP if complete and answered else None
     if floor is not None and (latest is None or floor > latest):
         latest = floor
     if latest is not None and (since is None or latest > since):
@@ -105,8 +129,11 @@ class StatusSync:
         watermarks: Watermarks,
         clock: Clock,
         emit: Emit | None = None,
+        *,
+        page: int = PAGE,
     ) -> None:
         self._gateway = gateway
+        self._page = page
         self._connections = connections
         self._tickets = tickets
         self._baselines = baselines
@@ -118,29 +145,88 @@ class StatusSync:
         self._handled: OrderedDict[str, int] = OrderedDict()
         # One observer at a time per workspace in this process (a push and the poll).
         self._locks: dict[str, asyncio.Lock] = {}
+        # (workspace, kind) → (the connection it was read for, the stored watermark, this
+        # process's watermark): quiet cycles neither read nor write the stored one.
+        self._marks: dict[tuple[str, TicketKind], tuple[object, datetime | None, datetime | None]]
+        self._marks = {}
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
         """One poll of every kind of ``workspace``; ``guard`` runs before anything is
         marked as told."""
-        if await self._connections.get_connection(workspace) is None:
+        conn = await self._connections.get_connection(workspace)
+        if conn is None:
             return SyncResult([], 0)
-        read: list[Ticket] = []
-        marks: dict[TicketKind, datetime | None] = {}
-        newest: dict[TicketKind, datetime | None] = {}
-        for kind in TicketKind:
-            since = marks[kind] = await self._watermarks.get(workspace, kind)
-            changes = await self._gateway.changes(
-                workspace, kind, since - OVERLAP if since else None, limit=MAX_RECORDS
-            )
-            read += changes.tickets
-            newest[kind] = _new_mark(since, changes)
+        held = (conn.instance_url, conn.created_at)
+        marks = {kind: await self._mark(workspace, kind, held) for kind in TicketKind}
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
-        events = await self.apply(workspace, read, since=oldest, guard=guard)
+        turn = _Turn(workspace, oldest, guard)
+        newest = {kind: await self._read_kind(turn, kind, since) for kind, since in marks.items()}
+        await self._apply_read(turn)
+        if turn.guard is not None and not turn.guarded and any(newest.values()):
+            await turn.guard()  # nothing was written yet: the lease is checked before the marks
         for kind, mark in newest.items():
             if mark is not None:
                 # Only now: every change up to `mark` is in the outbox.
-                await self._watermarks.put(workspace, kind, mark)
-        return SyncResult(events, len(read))
+                await self._move_mark(workspace, kind, held, mark, told=bool(turn.events))
+        return SyncResult(turn.events, turn.records)
+
+    async def _apply_read(self, turn: _Turn) -> None:
+        """Apply the tickets read and not applied yet (the kinds together, so one comment
+        query serves them)."""
+        fresh, turn.pending = turn.pending, []
+        turn.guarded = False
+        turn.events += await self.apply(turn.workspace, fresh, since=turn.oldest, guard=turn.check)
+
+    async def _read_kind(
+        self, turn: _Turn, kind: TicketKind, since: datetime | None
+    ) -> datetime | None:
+        """Read and apply one kind's changes since ``since``, page by page (a first cycle
+        over many tickets never holds them all at once); returns its new watermark."""
+        latest = answered = None
+        offset, complete, cut = 0, False, False
+        while not complete:
+            changes = await self._gateway.changes(
+                turn.workspace,
+                kind,
+                since - OVERLAP if since else None,
+                limit=min(self._page, MAX_RECORDS - offset),
+                offset=offset,
+            )
+            turn.pending += changes.tickets
+            if len(turn.pending) >= self._page:
+                await self._apply_read(turn)
+            offset += len(changes.tickets)
+            cut = not changes.complete
+            complete = changes.complete or not changes.tickets or offset >= MAX_RECORDS
+            answered = answered or changes.server_time
+            updated = [t.updated_at for t in changes.tickets if t.updated_at]
+            latest = max([*updated, latest] if latest else updated, default=None)
+        turn.records += offset
+        return _new_mark(since, latest, answered, not cut)
+
+    async def _mark(self, workspace: str, kind: TicketKind, held: object) -> datetime | None:
+        """The watermark: this process's own while it polls the same connection (the
+        stored one lags it by less than the overlap), else the stored one."""
+        known = self._marks.get((workspace, kind))
+        if known is not None and known[0] == held:
+            return known[2]
+        stored = await self._watermarks.get(workspace, kind)
+        self._marks[(workspace, kind)] = (held, stored, stored)
+        return stored
+
+    async def _move_mark(
+        self, workspace: str, kind: TicketKind, held: object, mark: datetime, *, told: bool
+    ) -> None:
+        """Move the watermark. The store is written when something was told, or when it
+        would fall an overlap behind: a quiet cycle writes nothing, and a restart (or
+        another replica) re-reads at most one overlap more, which the baselines make
+        harmless. The stored mark is never ahead of what is safe in the outbox."""
+        known = self._marks.get((workspace, kind))
+        stored = known[1] if known is not None and known[0] == held else None
+        if told or stored is None or mark - stored >= OVERLAP:
+            await self._watermarks.put(workspace, kind, mark)
+            stored = mark
+        self._marks[(workspace, kind)] = (held, stored, mark)
 
     async def apply(
         self,
@@ -179,8 +265,8 @@ class StatusSync:
         events = [e for s in seen for e in s.events]
         if events:
             await self.emit(events)
-        if guard is not None:
-            await guard()
+        if guard is not None and (events or any(s.dirty for s in seen)):
+            await guard()  # before anything is marked as told
         for s in seen:
             await self._settle(workspace, s)
         while len(self._handled) > _HANDLED_MAX:

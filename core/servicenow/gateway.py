@@ -161,7 +161,13 @@ class ServiceNowGateway:
         return ticket_from_record(workspace, kind, instance, records[0]) if records else None
 
     async def changes(
-        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+        self,
+        workspace: str,
+        kind: TicketKind,
+        since: datetime | None,
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> Changes:
         """One paged query, scoped by this workspace's correlation prefix."""
         instance = await self._instance(workspace)
@@ -174,6 +180,7 @@ class ServiceNowGateway:
             query + "^ORDERBYsys_updated_on",
             fields=TICKET_FIELDS,
             max_records=limit,
+            offset=offset,
         )
         tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
         return Changes(tickets, answered, complete=len(records) < limit)

@@ -30,6 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from core.cadence import Cadence
 from core.clock import Clock
 from core.models import TicketEvent, TicketKind
 from core.repos.push_keys import PushKeys
@@ -91,12 +92,19 @@ class PushReceiver:
         seen: IdempotencyKeys,
         sync: StatusSync,
         clock: Clock,
+        cadence: Cadence | None = None,
     ) -> None:
         self.keys = keys
         self._connections = connections
         self._seen = seen
         self._sync = sync
         self._clock = clock
+        #: Told of every verified push and every failed verification (poll pacing).
+        self._cadence = cadence
+        # correlation prefix → workspace, for every connection: a push names its ticket's
+        # correlation id, and listing (decrypting) every connection per push would cost
+        # more than the rest of the push at a thousand connections.
+        self._prefixes: dict[str, str] = {}
 
     async def create_key(self, instance: str) -> str:
         """Make (or replace) the push key of an instance (``snowops push-key``); raises
@@ -112,7 +120,12 @@ class PushReceiver:
     ) -> PushOutcome:
         """Verify a delivery, then turn its record into events (emitted to the outbox)."""
         instance_url = _instance(instance)
-        replay_key = await self._verify(instance_url, timestamp, signature, body)
+        try:
+            replay_key = await self._verify(instance_url, timestamp, signature, body)
+        except PushRejected as exc:
+            if exc.status == 401 and self._cadence is not None:
+                self._cadence.rejected(instance_url)
+            raise
         try:
             return await self._apply(instance_url, body)
         except BaseException:
@@ -123,18 +136,37 @@ class PushReceiver:
     async def _apply(self, instance_url: str, body: bytes) -> PushOutcome:
         table, record, comments = _parse(body)
         correlation = str(record.get("correlation_id") or "")
-        workspaces = tuple(
-            c.workspace
-            for c in await self._connections.list_connections()
-            if c.instance_url == instance_url
-            and correlation.startswith(correlation_prefix(c.workspace))
-        )
+        workspaces = await self._workspaces(instance_url, correlation)
         journal = None if comments is None else comments_from_rows(comments)
         events: list[TicketEvent] = []
         for workspace in workspaces:
             ticket = ticket_from_record(workspace, _TABLES[table], instance_url, record)
             events += await self._sync.apply(workspace, [ticket], comments=journal)
+            if self._cadence is not None:
+                self._cadence.pushed(workspace, instance_url)
         return PushOutcome(workspaces, events)
+
+    async def _workspaces(self, instance_url: str, correlation: str) -> tuple[str, ...]:
+        """The workspaces connected to ``instance_url`` whose ticket this is."""
+        found = await self._matching(instance_url, correlation)
+        if not found:
+            # A connection made since the last listing (or none): list them again.
+            connections = await self._connections.list_connections()
+            self._prefixes = {correlation_prefix(c.workspace): c.workspace for c in connections}
+            found = await self._matching(instance_url, correlation)
+        return found
+
+    async def _matching(self, instance_url: str, correlation: str) -> tuple[str, ...]:
+        out = []
+        # Every prefix ends with a colon: look up the correlation id cut at each of its own.
+        cuts = (correlation[: i + 1] for i, c in enumerate(correlation) if c == ":")
+        for workspace in [self._prefixes[p] for p in cuts if p in self._prefixes]:
+            # Checked against the stored connection (cached): it may have gone, or moved
+            # to another instance, since the listing.
+            conn = await self._connections.get_connection(workspace)
+            if conn is not None and conn.instance_url == instance_url:
+                out.append(workspace)
+        return tuple(out)
 
     async def _verify(self, instance_url: str, timestamp: str, signature: str, body: bytes) -> str:
         """Check a delivery; returns its replay key (claimed: a second copy is refused)."""

@@ -8,11 +8,9 @@ and sometimes with an HTML page (login, SSO, IP access control) where JSON was e
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
-import httpx2
-
-from core.retry import retry_after_seconds
+from core.retry import Answered, retry_after_seconds
 from core.servicenow.errors import (
     BadRequestError,
     ConfigurationError,
@@ -26,7 +24,24 @@ from core.servicenow.errors import (
     UnexpectedResponseError,
 )
 
-__all__ = ["error_for", "parse_json"]
+__all__ = ["Readable", "error_for", "parse_json"]
+
+
+class Readable(Answered, Protocol):
+    """An answer with a body: the Table API's (:class:`~core.servicenow.http.Answer`) or
+    httpx2's (the token endpoint's)."""
+
+    @property
+    def content(self) -> bytes:
+        """The body as received."""
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+
+    def json(self) -> Any:
+        """The body as JSON."""
+
 
 HINT_CROSS_SCOPE = (
     "ServiceNow refused cross-scope access to oauth_entity. On the instance, open "
@@ -48,17 +63,19 @@ HINT_LOGIN_PAGE = (
 )
 
 
-def _text(response: httpx2.Response) -> str:
+def _text(response: Readable) -> str:
     try:
         return response.text
     except (UnicodeDecodeError, LookupError):
         return ""
 
 
-def _is_html(response: httpx2.Response) -> bool:
+def _is_html(response: Readable) -> bool:
     ctype = response.headers.get("content-type", "").lower()
-    return "html" in ctype or _text(response).lstrip()[:15].lower().startswith(
-        ("<!doctype", "<html")
+    # Only the start of the body is looked at: decoding a whole page of records to text
+    # for this would cost more than reading it.
+    return "html" in ctype or response.content[:512].lstrip()[:15].lower().startswith(
+        (b"<!doctype", b"<html")
     )
 
 
@@ -72,7 +89,7 @@ def _error_fields(body: Any) -> tuple[str, str]:
     return "", ""
 
 
-def parse_json(response: httpx2.Response) -> Any:
+def parse_json(response: Readable) -> Any:
     """Decode a JSON body or raise :class:`UnexpectedResponseError` (e.g. HTML login)."""
     if _is_html(response):
         raise UnexpectedResponseError(
@@ -158,7 +175,7 @@ def _client_error(
     return None
 
 
-def error_for(response: httpx2.Response, *, token_endpoint: bool = False) -> ServiceNowError:
+def error_for(response: Readable, *, token_endpoint: bool = False) -> ServiceNowError:
     """The error a non-2xx answer (or an HTML 200) stands for."""
     status = response.status_code
     html = _is_html(response)

@@ -6,23 +6,23 @@ Every call takes a workspace id; its connection and a valid token come from the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import httpx2
-
 from core.servicenow.errors import ServiceNowError, UnexpectedResponseError
+from core.servicenow.http import Answer, table_url
 from core.servicenow.responses import error_for, parse_json
 from core.servicenow.tokens import TokenKeeper
-from core.servicenow.transport import JSON_HEADERS, BearerAuth, InstancePool, send_with_retries
+from core.servicenow.transport import InstancePool, send_with_retries
 
 __all__ = ["Page", "Record", "TableClient"]
 
 Record = dict[str, Any]
 TABLE_PATH = "/api/now/table/"
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+)}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +36,24 @@ class Page:
     server_time: datetime | None = None
 
 
-def _server_time(response: httpx2.Response) -> datetime | None:
+def _server_time(response: Answer) -> datetime | None:
+    """The ``Date`` header (RFC 9110's IMF-fixdate, ``Sun, 06 Nov 1994 08:49:37 GMT``), read
+    by hand: the email parser's generality costs more than the rest of a request's
+    decoding. Anything else (the obsolete formats) counts as not said."""
+    raw = response.headers.get("date", "")
     try:
-        at = parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError):
+        _, day, month, year, clock, zone = raw.split()
+        hour, minute, second = clock.split(":")
+        if zone != "GMT":
+            return None
+        return datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except (KeyError, ValueError):
         return None
-    return at if at.tzinfo is not None else None
 
 
-def _result(response: httpx2.Response) -> Any:
-    body = parse_json(response)
+def _result(response: Answer, body: Any) -> Any:
     if not isinstance(body, dict) or "result" not in body:
         raise UnexpectedResponseError(
             "ServiceNow answered without a 'result' envelope", status=response.status_code
@@ -69,92 +77,84 @@ class TableClient:
         self,
         workspace: str,
         what: str,
-        request: Callable[[httpx2.AsyncClient, BearerAuth], Awaitable[httpx2.Response]],
-        ok: tuple[int, ...] = (200,),
+        method: str,
+        path: str,
         *,
+        params: dict[str, str | int] | None = None,
+        body: Record | None = None,
+        ok: tuple[int, ...] = (200,),
         idempotent: bool = True,
-    ) -> httpx2.Response:
+    ) -> tuple[Answer, Any]:
+        """One call as the workspace's connection: the answer and its decoded JSON body."""
         conn, token = await self._tokens.access_token(workspace)
-        client = self._pool.client(conn.instance_url)
+        url = table_url(conn.instance_url, path, params)
         try:
-            response = await self._send(client, token, what, request, idempotent)
+            response = await self._send(method, url, token, body, what, idempotent)
             if response.status_code == 401:
                 # One forced refresh and one retry for a token ServiceNow refused.
                 conn, token = await self._tokens.access_token(workspace, rejected=token)
-                response = await self._send(client, token, what, request, idempotent)
+                url = table_url(conn.instance_url, path, params)
+                response = await self._send(method, url, token, body, what, idempotent)
             if response.status_code not in ok:
                 raise error_for(response)
-            if response.status_code != 204:
-                parse_json(response)  # a 200 HTML login page must not pass for success
+            # A 200 HTML login page must not pass for success.
+            decoded = parse_json(response) if response.status_code != 204 else None
         except ServiceNowError as exc:
             await self._tokens.record_error(workspace, exc)
             raise
         if conn.last_error:
             await self._tokens.clear_error(workspace)
-        return response
+        return response, decoded
 
     async def _send(
-        self,
-        client: httpx2.AsyncClient,
-        token: str,
-        what: str,
-        request: Callable[[httpx2.AsyncClient, BearerAuth], Awaitable[httpx2.Response]],
-        idempotent: bool,
-    ) -> httpx2.Response:
-        auth = BearerAuth(token)
+        self, method: str, url: str, token: str, body: Any, what: str, idempotent: bool
+    ) -> Answer:
+        http = self._pool.table_http
         return await send_with_retries(
-            self._pool.retry, lambda: request(client, auth), what=what, idempotent=idempotent
+            self._pool.retry,
+            lambda: http.send(method, url, token, body=body),
+            what=what,
+            idempotent=idempotent,
         )
 
     async def create(self, workspace: str, table: str, fields: Record) -> Record:
         """POST a record; returns it as ServiceNow stored it."""
-
-        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
-            return await c.post(
-                TABLE_PATH + table,
-                json=fields,
-                headers=JSON_HEADERS,
-                auth=auth,
-            )
-
         # Not retried once sent: a lost answer must not become a second ticket.
-        response = await self._call(
-            workspace, f"create in {table}", req, ok=(200, 201), idempotent=False
+        response, body = await self._call(
+            workspace,
+            f"create in {table}",
+            "POST",
+            TABLE_PATH + table,
+            body=fields,
+            ok=(200, 201),
+            idempotent=False,
         )
-        record: Record = _result(response)
+        record: Record = _result(response, body)
         return record
 
     async def get(
         self, workspace: str, table: str, sys_id: str, *, fields: list[str] | None = None
     ) -> Record:
         """GET one record by sys_id."""
-        params = {"sysparm_fields": ",".join(fields)} if fields else {}
-
-        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
-            return await c.get(
-                f"{TABLE_PATH}{table}/{sys_id}",
-                params=params,
-                auth=auth,
-            )
-
-        record: Record = _result(await self._call(workspace, f"read from {table}", req))
+        params: dict[str, str | int] = {"sysparm_fields": ",".join(fields)} if fields else {}
+        response, body = await self._call(
+            workspace, f"read from {table}", "GET", f"{TABLE_PATH}{table}/{sys_id}", params=params
+        )
+        record: Record = _result(response, body)
         return record
 
     async def patch(self, workspace: str, table: str, sys_id: str, fields: Record) -> Record:
         """PATCH a record; journal fields (comments, work_notes) append an entry."""
-
-        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
-            return await c.patch(
-                f"{TABLE_PATH}{table}/{sys_id}",
-                json=fields,
-                headers=JSON_HEADERS,
-                auth=auth,
-            )
-
         # Journal fields append: a blind retry could post a comment twice.
-        record: Record = _result(
-            await self._call(workspace, f"update in {table}", req, idempotent=False)
+        response, body = await self._call(
+            workspace,
+            f"update in {table}",
+            "PATCH",
+            f"{TABLE_PATH}{table}/{sys_id}",
+            body=fields,
+            idempotent=False,
         )
+        record: Record = _result(response, body)
         return record
 
     async def query_page(
@@ -178,21 +178,15 @@ class TableClient:
         }
         if fields:
             params["sysparm_fields"] = ",".join(fields)
-
-        async def req(c: httpx2.AsyncClient, auth: BearerAuth) -> httpx2.Response:
-            return await c.get(
-                TABLE_PATH + table,
-                params=params,
-                auth=auth,
-            )
-
-        response = await self._call(workspace, f"query of {table}", req)
-        records = _result(response)
+        response, body = await self._call(
+            workspace, f"query of {table}", "GET", TABLE_PATH + table, params=params
+        )
+        records = _result(response, body)
         if not isinstance(records, list):
             raise UnexpectedResponseError("a query answered without a list of records")
         total_raw = response.headers.get("x-total-count")
         total = int(total_raw) if total_raw and total_raw.isdigit() else None
-        more = "next" in response.links if total is None else offset + len(records) < total
+        more = response.has_next() if total is None else offset + len(records) < total
         # A short page ends the query whatever the headers say.
         next_offset = offset + len(records) if more and len(records) == limit else None
         return Page(records, total, next_offset, _server_time(response))
@@ -230,48 +224,48 @@ class TableClient:
         page_size: int = 100,
         max_records: int = 10_000,
         display_value: str = "false",
+        offset: int = 0,
     ) -> tuple[list[Record], datetime | None]:
-        """:meth:`query`, and the instance's clock when it answered the first page."""
+        """:meth:`query` from ``offset`` on, and the instance's clock when it answered the
+        first page."""
         out: list[Record] = []
         server_time: datetime | None = None
-        offset: int | None = 0
-        while offset is not None and len(out) < max_records:
+        at: int | None = offset
+        while at is not None and len(out) < max_records:
             page = await self.query_page(
                 workspace,
                 table,
                 query,
                 fields=fields,
                 limit=min(page_size, max_records - len(out)),
-                offset=offset,
+                offset=at,
                 display_value=display_value,
             )
             out.extend(page.records)
             server_time = server_time or page.server_time
-            offset = page.next_offset
+            at = page.next_offset
         return out, server_time
 
 
 async def whoami_with(pool: InstancePool, instance_url: str, token: str) -> Record | None:
     """``user_name``, ``name`` and ``email`` of the user ``token`` acts as (a user's own
     token, not the workspace's), or None when the instance will not say."""
-    client = pool.client(instance_url)
-
-    async def req() -> httpx2.Response:
-        response: httpx2.Response = await client.get(
-            TABLE_PATH + "sys_user",
-            params={
-                "sysparm_query": "sys_id=javascript:gs.getUserID()",
-                "sysparm_fields": "sys_id,user_name,name,email",
-                "sysparm_limit": 2,
-            },
-            auth=BearerAuth(token),
-        )
-        return response
-
-    response = await send_with_retries(pool.retry, req, what="query of sys_user")
+    url = table_url(
+        instance_url,
+        TABLE_PATH + "sys_user",
+        {
+            "sysparm_query": "sys_id=javascript:gs.getUserID()",
+            "sysparm_fields": "sys_id,user_name,name,email",
+            "sysparm_limit": 2,
+        },
+    )
+    http = pool.table_http
+    response = await send_with_retries(
+        pool.retry, lambda: http.send("GET", url, token), what="query of sys_user"
+    )
     if response.status_code != 200:
         raise error_for(response)
-    rows = _result(response)
+    rows = _result(response, parse_json(response))
     # An instance that ignored the condition answers with many users: trust none.
     return rows[0] if isinstance(rows, list) and len(rows) == 1 else None
 
@@ -281,19 +275,15 @@ async def patch_with(
 ) -> Record:
     """PATCH a record with a person's own token (their name goes in the journal and their
     ACLs apply); never retried blindly, as journal fields append."""
-    client = pool.client(instance_url)
-
-    async def req() -> httpx2.Response:
-        response: httpx2.Response = await client.patch(
-            f"{TABLE_PATH}{table}/{sys_id}",
-            json=fields,
-            headers=JSON_HEADERS,
-            auth=BearerAuth(token),
-        )
-        return response
-
-    response = await send_with_retries(pool.retry, req, what=f"update in {table}", idempotent=False)
+    url = table_url(instance_url, f"{TABLE_PATH}{table}/{sys_id}", None)
+    http = pool.table_http
+    response = await send_with_retries(
+        pool.retry,
+        lambda: http.send("PATCH", url, token, body=fields),
+        what=f"update in {table}",
+        idempotent=False,
+    )
     if response.status_code != 200:
         raise error_for(response)
-    record: Record = _result(response)
+    record: Record = _result(response, parse_json(response))
     return record

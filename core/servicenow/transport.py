@@ -1,8 +1,10 @@
-"""One pooled HTTP client per ServiceNow instance, and bounded retries.
+"""The HTTP clients for ServiceNow instances, and bounded retries.
 
-The pooled client is authlib's ``AsyncOAuth2Client``, which *is* an ``httpx2.AsyncClient``:
-the same connection pool serves the token endpoint and the Table API. Its own token slot is
-never used, because several workspaces may share an instance with different tokens.
+The OAuth grants go through authlib's ``AsyncOAuth2Client`` (an ``httpx2.AsyncClient``), one
+per instance; its own token slot is never used, because several workspaces may share an
+instance with different tokens. The Table API, where the polling volume is, goes through
+one aiohttp session (:class:`~core.servicenow.http.TableHttp`), chosen by the figures in
+README "Speed".
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from core import retry
-from core.retry import RetryPolicy
+from core.retry import Answered, RetryPolicy
 from core.servicenow.errors import UnavailableError
-from core.servicenow.responses import error_for
+from core.servicenow.http import TableHttp
+from core.servicenow.responses import Readable, error_for
 
-__all__ = ["NO_AUTH", "BearerAuth", "InstancePool", "RetryPolicy", "send_with_retries"]
+__all__ = [
+    "NO_AUTH",
+    "BearerAuth",
+    "InstancePool",
+    "OnResponse",
+    "RetryPolicy",
+    "send_with_retries",
+]
 
 log = logging.getLogger(__name__)
+
+OnResponse = Callable[[Answered], Awaitable[None]]
 
 #: Explicit "no auth": keeps authlib's client from demanding its own (unused) token.
 NO_AUTH = httpx2.Auth()
@@ -52,13 +64,19 @@ class InstancePool:
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
         user_agent: str = "SnowOps/0.1",
-        on_response: Callable[[httpx2.Response], Awaitable[None]] | None = None,
+        on_response: OnResponse | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self._transport = transport
         self._hooks = {"response": [on_response]} if on_response else {}
         self._user_agent = user_agent
         self._clients: dict[str, AsyncOAuth2Client] = {}
+        # The timeout is read per request, so a changed policy applies at once.
+        self.table_http = TableHttp(
+            timeout=lambda: self.retry.timeout_seconds,
+            user_agent=user_agent,
+            on_response=on_response,
+        )
 
     def client(self, instance_url: str) -> AsyncOAuth2Client:
         """The shared client for ``instance_url`` (created on first use)."""
@@ -82,16 +100,17 @@ class InstancePool:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+        await self.table_http.aclose()
 
 
-async def send_with_retries(
+async def send_with_retries[R: Readable](
     policy: RetryPolicy,
-    do: Callable[[], Awaitable[httpx2.Response]],
+    do: Callable[[], Awaitable[R]],
     *,
     token_endpoint: bool = False,
     what: str = "request",
     idempotent: bool = True,
-) -> httpx2.Response:
+) -> R:
     """:func:`core.retry.send_with_retries` with ServiceNow's errors and hints."""
     return await retry.send_with_retries(
         policy,
@@ -103,5 +122,5 @@ async def send_with_retries(
     )
 
 
-#: Headers every Table API write needs.
+#: Headers every JSON write through an httpx2 client needs (`snowops doctor`'s checks).
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}

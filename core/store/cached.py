@@ -44,7 +44,11 @@ class CachingStore(Store):
         self.unavailable_errors = inner.unavailable_errors
         self._down_since: float | None = None
         self._ttl = ttl
-        self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        # Entries grouped by what a write invalidates at once (a document namespace, one
+        # workspace's connection or ticket pages): a write drops its group without looking
+        # at the others, however many there are.
+        self._cache: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[float, Any]]] = {}
+        self._size = 0
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
         self._generation = 0
 
@@ -86,21 +90,24 @@ class CachingStore(Store):
         return result
 
     def _get(self, key: tuple[Any, ...]) -> Any:
-        hit = self._cache.get(key)
+        group = self._cache.get(key[:2])
+        hit = group.get(key) if group is not None else None
         if hit is None or hit[0] < time.monotonic():
             return _MISSING
         return hit[1]
 
     def _put(self, key: tuple[Any, ...], value: Any) -> None:
-        if len(self._cache) > 10_000:
+        if self._size > 10_000:
             self._cache.clear()  # bounded memory; a cold cache only costs reads
-        self._cache[key] = (time.monotonic() + self._ttl, value)
+            self._size = 0
+        group = self._cache.setdefault(key[:2], {})
+        self._size += key not in group
+        group[key] = (time.monotonic() + self._ttl, value)
 
-    def _drop(self, *prefix: Any) -> None:
+    def _drop(self, kind: str, scope: Any) -> None:
+        """Forget a group: ``kind`` (doc, conn, tickets) and its namespace or workspace."""
         self._generation += 1
-        n = len(prefix)
-        for key in [k for k in self._cache if k[:n] == prefix]:
-            del self._cache[key]
+        self._size -= len(self._cache.pop((kind, scope), ()))
 
     # life cycle
     async def open(self) -> None:
@@ -110,6 +117,7 @@ class CachingStore(Store):
     async def close(self) -> None:
         """Close the inner store and forget everything."""
         self._cache.clear()
+        self._size = 0
         await self._guarded(self.inner.close())
 
     async def ping(self) -> None:
@@ -154,7 +162,7 @@ class CachingStore(Store):
     async def save_connection(self, connection: Connection) -> None:
         """Write through."""
         await self._guarded(self.inner.save_connection(connection))
-        self._drop("conn")
+        self._drop("conn", connection.workspace)
 
     async def get_connection(self, workspace: str) -> Connection | None:
         """Cached read (connections are immutable objects)."""
@@ -166,7 +174,7 @@ class CachingStore(Store):
     async def delete_connection(self, workspace: str) -> bool:
         """Delete through."""
         gone = await self._guarded(self.inner.delete_connection(workspace))
-        self._drop("conn")
+        self._drop("conn", workspace)
         return gone
 
     async def list_connections(self) -> list[Connection]:

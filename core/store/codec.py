@@ -6,6 +6,7 @@ encrypted) is defined once, here.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from core.models import (
 from core.secrets import SecretBox
 
 __all__ = [
+    "ConnectionMemo",
     "card_location_from_doc",
     "card_location_to_doc",
     "channel_from_doc",
@@ -124,6 +126,27 @@ def connection_from_doc(d: Doc, box: SecretBox) -> Connection:
         warning=d.get("warning"),
         **secrets,
     )
+
+
+class ConnectionMemo:
+    """Stored connection text → the Connection it decrypts to. Every poll turn reads its
+    connection, and decrypting its three secrets cost more than the read itself; a row
+    that did not change is the same text, decrypted once. Bounded; kept per store."""
+
+    def __init__(self, box: SecretBox, size: int = 20_000) -> None:
+        self._box = box
+        self._size = size
+        self._known: dict[str, Connection] = {}
+
+    def load(self, raw: str) -> Connection:
+        """The connection stored as ``raw`` (the codec's JSON text)."""
+        found = self._known.get(raw)
+        if found is None:
+            found = connection_from_doc(json.loads(raw), self._box)
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[raw] = found
+        return found
 
 
 def oauth_state_to_doc(s: OAuthState) -> Doc:

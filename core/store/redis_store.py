@@ -103,6 +103,7 @@ class RedisStore(RedisBackup, Store):
     def __init__(self, url: str, box: SecretBox, *, prefix: str = "snowops:") -> None:
         self._url = url
         self._box = box
+        self._connections = codec.ConnectionMemo(box)
         self._p = prefix
         self._client: Redis | None = None
         self._outbox: RedisOutbox | None = None
@@ -216,7 +217,7 @@ class RedisStore(RedisBackup, Store):
     async def get_connection(self, workspace: str) -> Connection | None:
         """The workspace's connection, or None."""
         raw = opt_text(await self._r.hget(f"{self._p}conn", workspace))
-        return None if raw is None else codec.connection_from_doc(json.loads(raw), self._box)
+        return None if raw is None else self._connections.load(raw)
 
     async def delete_connection(self, workspace: str) -> bool:
         """Forget a connection."""
@@ -225,7 +226,7 @@ class RedisStore(RedisBackup, Store):
     async def list_connections(self) -> list[Connection]:
         """Every connection, by workspace."""
         rows = await self._hgetall(f"{self._p}conn")
-        return [codec.connection_from_doc(json.loads(rows[k]), self._box) for k in sorted(rows)]
+        return [self._connections.load(rows[k]) for k in sorted(rows)]
 
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:

@@ -122,7 +122,7 @@ class SqliteStore(SqliteQueues, Store):
     async def get_connection(self, workspace: str) -> Connection | None:
         """The workspace's connection, or None."""
         row = await self._one("SELECT body FROM connections WHERE workspace = ?", (workspace,))
-        return None if row is None else codec.connection_from_doc(json.loads(row[0]), self._box)
+        return None if row is None else self._connections.load(row[0])
 
     async def delete_connection(self, workspace: str) -> bool:
         """Forget a connection."""
@@ -131,7 +131,7 @@ class SqliteStore(SqliteQueues, Store):
     async def list_connections(self) -> list[Connection]:
         """Every connection, by workspace."""
         rows = await self._all("SELECT body FROM connections ORDER BY workspace", ())
-        return [codec.connection_from_doc(json.loads(r[0]), self._box) for r in rows]
+        return [self._connections.load(r[0]) for r in rows]
 
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:

@@ -17,18 +17,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from core.secrets import SecretBox
+from core.store.codec import ConnectionMemo
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
 
 __all__ = ["Doc", "SqliteBase", "dumps"]
 
 Doc = dict[str, Any]
+T = TypeVar("T")
 
 
 def dumps(doc: Doc) -> str:
@@ -44,6 +47,7 @@ class SqliteBase:
     def __init__(self, path: str, box: SecretBox, *, busy_timeout_ms: int = 5000) -> None:
         self._path = path
         self._box = box
+        self._connections = ConnectionMemo(box)
         self._busy_timeout_ms = busy_timeout_ms
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
@@ -101,20 +105,46 @@ class SqliteBase:
             raise RuntimeError("the SQLite store is not open")
         return self._db
 
-    async def _run(self, sql: str, params: Iterable[Any]) -> int:
+    async def _in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on the database thread in one hop. aiosqlite's cursor API takes a
+        hop per step (execute, fetch, close), each a round trip through the event loop,
+        and those hops were most of a sync cycle's CPU; this uses aiosqlite's own queue
+        (``_execute``, pinned by the locks) to run the whole statement at once."""
+        db = self._conn
+        queue: Any = db._execute  # untyped in aiosqlite
+        result: T = await queue(work, db._conn)
+        return result
+
+    async def _tx_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` in one ``BEGIN IMMEDIATE`` transaction, in one hop."""
+
+        def tx(c: sqlite3.Connection) -> T:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(c)
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+            return result
+
         async with self._lock:
-            cur = await self._conn.execute(sql, tuple(params))
-            count = int(cur.rowcount)
-            await cur.close()
-            return count
+            return await self._in_thread(tx)
+
+    async def _run(self, sql: str, params: Iterable[Any]) -> int:
+        args = tuple(params)
+        async with self._lock:
+            return await self._in_thread(lambda c: int(c.execute(sql, args).rowcount))
 
     async def _one(self, sql: str, params: Iterable[Any]) -> Any:
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        args = tuple(params)
+        async with self._lock:
+            return await self._in_thread(lambda c: c.execute(sql, args).fetchone())
 
     async def _all(self, sql: str, params: Iterable[Any]) -> list[Any]:
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        args = tuple(params)
+        async with self._lock:
+            return await self._in_thread(lambda c: c.execute(sql, args).fetchall())
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:

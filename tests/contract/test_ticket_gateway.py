@@ -471,6 +471,10 @@ async def test_changes_cut_at_the_limit_say_they_are_incomplete(world: World) ->
     assert cut.complete is False
     assert numbers(whole.tickets) == numbers(made)
     assert whole.complete is True
+    # The rest, as the next page: from an offset into the same order.
+    rest = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=2, offset=2)
+    assert numbers(rest.tickets) == numbers(made[2:])
+    assert rest.complete is True
 
 
 # -- comments -----------------------------------------------------------------------------

@@ -448,7 +448,13 @@ class InMemoryTicketGateway:
         return None
 
     async def changes(
-        self, workspace: str, kind: TicketKind, since: datetime | None, *, limit: int
+        self,
+        workspace: str,
+        kind: TicketKind,
+        since: datetime | None,
+        *,
+        limit: int,
+        offset: int = 0,
     ) -> Changes:
         """This workspace's tickets of ``kind`` updated at or after ``since`` (to the
         second), oldest update first, at most ``limit``."""
@@ -465,7 +471,7 @@ class InMemoryTicketGateway:
             if r.record["correlation_id"].startswith(prefix) and r.record["sys_updated_on"] >= floor
         ]
         rows.sort(key=lambda r: r.record["sys_updated_on"])
-        cut = rows[:limit]
+        cut = rows[offset : offset + limit]
         # The instance's Date header: its clock, to the second.
         server_time = self._clock.now().replace(microsecond=0)
         return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)

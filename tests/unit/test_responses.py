@@ -1,13 +1,21 @@
-"""Every ServiceNow failure shape becomes the right error, with a hint (README: Troubleshooting)."""
+"""Every ServiceNow failure shape becomes the right error, with a hint (README: Troubleshooting).
+
+Each shape is checked as both clients deliver it: httpx2's response (the OAuth token
+endpoint's) and the Table API's own :class:`~core.servicenow.http.Answer` (aiohttp's).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx2
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from core.retry import retry_after_seconds
 from core.servicenow import errors as e
-from core.servicenow.responses import error_for, parse_json
+from core.servicenow.http import Answer
+from core.servicenow.responses import Readable, error_for, parse_json
 
 REQ = httpx2.Request("GET", "https://acme.service-now.com/api/now/table/incident")
 
@@ -16,6 +24,20 @@ def resp(status: int, body: str | dict[str, object], **headers: str) -> httpx2.R
     if isinstance(body, dict):
         return httpx2.Response(status, json=body, headers=headers, request=REQ)
     return httpx2.Response(status, text=body, headers=headers, request=REQ)
+
+
+def as_answer(response: httpx2.Response) -> Answer:
+    """The same answer as the Table API's client hands it over."""
+    headers = CIMultiDictProxy(CIMultiDict(response.headers.multi_items()))
+    return Answer(response.status_code, headers, response.content, "acme.service-now.com")
+
+
+def as_httpx2(response: httpx2.Response) -> httpx2.Response:
+    return response
+
+
+CLIENTS = pytest.mark.parametrize("client", [as_httpx2, as_answer], ids=["httpx2", "table"])
+Client = Callable[[httpx2.Response], Readable]
 
 
 def sn_error(message: str, detail: str) -> dict[str, object]:
@@ -93,32 +115,49 @@ LOGIN_PAGE = "<!DOCTYPE html><html><head><title>ServiceNow</title></head><body>L
         (resp(400, sn_error("Invalid table foo", "")), e.BadRequestError, False, "field"),
     ],
 )
+@CLIENTS
 def test_error_classes_and_hints(
-    response: httpx2.Response, kind: type[e.ServiceNowError], token_endpoint: bool, hint_has: str
+    response: httpx2.Response,
+    kind: type[e.ServiceNowError],
+    token_endpoint: bool,
+    hint_has: str,
+    client: Client,
 ) -> None:
-    err = error_for(response, token_endpoint=token_endpoint)
+    err = error_for(client(response), token_endpoint=token_endpoint)
     assert type(err) is kind
     assert hint_has.lower() in err.hint.lower()
     assert err.status == response.status_code
 
 
-def test_rate_limit_carries_retry_after() -> None:
-    err = error_for(resp(429, sn_error("Rate limit exceeded", ""), **{"Retry-After": "7"}))
+@CLIENTS
+def test_rate_limit_carries_retry_after(client: Client) -> None:
+    err = error_for(client(resp(429, sn_error("Rate limit exceeded", ""), **{"Retry-After": "7"})))
     assert isinstance(err, e.RateLimitedError)
     assert err.retry_after == 7.0
 
 
-def test_retry_after_as_http_date() -> None:
-    r = resp(
-        429,
-        "",
-        **{"Retry-After": "Thu, 26 Nov 2026 12:00:30 GMT", "Date": "Thu, 26 Nov 2026 12:00:00 GMT"},
+@CLIENTS
+def test_retry_after_as_http_date(client: Client) -> None:
+    r = client(
+        resp(
+            429,
+            "",
+            **{
+                "Retry-After": "Thu, 26 Nov 2026 12:00:30 GMT",
+                "Date": "Thu, 26 Nov 2026 12:00:00 GMT",
+            },
+        )
     )
     assert retry_after_seconds(r) == 30.0
 
 
-def test_parse_json_refuses_html_login_page() -> None:
+@CLIENTS
+def test_parse_json_refuses_html_login_page(client: Client) -> None:
     with pytest.raises(e.UnexpectedResponseError, match="web page"):
-        parse_json(resp(200, LOGIN_PAGE, **{"Content-Type": "text/html;charset=UTF-8"}))
+        parse_json(client(resp(200, LOGIN_PAGE, **{"Content-Type": "text/html;charset=UTF-8"})))
+    # A login page served under a JSON content type is still a login page.
+    with pytest.raises(e.UnexpectedResponseError, match="web page"):
+        parse_json(client(resp(200, "\n  " + LOGIN_PAGE, **{"Content-Type": "application/json"})))
     with pytest.raises(e.UnexpectedResponseError, match="not JSON"):
-        parse_json(resp(200, "{oops", **{"Content-Type": "application/json"}))
+        parse_json(client(resp(200, "{oops", **{"Content-Type": "application/json"})))
+    assert parse_json(client(resp(200, {"result": []}))) == {"result": []}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -48,7 +50,7 @@ class Env:
     async def emit(self, events: list[TicketEvent]) -> None:
         self.emitted.append(list(events))
 
-    def sync(self) -> StatusSync:
+    def sync(self, **options: int) -> StatusSync:
         """A StatusSync as one process has it (a second one is a restart or a replica)."""
         return StatusSync(
             self.fake,
@@ -58,6 +60,7 @@ class Env:
             self.watermarks,
             self.clock,
             self.emit,
+            **options,
         )
 
     async def create(self, key: str, kind: TicketKind = TicketKind.INCIDENT) -> Ticket:
@@ -399,3 +402,41 @@ async def test_a_comment_is_in_the_stored_history_before_its_event_goes_out(env:
 
     assert [e.change for e in result.events] == ["comment"]
     assert seen_at_emit == [("Patched the gateway",)]
+
+
+async def test_a_first_cycle_reads_in_pages_and_a_restart_resumes_from_the_watermarks(
+    env: Env,
+) -> None:
+    made = []
+    for i in range(7):
+        made.append(await env.create(f"i{i}"))
+        env.clock.advance(1)
+    await env.create("c0", TicketKind.CHANGE)
+    env.clock.advance(300)
+    applied: list[int] = []
+    sync = env.sync(page=3)
+    real_apply = sync.apply
+
+    async def noting(workspace: str, fresh: Sequence[Ticket], **kw: Any) -> list[TicketEvent]:
+        applied.append(len(fresh))
+        return await real_apply(workspace, fresh, **kw)
+
+    sync.apply = noting  # type: ignore[method-assign]
+    env.fake.requests.clear()
+
+    first = await sync.cycle(WS)
+
+    assert first.records == 8
+    assert env.fake.requests == {"changes": 4}  # incidents 3 + 3 + 1, changes 1
+    assert max(applied) <= 3 + 1  # never every record at once
+    assert all([await env.baseline(t.number) for t in made])
+    env.clock.advance(600)
+    made[0] = env.fake.set_state(made[0].number, "2")
+    env.fake.requests.clear()
+
+    # A restart with the same store resumes from its watermarks: no full re-read.
+    restarted = await env.sync(page=3).cycle(WS)
+
+    assert restarted.records == 1
+    assert changes_of(restarted) == [(made[0].number, "state", "1", "2")]
+    assert env.fake.requests == {"changes": 2, "comments_since": 1}
