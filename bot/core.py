@@ -275,9 +275,9 @@ def build_core(
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
     score = build_score(settings, store, clock, clients.graph, recommendations, tickets,
-                        notifier, publisher)  # fmt: skip
+                        notifier, publisher, sinks)  # fmt: skip
     router = Router([
-        AuditHandlers(audit), AccountHandlers(connections.accounts),
+        AuditHandlers(audit), AccountHandlers(connections.accounts), score.schedule.handlers,
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
         connection_handlers, SubscriptionHandlers(store, audit, sinks), score.handlers,

@@ -36,12 +36,14 @@ __all__ = [
     "Configure",
     "Connect",
     "Create",
+    "DigestSubscribe",
     "Disconnect",
     "Help",
     "Home",
     "Link",
     "LinkTenant",
     "ListRules",
+    "Quiet",
     "Recommendations",
     "Reconnect",
     "RemoveRecommendation",
@@ -200,6 +202,31 @@ class Subscribe(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestSubscribe(_Base):
+    """``/snow subscribe … digest daily|hourly [HH:MM] [zone Europe/Stockholm]`` (or
+    ``digest off``): one summary per period instead of a message per event."""
+
+    kinds: frozenset[TicketKind]
+    max_priority: int = 5
+    every: str = "daily"  # "daily", "hourly" or "off"
+    at: str = "09:00"
+    zone: str = ""  # "" keeps the channel's zone (UTC until one is set)
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet(_Base):
+    """``/snow quiet 18:00-08:00 [zone …]``, ``/snow quiet off`` or ``/snow quiet``."""
+
+    start: str = ""  # "" with end "": show; "off": no quiet hours
+    end: str = ""
+    zone: str = ""
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
 class Unsubscribe(_Base):
     """``/snow unsubscribe``."""
 
@@ -347,6 +374,8 @@ Command = (
     | ShowTicket
     | Subscribe
     | Unsubscribe
+    | DigestSubscribe
+    | Quiet
     | RetryNotifications
     | Link
     | Unlink

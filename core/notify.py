@@ -87,6 +87,9 @@ class Notifier:
         self.queued = asyncio.Event()
         #: What a done ticket's card says besides its fields (the Secure Score check).
         self.card_note: Callable[[str, str], Awaitable[str]] | None = None
+        #: Asked before a channel post is queued: True when it is held back for the
+        #: channel's quiet hours or digest, to be queued later (core.scheduler).
+        self.hold: Callable[[str, ChannelPost, int], Awaitable[bool]] | None = None
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``)."""
@@ -129,7 +132,10 @@ class Notifier:
             if not sub.wants(ticket.kind, ticket.priority):
                 continue
             post = ChannelPost(ws, number, sub.channel, event)
-            queued += await self._put(f"{event.event_id}|post|{sub.channel.channel}", post)
+            post_id = f"{event.event_id}|post|{sub.channel.channel}"
+            if self.hold is not None and await self.hold(post_id, post, ticket.priority):
+                continue  # kept for later, under the same id (core.scheduler)
+            queued += await self._put(post_id, post)
         return queued
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
