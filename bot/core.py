@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx2
 
+from bot.schedule import personal_notices
 from bot.score import ScoreServices, build_score
 from bot.settings import Settings
 from core.accounts import AccountService, LinkResult
@@ -187,6 +188,7 @@ def _actions(
     actions = TicketActions(
         clients.gateway, store, connections.accounts, modes, store, audit, sync.apply
     )
+    actions.acted = personal_notices(store).acted  # who took a ticket hears of it
     return TicketActionHandlers(actions, modes)
 
 

@@ -67,6 +67,6 @@ def build_score(
     handlers = SecureScoreHandlers(
         recommendations, reports, source, rules, AuditTrail(store), clock
     )
-    schedule = build_schedule(store, clock, notifier, sinks)
+    schedule = build_schedule(settings, store, clock, notifier, tickets, sinks)
     refresher = ScoreRefresher(source, verifier, rules)
     return ScoreServices(refresher, handlers, charts, verifier, rules, schedule)

@@ -43,6 +43,7 @@ __all__ = [
     "Link",
     "LinkTenant",
     "ListRules",
+    "NotifyMe",
     "Quiet",
     "Recommendations",
     "Reconnect",
@@ -203,13 +204,11 @@ class Subscribe(_Base):
 
 @dataclass(frozen=True, slots=True)
 class DigestSubscribe(_Base):
-    """``/snow subscribe … digest daily|hourly [HH:MM] [zone Europe/Stockholm]`` (or
-    ``digest off``): one summary per period instead of a message per event."""
+    """``/snow subscribe … digest daily|hourly [HH:MM] [zone Z]`` or ``… digest off``."""
 
     kinds: frozenset[TicketKind]
     max_priority: int = 5
-    every: str = "daily"  # "daily", "hourly" or "off"
-    at: str = "09:00"
+    every: str = "daily 09:00"  # "daily HH:MM", "hourly HH:MM" (its minute) or "off"
     zone: str = ""  # "" keeps the channel's zone (UTC until one is set)
     admin: ClassVar[bool] = True
     channel_scoped: ClassVar[bool] = True
@@ -219,11 +218,17 @@ class DigestSubscribe(_Base):
 class Quiet(_Base):
     """``/snow quiet 18:00-08:00 [zone …]``, ``/snow quiet off`` or ``/snow quiet``."""
 
-    start: str = ""  # "" with end "": show; "off": no quiet hours
-    end: str = ""
+    window: str = ""  # "18:00-08:00"; "": show them; "off": no quiet hours
     zone: str = ""
     admin: ClassVar[bool] = True
     channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyMe(_Base):
+    """``/snow notify me on|off``: direct messages of changes to my tickets (default off)."""
+
+    on: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +381,7 @@ Command = (
     | Unsubscribe
     | DigestSubscribe
     | Quiet
+    | NotifyMe
     | RetryNotifications
     | Link
     | Unlink

@@ -8,6 +8,7 @@
     quiet 18:00-08:00 [zone Europe/Stockholm]
     quiet off
     quiet
+    notify me on|off
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def _zone(words: list[str], example: str) -> tuple[list[str], str]:
 def _digest(words: list[str]) -> tuple[str, str, str]:
     words, zone = _zone(words, _DIGEST_EXAMPLE)
     every = words[0].lower() if words else ""
-    if every == "off" and len(words) == 1 and not zone:
-        return "off", "09:00", ""
+    if every == "off" and len(words) == 1:
+        return "off", "09:00", zone
     if every not in (DAILY, HOURLY) or len(words) > 2:
         raise UsageError(f"Say how often: digest daily or digest hourly, {_DIGEST_EXAMPLE}")
     if len(words) == 1:
@@ -74,7 +75,8 @@ def with_digest(subscribe: Parser) -> Parser:
         plain = subscribe(args[:i])
         assert isinstance(plain, c.Subscribe)
         every, at, zone = _digest(args[i + 1 :])
-        return c.DigestSubscribe(plain.kinds, plain.max_priority, every, at, zone)
+        when = "off" if every == "off" else f"{every} {at}"
+        return c.DigestSubscribe(plain.kinds, plain.max_priority, when, zone)
 
     return parse
 
@@ -94,12 +96,22 @@ def _quiet(args: list[str]) -> c.Command:
     start, end = _hhmm(start, _QUIET_EXAMPLE), _hhmm(end, _QUIET_EXAMPLE)
     if start == end:
         raise UsageError(f"Quiet hours need an end different from their start, {_QUIET_EXAMPLE}")
-    return c.Quiet(start, end, zone)
+    return c.Quiet(f"{start}-{end}", zone)
+
+
+def _notify(args: list[str]) -> c.Command:
+    words = [w.lower() for w in args]
+    if len(words) != 2 or words[0] != "me" or words[1] not in ("on", "off"):
+        raise UsageError(
+            "Say /snow notify me on to hear by direct message of changes to tickets you "
+            "asked for or took, or /snow notify me off"
+        )
+    return c.NotifyMe(words[1] == "on")
 
 
 def schedule_parsers(subscribe: Parser) -> dict[str, Parser]:
     """The parsers of this module, ``subscribe`` extended with its digest."""
-    return {"subscribe": with_digest(subscribe), "quiet": _quiet}
+    return {"subscribe": with_digest(subscribe), "quiet": _quiet, "notify": _notify}
 
 
 def _kinds_text(kinds: frozenset[TicketKind]) -> str:
@@ -110,13 +122,11 @@ def schedule_text(command: c.Command) -> str | None:
     """The text :func:`core.grammar.parse` reads back to ``command``, or None when it is
     not one of these."""
     match command:
-        case c.DigestSubscribe(kinds=kinds, max_priority=level, every=every, at=at, zone=zone):
+        case c.DigestSubscribe(kinds=kinds, max_priority=level, every=every, zone=zone):
             words = ["subscribe", _kinds_text(kinds), f"priority<={level}", "digest", every]
-            if every != "off":
-                words.append(at)
             return " ".join(words + (["zone", zone] if zone else []))
-        case c.Quiet(start=start, end=end, zone=zone):
-            if not start or start == "off":
-                return f"quiet {start}".rstrip()
-            return " ".join([f"quiet {start}-{end}", *(["zone", zone] if zone else [])])
+        case c.NotifyMe(on=on):
+            return f"notify me {'on' if on else 'off'}"
+        case c.Quiet(window=window, zone=zone):
+            return " ".join(["quiet", window, *(["zone", zone] if zone else [])]).rstrip()
     return None

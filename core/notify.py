@@ -29,7 +29,7 @@ from core.deliveries import (
     ThreadReply,
     destination,
 )
-from core.models import ChannelRef, TicketEvent, workspace_platform
+from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.repos.delivery_health import DeliveryHealth
 from core.repos.labels import StateNames
@@ -57,7 +57,7 @@ def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str
         return f"{event.number} {title}: {old} → {new}"
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
-    if event.change == SCORE_CHANGE:
+    if event.change in (SCORE_CHANGE, "reminder", "overdue"):
         return f"{event.number} {title}: {event.new}"
     author = f" from {event.author}" if event.author else ""
     return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
@@ -90,6 +90,10 @@ class Notifier:
         #: Asked before a channel post is queued: True when it is held back for the
         #: channel's quiet hours or digest, to be queued later (core.scheduler).
         self.hold: Callable[[str, ChannelPost, int], Awaitable[bool]] | None = None
+        #: Queues an event's direct messages to the ticket's people (core.personal).
+        self.personal: Callable[[TicketEvent, Ticket], Awaitable[int]] | None = None
+        #: What an open ticket's card says besides its fields (overdue, core.reminders).
+        self.open_note: Callable[[Ticket], str] | None = None
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``)."""
@@ -136,6 +140,8 @@ class Notifier:
             if self.hold is not None and await self.hold(post_id, post, ticket.priority):
                 continue  # kept for later, under the same id (core.scheduler)
             queued += await self._put(post_id, post)
+        if self.personal is not None:
+            queued += await self.personal(event, ticket)
         return queued
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
@@ -211,6 +217,8 @@ class Notifier:
                 note = ""
                 if self.card_note is not None and not is_open(ticket.kind, ticket.state):
                     note = await self.card_note(ticket.workspace, ticket.number)
+                elif self.open_note is not None:
+                    note = self.open_note(ticket)
                 await sink.update_card(where, ticket_card(ticket, names, note))
             case ThreadReply(where=where, event=event):
                 text = change_text(event, names, ticket.title)

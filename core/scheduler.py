@@ -84,12 +84,16 @@ class ChannelScheduler:
                 continue
             # Queued under the id it would have had: if it went out already, not again.
             queued += await self._queue.put(held.delivery_id, held.post)
-            await self._held.release(held)
+            await self._held.release(held, now)
         for (channel, period), items in sorted(digests.items()):
-            queued += await self._send_digest(ChannelRef(workspace, channel), period, items)
+            queued += await self._send_digest(ChannelRef(workspace, channel), period, items, now)
+        if now.minute == 0:  # about hourly is often enough
+            await self._held.forget_released(workspace, now)
         return queued
 
-    async def _send_digest(self, channel: ChannelRef, period: str, items: list[Held]) -> int:
+    async def _send_digest(
+        self, channel: ChannelRef, period: str, items: list[Held], now: datetime
+    ) -> int:
         schedule = await self._schedules.get(channel)
         zone = zone_info(schedule.zone) or ZoneInfo("UTC")
         start = datetime.fromisoformat(period)
@@ -100,7 +104,7 @@ class ChannelScheduler:
         digest_id = f"digest|{channel.workspace}|{channel.channel}|{period}"
         new = await self._queue.put(digest_id, notice)
         for held in items:
-            await self._held.release(held)
+            await self._held.release(held, now)
         if new:
             log.info("digest of %s for %s queued (%d events)", channel.channel, period, len(items))
         return int(new)

@@ -21,6 +21,7 @@ from core.grammar import parse
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.outcomes import Outcome, Reply
+from core.personal import acting
 from core.views import Notice, NoticeLevel
 
 __all__ = ["Handler", "HandlerGroup", "QuickHandler", "Router"]
@@ -93,7 +94,7 @@ class Router:
             raise TypeError(f"no handler for {type(request).__name__}")
         where = ctx.channel.channel if ctx.channel else ""
         try:
-            with handling(where, ctx.requester.display_name):
+            with handling(where, ctx.requester.display_name), acting(ctx.actor):
                 return await handler(ctx, request)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))

@@ -108,21 +108,24 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.ShowTicket: st.builds(c.ShowTicket, ticket_numbers),
     c.Subscribe: st.builds(c.Subscribe, st.frozensets(kinds, min_size=1), priorities),
     c.Unsubscribe: st.just(c.Unsubscribe()),
-    c.DigestSubscribe: st.one_of(
-        st.builds(
-            c.DigestSubscribe,
-            sub_kinds,
-            priorities,
-            st.sampled_from(["daily", "hourly"]),
-            clock_times,
-            zones,
-        ),
-        st.builds(lambda k, p: c.DigestSubscribe(k, p, "off"), sub_kinds, priorities),
+    c.DigestSubscribe: st.builds(
+        c.DigestSubscribe,
+        sub_kinds,
+        priorities,
+        st.just("off")
+        | st.builds("{} {}".format, st.sampled_from(["daily", "hourly"]), clock_times),
+        zones,
     ),
+    c.NotifyMe: st.builds(c.NotifyMe, st.booleans()),
     c.Quiet: st.one_of(
         st.just(c.Quiet()),
         st.just(c.Quiet("off")),
-        st.builds(c.Quiet, clock_times, clock_times, zones).filter(lambda q: q.start != q.end),
+        st.builds(
+            lambda start, end, zone: c.Quiet(f"{start}-{end}", zone),
+            clock_times,
+            clock_times,
+            zones,
+        ).filter(lambda q: q.window[:5] != q.window[6:]),
     ),
     c.RetryNotifications: st.just(c.RetryNotifications()),
     c.Audit: st.builds(c.Audit, st.integers(1, 100)),
