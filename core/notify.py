@@ -123,8 +123,9 @@ class Notifier:
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
             # One card update per ticket change is enough, whatever changed; a Secure
-            # Score outcome changes the card, not the ticket.
-            version = event.event_id if event.change == SCORE_CHANGE else ticket.mod_count
+            # Score outcome or an overdue mark changes the card, not the ticket.
+            marks = (SCORE_CHANGE, "overdue")
+            version = event.event_id if event.change in marks else ticket.mod_count
             update_id = f"{ws}|{number}|{version}|update|{spot}"
             queued += await self._put(update_id, CardUpdate(ws, number, where))
             reply = ThreadReply(ws, number, where, event)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.deliveries import AdminNotice, CardUpdate, DeliveryQueue, ThreadReply
+from core.deliveries import AdminNotice, DeliveryQueue, ThreadReply
 from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink
 from core.repos.people import NotifyPrefs, TicketPeople
@@ -139,11 +139,6 @@ class Reminders:
 
     async def _overdue(self, ticket: Ticket, due: datetime, now: datetime) -> int:
         event = self._event(ticket, OVERDUE, due, f"overdue: it was due {_when(due)}", now)
-        queued = 0
-        for where in await self._tickets.list_card_locations(ticket.workspace, ticket.number):
-            spot = f"{where.channel.channel}|{where.message_id}"
-            update = CardUpdate(ticket.workspace, ticket.number, where)
-            queued += await self._queue.put(f"{event.event_id}|update|{spot}", update)
-        if self.enqueue is not None:
-            queued += await self.enqueue(event)
-        return queued
+        # The notifier marks the cards (their note says overdue), replies in their threads
+        # and tells the subscribed channels, as for any change.
+        return await self.enqueue(event) if self.enqueue is not None else 0
