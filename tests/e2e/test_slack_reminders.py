@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from bot.app import Services, build_services
-from tests.e2e.conftest import USER, SlackHarness
+from tests.e2e.conftest import ADMIN, USER, SlackHarness
 from tests.e2e.test_slack_digests import WS, create_ticket, in_ops, ops_posts
 
 NAME = "Rotate the VPN certificate"
@@ -87,6 +87,11 @@ async def test_a_reminder_and_an_overdue_notice_arrive_once_each_even_after_a_re
     slack.every_payload_is_valid_block_kit()
 
 
+def direct_messages(slack: SlackHarness) -> list[str]:
+    posts = slack.api.calls_to("chat.postMessage")
+    return [str(c.args["text"]) for c in posts if c.args["channel"].startswith("D")]
+
+
 async def test_notify_me_sends_the_requester_changes_made_by_others_not_their_own(
     slack: SlackHarness,
 ) -> None:
@@ -102,23 +107,35 @@ async def test_notify_me_sends_the_requester_changes_made_by_others_not_their_ow
     # Changed in ServiceNow by an agent: the requester hears of it directly.
     slack.sim.instance.set_state(number, "2")
     await tick_and_deliver(slack.services)
-    dms = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"].startswith("D")]
-    assert [c.args["text"] for c in dms] == [f"{number} {NAME}: New → In Progress"]
+    assert direct_messages(slack) == [f"{number} {NAME}: New → In Progress"]
 
     # Changed by the requester from chat: no direct message of their own action.
     slack.api.clear()
-    await slack.command(f'resolve {number} "Solved (Permanently)" "Rotated"', user=USER, name="r")
+    await slack.command(f'resolve {number} "Solution provided" "Rotated"', user=USER, name="r")
     await slack.api.wait_for_response()
+    found = slack.sim.instance.find_by_number(number)
+    assert found is not None
+    assert found[1]["state"] == "6"  # resolved, by the requester
     await tick_and_deliver(slack.services)
-    assert not [
-        c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"].startswith("D")
-    ]
+    assert direct_messages(slack) == []
 
     # Off: nothing more, whoever changes it.
     await slack.command("notify me off", user=USER, name="off")
     slack.api.clear()
     slack.sim.instance.set_state(number, "2")
     await tick_and_deliver(slack.services)
-    assert not [
-        c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"].startswith("D")
-    ]
+    assert direct_messages(slack) == []
+
+
+async def test_notify_me_sends_the_assignee_changes_made_by_others(slack: SlackHarness) -> None:
+    number = await create_ticket(slack, NAME, "3")
+    await slack.command("notify me on", user=ADMIN, name="me")
+    await slack.api.wait_for_response()
+    slack.api.clear()
+    await slack.command(f"assign {number} me", user=ADMIN, name="take")
+    await slack.api.wait_for_response()
+    await tick_and_deliver(slack.services)
+    assert direct_messages(slack) == []  # their own action
+    slack.sim.instance.add_journal(number, "Any news?", author="abel.tuter")
+    await tick_and_deliver(slack.services)
+    assert direct_messages(slack) == [f"{number} {NAME}: new comment from abel.tuter: Any news?"]
