@@ -45,7 +45,7 @@ class ScheduleServices:
 def personal_notices(store: Store) -> PersonalNotices:
     """Direct messages to a ticket's people, and what keeps who they are."""
     return PersonalNotices(
-        TicketPeople(store), NotifyPrefs(store), StateNames(store), DeliveryQueue(store)
+        TicketPeople(store), NotifyPrefs(store), StateNames(store), DeliveryQueue(store), store
     )
 
 

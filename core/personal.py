@@ -19,6 +19,7 @@ from core.models import Ticket, TicketEvent
 from core.notify import change_text
 from core.repos.labels import StateNames
 from core.repos.people import NotifyPrefs, TicketPeople
+from core.storage import TicketStore
 
 __all__ = ["PersonalNotices", "acting", "current_actor"]
 
@@ -50,8 +51,14 @@ class PersonalNotices:
     """Queues the direct messages an event calls for."""
 
     def __init__(
-        self, people: TicketPeople, prefs: NotifyPrefs, names: StateNames, queue: DeliveryQueue
+        self,
+        people: TicketPeople,
+        prefs: NotifyPrefs,
+        names: StateNames,
+        queue: DeliveryQueue,
+        tickets: TicketStore,
     ) -> None:
+        self._tickets = tickets
         self._people = people
         self._prefs = prefs
         self._names = names
@@ -66,13 +73,18 @@ class PersonalNotices:
             if actor is not None and _user_id(person) == _user_id(actor):
                 continue  # their own action: they know
             direct = await self._prefs.direct(event.workspace, _user_id(person))
-            if direct is None:
-                continue
+            if direct is None or direct.channel in await self._cards(event):
+                continue  # not asked for; or the card is there, and its thread is told
             names = await self._names.names(event.workspace, ticket.kind)
             text = change_text(event, names, ticket.title)
             notice = AdminNotice(event.workspace, direct, text)
             queued += await self._queue.put(f"{event.event_id}|dm|{_user_id(person)}", notice)
         return queued
+
+    async def _cards(self, event: TicketEvent) -> set[str]:
+        """The conversations holding a card of the event's ticket."""
+        found = await self._tickets.list_card_locations(event.workspace, event.number)
+        return {where.channel.channel for where in found}
 
     async def requested(self, workspace: str, number: str, person: str) -> None:
         """``person`` made the ticket from chat: they are its requester. Never raises (the
