@@ -189,7 +189,8 @@ class Workers:
                     pass
                 except Exception:  # never end the loop
                     log.exception("timed notifications of %s could not run", workspace)
-            await asyncio.sleep(TICK_INTERVAL)
+            # As often as ServiceNow is polled, and at least every TICK_INTERVAL seconds.
+            await asyncio.sleep(min(TICK_INTERVAL, self.interval))
 
     async def _deliver_forever(self) -> None:
         queued = self._notifier.queued
