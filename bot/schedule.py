@@ -61,7 +61,7 @@ def build_schedule(
     post and card, and ``tickets`` tells them who asked for each ticket."""
     schedules, audit, queue = ChannelSchedules(store), AuditTrail(store), DeliveryQueue(store)
     scheduler = ChannelScheduler(
-        schedules, HeldPosts(store), queue, store, StateNames(store), clock
+        schedules, HeldPosts(store), queue, store, StateNames(store), clock, store
     )
     people, prefs = TicketPeople(store), NotifyPrefs(store)
     before = timedelta(hours=settings.remind_before_hours)
@@ -70,7 +70,12 @@ def build_schedule(
     personal = personal_notices(store)
     notifier.hold, notifier.personal = scheduler.hold, personal.tell
     notifier.open_note = lambda ticket: overdue_note(ticket, clock.now())
-    tickets.created = personal.requested
+
+    async def created(workspace: str, number: str, person: str) -> None:
+        await personal.requested(workspace, number, person)
+        await scheduler.created(workspace, number)
+
+    tickets.created = created
     subscriptions = SubscriptionHandlers(store, audit, sinks)
     handlers = ScheduleHandlers(subscriptions, schedules, prefs, sinks, audit)
     return ScheduleServices(scheduler, reminders, handlers)

@@ -16,15 +16,17 @@ from core.repos.labels import StateNames
 from core.servicenow.states import is_open
 from core.storage import TicketStore
 
-__all__ = ["SECTIONS", "digest_text", "section_of"]
+__all__ = ["CREATED", "SECTIONS", "digest_text", "section_of"]
 
+#: The change of a ticket made in the period (only digests hear of it as a change).
+CREATED = "created"
 #: The digest's sections, in the order shown.
 SECTIONS = ("Created", "Resolved", "Moved", "Overdue", "Other changes")
 
 
 def section_of(event: TicketEvent) -> str:
     """Which section of a digest ``event`` is listed in."""
-    if event.change == "created":
+    if event.change == CREATED:
         return "Created"
     if event.change == "overdue":
         return "Overdue"

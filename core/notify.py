@@ -57,7 +57,7 @@ def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str
         return f"{event.number} {title}: {old} → {new}"
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
-    if event.change in (SCORE_CHANGE, "reminder", "overdue"):
+    if event.change in (SCORE_CHANGE, "reminder", "overdue", "created"):
         return f"{event.number} {title}: {event.new}"
     author = f" from {event.author}" if event.author else ""
     return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.deliveries import AdminNotice, ChannelPost, DeliveryQueue
-from core.digest_text import digest_text
-from core.models import ChannelRef
+from core.digest_text import CREATED, digest_text
+from core.models import ChannelRef, TicketEvent
 from core.repos.labels import StateNames
 from core.repos.schedules import DIGEST, QUIET, ChannelSchedules, Held, HeldPosts
 from core.schedules import URGENT, digest_period, quiet_until, zone_info
-from core.storage import TicketStore
+from core.storage import SubscriptionStore, TicketStore
 
 __all__ = ["DIGEST_GRACE", "ChannelScheduler"]
 
@@ -45,7 +45,9 @@ class ChannelScheduler:
         tickets: TicketStore,
         names: StateNames,
         clock: Clock,
+        subscriptions: SubscriptionStore,
     ) -> None:
+        self._subscriptions = subscriptions
         self._schedules = schedules
         self._held = held
         self._queue = queue
@@ -69,6 +71,25 @@ class ChannelScheduler:
             return False
         await self._held.hold(delivery_id, post, until, QUIET)
         return True
+
+    async def created(self, workspace: str, number: str) -> None:
+        """A ticket was made: channels that take a digest list it under *Created* (others
+        see its card where it was made, as before). Never raises: the ticket exists."""
+        try:
+            ticket = await self._tickets.get_ticket(workspace, number)
+            if ticket is None:
+                return
+            event = TicketEvent(
+                f"{workspace}|{number}|created", workspace, number, ticket.kind, CREATED,
+                None, "created", self._clock.now(),
+            )  # fmt: skip
+            for sub in await self._subscriptions.list_subscriptions(workspace):
+                schedule = await self._schedules.get(sub.channel)
+                if schedule.digest and sub.wants(ticket.kind, ticket.priority):
+                    post = ChannelPost(workspace, number, sub.channel, event)
+                    await self.hold(f"{event.event_id}|post|{sub.channel.channel}", post, 5)
+        except Exception as exc:
+            log.warning("%s not kept for digests: %s", number, type(exc).__name__)
 
     async def tick(self, workspace: str) -> int:
         """Queue what has come due in ``workspace``: held posts whose quiet hours ended, and

@@ -67,6 +67,7 @@ async def test_a_digest_channel_gets_one_summary_per_period_and_no_event_posts(
     second = await create_ticket(slack, "Block legacy auth", "4")
     answer = await in_ops(slack, "subscribe incident digest daily 09:00 zone Europe/Stockholm")
     assert "one digest a day at 09:00 (Europe/Stockholm)" in answer
+    third = await create_ticket(slack, "Renew the TLS certificate", "3")  # made in the period
     slack.api.clear()
 
     slack.sim.instance.set_state(first, "2")
@@ -84,7 +85,8 @@ async def test_a_digest_channel_gets_one_summary_per_period_and_no_event_posts(
     slack.clock.advance(60)
     await sync_tick_deliver(slack)
     [digest] = ops_posts(slack)
-    assert "Digest, Thu 26 Nov 09:00 – Fri 27 Nov 09:00 (Europe/Stockholm): 3 changes" in digest
+    assert "Digest, Thu 26 Nov 09:00 – Fri 27 Nov 09:00 (Europe/Stockholm): 4 changes" in digest
+    assert f"Created (1):\n• {third} Renew the TLS certificate: created" in digest
     assert f"{second} Block legacy auth: New → Resolved" in digest
     assert f"{first} Rotate the *VPN* certificate: New → In Progress" in digest
     # The title was typed by a person: its asterisks are not bold in the message.
