@@ -76,24 +76,28 @@ async def test_two_replicas_remind_escalate_and_release_once(
         "SLACK_API_URL": api.base_url,
     }
     await connect_once(settings, WORKSPACE, sim.url)
-    now = datetime.now(UTC)
-    minute = now.replace(second=0, microsecond=0)
-    # The next whole minute at least 40 s away (a due date has minutes); quiet hours end
-    # then too.
-    due = minute + timedelta(
-        minutes=1 if (minute + timedelta(minutes=1) - now).seconds >= 40 else 2
-    )
-    window = f"{(minute - timedelta(minutes=1)):%H:%M}-{due:%H:%M}"
+    due = datetime.now(UTC)  # set once the replicas run
     try:
         async with (
             aiohttp.ClientSession() as http,
             replicas(replica_env(settings), http, 2, tmp_path) as running,
         ):
+            minute = datetime.now(UTC).replace(second=0, microsecond=0)
+            # 60-120 s away (a due date has minutes), time for the reminder first on a loaded
+            # machine; the quiet hours end then too.
+            due = minute + timedelta(minutes=2)
+            window = f"{(minute - timedelta(minutes=1)):%H:%M}-{due:%H:%M}"
             await command(http, api, running[0].url, "subscribe incident")
             await command(http, api, running[1].url, f"quiet {window}")
             await create_ticket(http, api, running[0].url, due)
             await until(lambda: shared_redis.polled(WORKSPACE), "a replica polled ServiceNow")
             sim.instance.set_state(NUMBER, "2")  # in the quiet hours: held
+
+            def reminded() -> bool:
+                posts = api.calls_to("chat.postMessage")
+                return any("reminder: due" in str(c.args.get("text")) for c in posts)
+
+            await until(reminded, "the reminder, before the ticket is due")
 
             def in_ops() -> list[str]:
                 posts = api.calls_to("chat.postMessage")
