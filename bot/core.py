@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx2
 
 from bot.core_threads import card_index, thread_parts
+from bot.schedule import personal_notices
 from bot.score import ScoreServices, build_score
 from bot.settings import Settings
 from core.accounts import AccountService, LinkResult
@@ -191,6 +192,7 @@ def _actions(
     actions = TicketActions(
         clients.gateway, store, connections.accounts, modes, store, audit, sync.apply
     )
+    actions.acted = personal_notices(store).acted  # who took a ticket hears of it
     return TicketActionHandlers(actions, modes)
 
 
@@ -314,11 +316,12 @@ def build_core(
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
     )  # fmt: skip
     score = build_score(settings, store, clock, clients.graph, recommendations, tickets,
-                        notifier, publisher)  # fmt: skip
+                        notifier, publisher, sinks)  # fmt: skip
     threads = thread_parts(clients.gateway, store, connections.accounts, audit, sync, notifier,
                            sinks)  # fmt: skip
     router = Router([
-        *threads.groups, score.handlers, connection_handlers, _lookups(clients, tickets, store),
+        *threads.groups, score.handlers, score.schedule.handlers, connection_handlers,
+        _lookups(clients, tickets, store),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
                    recommendations, deliveries, notifier, sinks),
     ])  # fmt: skip

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.schedule import ScheduleServices, build_schedule
 from bot.settings import Settings
 from core.audit import AuditTrail
 from core.clock import Clock
 from core.handlers.securescore import SecureScoreHandlers
 from core.notify import Notifier
+from core.ports import ChatSink
 from core.publisher import CardPublisher
 from core.recommendations import RecommendationService
 from core.repos.labels import StateNames
@@ -36,6 +39,8 @@ class ScoreServices:
     charts: ChartImages
     verifier: ScoreVerifier
     rules: RuleEngine
+    #: Reminders, digests and quiet hours: what chases late tickets without flooding.
+    schedule: ScheduleServices
 
 
 def build_score(
@@ -47,6 +52,7 @@ def build_score(
     tickets: TicketService,
     notifier: Notifier,
     publisher: CardPublisher,
+    sinks: Mapping[str, ChatSink],
 ) -> ScoreServices:
     """Secure Score's services; a done ticket's card shows its check from now on."""
     source = ScoreSource(graph, recommendations.tenant)
@@ -61,4 +67,6 @@ def build_score(
     handlers = SecureScoreHandlers(
         recommendations, reports, source, rules, AuditTrail(store), clock
     )
-    return ScoreServices(ScoreRefresher(source, verifier, rules), handlers, charts, verifier, rules)
+    schedule = build_schedule(settings, store, clock, notifier, tickets, sinks)
+    refresher = ScoreRefresher(source, verifier, rules)
+    return ScoreServices(refresher, handlers, charts, verifier, rules, schedule)

@@ -114,6 +114,7 @@ def build_services(
     workers = Workers(
         core.coordinator, core.notifier, core.deliveries, core.clock, settings.delivery_lease,
         refresh=core.score.refresher.refresh, score_interval=settings.score_interval,
+        tick=core.score.schedule.tick,
     )  # fmt: skip
     return Services(
         **vars(core),

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     # Secure Score refresh: resolved tickets are checked, rules run (Graph updates daily).
     score_interval: float = Field(3600.0, alias="SNOWOPS_SCORE_INTERVAL", gt=0, le=86400)
     verify_days: int = Field(3, alias="SNOWOPS_VERIFY_DAYS", ge=1, le=30)
+    remind_before_hours: int = Field(24, alias="SNOWOPS_REMIND_BEFORE_HOURS", ge=1, le=720)
 
     @field_validator("admins", "servicenow_allowed_hosts", "teams_tenant_ids", mode="before")
     @classmethod

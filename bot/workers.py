@@ -32,6 +32,9 @@ DONE_RETENTION = timedelta(days=7)
 _SUPERVISOR = "<supervisor>"
 _DELIVERY = "<delivery>"
 _SCORE = "<securescore>"
+_TIMER = "<timer>"
+#: How often the timer loop looks for held posts, digests and reminders that came due.
+TICK_INTERVAL = 30.0
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:
@@ -52,8 +55,10 @@ class Workers:
         delivery_lease: float = 60.0,
         refresh: Callable[[str], Awaitable[object]] | None = None,
         score_interval: float = 3600.0,
+        tick: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
         self._refresh = refresh
+        self._tick = tick
         self.score_interval = score_interval
         self.coordinator = coordinator
         self._notifier = notifier
@@ -82,6 +87,8 @@ class Workers:
         self._start(_DELIVERY, self._deliver_forever())
         if self._refresh is not None:
             self._start(_SCORE, self._refresh_forever())
+        if self._tick is not None:
+            self._start(_TIMER, self._tick_forever())
 
     def _start(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(loop, name=f"snowops {name}")
@@ -169,6 +176,21 @@ class Workers:
                 except Exception:  # never end the loop
                     log.exception("Secure Score refresh of %s could not run", workspace)
             await asyncio.sleep(self.score_interval)
+
+    async def _tick_forever(self) -> None:
+        """Each connected workspace's timed work (digests, quiet hours, reminders), every
+        TICK_INTERVAL seconds; every replica may run it, the outbox keeps it once."""
+        assert self._tick is not None
+        while not self._stopping:
+            for workspace in sorted(await self._workspaces()):
+                try:
+                    await self._tick(workspace)
+                except StoreUnavailable:  # logged once per outage by the store
+                    pass
+                except Exception:  # never end the loop
+                    log.exception("timed notifications of %s could not run", workspace)
+            # As often as ServiceNow is polled, and at least every TICK_INTERVAL seconds.
+            await asyncio.sleep(min(TICK_INTERVAL, self.interval))
 
     async def _deliver_forever(self) -> None:
         queued = self._notifier.queued

@@ -23,6 +23,12 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("tickets [incident|change] [open|all] [page N]", "list tickets"),
     ("ticket <number>", "one ticket and its recent history"),
     ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
+    (
+        "subscribe … digest daily [09:00]|hourly [zone Europe/Stockholm]",
+        "one summary per period instead of a message per change (admins)",
+    ),
+    ("quiet 18:00-08:00 [zone …] | quiet off", "hold priority 3–5 news at night (admins)"),
+    ("notify me on|off", "direct messages of changes to tickets you asked for or took"),
     ("unsubscribe", "stop notifying this channel (admins)"),
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
     ("link", "link your own ServiceNow account, so changes from chat are made as you"),

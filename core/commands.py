@@ -49,6 +49,7 @@ __all__ = [
     "Configure",
     "Connect",
     "Create",
+    "DigestSubscribe",
     "Disconnect",
     "Help",
     "Home",
@@ -56,6 +57,8 @@ __all__ = [
     "LinkTenant",
     "ListRules",
     "Lookup",
+    "NotifyMe",
+    "Quiet",
     "Recommendations",
     "Reconnect",
     "Reject",
@@ -209,6 +212,35 @@ class Subscribe(_Base):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestSubscribe(_Base):
+    """``/snow subscribe … digest daily|hourly [HH:MM] [zone Z]`` or ``… digest off``."""
+
+    kinds: frozenset[TicketKind]
+    max_priority: int = 5
+    every: str = "daily 09:00"  # "daily HH:MM", "hourly HH:MM" (its minute) or "off"
+    zone: str = ""  # "" keeps the channel's zone (UTC until one is set)
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet(_Base):
+    """``/snow quiet 18:00-08:00 [zone …]``, ``/snow quiet off`` or ``/snow quiet``."""
+
+    window: str = ""  # "18:00-08:00"; "": show them; "off": no quiet hours
+    zone: str = ""
+    admin: ClassVar[bool] = True
+    channel_scoped: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyMe(_Base):
+    """``/snow notify me on|off``: direct messages of changes to my tickets (default off)."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Unsubscribe(_Base):
     """``/snow unsubscribe``."""
 
@@ -312,6 +344,9 @@ Command = (
     | ShowTicket
     | Subscribe
     | Unsubscribe
+    | DigestSubscribe
+    | Quiet
+    | NotifyMe
     | RetryNotifications
     | Link
     | Unlink

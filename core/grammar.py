@@ -15,6 +15,7 @@ from core import commands as c
 from core.errors import UsageError
 from core.grammar_actions import ACTION_PARSERS, action_text
 from core.grammar_confirm import CONFIRM_PARSERS, confirm_text
+from core.grammar_schedule import schedule_parsers, schedule_text
 from core.models import CATEGORIES, TicketKind
 
 __all__ = ["MAX_PAGE", "MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
@@ -332,7 +333,7 @@ _PARSERS = {
     "share": _share,
     "tickets": _tickets,
     "ticket": _ticket,
-    "subscribe": _subscribe,
+    **schedule_parsers(_subscribe),
     "notifications": _notifications,
     "audit": _audit,
     "states": _states,
@@ -356,7 +357,7 @@ def _page_text(page: int) -> list[str]:
 
 def command_text(command: c.Command) -> str:
     """The text that :func:`parse` reads back to ``command`` (what a button carries)."""
-    text = action_text(command) or confirm_text(command)
+    text = action_text(command) or confirm_text(command) or schedule_text(command)
     if text is not None:
         return text
     match command:

@@ -29,7 +29,7 @@ from core.deliveries import (
     ThreadReply,
     destination,
 )
-from core.models import ChannelRef, TicketEvent, workspace_platform
+from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.repos.chat_journal import Echoes
 from core.repos.delivery_health import DeliveryHealth
@@ -58,7 +58,7 @@ def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str
         return f"{event.number} {title}: {old} → {new}"
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
-    if event.change == SCORE_CHANGE:
+    if event.change in (SCORE_CHANGE, "reminder", "overdue", "created"):
         return f"{event.number} {title}: {event.new}"
     author = f" from {event.author}" if event.author else ""
     return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
@@ -90,6 +90,13 @@ class Notifier:
         self.queued = asyncio.Event()
         #: What a done ticket's card says besides its fields (the Secure Score check).
         self.card_note: Callable[[str, str], Awaitable[str]] | None = None
+        #: Asked before a channel post is queued: True when it is held back for the
+        #: channel's quiet hours or digest, to be queued later (core.scheduler).
+        self.hold: Callable[[str, ChannelPost, int], Awaitable[bool]] | None = None
+        #: Queues an event's direct messages to the ticket's people (core.personal).
+        self.personal: Callable[[TicketEvent, Ticket], Awaitable[int]] | None = None
+        #: What an open ticket's card says besides its fields (overdue, core.reminders).
+        self.open_note: Callable[[Ticket], str] | None = None
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``)."""
@@ -120,8 +127,9 @@ class Notifier:
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
             # One card update per ticket change is enough, whatever changed; a Secure
-            # Score outcome changes the card, not the ticket.
-            version = event.event_id if event.change == SCORE_CHANGE else ticket.mod_count
+            # Score outcome or an overdue mark changes the card, not the ticket.
+            marks = (SCORE_CHANGE, "overdue")
+            version = event.event_id if event.change in marks else ticket.mod_count
             update_id = f"{ws}|{number}|{version}|update|{spot}"
             queued += await self._put(update_id, CardUpdate(ws, number, where))
             if echo == where.channel.channel:
@@ -135,7 +143,12 @@ class Notifier:
             if not sub.wants(ticket.kind, ticket.priority):
                 continue
             post = ChannelPost(ws, number, sub.channel, event)
-            queued += await self._put(f"{event.event_id}|post|{sub.channel.channel}", post)
+            post_id = f"{event.event_id}|post|{sub.channel.channel}"
+            if self.hold is not None and await self.hold(post_id, post, ticket.priority):
+                continue  # kept for later, under the same id (core.scheduler)
+            queued += await self._put(post_id, post)
+        if self.personal is not None:
+            queued += await self.personal(event, ticket)
         return queued
 
     async def _echo(self, event: TicketEvent) -> str | None:
@@ -217,6 +230,8 @@ class Notifier:
                 note = ""
                 if self.card_note is not None and not is_open(ticket.kind, ticket.state):
                     note = await self.card_note(ticket.workspace, ticket.number)
+                elif self.open_note is not None:
+                    note = self.open_note(ticket)
                 await sink.update_card(where, ticket_card(ticket, names, note))
             case ThreadReply(where=where, event=event):
                 text = change_text(event, names, ticket.title)

@@ -82,6 +82,8 @@ class TicketActions:
         self._keys = keys
         self._audit = audit
         self._apply = apply
+        #: Told of each action done, by whom (core.personal keeps who took a ticket).
+        self.acted: Callable[[str, str, str, c.Command], Awaitable[None]] | None = None
 
     async def who_acts(self, who: Who) -> tuple[str | None, str]:
         """(the person's own token, or None; the note naming them when the connection acts
@@ -149,6 +151,8 @@ class TicketActions:
             detail = {"number": number, "as": "self" if token else "on behalf"}
             await self._audit.audit(who.workspace, who.user, f"ticket.{_verb(command)}", detail)
             log.info("%s %s in %s", _verb(command), number, who.workspace)
+            if self.acted is not None:
+                await self.acted(who.workspace, number, who.user, command)
             return fresh, done
         finally:
             await self._keys.abort_idempotent(key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
@@ -130,6 +131,8 @@ class TicketService:
         pending: PendingCreates | None = None,
     ) -> None:
         self._pending = pending
+        #: Told who asked for each ticket made here (core.personal keeps it; never raises).
+        self.created: Callable[[str, str, str], Awaitable[None]] | None = None
         self._gateway = gateway
         self._tickets = tickets
         self._keys = keys
@@ -226,6 +229,9 @@ class TicketService:
             log.warning("%s created but not recorded: %s", ticket.number, type(exc).__name__)
             raise UnrecordedTicket(ticket) from exc
         log.info("created %s for %s", ticket.number, req.workspace)
+        if self.created is not None:
+            person = f"{req.requester.platform}:{req.requester.user_id}"
+            await self.created(req.workspace, ticket.number, person)
         return CreateOutcome(ticket, created=True)
 
     async def _in_doubt(self, req: TicketRequest, corr: str) -> None:

@@ -22,6 +22,7 @@ from core.grammar import parse
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.outcomes import Outcome, Reply, ShowForm
+from core.personal import acting
 from core.views import Notice, NoticeLevel
 from core.zones import zone_name
 
@@ -102,7 +103,7 @@ class Router:
             raise TypeError(f"no handler for {type(request).__name__}")
         where = ctx.channel.channel if ctx.channel else ""
         try:
-            with handling(where, ctx.requester.display_name):
+            with handling(where, ctx.requester.display_name), acting(ctx.actor):
                 return in_zone(await handler(ctx, request), ctx.zone)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))

@@ -92,6 +92,10 @@ reasons = st.text(
 group_names = note_texts.filter(lambda t: t.lower() != "me" and len(t) <= 100)
 close_codes = st.from_regex(r"[A-Za-z][A-Za-z0-9 ()_-]{0,40}", fullmatch=True).map(str.strip)
 
+clock_times = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
+zones = st.sampled_from(["", "UTC", "Europe/Stockholm", "America/New_York"])
+sub_kinds = st.frozensets(kinds, min_size=1)
+
 #: A strategy for every command class in core.commands, with valid field values.
 STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Help: st.just(c.Help()),
@@ -112,6 +116,25 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.ShowTicket: st.builds(c.ShowTicket, ticket_numbers),
     c.Subscribe: st.builds(c.Subscribe, st.frozensets(kinds, min_size=1), priorities),
     c.Unsubscribe: st.just(c.Unsubscribe()),
+    c.DigestSubscribe: st.builds(
+        c.DigestSubscribe,
+        sub_kinds,
+        priorities,
+        st.just("off")
+        | st.builds("{} {}".format, st.sampled_from(["daily", "hourly"]), clock_times),
+        zones,
+    ),
+    c.NotifyMe: st.builds(c.NotifyMe, st.booleans()),
+    c.Quiet: st.one_of(
+        st.just(c.Quiet()),
+        st.just(c.Quiet("off")),
+        st.builds(
+            lambda start, end, zone: c.Quiet(f"{start}-{end}", zone),
+            clock_times,
+            clock_times,
+            zones,
+        ).filter(lambda q: q.window[:5] != q.window[6:]),
+    ),
     c.RetryNotifications: st.just(c.RetryNotifications()),
     c.Audit: st.builds(c.Audit, st.integers(1, 100)),
     c.Link: st.just(c.Link()),
