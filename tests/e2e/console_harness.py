@@ -3,6 +3,8 @@ for tests that call it over loopback HTTP and read its log."""
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -11,8 +13,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.console.routes import add_console_routes
-from adapters.console.session import CONSOLE_HEADER
+from adapters.console.session import CONSOLE_HEADER, RemoteSession
 from adapters.console.sink import ConsoleSink
+from adapters.console.terminal import Terminal
 from bot.app import build_app, build_services
 from bot.services import Services
 from bot.settings import Settings
@@ -49,3 +52,19 @@ async def console(make_settings: Callable[..., Settings]) -> AsyncIterator[Conso
             yield Console(settings.public_url, http, services.console, services)
     finally:
         await server.close()
+
+
+async def run_terminal(url: str, typed: bytes, token: str = TOKEN) -> str:
+    """The whole terminal attached to ``url`` (as `snowops chat --server` is), ``typed`` on
+    its standard input; what it printed. It must end cleanly (exit status 0)."""
+    read, write = os.pipe()
+    os.write(write, typed)
+    os.close(write)
+    out = io.StringIO()
+    session = RemoteSession(url, token)
+    try:
+        with os.fdopen(read) as stdin:
+            assert await Terminal(session, out).run(stdin) == 0
+    finally:
+        await session.close()
+    return out.getvalue()

@@ -5,19 +5,15 @@ the instance's own close codes; a change is closed with `/snow close`."""
 
 from __future__ import annotations
 
-import io
-import os
 from typing import Any
 
-from adapters.console.session import RemoteSession
-from adapters.console.terminal import Terminal
 from core.actions import FormContext, SubmitTicket
 from core.handlers.context import RequestContext
 from core.models import ChannelRef, Requester
 from core.outcomes import TicketMade
 from sim.servicenow.users import SEED_GROUPS
 from tests.conftest import Sim, connect_workspace
-from tests.e2e.console_harness import TOKEN, Console, console
+from tests.e2e.console_harness import Console, console, run_terminal
 
 __all__ = ["console"]
 
@@ -93,17 +89,7 @@ async def test_the_terminal_assigns_to_a_group_found_by_typing(console: Console,
     body = await post(console, "/console/groups", {"query": "o"})
     assert body["groups"] == ["CAB Approval", "Network", "Security Operations"]
 
-    read, write = os.pipe()
-    os.write(write, f"/snow assign {number}\nzzz\no\n2\n".encode())
-    os.close(write)
-    out = io.StringIO()
-    session = RemoteSession(console.url, TOKEN)
-    try:
-        with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
-    finally:
-        await session.close()
-    text = out.getvalue()
+    text = await run_terminal(console.url, f"/snow assign {number}\nzzz\no\n2\n".encode())
     assert "No active group's name contains 'zzz'." in text
     assert "  2. Network" in text
     assert f"{number} is assigned to Network" in text
@@ -119,17 +105,9 @@ async def test_the_terminal_resolves_with_a_custom_close_code(console: Console, 
         assert r.status == 200
     number = await make(console, sim)
 
-    read, write = os.pipe()
-    os.write(write, f"/snow resolve {number}\n1\nRestarted the service\n".encode())
-    os.close(write)
-    out = io.StringIO()
-    session = RemoteSession(console.url, TOKEN)
-    try:
-        with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
-    finally:
-        await session.close()
-    text = out.getvalue()
+    text = await run_terminal(
+        console.url, f"/snow resolve {number}\n1\nRestarted the service\n".encode()
+    )
     assert "  1. Workaround in place" in text
     assert f"{number} is resolved" in text
     found = sim.instance.find_by_number(number)

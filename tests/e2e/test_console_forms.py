@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import os
-
-from adapters.console.session import RemoteSession
-from adapters.console.terminal import Terminal
-from tests.e2e.console_harness import TOKEN, Console, console
+from tests.e2e.console_harness import Console, console, run_terminal
 
 __all__ = ["console"]
 
@@ -29,17 +24,7 @@ async def test_create_while_disconnected_says_so_before_asking_anything(
 async def test_the_terminal_asks_no_field_while_disconnected(console: Console) -> None:
     """The whole terminal, attached as `snowops chat --server` is: the user types the
     command and the values they meant for the form; no field prompt is ever shown."""
-    read, write = os.pipe()
-    os.write(write, b"/snow create incident\nVPN is down\n\n")
-    os.close(write)
-    out = io.StringIO()
-    session = RemoteSession(console.url, TOKEN)
-    try:
-        with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
-    finally:
-        await session.close()
-    text = out.getvalue()
+    text = await run_terminal(console.url, b"/snow create incident\nVPN is down\n\n")
     assert "not connected to ServiceNow" in text
     assert "Type: incident or change" not in text
     assert "Name [" not in text

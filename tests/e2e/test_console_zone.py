@@ -3,8 +3,6 @@ which, the ticket lands in ServiceNow at the end of that local day, and the card
 
 from __future__ import annotations
 
-import io
-import os
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -12,13 +10,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.console.routes import add_console_routes
-from adapters.console.session import CONSOLE_HEADER, RemoteSession
-from adapters.console.terminal import Terminal
+from adapters.console.session import CONSOLE_HEADER
 from bot.app import build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
-from tests.e2e.console_harness import TOKEN
+from tests.e2e.console_harness import TOKEN, run_terminal
 
 
 @pytest.fixture
@@ -46,18 +43,9 @@ async def console_url(
 async def test_a_stockholm_consoles_due_date_is_the_end_of_its_day(
     console_url: str, sim: Sim
 ) -> None:
-    read, write = os.pipe()
     # Type (incident), name, description, priority, due date, category.
-    os.write(write, b"/snow create incident\n\nRotate the VPN keys\n\n\n2026-12-31\n\n")
-    os.close(write)
-    out = io.StringIO()
-    session = RemoteSession(console_url, TOKEN)
-    try:
-        with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
-    finally:
-        await session.close()
-    text = out.getvalue()
+    typed = b"/snow create incident\n\nRotate the VPN keys\n\n\n2026-12-31\n\n"
+    text = await run_terminal(console_url, typed)
     assert "Due date YYYY-MM-DD in Europe/Stockholm (optional" in text
     assert "Due: 2026-12-31 (Europe/Stockholm)" in text, text
     async with (

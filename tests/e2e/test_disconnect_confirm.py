@@ -8,9 +8,7 @@ configuration button asks in Slack's own dialog, so it carries the confirmed com
 
 from __future__ import annotations
 
-import io
 import json
-import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,14 +17,13 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.console.routes import add_console_routes
-from adapters.console.session import CONSOLE_HEADER, RemoteSession
-from adapters.console.terminal import Terminal
+from adapters.console.session import CONSOLE_HEADER
 from bot.app import build_app, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
 from tests.e2e.conftest import ADMIN, SlackHarness
-from tests.e2e.console_harness import TOKEN, Console
+from tests.e2e.console_harness import TOKEN, Console, run_terminal
 from tests.e2e.teams_harness import WORKSPACE, TeamsHarness, action_of, cards_in
 from tests.fakes import bot_activities as bf
 from tests.fakes.slack_signing import block_actions_payload
@@ -139,17 +136,7 @@ async def connected_console(
 
 
 async def _terminal(console: Console, typed: bytes) -> str:
-    read, write = os.pipe()
-    os.write(write, typed)
-    os.close(write)
-    out = io.StringIO()
-    session = RemoteSession(console.url, TOKEN)
-    try:
-        with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
-    finally:
-        await session.close()
-    return out.getvalue()
+    return await run_terminal(console.url, typed)
 
 
 async def test_console_disconnect_asks_y_n(connected_console: Console, sim: Sim) -> None:
