@@ -74,7 +74,9 @@ state_labels = lines.map(lambda s: s[:40].strip())
 #: Free text as people type it: no surrounding blanks or quotes (those are read as quoting).
 note_texts = (
     st.text(
-        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+        st.characters(
+            codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=_CURLY
+        ),
         min_size=1,
         max_size=200,
     )
@@ -85,7 +87,9 @@ change_numbers = st.from_regex(r"CHG[0-9]{7,9}", fullmatch=True)
 approval_ids = st.from_regex(r"[0-9a-f]{32}", fullmatch=True)
 #: A rejection's reason: any text, quotes and blanks around it included, up to 1,000.
 reasons = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+    st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=_CURLY
+    ),
     min_size=1,
     max_size=300,
 )
