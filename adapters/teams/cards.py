@@ -14,7 +14,12 @@ from typing import Any
 from microsoft_agents.activity import Attachment
 
 from adapters.teams.cards_form import config_body, form_card, home_body
-from adapters.teams.cards_layout import confirm_body, help_body, recommendation_list_body
+from adapters.teams.cards_layout import (
+    action_sets,
+    confirm_body,
+    help_body,
+    recommendation_list_body,
+)
 from adapters.teams.cards_score import score_body
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, button_value
@@ -148,7 +153,8 @@ def headline(card: TicketCard) -> str:
 
 
 def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
-    """A full ticket card: headline, facts, recent history, note, its buttons and Refresh."""
+    """A full ticket card: headline, facts, recent history, note, then its buttons in rows
+    that fit Teams' width (all of them shown; none in the "…" menu)."""
     pairs = [
         ("Type", card.kind.label),
         ("State", card.state),
@@ -170,7 +176,8 @@ def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
         )
     if card.note:
         body.append(text(card.note, isSubtle=True, size="Small"))
-    return body, _actions(card.buttons)
+    # In rows that fit Teams' width: a card-level row of six or seven cuts every title short.
+    return body + action_sets(_actions(card.buttons)), []
 
 
 def compact_ticket(card: TicketCard) -> JSON:

@@ -164,7 +164,7 @@ def _all_actions(content: Any) -> list[JSON]:
 
 
 def test_command_buttons_carry_the_command_text_with_the_snow_verb() -> None:
-    open_, refresh = card(TICKET)["actions"]
+    open_, refresh = _all_actions(card(TICKET))
     assert open_ == {"type": "Action.OpenUrl", "title": "Open in ServiceNow", "url": TICKET.url}
     assert refresh == {
         "type": "Action.Execute",
