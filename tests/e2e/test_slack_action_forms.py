@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from typing import Any
 
+from sim.servicenow import Fault
 from sim.servicenow.users import DEMO_PASSWORD, INTEGRATION_USER, SEED_GROUPS
 from tests.e2e.conftest import ADMIN, USER, SlackHarness, button_values
 from tests.e2e.test_slack_tickets import open_form, submit
@@ -182,6 +184,29 @@ async def test_assign_to_group_searches_groups_and_assigns(slack: SlackHarness) 
     found = slack.sim.instance.find_by_number(number)
     assert found is not None
     assert found[1]["assignment_group"] == SERVICE_DESK.sys_id
+
+
+async def test_the_group_type_ahead_answers_in_time_when_servicenow_is_slow(
+    slack: SlackHarness,
+) -> None:
+    number, _ = await make_ticket(slack)
+    modal = await click(slack, f"assign {number}")
+    slack.sim.instance.inject_fault(Fault(latency_ms=6000, count=1))
+    suggestion = {
+        "type": "block_suggestion",
+        "user": {"id": USER, "team_id": "T0123"},
+        "team": {"id": "T0123", "domain": "acme"},
+        "api_app_id": "A0SNOWOPS",
+        "action_id": "group_search",
+        "block_id": "group",
+        "value": "serv",
+        "view": {**modal, "id": "V0ACT1"},
+    }
+    started = time.monotonic()
+    r = await slack.interact(suggestion)
+    assert r.status == 200
+    assert time.monotonic() - started < 3.0  # Slack's limit for the ack that carries them
+    assert (await r.json())["options"] == []
 
 
 async def test_resolve_lists_the_instances_codes_and_resolves_once(slack: SlackHarness) -> None:
