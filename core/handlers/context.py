@@ -19,6 +19,8 @@ class RequestContext:
     channel of the team), so may run the admin commands that concern only this channel.
     ``zone``: the asker's time zone (Slack's user ``tz``, Teams' ``localTimezone``, the
     console's system zone).
+    ``locale``: the asker's language tag as the platform gives it (Slack's user ``locale``,
+    Teams' activity ``locale``, the console's ``LANG``); see :func:`core.i18n.negotiate`.
     """
 
     workspace: str
@@ -28,6 +30,7 @@ class RequestContext:
     private: bool = True
     channel_admin: bool = False
     zone: str = ""
+    locale: str = ""
 
     def may(self, request: object) -> bool:
         """True if the asker may make ``request`` here: anyone, unless it is for admins;
