@@ -34,6 +34,8 @@ from core.handlers.router import HandlerGroup, Router
 from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
+from core.handlers.watch import WatchHandlers
+from core.languages import WorkspaceLanguage
 from core.lookup import LookupPolicy
 from core.models import OAuthClientConfig
 from core.notify import Notifier
@@ -65,6 +67,7 @@ from core.store.port import Store
 from core.sync import StatusSync
 from core.ticket_actions import IdentityModes, TicketActions
 from core.tickets import TicketService
+from core.watch import QueryWatcher, QueryWatches
 
 __all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
 
@@ -269,11 +272,46 @@ def _handlers(
         AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock),
-        SubscriptionHandlers(store, audit, sinks),
+        SubscriptionHandlers(store, audit, sinks, QueryWatches(store)),
+        WatchHandlers(QueryWatches(store), clients.gateway, audit, clock, sinks),
         RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit),
         HomeHandlers(connections, store, names),
     ]
+
+
+def _coordinator(
+    settings: Settings,
+    store: Store,
+    clients: Clients,
+    sync: StatusSync,
+    contacts: AdminContacts,
+    notifier: Notifier,
+    clock: Clock,
+    checker: CreateChecker,
+) -> SyncCoordinator:
+    """The poll loops: each cycle syncs the tracked tickets, settles creates in doubt,
+    then runs the channels' ServiceNow filters (core.watch)."""
+    watcher = QueryWatcher(clients.gateway, QueryWatches(store), store, StateNames(store),
+                           notifier.tell, clock, WorkspaceLanguage(store))  # fmt: skip
+    return SyncCoordinator(
+        sync, store, store, clients.tokens, contacts, notifier, clock,
+        interval=settings.poll_interval, owner=replica_name(),
+        after_cycle=_after_cycle(checker.check, watcher.cycle),
+    )  # fmt: skip
+
+
+def _after_cycle(
+    *steps: Callable[[str], Awaitable[object]],
+) -> Callable[[str], Awaitable[None]]:
+    """What runs after each sync cycle of a workspace, in order: settling creates in
+    doubt, then the channels' ServiceNow filters (core.watch)."""
+
+    async def run(workspace: str) -> None:
+        for step in steps:
+            await step(workspace)
+
+    return run
 
 
 def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
@@ -307,10 +345,8 @@ def build_core(
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,
                       notifier.enqueue_all)  # fmt: skip
-    coordinator = SyncCoordinator(
-        sync, store, store, clients.tokens, contacts, notifier, clock,
-        interval=settings.poll_interval, owner=replica_name(), after_cycle=checker.check,
-    )  # fmt: skip
+    coordinator = _coordinator(settings, store, clients, sync, contacts, notifier, clock,
+                               checker)  # fmt: skip
     connection_handlers = ConnectionHandlers(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,

@@ -30,6 +30,12 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("quiet 18:00-08:00 [zone …] | quiet off", "hold priority 3–5 news at night (admins)"),
     ("notify me on|off", "direct messages of changes to tickets you asked for or took"),
     ("unsubscribe", "stop notifying this channel (admins)"),
+    (
+        'subscribe query <table> "<encoded query>"',
+        "hear of new and changed records matching a ServiceNow filter, whoever made them "
+        "(admins)",
+    ),
+    ("unsubscribe query [n]", "stop watching this channel's filters, or its n-th (admins)"),
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),
     ("link", "link your own ServiceNow account, so changes from chat are made as you"),
     ("unlink", "forget your ServiceNow account and revoke its tokens"),

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from core.command_base import CommandBase as _Base
 from core.command_help import COMMAND_HELP
+from core.commands_watch import ShowWatches, Unwatch, WatchQuery
 from core.commands_work import (
     ActionForm,
     AddNote,
@@ -73,11 +74,14 @@ __all__ = [
     "Share",
     "ShowStates",
     "ShowTicket",
+    "ShowWatches",
     "Status",
     "Subscribe",
     "Tickets",
     "Unlink",
     "Unsubscribe",
+    "Unwatch",
+    "WatchQuery",
 ]
 
 
@@ -366,4 +370,7 @@ Command = (
     | AddRule
     | RemoveRule
     | Lookup
+    | WatchQuery
+    | ShowWatches
+    | Unwatch
 )

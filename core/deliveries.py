@@ -63,11 +63,13 @@ class ChannelPost:
 
 @dataclass(frozen=True, slots=True)
 class AdminNotice:
-    """A plain message to a channel or a person (an admin told of a dead connection)."""
+    """A plain message to a channel or a person (an admin told of a dead connection), with
+    a link to open when there is one."""
 
     workspace: str
     channel: ChannelRef
     text: str
+    link: str | None = None
 
 
 Delivery = CardUpdate | ThreadReply | ChannelPost | AdminNotice
@@ -121,13 +123,14 @@ def _event(d: Doc, workspace: str, number: str) -> TicketEvent:
 def encode(delivery: Delivery) -> Doc:
     """The document a backend keeps for ``delivery``."""
     match delivery:
-        case AdminNotice(workspace, channel, text):
-            return {
+        case AdminNotice(workspace, channel, text, link):
+            doc: Doc = {
                 "do": "notice",
                 "workspace": workspace,
                 "channel": codec.channel_to_doc(channel),
                 "text": text,
             }
+            return doc if link is None else {**doc, "link": link}
         case CardUpdate(workspace, number, where):
             return {
                 "do": "update",
@@ -162,7 +165,8 @@ def decode(doc: Doc) -> Delivery:
         channel = codec.channel_from_doc(doc["channel"])
         if channel is None:
             raise ValueError("a notice without a channel")
-        return AdminNotice(workspace, channel, str(doc["text"]))
+        link = doc.get("link")
+        return AdminNotice(workspace, channel, str(doc["text"]), str(link) if link else None)
     number = str(doc["number"])
     if do == "update":
         return CardUpdate(workspace, number, codec.card_location_from_doc(doc["where"]))

@@ -150,6 +150,20 @@ class TicketGateway(Protocol):
         when None), oldest change first, at most ``limit`` after skipping ``offset``."""
         ...
 
+    async def matching(
+        self,
+        workspace: str,
+        kind: TicketKind,
+        query: str,
+        since: datetime | None,
+        *,
+        limit: int,
+    ) -> Changes:
+        """Tickets of ``kind`` matching the encoded ``query`` (whoever made them) changed
+        at or after ``since``, oldest change first, at most ``limit``: one request (a
+        channel's ``/snow subscribe query``, :mod:`core.watch`)."""
+        ...
+
     async def comments_since(
         self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
     ) -> list[Comment]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_watch import watch_parsers, watch_text
 from core.models import TicketKind
 from core.schedules import DAILY, HOURLY, clock_time, zone_info
 
@@ -111,7 +112,8 @@ def _notify(args: list[str]) -> c.Command:
 
 def schedule_parsers(subscribe: Parser) -> dict[str, Parser]:
     """The parsers of this module, ``subscribe`` extended with its digest."""
-    return {"subscribe": with_digest(subscribe), "quiet": _quiet, "notify": _notify}
+    parsers = {"subscribe": with_digest(subscribe), "quiet": _quiet, "notify": _notify}
+    return watch_parsers(parsers)
 
 
 def _kinds_text(kinds: frozenset[TicketKind]) -> str:
@@ -121,6 +123,8 @@ def _kinds_text(kinds: frozenset[TicketKind]) -> str:
 def schedule_text(command: c.Command) -> str | None:
     """The text :func:`core.grammar.parse` reads back to ``command``, or None when it is
     not one of these."""
+    if (text := watch_text(command)) is not None:
+        return text
     match command:
         case c.DigestSubscribe(kinds=kinds, max_priority=level, every=every, zone=zone):
             words = ["subscribe", _kinds_text(kinds), f"priority<={level}", "digest", every]

@@ -29,6 +29,7 @@ from core.deliveries import (
     ThreadReply,
     destination,
 )
+from core.i18n import _
 from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.repos.chat_journal import Echoes
@@ -58,7 +59,10 @@ def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str
         return f"{event.number} {title}: {old} → {new}"
     if event.change == "priority":
         return f"{event.number} {title}: priority {event.old} → {event.new}"
-    if event.change in (SCORE_CHANGE, "reminder", "overdue", "created"):
+    if event.change == "created":
+        kind = event.kind.label.lower()
+        return _("New {kind} {number}: {title}", kind=kind, number=event.number, title=title)
+    if event.change in (SCORE_CHANGE, "reminder", "overdue"):
         return f"{event.number} {title}: {event.new}"
     author = f" from {event.author}" if event.author else ""
     return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
@@ -105,9 +109,11 @@ class Notifier:
             queued += await self.enqueue(event)
         return queued
 
-    async def tell(self, channel: ChannelRef, text: str, delivery_id: str) -> bool:
+    async def tell(
+        self, channel: ChannelRef, text: str, delivery_id: str, link: str | None = None
+    ) -> bool:
         """Queue a plain message to a channel or person (an admin notice), once per id."""
-        return await self._put(delivery_id, AdminNotice(channel.workspace, channel, text))
+        return await self._put(delivery_id, AdminNotice(channel.workspace, channel, text, link))
 
     async def _put(self, delivery_id: str, delivery: Delivery) -> bool:
         new = await self._queue.put(delivery_id, delivery)
@@ -219,7 +225,8 @@ class Notifier:
         if sink is None:
             raise DeliveryError(f"no chat platform for {delivery.workspace}", permanent=True)
         if isinstance(delivery, AdminNotice):
-            await self._send(sink, item, delivery.channel, Notice(delivery.text), None)
+            notice = Notice(delivery.text, link=delivery.link)
+            await self._send(sink, item, delivery.channel, notice, None)
             return
         ticket = await self._tickets.get_ticket(delivery.workspace, delivery.number)
         if ticket is None:

@@ -73,8 +73,9 @@ class ChannelScheduler:
         return True
 
     async def created(self, workspace: str, number: str) -> None:
-        """A ticket was made: channels that take a digest list it under *Created* (others
-        see its card where it was made, as before). Never raises: the ticket exists."""
+        """A ticket was made: every subscribed channel that wants it hears so once (one
+        that takes a digest lists it under *Created*), except the channel it was made in,
+        which gets its card. Never raises: the ticket exists."""
         try:
             ticket = await self._tickets.get_ticket(workspace, number)
             if ticket is None:
@@ -83,11 +84,18 @@ class ChannelScheduler:
                 f"{workspace}|{number}|created", workspace, number, ticket.kind, CREATED,
                 None, "created", self._clock.now(),
             )  # fmt: skip
+            origin = ticket.origin.channel if ticket.origin else None
             for sub in await self._subscriptions.list_subscriptions(workspace):
-                schedule = await self._schedules.get(sub.channel)
-                if schedule.digest and sub.wants(ticket.kind, ticket.priority):
-                    post = ChannelPost(workspace, number, sub.channel, event)
-                    await self.hold(f"{event.event_id}|post|{sub.channel.channel}", post, 5)
+                if not sub.wants(ticket.kind, ticket.priority):
+                    continue
+                post = ChannelPost(workspace, number, sub.channel, event)
+                post_id = f"{event.event_id}|post|{sub.channel.channel}"
+                if (await self._schedules.get(sub.channel)).digest:
+                    await self.hold(post_id, post, 5)
+                elif sub.channel.channel != origin and not await self.hold(
+                    post_id, post, ticket.priority
+                ):
+                    await self._queue.put(post_id, post)
         except Exception as exc:
             log.warning("%s not kept for digests: %s", number, type(exc).__name__)
 

@@ -18,6 +18,7 @@ from core.outcomes import Audience, Outcome, Reply
 from core.ports import ChatSink
 from core.storage import AuditLog, SubscriptionStore
 from core.views import Notice, NoticeLevel
+from core.watch import QueryWatches
 
 __all__ = ["SubscriptionHandlers"]
 
@@ -30,7 +31,9 @@ class SubscriptionHandlers:
         subscriptions: SubscriptionStore,
         audit: AuditLog,
         sinks: Mapping[str, ChatSink] | None = None,
+        watches: QueryWatches | None = None,
     ) -> None:
+        self._watches = watches
         self._subscriptions = subscriptions
         self._audit = audit
         self._sinks = sinks or {}
@@ -92,6 +95,9 @@ class SubscriptionHandlers:
         if ctx.channel is None:
             return Reply(Notice("Unsubscribe from inside the channel.", NoticeLevel.WARNING))
         gone = await self._subscriptions.delete_subscription(ctx.channel)
+        # Silence means silence: the channel's ServiceNow filters stop too.
+        if self._watches is not None and await self._watches.remove(ctx.channel):
+            gone = True
         if gone:
             await self._audit.audit(
                 ctx.workspace, ctx.actor, "subscription.delete", {"channel": ctx.channel.channel}

@@ -185,6 +185,29 @@ class ServiceNowGateway:
         tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
         return Changes(tickets, answered, complete=len(records) < limit)
 
+    async def matching(
+        self,
+        workspace: str,
+        kind: TicketKind,
+        query: str,
+        since: datetime | None,
+        *,
+        limit: int,
+    ) -> Changes:
+        """One query: the channel's filter, and changed since ``since``."""
+        instance = await self._instance(workspace)
+        # The filter has no ^NQ (core.grammar_watch refuses it), so the bound applies to all.
+        bounded = query if since is None else f"{query}^sys_updated_on>={format_sn_datetime(since)}"
+        records, answered = await self._table.query_timed(
+            workspace,
+            kind.table,
+            bounded + "^ORDERBYsys_updated_on",
+            fields=TICKET_FIELDS,
+            max_records=limit,
+        )
+        tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
+        return Changes(tickets, answered, complete=len(records) < limit)
+
     async def comments_since(
         self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
     ) -> list[Comment]:

@@ -279,6 +279,12 @@ async def card_and_subscriber(teams: TeamsClient, name: str) -> Card:
     thread = f"{bf.CHANNEL};messageid={root}"
     number, form = await create_inline(teams, name, conv=thread, activity_id=root, mention=True)
     assert form.conversation == thread
+    services = getattr(teams, "services", None)
+    if services is not None:
+        # The subscribed channel hears that the ticket was made: said now, before the
+        # test's own changes (told() leaves it out unless asked).
+        while await services.notifier.deliver("test"):
+            pass
     return Card(number, form.id, root)
 
 
@@ -287,10 +293,13 @@ def thread_of(connector: FakeConnector, card: Card) -> list[str]:
     return [s.texts[0] for s in connector.posts(card.thread) if s.activity_id != card.root]
 
 
-def told(connector: FakeConnector, conversation: str = SUBSCRIBED) -> list[str]:
+def told(
+    connector: FakeConnector, conversation: str = SUBSCRIBED, *, made: bool = False
+) -> list[str]:
     """What SnowOps posted on its own at the top level of ``conversation`` (the subscribed
-    channel), not in answer to someone."""
-    return [s.texts[0] for s in connector.posts(conversation) if s.activity_id is None]
+    channel), not in answer to someone; with ``made``, also that a ticket was made."""
+    posts = [s.texts[0] for s in connector.posts(conversation) if s.activity_id is None]
+    return [p for p in posts if made or not p.startswith(("New incident ", "New change "))]
 
 
 def card_updates(connector: FakeConnector, card: Card) -> list[Sent]:

@@ -81,6 +81,7 @@ async def test_slack_shows_names_and_comments_as_typed(slack: SlackHarness) -> N
     await slack.command("subscribe incident", user=ADMIN, channel="C0OPS", name="sub")
     await slack.api.wait_for_response()
     number, card = await slack_ticket(slack)
+    await slack.services.notifier.deliver("test")  # #ops hears the ticket was made
     slack.api.clear()
     slack.sim.instance.add_journal(number, COMMENT, element="comments")
     await slack.services.workers.run_cycle(SLACK_WS)
@@ -127,6 +128,8 @@ async def test_teams_shows_names_and_comments_as_typed(teams: TeamsHarness) -> N
     card = answer["value"]
     number = text_runs(card)[0].split(" ")[0]
     assert number.startswith("INC")
+    assert teams.services.notifier is not None
+    await teams.services.notifier.deliver("test")  # the channel hears the ticket was made
     teams.connector.sent.clear()
     teams.sim.instance.add_journal(number, COMMENT, element="comments")
     workers, notifier = teams.services.workers, teams.services.notifier
@@ -168,6 +171,7 @@ async def test_slack_notifications_show_servicenow_text_as_typed(slack: SlackHar
     await slack.command("subscribe incident", user=ADMIN, channel="C0OPS", name="sub")
     await slack.api.wait_for_response()
     number, _ = await slack_ticket(slack)
+    await slack.services.notifier.deliver("test")  # #ops hears the ticket was made
     slack.api.clear()
     await edit_in_servicenow(slack.sim.url, number, short_description=SN_TITLE, state="2")
     await slack.services.workers.run_cycle(SLACK_WS)
@@ -197,6 +201,8 @@ async def test_teams_notifications_show_servicenow_text_as_typed(teams: TeamsHar
     data = {**button["data"], **form_inputs(name="Rotate the VPN certificate")}
     await teams.invoke(bf.card_action(button["verb"], data, teams.service_url, card_id=form.id))
     number = "INC0010001"  # the simulator's first incident
+    assert teams.services.notifier is not None
+    await teams.services.notifier.deliver("test")  # the channel hears the ticket was made
     teams.connector.sent.clear()
     workers, notifier = teams.services.workers, teams.services.notifier
     assert workers is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -52,7 +53,7 @@ async def create_ticket(
 ) -> None:
     """`/snow create` in #security through one replica, and the form submitted."""
     opened = len(api.calls_to("views.open"))
-    posted = len(api.calls_to("chat.postMessage"))
+    cards = len(_cards(api))
     await slack_post(
         http,
         url,
@@ -64,7 +65,20 @@ async def create_ticket(
         view["id"], "ticket_form", form_state(name=name), private_metadata=view["private_metadata"]
     )
     await slack_post(http, url, interactivity_body(payload))
-    await api.wait_for("chat.postMessage", count=posted + 1, timeout=10)
+
+    def carded() -> bool:
+        return len(_cards(api)) > cards
+
+    await until(carded, f"the card of {name}")
+
+
+def _cards(api: FakeSlackApi) -> list[Any]:
+    """The ticket cards posted in #security (subscribed #ops hears of each ticket too)."""
+    return [
+        c
+        for c in api.calls_to("chat.postMessage")
+        if c.args.get("blocks") and not c.args.get("thread_ts") and c.args["channel"] == "C0SEC"
+    ]
 
 
 @pytest.mark.timeout(400)  # bounds a stuck run; each wait below is for an outcome
@@ -118,14 +132,21 @@ async def scenario(
     for i in range(TICKETS):
         await create_ticket(http, api, running[i % 3].url, f"Rotate certificate {i}")
         numbers.append(f"INC{10001 + i:07d}")
-    cards = [
-        c
-        for c in api.calls_to("chat.postMessage")
-        if c.args.get("blocks") and not c.args.get("thread_ts")
-    ]
-    assert len(cards) == TICKETS  # one card each, in #security
+    assert len(_cards(api)) == TICKETS  # one card each, in #security
 
+    def announced() -> list[str]:
+        return [
+            c.args["text"]
+            for c in api.calls_to("chat.postMessage")
+            if c.args["channel"] == "C0OPS" and c.args["text"].startswith("New incident ")
+        ]
+
+    # #ops hears once that each ticket was made, before anything moves.
+    await until(lambda: len(announced()) >= TICKETS, "every ticket announced in #ops")
     await until(lambda: shared.polled(WORKSPACE), "a replica polled ServiceNow")
+    await until(shared.settled, "the announcements acknowledged")
+    assert sorted(announced()) == sorted(set(announced()))
+    assert len(announced()) == TICKETS
     api.clear()
     # Slack acts, then answers slowly: a replica killed now dies holding deliveries
     # that went out but were never acknowledged.
@@ -138,7 +159,7 @@ async def scenario(
         # Each change is a card update, a thread reply and a #ops post: once all are
         # queued, the poller saw every ticket move (a later poll would fold In
         # Progress and On Hold into one change).
-        return await shared.queued() >= 3 * TICKETS
+        return await shared.queued() >= 4 * TICKETS  # and the announcements
 
     await until(seen, "the poller saw every ticket move to In Progress")
     # Kill the replica that polls ServiceNow now (its lease names its pid).
@@ -167,7 +188,7 @@ async def scenario(
         mine = [t for t in texts if t.startswith(n)]
         assert sum("New → In Progress" in t for t in mine) == 2
         assert sum(f"Work started on {n}" in t for t in mine) == 2
-        assert sum("In Progress → On Hold" in t for t in mine) == 2
+        assert sum("In Progress → On Hold" in t for t in mine) == 2, texts
     # Every card ends showing the truth.
     for (channel, _ts), message in api.messages.items():
         if channel == "C0SEC" and "blocks" in message and "thread_ts" not in message:

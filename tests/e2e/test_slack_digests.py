@@ -86,7 +86,7 @@ async def test_a_digest_channel_gets_one_summary_per_period_and_no_event_posts(
     await sync_tick_deliver(slack)
     [digest] = ops_posts(slack)
     assert "Digest, Thu 26 Nov 09:00 – Fri 27 Nov 09:00 (Europe/Stockholm): 4 changes" in digest
-    assert f"Created (1):\n• {third} Renew the TLS certificate: created" in digest
+    assert f"Created (1):\n• New incident {third}: Renew the TLS certificate" in digest
     assert f"{second} Block legacy auth: New → Resolved" in digest
     assert f"{first} Rotate the *VPN* certificate: New → In Progress" in digest
     # The title was typed by a person: its asterisks are not bold in the message.

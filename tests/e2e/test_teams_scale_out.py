@@ -113,6 +113,15 @@ async def scenario(
     assert len({c.number for c in cards}) == TICKETS
 
     await until(lambda: shared.polled(WORKSPACE), "a replica polled ServiceNow")
+
+    def made() -> int:
+        return sum(
+            s.method == "POST" and s.texts[0].startswith("New incident ") for s in connector.sent
+        )
+
+    # #incident-room hears once of each ticket made: those posts go first.
+    await until(lambda: made() >= TICKETS, "every ticket announced in #incident-room")
+    await until(shared.settled, "the announcements acknowledged")
     start = len(connector.sent)
     # Teams acts, then answers slowly: a replica killed now dies holding deliveries that
     # went out but were never acknowledged.
@@ -124,7 +133,7 @@ async def scenario(
         # Each change is a card update, a thread reply and a post in #incident-room: once
         # all are queued, the poller saw every ticket move (a later poll would fold In
         # Progress and On Hold into one change).
-        return await shared.queued() >= 3 * TICKETS
+        return await shared.queued() >= 4 * TICKETS  # and the announcements
 
     await until(seen, "the poller saw every ticket move to In Progress")
 
@@ -158,6 +167,7 @@ async def scenario(
     await until(shared.settled, "every delivery acknowledged")
 
     posted = notifications()
+    assert made() == TICKETS
     assert [p for p, n in collections.Counter(posted).items() if n > 1] == []
     assert len(posted) == want
     for card in cards:

@@ -72,6 +72,7 @@ from core.servicenow.mapping import (
 from core.servicenow.query import query_value
 from core.servicenow.responses import HINT_ACL
 from core.servicenow.states import DEFAULT_STATES
+from sim.servicenow.query import parse_query
 from sim.servicenow.schema import PRIORITY_LOOKUP
 from sim.servicenow.tables_itsm import INCIDENT_CLOSE_CODES
 from tests.fakes.approvals import FakeApprovals
@@ -159,6 +160,7 @@ _METHODS = frozenset(
         "find_own",
         "find_any",
         "changes",
+        "matching",
         "comments_since",
         "recent_comments",
         "user_by_email",
@@ -473,6 +475,32 @@ class InMemoryTicketGateway:
         rows.sort(key=lambda r: r.record["sys_updated_on"])
         cut = rows[offset : offset + limit]
         # The instance's Date header: its clock, to the second.
+        server_time = self._clock.now().replace(microsecond=0)
+        return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)
+
+    async def matching(
+        self,
+        workspace: str,
+        kind: TicketKind,
+        query: str,
+        since: datetime | None,
+        *,
+        limit: int,
+    ) -> Changes:
+        """This connection's tickets of ``kind``, SnowOps's or not, that match the encoded
+        ``query`` (the simulator's reading of it) and changed at or after ``since``."""
+        self.calls["matching"] += 1
+        self._instance(workspace)
+        await self._reach("matching")
+        wanted = parse_query(query)
+        floor = format_sn_datetime(since) if since is not None else ""
+        rows = [
+            r
+            for r in self._scoped(workspace, kind)
+            if r.record["sys_updated_on"] >= floor and wanted.matches(r.record.get)
+        ]
+        rows.sort(key=lambda r: r.record["sys_updated_on"])
+        cut = rows[:limit]
         server_time = self._clock.now().replace(microsecond=0)
         return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)
 

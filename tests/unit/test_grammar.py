@@ -96,6 +96,19 @@ reasons = st.text(
 group_names = note_texts.filter(lambda t: t.lower() != "me" and len(t) <= 100)
 close_codes = st.from_regex(r"[A-Za-z][A-Za-z0-9 ()_-]{0,40}", fullmatch=True).map(str.strip)
 
+#: A ServiceNow filter as typed: words split on blanks (read back with one space between),
+#: no ^NQ or ORDERBY (refused), no quotes around the whole of it (read as quoting).
+watch_queries = (
+    st.lists(words, min_size=1, max_size=8)
+    .map(" ".join)
+    .filter(
+        lambda q: "^NQ" not in q.upper()
+        and not q.upper().startswith("NQ")
+        and "ORDERBY" not in q.upper()
+        and not (len(q) >= 2 and q[0] == q[-1] and q[0] in "\"'")
+    )
+)
+
 clock_times = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
 zones = st.sampled_from(["", "UTC", "Europe/Stockholm", "America/New_York"])
 sub_kinds = st.frozensets(kinds, min_size=1)
@@ -181,6 +194,9 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.SetThreads: st.sampled_from([c.SetThreads(m) for m in ("", "off", "comments", "work_notes")]),
     c.Approve: st.builds(c.Approve, change_numbers, approval_ids),
     c.Reject: st.builds(c.Reject, change_numbers, approval_ids, st.just("") | reasons),
+    c.WatchQuery: st.builds(c.WatchQuery, kinds, watch_queries),
+    c.ShowWatches: st.just(c.ShowWatches()),
+    c.Unwatch: st.builds(c.Unwatch, st.integers(0, 99)),
 }
 commands = st.one_of(*STRATEGIES.values())
 
