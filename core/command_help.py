@@ -32,8 +32,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "stop notifying this channel (admins)"),
     (
         'subscribe query <table> "<encoded query>"',
-        "hear of new and changed records matching a ServiceNow filter, whoever made them "
-        "(admins)",
+        "hear of new and changed records matching a ServiceNow filter, whoever made them (admins)",
     ),
     ("unsubscribe query [n]", "stop watching this channel's filters, or its n-th (admins)"),
     ("notifications retry", "try undelivered notifications again, once fixed (admins)"),

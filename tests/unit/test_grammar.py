@@ -102,10 +102,12 @@ watch_queries = (
     st.lists(words, min_size=1, max_size=8)
     .map(" ".join)
     .filter(
-        lambda q: "^NQ" not in q.upper()
-        and not q.upper().startswith("NQ")
-        and "ORDERBY" not in q.upper()
-        and not (len(q) >= 2 and q[0] == q[-1] and q[0] in "\"'")
+        lambda q: (
+            "^NQ" not in q.upper()
+            and not q.upper().startswith("NQ")
+            and "ORDERBY" not in q.upper()
+            and not (len(q) >= 2 and q[0] == q[-1] and q[0] in "\"'")
+        )
     )
 )
 
