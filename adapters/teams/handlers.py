@@ -33,6 +33,7 @@ from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Router
+from core.i18n import _
 from core.outcomes import Ignored, Outcome, Reply
 from core.storage import IdempotencyKeys
 from core.views import Notice
@@ -149,7 +150,7 @@ class TeamsHandlers:
         activity = context.activity
         if not (activity.text or "").strip():
             if activity.value:
-                await send_view(context, Notice("That button is from an older SnowOps card."))
+                await send_view(context, Notice(_("That button is from an older SnowOps card.")))
             return
         if await self._thread_reply(context):
             return
@@ -218,8 +219,10 @@ class TeamsHandlers:
             return
         hello = card(
             Notice(
-                "SnowOps is here: mention me with a command, e.g. @SnowOps tickets, or "
-                "@SnowOps help for all of them."
+                _(
+                    "SnowOps is here: mention me with a command, e.g. @SnowOps tickets, or "
+                    "@SnowOps help for all of them."
+                )
             )
         )
-        await send_card(context, hello, "SnowOps is here")
+        await send_card(context, hello, _("SnowOps is here"))
