@@ -157,6 +157,10 @@ async def test_the_create_dialog_speaks_the_language_of_who_opens_it(
 
     opened = await teams.invoke(bf.task_fetch(button["data"], teams.service_url, **EN))
     assert opened["task"]["value"]["title"] == "New ServiceNow ticket"
+    # "Share to ServiceNow" on a message: the same form, under the message action's title.
+    shared = await teams.invoke(bf.share_message_fetch("<p>VPN down</p>", teams.service_url, **SV))
+    assert shared["task"]["value"]["title"] == "Dela till ServiceNow"
+    assert labels(shared["task"]["value"]["card"]["content"])[:2] == ["Typ", "Namn"]
     assert labels(opened["task"]["value"]["card"]["content"])[:2] == ["Type", "Name"]
 
 
@@ -222,11 +226,11 @@ async def test_every_entry_point_hands_core_the_senders_language(
 ) -> None:
     """Core sees the tag in ``RequestContext.locale`` and builds its text in that language,
     for messages and each kind of invoke."""
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, str, str]] = []
     handle = Router.handle
 
     async def spy(self: Router, ctx: RequestContext, request: Any) -> Outcome:
-        seen.append((ctx.locale, current_locale()))
+        seen.append((ctx.locale, current_locale(), type(request).__name__))
         return await handle(self, ctx, request)
 
     monkeypatch.setattr(Router, "handle", spy)
@@ -245,7 +249,12 @@ async def test_every_entry_point_hands_core_the_senders_language(
     await teams.invoke(
         bf.invoke("composeExtension/queryLink", {"url": url}, teams.service_url, **who)
     )
-    assert len(seen) >= 6
+    await teams.invoke(bf.share_message_fetch("<p>VPN is down</p>", teams.service_url, **who))
+    asked = {s[2] for s in seen}
+    # A message, adaptiveCard/action, task/fetch, application/search, task/submit,
+    # composeExtension/queryLink and composeExtension/fetchTask:
+    assert {"Create", "SubmitTicket", "ActionForm", "SuggestGroups", "PreviewLinks"} <= asked
+    assert "ShareMessage" in asked
     assert {s[0] for s in seen} == {tag}
     assert {s[1] for s in seen} == {language}
     assert form_msg.cards
