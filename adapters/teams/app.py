@@ -41,6 +41,7 @@ from adapters.teams.tenants import current_tenant
 from adapters.teams.unfurl import TeamsUnfurl
 from core.handlers.router import Router
 from core.i18n import use_locale
+from core.languages import WorkspaceLanguage
 from core.storage import Documents, IdempotencyKeys
 
 __all__ = ["TeamsAdapter", "add_refusing_route", "locale_of"]
@@ -115,6 +116,7 @@ class TeamsAdapter:
             connection_manager=connections,
         )
         self.references = References(docs)
+        self.languages = WorkspaceLanguage(docs)
         self.graph = GraphReader(self.tokens) if config.authenticated else None
         self.sink = TeamsChatSink(
             self.adapter,
@@ -127,7 +129,9 @@ class TeamsAdapter:
         """Answer Teams' activities with ``router`` (core's one entry point)."""
         users = TeamsUsers(self.config.admins, self.config.admin_role)
         owners = TeamOwners(self.graph, self.references)
-        h = TeamsHandlers(self.config, router, self._keys, users, self.references, owners)
+        h = TeamsHandlers(
+            self.config, router, self._keys, users, self.references, owners, self.languages
+        )
         i = TeamsInvokes(h)
         agent = self.agent
         agent.before_turn(h.before_turn)

@@ -14,8 +14,10 @@ import pytest
 from core.handlers.context import RequestContext
 from core.handlers.router import Router
 from core.i18n import current_locale
+from core.languages import WorkspaceLanguage
 from core.outcomes import Outcome
 from tests.e2e.teams_harness import (
+    WORKSPACE,
     TeamsHarness,
     action_of,
     cards_in,
@@ -193,19 +195,39 @@ async def test_errors_of_the_teams_adapter_in_swedish(teams: TeamsHarness) -> No
     assert "Traceback" not in usage.text
 
 
-async def test_the_welcome_in_a_channel_and_the_home_card_in_swedish(
+async def test_the_welcome_in_a_group_chat_is_in_the_workspaces_language(
     teams: TeamsHarness,
 ) -> None:
+    """Everyone in the chat reads the hello: it is in the workspace's language (English
+    until an admin chooses Swedish), whoever added the app."""
     before = len(teams.connector.sent)
     await teams.send(bf.installation(teams.service_url, conv=bf.GROUP, **SV))
     [hello] = teams.connector.sent[before:]
+    assert hello.activity["summary"] == "SnowOps is here"
+    assert hello.texts[0].startswith("SnowOps is here: mention me with a command")
+
+    await WorkspaceLanguage(teams.services.store).set_language(WORKSPACE, "sv")
+    before = len(teams.connector.sent)
+    await teams.send(bf.installation(teams.service_url, conv=bf.CHANNEL, **EN))
+    [hello] = teams.connector.sent[before:]
     assert hello.activity["summary"] == "SnowOps är här"
     assert hello.texts[0].startswith("SnowOps är här: nämn mig med ett kommando")
+
+
+async def test_the_home_card_in_a_personal_chat_follows_the_person(
+    teams: TeamsHarness,
+) -> None:
+    before = len(teams.connector.sent)
+    await teams.send(bf.installation(teams.service_url, **SV))  # the personal chat's welcome
+    [welcome] = teams.connector.sent[before:]
+    assert "Välkommen till SnowOps" in shown_words(welcome.cards[0])
     [home] = await teams.say("snow home", **SV)
     words = shown_words(home.cards[0])
     assert "Välkommen till SnowOps" in words
     assert "Skriv snow help för att se alla kommandon." in words
     assert home.activity["summary"] == "SnowOps start"
+    [english] = await teams.say("snow home", **EN)
+    assert "Welcome to SnowOps" in shown_words(english.cards[0])
 
 
 @pytest.mark.parametrize(
