@@ -40,9 +40,11 @@ from adapters.teams.sink import TeamsChatSink
 from adapters.teams.tenants import current_tenant
 from adapters.teams.unfurl import TeamsUnfurl
 from core.handlers.router import Router
+from core.i18n import use_locale
+from core.languages import WorkspaceLanguage
 from core.storage import Documents, IdempotencyKeys
 
-__all__ = ["TeamsAdapter", "add_refusing_route"]
+__all__ = ["TeamsAdapter", "add_refusing_route", "locale_of"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,13 @@ def _invoke(name: str) -> Any:
         return context.activity.type == ActivityTypes.invoke and context.activity.name == name
 
     return selector
+
+
+def locale_of(activity: dict[str, Any]) -> str:
+    """The sender's language tag (``sv-SE``): the activity's ``locale``, for messages and
+    invokes alike; empty (English) when Teams sent none."""
+    locale = activity.get("locale")
+    return locale[:35] if isinstance(locale, str) else ""
 
 
 def _any_invoke(context: TurnContext) -> bool:
@@ -107,6 +116,7 @@ class TeamsAdapter:
             connection_manager=connections,
         )
         self.references = References(docs)
+        self.languages = WorkspaceLanguage(docs)
         self.graph = GraphReader(self.tokens) if config.authenticated else None
         self.sink = TeamsChatSink(
             self.adapter,
@@ -119,7 +129,9 @@ class TeamsAdapter:
         """Answer Teams' activities with ``router`` (core's one entry point)."""
         users = TeamsUsers(self.config.admins, self.config.admin_role)
         owners = TeamOwners(self.graph, self.references)
-        h = TeamsHandlers(self.config, router, self._keys, users, self.references, owners)
+        h = TeamsHandlers(
+            self.config, router, self._keys, users, self.references, owners, self.languages
+        )
         i = TeamsInvokes(h)
         agent = self.agent
         agent.before_turn(h.before_turn)
@@ -177,9 +189,12 @@ class TeamsAdapter:
             return web.json_response({"error": exc.message}, status=exc.status)
         token = current_tenant.set(tenant)
         try:
-            result = await self.adapter.process_request(
-                _CheckedRequest(request, identity, activity), self.agent
-            )
+            # The language follows the person: the whole turn (parsing, core, the cards)
+            # speaks the sender's client language; channel posts choose their own in core.
+            with use_locale(locale_of(activity)):
+                result = await self.adapter.process_request(
+                    _CheckedRequest(request, identity, activity), self.agent
+                )
         except Exception:
             log.exception("Teams activity not processed")
             return web.json_response({"error": "The activity could not be processed."}, status=500)

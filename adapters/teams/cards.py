@@ -19,11 +19,13 @@ from adapters.teams.cards_layout import (
     confirm_body,
     help_body,
     recommendation_list_body,
+    tracked_by,
 )
 from adapters.teams.cards_score import score_body
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, button_value
 from core.forms import TicketFormView
+from core.i18n import _
 from core.score_views import SecureScoreView
 from core.views import (
     Button,
@@ -143,7 +145,7 @@ def notice_body(notice: Notice) -> tuple[list[JSON], list[JSON]]:
     body = [text(notice.text, color=_COLOR[notice.level], weight="Bolder")]
     if notice.hint:
         body.append(text(notice.hint, isSubtle=True, size="Small"))
-    actions = [_open_url("Open", notice.link)] if notice.link else []
+    actions = [_open_url(_("Open"), notice.link)] if notice.link else []
     return body, actions
 
 
@@ -156,20 +158,20 @@ def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
     """A full ticket card: headline, facts, recent history, note, then its buttons in rows
     that fit Teams' width (all of them shown; none in the "…" menu)."""
     pairs = [
-        ("Type", card.kind.label),
-        ("State", card.state),
-        ("Priority", card.priority),
-        ("Due", card.due),
-        ("Requested by", card.requested_by),
-        ("Source", card.source),
+        (_("Type"), card.kind.label),
+        (_("State"), card.state),
+        (_("Priority"), card.priority),
+        (_("Due"), card.due),
+        (_("Requested by"), card.requested_by),
+        (_("Source"), card.source),
     ]
     if card.category:
-        pairs.append(("Category", card.category))
+        pairs.append((_("Category"), card.category))
     if card.recommendation_id:
-        pairs.append(("Recommendation", card.recommendation_id))
+        pairs.append((_("Recommendation"), card.recommendation_id))
     body = [text(headline(card), size="Medium", weight="Bolder"), facts(pairs)]
     if card.history:
-        body.append(text("Recent history", weight="Bolder", spacing="Medium"))
+        body.append(text(_("Recent history"), weight="Bolder", spacing="Medium"))
         body.extend(
             text(f"{h.when} · {h.who}: {h.text}", size="Small", spacing="None")
             for h in card.history[:10]
@@ -182,10 +184,11 @@ def ticket_body(card: TicketCard) -> tuple[list[JSON], list[JSON]]:
 
 def compact_ticket(card: TicketCard) -> JSON:
     """One line per ticket in lists and on home cards."""
-    line = [card.state, card.priority] + ([f"due {card.due}"] if card.due != "—" else [])
+    due = [_("due {date}", date=card.due)] if card.due != "—" else []
+    line = [card.state, card.priority, *due]
     return {
         "type": "Container",
-        "selectAction": _open_url("Open", card.url),
+        "selectAction": _open_url(_("Open"), card.url),
         "items": [
             text(headline(card), weight="Bolder", color="accent"),
             text(" · ".join(line), isSubtle=True, spacing="None"),
@@ -202,15 +205,15 @@ def recommendation_part(card: RecommendationCard) -> JSON:
         items.append(facts(card.facts))
     notes = []
     if card.ticket is not None:
-        notes.append(f"Tracked by {card.ticket.number} ({card.ticket.state})")
+        notes.append(tracked_by(card.ticket))
     if card.note:
         notes.append(card.note)
     items.extend(text(n, isSubtle=True, size="Small") for n in notes)
     actions = _actions(card.buttons)
     if card.ticket is not None:
-        actions.append(_open_url(f"Open {card.ticket.number}", card.ticket.url))
+        actions.append(_open_url(_("Open {number}", number=card.ticket.number), card.ticket.url))
     if card.url:
-        actions.append(_open_url("Learn more", card.url))
+        actions.append(_open_url(_("Learn more"), card.url))
     if actions:
         items.append({"type": "ActionSet", "actions": actions[:_MAX_ACTIONS]})
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
@@ -225,7 +228,7 @@ def _recommendation_actions(card: RecommendationCard) -> list[JSON]:
     # In a list, no card's button is the card's one primary action.
     actions = _actions([replace(b, primary=False) for b in card.buttons])
     if card.ticket is not None:
-        actions.append(_open_url(f"Open {card.ticket.number}", card.ticket.url))
+        actions.append(_open_url(_("Open {number}", number=card.ticket.number), card.ticket.url))
     return actions
 
 
@@ -240,7 +243,7 @@ def _ticket_list(view: TicketListView) -> tuple[list[JSON], list[JSON]]:
     body += [compact_ticket(c) for c in view.cards] or [text(view.empty_text)]
     actions = _more(view.more)
     if view.servicenow_list_url:
-        actions.append(_open_url("Open the list in ServiceNow", view.servicenow_list_url))
+        actions.append(_open_url(_("Open the list in ServiceNow"), view.servicenow_list_url))
     return body, actions
 
 
@@ -256,9 +259,9 @@ def _status(view: StatusView) -> tuple[list[JSON], list[JSON]]:
 
 def _states(view: StatesView) -> tuple[list[JSON], list[JSON]]:
     rows = [(f"{v}", shown + (f" ({d})" if shown != d else "")) for v, shown, d in view.states]
-    body = [text(f"{view.kind.label} states", weight="Bolder"), facts(rows)]
+    body = [text(_("{kind} states", kind=view.kind.label), weight="Bolder"), facts(rows)]
     if view.can_edit:
-        body.append(text('Rename one: snow states incident 2 "Being fixed"', isSubtle=True))
+        body.append(text(_('Rename one: snow states incident 2 "Being fixed"'), isSubtle=True))
     return body, []
 
 
@@ -327,9 +330,9 @@ def summary_text(view: View) -> str:
         case RecommendationListView() | TicketListView():
             return view.title
         case HomeView():
-            return "SnowOps home"
+            return _("SnowOps home")
         case SecureScoreView():
-            return f"Secure Score: {view.score}"
+            return _("Secure Score: {score}", score=view.score)
         case ConfirmView():
             return view.title
         case TicketFormView():

@@ -15,6 +15,7 @@ from typing import Any
 from adapters.teams.cards_text import text
 from core.action_forms import GROUP_DATASET, ActionFormView
 from core.grammar_actions import MAX_NOTE
+from core.i18n import _
 
 __all__ = ["ACT_VERB", "action_card", "search_response"]
 
@@ -32,10 +33,10 @@ def _input(form: ActionFormView, field: str) -> JSON:
         return {
             "type": "Input.ChoiceSet",
             **common,
-            "placeholder": "Type part of a group's name",
+            "placeholder": _("Type part of a group's name"),
             "choices": [],
             "choices.data": {"type": "Data.Query", "dataset": GROUP_DATASET},
-            "errorMessage": "Pick an assignment group.",
+            "errorMessage": _("Pick an assignment group."),
         }
     if field == "close_code" and form.choices:
         return {
@@ -46,14 +47,14 @@ def _input(form: ActionFormView, field: str) -> JSON:
                 {"title": (label or value)[:200], "value": value}
                 for value, label in form.choices[:_CHOICES_MAX]
             ],
-            "errorMessage": "Pick a close code.",
+            "errorMessage": _("Pick a close code."),
         }
     return {
         "type": "Input.Text",
         **common,
         "isMultiline": field != "close_code",
         "maxLength": MAX_NOTE if field != "close_code" else 100,
-        "errorMessage": "Required.",
+        "errorMessage": _("Required."),
     }
 
 

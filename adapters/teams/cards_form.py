@@ -9,7 +9,8 @@ from adapters.teams.cards_layout import action_sets
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, state_pick_value
 from core.forms import DESCRIPTION_MAX, NAME_MAX, TicketFormView
-from core.models import CATEGORIES, Priority, TicketKind
+from core.i18n import N_, _
+from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
 from core.views import ConfigurationView, HomeView, NoticeLevel
 
 __all__ = [
@@ -23,6 +24,19 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
+
+#: What the home card says of a kind with no tickets.
+_NONE_YET = {
+    TicketKind.INCIDENT: N_("No incidents yet."),
+    TicketKind.CHANGE: N_("No changes yet."),
+}
+#: Where a ticket's recommendation came from, as the form shows it.
+_SOURCES = {
+    RecommendationSource.MICROSOFT: N_("Microsoft"),
+    RecommendationSource.USER: N_("User"),
+}
+#: Said when SnowOps has no ServiceNow instance yet.
+_NOT_CONNECTED = N_("Not connected to ServiceNow yet: an admin runs snow connect <instance>.")
 
 FORM_VERB = "submit_ticket"
 RENAME_VERB = "rename_state"
@@ -49,23 +63,23 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
         {
             "type": "Input.ChoiceSet",
             "id": "kind",
-            "label": "Type",
+            "label": _("Type"),
             "value": view.kind.value,
             "choices": _choices([(k.label, k.value) for k in TicketKind]),
         },
         {
             "type": "Input.Text",
             "id": "name",
-            "label": "Name",
+            "label": _("Name"),
             "value": view.name,
             "maxLength": NAME_MAX + 40,  # longer is caught server-side, with a clear message
             "isRequired": True,
-            "errorMessage": "Give the ticket a name.",
+            "errorMessage": _("Give the ticket a name."),
         },
         {
             "type": "Input.Text",
             "id": "description",
-            "label": "Description",
+            "label": _("Description"),
             "value": view.description[:DESCRIPTION_MAX],
             "isMultiline": True,
             "maxLength": DESCRIPTION_MAX,
@@ -73,17 +87,22 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
         {
             "type": "Input.ChoiceSet",
             "id": "priority",
-            "label": "Priority",
+            "label": _("Priority"),
             "value": str(view.priority.value),
             "choices": _choices([(p.label, str(p.value)) for p in Priority]),
         },
-        {"type": "Input.Date", "id": "due", "label": f"Due date ({view.zone})", "value": view.due},
+        {
+            "type": "Input.Date",
+            "id": "due",
+            "label": _("Due date ({zone})", zone=view.zone),
+            "value": view.due,
+        },
         {
             "type": "Input.ChoiceSet",
             "id": "category",
-            "label": "Category",
+            "label": _("Category"),
             "value": view.category or "",
-            "placeholder": "None",
+            "placeholder": _("None"),
             "choices": _choices([(c, c) for c in CATEGORIES]),
         },
     ]
@@ -94,14 +113,14 @@ def _submit(context: FormContext, inline: bool) -> JSON:
     if inline:
         return {
             "type": "Action.Execute",
-            "title": "Create ticket",
+            "title": _("Create ticket"),
             "verb": FORM_VERB,
             "data": data,
             "style": "positive",
         }
     return {
         "type": "Action.Submit",
-        "title": "Create ticket",
+        "title": _("Create ticket"),
         "data": {"verb": FORM_VERB, **data},
         "style": "positive",
     }
@@ -126,7 +145,9 @@ def form_card(
         error = view.errors.get(field["id"])
         if error:
             body.append(text(error, color="attention", size="Small", spacing="None"))
-    body.append(text(f"Source: {view.source.value}", isSubtle=True, size="Small"))
+    known = _SOURCES.get(view.source)
+    source = _(known) if known else str(view.source.value)
+    body.append(text(_("Source: {source}", source=source), isSubtle=True, size="Small"))
     return _card(body, [_submit(context, inline)])
 
 
@@ -134,11 +155,11 @@ def _where(view: HomeView) -> list[JSON]:
     """Whether ServiceNow is connected, and working: "Connected to …" alone would be
     untrue while its calls fail."""
     if not view.connected:
-        line = "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
-        return [text(line, color="warning")]
+        return [text(_(_NOT_CONNECTED), color="warning")]
     if not view.problem:
-        return [text(f"Connected to {view.instance_url}.")]
-    out = [text(f"Connected to {view.instance_url}, but {view.problem}.", color="attention")]
+        return [text(_("Connected to {url}.", url=view.instance_url))]
+    down = _("Connected to {url}, but {problem}.", url=view.instance_url, problem=view.problem)
+    out = [text(down, color="attention")]
     if view.problem_hint:
         out.append(text(view.problem_hint, isSubtle=True, size="Small", spacing="None"))
     return out
@@ -148,22 +169,26 @@ def home_body(view: HomeView, actions: list[JSON]) -> tuple[list[JSON], list[JSO
     """The Incident management and Change management cards, with the home buttons in
     rows that fit (a long title such as "Manage ServiceNow configuration" gets its own)."""
     body: list[JSON] = [
-        text("Welcome to SnowOps", size="Large", weight="Bolder"),
+        text(_("Welcome to SnowOps"), size="Large", weight="Bolder"),
         *_where(view),
-        text("Type snow help for every command.", isSubtle=True, spacing="None"),
+        text(_("Type snow help for every command."), isSubtle=True, spacing="None"),
     ]
     for summary in view.summaries:
         items: list[JSON] = [text(summary.title, size="Medium", weight="Bolder")]
         if summary.counts:
             items.append(facts((n, str(c)) for n, c in summary.counts))
         else:
-            items.append(text(f"No {summary.kind.label.lower()}s yet.", isSubtle=True))
+            items.append(text(_(_NONE_YET[summary.kind]), isSubtle=True))
         for ticket in summary.recent:
             line = f"{ticket.state} · {ticket.priority}"
             items.append(
                 {
                     "type": "Container",
-                    "selectAction": {"type": "Action.OpenUrl", "title": "Open", "url": ticket.url},
+                    "selectAction": {
+                        "type": "Action.OpenUrl",
+                        "title": _("Open"),
+                        "url": ticket.url,
+                    },
                     "items": [
                         text(f"{ticket.number} · {ticket.title}", color="accent"),
                         text(line, isSubtle=True, size="Small", spacing="None"),
@@ -179,7 +204,7 @@ def config_body(
 ) -> tuple[list[JSON], list[JSON]]:
     """Connection status, state names with a rename input, and ``actions`` (Reconnect,
     Disconnect)."""
-    body: list[JSON] = [text("ServiceNow configuration", size="Large", weight="Bolder")]
+    body: list[JSON] = [text(_("ServiceNow configuration"), size="Large", weight="Bolder")]
     if view.banner is not None:
         color = "good" if view.banner.level is NoticeLevel.SUCCESS else "attention"
         body.append(text(view.banner.text, color=color))
@@ -191,30 +216,32 @@ def config_body(
             renamed = f" ({default})" if shown != default else ""
             label = f"{states.kind.label} {value}: {shown}{renamed}"
             choices.append({"title": label, "value": state_pick_value(states.kind, value)})
-        current.append((states.kind.label, ", ".join(shown for _, shown, _ in states.states)))
-    body.append(text("State names", weight="Bolder", spacing="Medium"))
+        current.append((states.kind.label, ", ".join(s[1] for s in states.states)))
+    body.append(text(_("State names"), weight="Bolder", spacing="Medium"))
     body.append(facts(current))
     body.append(
         text(
-            "Pick a state and give it this workspace's name "
-            "(leave the name empty to restore ServiceNow's).",
+            _(
+                "Pick a state and give it this workspace's name "
+                "(leave the name empty to restore ServiceNow's)."
+            ),
             isSubtle=True,
         )
     )
     # The list opens on the first state, never blank.
-    pick: JSON = {"type": "Input.ChoiceSet", "id": "state_pick", "label": "State"}
+    pick: JSON = {"type": "Input.ChoiceSet", "id": "state_pick", "label": _("State")}
     pick |= {"choices": choices, "value": choices[0]["value"] if choices else ""}
     body.append(pick)
     body.append(
         {
             "type": "Input.Text",
             "id": "state_label",
-            "label": "Name",
+            "label": _("Name"),
             "maxLength": 40,
-            "placeholder": "The name to show (empty: ServiceNow's)",
+            "placeholder": _("The name to show (empty: ServiceNow's)"),
         }
     )
-    save = {"type": "Action.Execute", "title": "Save name", "verb": RENAME_VERB, "data": {}}
+    save = {"type": "Action.Execute", "title": _("Save name"), "verb": RENAME_VERB, "data": {}}
     return body, [save, *actions]
 
 
@@ -222,30 +249,33 @@ def client_card(instance: str) -> JSON:
     """The private dialog for an instance's OAuth client (never typed into a chat message)."""
     body = [
         text(
-            f"Connecting to {instance}. Give the client id and secret of the instance's "
-            "Application Registry entry (System OAuth > Application Registry)."
+            _(
+                "Connecting to {instance}. Give the client id and secret of the instance's "
+                "Application Registry entry (System OAuth > Application Registry).",
+                instance=instance,
+            )
         ),
         {
             "type": "Input.Text",
             "id": "client_id",
-            "label": "Client id",
+            "label": _("Client id"),
             "maxLength": 200,
             "isRequired": True,
-            "errorMessage": "Required.",
+            "errorMessage": _("Required."),
         },
         {
             "type": "Input.Text",
             "id": "client_secret",
-            "label": "Client secret",
+            "label": _("Client secret"),
             "style": "Password",
             "maxLength": 200,
             "isRequired": True,
-            "errorMessage": "Required.",
+            "errorMessage": _("Required."),
         },
     ]
     action = {
         "type": "Action.Submit",
-        "title": "Connect",
+        "title": _("Connect"),
         "data": {"verb": CLIENT_VERB, "instance": instance},
     }
     return _card(body, [action])

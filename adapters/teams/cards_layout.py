@@ -19,7 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.teams.cards_text import facts, text
-from core.views import ConfirmView, HelpView, RecommendationCard, RecommendationListView
+from core.i18n import _
+from core.views import (
+    ConfirmView,
+    HelpView,
+    RecommendationCard,
+    RecommendationListView,
+    TicketCard,
+)
 
 __all__ = [
     "ROW_WIDTH",
@@ -28,6 +35,7 @@ __all__ = [
     "details_id",
     "help_body",
     "recommendation_list_body",
+    "tracked_by",
 ]
 
 JSON = dict[str, Any]
@@ -83,18 +91,18 @@ def _command(usage: str) -> JSON:
 def help_body(view: HelpView) -> list[JSON]:
     """Each command on its own line, what it does under it; how to talk to SnowOps."""
     where = (
-        f"Connected to {view.instance_url}."
+        _("Connected to {url}.", url=view.instance_url)
         if view.connected
-        else "Not connected to ServiceNow yet: an admin runs snow connect <instance>."
+        else _("Not connected to ServiceNow yet: an admin runs snow connect <instance>.")
     )
-    how = {
-        "type": "RichTextBlock",
-        "inlines": [
-            {"type": "TextRun", "text": "Message me "},
-            {"type": "TextRun", "text": "snow <command>", "fontType": "Monospace"},
-            {"type": "TextRun", "text": ", or mention me in a channel."},
-        ],
-    }
+    # One sentence for the translator; the command in it is a monospace run of its own.
+    before, _sep, after = _("Message me {command}, or mention me in a channel.").partition(
+        "{command}"
+    )
+    runs = [{"type": "TextRun", "text": before}] if before else []
+    runs.append({"type": "TextRun", "text": "snow <command>", "fontType": "Monospace"})
+    runs += [{"type": "TextRun", "text": after}] if after else []
+    how = {"type": "RichTextBlock", "inlines": runs}
     body: list[JSON] = [
         text("SnowOps", size="Large", weight="Bolder"),
         text(where, isSubtle=True, spacing="None"),
@@ -103,6 +111,11 @@ def help_body(view: HelpView) -> list[JSON]:
     for usage, what in view.commands:
         body += [_command(usage), text(what, isSubtle=True, spacing="None")]
     return body
+
+
+def tracked_by(ticket: TicketCard) -> str:
+    """``Tracked by INC0010001 (New)``: the ticket that tracks a recommendation."""
+    return _("Tracked by {number} ({state})", number=ticket.number, state=ticket.state)
 
 
 def details_id(index: int) -> str:
@@ -117,19 +130,23 @@ def _recommendation(card: RecommendationCard, index: int, actions: list[JSON]) -
     if card.facts:
         folded.append(facts(card.facts))
     if card.url:
-        learn = {"type": "Action.OpenUrl", "title": "Learn more", "url": card.url}
+        learn = {"type": "Action.OpenUrl", "title": _("Learn more"), "url": card.url}
         folded.append({"type": "ActionSet", "actions": [learn]})
     items = [text(card.title, weight="Bolder", size="Medium")]
     if card.brief:
         items.append(text(card.brief, isSubtle=True, spacing="None"))
-    notes = [f"Tracked by {card.ticket.number} ({card.ticket.state})"] if card.ticket else []
+    notes = [tracked_by(card.ticket)] if card.ticket else []
     notes += [card.note] if card.note else []
     items += [text(n, isSubtle=True, size="Small", spacing="None") for n in notes]
     buttons = list(actions)
     if folded:
         target = details_id(index)
         items.append({"type": "Container", "id": target, "isVisible": False, "items": folded})
-        toggle = {"type": "Action.ToggleVisibility", "title": "Details", "targetElements": [target]}
+        toggle = {
+            "type": "Action.ToggleVisibility",
+            "title": _("Details"),
+            "targetElements": [target],
+        }
         buttons.insert(0, toggle)
     items += action_sets(buttons)
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}

@@ -11,6 +11,7 @@ from adapters.teams.cards import adaptive_card, execute
 from adapters.teams.cards_text import text
 from core.actions import button_value
 from core.grammar_threads import MAX_REASON
+from core.i18n import _
 from core.outcomes import AskReason
 
 __all__ = ["REASON_INPUT", "REASON_VERB", "reason_card"]
@@ -24,13 +25,13 @@ def reason_card(ask: AskReason) -> dict[str, Any]:
     field = {
         "type": "Input.Text",
         "id": REASON_INPUT,
-        "label": "Reason",
+        "label": _("Reason"),
         "isMultiline": True,
         "isRequired": True,
-        "errorMessage": "Say why, in a few words.",
+        "errorMessage": _("Say why, in a few words."),
         "maxLength": MAX_REASON,
     }
-    send = execute("Send", REASON_VERB, {"value": button_value(ask.command)}, primary=True)
+    send = execute(_("Send"), REASON_VERB, {"value": button_value(ask.command)}, primary=True)
     return adaptive_card(
         [text(ask.title, weight="Bolder"), text(ask.prompt, wrap=True), field], [send]
     )

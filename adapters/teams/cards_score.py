@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.teams.cards_text import facts, text
+from core.i18n import _
 from core.score_views import SecureScoreView
 
 __all__ = ["score_body"]
@@ -17,28 +18,34 @@ JSON = dict[str, Any]
 def score_body(view: SecureScoreView) -> tuple[list[JSON], list[JSON]]:
     """The card's body (and no actions)."""
     body: list[JSON] = [
-        text("Microsoft Secure Score", size="Large", weight="Bolder"),
+        text(_("Microsoft Secure Score"), size="Large", weight="Bolder"),
         facts(
             [
-                ("Score", view.score),
-                ("Change over 7 days", view.change_7),
-                ("Change over 30 days", view.change_30),
-                ("Gained through SnowOps tickets", view.gained),
+                (_("Score"), view.score),
+                (_("Change over 7 days"), view.change_7),
+                (_("Change over 30 days"), view.change_30),
+                (_("Gained through SnowOps tickets"), view.gained),
             ]
         ),
     ]
     if view.categories:
-        body += [text("Biggest open gains", weight="Bolder"), facts(view.categories)]
+        body += [text(_("Biggest open gains"), weight="Bolder"), facts(view.categories)]
     if view.chart_url and view.chart_url.startswith(("https://", "http://")):
         body.append(
             {
                 "type": "Image",
                 "url": view.chart_url,
-                "altText": view.chart_alt or "Secure Score chart",
+                "altText": view.chart_alt or _("Secure Score chart"),
                 "size": "Stretch",
             }
         )
-    body.append(text(f"Tenant {view.tenant}, as of {view.as_of}", isSubtle=True, size="Small"))
+    body.append(
+        text(
+            _("Tenant {tenant}, as of {date}", tenant=view.tenant, date=view.as_of),
+            isSubtle=True,
+            size="Small",
+        )
+    )
     if view.hint:
         body.append(text(view.hint, isSubtle=True, size="Small"))
     return body, []

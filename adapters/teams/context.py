@@ -14,7 +14,15 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from core.handlers.context import RequestContext
 from core.models import ChannelRef, Requester
 
-__all__ = ["TeamsUser", "TeamsUsers", "channel_of", "connector_client", "tenant_of", "workspace_of"]
+__all__ = [
+    "TeamsUser",
+    "TeamsUsers",
+    "channel_of",
+    "connector_client",
+    "locale_of_activity",
+    "tenant_of",
+    "workspace_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,12 @@ def zone_of_activity(activity: Activity) -> str:
             return str(data["timezone"])[:64]
     local = getattr(activity, "local_timezone", None)
     return local[:64] if isinstance(local, str) else ""
+
+
+def locale_of_activity(activity: Activity) -> str:
+    """The sender's Teams client language (``sv-SE``), as every activity carries it."""
+    locale = getattr(activity, "locale", None)
+    return locale[:35] if isinstance(locale, str) else ""
 
 
 def conversation_type(activity: Activity) -> str:
@@ -152,4 +166,5 @@ class TeamsUsers:
             # Only the personal chat is private: a card in a channel is seen by everyone.
             private=conversation_type(context.activity) == "personal",
             zone=zone_of_activity(context.activity),
+            locale=locale_of_activity(context.activity),
         )

@@ -33,6 +33,8 @@ from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Router
+from core.i18n import _, use_locale
+from core.languages import WorkspaceLanguage
 from core.outcomes import Ignored, Outcome, Reply
 from core.storage import IdempotencyKeys
 from core.views import Notice
@@ -81,6 +83,7 @@ class TeamsHandlers:
         users: TeamsUsers,
         references: References,
         owners: TeamOwners | None = None,
+        languages: WorkspaceLanguage | None = None,
     ) -> None:
         self.config = config
         self.router = router
@@ -88,6 +91,7 @@ class TeamsHandlers:
         self.users = users
         self.references = references
         self._owners = owners
+        self._languages = languages
 
     def workspace(self, context: TurnContext) -> str:
         """``teams:<tenant>`` of the turn."""
@@ -149,7 +153,7 @@ class TeamsHandlers:
         activity = context.activity
         if not (activity.text or "").strip():
             if activity.value:
-                await send_view(context, Notice("That button is from an older SnowOps card."))
+                await send_view(context, Notice(_("That button is from an older SnowOps card.")))
             return
         if await self._thread_reply(context):
             return
@@ -208,7 +212,8 @@ class TeamsHandlers:
 
     async def _welcome(self, context: TurnContext) -> None:
         """Once per conversation (Teams sends both conversationUpdate and installationUpdate):
-        in the personal chat, the home card; elsewhere, a short hello."""
+        in the personal chat, the home card (in the installer's language); elsewhere, a
+        short hello that everyone there reads, in the workspace's language."""
         conv = context.activity.conversation.id if context.activity.conversation else ""
         if await self._keys.begin_idempotent(f"teams-welcome:{conv}", _WELCOME_TTL) is not None:
             return
@@ -216,10 +221,16 @@ class TeamsHandlers:
             ctx = await self.request_context(context)
             await send_outcome(context, await self.router.handle(ctx, c.Home()))
             return
-        hello = card(
-            Notice(
-                "SnowOps is here: mention me with a command, e.g. @SnowOps tickets, or "
-                "@SnowOps help for all of them."
+        workspace = self.workspace(context)
+        language = await self._languages.language(workspace) if self._languages else None
+        with use_locale(language):
+            hello = card(
+                Notice(
+                    _(
+                        "SnowOps is here: mention me with a command, e.g. @SnowOps tickets, or "
+                        "@SnowOps help for all of them."
+                    )
+                )
             )
-        )
-        await send_card(context, hello, "SnowOps is here")
+            summary = _("SnowOps is here")
+        await send_card(context, hello, summary)

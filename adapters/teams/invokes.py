@@ -40,6 +40,7 @@ from core.actions import (
 )
 from core.errors import UsageError
 from core.handlers.context import RequestContext
+from core.i18n import N_, _
 from core.models import CardLocation
 from core.outcomes import Outcome, Reply, Suggestions
 from core.views import Notice, NoticeLevel
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 
 #: The message extension's action command id (manifests/teams/manifest.json).
 MESSAGE_ACTION = "shareToServiceNow"
-_FORM_TITLE = "New ServiceNow ticket"
+_FORM_TITLE = N_("New ServiceNow ticket")
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -118,7 +119,7 @@ class TeamsInvokes:
         if verb == CONNECT_CLIENT:
             # Core decides (admins, in their personal chat): the client form, or why not.
             outcome = await self._handle(context, ctx, c.Connect(str(data.get("value") or "")))
-            body = dialog_answer(outcome, "ServiceNow OAuth client")
+            body = dialog_answer(outcome, _("ServiceNow OAuth client"))
         else:
             value = data.get("value")
             try:
@@ -128,7 +129,7 @@ class TeamsInvokes:
                 outcome = await self._handle(context, ctx, command)
             except UsageError as exc:
                 outcome = Reply(Notice(exc.message, NoticeLevel.WARNING))
-            body = dialog_answer(outcome, _FORM_TITLE)
+            body = dialog_answer(outcome, _(_FORM_TITLE))
         await answer(context, body)
 
     async def task_submit(self, context: TurnContext, state: TurnState) -> None:
@@ -144,7 +145,7 @@ class TeamsInvokes:
             )
             await answer(
                 context,
-                dialog_answer(await self._handle(context, ctx, request), "Connect ServiceNow"),
+                dialog_answer(await self._handle(context, ctx, request), _("Connect ServiceNow")),
             )
             return
         if verb == ACT_VERB:
@@ -155,10 +156,10 @@ class TeamsInvokes:
             await answer(context, dialog_answer(outcome, "SnowOps"))
             return
         if verb != FORM_VERB:
-            await answer(context, task_message("This form is not supported any more."))
+            await answer(context, task_message(_("This form is not supported any more.")))
             return
         outcome = await self._handle(context, ctx, self._submission(context, data))
-        await answer(context, dialog_answer(outcome, _FORM_TITLE))
+        await answer(context, dialog_answer(outcome, _(_FORM_TITLE)))
 
     async def search(self, context: TurnContext, state: TurnState) -> None:
         """``application/search``: the assignment groups matching what is typed in an
@@ -188,11 +189,11 @@ class TeamsInvokes:
         link = str(payload.get("linkToMessage") or "")
         ctx = await self.h.request_context(context)
         outcome = await self._handle(context, ctx, ShareMessage(message, link))
-        await answer(context, dialog_answer(outcome, "Share to ServiceNow"))
+        await answer(context, dialog_answer(outcome, _("Share to ServiceNow")))
 
     async def share_message_submit(self, context: TurnContext, state: TurnState) -> None:
         """``composeExtension/submitAction``: like a dialog submit."""
         data = form_data(context.activity.value)
         ctx = await self.h.request_context(context)
         outcome = await self._handle(context, ctx, self._submission(context, data))
-        await answer(context, dialog_answer(outcome, _FORM_TITLE))
+        await answer(context, dialog_answer(outcome, _(_FORM_TITLE)))

@@ -1,5 +1,7 @@
 """The Teams app package: ``manifests/teams`` with this deployment's bot id and domain,
-zipped the way Teams Admin Center and the Developer Portal take it (files at the root)."""
+zipped the way Teams Admin Center and the Developer Portal take it (files at the root),
+with the localization file of each language the manifest's ``localizationInfo`` lists
+(Teams shows the app's name, descriptions and command hints in the user's language)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["MANIFEST_DIR", "PackageError", "build_manifest", "write_package"]
+__all__ = ["MANIFEST_DIR", "PackageError", "build_manifest", "language_files", "write_package"]
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifests" / "teams"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _FILES = ("manifest.json", "color.png", "outline.png")
 _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+#: A localization file sits at the package's root: a plain name, never a path.
+_LANGUAGE_FILE = re.compile(r"^[A-Za-z0-9._-]{1,64}\.json$")
 
 
 class PackageError(ValueError):
@@ -60,6 +64,16 @@ def _domain(text: str) -> str:
     return host
 
 
+def language_files(manifest: dict[str, Any]) -> list[str]:
+    """The localization files the manifest names (``localizationInfo.additionalLanguages``)."""
+    info = manifest.get("localizationInfo") or {}
+    files = [str(entry.get("file", "")) for entry in info.get("additionalLanguages", [])]
+    bad = [name for name in files if not _LANGUAGE_FILE.match(name) or name == "manifest.json"]
+    if bad:
+        raise PackageError(f"not a localization file name: {bad[0][:100]!r}")
+    return files
+
+
 def write_package(
     out: Path,
     app_id: str,
@@ -72,10 +86,14 @@ def write_package(
     if missing:
         raise PackageError(f"missing in {source}: {', '.join(missing)}")
     template = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    languages = language_files(template)
+    missing = [name for name in languages if not (source / name).is_file()]
+    if missing:
+        raise PackageError(f"missing in {source}: {', '.join(missing)}")
     manifest = build_manifest(template, app_id, public_url, unfurl_domains)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        for name in ("color.png", "outline.png"):
+        for name in ("color.png", "outline.png", *languages):
             zf.write(source / name, arcname=name)
     return manifest

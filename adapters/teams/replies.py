@@ -20,6 +20,7 @@ from adapters.teams.cards_actions import action_card
 from adapters.teams.cards_form import client_card, form_card
 from adapters.teams.cards_reason import reason_card
 from core.actions import FormContext
+from core.i18n import _
 from core.outcomes import (
     AskClient,
     AskReason,
@@ -121,12 +122,15 @@ def _client_prompt(instance: str) -> JSON:
     """A card with the button that opens the private OAuth client dialog."""
     content = card(
         Notice(
-            f"To connect {instance}, SnowOps needs the OAuth client of the instance's "
-            "Application Registry entry. Enter it privately:"
+            _(
+                "To connect {instance}, SnowOps needs the OAuth client of the instance's "
+                "Application Registry entry. Enter it privately:",
+                instance=instance,
+            )
         )
     )
     content["actions"] = [
-        open_dialog("Enter the OAuth client", CONNECT_CLIENT, {"value": instance})
+        open_dialog(_("Enter the OAuth client"), CONNECT_CLIENT, {"value": instance})
     ]
     return content
 
@@ -186,7 +190,7 @@ async def invoke_answer(context: TurnContext, outcome: Outcome) -> JSON:
     if isinstance(outcome, StillWorking):
         return message_response(outcome.notice.text)
     content = outcome_card(outcome, inline_form=True)
-    return card_response(content) if content is not None else message_response("Done.")
+    return card_response(content) if content is not None else message_response(_("Done."))
 
 
 def dialog_answer(outcome: Outcome, title: str) -> JSON:
@@ -200,8 +204,8 @@ def dialog_answer(outcome: Outcome, title: str) -> JSON:
         case StillWorking(notice=notice):
             return task_message(notice.text)
         case AskClient(instance=instance):
-            return dialog("ServiceNow OAuth client", client_card(instance), height="medium")
+            return dialog(_("ServiceNow OAuth client"), client_card(instance), height="medium")
         case ShowActionForm(form=form):
             return dialog(form.title, action_card(form, inline=False), height="medium")
     shown = outcome_card(outcome, inline_form=False)
-    return dialog(title, shown or card(Notice("Done.")), height="small")
+    return dialog(title, shown or card(Notice(_("Done."))), height="small")

@@ -35,6 +35,7 @@ from adapters.teams.recall import (
 )
 from adapters.teams.references import References, Team
 from adapters.teams.tenants import tenant_of_workspace
+from core.i18n import N_, _
 from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
@@ -45,14 +46,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_REMOVED_HINT = (
+_REMOVED_HINT = N_(
     "SnowOps was removed from this Teams conversation (or it was deleted): add the app "
     "to it again, or unsubscribe it"
 )
 
 
 #: How a person lets SnowOps post in a Teams conversation it is not in.
-ADD_APP_FIX = (
+ADD_APP_FIX = N_(
     "Add SnowOps to it: in a team, the team's ⋯ > Manage team > Apps > Get more apps > "
     "SnowOps; a private or shared channel needs the app added to the channel itself "
     "(the channel's ⋯ > Manage channel > Apps). Then mention @SnowOps there once and "
@@ -72,7 +73,7 @@ def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
     if isinstance(exc, aiohttp.ClientResponseError):
         if exc.status in (403, 404):
             return DeliveryError(
-                f"Teams refused {doing}: {exc.status}", permanent=True, hint=_REMOVED_HINT
+                f"Teams refused {doing}: {exc.status}", permanent=True, hint=_(_REMOVED_HINT)
             )
         if exc.status == 429:
             retry = exc.headers.get("Retry-After") if exc.headers else None
@@ -81,7 +82,7 @@ def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
         if exc.status == 401:
             return DeliveryError(
                 f"Teams refused the bot's token on {doing}",
-                hint="Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID",
+                hint=_("Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID"),
             )
         # The post may have landed: give Graph time to show it before the redo looks.
         return DeliveryError(f"Teams answered {exc.status} on {doing}", retry_after=GRAPH_LAG)
@@ -131,7 +132,7 @@ class TeamsChatSink:
             raise DeliveryError(
                 f"SnowOps never heard from Teams conversation {channel.channel[:60]}",
                 permanent=True,
-                hint="Add SnowOps to the conversation and mention it once, then subscribe again",
+                hint=_("Add SnowOps to the conversation and mention it once, then subscribe again"),
             )
         results: list[T] = []
         failures: list[BaseException] = []
@@ -165,7 +166,9 @@ class TeamsChatSink:
     async def post_card(self, channel: ChannelRef, card_view: TicketCard) -> CardLocation:
         """Post a ticket card to a conversation (or a channel thread)."""
 
-        async def post(_: TurnContext, client: ConnectorClientBase, ref: Any) -> CardLocation:
+        async def post(
+            _context: TurnContext, client: ConnectorClientBase, ref: Any
+        ) -> CardLocation:
             activity = _message(card_view)
             activity.conversation = ref.conversation
             conversation = _thread_id(channel)
@@ -177,7 +180,7 @@ class TeamsChatSink:
     async def update_card(self, where: CardLocation, card_view: TicketCard) -> None:
         """Replace a posted card in place (``update_activity``)."""
 
-        async def update(context: TurnContext, _: ConnectorClientBase, ref: Any) -> None:
+        async def update(context: TurnContext, _client: ConnectorClientBase, ref: Any) -> None:
             # A fresh Activity: one read back from Teams carries a timestamp the SDK
             # cannot serialise on update.
             activity = _message(card_view)
@@ -195,7 +198,7 @@ class TeamsChatSink:
         """A short message as a small card: under the card ``thread`` (in its channel
         thread, or in the chat), or in the conversation."""
 
-        async def post(_: TurnContext, client: ConnectorClientBase, ref: Any) -> None:
+        async def post(_context: TurnContext, client: ConnectorClientBase, ref: Any) -> None:
             activity = _message(message, key)
             if thread is None:
                 await client.conversations.send_to_conversation(_thread_id(channel), activity)
@@ -216,16 +219,18 @@ class TeamsChatSink:
         the app answers 403/404. Any other failure cannot tell (reachable, unknown)."""
         ref = await self._refs.get(channel.workspace, channel.channel)
         if ref is None:
-            return Reachability.no("SnowOps has never been added to this conversation", ADD_APP_FIX)
+            return Reachability.no(
+                _("SnowOps has never been added to this conversation"), _(ADD_APP_FIX)
+            )
 
-        async def probe(_: TurnContext, client: ConnectorClientBase, __: Any) -> None:
+        async def probe(_context: TurnContext, client: ConnectorClientBase, __: Any) -> None:
             await client.conversations.get_conversation_paged_members(channel.channel, 1)
 
         try:
             await self._continue(channel, "check the roster", probe)
         except DeliveryError as exc:
             if exc.permanent:
-                return Reachability.no("SnowOps is not in this conversation", ADD_APP_FIX)
+                return Reachability.no(_("SnowOps is not in this conversation"), _(ADD_APP_FIX))
             return Reachability.unknown(str(exc))
         return Reachability.yes()
 
@@ -275,7 +280,7 @@ class TeamsChatSink:
         # A reference kept before teams were: the General channel's id is its team's.
         team_id = known.id if known is not None else channel.channel
 
-        async def lookup(_: TurnContext, client: ConnectorClientBase, __: Any) -> str | None:
+        async def lookup(_context: TurnContext, client: ConnectorClientBase, __: Any) -> str | None:
             if not isinstance(client, TeamsConnectorClient):
                 return None
             try:
@@ -317,7 +322,7 @@ class TeamsChatSink:
             raise DeliveryError(
                 f"SnowOps has no personal chat with Teams user {user[:60]}",
                 permanent=True,
-                hint="Open a chat with SnowOps in Teams once (Apps > SnowOps), then try again",
+                hint=_("Open a chat with SnowOps in Teams once (Apps > SnowOps), then try again"),
             )
         return ChannelRef(workspace, conversation)
 

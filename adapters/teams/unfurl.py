@@ -17,6 +17,7 @@ from adapters.teams.cards import adaptive_card
 from adapters.teams.cards_text import text
 from adapters.teams.handlers import TeamsHandlers
 from adapters.teams.replies import answer
+from core.i18n import _
 from core.outcomes import Previews
 from core.previews import PreviewLinks, TicketPreview
 
@@ -29,7 +30,7 @@ _URL_MAX = 3000
 def _facts(preview: TicketPreview) -> str:
     facts = [preview.kind.label, preview.state, preview.priority]
     if preview.due and preview.due != "—":
-        facts.append(f"due {preview.due}")
+        facts.append(_("due {date}", date=preview.due))
     return " · ".join(facts)
 
 
@@ -40,7 +41,7 @@ def preview_attachment(preview: TicketPreview) -> JSON:
         text(f"{preview.number}: {preview.title}", weight="Bolder"),
         text(_facts(preview), isSubtle=True, spacing="None"),
     ]
-    actions = [{"type": "Action.OpenUrl", "title": "Open in ServiceNow", "url": preview.url}]
+    actions = [{"type": "Action.OpenUrl", "title": _("Open in ServiceNow"), "url": preview.url}]
     return {
         "contentType": "application/vnd.microsoft.card.adaptive",
         "content": adaptive_card(body, actions),

@@ -218,6 +218,55 @@ def action_of(content: dict[str, Any], title: str) -> dict[str, Any]:
     return matches[0]
 
 
+def shown_words(content: Any) -> list[str]:
+    """What a person reads on a card, in order: each text (a RichTextBlock's runs joined),
+    fact, input label, placeholder and error message, and button title."""
+    found: list[str] = []
+    if isinstance(content, list):
+        for item in content:
+            found += shown_words(item)
+        return found
+    if not isinstance(content, dict):
+        return found
+    kind = str(content.get("type", ""))
+    if kind == "TextBlock":
+        found.append(str(content.get("text", "")))
+    elif kind == "RichTextBlock":
+        runs = content.get("inlines") or []
+        found.append("".join(str(r.get("text", "")) for r in runs if isinstance(r, dict)))
+        return found
+    elif kind == "FactSet":
+        for fact in content.get("facts", []):
+            found += [str(fact.get("title", "")), str(fact.get("value", ""))]
+    elif kind.startswith(("Input.", "Action.")):
+        found += [str(content[k]) for k in ("label", "placeholder", "errorMessage", "title")
+                  if content.get(k)]  # fmt: skip
+    for key, value in content.items():
+        if key not in ("facts", "inlines") and isinstance(value, dict | list):
+            found += shown_words(value)
+    return found
+
+
+def dialog_button(content: dict[str, Any]) -> dict[str, Any]:
+    """The first button of a card that opens a dialog (``task/fetch``), whatever its title's
+    language."""
+
+    def walk(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, list):
+            return [b for item in node for b in walk(item)]
+        if not isinstance(node, dict):
+            return []
+        data = node.get("data")
+        if node.get("type") == "Action.Submit" and isinstance(data, dict):
+            if (data.get("msteams") or {}).get("type") == "task/fetch":
+                return [node]
+        return [b for value in node.values() for b in walk(value)]
+
+    found = walk(content)
+    assert found, "no button that opens a dialog on the card"
+    return found[0]
+
+
 async def create_inline(
     teams: TeamsClient, name: str = "Patch the VPN concentrator", **kw: Any
 ) -> tuple[str, Sent]:
@@ -225,10 +274,11 @@ async def create_inline(
     number and the message that held the form (now the ticket card)."""
     [form_msg] = await teams.say(
         f"snow create {name}",
-        **{k: v for k, v in kw.items() if k in ("conv", "tenant", "activity_id")},
+        **{k: v for k, v in kw.items() if k in ("conv", "tenant", "activity_id", "locale")},
     )
     kw.pop("activity_id", None)
-    button = action_of(form_msg.cards[0], "Create ticket")
+    # By its verb: the button's title is in the asker's language.
+    [button] = [a for a in form_msg.cards[0]["actions"] if a.get("verb") == "submit_ticket"]
     data = {**button["data"], **form_inputs(name=name)}
     body = await teams.invoke(
         bf.card_action(button["verb"], data, teams.service_url, card_id=form_msg.id, **kw)

@@ -132,7 +132,7 @@ def test_teams_package_writes_an_uploadable_zip(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png", "sv-se.json"]
         packaged = json.loads(zf.read("manifest.json"))
     assert problems(packaged) == []
     assert packaged["id"] == APP_ID
