@@ -268,9 +268,9 @@ def _handlers(
         AuditHandlers(audit),
         AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock),
+        TicketHandlers(tickets, names, publisher, store, clock, clients.gateway),
         SubscriptionHandlers(store, audit, sinks),
-        RecommendationHandlers(recommendations, names, store),
+        RecommendationHandlers(recommendations, names, store, clients.gateway),
         NotificationHandlers(deliveries, notifier, audit),
         HomeHandlers(connections, store, names),
     ]

@@ -9,7 +9,7 @@ from adapters.teams.cards_layout import action_sets
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, state_pick_value
 from core.forms import DESCRIPTION_MAX, NAME_MAX, TicketFormView
-from core.models import CATEGORIES, Priority, TicketKind
+from core.models import CATEGORIES, Priority
 from core.views import ConfigurationView, HomeView, NoticeLevel
 
 __all__ = [
@@ -51,7 +51,7 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
             "id": "kind",
             "label": "Type",
             "value": view.kind.value,
-            "choices": _choices([(k.label, k.value) for k in TicketKind]),
+            "choices": _choices([(k.label, k.value) for k in view.kinds]),
         },
         {
             "type": "Input.Text",

@@ -19,11 +19,13 @@ from core.forms import (
     form_again,
     validate_ticket_form,
 )
+from core.gateway import TicketGateway
 from core.grammar import MAX_PAGE
 from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
+from core.kinds import check_offered, form_kinds, not_offered
 from core.models import Ticket, TicketKind, TicketRequest
 from core.outcomes import Outcome, Reply, ShowForm, StillWorking, TicketMade
 from core.ports import DeliveryError
@@ -61,12 +63,18 @@ class TicketHandlers:
         publisher: CardPublisher,
         connections: ConnectionStore,
         clock: Clock,
+        gateway: TicketGateway | None = None,
     ) -> None:
         self._tickets = tickets
         self._names = names
         self._publisher = publisher
         self._connections = connections
         self._clock = clock
+        self._gateway = gateway
+
+    async def _offer(self, workspace: str, form: TicketFormView) -> TicketFormView:
+        """``form`` with the kinds this workspace's instance has."""
+        return form if self._gateway is None else await form_kinds(self._gateway, workspace, form)
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -85,7 +93,10 @@ class TicketHandlers:
         """The empty (or titled) ticket form, when a ticket can be made at all."""
         if blocked := await cannot_create(self._connections, ctx.workspace):
             return Reply(blocked)
-        return ShowForm(TicketFormView(kind=command.kind, name=command.title[:NAME_MAX]))
+        if self._gateway is not None:
+            await check_offered(self._gateway, ctx.workspace, command.kind)
+        form = TicketFormView(kind=command.kind, name=command.title[:NAME_MAX])
+        return ShowForm(await self._offer(ctx.workspace, form))
 
     async def share_message(self, ctx: RequestContext, request: ShareMessage) -> Outcome:
         """The ticket form, prefilled from a chat message and a link back to it."""
@@ -95,7 +106,8 @@ class TicketHandlers:
         title = text.splitlines()[0][:NAME_MAX] if text else ""
         if blocked := await cannot_create(self._connections, ctx.workspace):
             return Reply(blocked)
-        return ShowForm(TicketFormView(name=title, description=description[:DESCRIPTION_MAX]))
+        form = TicketFormView(name=title, description=description[:DESCRIPTION_MAX])
+        return ShowForm(await self._offer(ctx.workspace, form))
 
     async def stored_tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """The list from the store, with a refresh to follow when one is due."""
@@ -176,6 +188,12 @@ class TicketHandlers:
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
+        if self._gateway is not None and checked.kind not in await self._gateway.kinds(
+            ctx.workspace
+        ):
+            refused = {"kind": not_offered(checked.kind).message}
+            again = await self._offer(ctx.workspace, self._again(sub, refused))
+            return ShowForm(again, context=sub.context)
         request = TicketRequest(
             workspace=ctx.workspace,
             kind=checked.kind,
