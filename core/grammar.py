@@ -15,7 +15,7 @@ from core import commands as c
 from core.errors import UsageError
 from core.grammar_actions import ACTION_PARSERS, action_text
 from core.grammar_confirm import CONFIRM_PARSERS, confirm_text
-from core.grammar_kinds import KIND_WORDS, NUMBER, kind_word
+from core.grammar_kinds import KIND_WORDS, NUMBER, kind_word, kinds_text
 from core.grammar_schedule import schedule_parsers, schedule_text
 from core.models import CATEGORIES, TicketKind
 
@@ -280,7 +280,7 @@ def _tickets(args: list[str]) -> c.Command:
 
 
 def _subscribe(args: list[str]) -> c.Command:
-    kinds = frozenset(TicketKind)
+    kinds: frozenset[TicketKind] = frozenset()
     max_priority = 5
     # Accept "priority <= 2" with spaces as well as "priority<=2".
     words = re.sub(r"\s*(<=|<|=)\s*", r"\1", " ".join(args)).split()
@@ -290,7 +290,7 @@ def _subscribe(args: list[str]) -> c.Command:
         if w == "all":
             kinds = frozenset(TicketKind)
         elif w in _KINDS:
-            kinds = frozenset({_KINDS[w]})
+            kinds |= {_KINDS[w]}  # several types: "subscribe incident problem"
         elif match:
             op, n = match.group(1), int(match.group(2))
             max_priority = n - 1 if op == "<" else n
@@ -300,7 +300,7 @@ def _subscribe(args: list[str]) -> c.Command:
             raise UsageError(f"'{word[:40]}' is not a priority: {_PRIORITIES}")
         else:
             raise UsageError(f"'{word[:40]}' is not understood. {usage('subscribe')}")
-    return c.Subscribe(kinds, max_priority)
+    return c.Subscribe(kinds or frozenset(TicketKind), max_priority)
 
 
 def _states(args: list[str]) -> c.Command:
@@ -381,7 +381,7 @@ def command_text(command: c.Command) -> str:
         case c.ShowTicket(number=number):
             return f"ticket {number}"
         case c.Subscribe(kinds=kinds, max_priority=level):
-            what = kind_word(next(iter(kinds))) if len(kinds) == 1 else "all"
+            what = kinds_text(kinds)
             return f"subscribe {what} priority<={level}"
         case c.RetryNotifications():
             return "notifications retry"

@@ -12,7 +12,7 @@ import re
 
 from core.models import TicketKind
 
-__all__ = ["KIND_WORDS", "NUMBER", "kind_word"]
+__all__ = ["KIND_WORDS", "NUMBER", "kind_word", "kinds_text"]
 
 KIND_WORDS: dict[str, TicketKind] = {
     "incident": TicketKind.INCIDENT,
@@ -48,3 +48,10 @@ _WRITTEN = {
 def kind_word(kind: TicketKind) -> str:
     """The word that stands for ``kind`` in a command (``security-incident``)."""
     return _WRITTEN[kind]
+
+
+def kinds_text(kinds: frozenset[TicketKind]) -> str:
+    """``all``, or the words of ``kinds`` in TicketKind order (``incident problem``)."""
+    if kinds >= frozenset(TicketKind):
+        return "all"
+    return " ".join(kind_word(k) for k in TicketKind if k in kinds)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
-from core.grammar_kinds import kind_word
+from core.grammar_kinds import kinds_text
 from core.models import TicketKind
 from core.schedules import DAILY, HOURLY, clock_time, zone_info
 
@@ -116,7 +116,7 @@ def schedule_parsers(subscribe: Parser) -> dict[str, Parser]:
 
 
 def _kinds_text(kinds: frozenset[TicketKind]) -> str:
-    return kind_word(next(iter(kinds))) if len(kinds) == 1 else "all"
+    return kinds_text(kinds)
 
 
 def schedule_text(command: c.Command) -> str | None:

@@ -15,6 +15,7 @@ from core.errors import InProgressError, UsageError
 from core.forms import (
     DESCRIPTION_MAX,
     NAME_MAX,
+    TicketFormValues,
     TicketFormView,
     form_again,
     validate_ticket_form,
@@ -181,36 +182,27 @@ class TicketHandlers:
             follow = c.Tickets(command.kind, command.open_only, command.page)
         return Reply(view, replace=command.page > 1, refresh=follow)
 
+    async def _refused(
+        self, ctx: RequestContext, sub: SubmitTicket, kind: TicketKind
+    ) -> ShowForm | None:
+        """The form again when ``kind`` is not offered here (a security incident chosen on
+        a form shown before the instance lost the plugin, or a forged one)."""
+        if self._gateway is None or kind in await self._gateway.kinds(ctx.workspace):
+            return None
+        refused = {"kind": not_offered(kind).message}
+        again = await self._offer(ctx.workspace, self._again(sub, refused))
+        return ShowForm(again, context=sub.context)
+
     async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
         """Validate the form, create the ticket (or find the one that exists), publish
         its card where the form was opened."""
-        form = sub.context
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
-        if self._gateway is not None and checked.kind not in await self._gateway.kinds(
-            ctx.workspace
-        ):
-            refused = {"kind": not_offered(checked.kind).message}
-            again = await self._offer(ctx.workspace, self._again(sub, refused))
-            return ShowForm(again, context=sub.context)
-        request = TicketRequest(
-            workspace=ctx.workspace,
-            kind=checked.kind,
-            name=checked.name,
-            description=checked.description,
-            priority=checked.priority,
-            requester=ctx.requester,
-            source=form.source,
-            category=checked.category,
-            due=checked.due,
-            recommendation_id=form.recommendation_id,
-            recommendation_url=form.recommendation_url,
-            idempotency_key=sub.key,
-            origin=ctx.channel,
-        )
+        if refused := await self._refused(ctx, sub, checked.kind):
+            return refused
         try:
-            outcome = await self._tickets.create(request)
+            outcome = await self._tickets.create(_request(ctx, sub, checked))
         except InProgressError as exc:
             # A double submit: the first one is still creating the ticket and will report it.
             return StillWorking(failure_notice(exc, "create"))
@@ -247,3 +239,23 @@ class TicketHandlers:
             hint = f"Its card could not be posted ({exc}); open it in ServiceNow."
             return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
         return TicketMade(card, notice, created=True, posted=where)
+
+
+def _request(ctx: RequestContext, sub: SubmitTicket, checked: TicketFormValues) -> TicketRequest:
+    """The ticket a valid form asks for."""
+    form = sub.context
+    return TicketRequest(
+        workspace=ctx.workspace,
+        kind=checked.kind,
+        name=checked.name,
+        description=checked.description,
+        priority=checked.priority,
+        requester=ctx.requester,
+        source=form.source,
+        category=checked.category,
+        due=checked.due,
+        recommendation_id=form.recommendation_id,
+        recommendation_url=form.recommendation_url,
+        idempotency_key=sub.key,
+        origin=ctx.channel,
+    )
