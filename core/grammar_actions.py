@@ -71,9 +71,10 @@ def _assign(rest: str) -> c.Command:
 
 def _close(rest: str) -> c.Command:
     number, tail = _split(rest, "close", 'CHG0030001 <close code> "<notes>"')
-    if not number.startswith("CHG"):
+    if not number.startswith(("CHG", "SIR")):
         raise UsageError(
-            f"/snow close is for changes; resolve an incident: /snow resolve {number} "
+            f"/snow close is for changes and security incidents; resolve an incident: "
+            f"/snow resolve {number} "
             '<close code> "<notes>"'
         )
     return _closing(number, tail, "close")

@@ -65,9 +65,7 @@ class Pusher:
 
     def payload(self, store: RecordStore, table: str, record: Record) -> dict[str, Any] | None:
         """The body the rule would send for this write, or None when it does not fire."""
-        if table not in TASK_TABLES or not record.get("correlation_id", "").startswith(
-            "snowops:"
-        ):
+        if table not in TASK_TABLES or not record.get("correlation_id", "").startswith("snowops:"):
             return None
         comments = [
             {
