@@ -15,6 +15,7 @@ from core.models import TicketKind
 from sim.servicenow.customize import set_plugin
 from tests.e2e.conftest import ADMIN, SlackHarness, form_state
 from tests.e2e.push_rule import install_rule, pushed
+from tests.e2e.test_slack_lookup import link_shared
 from tests.fakes.slack_signing import view_submission_payload
 
 WS = "slack:T0123"
@@ -165,3 +166,28 @@ async def test_a_pushed_security_incident_change_reaches_its_card_once(
     assert "Analysis" in json.dumps(update.args["blocks"])
     # The poll that follows sees the same change: nothing more.
     assert await sync_and_deliver(slack) == 0
+
+
+async def test_a_problem_is_looked_up_and_its_record_link_unfurls(slack: SlackHarness) -> None:
+    view = await slack.modal_after("create problem Recurring VPN drops")
+    await submit_form(slack, view, "problem")
+    await card_of(slack, "PRB0040001")
+    found = slack.sim.instance.find_by_number("PRB0040001")
+    assert found is not None
+
+    await slack.command("ticket PRB0040001", name="look")
+    [answer] = await slack.api.wait_for_response()
+    assert answer["text"] == "PRB0040001 Rotate the VPN certificate — New"
+    labels = [e["text"]["text"] for b in answer["blocks"] for e in b.get("elements", [])
+              if e.get("type") == "button"]  # fmt: skip
+    assert "Assign to me" in labels
+    assert "Close" not in labels  # a problem is resolved in ServiceNow
+    assert "Resolve" not in labels
+
+    url = f"{slack.sim.url}/problem.do?sys_id={found[1]['sys_id']}"
+    r = await slack.event(link_shared([url]), event_id="Ev0PRB1")
+    assert r.status == 200
+    [call] = await slack.api.wait_for("chat.unfurl")
+    preview = json.dumps(call.args["unfurls"][url]["blocks"])
+    assert "PRB0040001" in preview
+    assert "New" in preview
