@@ -16,7 +16,7 @@ from sim.servicenow.customize import set_plugin
 from tests.e2e.conftest import ADMIN, SlackHarness, form_state
 from tests.e2e.push_rule import install_rule, pushed
 from tests.e2e.test_slack_lookup import link_shared
-from tests.fakes.slack_signing import view_submission_payload
+from tests.fakes.slack_signing import app_home_opened_event, view_submission_payload
 
 WS = "slack:T0123"
 
@@ -191,3 +191,25 @@ async def test_a_problem_is_looked_up_and_its_record_link_unfurls(slack: SlackHa
     preview = json.dumps(call.args["unfurls"][url]["blocks"])
     assert "PRB0040001" in preview
     assert "New" in preview
+
+
+async def test_app_home_shows_problems_and_security_incidents_once_there_are_some(
+    slack: SlackHarness,
+) -> None:
+    await slack.event(app_home_opened_event(ADMIN), event_id="Ev0H1")
+    [empty] = await slack.api.wait_for("views.publish")
+    assert "Problem management" not in json.dumps(empty.args["view"])
+    for word in ("problem", "sir"):
+        view = await slack.modal_after(f"create {word} Rotate the VPN certificate")
+        await submit_form(slack, view, {"sir": "security_incident"}.get(word, word))
+    await card_of(slack, "SIR0010001")
+
+    await slack.event(app_home_opened_event(ADMIN), event_id="Ev0H2")
+    home = json.dumps((await slack.api.wait_for("views.publish", count=2))[-1].args["view"])
+
+    for shown in ("Incident management", "Change management", "Problem management"):
+        assert shown in home
+    assert "Security incident response" in home
+    assert "PRB0040001" in home
+    assert "SIR0010001" in home
+    slack.every_payload_is_valid_block_kit()
