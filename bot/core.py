@@ -271,10 +271,10 @@ def _handlers(
         AuditHandlers(audit),
         AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock),
+        TicketHandlers(tickets, names, publisher, store, clock, clients.gateway),
         SubscriptionHandlers(store, audit, sinks, QueryWatches(store)),
         WatchHandlers(QueryWatches(store), clients.gateway, audit, clock, sinks),
-        RecommendationHandlers(recommendations, names, store),
+        RecommendationHandlers(recommendations, names, store, clients.gateway),
         NotificationHandlers(deliveries, notifier, audit),
         HomeHandlers(connections, store, names),
     ]

@@ -40,6 +40,9 @@ def allowed_actions(kind: TicketKind, state: str) -> tuple[str, ...]:
     open ticket everything but reopen; a resolved incident a comment or reopen; a closed
     or cancelled one nothing."""
     if is_open(kind, state):
+        if kind is TicketKind.PROBLEM:
+            # A problem is resolved with its root cause and fix notes: in ServiceNow.
+            return ("comment", "note", "assign_me", "assign")
         done = "resolve" if kind is TicketKind.INCIDENT else "close"
         return ("comment", "note", "assign_me", "assign", done)
     if kind is TicketKind.INCIDENT and state == _RESOLVED:
@@ -77,7 +80,7 @@ class ActionFormView:
             return "Work note" if self.action == "note" else "Comment"
         return {
             "group": "Assignment group",
-            "close_code": "Close code" if self.kind is TicketKind.CHANGE else "Resolution code",
+            "close_code": "Resolution code" if self.kind is TicketKind.INCIDENT else "Close code",
             "close_notes": "Close notes",
         }.get(field, field)
 
@@ -110,7 +113,7 @@ def action_form(
         "resolve": (f"Resolve {number}", "Resolve"),
         "close": (f"Close {number}", "Close"),
     }
-    if action == "resolve" and kind is TicketKind.CHANGE:
+    if action == "resolve" and kind is not TicketKind.INCIDENT:
         action = "close"
     title, submit = titles.get(action, ("SnowOps", "Send"))
     return ActionFormView(

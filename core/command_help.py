@@ -7,7 +7,7 @@ __all__ = ["COMMAND_HELP"]
 
 COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("help", "what SnowOps can do here"),
-    ("home", "incident and change overview"),
+    ("home", "overview of your tickets by type"),
     ("connect <instance>", "connect this workspace to ServiceNow (admins)"),
     ("reconnect", "a fresh sign-in link for the connected instance (admins)"),
     ("status", "connection health, last sync, last error"),
@@ -19,10 +19,10 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("securescore", "the tenant's Secure Score: trend, chart, points gained through tickets"),
     ("securescore <tenant-id>", "link the Microsoft tenant Secure Score comes from (admins)"),
     ("share <recommendation-id>", "open the ticket form for a recommendation"),
-    ("create [incident|change] [title]", "open the ticket form"),
-    ("tickets [incident|change] [open|all] [page N]", "list tickets"),
+    ("create [incident|change|problem|sir] [title]", "open the ticket form"),
+    ("tickets [incident|change|problem|sir] [open|all] [page N]", "list tickets"),
     ("ticket <number>", "one ticket and its recent history"),
-    ("subscribe [incident|change|all] [priority<=N]", "notify this channel (admins)"),
+    ("subscribe [incident|change|problem|sir|all] [priority<=N]", "notify this channel (admins)"),
     (
         "subscribe … digest daily [09:00]|hourly [zone Europe/Stockholm]",
         "one summary per period instead of a message per change (admins)",
@@ -47,7 +47,7 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
     ("lookup [any|own]", "which tickets ticket and link previews show (admins)"),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
-    ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
+    ('states [incident|change|problem|sir] [<value> "<name>"]', "show or rename state names"),
     ("rules", "the rules that open tickets from Secure Score"),
     (
         'rules add when "new recommendation" [category <c>] [points>=N] then incident|change '

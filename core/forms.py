@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from core.i18n import _
 from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
 from core.zones import UTC_NAME, end_of_day, zone_of
 
 __all__ = [
+    "DEFAULT_KINDS",
     "DESCRIPTION_MAX",
     "FORM_FIELDS",
     "NAME_MAX",
@@ -33,6 +35,9 @@ NAME_MAX = 160
 #: task.description holds 4,000 characters; SnowOps's footer needs some, and Slack's text
 #: input holds 3,000, so every platform accepts the same.
 DESCRIPTION_MAX = 3000
+
+#: The kinds every instance has (security incidents need a plugin: see core.kinds).
+DEFAULT_KINDS: tuple[TicketKind, ...] = tuple(k for k in TicketKind if not k.optional)
 
 FORM_FIELDS = ("kind", "name", "description", "priority", "due", "category")
 
@@ -61,6 +66,8 @@ class TicketFormView:
     description: str = ""
     priority: Priority = Priority.MODERATE
     due: str = ""
+    #: The kinds to choose from (security incident only where the instance has it).
+    kinds: tuple[TicketKind, ...] = DEFAULT_KINDS
     category: str | None = None
     source: RecommendationSource = RecommendationSource.USER
     recommendation_id: str | None = None
@@ -81,13 +88,19 @@ def form_again(
     zone: str = UTC_NAME,
 ) -> TicketFormView:
     """The form as the user filled it, to show again (with ``errors`` next to fields)."""
-    kind = TicketKind.CHANGE if values.get("kind") == "change" else TicketKind.INCIDENT
+    try:
+        kind = _kind(values.get("kind") or "")
+    except ValueError:
+        kind = TicketKind.INCIDENT
+    # A kind that was chosen was offered: it stays among the choices.
+    kinds = tuple(k for k in TicketKind if not k.optional or k is kind)
     try:
         priority = Priority(int(values.get("priority") or 3))
     except ValueError:
         priority = Priority.MODERATE
     return TicketFormView(
         kind=kind,
+        kinds=kinds,
         name=values.get("name") or "",
         description=values.get("description") or "",
         priority=priority,
@@ -135,10 +148,12 @@ def parse_due(text: str, now: datetime, zone: str | None = None) -> datetime:
 
 
 def _kind(raw: str) -> TicketKind:
-    kind = raw.strip().lower() or "incident"
-    if kind not in ("incident", "change", "change_request"):
-        raise ValueError("Choose Incident or Change.")
-    return TicketKind.CHANGE if kind in ("change", "change_request") else TicketKind.INCIDENT
+    word = raw.strip().lower() or "incident"
+    for kind in TicketKind:
+        # The value a form sends, the table name, or the word a person types.
+        if word in (kind.value, kind.table, kind.value.replace("_", "-"), kind.prefix.lower()):
+            return kind
+    raise ValueError(_("Choose Incident, Change, Problem or Security incident."))
 
 
 def _name(raw: str) -> str:

@@ -111,6 +111,11 @@ class TicketGateway(Protocol):
         is the ticket system's id of the person it is for, when known."""
         ...
 
+    async def kinds(self, workspace: str) -> tuple[TicketKind, ...]:
+        """The kinds this workspace's ticket system offers (security incidents only where
+        the instance has them), in TicketKind order; cheap: answered from a cache."""
+        ...
+
     async def find_by_correlation(
         self, workspace: str, correlation_id: str, *, open_only: bool
     ) -> Ticket | None:

@@ -15,6 +15,7 @@ from core import commands as c
 from core.errors import UsageError
 from core.grammar_actions import ACTION_PARSERS, action_text
 from core.grammar_confirm import CONFIRM_PARSERS, confirm_text
+from core.grammar_kinds import KIND_WORDS, NUMBER, kind_word, kinds_text
 from core.grammar_schedule import schedule_parsers, schedule_text
 from core.models import CATEGORIES, TicketKind
 
@@ -28,16 +29,7 @@ AUDIT_DEFAULT = 20
 
 _MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)\s*", re.IGNORECASE)
 _SNOW = re.compile(r"^\s*/?snow\b", re.IGNORECASE)
-_KINDS = {
-    "incident": TicketKind.INCIDENT,
-    "incidents": TicketKind.INCIDENT,
-    "inc": TicketKind.INCIDENT,
-    "change": TicketKind.CHANGE,
-    "changes": TicketKind.CHANGE,
-    "chg": TicketKind.CHANGE,
-    "change_request": TicketKind.CHANGE,
-}
-_NUMBER = re.compile(r"^(INC|CHG)[0-9]{7,}$")
+_KINDS = KIND_WORDS
 _PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
 _PRIORITY_LIKE = re.compile(r"^(?:priority|p)\s*(<=|<|=|>=|>)")
 _PRIORITIES = (
@@ -91,7 +83,8 @@ def _kind(word: str, cmd: str) -> TicketKind:
     kind = _KINDS.get(word.lower())
     if kind is None:
         raise UsageError(
-            f"'{word[:40]}' is not a ticket type: use incident or change. {usage(cmd)}"
+            f"'{word[:40]}' is not a ticket type: use incident, change, problem or "
+            f"security-incident. {usage(cmd)}"
         )
     return kind
 
@@ -207,7 +200,7 @@ def _ticket(args: list[str]) -> c.Command:
     if len(args) != 1:
         raise UsageError(usage("ticket"))
     number = args[0].upper()
-    if not _NUMBER.match(number):
+    if not NUMBER.match(number):
         raise UsageError(f"'{args[0][:40]}' is not a ticket number: use INC0010001 or CHG0030001.")
     return c.ShowTicket(number)
 
@@ -287,7 +280,7 @@ def _tickets(args: list[str]) -> c.Command:
 
 
 def _subscribe(args: list[str]) -> c.Command:
-    kinds = frozenset(TicketKind)
+    kinds: frozenset[TicketKind] = frozenset()
     max_priority = 5
     # Accept "priority <= 2" with spaces as well as "priority<=2".
     words = re.sub(r"\s*(<=|<|=)\s*", r"\1", " ".join(args)).split()
@@ -297,7 +290,7 @@ def _subscribe(args: list[str]) -> c.Command:
         if w == "all":
             kinds = frozenset(TicketKind)
         elif w in _KINDS:
-            kinds = frozenset({_KINDS[w]})
+            kinds |= {_KINDS[w]}  # several types: "subscribe incident problem"
         elif match:
             op, n = match.group(1), int(match.group(2))
             max_priority = n - 1 if op == "<" else n
@@ -307,7 +300,7 @@ def _subscribe(args: list[str]) -> c.Command:
             raise UsageError(f"'{word[:40]}' is not a priority: {_PRIORITIES}")
         else:
             raise UsageError(f"'{word[:40]}' is not understood. {usage('subscribe')}")
-    return c.Subscribe(kinds, max_priority)
+    return c.Subscribe(kinds or frozenset(TicketKind), max_priority)
 
 
 def _states(args: list[str]) -> c.Command:
@@ -377,23 +370,27 @@ def command_text(command: c.Command) -> str:
         case c.Share(recommendation_id=rec_id):
             return f"share {rec_id}"
         case c.Create(kind=kind, title=title):
-            return f"create {kind.value} {title}".rstrip()
+            return f"create {kind_word(kind)} {title}".rstrip()
         case c.Tickets(kind=kind, open_only=open_only, page=page):
-            words = [kind.value if kind else "", "open" if open_only else "all", *_page_text(page)]
+            words = [
+                kind_word(kind) if kind else "",
+                "open" if open_only else "all",
+                *_page_text(page),
+            ]
             return " ".join(["tickets", *(w for w in words if w)])
         case c.ShowTicket(number=number):
             return f"ticket {number}"
         case c.Subscribe(kinds=kinds, max_priority=level):
-            what = next(iter(kinds)).value if len(kinds) == 1 else "all"
+            what = kinds_text(kinds)
             return f"subscribe {what} priority<={level}"
         case c.RetryNotifications():
             return "notifications retry"
         case c.Audit(count=count):
             return f"audit {count}"
         case c.ShowStates(kind=kind):
-            return f"states {kind.value}" if kind else "states"
+            return f"states {kind_word(kind)}" if kind else "states"
         case c.RenameState(kind=kind, value=value, label=label):
-            return f"states {kind.value} {_quote(value)} {_quote(label)}"
+            return f"states {kind_word(kind)} {_quote(value)} {_quote(label)}"
     for verb, cls in _SIMPLE.items():
         if isinstance(command, cls):
             return verb

@@ -6,19 +6,18 @@ the card's buttons carry)."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_kinds import NUMBER
 from core.grammar_lookup import parse_lookup
 from core.grammar_rules import parse_rules, rule_text
 from core.grammar_threads import THREAD_PARSERS, thread_text
 
 __all__ = ["ACTION_PARSERS", "action_text", "number_of"]
 
-_NUMBER = re.compile(r"^(INC|CHG)[0-9]{7,}$")
 #: Characters of a comment or work note (ServiceNow's journal takes far more; chat is for
 #: short notes, and a card shows 500).
 MAX_NOTE = 4000
@@ -27,7 +26,7 @@ MAX_NOTE = 4000
 def number_of(word: str, verb: str) -> str:
     """A ticket number, upper-cased, or the usage of ``verb``."""
     number = word.upper()
-    if not _NUMBER.match(number):
+    if not NUMBER.match(number):
         raise UsageError(
             f"'{word[:40]}' is not a ticket number: use INC0010001 or CHG0030001, "
             f"e.g. /snow {verb} INC0010001 …"
@@ -72,9 +71,10 @@ def _assign(rest: str) -> c.Command:
 
 def _close(rest: str) -> c.Command:
     number, tail = _split(rest, "close", 'CHG0030001 <close code> "<notes>"')
-    if not number.startswith("CHG"):
+    if not number.startswith(("CHG", "SIR")):
         raise UsageError(
-            f"/snow close is for changes; resolve an incident: /snow resolve {number} "
+            f"/snow close is for changes and security incidents; resolve an incident: "
+            f"/snow resolve {number} "
             '<close code> "<notes>"'
         )
     return _closing(number, tail, "close")

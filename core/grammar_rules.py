@@ -15,6 +15,7 @@ import shlex
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_kinds import KIND_WORDS, kind_word
 from core.models import CATEGORIES, TicketKind
 
 __all__ = ["NEW_RECOMMENDATION", "SCORE_DROPS", "parse_rules", "rule_text"]
@@ -27,7 +28,7 @@ _EXAMPLE = (
     'e.g. /snow rules add when "new recommendation" category Identity points>=8 then '
     'incident priority 2, or /snow rules add when "score drops" by>=5 then incident'
 )
-_KINDS = {"incident": TicketKind.INCIDENT, "change": TicketKind.CHANGE}
+_KINDS = KIND_WORDS
 
 
 def _words(rest: str) -> list[str]:
@@ -115,7 +116,9 @@ def _category(word: str) -> str:
 def _action(words: list[str]) -> tuple[TicketKind, int]:
     kind = _KINDS.get(words[0]) if words else None
     if kind is None:
-        raise UsageError(f"After then, say incident or change. {_EXAMPLE}")
+        raise UsageError(
+            f"After then, say incident, change, problem or security-incident. {_EXAMPLE}"
+        )
     rest = words[1:]
     if not rest:
         return kind, 3
@@ -132,9 +135,8 @@ def rule_text(command: c.Command) -> str | None:
         case c.RemoveRule(number=number):
             return f"rules remove {number}"
         case c.AddRule() as rule:
-            return (
-                f"rules add {condition_text(rule)} then {rule.kind.value} priority {rule.priority}"
-            )
+            then = f"then {kind_word(rule.kind)} priority {rule.priority}"
+            return f"rules add {condition_text(rule)} {then}"
     return None
 
 

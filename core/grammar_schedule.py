@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.grammar_kinds import kinds_text
 from core.grammar_watch import watch_parsers, watch_text
 from core.models import TicketKind
 from core.schedules import DAILY, HOURLY, clock_time, zone_info
@@ -117,7 +118,7 @@ def schedule_parsers(subscribe: Parser) -> dict[str, Parser]:
 
 
 def _kinds_text(kinds: frozenset[TicketKind]) -> str:
-    return next(iter(kinds)).value if len(kinds) == 1 else "all"
+    return kinds_text(kinds)
 
 
 def schedule_text(command: c.Command) -> str | None:

@@ -26,7 +26,7 @@ ANY = "any"
 LOOKUP_MODES = (OWN, ANY)
 _NS = "lookup_policy"
 #: Number prefixes of the tables SnowOps reads tickets from.
-_PREFIXES = {"INC": TicketKind.INCIDENT, "CHG": TicketKind.CHANGE}
+_PREFIXES = {kind.prefix: kind for kind in TicketKind}
 _WHO_CHANGES = (
     "A workspace admin can let everyone here look up any ticket SnowOps's ServiceNow "
     "connection can read: /snow lookup any."

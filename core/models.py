@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from core.i18n import N_
+
 __all__ = [
     "CATEGORIES",
     "CardLocation",
@@ -41,29 +43,61 @@ def workspace_platform(workspace: str) -> str:
 
 
 class TicketKind(StrEnum):
-    """The two ServiceNow record types SnowOps creates."""
+    """The ServiceNow record types SnowOps creates and follows (security incidents only
+    where the instance has the Security Incident Response plugin: see ``optional``)."""
 
     INCIDENT = "incident"
     CHANGE = "change"
+    PROBLEM = "problem"
+    SECURITY = "security_incident"
 
     @property
     def table(self) -> str:
         """The ServiceNow table that holds this kind."""
-        return "incident" if self is TicketKind.INCIDENT else "change_request"
+        return _TABLES[self]
 
     @property
     def label(self) -> str:
-        """Human label."""
-        return "Incident" if self is TicketKind.INCIDENT else "Change"
+        """Human label (English: translate with ``_()`` where shown)."""
+        return _LABELS[self]
+
+    @property
+    def prefix(self) -> str:
+        """The base system's number prefix (INC, CHG, PRB, SIR)."""
+        return _PREFIXES[self]
+
+    @property
+    def optional(self) -> bool:
+        """True for a kind whose table a plugin brings (an instance may lack it)."""
+        return self is TicketKind.SECURITY
 
     @classmethod
     def from_table(cls, table: str) -> TicketKind:
         """Map a ServiceNow table name back to a kind."""
-        if table == "incident":
-            return cls.INCIDENT
-        if table == "change_request":
-            return cls.CHANGE
+        for kind, name in _TABLES.items():
+            if name == table:
+                return kind
         raise ValueError(f"not a SnowOps table: {table}")
+
+
+_TABLES = {
+    TicketKind.INCIDENT: "incident",
+    TicketKind.CHANGE: "change_request",
+    TicketKind.PROBLEM: "problem",
+    TicketKind.SECURITY: "sn_si_incident",
+}
+_LABELS = {
+    TicketKind.INCIDENT: N_("Incident"),
+    TicketKind.CHANGE: N_("Change"),
+    TicketKind.PROBLEM: N_("Problem"),
+    TicketKind.SECURITY: N_("Security incident"),
+}
+_PREFIXES = {
+    TicketKind.INCIDENT: "INC",
+    TicketKind.CHANGE: "CHG",
+    TicketKind.PROBLEM: "PRB",
+    TicketKind.SECURITY: "SIR",
+}
 
 
 class Priority(IntEnum):
@@ -291,7 +325,7 @@ class Subscription:
     (1 critical only … 5 everything); a kind absent from ``levels`` is not followed."""
 
     channel: ChannelRef
-    levels: tuple[tuple[TicketKind, int], ...] = ((TicketKind.CHANGE, 5), (TicketKind.INCIDENT, 5))
+    levels: tuple[tuple[TicketKind, int], ...] = tuple((kind, 5) for kind in TicketKind)
 
     def __post_init__(self) -> None:
         # One canonical order, so equal subscriptions compare equal wherever they came from.

@@ -157,7 +157,9 @@ class StatusSync:
         if conn is None:
             return SyncResult([], 0)
         held = (conn.instance_url, conn.created_at)
-        marks = {kind: await self._mark(workspace, kind, held) for kind in TicketKind}
+        # Only the tables the instance has (a cached answer: no request per cycle).
+        kinds = await self._gateway.kinds(workspace)
+        marks = {kind: await self._mark(workspace, kind, held) for kind in kinds}
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
         turn = _Turn(workspace, oldest, guard)
         newest = {kind: await self._read_kind(turn, kind, since) for kind, since in marks.items()}

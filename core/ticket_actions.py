@@ -20,6 +20,7 @@ from core.action_forms import ActionFormView, action_form, allowed_actions
 from core.actions import ActionFormContext
 from core.errors import InProgressError, UserError
 from core.gateway import AddJournal, AssignTo, Reopen, Resolve, TicketAction, TicketGateway
+from core.i18n import _
 from core.models import Ticket, TicketKind, workspace_platform
 from core.servicenow.states import CLOSED_STATES
 from core.storage import AuditLog, Documents, IdempotencyKeys, TicketStore
@@ -108,7 +109,7 @@ class TicketActions:
         act (in ``linked`` mode they are asked to link before they fill anything in); a
         resolve or close form lists the instance's own close codes."""
         ticket = await self._tracked(who.workspace, context.number)
-        if context.action == "resolve" and ticket.kind is TicketKind.CHANGE:
+        if context.action == "resolve" and ticket.kind is not TicketKind.INCIDENT:
             context = replace(context, action="close")
         if context.action not in allowed_actions(ticket.kind, ticket.state):
             raise UserError(
@@ -174,6 +175,8 @@ class TicketActions:
                     raise UserError(f"ServiceNow has no active assignment group '{group_name}'")
                 return AssignTo(group=group[0]), f"{ticket.number} is assigned to {group[1]}."
             case c.ResolveTicket(close_code=code, notes=notes):
+                if ticket.kind is TicketKind.PROBLEM:
+                    raise UserError(_("a problem is resolved in ServiceNow, with its root cause"))
                 if ticket.state in CLOSED_STATES[ticket.kind]:
                     return None, f"{ticket.number} is already {_done(ticket.kind)}."
                 value = await self._close_code(who.workspace, ticket.kind, code)

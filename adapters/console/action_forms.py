@@ -45,7 +45,8 @@ def action_from_doc(doc: Any) -> ActionFormView:
     if not isinstance(doc, dict):
         raise ValueError("action must be an object")
     context = ActionFormContext.from_doc(doc.get("context"))
-    kind = TicketKind.CHANGE if doc.get("kind") == "change" else TicketKind.INCIDENT
+    kinds = {k.value: k for k in TicketKind}
+    kind = kinds.get(str(doc.get("kind") or ""), TicketKind.INCIDENT)
     choices = tuple(
         (str(c[0]), str(c[1])) for c in doc.get("choices") or () if isinstance(c, list) and c[1:]
     )

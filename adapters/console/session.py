@@ -27,7 +27,7 @@ from core.actions import (
     SuggestGroups,
     button_value,
 )
-from core.forms import TicketFormView
+from core.forms import DEFAULT_KINDS, TicketFormView
 from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
 from core.handlers.router import Router
@@ -243,6 +243,7 @@ def form_to_doc(form: TicketFormView) -> dict[str, Any]:
     """A form as JSON for ``/console/…``."""
     return {
         "kind": form.kind.value,
+        "kinds": [k.value for k in form.kinds],
         "name": form.name,
         "description": form.description,
         "priority": int(form.priority),
@@ -255,6 +256,13 @@ def form_to_doc(form: TicketFormView) -> dict[str, Any]:
     }
 
 
+def _kinds(raw: Any) -> tuple[TicketKind, ...]:
+    """The kinds a form offers, as JSON sent them (the defaults when absent)."""
+    if not isinstance(raw, list) or not raw:
+        return DEFAULT_KINDS
+    return tuple(TicketKind(k) for k in raw)
+
+
 def form_from_doc(doc: Any) -> TicketFormView:
     """The form back from JSON; ``ValueError`` when it is not one."""
     if not isinstance(doc, dict):
@@ -262,6 +270,7 @@ def form_from_doc(doc: Any) -> TicketFormView:
     try:
         return TicketFormView(
             kind=TicketKind(doc.get("kind") or "incident"),
+            kinds=_kinds(doc.get("kinds")),
             name=str(doc.get("name") or ""),
             description=str(doc.get("description") or ""),
             priority=Priority(int(doc.get("priority") or 3)),

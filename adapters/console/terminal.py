@@ -21,7 +21,8 @@ from adapters.console.session import Confirm, ConsoleError, Session
 from adapters.console.zone import system_zone
 from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
-from core.models import CATEGORIES
+from core.grammar_kinds import kind_word
+from core.models import CATEGORIES, TicketKind
 from core.zones import zone_name
 
 __all__ = ["Terminal"]
@@ -41,6 +42,7 @@ class Terminal:
         self._session = session
         self._out = out or sys.stdout
         self._clock = clock or SystemClock()
+        self._kinds: tuple[TicketKind, ...] = ()
         self._lines: LineReader | None = None
 
     def say(self, text: str) -> None:
@@ -122,7 +124,7 @@ class Terminal:
     async def _field(self, lines: LineReader, name: str, value: str) -> str | None:
         """Ask one field until its value passes core's check for it; None: cancelled."""
         while True:
-            answer = await lines.ask(_field_prompt(name, value))
+            answer = await lines.ask(_field_prompt(name, value, self._kinds))
             if answer is None or answer.strip().lower() in _CANCEL:
                 return None
             answer = answer.strip()
@@ -137,8 +139,9 @@ class Terminal:
         """Ask each field (each checked as it comes), submit, and ask again only the
         fields that were refused."""
         self.say("\n".join(render_form_intro(form)))
+        self._kinds = form.kinds
         values = {
-            "kind": form.kind.value,
+            "kind": kind_word(form.kind),
             "name": form.name,
             "description": form.description,
             "priority": str(int(form.priority)),
@@ -167,7 +170,7 @@ class Terminal:
 
 
 _LABELS = {
-    "kind": "Type: incident or change",
+    "kind": "Type: {kinds}",
     "name": "Name",
     "description": "Description",
     "priority": "Priority 1 Critical, 2 High, 3 Moderate, 4 Low",
@@ -176,11 +179,14 @@ _LABELS = {
 }
 
 
-def _field_prompt(name: str, value: str) -> str:
+def _field_prompt(name: str, value: str, kinds: tuple[TicketKind, ...] = ()) -> str:
     shown = " ".join(value.split())
     if len(shown) > 50:
         shown = shown[:49] + "…"
     label = _LABELS[name]
+    if name == "kind":
+        words = [kind_word(k) for k in kinds or (TicketKind.INCIDENT, TicketKind.CHANGE)]
+        label = label.replace("{kinds}", " or ".join([", ".join(words[:-1]), words[-1]]))
     if name == "due":
         label = label.replace("YYYY-MM-DD", f"YYYY-MM-DD in {zone_name(system_zone())}")
     return f"  {label} [{shown}]: "

@@ -34,7 +34,8 @@ from adapters.slack.blocks_text import (
     truncate,
 )
 from core.forms import FORM_FIELDS, NAME_MAX, TicketFormView
-from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
+from core.i18n import _
+from core.models import CATEGORIES, Priority, RecommendationSource
 from core.views import Button, HomeView, KindSummary, TicketListView
 
 __all__ = [
@@ -149,7 +150,7 @@ def _source_line(form: TicketFormView) -> str:
 
 def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
     """(field, label, element, optional) of each input of the ticket form, prefilled."""
-    kinds = [_option(k.value, k.label) for k in TicketKind]
+    kinds = [_option(k.value, k.label) for k in form.kinds]
     priorities = [_option(str(p.value), p.label) for p in Priority]
     categories = [_option(c, c) for c in CATEGORIES]
     category = next((c for c in CATEGORIES if c.lower() == (form.category or "").lower()), None)
@@ -170,7 +171,7 @@ def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
         placeholder=_plain("Pick a date", 150),
     )
     return [
-        ("kind", "Type", _select(kinds, form.kind.value, "Incident or change"), False),
+        ("kind", "Type", _select(kinds, form.kind.value, _("Type of ticket")), False),
         ("name", "Name", name, False),
         ("description", "Description", description, True),
         ("priority", "Priority", _select(priorities, str(form.priority.value), "Priority"), False),

@@ -65,7 +65,7 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
             "id": "kind",
             "label": _("Type"),
             "value": view.kind.value,
-            "choices": _choices([(k.label, k.value) for k in TicketKind]),
+            "choices": _choices([(k.label, k.value) for k in view.kinds]),
         },
         {
             "type": "Input.Text",

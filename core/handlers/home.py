@@ -9,6 +9,7 @@ from core import commands as c
 from core.connections import ConnectionService, ConnectionStatusView
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
+from core.i18n import N_
 from core.models import ConnectionStatus, TicketKind
 from core.outcomes import Outcome, Reply
 from core.repos.labels import StateNames
@@ -17,7 +18,14 @@ from core.views import Button, HelpView, HomeView, KindSummary, format_when, tic
 
 __all__ = ["HomeHandlers"]
 
-_TITLES = {TicketKind.INCIDENT: "Incident management", TicketKind.CHANGE: "Change management"}
+_TITLES = {
+    TicketKind.INCIDENT: "Incident management",
+    TicketKind.CHANGE: "Change management",
+    TicketKind.PROBLEM: N_("Problem management"),
+    TicketKind.SECURITY: N_("Security incident response"),
+}
+#: Kinds whose card home shows even before the workspace has a ticket of them.
+_ALWAYS = (TicketKind.INCIDENT, TicketKind.CHANGE)
 
 
 class HomeHandlers:
@@ -54,6 +62,8 @@ class HomeHandlers:
         for kind in TicketKind:
             names = await self._names.names(ctx.workspace, kind)
             tickets = await self._tickets.list_tickets(ctx.workspace, kind, limit=200)
+            if not tickets and kind not in _ALWAYS:
+                continue  # problems and security incidents: once there are some
             counts: dict[str, int] = {}
             for t in tickets:
                 shown = names.get(t.state, t.state)

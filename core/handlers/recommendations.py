@@ -8,10 +8,12 @@ from typing import Any
 
 from core import commands as c
 from core.errors import UsageError
+from core.gateway import TicketGateway
 from core.grammar import MAX_PAGE
 from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.kinds import form_kinds
 from core.outcomes import Audience, Outcome, Reply, ShowForm
 from core.recommendation_views import recommendation_card, recommendation_list, share_form
 from core.recommendations import RecommendationItem, RecommendationService
@@ -32,10 +34,12 @@ class RecommendationHandlers:
         recommendations: RecommendationService,
         names: StateNames,
         connections: ConnectionStore | None = None,
+        gateway: TicketGateway | None = None,
     ) -> None:
         self._recs = recommendations
         self._names = names
         self._connections = connections
+        self._gateway = gateway
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -92,7 +96,10 @@ class RecommendationHandlers:
                 blocked := await cannot_create(self._connections, ctx.workspace)
             ):
                 return Reply(blocked)
-            return ShowForm(share_form(rec))
+            form = share_form(rec)
+            if self._gateway is not None:
+                form = await form_kinds(self._gateway, ctx.workspace, form)
+            return ShowForm(form)
         names = await self._names.names(ctx.workspace, tracked.kind)
         card = ticket_card(tracked, names, zone=ctx.zone)
         notice = Notice(

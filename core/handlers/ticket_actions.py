@@ -20,6 +20,7 @@ from core.actions import (
 )
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
+from core.lookup import kind_of_number
 from core.models import TicketKind
 from core.outcomes import Outcome, Reply, ShowActionForm, Suggestions
 from core.ticket_actions import IdentityModes, TicketActions, Who
@@ -89,7 +90,7 @@ class TicketActionHandlers:
         try:
             action_from_inputs(request.context, request.values)
         except FieldError as exc:
-            kind = TicketKind.CHANGE if request.context.number[:3] == "CHG" else TicketKind.INCIDENT
+            kind = kind_of_number(request.context.number) or TicketKind.INCIDENT
             errors = ((exc.field, exc.message),)
             return ShowActionForm(action_form(request.context, kind, "", errors=errors))
         return None

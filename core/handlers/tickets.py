@@ -15,15 +15,18 @@ from core.errors import InProgressError, UsageError
 from core.forms import (
     DESCRIPTION_MAX,
     NAME_MAX,
+    TicketFormValues,
     TicketFormView,
     form_again,
     validate_ticket_form,
 )
+from core.gateway import TicketGateway
 from core.grammar import MAX_PAGE
 from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
+from core.kinds import check_offered, form_kinds, not_offered
 from core.models import Ticket, TicketKind, TicketRequest
 from core.outcomes import Outcome, Reply, ShowForm, StillWorking, TicketMade
 from core.ports import DeliveryError
@@ -61,12 +64,18 @@ class TicketHandlers:
         publisher: CardPublisher,
         connections: ConnectionStore,
         clock: Clock,
+        gateway: TicketGateway | None = None,
     ) -> None:
         self._tickets = tickets
         self._names = names
         self._publisher = publisher
         self._connections = connections
         self._clock = clock
+        self._gateway = gateway
+
+    async def _offer(self, workspace: str, form: TicketFormView) -> TicketFormView:
+        """``form`` with the kinds this workspace's instance has."""
+        return form if self._gateway is None else await form_kinds(self._gateway, workspace, form)
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -85,7 +94,10 @@ class TicketHandlers:
         """The empty (or titled) ticket form, when a ticket can be made at all."""
         if blocked := await cannot_create(self._connections, ctx.workspace):
             return Reply(blocked)
-        return ShowForm(TicketFormView(kind=command.kind, name=command.title[:NAME_MAX]))
+        if self._gateway is not None:
+            await check_offered(self._gateway, ctx.workspace, command.kind)
+        form = TicketFormView(kind=command.kind, name=command.title[:NAME_MAX])
+        return ShowForm(await self._offer(ctx.workspace, form))
 
     async def share_message(self, ctx: RequestContext, request: ShareMessage) -> Outcome:
         """The ticket form, prefilled from a chat message and a link back to it."""
@@ -95,7 +107,8 @@ class TicketHandlers:
         title = text.splitlines()[0][:NAME_MAX] if text else ""
         if blocked := await cannot_create(self._connections, ctx.workspace):
             return Reply(blocked)
-        return ShowForm(TicketFormView(name=title, description=description[:DESCRIPTION_MAX]))
+        form = TicketFormView(name=title, description=description[:DESCRIPTION_MAX])
+        return ShowForm(await self._offer(ctx.workspace, form))
 
     async def stored_tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """The list from the store, with a refresh to follow when one is due."""
@@ -169,30 +182,27 @@ class TicketHandlers:
             follow = c.Tickets(command.kind, command.open_only, command.page)
         return Reply(view, replace=command.page > 1, refresh=follow)
 
+    async def _refused(
+        self, ctx: RequestContext, sub: SubmitTicket, kind: TicketKind
+    ) -> ShowForm | None:
+        """The form again when ``kind`` is not offered here (a security incident chosen on
+        a form shown before the instance lost the plugin, or a forged one)."""
+        if self._gateway is None or kind in await self._gateway.kinds(ctx.workspace):
+            return None
+        refused = {"kind": not_offered(kind).message}
+        again = await self._offer(ctx.workspace, self._again(sub, refused))
+        return ShowForm(again, context=sub.context)
+
     async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
         """Validate the form, create the ticket (or find the one that exists), publish
         its card where the form was opened."""
-        form = sub.context
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
-        request = TicketRequest(
-            workspace=ctx.workspace,
-            kind=checked.kind,
-            name=checked.name,
-            description=checked.description,
-            priority=checked.priority,
-            requester=ctx.requester,
-            source=form.source,
-            category=checked.category,
-            due=checked.due,
-            recommendation_id=form.recommendation_id,
-            recommendation_url=form.recommendation_url,
-            idempotency_key=sub.key,
-            origin=ctx.channel,
-        )
+        if refused := await self._refused(ctx, sub, checked.kind):
+            return refused
         try:
-            outcome = await self._tickets.create(request)
+            outcome = await self._tickets.create(_request(ctx, sub, checked))
         except InProgressError as exc:
             # A double submit: the first one is still creating the ticket and will report it.
             return StillWorking(failure_notice(exc, "create"))
@@ -229,3 +239,23 @@ class TicketHandlers:
             hint = f"Its card could not be posted ({exc}); open it in ServiceNow."
             return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
         return TicketMade(card, notice, created=True, posted=where)
+
+
+def _request(ctx: RequestContext, sub: SubmitTicket, checked: TicketFormValues) -> TicketRequest:
+    """The ticket a valid form asks for."""
+    form = sub.context
+    return TicketRequest(
+        workspace=ctx.workspace,
+        kind=checked.kind,
+        name=checked.name,
+        description=checked.description,
+        priority=checked.priority,
+        requester=ctx.requester,
+        source=form.source,
+        category=checked.category,
+        due=checked.due,
+        recommendation_id=form.recommendation_id,
+        recommendation_url=form.recommendation_url,
+        idempotency_key=sub.key,
+        origin=ctx.channel,
+    )

@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 
 _CHECKS = "score_check"
 #: Resolved or closed: the work is said to be done (not canceled).
-_DONE = {TicketKind.INCIDENT: frozenset({"6", "7"}), TicketKind.CHANGE: frozenset({"3"})}
+_DONE = {
+    TicketKind.INCIDENT: frozenset({"6", "7"}),
+    TicketKind.CHANGE: frozenset({"3"}),
+    TicketKind.PROBLEM: frozenset({"106", "107"}),
+    TicketKind.SECURITY: frozenset({"3"}),
+}
 _TRACKED_MAX = 1000
 
 

@@ -10,8 +10,9 @@ from core.models import TicketKind
 
 __all__ = ["action_fields", "close_code_query", "group_search_query"]
 
-#: Resolved (incident) and Closed (change), as the base system numbers them.
-_DONE = {TicketKind.INCIDENT: "6", TicketKind.CHANGE: "3"}
+#: Resolved (incident) and Closed (change, security incident), as the base system numbers
+#: them (a problem is not resolved from chat).
+_DONE = {TicketKind.INCIDENT: "6", TicketKind.CHANGE: "3", TicketKind.SECURITY: "3"}
 _IN_PROGRESS = "2"
 
 

@@ -27,6 +27,7 @@ from core.servicenow.mapping import (
 )
 from core.servicenow.query import query_value
 from core.servicenow.table import TableClient, patch_with
+from core.servicenow.tables import TableProbe
 from core.storage import ConnectionStore
 
 __all__ = ["JOURNAL_FIELDS", "ServiceNowGateway", "comment_from_row", "comments_from_rows"]
@@ -36,6 +37,7 @@ JOURNAL_FIELDS = ["sys_id", "element_id", "element", "value", "sys_created_by", 
 _ID_CHUNK = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TABLES = {kind: kind.table for kind in TicketKind}
+_PREFIXES = {kind.prefix: kind for kind in TicketKind}
 
 
 def comment_from_row(row: dict[str, Any]) -> Comment:
@@ -61,6 +63,7 @@ class ServiceNowGateway:
     def __init__(self, table: TableClient, connections: ConnectionStore) -> None:
         self._table = table
         self._connections = connections
+        self._probe = TableProbe(table, connections)
 
     async def _instance(self, workspace: str) -> str:
         conn = await self._connections.get_connection(workspace)
@@ -79,6 +82,10 @@ class ServiceNowGateway:
             request.workspace, request.kind, instance, record, request=request
         )
 
+    async def kinds(self, workspace: str) -> tuple[TicketKind, ...]:
+        """The kinds the instance offers: see :class:`~core.servicenow.tables.TableProbe`."""
+        return await self._probe.kinds(workspace)
+
     async def find_by_correlation(
         self, workspace: str, correlation_id: str, *, open_only: bool
     ) -> Ticket | None:
@@ -87,7 +94,7 @@ class ServiceNowGateway:
             return None
         instance = await self._instance(workspace)
         active = "^active=true" if open_only else ""
-        for kind in TicketKind:
+        for kind in await self.kinds(workspace):
             records = await self._table.query(
                 workspace,
                 kind.table,
@@ -133,7 +140,7 @@ class ServiceNowGateway:
 
     async def find_own(self, workspace: str, number: str) -> Ticket | None:
         """Only tickets SnowOps made for this workspace: not a window on the whole instance."""
-        kind = TicketKind.CHANGE if number.upper().startswith("CHG") else TicketKind.INCIDENT
+        kind = _PREFIXES.get(number[:3].upper(), TicketKind.INCIDENT)
         instance = await self._instance(workspace)
         prefix = correlation_prefix(workspace)
         records = await self._table.query(

@@ -57,6 +57,10 @@ _IMPACT_URGENCY: dict[Priority, tuple[int, int]] = {
     Priority.LOW: (2, 3),
 }
 
+#: The field naming the person a ticket is for (problem and security incident have none
+#: SnowOps should set: ServiceNow fills ``opened_by`` itself).
+_REQUESTER_FIELD = {TicketKind.INCIDENT: "caller_id", TicketKind.CHANGE: "requested_by"}
+
 _PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "console": "SnowOps console"}
 
 
@@ -140,17 +144,17 @@ def request_fields(req: TicketRequest, corr_id: str, user_sys_id: str | None) ->
     }
     if req.due is not None:
         fields["due_date"] = format_sn_datetime(req.due)
-    if req.kind is TicketKind.INCIDENT:
+    if req.kind in (TicketKind.INCIDENT, TicketKind.PROBLEM):
+        # Incident and problem compute priority from impact x urgency (priority is read-only).
         impact, urgency = impact_urgency(req.priority)
         fields["impact"] = str(impact)
         fields["urgency"] = str(urgency)
-        if user_sys_id:
-            fields["caller_id"] = user_sys_id
     else:
-        fields["type"] = "normal"
         fields["priority"] = str(int(req.priority))
-        if user_sys_id:
-            fields["requested_by"] = user_sys_id
+    if req.kind is TicketKind.CHANGE:
+        fields["type"] = "normal"
+    if user_sys_id and req.kind in _REQUESTER_FIELD:
+        fields[_REQUESTER_FIELD[req.kind]] = user_sys_id
     return fields
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core.i18n import N_
 from core.models import TicketKind
 
 __all__ = ["CLOSED_STATES", "DEFAULT_STATES", "is_open", "state_label", "state_labels"]
@@ -28,12 +29,34 @@ DEFAULT_STATES: dict[TicketKind, dict[str, str]] = {
         "3": "Closed",
         "4": "Canceled",
     },
+    # The problem state model of recent releases (Madrid on), as the simulator implements it.
+    TicketKind.PROBLEM: {
+        "101": N_("New"),
+        "102": N_("Assess"),
+        "103": N_("Root Cause Analysis"),
+        "104": N_("Fix in Progress"),
+        "106": N_("Resolved"),
+        "107": N_("Closed"),
+    },
+    # Security Incident Response's states (sn_si_incident), in workflow order.
+    TicketKind.SECURITY: {
+        "10": N_("Draft"),
+        "16": N_("Analysis"),
+        "18": N_("Contain"),
+        "19": N_("Eradicate"),
+        "20": N_("Recover"),
+        "100": N_("Review"),
+        "3": N_("Closed"),
+        "7": N_("Cancelled"),
+    },
 }
 
 #: States in which a ticket no longer blocks a new share of the same recommendation.
 CLOSED_STATES: dict[TicketKind, frozenset[str]] = {
     TicketKind.INCIDENT: frozenset({"6", "7", "8"}),
     TicketKind.CHANGE: frozenset({"3", "4"}),
+    TicketKind.PROBLEM: frozenset({"106", "107"}),
+    TicketKind.SECURITY: frozenset({"3", "7"}),
 }
 
 

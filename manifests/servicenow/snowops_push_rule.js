@@ -3,7 +3,7 @@
  *
  * Business rule (System Definition > Business Rules > New), one per table:
  *   Name:      SnowOps push
- *   Table:     Incident [incident]      (a second copy on Change Request [change_request])
+ *   Table:     Incident [incident]      (copies on change_request, problem, sn_si_incident)
  *   Advanced:  true
  *   When:      async        Insert: true   Update: true
  *   Condition: current.correlation_id.startsWith('snowops:')

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from .catalog import TICKET_TABLES
+from .catalog import TASK_TABLES
 from .store import Record, RecordStore
 
 __all__ = ["PUSH_FIELDS", "PushRule", "Pusher"]
@@ -65,9 +65,7 @@ class Pusher:
 
     def payload(self, store: RecordStore, table: str, record: Record) -> dict[str, Any] | None:
         """The body the rule would send for this write, or None when it does not fire."""
-        if table not in TICKET_TABLES or not record.get("correlation_id", "").startswith(
-            "snowops:"
-        ):
+        if table not in TASK_TABLES or not record.get("correlation_id", "").startswith("snowops:"):
             return None
         comments = [
             {

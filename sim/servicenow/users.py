@@ -58,7 +58,7 @@ INTEGRATION_USER = SeedUser(
     password=DEFAULT_PASSWORD,
     title="Integration user",
     # What the SnowOps README asks of the integration user.
-    roles=("itil", "audit_viewer"),
+    roles=("itil", "audit_viewer", "sn_si.analyst"),
 )
 SEED_USERS: tuple[SeedUser, ...] = (
     SeedUser(

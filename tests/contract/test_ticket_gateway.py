@@ -47,6 +47,7 @@ from core.servicenow.errors import (
     UnavailableError,
 )
 from core.servicenow.mapping import correlation_id
+from sim.servicenow.customize import set_plugin
 from sim.servicenow.tables_itsm import CHANGE_REQUEST, INCIDENT_CLOSE_CODES
 from sim.servicenow.users import INTEGRATION_USER, SEED_GROUPS, SEED_USERS
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
@@ -103,6 +104,10 @@ class World:
         """A ticket's journal entries (comments and work notes), oldest first."""
         raise NotImplementedError
 
+    def without_security_incidents(self) -> None:
+        """The instance loses the Security Incident Response plugin (sn_si_incident)."""
+        raise NotImplementedError
+
 
 class FakeWorld(World):
     """The in-memory fake on a FakeClock."""
@@ -152,6 +157,9 @@ class FakeWorld(World):
     def journal(self, number: str) -> list[dict[str, str]]:
         return self.fake.journal(number)
 
+    def without_security_incidents(self) -> None:
+        self.fake.missing.add(TicketKind.SECURITY)
+
 
 class SimWorld(World):
     """ServiceNowGateway over HTTP, against the simulator."""
@@ -192,6 +200,9 @@ class SimWorld(World):
         sys_id = self.record(number)["sys_id"]
         rows = self.sim.instance.store.rows("sys_journal_field")
         return [dict(r) for r in rows if r.get("element_id") == sys_id]
+
+    def without_security_incidents(self) -> None:
+        set_plugin(self.sim.instance, "sn_si", False)
 
 
 @pytest.fixture(params=["fake", "servicenow"])
@@ -259,12 +270,21 @@ def numbers(tickets: list[Ticket]) -> list[str]:
         *((TicketKind.INCIDENT, p) for p in Priority),
         (TicketKind.CHANGE, Priority.HIGH),
         (TicketKind.CHANGE, Priority.LOW),
+        (TicketKind.PROBLEM, Priority.HIGH),
+        (TicketKind.PROBLEM, Priority.LOW),
+        (TicketKind.SECURITY, Priority.CRITICAL),
+        (TicketKind.SECURITY, Priority.LOW),
     ],
 )
 async def test_create_maps_the_request_and_returns_the_ticket(
     world: World, kind: TicketKind, priority: Priority
 ) -> None:
-    number, state = {TicketKind.INCIDENT: ("INC", "1"), TicketKind.CHANGE: ("CHG", "-5")}[kind]
+    number, state = {
+        TicketKind.INCIDENT: ("INC", "1"),
+        TicketKind.CHANGE: ("CHG", "-5"),
+        TicketKind.PROBLEM: ("PRB", "101"),
+        TicketKind.SECURITY: ("SIR", "10"),
+    }[kind]
     origin = ChannelRef(WS, "C_SEC", "1700000000.000100")
     due = datetime(2026, 12, 24, 17, 30, 15, 999, tzinfo=UTC)
     corr = correlation_id(WS, "rec:AdminMFAV2")
@@ -305,13 +325,43 @@ async def test_numbers_go_up_per_kind(world: World) -> None:
     first = await make(world, "a")
     second = await make(world, "b")
     change = await make(world, "c", TicketKind.CHANGE)
+    problem = await make(world, "d", TicketKind.PROBLEM)
+    security = await make(world, "e", TicketKind.SECURITY)
     assert int(second.number[3:]) == int(first.number[3:]) + 1
     assert change.number.startswith("CHG")
-    assert len({first.sys_id, second.sys_id, change.sys_id}) == 3
+    assert problem.number.startswith("PRB")
+    assert security.number.startswith("SIR")
+    assert len({first.sys_id, second.sys_id, change.sys_id, problem.sys_id}) == 4
+
+
+# -- kinds --------------------------------------------------------------------------------
+async def test_every_kind_is_offered_where_the_instance_has_it(world: World) -> None:
+    assert await world.gateway.kinds(WS) == tuple(TicketKind)
+
+
+async def test_security_incidents_are_not_offered_without_the_plugin(world: World) -> None:
+    world.without_security_incidents()
+
+    kinds = await world.gateway.kinds(WS)
+
+    assert kinds == (TicketKind.INCIDENT, TicketKind.CHANGE, TicketKind.PROBLEM)
+    # Nothing SnowOps does asks for the missing table: finding a ticket reads the others.
+    assert (
+        await world.gateway.find_by_correlation(WS, correlation_id(WS, "x"), open_only=False)
+        is None
+    )
 
 
 # -- find_by_correlation ------------------------------------------------------------------
-@pytest.mark.parametrize(("kind", "closed"), [(TicketKind.INCIDENT, "7"), (TicketKind.CHANGE, "3")])
+@pytest.mark.parametrize(
+    ("kind", "closed"),
+    [
+        (TicketKind.INCIDENT, "7"),
+        (TicketKind.CHANGE, "3"),
+        (TicketKind.PROBLEM, "107"),
+        (TicketKind.SECURITY, "3"),
+    ],
+)
 async def test_find_by_correlation_open_only_excludes_a_closed_ticket(
     world: World, kind: TicketKind, closed: str
 ) -> None:
@@ -456,6 +506,25 @@ async def test_changes_since_a_watermark_are_only_the_newer_oldest_first(world: 
     assert (quiet.tickets, quiet.complete) == ([], True)
     changes = await world.gateway.changes(WS, TicketKind.CHANGE, mark, limit=10)
     assert [t.kind for t in changes.tickets] == [TicketKind.CHANGE]
+
+
+@pytest.mark.parametrize(
+    ("kind", "moved"), [(TicketKind.PROBLEM, "102"), (TicketKind.SECURITY, "16")]
+)
+async def test_changes_of_problems_and_security_incidents(
+    world: World, kind: TicketKind, moved: str
+) -> None:
+    made = await make(world, "p", kind)
+    await make(world, "i")
+    world.advance(10)
+    mark = world.now()
+    world.set_state(made.number, moved)
+
+    found = await world.gateway.changes(WS, kind, mark, limit=10)
+
+    assert numbers(found.tickets) == [made.number]
+    assert (found.tickets[0].kind, found.tickets[0].state) == (kind, moved)
+    assert found.tickets[0].url == f"{world.instance}/{kind.table}.do?sys_id={made.sys_id}"
 
 
 async def test_changes_cut_at_the_limit_say_they_are_incomplete(world: World) -> None:

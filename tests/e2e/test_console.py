@@ -113,7 +113,7 @@ def test_quick_start_session(chat: tuple[pexpect.spawn, str]) -> None:
     # once, with the reason, before the next field.
     child.sendline("/snow share DLPEnabled")
     child.expect_exact("== Share to ServiceNow ==")
-    child.expect_exact("Type: incident or change [incident]: ")
+    child.expect_exact("Type: incident, change, problem or security-incident [incident]: ")
     child.sendline("change")
     name_prompt = "Name [Apply Data Loss Prevention policies]: "
     child.expect_exact(name_prompt)
@@ -170,7 +170,7 @@ def test_bad_input_gets_a_message_not_a_traceback(chat: tuple[pexpect.spawn, str
     child.sendline("/snow frobnicate")
     child.expect(re.escape("[!] ") + r"Unknown command")
     child.sendline("/snow create incident")
-    child.expect_exact("Type: incident or change [incident]: ")
+    child.expect_exact("Type: incident, change, problem or security-incident [incident]: ")
     child.sendline("cancel")
     child.expect_exact("Cancelled: nothing was sent to ServiceNow.")
     child.sendline("/snow ticket INC9999999")
@@ -208,7 +208,7 @@ def test_a_notification_while_typing_leaves_the_typed_text(
     child, sim_url = chat
     child.expect_exact(PROMPT)
     child.sendline("/snow create incident Printer on fire")
-    child.expect_exact("Type: incident or change [incident]: ")
+    child.expect_exact("Type: incident, change, problem or security-incident [incident]: ")
     for _ in range(6):
         child.sendline("")
     child.expect(r"\[ok\] Created (INC\d+)\.")
@@ -216,7 +216,7 @@ def test_a_notification_while_typing_leaves_the_typed_text(
     child.expect_exact(PROMPT)
 
     child.sendline("/snow create incident")
-    child.expect_exact("Type: incident or change [incident]: ")
+    child.expect_exact("Type: incident, change, problem or security-incident [incident]: ")
     child.sendline("")
     child.expect_exact("Name []: ")
     child.send("Disk full on")  # no Enter yet: the user is still typing

@@ -26,5 +26,5 @@ async def test_the_terminal_asks_no_field_while_disconnected(console: Console) -
     command and the values they meant for the form; no field prompt is ever shown."""
     text = await run_terminal(console.url, b"/snow create incident\nVPN is down\n\n")
     assert "not connected to ServiceNow" in text
-    assert "Type: incident or change" not in text
+    assert "Type: incident" not in text
     assert "Name [" not in text

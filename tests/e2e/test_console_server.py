@@ -118,7 +118,7 @@ def test_attached_console_creates_and_hears_about_a_ticket(dev: Dev, tmp_path: P
         child.expect_exact(f"Attached to SnowOps at {dev.url}")
         child.expect_exact(PROMPT)
         child.sendline("/snow create incident VPN certificate expires")
-        child.expect_exact("Type: incident or change [incident]: ")
+        child.expect_exact("Type: incident, change, problem or security-incident [incident]: ")
         for _ in range(6):
             child.sendline("")
         child.expect(r"\[ok\] Created (INC\d+)\.")
@@ -126,6 +126,34 @@ def test_attached_console_creates_and_hears_about_a_ticket(dev: Dev, tmp_path: P
         child.expect_exact(PROMPT)
         _http(f"{dev.sim_url}/sim/tickets/{number}/state", {"state": "2"})
         child.expect_exact(f"🔔 {number} VPN certificate expires: New → In Progress")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_attached_console_creates_and_hears_about_a_problem(dev: Dev, tmp_path: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.cli", "chat", "--server", dev.url],
+        cwd=str(tmp_path),
+        env=env(PYTHONPATH=str(ROOT)),
+        encoding="utf-8",
+        timeout=30,
+    )
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("/snow create prb Recurring VPN drops")
+        child.expect_exact("Type: incident, change, problem or security-incident [problem]: ")
+        for _ in range(6):
+            child.sendline("")
+        child.expect(r"\[ok\] Created (PRB\d+)\.")
+        number = child.match.group(1)
+        child.expect_exact(f"┌ Problem {number}: Recurring VPN drops")
+        child.expect_exact(PROMPT)
+        _http(f"{dev.sim_url}/sim/tickets/{number}/state", {"state": "103"})
+        child.expect_exact(f"🔔 {number} Recurring VPN drops: New → Root Cause Analysis")
         child.sendline("quit")
         child.expect(pexpect.EOF)
     finally:

@@ -21,6 +21,7 @@ from sim.graph import DEFAULT_CLIENT_ID as GRAPH_CLIENT_ID
 from sim.graph import DEFAULT_CLIENT_SECRET as GRAPH_CLIENT_SECRET
 from sim.graph import DEFAULT_TENANT_ID, GraphFault
 from sim.servicenow import Fault
+from sim.servicenow.customize import set_plugin
 from tests.conftest import Graph, Sim, admin_ctx, connect_workspace
 from tests.e2e.test_cli import run
 from tests.fakes.slack_api import FakeSlackApi
@@ -77,13 +78,29 @@ async def test_healthy_deployment_passes(deployment: Deployment) -> None:
         f"ok    {WS} refresh token: valid",
         f"ok    {WS} read incident: 1 record read",
         f"ok    {WS} read change_request: 0 records read",
+        f"ok    {WS} read problem: 0 records read",
+        f"ok    {WS} read sn_si_incident: 0 records read",
         f"ok    {WS} write permission: may update INC0010001",
         "skip  Slack token: not configured",
         "skip  Teams credentials: not configured",
         "skip  Microsoft Graph SecurityEvents.Read.All: not configured",
     ):
         assert any(line.startswith(expected) for line in lines), (expected, out)
-    assert lines[-1].startswith("All 12 checks passed")
+    assert lines[-1].startswith("All 14 checks passed")
+
+
+async def test_an_instance_without_security_incidents_is_healthy(
+    deployment: Deployment, sim: Sim
+) -> None:
+    set_plugin(sim.instance, "sn_si", False)
+
+    code, out, err = await deployment.doctor()
+
+    assert code == 0, out + err
+    [line] = [line for line in out.splitlines() if "read sn_si_incident" in line]
+    assert line.startswith(f"skip  {WS} read sn_si_incident:"), line
+    assert "Invalid table sn_si_incident" in line
+    assert line.endswith("security incidents not offered")
 
 
 FAULTS = [

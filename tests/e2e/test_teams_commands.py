@@ -51,7 +51,7 @@ async def test_every_way_of_asking_works_everywhere(
 async def test_a_usage_error_says_how_to_write_the_command(teams: TeamsHarness) -> None:
     [reply] = await teams.say("snow tickets sideways")
     assert "'sideways' is not understood" in reply.text
-    assert "tickets [incident|change] [open|all]" in reply.text
+    assert "tickets [incident|change|problem|sir] [open|all]" in reply.text
     assert "Traceback" not in reply.text
 
 

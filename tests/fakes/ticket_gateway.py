@@ -51,9 +51,11 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.gateway import ApprovalRequest, Changes, Identity, TicketAction, keep_local
+from core.lookup import kind_of_number
 from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields
 from core.servicenow.errors import (
+    BadRequestError,
     ForbiddenError,
     NotAuthenticated,
     NotConnectedError,
@@ -104,16 +106,34 @@ CLOSE_CODES: dict[TicketKind, list[tuple[str, str]]] = {
         ("successful_issues", "Successful with issues"),
         ("unsuccessful", "Unsuccessful"),
     ],
+    TicketKind.PROBLEM: [],
+    TicketKind.SECURITY: [
+        ("confirmed", "Confirmed security incident"),
+        ("false_positive", "False positive"),
+        ("duplicate", "Duplicate"),
+    ],
 }
 #: What an agent fills when resolving or closing (the simulator's defaults).
 _AGENT_CLOSE = {
     TicketKind.INCIDENT: ("Solution provided", "Resolved by the service desk."),
     TicketKind.CHANGE: ("successful", "Implemented successfully."),
+    TicketKind.PROBLEM: ("", ""),
+    TicketKind.SECURITY: ("confirmed", "Contained and eradicated."),
 }
 #: The states in which the agent fills them.
-_AGENT_CLOSES = {TicketKind.INCIDENT: ("6", "7"), TicketKind.CHANGE: ("3",)}
+_AGENT_CLOSES = {
+    TicketKind.INCIDENT: ("6", "7"),
+    TicketKind.CHANGE: ("3",),
+    TicketKind.PROBLEM: (),
+    TicketKind.SECURITY: ("3",),
+}
 #: States whose close code and notes are mandatory (the base data policy: incidents).
-_CLOSE_INFO_STATES = {TicketKind.INCIDENT: ("6", "7"), TicketKind.CHANGE: ()}
+_CLOSE_INFO_STATES = {
+    TicketKind.INCIDENT: ("6", "7"),
+    TicketKind.CHANGE: (),
+    TicketKind.PROBLEM: (),
+    TicketKind.SECURITY: ("3",),
+}
 #: The states a client may move a normal change to ("Change Model: Check State Transition").
 _CHANGE_MOVES: dict[str, set[str]] = {
     "-5": {"-4", "4"},
@@ -124,7 +144,20 @@ _CHANGE_MOVES: dict[str, set[str]] = {
     "0": {"3"},
 }
 _CLOSE_LABELS = {"close_code": "Resolution code", "close_notes": "Close notes"}
-_NUMBERS = {TicketKind.INCIDENT: ("INC", 10001), TicketKind.CHANGE: ("CHG", 30001)}
+_NUMBERS = {
+    TicketKind.INCIDENT: ("INC", 10001),
+    TicketKind.CHANGE: ("CHG", 30001),
+    TicketKind.PROBLEM: ("PRB", 40001),
+    TicketKind.SECURITY: ("SIR", 10001),
+}
+#: Kinds whose priority is computed from impact x urgency (read-only priority).
+_COMPUTED = (TicketKind.INCIDENT, TicketKind.PROBLEM)
+#: The states in which a kind is inactive (the platform's business rules).
+_INACTIVE = {
+    TicketKind.CHANGE: ("3", "4"),
+    TicketKind.PROBLEM: ("107",),
+    TicketKind.SECURITY: ("3", "7"),
+}
 _DEFAULTS: dict[TicketKind, dict[str, str]] = {
     TicketKind.INCIDENT: {
         "state": "1",
@@ -149,11 +182,32 @@ _DEFAULTS: dict[TicketKind, dict[str, str]] = {
         "close_code": "",
         "close_notes": "",
     },
+    TicketKind.PROBLEM: {
+        "state": "101",
+        "impact": "3",
+        "urgency": "3",
+        "priority": "5",
+        "active": "true",
+        "assigned_to": "",
+        "assignment_group": "",
+        "resolution_code": "",
+        "close_notes": "",
+    },
+    TicketKind.SECURITY: {
+        "state": "10",
+        "priority": "4",
+        "active": "true",
+        "assigned_to": "",
+        "assignment_group": "",
+        "close_code": "",
+        "close_notes": "",
+    },
 }
 _JOURNAL_ELEMENTS = ("comments", "work_notes")
 _METHODS = frozenset(
     {
         "create",
+        "kinds",
         "find_by_correlation",
         "get",
         "get_many",
@@ -231,6 +285,9 @@ class InMemoryTicketGateway:
         self._failures: dict[str, deque[ServiceNowError | None]] = {}
         self._gates: dict[str, deque[Gate]] = {}
         self._lost_creates = 0
+        #: Kinds the instance lacks (security incidents without the plugin): ``kinds``
+        #: leaves them out, and every other call on them fails as the Table API does.
+        self.missing: set[TicketKind] = set()
         #: Change approvals (``approvals.approvers`` are asked when a change enters a step).
         self.approval_rows = FakeApprovals()
 
@@ -285,7 +342,7 @@ class InMemoryTicketGateway:
     ) -> Ticket:
         """A ticket made in ServiceNow without SnowOps (no call counted)."""
         fields: Record = {"short_description": title, "correlation_id": correlation_id}
-        if kind is TicketKind.INCIDENT:
+        if kind in _COMPUTED:
             impact, urgency = impact_urgency(priority)
             fields.update(impact=str(impact), urgency=str(urgency))
         else:
@@ -311,7 +368,7 @@ class InMemoryTicketGateway:
     def set_priority(self, number: str, priority: int) -> Ticket:
         """Change a ticket's priority (an incident's through its impact and urgency)."""
         row = self._row(number)
-        if row.kind is TicketKind.INCIDENT:
+        if row.kind in _COMPUTED:
             impact, urgency = next(
                 pair for pair, value in PRIORITY_LOOKUP.items() if value == str(priority)
             )
@@ -358,6 +415,16 @@ class InMemoryTicketGateway:
         ]
 
     # -- the port -------------------------------------------------------------------------
+    async def kinds(self, workspace: str) -> tuple[TicketKind, ...]:
+        """Every kind but ``missing`` (answered from a cache: no request counted)."""
+        self.calls["kinds"] += 1
+        return tuple(k for k in TicketKind if k not in self.missing)
+
+    def _table(self, kind: TicketKind) -> None:
+        """A table the instance lacks answers 400, as the Table API does."""
+        if kind in self.missing:
+            raise BadRequestError(f"Invalid table {kind.table}", status=400)
+
     async def create(
         self, request: TicketRequest, correlation_id: str, caller: str | None
     ) -> Ticket:
@@ -365,6 +432,7 @@ class InMemoryTicketGateway:
         self.calls["create"] += 1
         instance = self._instance(request.workspace)
         await self._reach("create")
+        self._table(request.kind)
         row = self._insert(
             request.workspace, request.kind, request_fields(request, correlation_id, caller)
         )
@@ -382,7 +450,7 @@ class InMemoryTicketGateway:
         self.calls["find_by_correlation"] += 1
         self._instance(workspace)
         await self._reach("find_by_correlation")
-        for kind in TicketKind:
+        for kind in await self.kinds(workspace):
             rows = [
                 r
                 for r in self._scoped(workspace, kind)
@@ -425,7 +493,7 @@ class InMemoryTicketGateway:
     async def find_own(self, workspace: str, number: str) -> Ticket | None:
         """A ticket this workspace created (its correlation prefix), by number."""
         self.calls["find_own"] += 1
-        kind = TicketKind.CHANGE if number.upper().startswith("CHG") else TicketKind.INCIDENT
+        kind = kind_of_number(number) or TicketKind.INCIDENT
         self._instance(workspace)
         await self._reach("find_own")
         prefix = correlation_prefix(workspace)
@@ -465,6 +533,7 @@ class InMemoryTicketGateway:
         if limit <= 0:
             return Changes([], None, complete=False)
         await self._reach("changes")
+        self._table(kind)
         prefix = correlation_prefix(workspace)
         floor = format_sn_datetime(since) if since is not None else ""
         rows = [
@@ -715,7 +784,7 @@ class InMemoryTicketGateway:
             "sys_created_on": now,
             "sys_updated_on": now,
         }
-        if kind is TicketKind.CHANGE and "priority" in fields:
+        if kind not in _COMPUTED and "priority" in fields:
             record["priority"] = fields["priority"]  # read-only on incidents: computed
         self._rules(kind, None, record)
         row = _Row(workspace, kind, record)
@@ -791,16 +860,17 @@ class InMemoryTicketGateway:
     def _rules(kind: TicketKind, before: Record | None, after: Record) -> None:
         """The business rules a client can observe: incident priority and ``active``."""
         old, new = (before or {}).get("state"), after["state"]
-        if kind is TicketKind.INCIDENT:
+        if kind in _COMPUTED:
             key = (after["impact"], after["urgency"])
             after["priority"] = PRIORITY_LOOKUP.get(key, after["priority"])
+        if kind is TicketKind.INCIDENT:
             if new != old:
                 if new in ("7", "8"):
                     after["active"] = "false"
                 if old in ("6", "7") and new in ("1", "2", "3"):
                     after["active"] = "true"
         elif new != old:
-            after["active"] = "false" if new in ("3", "4") else "true"
+            after["active"] = "false" if new in _INACTIVE[kind] else "true"
 
 
 if TYPE_CHECKING:

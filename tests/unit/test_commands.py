@@ -59,7 +59,7 @@ def test_parses(text: str, expected: c.Command) -> None:
         ("tickets pending", "'pending' is not understood"),
         ("subscribe urgent", "'urgent' is not understood"),
         ("subscribe priority<1", "matches nothing"),
-        ("states problem", "'problem' is not a ticket type"),
+        ("states story", "'story' is not a ticket type"),
         ("states incident 2 Being fixed", 'like this: /snow states incident 2 "Being fixed"'),
         ('states incident 2 "unclosed', "quote is not closed"),
         ("recommendations planets", "'planets' is not a category"),

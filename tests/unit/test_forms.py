@@ -37,7 +37,7 @@ def test_valid_form_is_cleaned() -> None:
 def test_every_bad_field_is_reported_next_to_its_field() -> None:
     out = validate_ticket_form(
         {
-            "kind": "problem",
+            "kind": "story",
             "name": "x" * 161,
             "description": "d" * 3501,
             "priority": "9",
@@ -53,7 +53,7 @@ def test_every_bad_field_is_reported_next_to_its_field() -> None:
 
 
 BAD = {
-    "kind": "problem",
+    "kind": "story",
     "name": "x" * 161,
     "description": "d" * 3501,
     "priority": "9",

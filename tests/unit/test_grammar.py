@@ -277,7 +277,7 @@ def test_read_button_refuses_blank_text(value: str) -> None:
         "frobnicate now",
         "share",  # a known verb without its argument
         "tickets sideways",
-        "ticket PRB0000001",
+        "ticket RITM0000001",
         "x" * 2001,
         "tickets page ²",  # a digit to str.isdigit(), not to int()
         "ticket INC\u0660\u0660\u0661\u0660\u0660\u0660\u0661",  # Arabic-Indic digits

@@ -30,7 +30,7 @@ def test_the_issues_examples_read_as_rules() -> None:
         ("rules add", "A rule starts with when"),
         ('rules add when "score rises" then incident', "is not a trigger"),
         ('rules add when "new recommendation" incident', "after then"),
-        ('rules add when "new recommendation" then problem', "say incident or change"),
+        ('rules add when "new recommendation" then story', "say incident, change, problem"),
         ('rules add when "new recommendation" then incident priority 7', "priority 1"),
         ('rules add when "new recommendation" category Food then incident', "not a category"),
         ('rules add when "new recommendation" by>=5 then incident', "takes category and points"),

@@ -65,7 +65,7 @@ def test_links_to_tickets_of_the_instance(
         f"{INSTANCE}/incident.do?sysparm_query=number=CHG0030001",
         f"{INSTANCE}/incident.do?sysparm_query=numberSTARTSWITHINC^ORnumber=INC1",
         f"javascript://acme.service-now.com/incident.do?sys_id={SYS_ID}",
-        "PRB0040001",  # a problem: SnowOps does not read that table
+        "RITM0010001",  # a requested item: SnowOps does not read that table
         "https://[::1",  # not even a URL
         "",
     ],

@@ -341,7 +341,8 @@ async def test_one_request_per_kind_and_cycle_never_one_per_ticket(env: Env) -> 
     quiet = await sync.cycle(WS)
 
     assert quiet.events == []
-    assert env.fake.requests == {"changes": 2}  # nothing moved: no comment query
+    # One query per table (incident, change, problem, security incident); no comment query.
+    assert env.fake.requests == {"changes": 4}
     env.clock.advance(120)
     for ticket in incidents[:3]:
         env.fake.set_state(ticket.number, "2")
@@ -353,8 +354,42 @@ async def test_one_request_per_kind_and_cycle_never_one_per_ticket(env: Env) -> 
     busy = await sync.cycle(WS)
 
     assert sorted(e.change for e in busy.events) == ["comment", "state", "state", "state", "state"]
-    assert env.fake.calls == {"changes": 2, "comments_since": 1}
-    assert env.fake.requests == {"changes": 2, "comments_since": 1}
+    assert env.fake.calls == {"kinds": 1, "changes": 4, "comments_since": 1}
+    assert env.fake.requests == {"changes": 4, "comments_since": 1}
+
+
+async def test_problems_and_security_incidents_are_followed_in_the_same_cycle(env: Env) -> None:
+    sync = env.sync()
+    problem = await env.create("p", TicketKind.PROBLEM)
+    security = await env.create("s", TicketKind.SECURITY)
+    await sync.cycle(WS)
+    env.clock.advance(120)
+    env.fake.set_state(problem.number, "103")
+    env.fake.set_state(security.number, "18")
+    env.fake.requests.clear()
+
+    busy = await sync.cycle(WS)
+
+    assert changes_of(busy) == [
+        (problem.number, "state", "101", "103"),
+        (security.number, "state", "10", "18"),
+    ]
+    assert [e.kind for e in busy.events] == [TicketKind.PROBLEM, TicketKind.SECURITY]
+    assert env.fake.requests == {"changes": 4, "comments_since": 1}
+
+
+async def test_an_instance_without_security_incidents_is_never_asked_for_them(env: Env) -> None:
+    env.fake.missing.add(TicketKind.SECURITY)
+    sync = env.sync()
+    await env.create("i")
+    env.fake.requests.clear()
+
+    await sync.cycle(WS)
+    env.clock.advance(120)
+    await sync.cycle(WS)
+
+    # The fake refuses a query on a missing table: three tables per cycle, no failure.
+    assert env.fake.requests == {"changes": 6}
 
 
 async def test_a_guard_that_raises_stops_before_baselines_move(env: Env) -> None:
@@ -427,7 +462,8 @@ async def test_a_first_cycle_reads_in_pages_and_a_restart_resumes_from_the_water
     first = await sync.cycle(WS)
 
     assert first.records == 8
-    assert env.fake.requests == {"changes": 4}  # incidents 3 + 3 + 1, changes 1
+    # incidents 3 + 3 + 1; changes, problems, security incidents 1 each
+    assert env.fake.requests == {"changes": 6}
     assert max(applied) <= 3 + 1  # never every record at once
     assert all([await env.baseline(t.number) for t in made])
     env.clock.advance(600)
@@ -439,4 +475,4 @@ async def test_a_first_cycle_reads_in_pages_and_a_restart_resumes_from_the_water
 
     assert restarted.records == 1
     assert changes_of(restarted) == [(made[0].number, "state", "1", "2")]
-    assert env.fake.requests == {"changes": 2, "comments_since": 1}
+    assert env.fake.requests == {"changes": 4, "comments_since": 1}
