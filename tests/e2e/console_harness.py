@@ -12,8 +12,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from adapters.console.remote import RemoteSession
 from adapters.console.routes import add_console_routes
-from adapters.console.session import CONSOLE_HEADER, RemoteSession
+from adapters.console.session import CONSOLE_HEADER
 from adapters.console.sink import ConsoleSink
 from adapters.console.terminal import Terminal
 from bot.app import build_app, build_services
