@@ -1,0 +1,55 @@
+"""The console speaks its user's language: the terminal sends its ``LANG`` with each
+request, and SnowOps answers that request, and renders it, in that language, whatever
+the server's own; two terminals in two languages at once each get their own."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.console.language import console_locale
+from tests.e2e.console_harness import Console, console, run_terminal
+
+__all__ = ["console"]
+
+
+async def test_a_swedish_terminal_is_answered_in_swedish(console: Console) -> None:
+    text = await run_terminal(console.url, b"/snow help\n", locale="sv_SE.UTF-8")
+    assert "SnowOps (inte ansluten än). Kommandon:" in text, text  # rendered by the server
+    assert "lämna konsolen" in text
+    assert text.rstrip().endswith("Hej då.")  # said by the terminal itself
+    assert "Commands:" not in text
+    assert "Bye." not in text
+
+
+async def test_two_terminals_in_two_languages_at_once(console: Console) -> None:
+    swedish, english = await asyncio.gather(
+        run_terminal(console.url, b"/snow help\n/snow help\n", locale="sv_SE.UTF-8"),
+        run_terminal(console.url, b"/snow help\n/snow help\n", locale="en_US.UTF-8"),
+    )
+    assert swedish.count("Kommandon:") == 2, swedish
+    assert "Commands:" not in swedish
+    assert english.count("Commands:") == 2, english
+    assert "Kommandon:" not in english
+
+
+async def test_an_unknown_language_is_english(console: Console) -> None:
+    text = await run_terminal(console.url, b"/snow help\n", locale="de_DE.UTF-8")
+    assert "SnowOps (not connected yet). Commands:" in text
+    assert text.rstrip().endswith("Bye.")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LANG": "sv_SE.UTF-8"}, "sv_SE.UTF-8"),
+        ({"LANG": "sv_SE.UTF-8", "LC_MESSAGES": "en_GB.UTF-8"}, "en_GB.UTF-8"),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "sv_SE", "LC_ALL": "C.UTF-8"}, "C.UTF-8"),
+        ({"LANG": "sv_SE.UTF-8", "LC_ALL": ""}, "sv_SE.UTF-8"),
+        ({}, ""),
+    ],
+)
+def test_the_language_is_read_as_gettext_reads_it(env: dict[str, str], expected: str) -> None:
+    """LC_ALL, then LC_MESSAGES, then LANG; an empty one does not count."""
+    assert console_locale(env) == expected
