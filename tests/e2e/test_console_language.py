@@ -9,9 +9,11 @@ import asyncio
 import pytest
 
 from adapters.console.language import console_locale
+from tests.conftest import Sim
 from tests.e2e.console_harness import Console, console, run_terminal
+from tests.e2e.test_disconnect_confirm import connected_console
 
-__all__ = ["console"]
+__all__ = ["connected_console", "console"]
 
 
 async def test_a_swedish_terminal_is_answered_in_swedish(console: Console) -> None:
@@ -38,6 +40,19 @@ async def test_an_unknown_language_is_english(console: Console) -> None:
     text = await run_terminal(console.url, b"/snow help\n", locale="de_DE.UTF-8")
     assert "SnowOps (not connected yet). Commands:" in text
     assert text.rstrip().endswith("Bye.")
+
+
+async def test_a_swedish_terminal_asks_j_n_and_takes_a_swedish_yes(
+    connected_console: Console, sim: Sim
+) -> None:
+    assert connected_console.services is not None
+    store = connected_console.services.store
+    said_no = await run_terminal(connected_console.url, b"/snow disconnect\nn\n", locale="sv_SE")
+    assert "? [j/N] " in said_no, said_no
+    assert await store.get_connection("console:local") is not None
+    said_yes = await run_terminal(connected_console.url, b"/snow disconnect\nj\n", locale="sv_SE")
+    assert "? [j/N] " in said_yes
+    assert await store.get_connection("console:local") is None
 
 
 @pytest.mark.parametrize(
