@@ -34,7 +34,7 @@ from core.views import (
     View,
 )
 
-__all__ = ["clean", "render", "render_card_line", "render_form_intro"]
+__all__ = ["clean", "mark", "render", "render_card_line", "render_form_intro"]
 
 WIDTH = 78
 #: Each notice's mark, in brackets before its text (translated where shown).
@@ -83,12 +83,17 @@ def _actions(buttons: tuple[Button, ...]) -> list[str]:
 
 
 def _notice(view: Notice) -> list[str]:
-    lines = [f"[{_(_MARKS[view.level])}] {view.text}"]
+    lines = [f"{mark(view.level)} {view.text}"]
     if view.link:
         lines.append(f"  {view.link}")
     if view.hint:
         lines += _wrap(_hint(view.hint))
     return lines
+
+
+def mark(level: NoticeLevel) -> str:
+    """A notice's mark, in brackets: ``[ok]``, ``[!]``, ``[error]`` (translated)."""
+    return f"[{_(_MARKS[level])}]"
 
 
 def _hint(hint: str) -> str:

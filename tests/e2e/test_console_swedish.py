@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import io
 import re
+import signal
+import subprocess
 import sys
 import urllib.parse
 import urllib.request
@@ -241,3 +243,67 @@ def test_the_readme_session_has_no_english_in_swedish(
 def _around(text: str, word: str) -> str:
     at = text.index(word)
     return text[max(0, at - 60) : at + 60]
+
+
+def test_a_swedish_dev_says_what_runs_where_and_answers_an_english_chat_in_english(
+    tmp_path: Path,
+) -> None:
+    """`LANG=sv_SE.UTF-8 snowops dev`: its banner and its demo ticket are Swedish; a
+    `snowops chat --server` attached from an English terminal is answered in English."""
+    port, sim_port, graph_port = free_port(), free_port(), free_port()
+    base = {k: v for k, v in env().items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    server_env = {
+        **base,
+        "LANG": "sv_SE.UTF-8",
+        "SNOWOPS_PORT": str(port),
+        "SNOWOPS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "bot.cli", "dev"),
+            *("--sim-port", str(sim_port), "--graph-port", str(graph_port)),
+        ],
+        cwd=tmp_path,
+        env=server_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        banner: list[str] = []
+        while not banner or "kontrollera" not in banner[-1]:
+            line = proc.stdout.readline()
+            assert line, "".join(banner)
+            banner.append(line)
+        text = "".join(banner)
+        assert "SnowOps körs (Ctrl-C stoppar det)" in text
+        assert re.search(rf"^  server +http://127\.0\.0\.1:{port} ", text, re.MULTILINE), text
+        assert "integrationsanvändare snowops.integration / snowops-sim-password" in text
+        assert re.search(r"^  chatta med det +\.venv/bin/snowops chat", text, re.MULTILINE)
+        assert re.search(r"^  demoärende +INC\d+ \(SnowOps skapade det", text, re.MULTILINE)
+        assert "(chatten får höra om det)" in text
+
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "bot.cli", "chat", "--server", f"http://127.0.0.1:{port}"],
+            cwd=str(tmp_path),
+            env={**server_env, "LANG": "C.UTF-8"},
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(50, 200),
+        )
+        child.expect_exact(f"Attached to SnowOps at http://127.0.0.1:{port}")
+        child.expect_exact(PROMPT)
+        child.sendline("/snow tickets")
+        child.expect_exact("Prova mig: flytta det här ärendet vidare i ServiceNow-simulatorn")
+        child.expect_exact(PROMPT)
+        child.sendline("/snow help")
+        child.expect_exact("Commands:")  # the server's Swedish is not the terminal's
+        child.sendline("quit")
+        child.expect_exact("Bye.")
+        child.expect(pexpect.EOF)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
