@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.console.action_forms import action_to_doc
-from adapters.console.language import LOCALE_HEADER
+from adapters.console.language import LOCALE_HEADER, locale_tag
 from adapters.console.session import (
     CONSOLE_HEADER,
     LocalSession,
@@ -84,7 +84,8 @@ async def _json(request: web.Request) -> dict[str, Any]:
 def _locale(request: web.Request) -> str | None:
     """The asking terminal's language (its ``LANG``); None from a client that sends none,
     which is then answered in the server's console language."""
-    return request.headers.get(LOCALE_HEADER)
+    given = request.headers.get(LOCALE_HEADER)
+    return None if given is None else locale_tag(given)
 
 
 def _reply_doc(reply: Reply) -> dict[str, Any]:

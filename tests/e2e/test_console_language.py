@@ -62,9 +62,25 @@ async def test_a_swedish_terminal_asks_j_n_and_takes_a_swedish_yes(
         ({"LANG": "sv_SE.UTF-8", "LC_MESSAGES": "en_GB.UTF-8"}, "en_GB.UTF-8"),
         ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "sv_SE", "LC_ALL": "C.UTF-8"}, "C.UTF-8"),
         ({"LANG": "sv_SE.UTF-8", "LC_ALL": ""}, "sv_SE.UTF-8"),
+        ({"LANG": "sv_SE.UTF-8\r\nX-Evil: 1"}, "sv_SE.UTF-8X-Evil1"),
+        ({"LANG": "åäö"}, ""),
         ({}, ""),
     ],
 )
 def test_the_language_is_read_as_gettext_reads_it(env: dict[str, str], expected: str) -> None:
-    """LC_ALL, then LC_MESSAGES, then LANG; an empty one does not count."""
+    """LC_ALL, then LC_MESSAGES, then LANG; an empty one does not count, and what no
+    locale tag holds (nor a header could carry) is dropped."""
     assert console_locale(env) == expected
+
+
+@pytest.mark.parametrize("tag", ["", "xx", "sv_SE.UTF-8@euro", "../../etc/passwd", "s" * 5000])
+async def test_any_language_header_is_answered(console: Console, tag: str) -> None:
+    """A tag SnowOps does not speak, or no tag at all, is answered (in English)."""
+    headers = {"X-SnowOps-Locale": tag}
+    async with console.http.post(
+        f"{console.url}/console/commands", json={"text": "/snow help"}, headers=headers
+    ) as response:
+        assert response.status == 200
+        text = (await response.json())["text"]
+    expected = "Kommandon:" if tag.startswith("sv") else "Commands:"
+    assert expected in text
