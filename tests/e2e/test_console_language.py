@@ -11,6 +11,7 @@ import pytest
 from adapters.console.language import console_locale
 from tests.conftest import Sim
 from tests.e2e.console_harness import Console, console, run_terminal
+from tests.e2e.test_console_action_forms import make
 from tests.e2e.test_disconnect_confirm import connected_console
 
 __all__ = ["connected_console", "console"]
@@ -53,6 +54,28 @@ async def test_a_swedish_terminal_asks_j_n_and_takes_a_swedish_yes(
     said_yes = await run_terminal(connected_console.url, b"/snow disconnect\nj\n", locale="sv_SE")
     assert "? [j/N] " in said_yes
     assert await store.get_connection("console:local") is None
+
+
+async def test_a_swedish_terminal_assigns_to_a_group_in_swedish(console: Console, sim: Sim) -> None:
+    """The action form's own prompts (asked by the terminal) are in the terminal's language."""
+    number = await make(console, sim)
+    typed = f"/snow assign {number}\nzzz\no\nx\no\n2\n".encode()
+    text = await run_terminal(console.url, typed, locale="sv_SE.UTF-8")
+    assert "'cancel' avbryter." in text, text
+    assert "Tilldelningsgrupp (skriv en del av namnet): " in text
+    assert "✗ Ingen aktiv grupp har 'zzz' i namnet." in text
+    assert "Välj ett nummer (Enter: skriv igen): " in text
+    assert "  2. Network" in text
+    found = sim.instance.find_by_number(number)
+    assert found is not None
+    assert found[1]["assignment_group"]
+
+
+async def test_a_swedish_terminal_cancels_in_swedish(connected_console: Console) -> None:
+    typed = b"/snow create incident\ncancel\n"
+    text = await run_terminal(connected_console.url, typed, locale="sv_SE")
+    assert "Typ: incident eller change [incident]: " in text, text
+    assert "Avbrutet: inget skickades till ServiceNow." in text
 
 
 @pytest.mark.parametrize(
