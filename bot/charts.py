@@ -8,7 +8,9 @@ import re
 
 from aiohttp import web
 
+from bot.pages import page_locale
 from core.errors import StoreUnavailable
+from core.i18n import _, use_locale
 from core.securescore.charts import CHART_PATH, ChartImages
 
 __all__ = ["add_chart_routes"]
@@ -26,9 +28,12 @@ def add_chart_routes(app: web.Application, charts: ChartImages) -> None:
             try:
                 png = await charts.get(token)
             except StoreUnavailable:
-                return web.Response(status=503, text="try again shortly")
+                with use_locale(page_locale(request)):
+                    return web.Response(status=503, text=_("try again shortly"))
         if png is None:
-            return web.Response(status=404, text="no such chart (they expire after a day)")
+            with use_locale(page_locale(request)):
+                text = _("no such chart (they expire after a day)")
+            return web.Response(status=404, text=text)
         return web.Response(
             body=png,
             content_type="image/png",

@@ -13,7 +13,9 @@ import os
 import sys
 from urllib.parse import urlsplit
 
-from adapters.console.session import ConsoleError, RemoteSession, Session
+from adapters.console.language import console_locale
+from adapters.console.remote import RemoteSession
+from adapters.console.session import ConsoleError, Session
 from adapters.console.terminal import Terminal
 from adapters.console.token import read_token
 from bot.dev import (
@@ -25,11 +27,12 @@ from bot.dev import (
     ports_taken,
 )
 from bot.server import PortBusy, start_sites
+from core.i18n import N_, _, use_locale
 from core.urls import is_loopback_host
 
 __all__ = ["run_chat"]
 
-HELP_LINE = "Type /snow help for the commands, quit to leave. Try: /snow recommendations"
+HELP_LINE = N_("Type /snow help for the commands, quit to leave. Try: /snow recommendations")
 
 
 def _local_server_url() -> str:
@@ -38,7 +41,12 @@ def _local_server_url() -> str:
 
 async def _attach(session: RemoteSession, url: str) -> int:
     try:
-        banner = f"Attached to SnowOps at {url} as the user of {DEV_WORKSPACE}.\n{HELP_LINE}"
+        banner = _(
+            "Attached to SnowOps at {url} as the user of {workspace}.",
+            url=url,
+            workspace=DEV_WORKSPACE,
+        )
+        banner += "\n" + _(HELP_LINE)
         return await Terminal(session).run(banner=banner)
     finally:
         await session.close()
@@ -65,8 +73,12 @@ async def _in_process(sim_port: int, graph_port: int) -> int:
         runners = await start_sites(dev.sites, shutdown_timeout=2)
     except (PortBusy, OSError) as exc:
         print(
-            f"snowops chat: cannot listen ({exc}): stop what uses the port, or pass "
-            "--sim-port / --graph-port / SNOWOPS_PORT.",
+            "snowops chat: "
+            + _(
+                "cannot listen ({problem}): stop what uses the port, or pass "
+                "--sim-port / --graph-port / SNOWOPS_PORT.",
+                problem=exc,
+            ),
             file=sys.stderr,
         )
         return 1
@@ -74,12 +86,8 @@ async def _in_process(sim_port: int, graph_port: int) -> int:
         session: Session | None = dev.services.console_session
         assert session is not None
         conn = await dev.services.store.get_connection(DEV_WORKSPACE)
-        who = f" as {conn.connected_as}" if conn and conn.connected_as else ""
-        banner = (
-            f"SnowOps console: workspace {DEV_WORKSPACE}, connected to the ServiceNow simulator "
-            f"{dev.sim_url}{who}.\n"
-            f"Also running here: SnowOps {settings.public_url}, Graph simulator "
-            f"{dev.graph_url}; logs in {DEV_DIR / 'chat.log'}.\n{HELP_LINE}"
+        banner = _in_process_banner(
+            dev.sim_url, conn.connected_as if conn else "", settings.public_url, dev.graph_url
         )
         return await Terminal(session).run(banner=banner)
     finally:
@@ -87,21 +95,54 @@ async def _in_process(sim_port: int, graph_port: int) -> int:
             await runner.cleanup()
 
 
+def _in_process_banner(sim_url: str, who: str, public_url: str, graph_url: str) -> str:
+    """What the console runs here, and where its logs go."""
+    connected = (
+        _(
+            "SnowOps console: workspace {workspace}, connected to the ServiceNow simulator "
+            "{url} as {user}.",
+            workspace=DEV_WORKSPACE,
+            url=sim_url,
+            user=who,
+        )
+        if who
+        else _(
+            "SnowOps console: workspace {workspace}, connected to the ServiceNow simulator {url}.",
+            workspace=DEV_WORKSPACE,
+            url=sim_url,
+        )
+    )
+    also = _(
+        "Also running here: SnowOps {url}, Graph simulator {graph}; logs in {logs}.",
+        url=public_url,
+        graph=graph_url,
+        logs=DEV_DIR / "chat.log",
+    )
+    return f"{connected}\n{also}\n{_(HELP_LINE)}"
+
+
 async def _chat(server: str | None, sim_port: int, graph_port: int) -> int:
     if server is not None:
         url = server.rstrip("/")
         if urlsplit(url).scheme != "http" or not is_loopback_host(urlsplit(url).hostname or ""):
             print(
-                "snowops chat: --server must be http:// on this machine, "
-                "e.g. http://127.0.0.1:3978 (the console API answers loopback only)",
+                "snowops chat: "
+                + _(
+                    "--server must be http:// on this machine, e.g. http://127.0.0.1:3978 "
+                    "(the console API answers loopback only)"
+                ),
                 file=sys.stderr,
             )
             return 2
         token = read_token(urlsplit(url).port or 80)
         if token is None:
             print(
-                f"snowops chat: no console token for {url} in ~/.snowops: is `snowops dev` "
-                "running there, as this user?",
+                "snowops chat: "
+                + _(
+                    "no console token for {url} in ~/.snowops: is `snowops dev` running "
+                    "there, as this user?",
+                    url=url,
+                ),
                 file=sys.stderr,
             )
             return 1
@@ -127,9 +168,11 @@ async def _chat(server: str | None, sim_port: int, graph_port: int) -> int:
 
 
 def run_chat(server: str | None, sim_port: int, graph_port: int) -> int:
-    """Run the console until the user quits (Ctrl-C and Ctrl-D quit too)."""
-    try:
-        return asyncio.run(_chat(server, sim_port, graph_port))
-    except KeyboardInterrupt:
-        print("\nBye.")
-        return 0
+    """Run the console until the user quits (Ctrl-C and Ctrl-D quit too), in the language
+    of this process's ``LANG`` (``LC_ALL`` and ``LC_MESSAGES`` first, as gettext reads them)."""
+    with use_locale(console_locale()):
+        try:
+            return asyncio.run(_chat(server, sim_port, graph_port))
+        except KeyboardInterrupt:
+            print("\n" + _("Bye."))
+            return 0

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.console.language import console_locale
 from bot.app import build_app
 from bot.cli_store import STORE_COMMANDS, add_store_commands, run_store_command
 from bot.logs import setup_logging
 from bot.server import PortBusy, run_sites
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
+from core.i18n import _, use_locale
 from core.models import OAuthClientConfig
 from core.secrets import generate_key
 from core.servicenow.errors import ServiceNowError
@@ -46,11 +48,12 @@ def _serve(settings: Settings) -> int:
 
 async def _connect(settings: Settings, args: argparse.Namespace) -> int:
     if not _WORKSPACE.fullmatch(args.workspace):
-        print(
-            f"snowops connect: --workspace {args.workspace[:60]!r} is not a workspace id: "
-            "use slack:<team id> (T0123…), teams:<tenant id> or console:local",
-            file=sys.stderr,
+        message = _(
+            "--workspace {workspace} is not a workspace id: use slack:<team id> (T0123…), "
+            "teams:<tenant id> or console:local",
+            workspace=repr(args.workspace[:60]),
         )
+        print(f"snowops connect: {message}", file=sys.stderr)
         return 2
     secret = os.environ.get("SERVICENOW_CLIENT_SECRET", "")
     password = os.environ.get("SERVICENOW_PASSWORD", "")
@@ -60,7 +63,9 @@ async def _connect(settings: Settings, args: argparse.Namespace) -> int:
         if not v
     ]
     if missing:
-        print(f"snowops connect: set {' and '.join(missing)} in the environment", file=sys.stderr)
+        names = _(" and ").join(missing)
+        message = _("set {names} in the environment", names=names)
+        print(f"snowops connect: {message}", file=sys.stderr)
         return 2
     services = build_services(settings)
     await services.start()
@@ -75,12 +80,28 @@ async def _connect(settings: Settings, args: argparse.Namespace) -> int:
         )
     except (ServiceNowError, InvalidInstanceURL) as exc:
         hint = getattr(exc, "hint", "")
-        print(f"snowops connect: {exc}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
+        tail = "\n  " + _("hint: {hint}", hint=hint) if hint else ""
+        print(f"snowops connect: {exc}{tail}", file=sys.stderr)
         return 1
     finally:
         await services.stop()
-    who = f" as {conn.connected_as}" if conn.connected_as else ""
-    print(f"{args.workspace} is connected to {conn.instance_url}{who}")
+    if conn.connected_as:
+        print(
+            _(
+                "{workspace} is connected to {url} as {user}",
+                workspace=args.workspace,
+                url=conn.instance_url,
+                user=conn.connected_as,
+            )
+        )
+    else:
+        print(
+            _(
+                "{workspace} is connected to {url}",
+                workspace=args.workspace,
+                url=conn.instance_url,
+            )
+        )
     return 0
 
 
@@ -90,7 +111,11 @@ async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.delete:
             gone = await services.push.delete_key(args.instance)
-            print(f"pushes from {args.instance} " + ("are refused now" if gone else "had no key"))
+            print(
+                _("pushes from {instance} are refused now", instance=args.instance)
+                if gone
+                else _("pushes from {instance} had no key", instance=args.instance)
+            )
             return 0
         key = await services.push.create_key(args.instance)
         instance = normalize_instance_url(args.instance)
@@ -100,11 +125,16 @@ async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.store.close()
     # The key is shown once, for the admin to paste into ServiceNow; it is stored encrypted.
-    print(f"Push key for {instance} (any earlier key for it no longer works):\n\n  {key}\n")
+    heading = _(
+        "Push key for {instance} (any earlier key for it no longer works):", instance=instance
+    )
+    print(f"{heading}\n\n  {key}\n")
     print(
-        "In ServiceNow, set the system property x_snowops.push_key to this value and "
-        f"x_snowops.push_url to {settings.public_url.rstrip('/')}/servicenow/events "
-        "(see manifests/servicenow/README.md)."
+        _(
+            "In ServiceNow, set the system property x_snowops.push_key to this value and "
+            "x_snowops.push_url to {url} (see manifests/servicenow/README.md).",
+            url=f"{settings.public_url.rstrip('/')}/servicenow/events",
+        )
     )
     return 0
 
@@ -220,9 +250,8 @@ def _teams_package(args: argparse.Namespace) -> int:
     app_id = args.app_id or os.environ.get("TEAMS_APP_ID", "")
     public_url = args.public_url or os.environ.get("SNOWOPS_PUBLIC_URL", "")
     if not public_url:
-        print(
-            "snowops teams-package: set SNOWOPS_PUBLIC_URL (or pass --public-url)", file=sys.stderr
-        )
+        message = _("set SNOWOPS_PUBLIC_URL (or pass --public-url)")
+        print(f"snowops teams-package: {message}", file=sys.stderr)
         return 2
     try:
         manifest = write_package(Path(args.output), app_id, public_url, args.unfurl_domain)
@@ -230,11 +259,17 @@ def _teams_package(args: argparse.Namespace) -> int:
         print(f"snowops teams-package: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"snowops teams-package: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        message = _("cannot write {file}: {problem}", file=args.output, problem=exc.strerror)
+        print(f"snowops teams-package: {message}", file=sys.stderr)
         return 1
     print(
-        f"wrote {args.output} (bot {manifest['id']}, domain {manifest['validDomains'][0]}): "
-        "upload it in Teams > Apps > Manage your apps > Upload an app"
+        _(
+            "wrote {file} (bot {bot}, domain {domain}): upload it in Teams > Apps > "
+            "Manage your apps > Upload an app",
+            file=args.output,
+            bot=manifest["id"],
+            domain=manifest["validDomains"][0],
+        )
     )
     return 0
 
@@ -253,6 +288,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             rest = ["serve", *rest]
         return sim_main(rest)
     args = _parser().parse_args(args_list)
+    if args.command in ("serve", "dev"):
+        # A server answers each request in the asker's language: its own LANG stays out
+        # (`snowops dev` prints its banner in it, itself).
+        return _run(args)
+    with use_locale(console_locale()):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one parsed sub-command; its exit status."""
     if args.command == "keygen":
         print(generate_key())
         return 0

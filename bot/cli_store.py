@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.settings import Settings
+from core.i18n import _, ngettext
 from core.secrets import SecretBox
 from core.store.backup import BackupError, export_records, import_records, rotate_key
 from core.store.factory import open_store
@@ -66,7 +67,8 @@ def run_store_command(settings: Settings, args: argparse.Namespace) -> int:
                 sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
             ).splitlines()
         except OSError as exc:
-            return _fail("import", f"cannot read {args.file}: {exc.strerror}", 1)
+            problem = _("cannot read {file}: {problem}", file=args.file, problem=exc.strerror)
+            return _fail("import", problem, 1)
     try:
         store = open_store(args.store, box)
     except ValueError as exc:
@@ -83,7 +85,10 @@ async def _with_store(
     try:
         await store.open()
     except Exception as exc:  # one line, whatever the backend raised
-        return _fail(args.command, f"cannot open the store ({type(exc).__name__}: {exc})", 1)
+        problem = _(
+            "cannot open the store ({error}: {problem})", error=type(exc).__name__, problem=exc
+        )
+        return _fail(args.command, problem, 1)
     try:
         return await run(store, box, args)
     finally:
@@ -111,8 +116,16 @@ async def _export(store: Store, box: SecretBox, args: argparse.Namespace) -> int
     finally:
         if out is not sys.stdout:
             out.close()
-    where = "" if args.output == "-" else f" to {args.output}"
-    print(f"exported {n - 1} records{where}", file=sys.stderr)
+    if args.output == "-":
+        done = ngettext("exported {n} record", "exported {n} records", n - 1)
+    else:
+        done = ngettext(
+            "exported {n} record to {file}",
+            "exported {n} records to {file}",
+            n - 1,
+            file=args.output,
+        )
+    print(done, file=sys.stderr)
     return 0
 
 
@@ -120,14 +133,14 @@ async def _import(store: Store, box: SecretBox, args: argparse.Namespace) -> int
     if not args.merge and (await store.export_workspaces() or await store.list_connections()):
         return _fail(
             "import",
-            "the store already holds data; import into an empty store, or pass --merge",
+            _("the store already holds data; import into an empty store, or pass --merge"),
             1,
         )
     try:
         report = await import_records(store, box, args.lines)
     except BackupError as exc:
         return _fail("import", str(exc), 1)
-    print(f"imported {report.summary()}")
+    print(_("imported {summary}", summary=report.summary()))
     return 0
 
 
@@ -136,8 +149,10 @@ async def _rotate(store: Store, box: SecretBox, args: argparse.Namespace) -> int
     if len(keys) < 2:
         return _fail(
             "rotate-key",
-            "put the new key first and keep the old one after it: "
-            "SNOWOPS_SECRET_KEY=<new>,<old> (make one with `snowops keygen`)",
+            _(
+                "put the new key first and keep the old one after it: "
+                "SNOWOPS_SECRET_KEY=<new>,<old> (make one with `snowops keygen`)"
+            ),
             2,
         )
     n = await rotate_key(store)
@@ -150,8 +165,13 @@ async def _rotate(store: Store, box: SecretBox, args: argparse.Namespace) -> int
     finally:
         await check.close()
     print(
-        f"re-encrypted {n} secrets; every one reads with the new key alone. "
-        "Set SNOWOPS_SECRET_KEY to the new key only on every replica."
+        ngettext(
+            "re-encrypted {n} secret; it reads with the new key alone. "
+            "Set SNOWOPS_SECRET_KEY to the new key only on every replica.",
+            "re-encrypted {n} secrets; every one reads with the new key alone. "
+            "Set SNOWOPS_SECRET_KEY to the new key only on every replica.",
+            n,
+        )
     )
     return 0
 
@@ -170,7 +190,10 @@ async def _audit(store: Store, box: SecretBox, args: argparse.Namespace) -> int:
     try:
         since = parse_since(args.since, datetime.now(UTC))
     except ValueError:
-        return _fail("audit", f"--since {args.since!r}: use 2026-12-01, 2026-12-01T08:00Z or 7d", 2)
+        problem = _(
+            "--since {since}: use 2026-12-01, 2026-12-01T08:00Z or 7d", since=repr(args.since)
+        )
+        return _fail("audit", problem, 2)
     for entry in await store.audit_since(since):
         if args.workspace is None or entry["workspace"] == args.workspace:
             print(json.dumps(entry, ensure_ascii=False))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from adapters.console.language import console_locale
 from adapters.console.routes import add_console_routes
 from adapters.console.session import console_context
 from adapters.console.token import write_token
@@ -29,6 +30,8 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.actions import FormContext, SubmitTicket
 from core.forms import TicketFormView
+from core.i18n import N_, _, negotiate, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import OAuthClientConfig, Priority
 from core.outcomes import TicketMade
 from core.secrets import generate_key
@@ -48,7 +51,7 @@ DEV_DIR = Path(".snowops")
 DEV_KEY_FILE = DEV_DIR / "secret.key"
 DEV_STORE = f"sqlite:///{DEV_DIR / 'dev.db'}"
 DEV_WORKSPACE = "console:local"
-DEMO_TITLE = "Try me: move this ticket on in the ServiceNow simulator"
+DEMO_TITLE = N_("Try me: move this ticket on in the ServiceNow simulator")
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +126,24 @@ class DevSites:
 async def make_demo_ticket(services: Services) -> str | None:
     """One incident made by SnowOps at start, as the console user would with ``/snow
     create``: SnowOps follows only the tickets it made, so moving this one in the simulator
-    is heard of in the console (its card is there). Its number, or None if it failed."""
-    form = TicketFormView(name=DEMO_TITLE, priority=Priority.LOW)
-    values = {
-        "kind": "incident",
-        "name": DEMO_TITLE,
-        "description": "Made by `snowops dev` so a change in ServiceNow can be tried at once.",
-        "priority": "4",
-        "due": "",
-        "category": "",
-    }
-    request = SubmitTicket(values, FormContext.of(form), "snowops-dev-demo-ticket")
-    outcome = await services.router.handle(console_context(), request)
+    is heard of in the console (its card is there). Its number, or None if it failed. It is
+    written in the language of whoever started SnowOps (this process's ``LANG``)."""
+    ctx = console_context()
+    with use_locale(ctx.locale):
+        title = _(DEMO_TITLE)
+        form = TicketFormView(name=title, priority=Priority.LOW)
+        values = {
+            "kind": "incident",
+            "name": title,
+            "description": _(
+                "Made by `snowops dev` so a change in ServiceNow can be tried at once."
+            ),
+            "priority": "4",
+            "due": "",
+            "category": "",
+        }
+        request = SubmitTicket(values, FormContext.of(form), "snowops-dev-demo-ticket")
+        outcome = await services.router.handle(ctx, request)
     if isinstance(outcome, TicketMade):
         return outcome.card.number
     log.warning("snowops dev could not make its demo ticket: %r", outcome)
@@ -169,8 +178,11 @@ def build_dev_sites(
     ]
     dev = DevSites(services, settings, sim_url, graph_url, sites)
 
-    async def connect_console(_: web.Application) -> None:
-        # The local console workspace starts connected, so a newcomer can try it at once.
+    async def connect_console(_app: web.Application) -> None:
+        # The local console workspace starts connected, so a newcomer can try it at once,
+        # and speaks the language of whoever started it: its one channel is their terminal.
+        language = negotiate(console_locale())
+        await WorkspaceLanguage(services.store).set_language(DEV_WORKSPACE, language)
         await services.connections.connect_with_password(
             DEV_WORKSPACE,
             sim_url,
@@ -186,36 +198,81 @@ def build_dev_sites(
 
 
 def dev_banner(dev: DevSites) -> str:
-    """What runs where, for a newcomer."""
+    """What runs where, for a newcomer (in the current language; the labels are padded
+    to one column, whatever their length)."""
     from sim import graph as g
     from sim import servicenow as sn
 
     base = dev.settings.public_url
-    return f"""
-SnowOps is running (Ctrl-C stops it)
-  server          {base}   (health: {base}/healthz, metrics: {base}/metrics)
-  ServiceNow sim  {dev.sim_url}   OAuth client {sn.DEFAULT_CLIENT_ID} / {sn.DEFAULT_CLIENT_SECRET}
-                  integration user {sn.DEFAULT_USERNAME} / {sn.DEFAULT_PASSWORD}
-  Graph sim       {dev.graph_url}   tenant {g.DEFAULT_TENANT_ID}
-  store           {dev.settings.store}   (workspace {DEV_WORKSPACE} is connected to the simulator)
-  chat with it    .venv/bin/snowops chat   (in another terminal; try /snow recommendations)
-{_change_a_ticket(dev)}
-  check set-up    .venv/bin/snowops doctor --dev
-"""
+    rows = [
+        (
+            _("server"),
+            _(
+                "{url}   (health: {url}/healthz, metrics: {url}/metrics)",
+                url=base,
+            ),
+        ),
+        (
+            _("ServiceNow sim"),
+            _(
+                "{url}   OAuth client {client} / {secret}",
+                url=dev.sim_url,
+                client=sn.DEFAULT_CLIENT_ID,
+                secret=sn.DEFAULT_CLIENT_SECRET,
+            ),
+        ),
+        (
+            "",
+            _(
+                "integration user {user} / {password}",
+                user=sn.DEFAULT_USERNAME,
+                password=sn.DEFAULT_PASSWORD,
+            ),
+        ),
+        (
+            _("Graph sim"),
+            _("{url}   tenant {tenant}", url=dev.graph_url, tenant=g.DEFAULT_TENANT_ID),
+        ),
+        (
+            _("store"),
+            _(
+                "{store}   (workspace {workspace} is connected to the simulator)",
+                store=dev.settings.store,
+                workspace=DEV_WORKSPACE,
+            ),
+        ),
+        (
+            _("chat with it"),
+            _(
+                "{command}   (in another terminal; try /snow recommendations)",
+                command=".venv/bin/snowops chat",
+            ),
+        ),
+        *_change_a_ticket(dev),
+        (_("check set-up"), ".venv/bin/snowops doctor --dev"),
+    ]
+    width = max(15, *(len(label) for label, _text in rows))
+    lines = [f"  {label:<{width}} {text}" for label, text in rows]
+    return "\n".join(["", _("SnowOps is running (Ctrl-C stops it)"), *lines, ""])
 
 
-def _change_a_ticket(dev: DevSites) -> str:
-    """The banner's lines on trying a change in ServiceNow: on SnowOps's demo ticket."""
+def _change_a_ticket(dev: DevSites) -> list[tuple[str, str]]:
+    """The banner's rows on trying a change in ServiceNow: on SnowOps's demo ticket."""
+    label = _("change a ticket")
     if dev.demo_ticket is None:
-        return (
-            "  change a ticket make one in chat (/snow create), then: .venv/bin/snowops sim "
-            f"state --url {dev.sim_url} <its number> 2"
-        )
-    return (
-        f"  demo ticket     {dev.demo_ticket} (SnowOps made it; it follows only tickets it made)\n"
-        f"  change a ticket .venv/bin/snowops sim state --url {dev.sim_url} {dev.demo_ticket} 2"
-        "   (the chat hears of it)"
-    )
+        command = f".venv/bin/snowops sim state --url {dev.sim_url} <its number> 2"
+        return [(label, _("make one in chat (/snow create), then: {command}", command=command))]
+    command = f".venv/bin/snowops sim state --url {dev.sim_url} {dev.demo_ticket} 2"
+    return [
+        (
+            _("demo ticket"),
+            _(
+                "{number} (SnowOps made it; it follows only tickets it made)",
+                number=dev.demo_ticket,
+            ),
+        ),
+        (label, _("{command}   (the chat hears of it)", command=command)),
+    ]
 
 
 def running_snowops(settings: Settings) -> str | None:
@@ -233,27 +290,34 @@ def ports_taken(settings: Settings, sim_port: int, graph_port: int) -> str | Non
     """Why `snowops dev` cannot start here, in one line, before it touches anything (the
     store, the console token): a SnowOps already running, or a port another program holds."""
     if busy(settings.host, settings.port) and (url := running_snowops(settings)):
-        return (
-            f"SnowOps is already running at {url}; nothing was changed "
-            "(`snowops chat` attaches to it; Ctrl-C in its terminal stops it)"
+        return _(
+            "SnowOps is already running at {url}; nothing was changed "
+            "(`snowops chat` attaches to it; Ctrl-C in its terminal stops it)",
+            url=url,
         )
     for what, host, port in (
         ("SnowOps", settings.host, settings.port),
-        ("the ServiceNow simulator", "127.0.0.1", sim_port),
-        ("the Graph simulator", "127.0.0.1", graph_port),
+        (_("the ServiceNow simulator"), "127.0.0.1", sim_port),
+        (_("the Graph simulator"), "127.0.0.1", graph_port),
     ):
         taken = port_in_use(what, host, port)
         if taken:
-            return (
-                f"{taken}; stop it, or choose other ports (--sim-port, --graph-port, SNOWOPS_PORT)"
+            return _(
+                "{problem}; stop it, or choose other ports (--sim-port, --graph-port, "
+                "SNOWOPS_PORT)",
+                problem=taken,
             )
     return None
 
 
 def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
-    """Start both simulators and SnowOps wired to them; the console workspace is connected."""
+    """Start both simulators and SnowOps wired to them; the console workspace is connected.
+    What it prints is in this process's language (``LANG``); each request is answered in
+    the asker's."""
+    locale = console_locale()
     settings = dev_settings(sim_port, graph_port)
-    taken = ports_taken(settings, sim_port, graph_port)
+    with use_locale(locale):
+        taken = ports_taken(settings, sim_port, graph_port)
     if taken:
         print(f"snowops dev: {taken}", file=sys.stderr)
         return 1
@@ -261,14 +325,17 @@ def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
     fresh_dev_store(settings)
     dev = build_dev_sites(settings, sim_port, graph_port, auto_progress)
 
-    async def banner(_: web.Application) -> None:
+    async def banner(_app: web.Application) -> None:
         # After start-up, when the demo ticket has its number.
-        print(dev_banner(dev), flush=True)
+        with use_locale(locale):
+            print(dev_banner(dev), flush=True)
 
     dev.sites[-1][0].on_startup.append(banner)
     try:
         asyncio.run(run_sites(dev.sites))
     except PortBusy as exc:
-        print(f"snowops dev: {exc}: stop what uses it, or choose other ports", file=sys.stderr)
+        with use_locale(locale):
+            message = _("{problem}: stop what uses it, or choose other ports", problem=exc)
+        print(f"snowops dev: {message}", file=sys.stderr)
         return 1
     return 0

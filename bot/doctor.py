@@ -23,6 +23,7 @@ from core.doctor import (
     failed,
     passed,
 )
+from core.i18n import _, ngettext
 from core.secrets import SecretKeyError
 
 __all__ = ["build_doctor", "run_doctor"]
@@ -81,7 +82,7 @@ async def _linked_tenants(services: Services) -> list[str]:
 
 
 async def _run(settings: Settings) -> list[Check]:
-    checks = [passed("settings", f"valid (store {settings.store.split('://')[0]})")]
+    checks = [passed("settings", _("valid (store {kind})", kind=settings.store.split("://")[0]))]
     try:
         settings.secret_box()
     except SettingsError as exc:
@@ -91,7 +92,8 @@ async def _run(settings: Settings) -> list[Check]:
         try:
             await services.store.open()
         except Exception as exc:
-            return [*checks, failed("store", f"cannot open ({type(exc).__name__})", HINT_STORE)]
+            problem = _("cannot open ({error})", error=type(exc).__name__)
+            return [*checks, failed("store", problem, HINT_STORE)]
         doctor = build_doctor(services)
         try:
             return checks + await doctor.run(await _linked_tenants(services))
@@ -101,8 +103,12 @@ async def _run(settings: Settings) -> list[Check]:
                 *checks,
                 failed(
                     "doctor",
-                    f"a check could not finish ({type(exc).__name__}: {str(exc)[:120]})",
-                    "run again with SNOWOPS_LOG_LEVEL=DEBUG and report it",
+                    _(
+                        "a check could not finish ({error}: {problem})",
+                        error=type(exc).__name__,
+                        problem=str(exc)[:120],
+                    ),
+                    _("run again with SNOWOPS_LOG_LEVEL=DEBUG and report it"),
                 ),
             ]
     finally:
@@ -127,9 +133,24 @@ def run_doctor(settings: Settings | None = None) -> int:
         print(check.line())
     bad = [c for c in checks if not c.ok]
     if bad:
-        print(f"\n{len(bad)} of {len(checks)} checks failed.")
+        total = len(checks)
+        print(
+            "\n"
+            + ngettext(
+                "{bad} of {n} check failed.", "{bad} of {n} checks failed.", total, bad=len(bad)
+            )
+        )
         return 1
-    warned = [c for c in checks if c.outcome is Outcome.WARN]
-    tail = f", with {len(warned)} warning{'s' * (len(warned) != 1)}" if warned else ""
-    print(f"\nAll {len(checks)} checks passed{tail}.")
+    warned = sum(c.outcome is Outcome.WARN for c in checks)
+    if warned:
+        summary = ngettext(
+            "All {n} checks passed, with {warnings} warning.",
+            "All {n} checks passed, with {warnings} warnings.",
+            warned,
+            n=len(checks),
+            warnings=warned,
+        )
+    else:
+        summary = _("All {n} checks passed.", n=len(checks))
+    print("\n" + summary)
     return 0

@@ -3,16 +3,20 @@ ServiceNow's pushed ticket changes."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.charts import add_chart_routes
-from bot.pages import consent_page, page
+from bot.pages import consent_page, page, page_locale
 from bot.services import Services
 from core.accounts import LinkResult
 from core.connections import ConnectResult
 from core.errors import StoreUnavailable
+from core.i18n import _, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import ConnectionStatus
 from core.secrets import SecretKeyError
 from core.servicenow.errors import ServiceNowError
@@ -21,6 +25,19 @@ from core.servicenow.push import MAX_BODY, PushRejected
 __all__ = ["CoreRoutes", "add_core_routes"]
 
 log = logging.getLogger(__name__)
+
+Page = Callable[["CoreRoutes", web.Request], Awaitable[web.Response]]
+
+
+def _in_browser_language(handler: Page) -> Page:
+    """Answer a page in the browser's language (its ``Accept-Language``)."""
+
+    @functools.wraps(handler)
+    async def wrapped(self: CoreRoutes, request: web.Request) -> web.Response:
+        with use_locale(page_locale(request)):
+            return await handler(self, request)
+
+    return wrapped
 
 
 class CoreRoutes:
@@ -61,10 +78,16 @@ class CoreRoutes:
     async def _announce(self, result: ConnectResult | LinkResult) -> None:
         """Tell chat how the connect ended; a failure there never breaks the page."""
         try:
-            await self._services.announce(result)
+            # Said in chat, not on the page: in the workspace's language, not the browser's.
+            origin = result.origin
+            languages = WorkspaceLanguage(self._services.store)
+            language = await languages.language(origin.workspace) if origin else None
+            with use_locale(language):
+                await self._services.announce(result)
         except Exception:
             log.exception("post-connect notification failed")
 
+    @_in_browser_language
     async def oauth_callback(self, request: web.Request) -> web.Response:
         """Where ServiceNow sends the admin back after signing in."""
         state = request.query.get("state", "")
@@ -72,10 +95,10 @@ class CoreRoutes:
         error = request.query.get("error", "")
         if not state:
             return page(
-                "Sign-in link incomplete",
-                "ServiceNow sent no state value back.",
+                _("Sign-in link incomplete"),
+                _("ServiceNow sent no state value back."),
                 ok=False,
-                hint="Start again with /snow connect in chat.",
+                hint=_("Start again with /snow connect in chat."),
                 status=400,
             )
         if error or not code:
@@ -85,26 +108,36 @@ class CoreRoutes:
             result = await connections.finish(state, code)
         except ServiceNowError as exc:
             message = exc.message[:1].upper() + exc.message[1:] + "."
-            return page("Not connected", message, ok=False, hint=exc.hint, status=400)
+            return page(_("Not connected"), message, ok=False, hint=exc.hint, status=400)
         await self._announce(result)
         if isinstance(result, LinkResult):
             name = result.link.user_name if result.link else "?"
             return page(
-                "ServiceNow account linked",
-                f"Your chat account is linked to the ServiceNow user {name}. You can close this "
-                "tab and go back to chat.",
+                _("ServiceNow account linked"),
+                _(
+                    "Your chat account is linked to the ServiceNow user {name}. You can close "
+                    "this tab and go back to chat.",
+                    name=name,
+                ),
                 ok=True,
             )
         conn = result.connection
-        who = f" as {conn.connected_as}" if conn is not None and conn.connected_as else ""
         where = conn.instance_url if conn is not None else "ServiceNow"
-        return page(
-            "Connected to ServiceNow",
-            f"SnowOps is connected to {where}{who}. You can close this tab and go back to chat.",
-            ok=True,
-            hint=result.warning,
-        )
+        if conn is not None and conn.connected_as:
+            said = _(
+                "SnowOps is connected to {url} as {user}. You can close this tab and go back "
+                "to chat.",
+                url=where,
+                user=conn.connected_as,
+            )
+        else:
+            said = _(
+                "SnowOps is connected to {url}. You can close this tab and go back to chat.",
+                url=where,
+            )
+        return page(_("Connected to ServiceNow"), said, ok=True, hint=result.warning)
 
+    @_in_browser_language
     async def sign_in_page(self, request: web.Request) -> web.Response:
         """The page a sign-in link opens: it names the workspace and who asked, and needs a
         click (a form post, which link previews never send) to go on to ServiceNow."""
@@ -116,6 +149,7 @@ class CoreRoutes:
             token, intro.workspace, intro.requested_by, intro.instance_url, intro.purpose
         )
 
+    @_in_browser_language
     async def sign_in_go(self, request: web.Request) -> web.Response:
         """The click on that page: spend the link and go on to ServiceNow's sign-in."""
         form = await request.post()
@@ -134,23 +168,24 @@ class CoreRoutes:
         if result is None:
             # Not a sign-in we started: echo nothing from the query string.
             return page(
-                "Sign-in link expired",
-                "This sign-in link was already used or has expired.",
+                _("Sign-in link expired"),
+                _("This sign-in link was already used or has expired."),
                 ok=False,
-                hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
+                hint=_("Sign-in links work once, for 10 minutes. Run /snow connect again."),
                 status=400,
             )
-        detail = request.query.get("error_description", "") or error or "no code was sent"
+        detail = request.query.get("error_description", "") or error or _("no code was sent")
         hint = (
-            "Access was not allowed. Run /snow connect again and choose Allow."
+            _("Access was not allowed. Run /snow connect again and choose Allow.")
             if error == "access_denied"
-            else "Check the Application Registry entry's redirect URL: it must be "
-            f"{connections.redirect_uri}"
+            else _(
+                "Check the Application Registry entry's redirect URL: it must be {url}",
+                url=connections.redirect_uri,
+            )
         )
         await self._announce(result)
-        return page(
-            "Not connected", f"ServiceNow said: {detail[:300]}.", ok=False, hint=hint, status=400
-        )
+        said = _("ServiceNow said: {detail}.", detail=detail[:300])
+        return page(_("Not connected"), said, ok=False, hint=hint, status=400)
 
     async def servicenow_events(self, request: web.Request) -> web.Response:
         """A ticket change pushed by ServiceNow's business rule."""
@@ -184,10 +219,10 @@ class CoreRoutes:
 
 def _expired() -> web.Response:
     return page(
-        "Sign-in link expired",
-        "This sign-in link was already used or has expired.",
+        _("Sign-in link expired"),
+        _("This sign-in link was already used or has expired."),
         ok=False,
-        hint="Sign-in links work once, for 10 minutes. Run /snow connect again in chat.",
+        hint=_("Sign-in links work once, for 10 minutes. Run /snow connect again in chat."),
         status=410,
     )
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from adapters.console.render import clean
 from core.action_forms import ActionFormView, action_form
 from core.actions import ActionFormContext
+from core.i18n import _
 from core.models import TicketKind
 
 __all__ = ["ActionSession", "action_from_doc", "action_to_doc", "fill_action"]
@@ -73,7 +74,7 @@ def _pick(answer: str, options: list[tuple[str, str]]) -> str | None:
 async def _group(ask: Ask, say: Say, session: ActionSession) -> str | None:
     """Type part of a name; one match is taken, several are listed to pick from."""
     while True:
-        typed = await ask("  Assignment group (type part of its name): ")
+        typed = await ask("  " + _("Assignment group (type part of its name): "))
         if typed is None or typed.strip().lower() in _CANCEL:
             return None
         names = await session.suggest(typed.strip())
@@ -82,10 +83,11 @@ async def _group(ask: Ask, say: Say, session: ActionSession) -> str | None:
             say(f"  → {clean((exact or names)[0])}")
             return (exact or names)[0]
         if not names:
-            say(f"  ✗ No active group's name contains '{clean(typed.strip()[:60])}'.")
+            part = clean(typed.strip()[:60])
+            say("  ✗ " + _("No active group's name contains '{part}'.", part=part))
             continue
         say("\n".join(f"  {i}. {clean(n)}" for i, n in enumerate(names, 1)))
-        picked = await ask("  Pick a number (Enter: type again): ")
+        picked = await ask("  " + _("Pick a number (Enter: type again): "))
         if picked is None or picked.strip().lower() in _CANCEL:
             return None
         chosen = _pick(picked.strip(), [(n, n) for n in names])
@@ -105,18 +107,18 @@ async def _field(ask: Ask, say: Say, form: ActionFormView, field: str) -> str | 
         if field == "close_code" and form.choices:
             value = _pick(answer, list(form.choices))
             if value is None:
-                say("  ✗ Pick one of the numbers above.")
+                say("  ✗ " + _("Pick one of the numbers above."))
                 continue
             return value
         if answer:
             return answer
-        say("  ✗ Required.")
+        say("  ✗ " + _("Required."))
 
 
 async def fill_action(ask: Ask, say: Say, session: ActionSession, form: ActionFormView) -> None:
     """Ask each field, submit as the console user, and ask again what was refused."""
     say(f"== {clean(form.title)} ==\n{clean(form.number)} · {clean(form.ticket_title)}")
-    say("'cancel' stops.")
+    say(_("'cancel' stops."))
     fields, values = list(form.fields), {}
     while True:
         for field in fields:
@@ -129,7 +131,7 @@ async def fill_action(ask: Ask, say: Say, session: ActionSession, form: ActionFo
                 else await _field(ask, say, form, field)
             )
             if value is None:
-                say("Cancelled: nothing was sent to ServiceNow.")
+                say(_("Cancelled: nothing was sent to ServiceNow."))
                 return
             values[field] = value
         reply = await session.act(form.context, values)

@@ -14,6 +14,8 @@ import textwrap
 
 from core.forms import TicketFormView
 from core.grammar import command_text
+from core.i18n import N_, _
+from core.models import RecommendationSource
 from core.score_views import SecureScoreView
 from core.views import (
     Button,
@@ -32,15 +34,17 @@ from core.views import (
     View,
 )
 
-__all__ = ["clean", "render", "render_card_line", "render_form_intro"]
+__all__ = ["clean", "mark", "render", "render_card_line", "render_form_intro"]
 
 WIDTH = 78
+#: Each notice's mark, in brackets before its text (translated where shown).
 _MARKS = {
     NoticeLevel.INFO: "i",
-    NoticeLevel.SUCCESS: "ok",
+    NoticeLevel.SUCCESS: N_("ok"),
     NoticeLevel.WARNING: "!",
-    NoticeLevel.ERROR: "error",
+    NoticeLevel.ERROR: N_("error"),
 }
+_SOURCES = {RecommendationSource.MICROSOFT: N_("Microsoft"), RecommendationSource.USER: N_("User")}
 
 
 #: Control sequences whole (CSI ``ESC [`` or ``0x9b`` … final byte, OSC ``ESC ]`` or ``0x9d``
@@ -79,12 +83,21 @@ def _actions(buttons: tuple[Button, ...]) -> list[str]:
 
 
 def _notice(view: Notice) -> list[str]:
-    lines = [f"[{_MARKS[view.level]}] {view.text}"]
+    lines = [f"{mark(view.level)} {view.text}"]
     if view.link:
         lines.append(f"  {view.link}")
     if view.hint:
-        lines += _wrap(f"hint: {view.hint}")
+        lines += _wrap(_hint(view.hint))
     return lines
+
+
+def mark(level: NoticeLevel) -> str:
+    """A notice's mark, in brackets: ``[ok]``, ``[!]``, ``[error]`` (translated)."""
+    return f"[{_(_MARKS[level])}]"
+
+
+def _hint(hint: str) -> str:
+    return _("hint: {hint}", hint=hint)
 
 
 def render_card_line(card: TicketCard) -> str:
@@ -93,14 +106,18 @@ def render_card_line(card: TicketCard) -> str:
 
 
 def _ticket(card: TicketCard) -> list[str]:
-    lines = [
-        f"┌ {card.kind.label} {card.number}: {card.title}",
-        f"│ State: {card.state}   Priority: {card.priority}   Due: {card.due}",
-        f"│ Requested by: {card.requested_by}   Source: {card.source}"
-        + (f"   Category: {card.category}" if card.category else ""),
-    ]
+    facts = _(
+        "State: {state}   Priority: {priority}   Due: {due}",
+        state=card.state,
+        priority=card.priority,
+        due=card.due,
+    )
+    who = _("Requested by: {who}   Source: {source}", who=card.requested_by, source=card.source)
+    if card.category:
+        who += "   " + _("Category: {category}", category=card.category)
+    lines = [f"┌ {card.kind.label} {card.number}: {card.title}", f"│ {facts}", f"│ {who}"]
     if card.recommendation_id:
-        lines.append(f"│ Recommendation: {card.recommendation_id}")
+        lines.append("│ " + _("Recommendation: {id}", id=card.recommendation_id))
     for h in card.history:
         lines.append(f"│ {h.when} {h.who}: {h.text}"[: WIDTH + 40])
     if card.note:
@@ -119,20 +136,20 @@ def _recommendation(card: RecommendationCard) -> list[str]:
     if card.note:
         lines.append(f"  {card.note}")
     if card.ticket is not None:
-        lines.append(f"  Tracked by {render_card_line(card.ticket)}")
+        lines.append("  " + _("Tracked by {ticket}", ticket=render_card_line(card.ticket)))
     lines += _actions(card.buttons)
     return lines
 
 
 def _home(view: HomeView) -> list[str]:
-    where = f"connected to {view.instance_url}" if view.connected else "not connected"
+    where = _("connected to {url}", url=view.instance_url) if view.connected else _("not connected")
     if view.connected and view.problem:
-        where += f", but {view.problem}"
-    lines = [f"SnowOps home ({where})"]
+        where = _("{where}, but {problem}", where=where, problem=view.problem)
+    lines = [_("SnowOps home ({where})", where=where)]
     if view.problem_hint:
         lines += _wrap(f"! {view.problem_hint}")
     for s in view.summaries:
-        counts = ", ".join(f"{name}: {n}" for name, n in s.counts) or "no tickets yet"
+        counts = ", ".join(f"{name}: {n}" for name, n in s.counts) or _("no tickets yet")
         lines += ["", f"== {s.title} ==", f"  {counts}"]
         lines += [f"  {render_card_line(c)}" for c in s.recent]
     lines.append("")
@@ -145,7 +162,7 @@ def _recommendation_list(view: RecommendationListView) -> list[str]:
     if view.note:
         lines += _wrap(view.note, "")
     if view.hint:
-        lines += _wrap(f"hint: {view.hint}", "")
+        lines += _wrap(_hint(view.hint), "")
     if not view.cards:
         lines.append(view.empty_text)
     for card in view.cards:
@@ -163,31 +180,35 @@ def _ticket_list(view: TicketListView) -> list[str]:
     if view.more:
         lines += _actions((view.more,))
     if view.servicenow_list_url:
-        lines.append(f"In ServiceNow: {view.servicenow_list_url}")
+        lines.append(_("In ServiceNow: {url}", url=view.servicenow_list_url))
     return lines
 
 
 def _help(view: HelpView) -> list[str]:
-    where = f"connected to {view.instance_url}" if view.connected else "not connected yet"
-    lines = [f"SnowOps ({where}). Commands:"]
+    where = (
+        _("connected to {url}", url=view.instance_url) if view.connected else _("not connected yet")
+    )
+    lines = [_("SnowOps ({where}). Commands:", where=where)]
     lines += [f"  /snow {usage:<44} {what}" for usage, what in view.commands]
-    lines.append("  quit                                            leave the console")
+    lines.append(f"  {'quit':<47} {_('leave the console')}")
     return lines
 
 
 def _status(view: StatusView) -> list[str]:
-    lines = [f"{view.title}: {'healthy' if view.healthy else 'needs attention'}"]
+    health = _("healthy") if view.healthy else _("needs attention")
+    lines = [f"{view.title}: {health}"]
     lines += [f"  {label}: {value}" for label, value in view.lines]
     if view.hint:
-        lines += _wrap(f"hint: {view.hint}")
+        lines += _wrap(_hint(view.hint))
     return lines
 
 
 def _states(view: StatesView) -> list[str]:
-    lines = [f"{view.kind.label} states (value, shown as, ServiceNow default):"]
+    lines = [_("{kind} states (value, shown as, ServiceNow default):", kind=view.kind.label)]
     lines += [f"  {v:>3}  {name:<24} {default}" for v, name, default in view.states]
     if view.can_edit:
-        lines.append(f'  rename: /snow states {view.kind.value} <value> "<name>"')
+        command = f'/snow states {view.kind.value} <value> "<name>"'
+        lines.append("  " + _("rename: {command}", command=command))
     return lines
 
 
@@ -201,15 +222,26 @@ def _configuration(view: ConfigurationView) -> list[str]:
 
 def _score(view: SecureScoreView) -> list[str]:
     lines = [
-        "== Microsoft Secure Score ==",
-        f"  Score: {view.score}   (as of {view.as_of}, tenant {view.tenant})",
-        f"  Change: {view.change_7} over 7 days, {view.change_30} over 30 days",
-        f"  Gained through SnowOps tickets: {view.gained}",
+        "== " + _("Microsoft Secure Score") + " ==",
+        "  "
+        + _(
+            "Score: {score}   (as of {when}, tenant {tenant})",
+            score=view.score,
+            when=view.as_of,
+            tenant=view.tenant,
+        ),
+        "  "
+        + _(
+            "Change: {week} over 7 days, {month} over 30 days",
+            week=view.change_7,
+            month=view.change_30,
+        ),
+        "  " + _("Gained through SnowOps tickets: {points}", points=view.gained),
     ]
     if view.sparkline:
-        lines.append(f"  Last 30 days: {view.sparkline}")
+        lines.append("  " + _("Last 30 days: {chart}", chart=view.sparkline))
     if view.categories:
-        lines.append("  Biggest open gains:")
+        lines.append("  " + _("Biggest open gains:"))
         lines += [f"    {name}: {gain}" for name, gain in view.categories]
     return lines + ([f"  {view.hint}"] if view.hint else [])
 
@@ -259,7 +291,12 @@ def render(view: View) -> str:
 
 def render_form_intro(form: TicketFormView) -> list[str]:
     """The heading shown before a form's prompts."""
-    lines = [f"== {form.title} ==", "Enter keeps the value in [brackets]; 'cancel' stops."]
+    title = _(form.title) if form.title else ""  # gettext("") is the catalogue's header
+    lines = [f"== {title} ==", _("Enter keeps the value in [brackets]; 'cancel' stops.")]
     if form.recommendation_id:
-        lines.append(f"From recommendation {form.recommendation_id} ({form.source.value})")
+        marked = _SOURCES.get(form.source)
+        source = _(marked) if marked else form.source.value
+        lines.append(
+            _("From recommendation {id} ({source})", id=form.recommendation_id, source=source)
+        )
     return [clean(line) for line in lines]

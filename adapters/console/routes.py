@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.console.action_forms import action_to_doc
+from adapters.console.language import LOCALE_HEADER, locale_tag
 from adapters.console.session import (
     CONSOLE_HEADER,
     LocalSession,
@@ -80,6 +81,13 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _locale(request: web.Request) -> str | None:
+    """The asking terminal's language (its ``LANG``); None from a client that sends none,
+    which is then answered in the server's console language."""
+    given = request.headers.get(LOCALE_HEADER)
+    return None if given is None else locale_tag(given)
+
+
 def _reply_doc(reply: Reply) -> dict[str, Any]:
     """A command's reply as the JSON ``POST /console/commands`` answers."""
     return {
@@ -112,7 +120,8 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         text = (await _json(request)).get("text")
         if not isinstance(text, str):
             raise ValueError("text must be a string")
-        return web.json_response(_reply_doc(await session.command(text)))
+        reply = await session.command(text, locale=_locale(request))
+        return web.json_response(_reply_doc(reply))
 
     async def actions(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -120,14 +129,16 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         values = body.get("values")
         if not isinstance(values, dict):
             raise ValueError("values must be an object")
-        reply = await session.act(context, {str(k): str(v) for k, v in values.items()})
+        given = {str(k): str(v) for k, v in values.items()}
+        reply = await session.act(context, given, locale=_locale(request))
         return web.json_response({"text": reply.text, "errors": reply.errors})
 
     async def groups(request: web.Request) -> web.Response:
         query = (await _json(request)).get("query")
         if not isinstance(query, str):
             raise ValueError("query must be a string")
-        return web.json_response({"groups": await session.suggest(query)})
+        names = await session.suggest(query, locale=_locale(request))
+        return web.json_response({"groups": names})
 
     async def forms(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -136,7 +147,8 @@ def add_console_routes(app: web.Application, session: LocalSession, token: str) 
         key = body.get("key")
         if not isinstance(values, dict) or not isinstance(key, str) or not key:
             raise ValueError("values (an object) and key (a string) are required")
-        reply = await session.submit(form, {str(k): str(v) for k, v in values.items()}, key)
+        given = {str(k): str(v) for k, v in values.items()}
+        reply = await session.submit(form, given, key, locale=_locale(request))
         return web.json_response({"text": reply.text, "errors": reply.errors})
 
     async def events(request: web.Request) -> web.Response:

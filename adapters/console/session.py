@@ -1,20 +1,19 @@
 """One console user's conversation with SnowOps, in-process or over HTTP.
 
 :class:`LocalSession` hands requests to core's router like the Slack and Teams adapters
-do, and renders the outcome as text; :class:`RemoteSession` asks a running ``snowops dev``
-to do the same through ``/console/…`` (see :mod:`adapters.console.routes`). The terminal
-talks to either through the same three calls: ``command``, ``submit`` and ``events``.
+do, and renders the outcome as text, both in the asker's language; :class:`RemoteSession`
+(:mod:`adapters.console.remote`) asks a running ``snowops dev`` to do the same through
+``/console/…`` (see :mod:`adapters.console.routes`). The terminal talks to either through the
+same calls: ``command``, ``submit``, ``act``, ``suggest`` and ``events``.
 """
 
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-import aiohttp
-
-from adapters.console.action_forms import action_from_doc
+from adapters.console.language import console_locale
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
 from adapters.console.zone import system_zone
@@ -31,6 +30,7 @@ from core.forms import DEFAULT_KINDS, TicketFormView
 from core.grammar import strip_invocation
 from core.handlers.context import RequestContext
 from core.handlers.router import Router
+from core.i18n import _, use_locale
 from core.models import (
     ChannelRef,
     Priority,
@@ -63,7 +63,6 @@ __all__ = [
     "ConsoleError",
     "FormReply",
     "LocalSession",
-    "RemoteSession",
     "Reply",
     "Session",
     "confirm_from_doc",
@@ -141,7 +140,8 @@ class Session(Protocol):
 
 
 def console_context(user: str | None = None) -> RequestContext:
-    """The local console user: an admin of workspace ``console:local``."""
+    """The local console user: an admin of workspace ``console:local``, in this machine's
+    zone and this process's language (a remote terminal says its own with each request)."""
     name = user or getpass.getuser() or "console"
     return RequestContext(
         workspace=CONSOLE_WORKSPACE,
@@ -149,6 +149,7 @@ def console_context(user: str | None = None) -> RequestContext:
         channel=ChannelRef(CONSOLE_WORKSPACE, "terminal"),
         is_admin=True,
         zone=system_zone(),
+        locale=console_locale(),
     )
 
 
@@ -156,7 +157,7 @@ def _text(outcome: Outcome) -> Reply:
     """An outcome as text, and the form to ask for field by field when it is one."""
     match outcome:
         case Answer(view=ConfirmView(confirm=Button(command=yes)) as step) if yes is not None:
-            question = clean(f"{step.confirm.label}? [y/N] ")
+            question = clean(_("{question}? [y/N] ", question=step.confirm.label))
             confirm = Confirm(question, button_value(yes), clean(step.cancelled))
             return Reply(render(step), confirm=confirm)
         case Answer(view=view):
@@ -166,9 +167,11 @@ def _text(outcome: Outcome) -> Reply:
             return Reply(clean(f"[!] {banner}") if banner else "", form)
         case AskClient(instance=instance):
             notice = Notice(
-                f"SnowOps has no OAuth client for {instance}.",
+                _("SnowOps has no OAuth client for {instance}.", instance=instance),
                 NoticeLevel.WARNING,
-                hint="Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, then connect again.",
+                hint=_(
+                    "Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, then connect again."
+                ),
             )
             return Reply(render(notice))
         case PrivateLink(notice=notice):
@@ -184,7 +187,8 @@ def _text(outcome: Outcome) -> Reply:
             return Reply("\n".join(clean(label) for _, label in options))
         case AskReason(prompt=prompt, command=command):
             # The terminal asks no free text outside the ticket form: say what to type.
-            asked = Notice(prompt, hint=f'Send: /snow {button_value(command)} "<reason>"')
+            send = f'/snow {button_value(command)} "<reason>"'
+            asked = Notice(prompt, hint=_("Send: {command}", command=send))
             return Reply(render(asked))
         case Ignored():
             return Reply("")
@@ -192,7 +196,8 @@ def _text(outcome: Outcome) -> Reply:
 
 
 class LocalSession:
-    """The console in the process that runs SnowOps."""
+    """The console in the process that runs SnowOps. Each call handles and renders in
+    ``locale`` when given (a remote terminal's, from its request), else in the context's."""
 
     def __init__(
         self,
@@ -204,36 +209,57 @@ class LocalSession:
         self._sink = sink
         self._ctx = ctx
 
-    async def command(self, text: str) -> Reply:
+    def _asker(self, locale: str | None) -> RequestContext:
+        return self._ctx if locale is None else replace(self._ctx, locale=locale)
+
+    async def command(self, text: str, *, locale: str | None = None) -> Reply:
         """Run one line through core (which opens no ticket form while no ticket can be
         made, so the console never asks a field in vain)."""
-        outcome = await self._router.handle_text(self._ctx, strip_invocation(text))
-        return _text(outcome)
+        ctx = self._asker(locale)
+        with use_locale(ctx.locale):
+            return _text(await self._router.handle_text(ctx, strip_invocation(text)))
 
-    async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
+    async def submit(
+        self,
+        form: TicketFormView,
+        values: dict[str, str],
+        key: str,
+        *,
+        locale: str | None = None,
+    ) -> FormReply:
         """Validate and create the ticket; core posts its card to this console, which then
         hears of its changes."""
-        request = SubmitTicket(values, FormContext.of(form), key)
-        outcome = await self._router.handle(self._ctx, request)
-        if isinstance(outcome, ShowForm) and outcome.form.errors:
-            return FormReply(errors=dict(outcome.form.errors))
-        return FormReply(_text(outcome).text)
+        ctx = self._asker(locale)
+        with use_locale(ctx.locale):
+            request = SubmitTicket(values, FormContext.of(form), key)
+            outcome = await self._router.handle(ctx, request)
+            if isinstance(outcome, ShowForm) and outcome.form.errors:
+                return FormReply(errors=dict(outcome.form.errors))
+            return FormReply(_text(outcome).text)
 
     async def events(self, after: int, wait: float) -> list[FeedEntry]:
-        """Wait on the sink's feed."""
+        """Wait on the sink's feed (its lines are already in the workspace's language)."""
         return await self._sink.wait(after, wait)
 
-    async def act(self, context: ActionFormContext, values: dict[str, str]) -> FormReply:
+    async def act(
+        self, context: ActionFormContext, values: dict[str, str], *, locale: str | None = None
+    ) -> FormReply:
         """Submit a ticket action's form through core, as the console user."""
-        outcome = await self._router.handle(self._ctx, SubmitActionForm(context, values))
-        if isinstance(outcome, ShowActionForm) and outcome.form.errors:
-            return FormReply(errors=dict(outcome.form.errors))
-        return FormReply(_text(outcome).text)
+        ctx = self._asker(locale)
+        with use_locale(ctx.locale):
+            outcome = await self._router.handle(ctx, SubmitActionForm(context, values))
+            if isinstance(outcome, ShowActionForm) and outcome.form.errors:
+                return FormReply(errors=dict(outcome.form.errors))
+            return FormReply(_text(outcome).text)
 
-    async def suggest(self, text: str) -> list[str]:
+    async def suggest(self, text: str, *, locale: str | None = None) -> list[str]:
         """The group type-ahead, through core."""
-        outcome = await self._router.handle(self._ctx, SuggestGroups(text))
-        return [label for _, label in outcome.options] if isinstance(outcome, Suggestions) else []
+        ctx = self._asker(locale)
+        with use_locale(ctx.locale):
+            outcome = await self._router.handle(ctx, SuggestGroups(text))
+        if not isinstance(outcome, Suggestions):
+            return []
+        return [label for _value, label in outcome.options]
 
     async def close(self) -> None:
         """Nothing to release: the services belong to the caller."""
@@ -279,7 +305,7 @@ def form_from_doc(doc: Any) -> TicketFormView:
             source=RecommendationSource(doc.get("source") or "User"),
             recommendation_id=doc.get("recommendation_id") or None,
             recommendation_url=doc.get("recommendation_url") or None,
-            title=str(doc.get("title") or "New ServiceNow ticket"),
+            title=str(doc.get("title") or _("New ServiceNow ticket")),
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"not a ticket form: {exc}") from None
@@ -304,72 +330,3 @@ def confirm_from_doc(doc: Any) -> Confirm | None:
     if not all(isinstance(p, str) for p in parts):
         return None
     return Confirm(*(clean(str(p)) for p in parts))
-
-
-class RemoteSession:
-    """The console attached to a running ``snowops dev`` over loopback HTTP."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self._base = base_url.rstrip("/")
-        self._http = aiohttp.ClientSession(
-            headers={CONSOLE_HEADER: token}, timeout=aiohttp.ClientTimeout(total=120)
-        )
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            async with self._http.request(method, self._base + path, **kwargs) as response:
-                if response.status != 200:
-                    raise ConsoleError(
-                        f"{self._base} answered HTTP {response.status} to {path}: is it "
-                        "`snowops dev` (or `snowops chat`) of this version?"
-                    )
-                body: dict[str, Any] = await response.json()
-                return body
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ConsoleError(
-                f"cannot reach SnowOps at {self._base} ({type(exc).__name__}): "
-                "is `make dev` running?"
-            ) from None
-
-    async def ping(self) -> None:
-        """Raise :class:`ConsoleError` unless a console-capable SnowOps answers."""
-        await self._call("GET", "/console/events", params={"after": "0", "wait": "0"})
-
-    async def command(self, text: str) -> Reply:
-        """POST /console/commands."""
-        body = await self._call("POST", "/console/commands", json={"text": text})
-        form = form_from_doc(body["form"]) if body.get("form") else None
-        action = action_from_doc(body["action"]) if body.get("action") else None
-        confirm = confirm_from_doc(body.get("confirm"))
-        return Reply(str(body.get("text") or ""), form, action, confirm)
-
-    async def submit(self, form: TicketFormView, values: dict[str, str], key: str) -> FormReply:
-        """POST /console/forms."""
-        body = await self._call(
-            "POST",
-            "/console/forms",
-            json={"form": form_to_doc(form), "values": values, "key": key},
-        )
-        return FormReply(str(body.get("text") or ""), dict(body.get("errors") or {}))
-
-    async def act(self, context: ActionFormContext, values: dict[str, str]) -> FormReply:
-        """POST /console/actions."""
-        doc = {"context": context.to_doc(), "values": values}
-        body = await self._call("POST", "/console/actions", json=doc)
-        return FormReply(str(body.get("text") or ""), dict(body.get("errors") or {}))
-
-    async def suggest(self, text: str) -> list[str]:
-        """POST /console/groups."""
-        body = await self._call("POST", "/console/groups", json={"query": text})
-        return [str(n) for n in body.get("groups") or ()]
-
-    async def events(self, after: int, wait: float) -> list[FeedEntry]:
-        """GET /console/events (long poll)."""
-        body = await self._call(
-            "GET", "/console/events", params={"after": str(after), "wait": f"{wait:g}"}
-        )
-        return [FeedEntry(int(e["seq"]), str(e["text"])) for e in body.get("events", [])]
-
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        await self._http.close()

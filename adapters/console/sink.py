@@ -15,7 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from adapters.console.render import clean
+from adapters.console.render import clean, mark
 from core.models import CardLocation, ChannelRef
 from core.ports import Reachability
 from core.views import Notice, NoticeLevel, TicketCard
@@ -25,7 +25,6 @@ __all__ = ["TERMINAL", "ConsoleSink", "FeedEntry"]
 #: The console's one conversation.
 TERMINAL = "terminal"
 
-_MARKS = {NoticeLevel.SUCCESS: "[ok]", NoticeLevel.WARNING: "[!]", NoticeLevel.ERROR: "[error]"}
 #: Lines kept for terminals that attach later or poll slowly.
 FEED_SIZE = 500
 
@@ -93,7 +92,9 @@ class ConsoleSink:
         self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
     ) -> None:
         """Announce a change (of a ticket this console created, or a subscription's)."""
-        text = _MARKS.get(message.level, "🔔") + f" {message.text}"
+        # Said in the language the notifier speaks now (the workspace's).
+        shown = "🔔" if message.level is NoticeLevel.INFO else mark(message.level)
+        text = f"{shown} {message.text}"
         for extra in (message.hint, message.link):
             if extra:
                 text += f"\n   {extra}"

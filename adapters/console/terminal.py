@@ -16,12 +16,14 @@ from typing import TextIO
 
 from adapters.console.action_forms import fill_action
 from adapters.console.keyboard import LineReader, open_reader
+from adapters.console.language import console_locale
 from adapters.console.render import render_form_intro
 from adapters.console.session import Confirm, ConsoleError, Session
 from adapters.console.zone import system_zone
 from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
 from core.grammar_kinds import kind_word
+from core.i18n import N_, _, ngettext, use_locale
 from core.models import CATEGORIES, TicketKind
 from core.zones import zone_name
 
@@ -30,20 +32,27 @@ __all__ = ["Terminal"]
 PROMPT = "snow> "
 _QUIT = {"quit", "exit", "/quit", "/exit", "bye"}
 _CANCEL = {"cancel", "/cancel"}
-_YES = {"y", "yes"}
+#: A yes in either language (the question shows the one of the user's: [y/N] or [j/N]).
+_YES = {"y", "yes", "j", "ja"}
 
 
 class Terminal:
-    """One console session in a terminal."""
+    """One console session in a terminal, speaking ``locale`` (default: this process's
+    ``LANG``, see :func:`console_locale`) in its own prompts."""
 
     def __init__(
-        self, session: Session, out: TextIO | None = None, clock: Clock | None = None
+        self,
+        session: Session,
+        out: TextIO | None = None,
+        clock: Clock | None = None,
+        locale: str | None = None,
     ) -> None:
         self._session = session
         self._out = out or sys.stdout
         self._clock = clock or SystemClock()
         self._kinds: tuple[TicketKind, ...] = ()
         self._lines: LineReader | None = None
+        self._locale = console_locale() if locale is None else locale
 
     def say(self, text: str) -> None:
         """Print a block of output."""
@@ -72,6 +81,10 @@ class Terminal:
 
     async def run(self, stdin: TextIO | None = None, banner: str = "") -> int:
         """Read and run lines until ``quit`` or end of input."""
+        with use_locale(self._locale):
+            return await self._run(stdin, banner)
+
+    async def _run(self, stdin: TextIO | None, banner: str) -> int:
         lines = self._lines = open_reader(stdin or sys.stdin, self._out)
         try:
             # Only what happens from now on: old announcements belong to earlier sessions.
@@ -87,7 +100,7 @@ class Terminal:
         finally:
             self._lines = None
             lines.close()
-        self.say("Bye.")
+        self.say(_("Bye."))
         return 0
 
     async def _loop(self, lines: LineReader) -> None:
@@ -111,7 +124,7 @@ class Terminal:
                 if reply.confirm is not None:
                     await self._confirm(lines, reply.confirm)
             except ConsoleError as exc:
-                self.say(f"[error] {exc}")
+                self.say(_("[error] {problem}", problem=exc))
 
     async def _confirm(self, lines: LineReader, confirm: Confirm) -> None:
         """Ask y/N; only a yes runs the command (anything else, or Ctrl-D, is a no)."""
@@ -157,7 +170,7 @@ class Terminal:
                     self.say(f"  ✗ {errors[name]}")
                 answer = await self._field(lines, name, values[name])
                 if answer is None:
-                    self.say("Cancelled: nothing was sent to ServiceNow.")
+                    self.say(_("Cancelled: nothing was sent to ServiceNow."))
                     return
                 values[name] = answer
             reply = await self._session.submit(form, values, key)
@@ -166,16 +179,18 @@ class Terminal:
                 return
             errors = reply.errors
             fields = [f for f in values if f in errors]
-            self.say(f"Please fix {len(errors)} field{'s' if len(errors) > 1 else ''}:")
+            self.say(ngettext("Please fix {n} field:", "Please fix {n} fields:", len(errors)))
 
 
+#: Each field's prompt (translated where shown); the words typed stay the contract's
+#: (incident, change, 1-4, YYYY-MM-DD, the category names).
 _LABELS = {
-    "kind": "Type: {kinds}",
-    "name": "Name",
-    "description": "Description",
-    "priority": "Priority 1 Critical, 2 High, 3 Moderate, 4 Low",
-    "due": "Due date YYYY-MM-DD (optional, '-' clears)",
-    "category": f"Category: {', '.join(CATEGORIES)} (optional)",
+    "kind": N_("Type: {kinds}"),
+    "name": N_("Name"),
+    "description": N_("Description"),
+    "priority": N_("Priority 1 Critical, 2 High, 3 Moderate, 4 Low"),
+    "due": N_("Due date YYYY-MM-DD in {zone} (optional, '-' clears)"),
+    "category": N_("Category: {categories} (optional)"),
 }
 
 
@@ -183,10 +198,16 @@ def _field_prompt(name: str, value: str, kinds: tuple[TicketKind, ...] = ()) -> 
     shown = " ".join(value.split())
     if len(shown) > 50:
         shown = shown[:49] + "…"
-    label = _LABELS[name]
-    if name == "kind":
-        words = [kind_word(k) for k in kinds or (TicketKind.INCIDENT, TicketKind.CHANGE)]
-        label = label.replace("{kinds}", " or ".join([", ".join(words[:-1]), words[-1]]))
-    if name == "due":
-        label = label.replace("YYYY-MM-DD", f"YYYY-MM-DD in {zone_name(system_zone())}")
+    words = [kind_word(k) for k in kinds or (TicketKind.INCIDENT, TicketKind.CHANGE)]
+    kinds_text = (
+        _("{some} or {last}", some=", ".join(words[:-1]), last=words[-1])
+        if len(words) > 1
+        else words[0]
+    )
+    label = _(
+        _LABELS[name],
+        zone=zone_name(system_zone()),
+        categories=", ".join(CATEGORIES),
+        kinds=kinds_text,
+    )
     return f"  {label} [{shown}]: "

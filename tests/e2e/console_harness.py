@@ -12,8 +12,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from adapters.console.remote import RemoteSession
 from adapters.console.routes import add_console_routes
-from adapters.console.session import CONSOLE_HEADER, RemoteSession
+from adapters.console.session import CONSOLE_HEADER
 from adapters.console.sink import ConsoleSink
 from adapters.console.terminal import Terminal
 from bot.app import build_app, build_services
@@ -54,17 +55,20 @@ async def console(make_settings: Callable[..., Settings]) -> AsyncIterator[Conso
         await server.close()
 
 
-async def run_terminal(url: str, typed: bytes, token: str = TOKEN) -> str:
+async def run_terminal(
+    url: str, typed: bytes, token: str = TOKEN, locale: str | None = None
+) -> str:
     """The whole terminal attached to ``url`` (as `snowops chat --server` is), ``typed`` on
-    its standard input; what it printed. It must end cleanly (exit status 0)."""
+    its standard input, in ``locale`` (a ``LANG``; default: this process's); what it
+    printed. It must end cleanly (exit status 0)."""
     read, write = os.pipe()
     os.write(write, typed)
     os.close(write)
     out = io.StringIO()
-    session = RemoteSession(url, token)
+    session = RemoteSession(url, token, locale)
     try:
         with os.fdopen(read) as stdin:
-            assert await Terminal(session, out).run(stdin) == 0
+            assert await Terminal(session, out, locale=locale).run(stdin) == 0
     finally:
         await session.close()
     return out.getvalue()
