@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from core.command_base import CommandBase as _Base
-from core.command_help import COMMAND_HELP
+from core.command_help import COMMAND_HELP, help_lines
+from core.commands_language import SetLanguage
 from core.commands_work import (
     ActionForm,
     AddNote,
@@ -69,6 +70,7 @@ __all__ = [
     "ResolveTicket",
     "RetryNotifications",
     "SetIdentity",
+    "SetLanguage",
     "SetThreads",
     "Share",
     "ShowStates",
@@ -78,6 +80,7 @@ __all__ = [
     "Tickets",
     "Unlink",
     "Unsubscribe",
+    "help_lines",
 ]
 
 
@@ -366,4 +369,5 @@ Command = (
     | AddRule
     | RemoveRule
     | Lookup
+    | SetLanguage
 )
