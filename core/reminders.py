@@ -34,9 +34,9 @@ _TRACKED_MAX = 1000
 
 
 def _when(due: datetime) -> str:
-    """``Thu 31 Dec 2026 22:59 UTC`` (``tors 31 dec. 2026 22:59 UTC``): the due moment in
+    """``Thu 03 Dec 2026 22:59 UTC`` (``tors 03 dec. 2026 22:59 UTC``): the due moment in
     UTC, as every reader of a channel sees the same text."""
-    day = format_date(due.astimezone(UTC), "EEE d MMM y")
+    day = format_date(due.astimezone(UTC), "EEE dd MMM y")
     return _("{date} {time} UTC", date=day, time=due.astimezone(UTC).strftime("%H:%M"))
 
 
