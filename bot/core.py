@@ -27,6 +27,7 @@ from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
+from core.handlers.language import LanguageHandlers
 from core.handlers.lookup import LookupHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
@@ -101,6 +102,12 @@ class CoreServices:
     announce: Callable[[ConnectResult | LinkResult], Awaitable[None]]
     #: Secure Score's refresh, its handlers and chart images.
     score: ScoreServices
+
+    @property
+    def languages(self) -> WorkspaceLanguage:
+        """Each workspace's language for channel messages (``/snow language``); it keeps
+        nothing but the store, so every one made is the same."""
+        return WorkspaceLanguage(self.store)
 
     @property
     def pool(self) -> InstancePool:
@@ -321,6 +328,16 @@ def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHa
     )
 
 
+def _languages(store: Store, audit: AuditTrail, score: ScoreServices) -> LanguageHandlers:
+    """``/snow language``; from now on the timers that post in channels (rules, reminders,
+    digests) write in the workspace's language."""
+    languages = WorkspaceLanguage(store)
+    score.rules.language = languages.language
+    score.schedule.reminders.language = languages.language
+    score.schedule.scheduler.language = languages.language
+    return LanguageHandlers(languages, audit)
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -357,7 +374,7 @@ def build_core(
                            sinks)  # fmt: skip
     router = Router([
         *threads.groups, score.handlers, score.schedule.handlers, connection_handlers,
-        _lookups(clients, tickets, store),
+        _lookups(clients, tickets, store), _languages(store, audit, score),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
                    recommendations, deliveries, notifier, sinks),
     ])  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.actions import ActionFormContext
+from core.i18n import _
 from core.models import TicketKind
 from core.servicenow.states import is_open
 
@@ -77,23 +78,25 @@ class ActionFormView:
     def label(self, field: str) -> str:
         """What a field is called on the form."""
         if field == "text":
-            return "Work note" if self.action == "note" else "Comment"
+            return _("Work note") if self.action == "note" else _("Comment")
         return {
-            "group": "Assignment group",
-            "close_code": "Resolution code" if self.kind is TicketKind.INCIDENT else "Close code",
-            "close_notes": "Close notes",
+            "group": _("Assignment group"),
+            "close_code": (
+                _("Resolution code") if self.kind is TicketKind.INCIDENT else _("Close code")
+            ),
+            "close_notes": _("Close notes"),
         }.get(field, field)
 
     def hint(self, field: str) -> str:
         """Small print under a field."""
         if field == "text":
             return (
-                "Only the service desk sees work notes."
+                _("Only the service desk sees work notes.")
                 if self.action == "note"
-                else "The caller sees comments."
+                else _("The caller sees comments.")
             )
         if field == "group":
-            return "Type part of the group's name."
+            return _("Type part of the group's name.")
         return ""
 
 
@@ -107,15 +110,15 @@ def action_form(
     """The form of ``context.action`` on the ticket ``context.number``."""
     number, action = context.number, context.action
     titles = {
-        "comment": ("Add a comment", "Add comment"),
-        "note": ("Add a work note", "Add work note"),
-        "assign": ("Assign to a group", "Assign"),
-        "resolve": (f"Resolve {number}", "Resolve"),
-        "close": (f"Close {number}", "Close"),
+        "comment": (_("Add a comment"), _("Add comment")),
+        "note": (_("Add a work note"), _("Add work note")),
+        "assign": (_("Assign to a group"), _("Assign")),
+        "resolve": (_("Resolve {number}", number=number), _("Resolve")),
+        "close": (_("Close {number}", number=number), _("Close")),
     }
     if action == "resolve" and kind is not TicketKind.INCIDENT:
         action = "close"
-    title, submit = titles.get(action, ("SnowOps", "Send"))
+    title, submit = titles.get(action, ("SnowOps", _("Send")))
     return ActionFormView(
         context, kind, ticket_title, title, submit, _FIELDS.get(action, ()), choices, errors
     )

@@ -26,6 +26,7 @@ from core.forms import TicketFormView
 from core.grammar import command_text, parse
 from core.grammar_actions import MAX_NOTE, number_of
 from core.grammar_threads import MAX_REASON
+from core.i18n import _, format_number
 from core.models import CardLocation, RecommendationSource, TicketKind
 from core.previews import PreviewLinks
 
@@ -72,7 +73,7 @@ def button_value(command: Command) -> str:
 def read_button(value: object) -> Command:
     """The command a button carried; :class:`UsageError` when it carries none."""
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(OLD_CARD)
+        raise UsageError(_(OLD_CARD))
     return parse(value, typed=False)
 
 
@@ -232,13 +233,13 @@ class ActionFormContext:
     def from_doc(cls, doc: object) -> ActionFormContext:
         """Read :meth:`to_doc` back; :class:`UsageError` when it names no ticket action."""
         if not isinstance(doc, dict):
-            raise UsageError(OLD_CARD)
+            raise UsageError(_(OLD_CARD))
         number, action = doc.get("n"), doc.get("a")
         if not isinstance(number, str) or action not in FORM_ACTIONS:
-            raise UsageError(OLD_CARD)
+            raise UsageError(_(OLD_CARD))
         number = number_of(number[:40], str(action))
         if action == "close" and not number.startswith("CHG"):
-            raise UsageError("Only a change can be closed.")
+            raise UsageError(_("Only a change can be closed."))
         return cls(number, str(action), _text(doc.get("c"), _ID_MAX))
 
     @classmethod
@@ -271,7 +272,7 @@ def _input(values: Mapping[str, object], name: str, limit: int, missing: str) ->
     if not text:
         raise FieldError(name, missing)
     if len(text) > limit:
-        raise FieldError(name, f"At most {limit:,} characters.")
+        raise FieldError(name, _("At most {most} characters.", most=format_number(limit)))
     return text
 
 
@@ -281,15 +282,15 @@ def action_from_inputs(context: ActionFormContext, values: Mapping[str, object])
     number = context.number
     match context.action:
         case "comment" | "note":
-            text = _input(values, "text", MAX_NOTE, "Write something to add.")
+            text = _input(values, "text", MAX_NOTE, _("Write something to add."))
             return AddNote(number, text, context.action == "note")
         case "assign":
-            return Assign(number, _input(values, "group", 100, "Pick an assignment group."))
+            return Assign(number, _input(values, "group", 100, _("Pick an assignment group.")))
         case "resolve" | "close":
-            code = _input(values, "close_code", 100, "Pick a close code.")
-            notes = _input(values, "close_notes", MAX_NOTE, "Say what was done.")
+            code = _input(values, "close_code", 100, _("Pick a close code."))
+            notes = _input(values, "close_notes", MAX_NOTE, _("Say what was done."))
             return ResolveTicket(number, code, notes)
-    raise UsageError(OLD_CARD)
+    raise UsageError(_(OLD_CARD))
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,9 +347,9 @@ Request = (
 
 
 def _state_pick(value: str) -> tuple[TicketKind, str]:
-    kind_raw, _, state = value.partition(":")
+    kind_raw, _colon, state = value.partition(":")
     if kind_raw not in (k.value for k in TicketKind) or not state:
-        raise UsageError("Pick a state.")
+        raise UsageError(_("Pick a state."))
     return TicketKind(kind_raw), state
 
 
@@ -363,7 +364,7 @@ def rename_from_inputs(pick: object, label: object) -> RenameInConfiguration:
     kind, value = _state_pick(pick if isinstance(pick, str) else "")
     name = label.strip() if isinstance(label, str) else ""
     if len(name) > 40:
-        raise UsageError("A state name can be 40 characters at most.")
+        raise UsageError(_("A state name can be 40 characters at most."))
     return RenameInConfiguration(RenameState(kind, value, name))
 
 
@@ -374,9 +375,11 @@ def with_reason(value: object, reason: object) -> Command:
     command = read_button(value)
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise UsageError("Say why, in a few words.")
+        raise UsageError(_("Say why, in a few words."))
     if len(text) > MAX_REASON:
-        raise UsageError(f"The reason is too long ({MAX_REASON:,} characters at most).")
+        raise UsageError(
+            _("The reason is too long ({most} characters at most).", most=format_number(MAX_REASON))
+        )
     if not isinstance(command, Reject):
-        raise UsageError(OLD_CARD)
+        raise UsageError(_(OLD_CARD))
     return Reject(command.number, command.approval, text)

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from core.commands import Command
 from core.errors import UsageError
 from core.grammar import parse
+from core.i18n import N_, _
 
 __all__ = ["OLD_BUTTON_IDS", "OLD_CARD", "OLD_LINKS", "read_old_button"]
 
-OLD_CARD = "That button is from an older SnowOps card: run the command again."
+#: Marked for the catalogue; translate it where it is shown (``_(OLD_CARD)``).
+OLD_CARD = N_("That button is from an older SnowOps card: run the command again.")
 
 
 def _old_recommendations(value: str) -> str:
@@ -54,6 +56,6 @@ def read_old_button(action_id: str, value: object) -> Command:
     the one grammar; :class:`UsageError` when it stands for none."""
     meant = _OLD_BUTTONS.get(action_id.split(":", 1)[0])
     if meant is None:
-        raise UsageError(OLD_CARD)
+        raise UsageError(_(OLD_CARD))
     text = meant(value if isinstance(value, str) else "")
     return parse(" ".join(text.split()), typed=False)

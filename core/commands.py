@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from core.command_base import CommandBase as _Base
-from core.command_help import COMMAND_HELP
+from core.command_help import COMMAND_HELP, help_lines
+from core.commands_language import SetLanguage
 from core.commands_watch import ShowWatches, Unwatch, WatchQuery
 from core.commands_work import (
     ActionForm,
@@ -70,6 +71,7 @@ __all__ = [
     "ResolveTicket",
     "RetryNotifications",
     "SetIdentity",
+    "SetLanguage",
     "SetThreads",
     "Share",
     "ShowStates",
@@ -82,6 +84,7 @@ __all__ = [
     "Unsubscribe",
     "Unwatch",
     "WatchQuery",
+    "help_lines",
 ]
 
 
@@ -373,4 +376,5 @@ Command = (
     | WatchQuery
     | ShowWatches
     | Unwatch
+    | SetLanguage
 )

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from core.i18n import N_, _
+
 __all__ = ["InProgressError", "SnowOpsError", "StoreUnavailable", "UsageError", "UserError"]
 
 
@@ -27,6 +29,8 @@ class SnowOpsError(Exception):
 
     #: Who failed, shown before the message ("ServiceNow: …"); empty for our own checks.
     source: ClassVar[str] = ""
+    #: Marked with ``N_`` where it is set; translated when the error is made (in the
+    #: language of the request it is made in).
     default_hint: ClassVar[str] = ""
     #: ``warning`` for something the user can fix, ``error`` when a service failed,
     #: ``info`` when nothing is wrong (a request still running).
@@ -35,7 +39,7 @@ class SnowOpsError(Exception):
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint or self.default_hint
+        self.hint = hint or (_(self.default_hint) if self.default_hint else "")
 
 
 class UserError(SnowOpsError, ValueError):
@@ -56,7 +60,7 @@ class InProgressError(SnowOpsError):
     """The same request is being handled right now (a double click)."""
 
     level: ClassVar[str] = "info"
-    default_hint: ClassVar[str] = (
+    default_hint: ClassVar[str] = N_(
         "The first request is still being handled; its ticket will appear shortly."
     )
 
@@ -64,10 +68,10 @@ class InProgressError(SnowOpsError):
 class StoreUnavailable(SnowOpsError):
     """SnowOps's own store is not answering (logged once per outage by the store)."""
 
-    default_hint: ClassVar[str] = (
+    default_hint: ClassVar[str] = N_(
         "Nothing you sent was lost. Try again in a minute; if it lasts, an admin runs "
         "snowops doctor."
     )
 
     def __init__(self) -> None:
-        super().__init__("SnowOps cannot reach its own store right now")
+        super().__init__(_("SnowOps cannot reach its own store right now"))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from core.i18n import _
+from core.i18n import _, format_number
 from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
 from core.zones import UTC_NAME, end_of_day, zone_of
 
@@ -73,7 +73,8 @@ class TicketFormView:
     recommendation_id: str | None = None
     recommendation_url: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
-    title: str = "New ServiceNow ticket"
+    #: Translated when the form is built (in the asker's language).
+    title: str = field(default_factory=lambda: _("New ServiceNow ticket"))
     #: The zone the due date is entered in (the asker's), for the field's label.
     zone: str = UTC_NAME
 
@@ -119,7 +120,7 @@ def _in_utc(convert: Callable[[], datetime]) -> datetime:
     try:
         return convert()
     except OverflowError:
-        raise ValueError("The due date is more than ten years away.") from None
+        raise ValueError(_("The due date is more than ten years away.")) from None
 
 
 def parse_due(text: str, now: datetime, zone: str | None = None) -> datetime:
@@ -130,20 +131,20 @@ def parse_due(text: str, now: datetime, zone: str | None = None) -> datetime:
         try:
             day = date.fromisoformat(raw)
         except ValueError:
-            raise ValueError(f"{raw} is not a real date.") from None
+            raise ValueError(_("{date} is not a real date.", date=raw)) from None
         when = _in_utc(lambda: end_of_day(day, zone))
     elif _DATETIME.match(raw):
         try:
             local = datetime.fromisoformat(raw.replace(" ", "T"))
         except ValueError:
-            raise ValueError(f"{raw} is not a real date and time.") from None
+            raise ValueError(_("{date} is not a real date and time.", date=raw)) from None
         when = _in_utc(lambda: local.replace(tzinfo=zone_of(zone)).astimezone(UTC))
     else:
-        raise ValueError("Use the form YYYY-MM-DD, e.g. 2026-12-31.")
+        raise ValueError(_("Use the form YYYY-MM-DD, e.g. 2026-12-31."))
     if when < now:
-        raise ValueError("The due date is in the past.")
+        raise ValueError(_("The due date is in the past."))
     if when.year > now.year + 10:
-        raise ValueError("The due date is more than ten years away.")
+        raise ValueError(_("The due date is more than ten years away."))
     return when
 
 
@@ -159,9 +160,15 @@ def _kind(raw: str) -> TicketKind:
 def _name(raw: str) -> str:
     name = " ".join(raw.split())
     if not name:
-        raise ValueError("Give the ticket a name.")
+        raise ValueError(_("Give the ticket a name."))
     if len(name) > NAME_MAX:
-        raise ValueError(f"ServiceNow keeps {NAME_MAX} characters at most; this has {len(name)}.")
+        raise ValueError(
+            _(
+                "ServiceNow keeps {most} characters at most; this has {count}.",
+                most=format_number(NAME_MAX),
+                count=format_number(len(name)),
+            )
+        )
     return name
 
 
@@ -169,8 +176,11 @@ def _description(raw: str) -> str:
     description = raw.strip()
     if len(description) > DESCRIPTION_MAX:
         raise ValueError(
-            f"Keep the description under {DESCRIPTION_MAX:,} characters; "
-            f"this has {len(description):,}."
+            _(
+                "Keep the description under {most} characters; this has {count}.",
+                most=format_number(DESCRIPTION_MAX),
+                count=format_number(len(description)),
+            )
         )
     return description
 
@@ -179,7 +189,7 @@ def _priority(raw: str) -> Priority:
     try:
         return Priority(int(raw.strip() or "3"))
     except ValueError:
-        raise ValueError("Choose a priority from 1 (Critical) to 4 (Low).") from None
+        raise ValueError(_("Choose a priority from 1 (Critical) to 4 (Low).")) from None
 
 
 def _category(raw: str) -> str | None:
@@ -189,7 +199,7 @@ def _category(raw: str) -> str | None:
     for category in CATEGORIES:
         if category.lower() == wanted:
             return category
-    raise ValueError(f"Choose one of {', '.join(CATEGORIES)}.")
+    raise ValueError(_("Choose one of {categories}.", categories=", ".join(CATEGORIES)))
 
 
 def _due(raw: str, now: datetime, zone: str | None = None) -> datetime | None:
@@ -198,12 +208,12 @@ def _due(raw: str, now: datetime, zone: str | None = None) -> datetime | None:
 
 #: Each field's rule: its raw text (and the time) → its clean value, or ValueError.
 _RULES: dict[str, Callable[[str, datetime], object]] = {
-    "kind": lambda raw, _: _kind(raw),
-    "name": lambda raw, _: _name(raw),
-    "description": lambda raw, _: _description(raw),
-    "priority": lambda raw, _: _priority(raw),
+    "kind": lambda raw, _now: _kind(raw),
+    "name": lambda raw, _now: _name(raw),
+    "description": lambda raw, _now: _description(raw),
+    "priority": lambda raw, _now: _priority(raw),
     "due": _due,
-    "category": lambda raw, _: _category(raw),
+    "category": lambda raw, _now: _category(raw),
 }
 
 
@@ -236,11 +246,11 @@ def validate_ticket_form(
             return fallback
 
     checked = TicketFormValues(
-        kind=take("kind", lambda raw, _: _kind(raw), TicketKind.INCIDENT),
-        name=take("name", lambda raw, _: _name(raw), ""),
-        description=take("description", lambda raw, _: _description(raw), ""),
-        priority=take("priority", lambda raw, _: _priority(raw), Priority.MODERATE),
+        kind=take("kind", lambda raw, _now: _kind(raw), TicketKind.INCIDENT),
+        name=take("name", lambda raw, _now: _name(raw), ""),
+        description=take("description", lambda raw, _now: _description(raw), ""),
+        priority=take("priority", lambda raw, _now: _priority(raw), Priority.MODERATE),
         due=take("due", lambda raw, at: _due(raw, at, zone), None),
-        category=take("category", lambda raw, _: _category(raw), None),
+        category=take("category", lambda raw, _now: _category(raw), None),
     )
     return errors or checked

@@ -15,24 +15,27 @@ from core import commands as c
 from core.errors import UsageError
 from core.grammar_actions import ACTION_PARSERS, action_text
 from core.grammar_confirm import CONFIRM_PARSERS, confirm_text
-from core.grammar_kinds import KIND_WORDS, NUMBER, kind_word, kinds_text
+from core.grammar_kinds import NUMBER, kind_word, kinds_text
+from core.grammar_lists import parse_recommendations, parse_tickets, title_is_quoted
 from core.grammar_schedule import schedule_parsers, schedule_text
-from core.models import CATEGORIES, TicketKind
+from core.grammar_usage import KINDS as _KINDS
+from core.grammar_usage import MAX_PAGE, not_understood, usage
+from core.grammar_usage import kind as _kind
+from core.i18n import N_, _, format_number
+from core.models import TicketKind
 
 __all__ = ["MAX_PAGE", "MAX_TEXT", "command_text", "parse", "strip_invocation", "usage"]
 
 MAX_TEXT = 2000
 MAX_ARG = 200
-MAX_PAGE = 1000
 MAX_AUDIT = 100
 AUDIT_DEFAULT = 20
 
 _MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>|@\S+)\s*", re.IGNORECASE)
 _SNOW = re.compile(r"^\s*/?snow\b", re.IGNORECASE)
-_KINDS = KIND_WORDS
 _PRIORITY = re.compile(r"^(?:priority|p)\s*(<=|<|=)\s*([1-5])$")
 _PRIORITY_LIKE = re.compile(r"^(?:priority|p)\s*(<=|<|=|>=|>)")
-_PRIORITIES = (
+_PRIORITIES = N_(
     "priorities go from 1 (Critical) to 4 (Low), e.g. /snow subscribe priority<=2; "
     "without one, every priority is followed."
 )
@@ -52,6 +55,7 @@ _SIMPLE: dict[
     ],
 ] = {
     "help": c.Help,
+    "hjälp": c.Help,
     "?": c.Help,
     "home": c.Home,
     "status": c.Status,
@@ -71,38 +75,6 @@ def strip_invocation(text: str) -> str:
     return _SNOW.sub("", stripped, count=1).strip()
 
 
-def usage(cmd: str) -> str:
-    """How to write command ``cmd``, from the help table."""
-    for form, what in c.COMMAND_HELP:
-        if form.split()[0] == cmd:
-            return f"Usage: /snow {form} ({what})"
-    return "Type /snow help to see every command."
-
-
-def _kind(word: str, cmd: str) -> TicketKind:
-    kind = _KINDS.get(word.lower())
-    if kind is None:
-        raise UsageError(
-            f"'{word[:40]}' is not a ticket type: use incident, change, problem or "
-            f"security-incident. {usage(cmd)}"
-        )
-    return kind
-
-
-def _category(word: str) -> str:
-    for name in CATEGORIES:
-        if word.lower() in (name.lower(), name.lower().rstrip("s")):
-            return name
-    raise UsageError(f"'{word[:40]}' is not a category: use one of {', '.join(CATEGORIES)}.")
-
-
-def _page(words: list[str], i: int, cmd: str) -> int:
-    number = words[i + 1] if i + 1 < len(words) else ""
-    if not _DIGITS.fullmatch(number) or not 1 <= int(number) <= MAX_PAGE:
-        raise UsageError(f"Give a page number from 1 to {MAX_PAGE}, e.g. /snow {cmd} page 2")
-    return int(number)
-
-
 def parse(text: str, *, typed: bool = True) -> c.Command:
     """Parse the words after ``/snow``; raise :class:`UsageError` with a fix if unclear.
 
@@ -110,56 +82,54 @@ def parse(text: str, *, typed: bool = True) -> c.Command:
     a button's text (:func:`command_text`) is read exactly as written.
     """
     if len(text) > MAX_TEXT:
-        raise UsageError("That command is too long (2,000 characters at most).")
+        raise UsageError(
+            _("That command is too long ({most} characters at most).", most=format_number(MAX_TEXT))
+        )
     if typed:
         text = text.replace("“", '"').replace("”", '"')
     text = text.strip()
     if not text:
         return c.Help()
-    verb_raw, _, rest = text.partition(" ")
+    verb_raw, _space, rest = text.partition(" ")
     verb = verb_raw.lower()
     if len(verb) > MAX_ARG:
-        raise UsageError("Unknown command. Type /snow help.")
+        raise UsageError(_("Unknown command. Type /snow help."))
     if verb == "create":
         return _create(rest.strip())
     action = ACTION_PARSERS.get(verb)
     if action is not None:
         return action(rest)
-    if verb in ("help", "?") or (verb in _SIMPLE and not rest.strip()):
+    if verb in ("help", "hjälp", "?") or (verb in _SIMPLE and not rest.strip()):
         return _SIMPLE[verb]()
     args = _args(verb, rest)
     parser = _PARSERS.get(verb)
     if parser is None:
         if verb in _SIMPLE:
-            raise UsageError(f"/snow {verb} takes nothing more. {usage(verb)}")
-        raise UsageError(
-            f"Unknown command '{verb[:40]}'.{_did_you_mean(verb)}"
-            " Type /snow help to see every command."
-        )
-    if parser is _recommendations:
-        _title_is_quoted(args, rest)
+            raise UsageError(
+                _("/snow {verb} takes nothing more. {usage}", verb=verb, usage=usage(verb))
+            )
+        raise _unknown(verb)
+    if parser is parse_recommendations:
+        title_is_quoted(args, rest)
     return parser(args)
 
 
-def _did_you_mean(verb: str) -> str:
-    """`` Did you mean /snow status?`` for a near miss (``stauts``), else nothing."""
+def _unknown(verb: str) -> UsageError:
+    """Unknown command, with ``Did you mean /snow status?`` for a near miss (``stauts``)."""
     known = [*_SIMPLE, *_PARSERS, *ACTION_PARSERS, "create"]
     close = difflib.get_close_matches(verb, known, n=1, cutoff=0.7)
-    return f" Did you mean /snow {close[0]}?" if close else ""
-
-
-def _title_is_quoted(args: list[str], rest: str) -> None:
-    """``recommendations add identity Rotate keys`` would make "Rotate" the title and "keys"
-    the description: a title of several words must be quoted."""
-    if len(args) < 3 or args[0].lower() != "add":
-        return
-    after = rest.strip().split(None, 2)
-    text = after[2] if len(after) == 3 else ""
-    if len(args) > 3 and not any(q in text for q in "\"'"):
-        raise UsageError(
-            f'Put the title in quotes: /snow recommendations add {args[1][:40]} "{text[:60]}" '
-            "(and the description after it, in quotes too)"
+    if close:
+        return UsageError(
+            _(
+                "Unknown command '{verb}'. Did you mean /snow {suggestion}? "
+                "Type /snow help to see every command.",
+                verb=verb[:40],
+                suggestion=close[0],
+            )
         )
+    return UsageError(
+        _("Unknown command '{verb}'. Type /snow help to see every command.", verb=verb[:40])
+    )
 
 
 def _args(verb: str, rest: str) -> list[str]:
@@ -168,15 +138,17 @@ def _args(verb: str, rest: str) -> list[str]:
         try:
             return shlex.split(rest)
         except ValueError:
-            raise UsageError('A quote is not closed: write names like "Being fixed".') from None
+            raise UsageError(_('A quote is not closed: write names like "Being fixed".')) from None
     return rest.split()
 
 
 def _connect(args: list[str]) -> c.Command:
     if len(args) != 1:
         raise UsageError(
-            "Give the instance name or URL, e.g. /snow connect acme "
-            "(the client secret is never typed in chat)."
+            _(
+                "Give the instance name or URL, e.g. /snow connect acme "
+                "(the client secret is never typed in chat)."
+            )
         )
     return c.Connect(args[0])
 
@@ -190,8 +162,10 @@ def _securescore(args: list[str]) -> c.Command:
 def _share(args: list[str]) -> c.Command:
     if len(args) != 1 or len(args[0]) > MAX_ARG:
         raise UsageError(
-            "Give one recommendation id, e.g. /snow share MFARegistrationV2 "
-            "(see /snow recommendations)."
+            _(
+                "Give one recommendation id, e.g. /snow share MFARegistrationV2 "
+                "(see /snow recommendations)."
+            )
         )
     return c.Share(args[0])
 
@@ -201,7 +175,12 @@ def _ticket(args: list[str]) -> c.Command:
         raise UsageError(usage("ticket"))
     number = args[0].upper()
     if not NUMBER.match(number):
-        raise UsageError(f"'{args[0][:40]}' is not a ticket number: use INC0010001 or CHG0030001.")
+        raise UsageError(
+            _(
+                "'{word}' is not a ticket number: use INC0010001 or CHG0030001.",
+                word=args[0][:40],
+            )
+        )
     return c.ShowTicket(number)
 
 
@@ -216,67 +195,18 @@ def _audit(args: list[str]) -> c.Command:
         raise UsageError(usage("audit"))
     count = int(args[0]) if args else AUDIT_DEFAULT
     if not 1 <= count <= MAX_AUDIT:
-        raise UsageError(f"Give a number of entries from 1 to {MAX_AUDIT}, e.g. /snow audit 50")
+        raise UsageError(
+            _("Give a number of entries from 1 to {most}, e.g. /snow audit 50", most=MAX_AUDIT)
+        )
     return c.Audit(count)
 
 
 def _create(rest: str) -> c.Create:
     # The title is the rest of the line as typed: apostrophes and backslashes included.
-    first, _, title = rest.partition(" ")
+    first, _space, title = rest.partition(" ")
     if first.lower() in _KINDS:
         return c.Create(_KINDS[first.lower()], title.strip())
     return c.Create(TicketKind.INCIDENT, rest)
-
-
-def _recommendations(args: list[str]) -> c.Command:
-    if args and args[0].lower() == "add":
-        if len(args) not in (3, 4):
-            raise UsageError(
-                'Add one like this: /snow recommendations add identity "Review guest access" '
-                '"Quarterly review of guest accounts"'
-            )
-        return c.AddRecommendation(_category(args[1]), args[2], args[3] if len(args) == 4 else "")
-    if args and args[0].lower() == "remove":
-        if len(args) != 2:
-            raise UsageError("Usage: /snow recommendations remove <id> (ids start with own-)")
-        return c.RemoveRecommendation(args[1])
-    category: str | None = None
-    include_done = False
-    page = 1
-    skip = False
-    for i, word in enumerate(args):
-        w = word.lower()
-        if skip:
-            skip = False
-        elif w == "all":
-            include_done = True
-        elif w == "page":
-            page, skip = _page(args, i, "recommendations"), True
-        elif category is None:
-            category = _category(word)
-        else:
-            raise UsageError(f"'{word[:40]}' is not understood. {usage('recommendations')}")
-    return c.Recommendations(category, include_done, page)
-
-
-def _tickets(args: list[str]) -> c.Command:
-    kind: TicketKind | None = None
-    open_only = True
-    page = 1
-    skip = False
-    for i, word in enumerate(args):
-        w = word.lower()
-        if skip:
-            skip = False
-        elif w in _KINDS:
-            kind = _KINDS[w]
-        elif w in ("open", "all"):
-            open_only = w == "open"
-        elif w == "page":
-            page, skip = _page(args, i, "tickets"), True
-        else:
-            raise UsageError(f"'{word[:40]}' is not understood. {usage('tickets')}")
-    return c.Tickets(kind, open_only, page)
 
 
 def _subscribe(args: list[str]) -> c.Command:
@@ -295,36 +225,44 @@ def _subscribe(args: list[str]) -> c.Command:
             op, n = match.group(1), int(match.group(2))
             max_priority = n - 1 if op == "<" else n
             if max_priority < 1:
-                raise UsageError(f"{w} matches nothing: {_PRIORITIES}")
+                raise UsageError(
+                    _("{word} matches nothing: {priorities}", word=w, priorities=_(_PRIORITIES))
+                )
         elif _PRIORITY_LIKE.match(w):
-            raise UsageError(f"'{word[:40]}' is not a priority: {_PRIORITIES}")
+            raise UsageError(
+                _(
+                    "'{word}' is not a priority: {priorities}",
+                    word=word[:40],
+                    priorities=_(_PRIORITIES),
+                )
+            )
         else:
-            raise UsageError(f"'{word[:40]}' is not understood. {usage('subscribe')}")
+            raise not_understood(word, "subscribe")
     return c.Subscribe(kinds or frozenset(TicketKind), max_priority)
 
 
 def _states(args: list[str]) -> c.Command:
     if not args:
         return c.ShowStates()
-    kind = _kind(args[0], "states")
+    which = _kind(args[0], "states")
     if len(args) == 1:
-        return c.ShowStates(kind)
+        return c.ShowStates(which)
     if len(args) != 3:
-        raise UsageError('Rename a state like this: /snow states incident 2 "Being fixed"')
+        raise UsageError(_('Rename a state like this: /snow states incident 2 "Being fixed"'))
     value, label = args[1], args[2].strip()
     if len(label) > 40:
-        raise UsageError("A state name can be 40 characters at most.")
-    return c.RenameState(kind, value, label)
+        raise UsageError(_("A state name can be 40 characters at most."))
+    return c.RenameState(which, value, label)
 
 
 _PARSERS = {
     "connect": _connect,
-    "recommendations": _recommendations,
-    "recommendation": _recommendations,
-    "recs": _recommendations,
+    "recommendations": parse_recommendations,
+    "recommendation": parse_recommendations,
+    "recs": parse_recommendations,
     "securescore": _securescore,
     "share": _share,
-    "tickets": _tickets,
+    "tickets": parse_tickets,
     "ticket": _ticket,
     **schedule_parsers(_subscribe),
     "notifications": _notifications,

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from core import commands as c
 from core.errors import UsageError
 from core.grammar_kinds import NUMBER
+from core.grammar_language import language_text, parse_language
 from core.grammar_lookup import parse_lookup
 from core.grammar_rules import parse_rules, rule_text
 from core.grammar_threads import THREAD_PARSERS, thread_text
+from core.i18n import _, format_number
 
 __all__ = ["ACTION_PARSERS", "action_text", "number_of"]
 
@@ -28,8 +30,12 @@ def number_of(word: str, verb: str) -> str:
     number = word.upper()
     if not NUMBER.match(number):
         raise UsageError(
-            f"'{word[:40]}' is not a ticket number: use INC0010001 or CHG0030001, "
-            f"e.g. /snow {verb} INC0010001 …"
+            _(
+                "'{word}' is not a ticket number: use INC0010001 or CHG0030001, "
+                "e.g. /snow {verb} INC0010001 …",
+                word=word[:40],
+                verb=verb,
+            )
         )
     return number
 
@@ -42,20 +48,25 @@ def _unquote(text: str) -> str:
 
 
 def _split(rest: str, verb: str, example: str) -> tuple[str, str]:
-    word, _, tail = rest.strip().partition(" ")
+    word, _space, tail = rest.strip().partition(" ")
     if not word:
-        raise UsageError(f"Usage: /snow {verb} {example}")
+        raise UsageError(_("Usage: /snow {verb} {example}", verb=verb, example=example))
     return number_of(word, verb), tail.strip()
 
 
 def _note(verb: str, work_note: bool) -> Callable[[str], c.Command]:
     def parse(rest: str) -> c.Command:
-        number, text = _split(rest, verb, 'INC0010001 "what to add"')
+        number, text = _split(rest, verb, 'INC0010001 "' + _("what to add") + '"')
         text = _unquote(text)
         if not text:
             return c.ActionForm(number, verb)
         if len(text) > MAX_NOTE:
-            raise UsageError(f"That is too long for a {verb} ({MAX_NOTE:,} characters at most).")
+            raise UsageError(
+                _(
+                    "That is too long for a comment or work note ({most} characters at most).",
+                    most=format_number(MAX_NOTE),
+                )
+            )
         return c.AddNote(number, text, work_note)
 
     return parse
@@ -73,9 +84,12 @@ def _close(rest: str) -> c.Command:
     number, tail = _split(rest, "close", 'CHG0030001 <close code> "<notes>"')
     if not number.startswith(("CHG", "SIR")):
         raise UsageError(
-            f"/snow close is for changes and security incidents; resolve an incident: "
-            f"/snow resolve {number} "
-            '<close code> "<notes>"'
+            _(
+                "/snow close is for changes and security incidents; resolve an incident: "
+                "/snow resolve {number} "
+                '<close code> "<notes>"',
+                number=number,
+            )
         )
     return _closing(number, tail, "close")
 
@@ -92,30 +106,38 @@ def _closing(number: str, tail: str, verb: str) -> c.Command:
         words = shlex.split(tail)
     except ValueError:
         raise UsageError(
-            'A quote is not closed: write codes like "Solved (Permanently)".'
+            _('A quote is not closed: write codes like "Solved (Permanently)".')
         ) from None
     if len(words) < 2:
         raise UsageError(
-            f'Give a close code and notes: /snow {verb} {number} "Solved (Permanently)" '
-            '"What was done"'
+            _(
+                'Give a close code and notes: /snow {verb} {number} "Solved (Permanently)" '
+                '"What was done"',
+                verb=verb,
+                number=number,
+            )
         )
     notes = " ".join(words[1:]) if len(words) > 2 else words[1]
     if len(notes) > MAX_NOTE:
-        raise UsageError(f"The notes are too long ({MAX_NOTE:,} characters at most).")
+        raise UsageError(
+            _("The notes are too long ({most} characters at most).", most=format_number(MAX_NOTE))
+        )
     return c.ResolveTicket(number, words[0][:100], notes)
 
 
 def _reopen(rest: str) -> c.Command:
     number, tail = _split(rest, "reopen", "INC0010001")
     if tail:
-        raise UsageError(f"/snow reopen takes only the ticket number: /snow reopen {number}")
+        raise UsageError(
+            _("/snow reopen takes only the ticket number: /snow reopen {number}", number=number)
+        )
     return c.ReopenTicket(number)
 
 
 def _identity(rest: str) -> c.Command:
     mode = rest.strip().lower()
     if mode not in ("", "linked", "email"):
-        raise UsageError("Usage: /snow identity linked|email")
+        raise UsageError(_("Usage: /snow identity linked|email"))
     return c.SetIdentity(mode)
 
 
@@ -130,6 +152,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "rules": parse_rules,
     **THREAD_PARSERS,
     "lookup": parse_lookup,
+    "language": parse_language,
 }
 
 
@@ -154,4 +177,4 @@ def action_text(command: c.Command) -> str | None:
             return f"identity {mode}".strip()
         case c.Lookup(mode=mode):
             return f"lookup {mode}".strip()
-    return rule_text(command) or thread_text(command)
+    return rule_text(command) or thread_text(command) or language_text(command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from core import commands as c
 from core.errors import UsageError
+from core.i18n import _
 
 __all__ = ["CONFIRM_PARSERS", "CONFIRM_WORD", "confirm_text"]
 
@@ -18,7 +19,7 @@ CONFIRM_WORD = "confirm"
 def _disconnect(args: list[str]) -> c.Command:
     if [a.lower() for a in args] != [CONFIRM_WORD]:
         raise UsageError(
-            "Usage: /snow disconnect (asks first), or /snow disconnect confirm (does it at once)"
+            _("Usage: /snow disconnect (asks first), or /snow disconnect confirm (does it at once)")
         )
     return c.Disconnect(confirmed=True)
 

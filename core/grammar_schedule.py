@@ -19,13 +19,16 @@ from core import commands as c
 from core.errors import UsageError
 from core.grammar_kinds import kinds_text
 from core.grammar_watch import watch_parsers, watch_text
+from core.i18n import N_, _
 from core.models import TicketKind
 from core.schedules import DAILY, HOURLY, clock_time, zone_info
 
 __all__ = ["schedule_parsers", "schedule_text", "with_digest"]
 
-_DIGEST_EXAMPLE = "e.g. /snow subscribe digest daily 09:00 zone Europe/Stockholm, or digest hourly"
-_QUIET_EXAMPLE = "e.g. /snow quiet 18:00-08:00 zone Europe/Stockholm, or /snow quiet off"
+_DIGEST_EXAMPLE = N_(
+    "e.g. /snow subscribe digest daily 09:00 zone Europe/Stockholm, or digest hourly"
+)
+_QUIET_EXAMPLE = N_("e.g. /snow quiet 18:00-08:00 zone Europe/Stockholm, or /snow quiet off")
 
 Parser = Callable[[list[str]], c.Command]
 
@@ -33,7 +36,13 @@ Parser = Callable[[list[str]], c.Command]
 def _hhmm(word: str, example: str) -> str:
     at = clock_time(word)
     if at is None:
-        raise UsageError(f"'{word[:40]}' is not a time of day: use HH:MM, {example}")
+        raise UsageError(
+            _(
+                "'{word}' is not a time of day: use HH:MM, {example}",
+                word=word[:40],
+                example=_(example),
+            )
+        )
     return f"{at.hour:02d}:{at.minute:02d}"
 
 
@@ -44,10 +53,12 @@ def _zone(words: list[str], example: str) -> tuple[list[str], str]:
         return words, ""
     i = lowered.index("zone")
     if len(words) != i + 2:
-        raise UsageError(f"Name one time zone after zone, {example}")
+        raise UsageError(_("Name one time zone after zone, {example}", example=_(example)))
     name = words[i + 1]
     if zone_info(name) is None:
-        raise UsageError(f"'{name[:40]}' is not a time zone: use a name like Europe/Stockholm")
+        raise UsageError(
+            _("'{word}' is not a time zone: use a name like Europe/Stockholm", word=name[:40])
+        )
     return words[:i], name
 
 
@@ -57,7 +68,12 @@ def _digest(words: list[str]) -> tuple[str, str, str]:
     if every == "off" and len(words) == 1:
         return "off", "09:00", zone
     if every not in (DAILY, HOURLY) or len(words) > 2:
-        raise UsageError(f"Say how often: digest daily or digest hourly, {_DIGEST_EXAMPLE}")
+        raise UsageError(
+            _(
+                "Say how often: digest daily or digest hourly, {example}",
+                example=_(_DIGEST_EXAMPLE),
+            )
+        )
     if len(words) == 1:
         return every, "09:00" if every == DAILY else "00:00", zone
     at = words[1]
@@ -87,17 +103,24 @@ def _quiet(args: list[str]) -> c.Command:
     words, zone = _zone(args, _QUIET_EXAMPLE)
     if not words:
         if zone:
-            raise UsageError(f"Say the quiet hours before the zone, {_QUIET_EXAMPLE}")
+            raise UsageError(
+                _("Say the quiet hours before the zone, {example}", example=_(_QUIET_EXAMPLE))
+            )
         return c.Quiet()
     if len(words) == 1 and words[0].lower() == "off" and not zone:
         return c.Quiet("off")
     window = "".join(words)
     if len(words) > 3 or window.count("-") != 1:
-        raise UsageError(f"Give the quiet hours as from-to, {_QUIET_EXAMPLE}")
+        raise UsageError(_("Give the quiet hours as from-to, {example}", example=_(_QUIET_EXAMPLE)))
     start, end = window.split("-")
     start, end = _hhmm(start, _QUIET_EXAMPLE), _hhmm(end, _QUIET_EXAMPLE)
     if start == end:
-        raise UsageError(f"Quiet hours need an end different from their start, {_QUIET_EXAMPLE}")
+        raise UsageError(
+            _(
+                "Quiet hours need an end different from their start, {example}",
+                example=_(_QUIET_EXAMPLE),
+            )
+        )
     return c.Quiet(f"{start}-{end}", zone)
 
 
@@ -105,8 +128,10 @@ def _notify(args: list[str]) -> c.Command:
     words = [w.lower() for w in args]
     if len(words) != 2 or words[0] != "me" or words[1] not in ("on", "off"):
         raise UsageError(
-            "Say /snow notify me on to hear by direct message of changes to tickets you "
-            "asked for or took, or /snow notify me off"
+            _(
+                "Say /snow notify me on to hear by direct message of changes to tickets you "
+                "asked for or took, or /snow notify me off"
+            )
         )
     return c.NotifyMe(words[1] == "on")
 

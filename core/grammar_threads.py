@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from core import commands as c
 from core.errors import UsageError
+from core.i18n import _, format_number
 
 __all__ = ["THREAD_MODES", "THREAD_PARSERS", "thread_text"]
 
@@ -28,7 +29,7 @@ def _threads(rest: str) -> c.Command:
     if mode == "comment":
         mode = "comments"
     if mode and mode not in THREAD_MODES:
-        raise UsageError("Usage: /snow threads comments|work_notes|off")
+        raise UsageError(_("Usage: /snow threads comments|work_notes|off"))
     return c.SetThreads(mode)
 
 
@@ -36,21 +37,28 @@ def _target(rest: str, verb: str) -> tuple[str, str, str]:
     words = rest.strip().split(None, 2)
     if len(words) < 2:
         raise UsageError(
-            f"Usage: /snow {verb} CHG0030001 <approval> (the button of an approval request "
-            "fills these in)"
+            _(
+                "Usage: /snow {verb} CHG0030001 <approval> (the button of an approval request "
+                "fills these in)",
+                verb=verb,
+            )
         )
     number, approval = words[0].upper(), words[1].lower()
     if not _CHANGE.match(number):
-        raise UsageError(f"'{words[0][:40]}' is not a change number: use CHG0030001.")
+        raise UsageError(_("'{word}' is not a change number: use CHG0030001.", word=words[0][:40]))
     if not _SYS_ID.match(approval):
-        raise UsageError(f"'{words[1][:40]}' is not an approval id (32 hexadecimal digits).")
+        raise UsageError(
+            _("'{word}' is not an approval id (32 hexadecimal digits).", word=words[1][:40])
+        )
     return number, approval, words[2].strip() if len(words) == 3 else ""
 
 
 def _approve(rest: str) -> c.Command:
     number, approval, tail = _target(rest, "approve")
     if tail:
-        raise UsageError(f"/snow approve takes the change and the approval only: {number} …")
+        raise UsageError(
+            _("/snow approve takes the change and the approval only: {number} …", number=number)
+        )
     return c.Approve(number, approval)
 
 
@@ -59,7 +67,9 @@ def _reject(rest: str) -> c.Command:
     if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "\"'":
         reason = reason[1:-1]  # one layer: what thread_text quoted, or the person typed
     if len(reason) > MAX_REASON:
-        raise UsageError(f"The reason is too long ({MAX_REASON:,} characters at most).")
+        raise UsageError(
+            _("The reason is too long ({most} characters at most).", most=format_number(MAX_REASON))
+        )
     return c.Reject(number, approval, reason)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from core.i18n import N_
+from core.i18n import N_, _
 
 __all__ = [
     "CATEGORIES",
@@ -30,11 +30,28 @@ __all__ = [
     "TicketEvent",
     "TicketKind",
     "TicketRequest",
+    "category_label",
     "workspace_platform",
 ]
 
 #: The five categories users see (Graph says "Device"; we show "Devices").
+#: They are also the words typed in commands (``/snow recommendations identity``), so they
+#: stay English there; :func:`category_label` is what a reader sees.
 CATEGORIES: tuple[str, ...] = ("Devices", "Data", "Apps", "Identity", "Infrastructure")
+_CATEGORY_LABELS = {
+    "Devices": N_("Devices"),
+    "Data": N_("Data"),
+    "Apps": N_("Apps"),
+    "Identity": N_("Identity"),
+    "Infrastructure": N_("Infrastructure"),
+}
+
+
+def category_label(category: str) -> str:
+    """A category as a reader sees it, in the current language (``Identitet``); a name
+    that is not one of :data:`CATEGORIES` is shown as it is."""
+    label = _CATEGORY_LABELS.get(category)
+    return _(label) if label else category
 
 
 def workspace_platform(workspace: str) -> str:
@@ -58,8 +75,14 @@ class TicketKind(StrEnum):
 
     @property
     def label(self) -> str:
-        """Human label (English: translate with ``_()`` where shown)."""
-        return _LABELS[self]
+        """Human label, in the current language (``Incident``, ``Ändring``)."""
+        return _(_LABELS[self])
+
+    @property
+    def plural_label(self) -> str:
+        """Human label of several, in the current language, lower case (``incidents``,
+        ``ändringar``): for running text, where ``label.lower() + "s"`` is English only."""
+        return _(_PLURAL_LABELS[self])
 
     @property
     def prefix(self) -> str:
@@ -92,6 +115,12 @@ _LABELS = {
     TicketKind.PROBLEM: N_("Problem"),
     TicketKind.SECURITY: N_("Security incident"),
 }
+_PLURAL_LABELS = {
+    TicketKind.INCIDENT: N_("incidents"),
+    TicketKind.CHANGE: N_("changes"),
+    TicketKind.PROBLEM: N_("problems"),
+    TicketKind.SECURITY: N_("security incidents"),
+}
 _PREFIXES = {
     TicketKind.INCIDENT: "INC",
     TicketKind.CHANGE: "CHG",
@@ -110,15 +139,30 @@ class Priority(IntEnum):
 
     @property
     def label(self) -> str:
-        """ServiceNow's label, e.g. ``1 - Critical``."""
-        return f"{self.value} - {self.name.capitalize()}"
+        """ServiceNow's label in the current language, e.g. ``1 - Critical`` (``1 - Kritisk``)."""
+        return _(_PRIORITY_LABELS[self.value])
+
+
+_PRIORITY_LABELS = {
+    1: N_("1 - Critical"),
+    2: N_("2 - High"),
+    3: N_("3 - Moderate"),
+    4: N_("4 - Low"),
+    5: N_("5 - Planning"),
+}
 
 
 class RecommendationSource(StrEnum):
-    """Where a recommendation came from, as the retired connector recorded it."""
+    """Where a recommendation came from, as the retired connector recorded it (the values
+    are stored; :attr:`label` is what a reader sees)."""
 
     MICROSOFT = "Microsoft"
     USER = "User"
+
+    @property
+    def label(self) -> str:
+        """The source as a reader sees it, in the current language."""
+        return _("Microsoft") if self is RecommendationSource.MICROSOFT else _("User")
 
 
 class ConnectionStatus(StrEnum):

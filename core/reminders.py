@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.clock import Clock
 from core.deliveries import AdminNotice, DeliveryQueue, ThreadReply
+from core.i18n import DEFAULT_LOCALE, _, format_date, use_locale
 from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink
 from core.repos.people import NotifyPrefs, TicketPeople
@@ -33,14 +34,18 @@ _TRACKED_MAX = 1000
 
 
 def _when(due: datetime) -> str:
-    return due.strftime("%a %d %b %Y %H:%M UTC")
+    """``Thu 03 Dec 2026 22:59 UTC`` (``tors 03 dec. 2026 22:59 UTC``): the due moment in
+    UTC, as every reader of a channel sees the same text."""
+    day = format_date(due.astimezone(UTC), "EEE dd MMM y")
+    return _("{date} {time} UTC", date=day, time=due.astimezone(UTC).strftime("%H:%M"))
 
 
 def overdue_note(ticket: Ticket, now: datetime) -> str:
-    """What an open ticket's card says once its due date has passed ("" before)."""
+    """What an open ticket's card says once its due date has passed ("" before), in the
+    language of the card being built."""
     if ticket.due is None or now < ticket.due or not is_open(ticket.kind, ticket.state):
         return ""
-    return f"Overdue: it was due {_when(ticket.due)}."
+    return _("Overdue: it was due {when}.", when=_when(ticket.due))
 
 
 class Reminders:
@@ -67,9 +72,17 @@ class Reminders:
         self.before = before
         #: Queues an event's thread replies and channel posts (Notifier.enqueue).
         self.enqueue: Callable[[TicketEvent], Awaitable[int]] | None = None
+        #: The workspace's language (WorkspaceLanguage.language), which reminders are
+        #: written in; English when not given.
+        self.language: Callable[[str], Awaitable[str]] | None = None
 
     async def tick(self, workspace: str) -> int:
         """Queue the reminders and overdue notices that came due; returns how many were new."""
+        language = await self.language(workspace) if self.language else DEFAULT_LOCALE
+        with use_locale(language):
+            return await self._tick(workspace)
+
+    async def _tick(self, workspace: str) -> int:
         now = self._clock.now()
         queued = 0
         for ticket in await self._tickets.list_tickets(
@@ -104,7 +117,7 @@ class Reminders:
         )
 
     async def _remind(self, ticket: Ticket, due: datetime, now: datetime) -> int:
-        event = self._event(ticket, REMINDER, due, f"reminder: due {_when(due)}", now)
+        event = self._event(ticket, REMINDER, due, _("reminder: due {when}", when=_when(due)), now)
         queued = 0
         for where in await self._tickets.list_card_locations(ticket.workspace, ticket.number):
             spot = f"{where.channel.channel}|{where.message_id}"
@@ -113,8 +126,12 @@ class Reminders:
         requester = await self._people.requester(ticket.workspace, ticket.number)
         direct = await self._direct(ticket.workspace, requester) if requester else None
         if direct is not None:
-            text = f"Reminder: {ticket.number} {ticket.title}, which you asked for, is due "
-            text += f"{_when(due)}."
+            text = _(
+                "Reminder: {number} {title}, which you asked for, is due {when}.",
+                number=ticket.number,
+                title=ticket.title,
+                when=_when(due),
+            )
             notice = AdminNotice(ticket.workspace, direct, text)
             user = requester.split(":", 1)[-1]
             queued += await self._queue.put(f"{event.event_id}|dm|{user}", notice)
@@ -138,7 +155,8 @@ class Reminders:
             return None
 
     async def _overdue(self, ticket: Ticket, due: datetime, now: datetime) -> int:
-        event = self._event(ticket, OVERDUE, due, f"overdue: it was due {_when(due)}", now)
+        text = _("overdue: it was due {when}", when=_when(due))
+        event = self._event(ticket, OVERDUE, due, text, now)
         # The notifier marks the cards (their note says overdue), replies in their threads
         # and tells the subscribed channels, as for any change.
         return await self.enqueue(event) if self.enqueue is not None else 0

@@ -15,10 +15,12 @@ what it saw, so two replicas evaluating at once make one ticket and one announce
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
 from core.errors import InProgressError
 from core.grammar_rules import NEW_RECOMMENDATION, condition_text
+from core.i18n import DEFAULT_LOCALE, _, use_locale
 from core.models import Priority, Recommendation, RecommendationSource, TicketRequest
 from core.publisher import CardPublisher
 from core.repos.labels import StateNames
@@ -58,6 +60,10 @@ class RuleEngine:
         self._publisher = publisher
         self._names = names
         self._clock = clock
+        #: The workspace's language (WorkspaceLanguage.language), which the card's note is
+        #: written in; English when not given. What goes to ServiceNow (a score drop's
+        #: title and description) stays English: it is ServiceNow's record.
+        self.language: Callable[[str], Awaitable[str]] | None = None
 
     async def seed(self, workspace: str, scores: TenantScores) -> None:
         """Remember what the tenant lists now, once, so only later ones count as new."""
@@ -171,7 +177,13 @@ class RuleEngine:
             return 0
         ticket = outcome.ticket
         names = await self._names.names(ticket.workspace, ticket.kind)
-        note = f"Opened by rule {number}: {condition_text(rule.spec)}"
-        card = ticket_card(ticket, names, note)
+        language = await self.language(ticket.workspace) if self.language else DEFAULT_LOCALE
+        with use_locale(language):
+            note = _(
+                "Opened by rule {number}: {condition}",
+                number=number,
+                condition=condition_text(rule.spec),
+            )
+            card = ticket_card(ticket, names, note)
         await self._publisher.publish(ticket.workspace, card, rule.channel, rule.by.user_id)
         return 1

@@ -30,6 +30,8 @@ __all__ = ["IdentityModes", "TicketActions", "Who"]
 log = logging.getLogger(__name__)
 
 _NS = "identity_mode"
+#: Named in the work note left in ServiceNow, which stays in English: it is ServiceNow's
+#: record, read there by whoever works the ticket, not a chat message.
 _PLATFORMS = {"slack": "Slack", "teams": "Microsoft Teams", "console": "the SnowOps console"}
 #: A double click on Resolve within this long resolves once.
 _CLAIM = 30.0
@@ -94,9 +96,11 @@ class TicketActions:
             return token, ""
         if await self._modes.get(who.workspace) == "linked":
             raise UserError(
-                "link your ServiceNow account first: this workspace makes changes from chat "
-                "only as the person who makes them",
-                hint="Run /snow link (privately), sign in as yourself, then try again.",
+                _(
+                    "link your ServiceNow account first: this workspace makes changes from chat "
+                    "only as the person who makes them"
+                ),
+                hint=_("Run /snow link (privately), sign in as yourself, then try again."),
             )
         platform = _PLATFORMS.get(workspace_platform(who.workspace), "chat")
         email = f" ({who.email})" if who.email else ""
@@ -113,8 +117,8 @@ class TicketActions:
             context = replace(context, action="close")
         if context.action not in allowed_actions(ticket.kind, ticket.state):
             raise UserError(
-                f"{ticket.number} cannot be changed that way in its state now",
-                hint=f"/snow ticket {ticket.number} shows what it can do.",
+                _("{number} cannot be changed that way in its state now", number=ticket.number),
+                hint=_("/snow ticket {number} shows what it can do.", number=ticket.number),
             )
         await self.who_acts(who)
         choices: tuple[tuple[str, str], ...] = ()
@@ -130,8 +134,8 @@ class TicketActions:
         ticket = await self._tickets.get_ticket(workspace, number)
         if ticket is None:
             raise UserError(
-                f"SnowOps tracks no ticket {number} in this workspace",
-                hint="/snow tickets lists the ones it tracks.",
+                _("SnowOps tracks no ticket {number} in this workspace", number=number),
+                hint=_("/snow tickets lists the ones it tracks."),
             )
         return ticket
 
@@ -141,7 +145,7 @@ class TicketActions:
         ticket = await self._tracked(who.workspace, number)
         key = f"act:{who.workspace}:{number}:{type(command).__name__}"
         if await self._keys.begin_idempotent(key, _CLAIM) is not None:
-            raise InProgressError(f"{number} is being changed right now")
+            raise InProgressError(_("{number} is being changed right now", number=number))
         try:
             token, note = await self.who_acts(who)
             action, done = await self._action(who, ticket, command, token)
@@ -164,29 +168,38 @@ class TicketActions:
         """The gateway action for a command (None: nothing to do), and what it does."""
         match command:
             case c.AddNote(text=text, work_note=work_note):
-                what = "work note" if work_note else "comment"
-                return AddJournal(text, work_note), f"Added a {what} to {ticket.number}."
+                done = (
+                    _("Added a work note to {number}.", number=ticket.number)
+                    if work_note
+                    else _("Added a comment to {number}.", number=ticket.number)
+                )
+                return AddJournal(text, work_note), done
             case c.Assign(to="me"):
                 me = await self._me(who, token)
-                return AssignTo(user=me), f"{ticket.number} is assigned to you."
+                return AssignTo(user=me), _("{number} is assigned to you.", number=ticket.number)
             case c.Assign(to=group_name):
                 group = await self._gateway.group_by_name(who.workspace, group_name)
                 if group is None:
-                    raise UserError(f"ServiceNow has no active assignment group '{group_name}'")
-                return AssignTo(group=group[0]), f"{ticket.number} is assigned to {group[1]}."
+                    raise UserError(
+                        _("ServiceNow has no active assignment group '{group}'", group=group_name)
+                    )
+                done = _("{number} is assigned to {group}.", number=ticket.number, group=group[1])
+                return AssignTo(group=group[0]), done
             case c.ResolveTicket(close_code=code, notes=notes):
                 if ticket.kind is TicketKind.PROBLEM:
                     raise UserError(_("a problem is resolved in ServiceNow, with its root cause"))
                 if ticket.state in CLOSED_STATES[ticket.kind]:
-                    return None, f"{ticket.number} is already {_done(ticket.kind)}."
+                    return None, _already(ticket)
                 value = await self._close_code(who.workspace, ticket.kind, code)
-                return Resolve(value, notes), f"{ticket.number} is {_done(ticket.kind)}."
+                return Resolve(value, notes), _done(ticket)
             case c.ReopenTicket():
                 if ticket.kind is not TicketKind.INCIDENT:
-                    raise UserError("only incidents can be reopened from chat")
+                    raise UserError(_("only incidents can be reopened from chat"))
                 if ticket.state not in ("6",):
-                    return None, f"{ticket.number} is not resolved: nothing to reopen."
-                return Reopen(), f"{ticket.number} is in progress again."
+                    return None, _(
+                        "{number} is not resolved: nothing to reopen.", number=ticket.number
+                    )
+                return Reopen(), _("{number} is in progress again.", number=ticket.number)
         raise TypeError(f"not a ticket action: {command!r}")
 
     async def _me(self, who: Who, token: str | None) -> str:
@@ -197,9 +210,10 @@ class TicketActions:
         user = await self._gateway.user_by_email(who.workspace, who.email or "")
         if user is None:
             raise UserError(
-                "ServiceNow has no user with your chat email"
-                + (f" ({who.email})" if who.email else ""),
-                hint="Link your account with /snow link, then assign again.",
+                _("ServiceNow has no user with your chat email ({email})", email=who.email)
+                if who.email
+                else _("ServiceNow has no user with your chat email"),
+                hint=_("Link your account with /snow link, then assign again."),
             )
         return user
 
@@ -208,11 +222,13 @@ class TicketActions:
         for value, label in codes:
             if code.lower() in (value.lower(), label.lower()):
                 return value
-        offered = ", ".join(f'"{v}"' for v, _ in codes) or "none"
-        raise UserError(
-            f"'{code[:60]}' is not a close code of this instance's {kind.label.lower()}s",
-            hint=f"Use one of: {offered}.",
+        offered = ", ".join(f'"{v}"' for v, _label in codes) or _("none")
+        message = (
+            _("'{code}' is not a close code of this instance's incidents", code=code[:60])
+            if kind is TicketKind.INCIDENT
+            else _("'{code}' is not a close code of this instance's changes", code=code[:60])
         )
+        raise UserError(message, hint=_("Use one of: {codes}.", codes=offered))
 
 
 def _verb(command: c.Command) -> str:
@@ -224,5 +240,13 @@ def _verb(command: c.Command) -> str:
     }.get(type(command).__name__, "act")
 
 
-def _done(kind: TicketKind) -> str:
-    return "resolved" if kind is TicketKind.INCIDENT else "closed"
+def _done(ticket: Ticket) -> str:
+    if ticket.kind is TicketKind.INCIDENT:
+        return _("{number} is resolved.", number=ticket.number)
+    return _("{number} is closed.", number=ticket.number)
+
+
+def _already(ticket: Ticket) -> str:
+    if ticket.kind is TicketKind.INCIDENT:
+        return _("{number} is already resolved.", number=ticket.number)
+    return _("{number} is already closed.", number=ticket.number)

@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import ClassVar
 
 from core.clock import Clock
-from core.errors import InProgressError, SnowOpsError, UserError
+from core.errors import InProgressError, UserError
 from core.gateway import TicketGateway, keep_local
+from core.i18n import N_, _
 from core.lookup import is_own, kind_of_number, not_found
 from core.models import Ticket, TicketKind, TicketRequest
 from core.pending import PendingCreates
@@ -35,6 +35,7 @@ from core.servicenow.errors import (
 from core.servicenow.mapping import correlation_id
 from core.servicenow.states import is_open
 from core.storage import AuditLog, IdempotencyKeys, TicketStore
+from core.ticket_errors import CreateInDoubt, UnrecordedTicket
 
 __all__ = [
     "CreateInDoubt",
@@ -55,40 +56,13 @@ CLAIM_TTL = 300
 UNKNOWN = "?"
 #: Comments shown on a ticket's card.
 HISTORY = 5
-_ALREADY = "this ticket was already submitted and is being created"
-_ALREADY_HINT = (
+_ALREADY = N_("this ticket was already submitted and is being created")
+_ALREADY_HINT = N_(
     "Its card will appear in the channel (if ServiceNow's answer is lost, SnowOps keeps "
     "checking and says what it finds). Submitting again never makes a second ticket."
 )
 _RECOMMENDATION_ID = re.compile(r"^[A-Za-z0-9._~:-]{1,100}$")
 _NUMBER = re.compile(r"^[A-Z]{2,5}\d{5,12}$")
-
-
-class CreateInDoubt(UnavailableError):
-    """ServiceNow's answer to a create was lost and it could not be asked since: it may
-    have made the ticket. SnowOps keeps looking (:mod:`core.pending`)."""
-
-    level: ClassVar[str] = "warning"
-    default_hint: ClassVar[str] = (
-        "SnowOps keeps checking and will post the ticket here if it was made, or tell you "
-        "here that it was not. Submitting again is safe: it will not make a second one."
-    )
-
-
-class UnrecordedTicket(SnowOpsError):
-    """ServiceNow made the ticket, but SnowOps could not record it (its store failed)."""
-
-    level: ClassVar[str] = "warning"
-    default_hint: ClassVar[str] = (
-        "Do not submit it again: SnowOps takes it over once its store answers again."
-    )
-
-    def __init__(self, ticket: Ticket) -> None:
-        super().__init__(
-            f"ServiceNow created {ticket.number}, but SnowOps could not record it: its store "
-            "is not answering"
-        )
-        self.ticket = ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +119,15 @@ class TicketService:
     async def create(self, req: TicketRequest) -> CreateOutcome:
         """Create the ticket ``req`` asks for, unless a retry or a duplicate share."""
         if req.recommendation_id and not _RECOMMENDATION_ID.match(req.recommendation_id):
-            raise UserError(f"{req.recommendation_id[:60]!r} is not a recommendation id.")
+            raise UserError(
+                _("{id} is not a recommendation id.", id=repr(req.recommendation_id[:60]))
+            )
         if not req.idempotency_key:
             return await self._create(req, check_first=False)
         key = f"ticket:{req.workspace}:{req.idempotency_key}"
         prior = await self._keys.begin_idempotent(key, CLAIM_TTL)
         if prior == "":
-            raise InProgressError(_ALREADY, hint=_ALREADY_HINT)
+            raise InProgressError(_(_ALREADY), hint=_(_ALREADY_HINT))
         if prior is not None and prior != UNKNOWN:
             ticket = await self._tickets.get_ticket(req.workspace, prior)
             if ticket is not None:
@@ -160,7 +136,7 @@ class TicketService:
             # Reclaim a finished key whose ticket is gone, or one whose outcome is unknown.
             await self._keys.abort_idempotent(key)
             if await self._keys.begin_idempotent(key, CLAIM_TTL) is not None:
-                raise InProgressError(_ALREADY, hint=_ALREADY_HINT)
+                raise InProgressError(_(_ALREADY), hint=_(_ALREADY_HINT))
         try:
             # Always look first: a store that lost this key (an outage, an expired claim)
             # must not turn a retry into a second ticket. The correlation id comes from the
@@ -183,7 +159,7 @@ class TicketService:
             corr = correlation_id(req.workspace, f"rec:{req.recommendation_id}")
             lock = f"share:{corr}"
             if await self._keys.begin_idempotent(lock, CLAIM_TTL) is not None:
-                raise InProgressError("this recommendation is being shared right now")
+                raise InProgressError(_("this recommendation is being shared right now"))
             try:
                 existing = await self._open_ticket_for(req.workspace, corr)
                 if existing is not None:
@@ -244,7 +220,7 @@ class TicketService:
         except Exception:
             log.warning("create in doubt in %s could not be remembered", req.workspace)
             return
-        raise CreateInDoubt("did not answer in time, and may have created the ticket")
+        raise CreateInDoubt(_("did not answer in time, and may have created the ticket"))
 
     async def _adopt(self, workspace: str, corr: str, *, open_only: bool) -> Ticket | None:
         """A ticket carrying ``corr`` in the ticket system, stored and baselined if found."""
@@ -322,7 +298,7 @@ class TicketService:
                 shown = await self._refresh_many(workspace, stored)
                 self._refreshed_at[workspace] = self._clock.now()
             except ServiceNowError as exc:
-                note = f"Not refreshed from ServiceNow: {exc.message}."
+                note = _("Not refreshed from ServiceNow: {reason}.", reason=exc.message)
         if open_only:
             shown = [t for t in shown if is_open(t.kind, t.state) and t.active]
         return TicketPage(shown, more, note)
@@ -350,14 +326,19 @@ class TicketService:
         number = number.strip().upper()
         if not _NUMBER.match(number):
             raise UserError(
-                f"{number[:40]!r} is not a ticket number: use INC0010001 or CHG0030001."
+                _(
+                    "{number} is not a ticket number: use INC0010001 or CHG0030001.",
+                    number=repr(number[:40]),
+                )
             )
         stored = await self._tickets.get_ticket(workspace, number)
         if stored is not None:
             try:
                 ticket = await self._read(stored)
             except ServiceNowError as exc:
-                return TicketDetail(stored, f"Not refreshed from ServiceNow: {exc.message}.")
+                return TicketDetail(
+                    stored, _("Not refreshed from ServiceNow: {reason}.", reason=exc.message)
+                )
         else:
             ticket = await self._find(workspace, number, any_ticket)
         note = ""
@@ -365,7 +346,7 @@ class TicketService:
             comments = await self._gateway.recent_comments(workspace, ticket, HISTORY)
             ticket = replace(ticket, history=tuple(comments))
         except ServiceNowError as exc:
-            note = f"History unavailable: {exc.message}"
+            note = _("History unavailable: {reason}", reason=exc.message)
         if ticket != stored and is_own(ticket, workspace):
             await self._tickets.save_ticket(ticket)
         return TicketDetail(ticket, note)

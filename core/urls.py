@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from core.errors import UserError
+from core.i18n import N_, _
 
 __all__ = [
     "InvalidInstanceURL",
@@ -37,17 +38,25 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def require_safe_url(url: str, what: str = "URL") -> str:
-    """Return ``url`` without a trailing slash if it is https, or http on loopback."""
+def require_safe_url(url: str, what: str = N_("URL")) -> str:
+    """Return ``url`` without a trailing slash if it is https, or http on loopback.
+    ``what`` names it in the error (a string marked with ``N_``, translated here)."""
     parts = urlsplit(url.strip())
+    name, got = _(what), repr(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInstanceURL(f"{what} must be an https:// URL, got {url!r}")
+        raise InvalidInstanceURL(_("{what} must be an https:// URL, got {url}", what=name, url=got))
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise InvalidInstanceURL(
-            f"{what} must use https:// (plain http is allowed only for localhost), got {url!r}"
+            _(
+                "{what} must use https:// (plain http is allowed only for localhost), got {url}",
+                what=name,
+                url=got,
+            )
         )
     if parts.query or parts.fragment:
-        raise InvalidInstanceURL(f"{what} must not carry a query or fragment, got {url!r}")
+        raise InvalidInstanceURL(
+            _("{what} must not carry a query or fragment, got {url}", what=name, url=got)
+        )
     return url.strip().rstrip("/")
 
 
@@ -68,25 +77,33 @@ def normalize_instance_url(value: str) -> str:
     """
     text = value.strip()
     if not text:
-        raise InvalidInstanceURL("give an instance name such as acme, or its URL")
+        raise InvalidInstanceURL(_("give an instance name such as acme, or its URL"))
     if "://" in text:
-        url = require_safe_url(text, "instance URL")
+        url = require_safe_url(text, N_("instance URL"))
         parts = urlsplit(url)
         if parts.path not in ("", "/"):
             raise InvalidInstanceURL(
-                f"give the instance's base URL only (https://acme.service-now.com), got {text!r}"
+                _(
+                    "give the instance's base URL only (https://acme.service-now.com), got {url}",
+                    url=repr(text),
+                )
             )
         host = parts.hostname or ""
         if is_ip_literal(host) and not is_loopback_host(host):
             # Instances have names; an address would let the bot be aimed at internal hosts.
-            raise InvalidInstanceURL(f"give the instance's host name, not an IP address: {text!r}")
+            raise InvalidInstanceURL(
+                _("give the instance's host name, not an IP address: {url}", url=repr(text))
+            )
         return url
     name = text.lower()
     if name.endswith(".service-now.com"):
         return f"https://{name}"
     if not _NAME.match(name):
         raise InvalidInstanceURL(
-            f"{text!r} is not an instance name: use letters, digits and dashes (acme), "
-            "or the full https:// URL"
+            _(
+                "{name} is not an instance name: use letters, digits and dashes (acme), "
+                "or the full https:// URL",
+                name=repr(text),
+            )
         )
     return f"https://{name}.service-now.com"

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.i18n import _, format_date
+
 __all__ = ["UTC_NAME", "end_of_day", "format_due", "zone_name", "zone_of"]
 
 UTC_NAME = "UTC"
@@ -45,10 +47,15 @@ def end_of_day(day: date, zone: str | None) -> datetime:
 
 
 def format_due(due: datetime, zone: str | None) -> str:
-    """A due date as its reader sees it, with the zone: ``2026-12-31 (Europe/Stockholm)``;
-    a due time other than the day's end shows its time too."""
+    """A due date as its reader sees it, in their language, with the zone:
+    ``Dec 31, 2026 (Europe/Stockholm)``, ``31 dec. 2026 (Europe/Stockholm)``; a due time
+    other than the day's end shows its time too (24-hour, as ServiceNow shows it)."""
     local = due.astimezone(zone_of(zone))
-    shown = local.strftime("%Y-%m-%d")
     if local.time().replace(microsecond=0) != _END:
-        shown += local.strftime(" %H:%M")
-    return f"{shown} ({zone_name(zone)})"
+        return _(
+            "{date} {time} ({zone})",
+            date=format_date(local.date()),
+            time=local.strftime("%H:%M"),
+            zone=zone_name(zone),
+        )
+    return _("{date} ({zone})", date=format_date(local.date()), zone=zone_name(zone))

@@ -49,7 +49,7 @@ class HomeHandlers:
     async def help(self, ctx: RequestContext, command: c.Help) -> Outcome:
         """Every command, and whether this workspace is connected."""
         status = await self._connections.status(ctx.workspace)
-        return Reply(HelpView(c.COMMAND_HELP, status.connected, status.instance_url))
+        return Reply(HelpView(c.help_lines(), status.connected, status.instance_url))
 
     async def home(self, ctx: RequestContext, command: c.Home) -> Outcome:
         """The Incident management and Change management cards."""

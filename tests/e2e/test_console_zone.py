@@ -47,7 +47,7 @@ async def test_a_stockholm_consoles_due_date_is_the_end_of_its_day(
     typed = b"/snow create incident\n\nRotate the VPN keys\n\n\n2026-12-31\n\n"
     text = await run_terminal(console_url, typed)
     assert "Due date YYYY-MM-DD in Europe/Stockholm (optional" in text
-    assert "Due: 2026-12-31 (Europe/Stockholm)" in text, text
+    assert "Due: Dec 31, 2026 (Europe/Stockholm)" in text, text
     async with (
         aiohttp.ClientSession(headers={CONSOLE_HEADER: TOKEN}) as http,
         http.get(f"{sim.url}/sim/tickets/INC0010001") as r,

@@ -74,7 +74,7 @@ async def test_submit_creates_the_ticket_and_posts_one_card(slack: SlackHarness)
     assert "INC0010001" in card
     assert "Rotate the VPN certificate" in card
     assert "2 - High" in card
-    assert "2026-12-31" in card
+    assert "Dec 31, 2026" in card
     assert "Abel Tuter" in card
     [update] = await slack.api.wait_for("views.update")
     assert "INC0010001" in str(update.args["view"])

@@ -65,7 +65,7 @@ async def test_submit_turns_the_form_into_the_ticket_card(teams: TeamsHarness) -
     assert found is not None
     assert found[1]["short_description"] == "Patch the VPN concentrator"
     card = json.dumps(teams.answered[-1]["value"])
-    for shown in ("2 - High", "2026-12-31", "Abel Tuter", "Infrastructure", "Open in ServiceNow"):
+    for shown in ("2 - High", "Dec 31, 2026", "Abel Tuter", "Infrastructure", "Open in ServiceNow"):
         assert shown in card
     # The card that was clicked is the ticket's card from now on.
     [where] = await teams.services.store.list_card_locations(WORKSPACE, number)

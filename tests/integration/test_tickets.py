@@ -56,7 +56,7 @@ async def test_incident_lands_in_servicenow_as_mapped(
     assert out.created
     assert out.card.state == "New"
     assert out.card.priority == "2 - High"
-    assert out.card.due == "2026-12-31 (UTC)"
+    assert out.card.due == "Dec 31, 2026 (UTC)"
     assert out.notice.text == f"Created {out.card.number}."
     assert out.notice.level is NoticeLevel.SUCCESS
     assert out.notice.hint == ""

@@ -28,7 +28,7 @@ from tests.unit.test_slack_blocks import make_rec, make_ticket
 def test_ticket_card_shows_every_fact_and_the_link() -> None:
     text = render(ticket_card(make_ticket(), {"2": "Being fixed"}))
     assert "Incident INC0010001: Require MFA for administrative roles" in text
-    assert "State: Being fixed   Priority: 2 - High   Due: 2026-12-31" in text
+    assert "State: Being fixed   Priority: 2 - High   Due: Dec 31, 2026" in text
     assert "Requested by: Ada Lovelace   Source: Microsoft   Category: Identity" in text
     assert "Recommendation: AdminMFAV2" in text
     assert text.splitlines()[-1].endswith("incident.do?sys_id=" + f"{1:032x}")

@@ -133,6 +133,16 @@ def test_a_card_shows_the_due_date_in_the_readers_zone_with_the_zone() -> None:
     from core.zones import format_due
 
     due = datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)
-    assert format_due(due, "Europe/Stockholm") == "2026-12-31 (Europe/Stockholm)"
-    assert format_due(due, "") == "2026-12-31 22:59 (UTC)"
-    assert format_due(due, "America/New_York") == "2026-12-31 17:59 (America/New_York)"
+    assert format_due(due, "Europe/Stockholm") == "Dec 31, 2026 (Europe/Stockholm)"
+    assert format_due(due, "") == "Dec 31, 2026 22:59 (UTC)"
+    assert format_due(due, "America/New_York") == "Dec 31, 2026 17:59 (America/New_York)"
+
+
+def test_a_swedish_reader_sees_the_due_date_written_the_swedish_way() -> None:
+    from core.i18n import use_locale
+    from core.zones import format_due
+
+    due = datetime(2026, 12, 31, 22, 59, 59, tzinfo=UTC)
+    with use_locale("sv-SE"):
+        assert format_due(due, "Europe/Stockholm") == "31 dec. 2026 (Europe/Stockholm)"
+        assert format_due(due, "") == "31 dec. 2026 22:59 (UTC)"

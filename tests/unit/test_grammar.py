@@ -172,6 +172,7 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     ),
     c.Unlink: st.just(c.Unlink()),
     c.Lookup: st.sampled_from([c.Lookup(""), c.Lookup("any"), c.Lookup("own")]),
+    c.SetLanguage: st.sampled_from([c.SetLanguage(""), c.SetLanguage("en"), c.SetLanguage("sv")]),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
     c.ListRules: st.just(c.ListRules()),

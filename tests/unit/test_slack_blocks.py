@@ -300,7 +300,7 @@ def test_ticket_card_message() -> None:
     assert fields == [
         "*State*\nIn Progress",
         "*Priority*\n2 - High",
-        "*Due*\n2026-12-31 (UTC)",
+        "*Due*\nDec 31, 2026 (UTC)",
         "*Requested by*\nAda Lovelace",
         "*Source*\nMicrosoft (AdminMFAV2)",
         "*Category*\nIdentity",
@@ -399,7 +399,7 @@ def test_ticket_list_of_120_is_cut_to_50_blocks_with_and_n_more() -> None:
 
 def test_compact_ticket_line() -> None:
     blocks = check_message(message(TicketListView("Tickets", (tracked_card(),))))
-    assert blocks[1]["text"]["text"].endswith("\nIn Progress · 2 - High · due 2026-12-31 (UTC)")
+    assert blocks[1]["text"]["text"].endswith("\nIn Progress · 2 - High · due Dec 31, 2026 (UTC)")
 
 
 def test_empty_ticket_list_shows_the_empty_text() -> None:
