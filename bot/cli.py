@@ -133,7 +133,7 @@ async def _push_key(settings: Settings, args: argparse.Namespace) -> int:
         _(
             "In ServiceNow, set the system property x_snowops.push_key to this value and "
             "x_snowops.push_url to {url} (see manifests/servicenow/README.md).",
-            url=f"{settings.public_url.rstrip('/')}/servicenow/events",
+            url=settings.public_url.rstrip("/") + "/servicenow/events",
         )
     )
     return 0
