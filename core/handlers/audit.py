@@ -9,7 +9,7 @@ from core import commands as c
 from core.audit import describe
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.outcomes import Outcome, Reply
 from core.storage import AuditLog
 from core.views import Notice, StatusView, format_when
@@ -35,7 +35,7 @@ class AuditHandlers:
         lines = tuple((format_when(e.at), e.line()) for e in entries)
         return Reply(
             StatusView(
-                _("Audit log: the newest {count}", count=len(entries)),
+                ngettext("Audit log: the newest {n}", "Audit log: the newest {n}", len(entries)),
                 lines,
                 hint=_("All of it, as JSON lines: snowops audit --since 30d"),
             )
