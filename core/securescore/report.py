@@ -8,7 +8,7 @@ import asyncio
 from collections import defaultdict
 from datetime import timedelta
 
-from core.i18n import gettext, ngettext
+from core.i18n import format_date, gettext, ngettext
 from core.score_views import SecureScoreView
 from core.securescore.chart import line_chart_png, sparkline
 from core.securescore.charts import CHART_PATH, ChartImages
@@ -95,7 +95,7 @@ class ScoreReports:
                 maximum=points(latest.maximum),
                 percent=percent,
             ),
-            as_of=latest.day.isoformat(),
+            as_of=format_date(latest.day),
             change_7=change_over(scores, 7),
             change_30=change_over(scores, 30),
             gained=gettext("+{points} points", points=points(gained))

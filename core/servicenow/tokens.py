@@ -66,7 +66,9 @@ class TokenKeeper:
         if conn is None:
             raise NotConnectedError(gettext("this workspace is not connected to ServiceNow"))
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            raise ReauthorizationRequired("the ServiceNow connection needs to be authorized again")
+            raise ReauthorizationRequired(
+                gettext("the ServiceNow connection needs to be authorized again")
+            )
         return conn
 
     def _fresh(self, conn: Connection) -> bool:
@@ -94,7 +96,7 @@ class TokenKeeper:
     async def _refresh(self, conn: Connection) -> tuple[Connection, str]:
         if not conn.refresh_token:
             await self._mark_dead(conn, "no refresh token stored")
-            raise ReauthorizationRequired("there is no refresh token; connect again")
+            raise ReauthorizationRequired(gettext("there is no refresh token; connect again"))
         try:
             tokens = await self._oauth.refresh(
                 conn.instance_url,

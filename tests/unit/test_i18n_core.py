@@ -4,21 +4,24 @@ names for states are its data and never translated."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import httpx2
 import pytest
 
 from bot.core import build_core
 from bot.settings import load_settings
+from core.accounts import LinkResult
 from core.clock import FakeClock
 from core.doctor.platforms import check_slack
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Router
 from core.i18n import use_locale
+from core.languages import WorkspaceLanguage
 from core.models import ChannelRef, Requester, TicketKind
 from core.outcomes import Outcome, Reply
+from core.repos.user_links import UserLink
 from core.secrets import SecretBox, generate_key
 from core.securescore.mapping import category_name
 from core.securescore.verify import points
@@ -269,3 +272,41 @@ async def test_the_doctors_findings_are_in_the_current_language() -> None:
         "Slack-token",
         "inte konfigurerad (SLACK_BOT_TOKEN saknas)",
     )
+
+
+@dataclass
+class _Sink:
+    """Keeps what SnowOps posts privately (only the calls the sign-in confirmation makes)."""
+
+    posted: list[Notice] = field(default_factory=list)
+
+    async def direct(self, workspace: str, user: str) -> ChannelRef:
+        return ChannelRef(workspace, f"D-{user}")
+
+    async def post(self, channel: ChannelRef, view: object, **kw: object) -> None:
+        assert isinstance(view, Notice)
+        self.posted.append(view)
+
+
+async def test_a_sign_in_is_confirmed_in_the_workspaces_language() -> None:
+    """The OAuth callback comes outside any request: the confirmation follows the
+    workspace's language."""
+    key = generate_key()
+    settings = load_settings(SNOWOPS_STORE="memory://", SNOWOPS_SECRET_KEY=key, _env_file=None)
+    store, clock, sink = MemoryStore(SecretBox(key)), FakeClock(), _Sink()
+    built = build_core(settings, store, clock, {"slack": sink})  # type: ignore[dict-item]
+    now = clock.now()
+    link = UserLink(
+        WS, "slack:U_ANNA", "https://acme.service-now.com", "anna.andersson", "", "t", "r",
+        expires_at=now, linked_at=now, sys_id="1",
+    )  # fmt: skip
+    result = LinkResult(link, ChannelRef(WS, "C1"), "slack:U_ANNA")
+    await built.announce(result)
+    await WorkspaceLanguage(store).set_language(WS, "sv")
+    await built.announce(result)
+    english, swedish = sink.posted
+    assert (
+        english.text == "Your ServiceNow account is linked: you are anna.andersson in ServiceNow."
+    )
+    assert swedish.text == "Ditt ServiceNow-konto är kopplat: du är anna.andersson i ServiceNow."
+    assert swedish.hint.startswith("Är anna.andersson du?")
