@@ -19,6 +19,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from core import retry
 from core.i18n import gettext
+from core.no_answer import unreachable
 from core.retry import RetryPolicy, retry_after_seconds
 from core.securescore.errors import (
     PERMISSION,
@@ -231,7 +232,7 @@ class GraphClient:
                 self._retry,
                 go,
                 failure=graph_error_for,
-                unreachable=GraphUnavailable,
+                unreachable=unreachable(GraphUnavailable, "Microsoft Graph"),
                 what="the Microsoft Graph request",
             )
             if response.status_code == 401 and attempt == 1:

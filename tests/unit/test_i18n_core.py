@@ -4,6 +4,7 @@ names for states are its data and never translated."""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field, replace
 
 import httpx2
@@ -20,13 +21,18 @@ from core.handlers.router import Router
 from core.i18n import use_locale
 from core.languages import WorkspaceLanguage
 from core.models import ChannelRef, Requester, TicketKind
+from core.no_answer import no_answer_text
 from core.outcomes import Outcome, Reply
 from core.repos.user_links import UserLink
+from core.retry import RetryPolicy
 from core.secrets import SecretBox, generate_key
 from core.securescore.mapping import category_name
 from core.securescore.verify import points
+from core.servicenow.errors import UnavailableError
+from core.servicenow.http import TableHttp, table_url
 from core.servicenow.responses import error_for
 from core.servicenow.states import state_label
+from core.servicenow.transport import send_with_retries
 from core.store.memory import MemoryStore
 from core.views import Notice, StatesView, StatusView, TicketListView
 
@@ -310,3 +316,37 @@ async def test_a_sign_in_is_confirmed_in_the_workspaces_language() -> None:
     )
     assert swedish.text == "Ditt ServiceNow-konto är kopplat: du är anna.andersson i ServiceNow."
     assert swedish.hint.startswith("Är anna.andersson du?")
+
+
+async def test_an_instance_that_does_not_answer_is_told_in_swedish() -> None:
+    """A connection failure (nothing listens on the instance's port) through the Table API's
+    own client: the message and the troubleshooting hint in the asker's language."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # 127.0.0.2: core.retry remembers a host that is down, and other tests use 127.0.0.1.
+    url = table_url(f"http://127.0.0.2:{port}", "/api/now/table/incident", None)
+    http = TableHttp(timeout=lambda: 5.0, user_agent="SnowOps/test")
+    fast = RetryPolicy(attempts=1, base_delay=0.001, max_delay=0.001, budget_seconds=5)
+    try:
+        with use_locale("sv-SE"), pytest.raises(UnavailableError) as caught:
+            await send_with_retries(fast, lambda: http.send("GET", url, "t"), what="read")
+        with pytest.raises(UnavailableError) as english:
+            await send_with_retries(fast, lambda: http.send("GET", url, "t"), what="read")
+    finally:
+        await http.aclose()
+    assert caught.value.message == "kunde inte nå ServiceNow: ConnectError"
+    assert caught.value.hint.startswith("Instansen svarade inte. Kontrollera att den är vaken")
+    assert english.value.message == "the ServiceNow read could not reach the server: ConnectError"
+
+
+def test_the_other_ways_a_service_fails_to_answer_are_translated() -> None:
+    with use_locale("sv"):
+        late = no_answer_text(
+            "the Microsoft Graph request got no answer in time", "Microsoft Graph"
+        )
+        lost = no_answer_text("the ServiceNow read failed on the way: ReadError", "ServiceNow")
+        other = no_answer_text("something else", "ServiceNow")
+    assert late == "Microsoft Graph svarade inte i tid"
+    assert lost == "anropet till ServiceNow avbröts på vägen: ReadError"
+    assert other == "something else"
