@@ -21,6 +21,7 @@ from core.doctor.platforms import (
     check_teams,
 )
 from core.doctor.servicenow import ServiceNowProbe
+from core.i18n import N_, gettext, ngettext
 from core.secrets import SecretKeyError
 from core.securescore.client import GraphClient
 from core.servicenow.transport import InstancePool
@@ -44,11 +45,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HINT_STORE = (
+HINT_STORE = N_(
     "Check SNOWOPS_STORE: the SQLite file's directory must be writable, a Redis server must "
     "be up and reachable (redis:// for loopback, rediss:// elsewhere)."
 )
-HINT_KEY = (
+HINT_KEY = N_(
     "SNOWOPS_SECRET_KEY is not the key the secrets were stored with. Put the old key back, "
     "or list both as new,old while rotating; losing it means connecting every workspace again."
 )
@@ -84,24 +85,33 @@ class Doctor:
             await self._store.ping()
         except Exception as exc:
             log.info("store ping failed: %r", exc)
-            return [failed("store", f"unreachable ({type(exc).__name__})", HINT_STORE)]
-        checks = [passed("store", "reachable")]
+            return [
+                failed(
+                    gettext("store"),
+                    gettext("unreachable ({error})", error=type(exc).__name__),
+                    gettext(HINT_STORE),
+                )
+            ]
+        checks = [passed(gettext("store"), gettext("reachable"))]
         try:
             risks = await self._store.durability_risks()
         except Exception as exc:
             log.info("store durability unknown: %r", exc)
             risks = []
-        checks += [warned("store durability", finding, hint) for finding, hint in risks]
+        durability = gettext("store durability")
+        checks += [warned(durability, finding, hint) for finding, hint in risks]
         try:
             connections = await self._store.list_connections()
         except SecretKeyError:
-            return [*checks, failed("secret key", "cannot decrypt the stored secrets", HINT_KEY)]
+            why = gettext("cannot decrypt the stored secrets")
+            return [*checks, failed(gettext("secret key"), why, gettext(HINT_KEY))]
         count = len(connections)
-        checks.append(
-            passed("secret key", f"decrypts {count} stored connection{'s' * (count != 1)}")
+        decrypts = ngettext(
+            "decrypts {n} stored connection", "decrypts {n} stored connections", count
         )
+        checks.append(passed(gettext("secret key"), decrypts))
         if not connections:
-            checks.append(skipped("ServiceNow", "no workspace is connected yet"))
+            checks.append(skipped("ServiceNow", gettext("no workspace is connected yet")))
         for conn in connections:
             checks += await self._probe.check(conn)
         async with httpx2.AsyncClient(timeout=self._timeout, transport=self._transport) as http:

@@ -9,17 +9,20 @@ from typing import Any
 import httpx2
 
 from core.doctor.checks import Check, failed, passed, skipped
+from core.i18n import N_, gettext
 from core.securescore.client import GraphClient
 from core.securescore.errors import PERMISSION, GraphError
 
 __all__ = ["SlackCredentials", "TeamsCredentials", "check_graph", "check_slack", "check_teams"]
 
 _SLACK_HINTS = {
-    "invalid_auth": "SLACK_BOT_TOKEN is not a valid token: copy the Bot User OAuth Token "
-    "(xoxb-…) from the app's OAuth & Permissions page.",
-    "token_revoked": "The token was revoked: reinstall the app and copy the new bot token.",
-    "account_inactive": "The app was uninstalled from the workspace: reinstall it.",
-    "not_authed": "No token was sent: set SLACK_BOT_TOKEN.",
+    "invalid_auth": N_(
+        "SLACK_BOT_TOKEN is not a valid token: copy the Bot User OAuth Token "
+        "(xoxb-…) from the app's OAuth & Permissions page."
+    ),
+    "token_revoked": N_("The token was revoked: reinstall the app and copy the new bot token."),
+    "account_inactive": N_("The app was uninstalled from the workspace: reinstall it."),
+    "not_authed": N_("No token was sent: set SLACK_BOT_TOKEN."),
 }
 BOTFRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 
@@ -53,43 +56,49 @@ def _json(response: httpx2.Response) -> dict[str, Any]:
 
 async def check_slack(creds: SlackCredentials | None, http: httpx2.AsyncClient) -> list[Check]:
     """``auth.test`` with the bot token, and the scopes it carries."""
-    name = "Slack token"
+    name = gettext("Slack token")
     if creds is None:
-        return [skipped(name, "not configured (SLACK_BOT_TOKEN not set)")]
+        return [skipped(name, gettext("not configured (SLACK_BOT_TOKEN not set)"))]
     try:
         response = await http.post(
             creds.api_url.rstrip("/") + "/auth.test",
             headers={"Authorization": f"Bearer {creds.bot_token}"},
         )
     except httpx2.RequestError as exc:
-        return [failed(name, f"cannot reach {creds.api_url} ({type(exc).__name__})")]
+        why = gettext("cannot reach {url} ({error})", url=creds.api_url, error=type(exc).__name__)
+        return [failed(name, why)]
     body = _json(response)
     if not body.get("ok"):
         error = str(body.get("error") or f"HTTP {response.status_code}")
-        return [failed(name, f"auth.test answered {error}", _SLACK_HINTS.get(error, ""))]
+        hint = _SLACK_HINTS.get(error)
+        why = gettext("auth.test answered {error}", error=error)
+        return [failed(name, why, gettext(hint) if hint else "")]
     who = f"{body.get('user') or '?'} in {body.get('team') or '?'} ({body.get('team_id') or '?'})"
-    checks = [passed(name, f"valid: bot {who}")]
+    checks = [passed(name, gettext("valid: bot {who}", who=who))]
     granted = {s.strip() for s in response.headers.get("x-oauth-scopes", "").split(",")}
     missing = [s for s in creds.scopes if s not in granted]
     if missing:
         checks.append(
             failed(
-                "Slack scopes",
-                f"missing {', '.join(missing)}",
-                "Add them under OAuth & Permissions (manifests/slack/manifest.yaml lists all), "
-                "then reinstall the app.",
+                gettext("Slack scopes"),
+                gettext("missing {scopes}", scopes=", ".join(missing)),
+                gettext(
+                    "Add them under OAuth & Permissions (manifests/slack/manifest.yaml lists "
+                    "all), then reinstall the app."
+                ),
             )
         )
     else:
-        checks.append(passed("Slack scopes", ", ".join(creds.scopes)))
+        checks.append(passed(gettext("Slack scopes"), ", ".join(creds.scopes)))
     return checks
 
 
 async def check_teams(creds: TeamsCredentials | None, http: httpx2.AsyncClient) -> list[Check]:
     """A Bot Framework token from the configured authority (client credentials)."""
-    name = "Teams credentials"
+    name = gettext("Teams credentials")
     if creds is None:
-        return [skipped(name, "not configured (TEAMS_APP_ID / TEAMS_APP_PASSWORD not set)")]
+        why = gettext("not configured (TEAMS_APP_ID / TEAMS_APP_PASSWORD not set)")
+        return [skipped(name, why)]
     authority = f"{creds.login_url.rstrip('/')}/{creds.tenant_id or 'botframework.com'}"
     try:
         response = await http.post(
@@ -102,18 +111,21 @@ async def check_teams(creds: TeamsCredentials | None, http: httpx2.AsyncClient) 
             },
         )
     except httpx2.RequestError as exc:
-        return [failed(name, f"cannot reach {authority} ({type(exc).__name__})")]
+        why = gettext("cannot reach {url} ({error})", url=authority, error=type(exc).__name__)
+        return [failed(name, why)]
     body = _json(response)
     if response.status_code == 200 and body.get("access_token"):
-        return [passed(name, f"token issued by {authority}")]
+        return [passed(name, gettext("token issued by {authority}", authority=authority))]
     description = str(body.get("error_description") or "").splitlines()
     why = description[0] if description else f"HTTP {response.status_code}"
     return [
         failed(
             name,
-            f"{authority} refused: {why}",
-            "Check TEAMS_APP_ID and TEAMS_APP_PASSWORD (the secret's value, not its id) and "
-            "TEAMS_APP_TENANT_ID (or the one TEAMS_TENANT_ID) for a single-tenant bot.",
+            gettext("{authority} refused: {reason}", authority=authority, reason=why),
+            gettext(
+                "Check TEAMS_APP_ID and TEAMS_APP_PASSWORD (the secret's value, not its id) and "
+                "TEAMS_APP_TENANT_ID (or the one TEAMS_TENANT_ID) for a single-tenant bot."
+            ),
         )
     ]
 
@@ -122,15 +134,18 @@ async def check_graph(graph: GraphClient | None, tenants: Sequence[str]) -> list
     """Read today's Secure Score in each tenant: it needs SecurityEvents.Read.All."""
     name = f"Microsoft Graph {PERMISSION}"
     if graph is None:
-        return [skipped(name, "not configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET not set)")]
+        why = gettext("not configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET not set)")
+        return [skipped(name, why)]
     if not tenants:
-        return [skipped(name, "no tenant: set GRAPH_TENANT_ID or /snow securescore <tenant>")]
+        why = gettext("no tenant: set GRAPH_TENANT_ID or /snow securescore <tenant>")
+        return [skipped(name, why)]
     checks = []
     for tenant in tenants:
+        where = gettext("in {tenant}", tenant=tenant)
         try:
             await graph.latest_score(tenant)
         except GraphError as exc:
-            checks.append(failed(f"{name} in {tenant}", exc.message, exc.hint))
+            checks.append(failed(f"{name} {where}", exc.message, exc.hint))
             continue
-        checks.append(passed(f"{name} in {tenant}", "granted (Secure Score read)"))
+        checks.append(passed(f"{name} {where}", gettext("granted (Secure Score read)")))
     return checks

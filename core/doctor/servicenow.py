@@ -21,6 +21,7 @@ import httpx2
 
 from core.clock import Clock
 from core.doctor.checks import Check, failed, passed, skipped
+from core.i18n import N_, gettext, ngettext
 from core.models import Connection, ConnectionStatus, TicketKind
 from core.servicenow.errors import ReauthorizationRequired, ServiceNowError
 from core.servicenow.oauth import TOKEN_PATH
@@ -31,12 +32,14 @@ from core.store.port import Store
 
 __all__ = ["ServiceNowProbe"]
 
-HINT_DNS = "Check the instance name (acme means https://acme.service-now.com) and the bot's DNS."
-HINT_TLS = (
+HINT_DNS = N_(
+    "Check the instance name (acme means https://acme.service-now.com) and the bot's DNS."
+)
+HINT_TLS = N_(
     "The instance's certificate is not trusted from here: a TLS-inspecting proxy needs its CA "
     "in the bot's trust store (SSL_CERT_FILE)."
 )
-HINT_UNREACHABLE = (
+HINT_UNREACHABLE = N_(
     "The instance did not answer. Check that it is awake (developer instances hibernate) and "
     "that the bot may reach it (firewall, proxy)."
 )
@@ -64,9 +67,10 @@ class ServiceNowProbe:
         """Every check of one connection, in order; later ones skip when earlier ones fail.
         With ``refresh=False`` (`/snow status`) a still-valid access token is used as is,
         and the refresh grant is left alone."""
+        # The names start with this label in every language: /snow status shows them without.
         label = f"ServiceNow {conn.workspace}"
         found = _Found()
-        checks = [await self._network(conn.instance_url, f"{label} DNS and TLS")]
+        checks = [await self._network(conn.instance_url, f"{label} {gettext('DNS and TLS')}")]
         if not checks[0].ok:
             return checks
         fresh = conn.access_token and conn.expires_at and conn.expires_at > self._clock.now()
@@ -75,12 +79,14 @@ class ServiceNowProbe:
         else:
             checks += await self._tokens(conn, label, found)
         for kind in TicketKind:
-            check = await self._read(conn, kind.table, f"{label} read {kind.table}", found)
+            name = gettext("read {table}", table=kind.table)
+            check = await self._read(conn, kind.table, f"{label} {name}", found)
             if kind.optional and not check.ok and found.token is not None:
                 # A plugin's table (sn_si_incident): without it SnowOps just offers less.
-                check = skipped(check.name, f"{check.detail}: security incidents not offered")
+                detail = gettext("{detail}: security incidents not offered", detail=check.detail)
+                check = skipped(check.name, detail)
             checks.append(check)
-        checks.append(await self._write(conn, f"{label} write permission", found))
+        checks.append(await self._write(conn, f"{label} {gettext('write permission')}", found))
         return checks
 
     async def _network(self, url: str, name: str) -> Check:
@@ -94,10 +100,15 @@ class ServiceNowProbe:
                 loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
             )
         except (OSError, TimeoutError):
-            return failed(name, f"{host} does not resolve", HINT_DNS)
+            return failed(name, gettext("{host} does not resolve", host=host), gettext(HINT_DNS))
         address = str(infos[0][4][0]) if infos else host
         if parts.scheme != "https":
-            return passed(name, f"{host} is {address} (plain http: loopback only)")
+            return passed(
+                name,
+                gettext(
+                    "{host} is {address} (plain http: loopback only)", host=host, address=address
+                ),
+            )
         try:
             _, writer = await asyncio.wait_for(
                 asyncio.open_connection(
@@ -106,13 +117,20 @@ class ServiceNowProbe:
                 timeout,
             )
         except ssl.SSLCertVerificationError as exc:
-            return failed(name, f"TLS to {host}: {exc.verify_message}", HINT_TLS)
+            why = gettext("TLS to {host}: {error}", host=host, error=exc.verify_message)
+            return failed(name, why, gettext(HINT_TLS))
         except (OSError, TimeoutError) as exc:
-            return failed(
-                name, f"cannot open {host}:{port} ({type(exc).__name__})", HINT_UNREACHABLE
+            why = gettext(
+                "cannot open {host}:{port} ({error})",
+                host=host,
+                port=port,
+                error=type(exc).__name__,
             )
+            return failed(name, why, gettext(HINT_UNREACHABLE))
         writer.close()
-        return passed(name, f"{host} is {address}, certificate valid")
+        return passed(
+            name, gettext("{host} is {address}, certificate valid", host=host, address=address)
+        )
 
     async def _send(
         self, instance_url: str, method: str, path: str, **kwargs: Any
@@ -122,17 +140,22 @@ class ServiceNowProbe:
                 method, path, **kwargs
             )
         except httpx2.TimeoutException:
-            return failed("", "no answer in time", HINT_UNREACHABLE)
+            return failed("", gettext("no answer in time"), gettext(HINT_UNREACHABLE))
         except httpx2.RequestError as exc:
-            return failed("", f"could not connect ({type(exc).__name__})", HINT_UNREACHABLE)
+            why = gettext("could not connect ({error})", error=type(exc).__name__)
+            return failed("", why, gettext(HINT_UNREACHABLE))
         return response
 
     async def _tokens(self, conn: Connection, label: str, found: _Found) -> list[Check]:
-        endpoint, refresh = f"{label} OAuth token endpoint", f"{label} refresh token"
+        endpoint = f"{label} {gettext('OAuth token endpoint')}"
+        refresh = f"{label} {gettext('refresh token')}"
+        not_tried = gettext("not tried")
         if not conn.refresh_token:
             return [
-                skipped(endpoint, "no refresh token stored"),
-                failed(refresh, "none stored", ReauthorizationRequired.default_hint),
+                skipped(endpoint, gettext("no refresh token stored")),
+                failed(
+                    refresh, gettext("none stored"), gettext(ReauthorizationRequired.default_hint)
+                ),
             ]
         answer = await self._send(
             conn.instance_url,
@@ -147,7 +170,7 @@ class ServiceNowProbe:
             auth=NO_AUTH,
         )
         if isinstance(answer, Check):
-            return [failed(endpoint, answer.detail, answer.hint), skipped(refresh, "not tried")]
+            return [failed(endpoint, answer.detail, answer.hint), skipped(refresh, not_tried)]
         try:
             if answer.status_code != 200:
                 raise error_for(answer, token_endpoint=True)
@@ -155,20 +178,23 @@ class ServiceNowProbe:
         except ReauthorizationRequired as exc:
             if conn.expires_at and conn.expires_at > self._clock.now():
                 found.token = conn.access_token  # still good for a while: go on with it
-            return [passed(endpoint, "answers"), failed(refresh, _why(exc), exc.hint)]
+            return [passed(endpoint, gettext("answers")), failed(refresh, _why(exc), exc.hint)]
         except ServiceNowError as exc:
-            return [failed(endpoint, _why(exc), exc.hint), skipped(refresh, "not tried")]
+            return [failed(endpoint, _why(exc), exc.hint), skipped(refresh, not_tried)]
         if not isinstance(body, dict) or not body.get("access_token"):
+            why = gettext("answered 200 without an access_token")
             return [
-                failed(endpoint, "answered 200 without an access_token", HINT_UNREACHABLE),
-                skipped(refresh, "not tried"),
+                failed(endpoint, why, gettext(HINT_UNREACHABLE)),
+                skipped(refresh, not_tried),
             ]
         found.token = str(body["access_token"])
         await self._keep(conn, body)
-        note = ""
+        valid = gettext("valid")
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            note = " (the connection is marked for re-authorization: run /snow connect again)"
-        return [passed(endpoint, "answers"), passed(refresh, "valid" + note)]
+            valid = gettext(
+                "valid (the connection is marked for re-authorization: run /snow connect again)"
+            )
+        return [passed(endpoint, gettext("answers")), passed(refresh, valid)]
 
     async def _keep(self, conn: Connection, body: dict[str, Any]) -> None:
         """Store what the refresh grant gave, as the bot would: an instance that rotates
@@ -190,7 +216,7 @@ class ServiceNowProbe:
 
     async def _read(self, conn: Connection, table: str, name: str, found: _Found) -> Check:
         if found.token is None:
-            return skipped(name, "no access token to try with")
+            return skipped(name, gettext("no access token to try with"))
         answer = await self._send(
             conn.instance_url,
             "GET",
@@ -208,19 +234,21 @@ class ServiceNowProbe:
             return failed(name, _why(exc), exc.hint)
         rows = body.get("result") if isinstance(body, dict) else None
         if not isinstance(rows, list):
-            return failed(name, "answered without a result list", HINT_UNREACHABLE)
+            why = gettext("answered without a result list")
+            return failed(name, why, gettext(HINT_UNREACHABLE))
         if rows and found.record is None and isinstance(rows[0], dict) and rows[0].get("sys_id"):
             found.record = (table, str(rows[0]["sys_id"]), str(rows[0].get("number") or ""))
-        return passed(name, f"{len(rows)} record{'s' if len(rows) != 1 else ''} read")
+        return passed(name, ngettext("{n} record read", "{n} records read", len(rows)))
 
     async def _write(self, conn: Connection, name: str, found: _Found) -> Check:
         if found.token is None:
-            return skipped(name, "no access token to try with")
+            return skipped(name, gettext("no access token to try with"))
         # Probe on a ticket SnowOps made here if there is one; otherwise on a readable record.
         ours = await self._store.list_tickets(conn.workspace, limit=1)
         target = (ours[0].kind.table, ours[0].sys_id, ours[0].number) if ours else found.record
         if target is None:
-            return skipped(name, "no record to probe with (checked on the first ticket)")
+            why = gettext("no record to probe with (checked on the first ticket)")
+            return skipped(name, why)
         table, sys_id, number = target
         answer = await self._send(
             conn.instance_url,
@@ -238,4 +266,7 @@ class ServiceNowProbe:
             parse_json(answer)
         except ServiceNowError as exc:
             return failed(name, _why(exc), exc.hint)
-        return passed(name, f"may update {number or table} (probed with an empty update)")
+        return passed(
+            name,
+            gettext("may update {record} (probed with an empty update)", record=number or table),
+        )

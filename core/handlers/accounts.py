@@ -9,16 +9,19 @@ from core import commands as c
 from core.accounts import AccountService
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import _
 from core.outcomes import Outcome, PrivateLink, Reply
 from core.views import Notice, NoticeLevel
 
 __all__ = ["AccountHandlers"]
 
-LINK_PRIVATELY = Notice(
-    "Sign-in links are sent privately.",
-    NoticeLevel.WARNING,
-    hint="Run /snow link in a direct message with SnowOps (Teams: its personal chat).",
-)
+
+def _link_privately() -> Notice:
+    return Notice(
+        _("Sign-in links are sent privately."),
+        NoticeLevel.WARNING,
+        hint=_("Run /snow link in a direct message with SnowOps (Teams: its personal chat)."),
+    )
 
 
 class AccountHandlers:
@@ -34,14 +37,16 @@ class AccountHandlers:
     async def link(self, ctx: RequestContext, command: c.Link) -> Outcome:
         """A private sign-in link for the asker's own account."""
         if not ctx.private:
-            return Reply(LINK_PRIVATELY)
+            return Reply(_link_privately())
         url = await self._accounts.start(
             ctx.workspace, ctx.actor, ctx.requester.display_name, ctx.channel
         )
         return PrivateLink(
             Notice(
-                "Open this link and sign in to ServiceNow as yourself. The link works once, "
-                "for 10 minutes.",
+                _(
+                    "Open this link and sign in to ServiceNow as yourself. The link works once, "
+                    "for 10 minutes."
+                ),
                 link=url,
             )
         )
@@ -50,10 +55,13 @@ class AccountHandlers:
         """Forget the asker's account; its tokens are revoked."""
         gone = await self._accounts.unlink(ctx.workspace, ctx.actor)
         if gone is None:
-            return Reply(Notice("Your chat account is not linked to ServiceNow."))
+            return Reply(Notice(_("Your chat account is not linked to ServiceNow.")))
         return Reply(
             Notice(
-                f"Unlinked: SnowOps no longer holds a token for {gone.user_name}.",
+                _(
+                    "Unlinked: SnowOps no longer holds a token for {user}.",
+                    user=gone.user_name,
+                ),
                 NoticeLevel.SUCCESS,
             )
         )

@@ -9,6 +9,7 @@ from core import commands as c
 from core.audit import describe
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import _, ngettext
 from core.outcomes import Outcome, Reply
 from core.storage import AuditLog
 from core.views import Notice, StatusView, format_when
@@ -30,12 +31,12 @@ class AuditHandlers:
         """The newest ``command.count`` entries, newest first."""
         entries = [describe(e) for e in await self._audit.list_audit(ctx.workspace, command.count)]
         if not entries:
-            return Reply(Notice("The audit log of this workspace is empty."))
+            return Reply(Notice(_("The audit log of this workspace is empty.")))
         lines = tuple((format_when(e.at), e.line()) for e in entries)
         return Reply(
             StatusView(
-                f"Audit log: the newest {len(entries)}",
+                ngettext("Audit log: the newest {n}", "Audit log: the newest {n}", len(entries)),
                 lines,
-                hint="All of it, as JSON lines: snowops audit --since 30d",
+                hint=_("All of it, as JSON lines: snowops audit --since 30d"),
             )
         )

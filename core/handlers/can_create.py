@@ -3,6 +3,7 @@ nobody fills one in only to be told on submit that the workspace is not connecte
 
 from __future__ import annotations
 
+from core.i18n import _
 from core.models import ConnectionStatus
 from core.servicenow.errors import NotConnectedError
 from core.storage import ConnectionStore
@@ -16,15 +17,18 @@ async def cannot_create(connections: ConnectionStore, workspace: str) -> Notice 
     conn = await connections.get_connection(workspace)
     if conn is None:
         return Notice(
-            "This workspace is not connected to ServiceNow, so no ticket can be made yet.",
+            _("This workspace is not connected to ServiceNow, so no ticket can be made yet."),
             NoticeLevel.WARNING,
-            hint=NotConnectedError.default_hint,
+            hint=_(NotConnectedError.default_hint),
         )
     if conn.status is ConnectionStatus.NEEDS_REAUTH:
         return Notice(
-            f"The connection to {conn.instance_url} needs to be authorized again, so no "
-            "ticket can be made yet.",
+            _(
+                "The connection to {instance} needs to be authorized again, so no ticket can "
+                "be made yet.",
+                instance=conn.instance_url,
+            ),
             NoticeLevel.WARNING,
-            hint=f"An admin can run /snow connect {conn.instance_url}.",
+            hint=_("An admin can run /snow connect {instance}.", instance=conn.instance_url),
         )
     return None

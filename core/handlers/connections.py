@@ -16,8 +16,19 @@ from core.connections import ConnectionService, ConnectResult
 from core.deliveries import Claimed, DeliveryQueue, destination
 from core.doctor.checks import Check
 from core.errors import UserError
+from core.handlers.connection_notices import (
+    DISCONNECT_CONFIRM,
+    connect_notice,
+    connect_privately,
+    destination_line,
+    disconnect_button,
+    disconnect_question,
+    link_notice,
+)
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
+from core.i18n import _, ngettext, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import ChannelRef, OAuthClientConfig, TicketKind, workspace_platform
 from core.notify import Notifier
 from core.outcomes import AskClient, Outcome, PrivateLink, Reply
@@ -25,7 +36,7 @@ from core.ports import ChatSink, DeliveryError
 from core.repos.contacts import AdminContacts
 from core.repos.delivery_health import DeliveryHealth, DestinationHealth
 from core.repos.labels import StateNames
-from core.servicenow.states import DEFAULT_STATES
+from core.servicenow.states import default_states
 from core.storage import AuditLog
 from core.views import (
     Button,
@@ -38,7 +49,7 @@ from core.views import (
     format_when,
 )
 
-__all__ = ["DIAGNOSE_SECONDS", "ConnectionHandlers", "Diagnose"]
+__all__ = ["DIAGNOSE_SECONDS", "DISCONNECT_CONFIRM", "ConnectionHandlers", "Diagnose"]
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +59,6 @@ Diagnose = Callable[[str], Awaitable[list[Check]]]
 DIAGNOSE_SECONDS = 8.0
 #: Channels listed by `/snow status`; the troubled ones come first.
 MAX_DESTINATIONS = 10
-
-DISCONNECT_CONFIRM = (
-    "Tickets stop syncing and channels stop hearing of changes; SnowOps's tokens are "
-    "revoked. Ticket history stays."
-)
-CONNECT_PRIVATELY = Notice(
-    "Run this in your personal chat with SnowOps: the sign-in link is for you alone.",
-    NoticeLevel.WARNING,
-)
 
 
 class ConnectionHandlers:
@@ -85,6 +87,9 @@ class ConnectionHandlers:
         self._sinks = sinks
         self._audit = audit
         self._diagnose = diagnose
+        # The sign-in confirmation comes after the OAuth callback, outside any request:
+        # it is told in the workspace's language.
+        self._languages = WorkspaceLanguage(names.documents)
 
     def routes(self) -> Mapping[type[Any], Handler]:
         """The requests this group answers."""
@@ -107,7 +112,7 @@ class ConnectionHandlers:
     async def connect(self, ctx: RequestContext, command: c.Connect) -> Outcome:
         """A private sign-in link, or first the private form for the OAuth client."""
         if not ctx.private:
-            return Reply(CONNECT_PRIVATELY)
+            return Reply(connect_privately())
         if await self._connections.needs_client_form(ctx.workspace, command.instance):
             return AskClient(command.instance)
         url = await self._connections.start(
@@ -120,8 +125,10 @@ class ConnectionHandlers:
         )
         return PrivateLink(
             Notice(
-                "Open this link, sign in to ServiceNow as the integration user and allow "
-                "SnowOps. The link works once, for 10 minutes.",
+                _(
+                    "Open this link, sign in to ServiceNow as the integration user and allow "
+                    "SnowOps. The link works once, for 10 minutes."
+                ),
                 link=url,
             )
         )
@@ -130,7 +137,7 @@ class ConnectionHandlers:
         """A fresh sign-in link for the instance already connected."""
         status = await self._connections.status(ctx.workspace)
         if not status.connected:
-            return Reply(Notice("Not connected yet: run /snow connect <instance>."))
+            return Reply(Notice(_("Not connected yet: run /snow connect <instance>.")))
         return await self.connect(ctx, c.Connect(status.instance_url))
 
     async def submit_client(self, ctx: RequestContext, form: SubmitClient) -> Outcome:
@@ -138,7 +145,7 @@ class ConnectionHandlers:
         client_id, secret = form.client_id.strip(), form.client_secret.strip()
         if not client_id or not secret:
             return Reply(
-                Notice("Give both the client id and the client secret.", NoticeLevel.WARNING)
+                Notice(_("Give both the client id and the client secret."), NoticeLevel.WARNING)
             )
         await self._connections.set_client(
             ctx.workspace, OAuthClientConfig(client_id, secret), ctx.actor
@@ -152,9 +159,9 @@ class ConnectionHandlers:
             return await self._ask_disconnect(ctx)
         done = await self._connections.disconnect(ctx.workspace, ctx.actor)
         text = (
-            "Disconnected from ServiceNow: tokens revoked, ticket history kept."
+            _("Disconnected from ServiceNow: tokens revoked, ticket history kept.")
             if done
-            else "This workspace was not connected."
+            else _("This workspace was not connected.")
         )
         return Reply(Notice(text, NoticeLevel.SUCCESS if done else NoticeLevel.INFO), replace=True)
 
@@ -163,13 +170,15 @@ class ConnectionHandlers:
         configuration (where the Disconnect button is)."""
         status = await self._connections.status(ctx.workspace)
         if not status.connected:
-            return Reply(Notice("This workspace was not connected."), replace=True)
+            return Reply(Notice(_("This workspace was not connected.")), replace=True)
         step = ConfirmView(
-            "Disconnect ServiceNow?",
-            f"Disconnect {status.instance_url}? {DISCONNECT_CONFIRM}",
-            Button("Disconnect", c.Disconnect(confirmed=True), danger=True),
-            Button("Cancel", c.Configure()),
-            cancelled=f"Not disconnected: still connected to {status.instance_url}.",
+            _("Disconnect ServiceNow?"),
+            disconnect_question(status.instance_url),
+            Button(_("Disconnect"), c.Disconnect(confirmed=True), danger=True),
+            Button(_("Cancel"), c.Configure()),
+            cancelled=_(
+                "Not disconnected: still connected to {instance}.", instance=status.instance_url
+            ),
         )
         return Reply(step, replace=True)
 
@@ -181,29 +190,37 @@ class ConnectionHandlers:
         """What `/snow status` shows; ``probe`` adds the doctor's live checks."""
         st = await self._connections.status(ctx.workspace)
         if not st.connected:
-            return StatusView("ServiceNow: not connected", (), st.hint, healthy=False)
+            return StatusView(_("ServiceNow: not connected"), (), st.hint, healthy=False)
         lines: tuple[tuple[str, str], ...] = (
-            ("Instance", st.instance_url),
-            ("Connected as", st.connected_as or "unknown"),
-            ("Token expires", format_when(st.token_expires_at)),
-            ("Last successful sync", format_when(st.last_sync_at)),
-            ("Last error", st.last_error or "none"),
+            (_("Instance"), st.instance_url),
+            (_("Connected as"), st.connected_as or _("unknown")),
+            (_("Token expires"), format_when(st.token_expires_at)),
+            (_("Last successful sync"), format_when(st.last_sync_at)),
+            (_("Last error"), st.last_error or _("none")),
         )
         if st.warning:
-            lines += (("Warning", st.warning),)
+            lines += ((_("Warning"), st.warning),)
         if self._accounts is not None:
             mine = await self._accounts.linked(ctx.workspace, ctx.actor)
-            you = f"linked as {mine.user_name}" if mine else "not linked (/snow link)"
-            lines += (("Your ServiceNow account", you),)
+            you = (
+                _("linked as {user}", user=mine.user_name) if mine else _("not linked (/snow link)")
+            )
+            lines += ((_("Your ServiceNow account"), you),)
         parked = await self._deliveries.parked(ctx.workspace)
         if parked:
             # Notifications that kept failing wait here, visible, instead of being retried.
-            latest = parked[-1].last_error or "unknown error"
+            latest = parked[-1].last_error or _("unknown error")
             lines += (
                 (
-                    "Undelivered notifications",
-                    f"{len(parked)}, stopped after repeated failures. Latest: {latest}. "
-                    "Once fixed, an admin can run /snow notifications retry",
+                    _("Undelivered notifications"),
+                    ngettext(
+                        "{n}, stopped after repeated failures. Latest: {latest}. Once fixed, "
+                        "an admin can run /snow notifications retry",
+                        "{n}, stopped after repeated failures. Latest: {latest}. Once fixed, "
+                        "an admin can run /snow notifications retry",
+                        len(parked),
+                        latest=latest,
+                    ),
                 ),
             )
         lines += await self._destinations(ctx.workspace, parked)
@@ -215,7 +232,7 @@ class ConnectionHandlers:
         if problems:
             # The same finding and advice as `snowops doctor` gives.
             healthy, hint = False, problems[0].hint or hint
-        return StatusView("ServiceNow connection", lines, hint, healthy=healthy)
+        return StatusView(_("ServiceNow connection"), lines, hint, healthy=healthy)
 
     async def _destinations(
         self, workspace: str, parked: list[Claimed]
@@ -231,18 +248,13 @@ class ConnectionHandlers:
         rows = []
         for channel in sorted(set(records) | set(stuck)):
             h = records.get(channel, DestinationHealth(channel))
-            parts = [f"last delivered {format_when(h.last_ok)}" if h.last_ok else "never delivered"]
-            if h.failures:
-                parts.append(f"{h.failures} failed since (latest: {h.last_error or 'unknown'})")
-            if stuck.get(channel):
-                parts.append(f"{stuck[channel]} parked")
-            rows.append(
-                (not (h.failures or stuck.get(channel)), f"Channel {channel}", "; ".join(parts))
-            )
+            label, value = destination_line(h, stuck.get(channel, 0))
+            rows.append((not (h.failures or stuck.get(channel)), label, value))
         rows.sort(key=lambda r: r[0])  # troubled first, each group by channel id
-        shown = tuple((label, value) for _, label, value in rows[:MAX_DESTINATIONS])
+        shown = tuple((label, value) for _ok, label, value in rows[:MAX_DESTINATIONS])
         if len(rows) > MAX_DESTINATIONS:
-            shown += (("More channels", f"{len(rows) - MAX_DESTINATIONS} more not shown"),)
+            more = len(rows) - MAX_DESTINATIONS
+            shown += ((_("More channels"), _("{count} more not shown", count=more)),)
         return shown
 
     async def _problems(self, workspace: str) -> list[Check]:
@@ -259,7 +271,7 @@ class ConnectionHandlers:
     async def states_view(self, ctx: RequestContext, kind: TicketKind) -> StatesView:
         """A state catalog in this workspace's names."""
         names = await self._names.names(ctx.workspace, kind)
-        rows = tuple((v, names[v], d) for v, d in DEFAULT_STATES[kind].items())
+        rows = tuple((v, names[v], d) for v, d in default_states(kind).items())
         return StatesView(kind, rows, can_edit=ctx.is_admin)
 
     async def show_states(self, ctx: RequestContext, command: c.ShowStates) -> Outcome:
@@ -288,11 +300,14 @@ class ConnectionHandlers:
         except UserError as exc:
             banner = Notice(exc.message, NoticeLevel.WARNING)
         else:
-            default = DEFAULT_STATES[rename.kind].get(rename.value, rename.value)
+            default = default_states(rename.kind).get(rename.value, rename.value)
             shown = rename.label or default
-            banner = Notice(
-                f"{rename.kind.label} state {default} is now shown as {shown}.", NoticeLevel.SUCCESS
+            text = (
+                _("Incident state {state} is now shown as {name}.", state=default, name=shown)
+                if rename.kind is TicketKind.INCIDENT
+                else _("Change state {state} is now shown as {name}.", state=default, name=shown)
             )
+            banner = Notice(text, NoticeLevel.SUCCESS)
         return Reply(await self.configuration(ctx, banner), replace=True)
 
     async def configure(self, ctx: RequestContext, command: c.Configure) -> Outcome:
@@ -308,10 +323,10 @@ class ConnectionHandlers:
         status = await self.status_view(ctx, probe=False)
         states = tuple([await self.states_view(ctx, k) for k in TicketKind])
         connected = bool(status.lines)
-        buttons = [Button("Reconnect", c.Reconnect())]
+        buttons = [Button(_("Reconnect"), c.Reconnect())]
         if connected:
             instance = (await self._connections.status(ctx.workspace)).instance_url
-            buttons.append(_disconnect_button(instance))
+            buttons.append(disconnect_button(instance))
         return ConfigurationView(status, states, banner, connected, tuple(buttons))
 
     async def connected(self, result: ConnectResult | LinkResult) -> None:
@@ -320,12 +335,18 @@ class ConnectionHandlers:
         origin = result.origin
         if origin is None:
             return
+        if isinstance(result, ConnectResult) and result.connection is not None:
+            await self._contacts.remember(origin.workspace, origin, result.requested_by)
+        with use_locale(await self._languages.language(origin.workspace)):
+            await self._tell_privately(result, origin)
+
+    async def _tell_privately(self, result: ConnectResult | LinkResult, origin: ChannelRef) -> None:
+        """The notice, in a private conversation with whoever asked (queued when the
+        platform does not take it now)."""
         if isinstance(result, LinkResult):
-            notice = _link_notice(result)
+            notice = link_notice(result)
         else:
-            notice = _connect_notice(result)
-            if result.connection is not None:
-                await self._contacts.remember(origin.workspace, origin, result.requested_by)
+            notice = connect_notice(result)
         sink = self._sinks.get(workspace_platform(origin.workspace))
         if sink is None:
             return
@@ -342,45 +363,3 @@ class ConnectionHandlers:
         except DeliveryError as exc:
             log.info("sign-in confirmation not delivered now (%s): queued", exc)
             await self._notifier.tell(to, f"{notice.text} {notice.hint}".strip(), key)
-
-
-def _disconnect_button(instance_url: str) -> Button:
-    """Disconnect: Slack asks in its dialog and then disconnects; Teams and the console
-    run the asking form first (their confirmation step)."""
-    return Button(
-        "Disconnect",
-        c.Disconnect(confirmed=True),
-        confirm=f"Disconnect {instance_url}? {DISCONNECT_CONFIRM}",
-        ask=c.Disconnect(),
-        danger=True,
-    )
-
-
-def _connect_notice(result: ConnectResult) -> Notice:
-    conn = result.connection
-    if conn is None:
-        return Notice("ServiceNow was not connected: access was not allowed.", NoticeLevel.WARNING)
-    who = f" as {conn.connected_as}" if conn.connected_as else ""
-    # The sign-in link could have been completed in someone else's browser: the admin who
-    # asked checks whose account it was.
-    check = (
-        f"Is {conn.connected_as or 'that'} the ServiceNow account you signed in with? "
-        "If not, someone else completed your sign-in link: run /snow disconnect now."
-    )
-    return Notice(
-        f"Connected to ServiceNow at {conn.instance_url}{who}.",
-        NoticeLevel.WARNING if result.warning else NoticeLevel.SUCCESS,
-        hint=f"{result.warning} {check}".strip(),
-    )
-
-
-def _link_notice(result: LinkResult) -> Notice:
-    link = result.link
-    if link is None:
-        return Notice("Your ServiceNow account was not linked: access was not allowed.")
-    return Notice(
-        f"Your ServiceNow account is linked: you are {link.user_name} in ServiceNow.",
-        NoticeLevel.SUCCESS,
-        hint=f"Is {link.user_name} you? If not, someone else completed your sign-in link: "
-        "run /snow unlink now.",
-    )

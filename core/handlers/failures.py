@@ -7,6 +7,7 @@ import logging
 import uuid
 
 from core.errors import SnowOpsError
+from core.i18n import _
 from core.views import Notice, NoticeLevel, sentence
 
 __all__ = ["failure_notice"]
@@ -18,7 +19,9 @@ def failure_notice(exc: BaseException, doing: str) -> Notice:
     """The notice for a failure while ``doing`` something (used only for the log)."""
     if isinstance(exc, SnowOpsError):
         if exc.source:
-            text = f"{exc.source}: {sentence(exc.message)}"
+            # The service's name as users know it ("Microsoft Säkerhetspoäng"); the message
+            # and hint were written in the asker's language where the error was raised.
+            text = f"{_(exc.source)}: {sentence(exc.message)}"
         elif exc.level == "info":
             text = sentence(exc.message[:1].upper() + exc.message[1:])
         else:
@@ -27,7 +30,7 @@ def failure_notice(exc: BaseException, doing: str) -> Notice:
     ref = uuid.uuid4().hex[:8]
     log.exception("unexpected failure (ref %s) running %s", ref, doing, exc_info=exc)
     return Notice(
-        f"Something went wrong on SnowOps's side (reference {ref}).",
+        _("Something went wrong on SnowOps's side (reference {ref}).", ref=ref),
         NoticeLevel.ERROR,
-        hint="Try again, and tell your admin the reference if it keeps failing.",
+        hint=_("Try again, and tell your admin the reference if it keeps failing."),
     )

@@ -9,7 +9,7 @@ from core import commands as c
 from core.connections import ConnectionService, ConnectionStatusView
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
-from core.i18n import N_
+from core.i18n import N_, _
 from core.models import ConnectionStatus, TicketKind
 from core.outcomes import Outcome, Reply
 from core.repos.labels import StateNames
@@ -19,8 +19,8 @@ from core.views import Button, HelpView, HomeView, KindSummary, format_when, tic
 __all__ = ["HomeHandlers"]
 
 _TITLES = {
-    TicketKind.INCIDENT: "Incident management",
-    TicketKind.CHANGE: "Change management",
+    TicketKind.INCIDENT: N_("Incident management"),
+    TicketKind.CHANGE: N_("Change management"),
     TicketKind.PROBLEM: N_("Problem management"),
     TicketKind.SECURITY: N_("Security incident response"),
 }
@@ -70,13 +70,13 @@ class HomeHandlers:
                 counts[shown] = counts.get(shown, 0) + 1
             ordered = tuple((n, counts[n]) for n in names.values() if n in counts)
             recent = tuple(ticket_card(t, names, zone=ctx.zone) for t in tickets[:3])
-            summaries.append(KindSummary(kind, _TITLES[kind], ordered, recent))
+            summaries.append(KindSummary(kind, _(_TITLES[kind]), ordered, recent))
         buttons = [
-            Button("Create ticket", c.Create(), primary=True),
-            Button("View all tickets", c.Tickets(open_only=False)),
+            Button(_("Create ticket"), c.Create(), primary=True),
+            Button(_("View all tickets"), c.Tickets(open_only=False)),
         ]
         if ctx.is_admin:
-            buttons.append(Button("Manage ServiceNow configuration", c.Configure()))
+            buttons.append(Button(_("Manage ServiceNow configuration"), c.Configure()))
         problem, hint = _problem(status)
         return HomeView(
             status.connected,
@@ -94,9 +94,13 @@ def _problem(status: ConnectionStatusView) -> tuple[str, str]:
     if not status.connected:
         return "", ""
     if status.status == ConnectionStatus.NEEDS_REAUTH:
-        return "needs re-authorization", status.hint or status.last_error or ""
+        return _("needs re-authorization"), status.hint or status.last_error or ""
     if status.last_error:
         # The last call failed; the last successful sync is when it last answered.
-        since = f" since {format_when(status.last_sync_at)}" if status.last_sync_at else ""
-        return f"not reachable{since}", status.last_error
+        if status.last_sync_at:
+            return (
+                _("not reachable since {when}", when=format_when(status.last_sync_at)),
+                status.last_error,
+            )
+        return _("not reachable"), status.last_error
     return "", ""

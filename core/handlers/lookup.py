@@ -12,6 +12,7 @@ from core import commands as c
 from core.gateway import TicketGateway
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import N_, _
 from core.lookup import ANY, LookupPolicy, is_own
 from core.models import Ticket
 from core.outcomes import Outcome, Previews, Reply
@@ -26,13 +27,13 @@ __all__ = ["LookupHandlers"]
 
 log = logging.getLogger(__name__)
 
-_FOREIGN = (
+_FOREIGN = N_(
     "Not made by SnowOps: shown because this workspace lets anyone look up any ticket "
     "(/snow lookup any). Work on it in ServiceNow."
 )
 _MODES = {
-    ANY: "any ticket SnowOps's ServiceNow connection can read",
-    "own": "only tickets made from this workspace",
+    ANY: N_("any ticket SnowOps's ServiceNow connection can read"),
+    "own": N_("only tickets made from this workspace"),
 }
 
 
@@ -68,7 +69,7 @@ class LookupHandlers:
         names = await self._names.names(ctx.workspace, ticket.kind)
         if is_own(ticket, ctx.workspace):
             return Reply(ticket_card(ticket, names, detail.note, ctx.zone), replace=True)
-        note = " ".join(n for n in (_FOREIGN, detail.note) if n)
+        note = " ".join(n for n in (_(_FOREIGN), detail.note) if n)
         card = ticket_card(ticket, names, note, ctx.zone)
         # Open in ServiceNow and Refresh only: the actions are for tickets SnowOps tracks.
         return Reply(replace(card, buttons=(card.buttons[0], card.buttons[-1])), replace=True)
@@ -79,15 +80,22 @@ class LookupHandlers:
             mode = await self._policy.mode(ctx.workspace)
             return Reply(
                 Notice(
-                    f"/snow ticket and link previews show {_MODES[mode]} (lookup {mode}).",
-                    hint="Change it with /snow lookup any or /snow lookup own.",
+                    _(
+                        "/snow ticket and link previews show {what} (lookup {mode}).",
+                        what=_(_MODES[mode]),
+                        mode=mode,
+                    ),
+                    hint=_("Change it with /snow lookup any or /snow lookup own."),
                 )
             )
         await self._policy.set_mode(ctx.workspace, command.mode)
         await self._audit.audit(ctx.workspace, ctx.actor, "lookup.set", {"mode": command.mode})
         return Reply(
             Notice(
-                f"/snow ticket and link previews now show {_MODES[command.mode]}.",
+                _(
+                    "/snow ticket and link previews now show {what}.",
+                    what=_(_MODES[command.mode]),
+                ),
                 NoticeLevel.SUCCESS,
             )
         )

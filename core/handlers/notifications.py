@@ -9,6 +9,7 @@ from core import commands as c
 from core.deliveries import DeliveryQueue
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import _, ngettext
 from core.notify import Notifier
 from core.outcomes import Outcome, Reply
 from core.storage import AuditLog
@@ -40,11 +41,13 @@ class NotificationHandlers:
             ctx.workspace, ctx.actor, "notifications.retry", {"count": len(parked)}
         )
         if not parked:
-            return Reply(Notice("There are no undelivered notifications."))
-        count = len(parked)
+            return Reply(Notice(_("There are no undelivered notifications.")))
         return Reply(
             Notice(
-                f"{count} undelivered notification{'s' if count != 1 else ''} "
-                "will be tried again now."
+                ngettext(
+                    "{n} undelivered notification will be tried again now.",
+                    "{n} undelivered notifications will be tried again now.",
+                    len(parked),
+                )
             )
         )

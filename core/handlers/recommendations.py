@@ -13,6 +13,7 @@ from core.grammar import MAX_PAGE
 from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import _
 from core.kinds import form_kinds
 from core.outcomes import Audience, Outcome, Reply, ShowForm
 from core.recommendation_views import recommendation_card, recommendation_list, share_form
@@ -55,7 +56,7 @@ class RecommendationHandlers:
     ) -> RecommendationListView:
         """A page of recommendation cards."""
         if not 1 <= command.page <= MAX_PAGE:  # a forged button or card: see tickets
-            raise UsageError(f"Give a page number from 1 to {MAX_PAGE}.")
+            raise UsageError(_("Give a page number from 1 to {max}.", max=MAX_PAGE))
         result = await self._recs.page(
             ctx.workspace,
             command.category,
@@ -85,9 +86,9 @@ class RecommendationHandlers:
         if rec is None:
             return Reply(
                 Notice(
-                    f"There is no recommendation {rec_id[:60]!r}.",
+                    _("There is no recommendation {id}.", id=repr(rec_id[:60])),
                     NoticeLevel.WARNING,
-                    hint="See /snow recommendations for the ids.",
+                    hint=_("See /snow recommendations for the ids."),
                 )
             )
         tracked = await self._recs.tracking_ticket(ctx.workspace, rec.id)
@@ -103,7 +104,13 @@ class RecommendationHandlers:
         names = await self._names.names(ctx.workspace, tracked.kind)
         card = ticket_card(tracked, names, zone=ctx.zone)
         notice = Notice(
-            f"{rec.title} is already tracked by {card.number} ({card.state}).", link=card.url
+            _(
+                "{title} is already tracked by {number} ({state}).",
+                title=rec.title,
+                number=card.number,
+                state=card.state,
+            ),
+            link=card.url,
         )
         return Reply((notice, card))
 
@@ -113,18 +120,20 @@ class RecommendationHandlers:
             ctx.workspace, command.category, command.title, command.description, ctx.actor
         )
         card = recommendation_card(RecommendationItem(rec), None)
-        return Reply((Notice(f"Added {rec.id}.", NoticeLevel.SUCCESS), card))
+        return Reply((Notice(_("Added {id}.", id=rec.id), NoticeLevel.SUCCESS), card))
 
     async def remove(self, ctx: RequestContext, command: c.RemoveRecommendation) -> Outcome:
         """Forget a team's own recommendation."""
         rec_id = command.recommendation_id
         gone = await self._recs.remove(ctx.workspace, rec_id, ctx.actor)
         if gone:
-            return Reply(Notice(f"Removed {rec_id}.", NoticeLevel.SUCCESS))
+            return Reply(Notice(_("Removed {id}.", id=rec_id), NoticeLevel.SUCCESS))
         return Reply(
             Notice(
-                f"There is no recommendation {rec_id[:60]} of this team (only your own can be "
-                "removed).",
+                _(
+                    "There is no recommendation {id} of this team (only your own can be removed).",
+                    id=rec_id[:60],
+                ),
                 NoticeLevel.WARNING,
             )
         )

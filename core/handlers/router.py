@@ -21,6 +21,7 @@ from core.errors import UsageError
 from core.grammar import parse
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
+from core.i18n import _
 from core.outcomes import Outcome, Reply, ShowForm
 from core.personal import acting
 from core.views import Notice, NoticeLevel
@@ -34,11 +35,14 @@ Handler = Callable[[RequestContext, Any], Awaitable[Outcome]]
 #: A quick handler answers from SnowOps's own state, or says None: the full path is needed.
 QuickHandler = Callable[[RequestContext, Any], Awaitable[Outcome | None]]
 
-ADMINS_ONLY = Notice(
-    "Only workspace admins can do that.",
-    NoticeLevel.WARNING,
-    hint="Ask an admin, or have your user id added to SNOWOPS_ADMINS.",
-)
+
+def admins_only() -> Notice:
+    """The refusal of an admin-only request, in the asker's language."""
+    return Notice(
+        _("Only workspace admins can do that."),
+        NoticeLevel.WARNING,
+        hint=_("Ask an admin, or have your user id added to SNOWOPS_ADMINS."),
+    )
 
 
 def in_zone(outcome: Outcome, zone: str) -> Outcome:
@@ -97,7 +101,7 @@ class Router:
     async def handle(self, ctx: RequestContext, request: Request) -> Outcome:
         """Answer ``request``; never raises for a use case's failure."""
         if not ctx.may(request):
-            return Reply(ADMINS_ONLY)
+            return Reply(admins_only())
         handler = self._table.get(type(request))
         if handler is None:
             raise TypeError(f"no handler for {type(request).__name__}")

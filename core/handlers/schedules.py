@@ -11,6 +11,7 @@ from core import commands as c
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
 from core.handlers.subscriptions import SubscriptionHandlers
+from core.i18n import _
 from core.models import ChannelRef, workspace_platform
 from core.outcomes import Audience, Outcome, Reply
 from core.ports import ChatSink, DeliveryError
@@ -27,15 +28,19 @@ def schedule_words(schedule: ChannelSchedule) -> str:
     """ "one digest a day at 09:00 (Europe/Stockholm); quiet 18:00–08:00" and the like."""
     parts = []
     if schedule.digest == HOURLY:
-        parts.append(f"one digest an hour, at minute {schedule.digest_at[3:]}")
+        parts.append(_("one digest an hour, at minute {minute}", minute=schedule.digest_at[3:]))
     elif schedule.digest:
-        parts.append(f"one digest a day at {schedule.digest_at}")
+        parts.append(_("one digest a day at {time}", time=schedule.digest_at))
     else:
-        parts.append("each change as it happens")
+        parts.append(_("each change as it happens"))
     if schedule.quiet_from:
         parts.append(
-            f"quiet {schedule.quiet_from}–{schedule.quiet_to}: priority 3–5 news waits "
-            "until it ends, priority 1–2 comes at once"
+            _(
+                "quiet {start}–{end}: priority 3–5 news waits until it ends, priority 1–2 "
+                "comes at once",
+                start=schedule.quiet_from,
+                end=schedule.quiet_to,
+            )
         )
     return f"{'; '.join(parts)} ({schedule.zone})"
 
@@ -66,22 +71,23 @@ class ScheduleHandlers:
         user = ctx.requester.user_id
         if not command.on:
             await self._prefs.set(ctx.workspace, user, None)
-            return Reply(Notice("You will no longer get direct messages about your tickets."))
+            return Reply(Notice(_("You will no longer get direct messages about your tickets.")))
         sink = self._sinks.get(workspace_platform(ctx.workspace))
         if sink is None:
-            return Reply(Notice("Direct messages are not available here.", NoticeLevel.WARNING))
+            return Reply(Notice(_("Direct messages are not available here."), NoticeLevel.WARNING))
         try:
             direct = await sink.direct(ctx.workspace, user)
         except DeliveryError as exc:
-            text = f"SnowOps cannot message you directly: {exc}."
+            text = _("SnowOps cannot message you directly: {reason}.", reason=exc)
             return Reply(Notice(text, NoticeLevel.WARNING, hint=exc.hint))
         await self._prefs.set(ctx.workspace, user, direct)
         await self._audit.audit(ctx.workspace, ctx.actor, "notify.me", {"on": True})
-        text = (
+        text = _(
             "You will get a direct message when a ticket you asked for or took changes "
             "(not when you change it yourself)."
         )
-        return Reply(Notice(text, NoticeLevel.SUCCESS, hint="/snow notify me off stops them."))
+        hint = _("/snow notify me off stops them.")
+        return Reply(Notice(text, NoticeLevel.SUCCESS, hint=hint))
 
     async def digest(self, ctx: RequestContext, command: c.DigestSubscribe) -> Outcome:
         """Subscribe as ``/snow subscribe`` does, then set (or stop) the digest."""
@@ -95,7 +101,7 @@ class ScheduleHandlers:
             return subscribed  # refused (SnowOps cannot post there): said why already
         channel = ChannelRef(ctx.workspace, ctx.channel.channel)
         current = await self._schedules.get(channel)
-        every, _, at = command.every.partition(" ")
+        every, _sep, at = command.every.partition(" ")
         schedule = replace(current, digest="" if every == "off" else every, digest_at=at or "09:00")
         schedule = replace(schedule, zone=command.zone or current.zone)
         await self._schedules.save(channel, schedule)
@@ -105,18 +111,20 @@ class ScheduleHandlers:
             "subscription.digest",
             {"channel": channel.channel, "every": command.every, "zone": schedule.zone},
         )
-        text = f"{view.text} It gets {schedule_words(schedule)}."
+        text = f"{view.text} {_('It gets {schedule}.', schedule=schedule_words(schedule))}"
         return Reply(Notice(text, NoticeLevel.SUCCESS), Audience.CONVERSATION)
 
     async def quiet(self, ctx: RequestContext, command: c.Quiet) -> Outcome:
         """Show, set or end the channel's quiet hours."""
         if ctx.channel is None:
-            return Reply(Notice("Set quiet hours from inside the channel.", NoticeLevel.WARNING))
+            return Reply(Notice(_("Set quiet hours from inside the channel."), NoticeLevel.WARNING))
         channel = ChannelRef(ctx.workspace, ctx.channel.channel)
         current = await self._schedules.get(channel)
         if not command.window:
-            return Reply(Notice(f"This channel gets {schedule_words(current)}."))
-        start, _, end = ("" if command.window == "off" else command.window).partition("-")
+            return Reply(
+                Notice(_("This channel gets {schedule}.", schedule=schedule_words(current)))
+            )
+        start, _sep, end = ("" if command.window == "off" else command.window).partition("-")
         schedule = replace(current, quiet_from=start, quiet_to=end)
         schedule = replace(schedule, zone=command.zone or current.zone)
         await self._schedules.save(channel, schedule)
@@ -126,5 +134,5 @@ class ScheduleHandlers:
             "subscription.quiet",
             {"channel": channel.channel, "from": start, "to": end, "zone": schedule.zone},
         )
-        text = f"This channel now gets {schedule_words(schedule)}."
+        text = _("This channel now gets {schedule}.", schedule=schedule_words(schedule))
         return Reply(Notice(text, NoticeLevel.SUCCESS), Audience.CONVERSATION)

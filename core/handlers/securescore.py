@@ -12,6 +12,7 @@ from core.clock import Clock
 from core.grammar_rules import condition_text
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import _
 from core.outcomes import Audience, Outcome, Reply
 from core.recommendations import RecommendationService
 from core.rules import RuleEngine
@@ -24,6 +25,7 @@ __all__ = ["SecureScoreHandlers"]
 
 
 def _rule_text(spec: c.AddRule) -> str:
+    """The rule as it is typed: command words, the same in every language."""
     return f"{condition_text(spec)} then {spec.kind.value} priority {spec.priority}"
 
 
@@ -64,46 +66,52 @@ class SecureScoreHandlers:
         configured = self._recs.graph_configured
         if command.tenant is not None:
             linked = await self._recs.link_tenant(ctx.workspace, command.tenant, ctx.actor)
-            hint = "" if configured else GraphNotConfigured.default_hint
-            text = f"Secure Score will come from tenant {linked}."
+            hint = "" if configured else _(GraphNotConfigured.default_hint)
+            text = _("Secure Score will come from tenant {tenant}.", tenant=linked)
             return Reply(Notice(text, NoticeLevel.SUCCESS, hint=hint))
         if not configured:
-            text = "Microsoft Secure Score is not connected."
-            return Reply(Notice(text, hint=GraphNotConfigured.default_hint))
+            text = _("Microsoft Secure Score is not connected.")
+            return Reply(Notice(text, hint=_(GraphNotConfigured.default_hint)))
         tenant = await self._recs.tenant(ctx.workspace)
         if tenant is None:
             return Reply(
                 Notice(
-                    "This workspace is not linked to a Microsoft tenant yet.",
-                    hint="An admin links it with /snow securescore <tenant-id>.",
+                    _("This workspace is not linked to a Microsoft tenant yet."),
+                    hint=_("An admin links it with /snow securescore <tenant-id>."),
                 )
             )
         try:
             view = await self._reports.view(ctx.workspace)
         except GraphError as exc:
-            text = f"Secure Score comes from tenant {tenant}, but {sentence(exc.message)}"
+            text = _(
+                "Secure Score comes from tenant {tenant}, but {problem}",
+                tenant=tenant,
+                problem=sentence(exc.message),
+            )
             return Reply(Notice(text, NoticeLevel.WARNING, hint=exc.hint))
         return Reply(view, Audience.CONVERSATION)
 
-    async def list_rules(self, ctx: RequestContext, _: c.ListRules) -> Outcome:
+    async def list_rules(self, ctx: RequestContext, command: c.ListRules) -> Outcome:
         """The workspace's rules, numbered."""
         rules = await self._engine.rules.list(ctx.workspace)
         if not rules:
             return Reply(
                 Notice(
-                    "No rules yet.",
-                    hint='An admin adds one: /snow rules add when "new recommendation" '
-                    "category Identity points>=8 then incident priority 2",
+                    _("No rules yet."),
+                    hint=_(
+                        'An admin adds one: /snow rules add when "new recommendation" '
+                        "category Identity points>=8 then incident priority 2"
+                    ),
                 )
             )
         lines = [_rule_line(n, r.spec) for n, r in enumerate(rules, start=1)]
-        text = "Rules (checked on each Secure Score refresh):\n" + "\n".join(lines)
-        return Reply(Notice(text, hint="Remove one: /snow rules remove <n>"))
+        text = _("Rules (checked on each Secure Score refresh):") + "\n" + "\n".join(lines)
+        return Reply(Notice(text, hint=_("Remove one: /snow rules remove <n>")))
 
     async def add_rule(self, ctx: RequestContext, command: c.AddRule) -> Outcome:
         """Keep a rule; the tickets it opens are announced where it was made."""
         if ctx.channel is None:
-            return Reply(Notice("Add rules in the channel that should hear of their tickets."))
+            return Reply(Notice(_("Add rules in the channel that should hear of their tickets.")))
         rules = self._engine.rules
         now = self._clock.now()
         rule = await rules.add(ctx.workspace, command, ctx.channel, ctx.requester, now)
@@ -115,7 +123,11 @@ class SecureScoreHandlers:
         except GraphError:
             pass  # the first refresh takes the snapshot instead
         number = len(await rules.list(ctx.workspace))
-        text = f"Rule {number} added: {_rule_text(rule.spec)}. Tickets it opens are announced here."
+        text = _(
+            "Rule {number} added: {rule}. Tickets it opens are announced here.",
+            number=number,
+            rule=_rule_text(rule.spec),
+        )
         return Reply(Notice(text, NoticeLevel.SUCCESS), Audience.CONVERSATION)
 
     async def remove_rule(self, ctx: RequestContext, command: c.RemoveRule) -> Outcome:
@@ -124,14 +136,16 @@ class SecureScoreHandlers:
         if not 1 <= command.number <= len(rules):
             return Reply(
                 Notice(
-                    f"There is no rule {command.number}.",
+                    _("There is no rule {number}.", number=command.number),
                     NoticeLevel.WARNING,
-                    hint="/snow rules lists them with their numbers.",
+                    hint=_("/snow rules lists them with their numbers."),
                 )
             )
         rule = rules[command.number - 1]
         await self._engine.rules.remove(ctx.workspace, rule)
         detail = {"rule": _rule_text(rule.spec)}
         await self._audit.audit(ctx.workspace, ctx.actor, "rule.remove", detail)
-        text = f"Removed rule {command.number}: {_rule_text(rule.spec)}."
+        text = _(
+            "Removed rule {number}: {rule}.", number=command.number, rule=_rule_text(rule.spec)
+        )
         return Reply(Notice(text, NoticeLevel.SUCCESS))

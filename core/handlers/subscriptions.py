@@ -13,7 +13,8 @@ from typing import Any
 from core import commands as c
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
-from core.models import ChannelRef, Subscription, workspace_platform
+from core.i18n import _
+from core.models import ChannelRef, Subscription, TicketKind, workspace_platform
 from core.outcomes import Audience, Outcome, Reply
 from core.ports import ChatSink
 from core.storage import AuditLog, SubscriptionStore
@@ -21,6 +22,17 @@ from core.views import Notice, NoticeLevel
 from core.watch import QueryWatches
 
 __all__ = ["SubscriptionHandlers"]
+
+
+def _levels(kind: TicketKind, level: int) -> str:
+    """ "incidents of priority 1–3": what a channel hears of one kind."""
+    if kind is TicketKind.INCIDENT:
+        if level >= 5:
+            return _("incidents of any priority")
+        return _("incidents of priority 1–{level}", level=level)
+    if level >= 5:
+        return _("changes of any priority")
+    return _("changes of priority 1–{level}", level=level)
 
 
 class SubscriptionHandlers:
@@ -45,7 +57,7 @@ class SubscriptionHandlers:
     async def subscribe(self, ctx: RequestContext, command: c.Subscribe) -> Outcome:
         """Follow tickets here; overlapping subscriptions merge per kind, never doubling."""
         if ctx.channel is None:
-            return Reply(Notice("Subscribe from inside the channel.", NoticeLevel.WARNING))
+            return Reply(Notice(_("Subscribe from inside the channel."), NoticeLevel.WARNING))
         channel = ChannelRef(ctx.channel.workspace, ctx.channel.channel)
         refusal = await self._unreachable(channel)
         if refusal is not None:
@@ -64,17 +76,12 @@ class SubscriptionHandlers:
             "subscription.save",
             {"channel": channel.channel, "levels": {k.value: n for k, n in merged.levels}},
         )
-        parts = []
-        for kind, level in merged.levels:
-            what = kind.label.lower() + "s"
-            parts.append(
-                f"{what} of any priority" if level >= 5 else f"{what} of priority 1–{level}"
-            )
+        parts = [_levels(kind, level) for kind, level in merged.levels]
         return Reply(
             Notice(
-                f"This channel will hear about {' and '.join(parts)}.",
+                _("This channel will hear about {what}.", what=_(" and ").join(parts)),
                 NoticeLevel.SUCCESS,
-                hint="To narrow it, /snow unsubscribe and subscribe again.",
+                hint=_("To narrow it, /snow unsubscribe and subscribe again."),
             ),
             Audience.CONVERSATION,
         )
@@ -87,13 +94,16 @@ class SubscriptionHandlers:
         reach = await sink.can_post(channel)
         if reach.reachable:
             return None
-        text = f"This channel cannot be subscribed: {reach.reason}, so SnowOps could not post here."
+        text = _(
+            "This channel cannot be subscribed: {reason}, so SnowOps could not post here.",
+            reason=reach.reason,
+        )
         return Reply(Notice(text, NoticeLevel.WARNING, hint=reach.fix))
 
     async def unsubscribe(self, ctx: RequestContext, command: c.Unsubscribe) -> Outcome:
         """Stop notifying this channel."""
         if ctx.channel is None:
-            return Reply(Notice("Unsubscribe from inside the channel.", NoticeLevel.WARNING))
+            return Reply(Notice(_("Unsubscribe from inside the channel."), NoticeLevel.WARNING))
         gone = await self._subscriptions.delete_subscription(ctx.channel)
         # Silence means silence: the channel's ServiceNow filters stop too.
         if self._watches is not None and await self._watches.remove(ctx.channel):
@@ -104,8 +114,8 @@ class SubscriptionHandlers:
             )
         return Reply(
             Notice(
-                "This channel will no longer get ticket notifications."
+                _("This channel will no longer get ticket notifications.")
                 if gone
-                else "This channel had no subscription."
+                else _("This channel had no subscription.")
             )
         )

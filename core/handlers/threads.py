@@ -10,6 +10,7 @@ from core.actions import ThreadPost
 from core.approvals import Approvals
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler
+from core.i18n import N_, _
 from core.outcomes import AskReason, Audience, Ignored, Marked, Outcome, Reply
 from core.repos.labels import StateNames
 from core.threads import ThreadJournal, ThreadModes
@@ -19,11 +20,15 @@ from core.views import Notice, NoticeLevel, ticket_card
 __all__ = ["ApprovalHandlers", "ThreadHandlers"]
 
 _MODES = {
-    "off": "replies under ticket cards in this channel stay in chat",
-    "comments": "replies under ticket cards in this channel are added to the ticket as "
-    "comments, which the ticket's caller sees",
-    "work_notes": "replies under ticket cards in this channel are added to the ticket as "
-    "work notes, for the service desk only",
+    "off": N_("replies under ticket cards in this channel stay in chat"),
+    "comments": N_(
+        "replies under ticket cards in this channel are added to the ticket as "
+        "comments, which the ticket's caller sees"
+    ),
+    "work_notes": N_(
+        "replies under ticket cards in this channel are added to the ticket as "
+        "work notes, for the service desk only"
+    ),
 }
 
 
@@ -45,19 +50,24 @@ class ThreadHandlers:
     async def threads(self, ctx: RequestContext, command: c.SetThreads) -> Outcome:
         """Show or choose this channel's mode."""
         if ctx.channel is None:
-            return Reply(Notice("Run /snow threads in the channel it is for.", NoticeLevel.WARNING))
+            return Reply(
+                Notice(_("Run /snow threads in the channel it is for."), NoticeLevel.WARNING)
+            )
         channel = ctx.channel.channel
         if command.mode:
             await self._modes.set(ctx.workspace, channel, command.mode)
             return Reply(
-                Notice(f"Threads {command.mode}: {_MODES[command.mode]}.", NoticeLevel.SUCCESS),
+                Notice(
+                    _("Threads {mode}: {what}.", mode=command.mode, what=_(_MODES[command.mode])),
+                    NoticeLevel.SUCCESS,
+                ),
                 audience=Audience.CONVERSATION,
             )
         mode = await self._modes.get(ctx.workspace, channel)
         return Reply(
             Notice(
-                f"Threads {mode}: {_MODES[mode]}.",
-                hint="Change it with /snow threads comments|work_notes|off.",
+                _("Threads {mode}: {what}.", mode=mode, what=_(_MODES[mode])),
+                hint=_("Change it with /snow threads comments|work_notes|off."),
             )
         )
 
@@ -67,8 +77,12 @@ class ThreadHandlers:
         written = await self._journal.reply(_who(ctx), post.channel, post.thread, post.text)
         if written is None:
             return Ignored()
-        what = "work note" if written.work_note else "comment"
-        return Marked(Notice(f"Added to {written.number} as a {what}.", NoticeLevel.SUCCESS))
+        text = (
+            _("Added to {number} as a work note.", number=written.number)
+            if written.work_note
+            else _("Added to {number} as a comment.", number=written.number)
+        )
+        return Marked(Notice(text, NoticeLevel.SUCCESS))
 
 
 class ApprovalHandlers:
@@ -91,9 +105,12 @@ class ApprovalHandlers:
         reason = command.reason.strip()
         if not reason:
             return AskReason(
-                f"Reject {command.number}",
-                f"Why do you reject {command.number}? Your reason goes to ServiceNow with "
-                "the rejection, for the change's requester to read.",
+                _("Reject {number}", number=command.number),
+                _(
+                    "Why do you reject {number}? Your reason goes to ServiceNow with the "
+                    "rejection, for the change's requester to read.",
+                    number=command.number,
+                ),
                 command,
             )
         return await self._decide(ctx, command.number, command.approval, reason)

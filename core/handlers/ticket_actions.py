@@ -20,6 +20,7 @@ from core.actions import (
 )
 from core.handlers.context import RequestContext
 from core.handlers.router import Handler, QuickHandler
+from core.i18n import N_, _
 from core.lookup import kind_of_number
 from core.models import TicketKind
 from core.outcomes import Outcome, Reply, ShowActionForm, Suggestions
@@ -35,10 +36,13 @@ SUGGEST_SECONDS = 2.0
 __all__ = ["TicketActionHandlers"]
 
 _MODES = {
-    "email": "people who have not linked their ServiceNow account act through the "
-    "integration user, matched by their chat email, with a work note naming them",
-    "linked": "only people who linked their ServiceNow account (/snow link) can change "
-    "tickets from chat",
+    "email": N_(
+        "people who have not linked their ServiceNow account act through the "
+        "integration user, matched by their chat email, with a work note naming them"
+    ),
+    "linked": N_(
+        "only people who linked their ServiceNow account (/snow link) can change tickets from chat"
+    ),
 }
 
 
@@ -116,17 +120,20 @@ class TicketActionHandlers:
         except TimeoutError:
             log.info("assignment group search took over %.0f s: no suggestions", SUGGEST_SECONDS)
             return Suggestions(())
-        return Suggestions(tuple((name, name) for _, name in groups))
+        return Suggestions(tuple((name, name) for _id, name in groups))
 
     async def identity(self, ctx: RequestContext, command: c.SetIdentity) -> Outcome:
         """Show or choose who acts for people who have not linked."""
         if command.mode:
             await self._modes.set(ctx.workspace, command.mode)
-            return Reply(Notice(f"Identity mode {command.mode}: {_MODES[command.mode]}."))
+            text = _(
+                "Identity mode {mode}: {what}.", mode=command.mode, what=_(_MODES[command.mode])
+            )
+            return Reply(Notice(text))
         mode = await self._modes.get(ctx.workspace)
         return Reply(
             Notice(
-                f"Identity mode {mode}: {_MODES[mode]}.",
-                hint="Change it with /snow identity linked|email.",
+                _("Identity mode {mode}: {what}.", mode=mode, what=_(_MODES[mode])),
+                hint=_("Change it with /snow identity linked|email."),
             )
         )

@@ -26,6 +26,7 @@ from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
+from core.i18n import _
 from core.kinds import check_offered, form_kinds, not_offered
 from core.models import Ticket, TicketKind, TicketRequest
 from core.outcomes import Outcome, Reply, ShowForm, StillWorking, TicketMade
@@ -33,7 +34,7 @@ from core.ports import DeliveryError
 from core.publisher import CardPublisher
 from core.repos.labels import StateNames
 from core.servicenow.mapping import correlation_prefix
-from core.servicenow.states import DEFAULT_STATES, is_open
+from core.servicenow.states import default_states, is_open
 from core.storage import ConnectionStore
 from core.tickets import TicketService, UnrecordedTicket
 from core.views import Button, Notice, NoticeLevel, TicketCard, TicketListView, ticket_card
@@ -52,6 +53,27 @@ def servicenow_list_url(instance_url: str, workspace: str, kind: TicketKind | No
     table = kind.table if kind else "task"  # task holds incidents and changes alike
     query = quote(f"correlation_idSTARTSWITH{correlation_prefix(workspace)}", safe="")
     return f"{instance_url}/{table}_list.do?sysparm_query={query}"
+
+
+def _list_title(kind: TicketKind | None, open_only: bool) -> str:
+    """ "Open incidents", "Changes", "Tickets"…"""
+    if kind is TicketKind.INCIDENT:
+        return _("Open incidents") if open_only else _("Incidents")
+    if kind is TicketKind.CHANGE:
+        return _("Open changes") if open_only else _("Changes")
+    return _("Open tickets") if open_only else _("Tickets")
+
+
+def _already_tracked(ticket: Ticket, number: str) -> str:
+    """The answer to a form whose ticket exists already (a second submit, a share)."""
+    still = is_open(ticket.kind, ticket.state)
+    if ticket.kind is TicketKind.INCIDENT:
+        if still:
+            return _("Already tracked by open incident {number}.", number=number)
+        return _("Already tracked by incident {number}.", number=number)
+    if still:
+        return _("Already tracked by open change {number}.", number=number)
+    return _("Already tracked by change {number}.", number=number)
 
 
 class TicketHandlers:
@@ -102,8 +124,9 @@ class TicketHandlers:
     async def share_message(self, ctx: RequestContext, request: ShareMessage) -> Outcome:
         """The ticket form, prefilled from a chat message and a link back to it."""
         text = request.text.strip()
-        platform = {"slack": "Slack", "teams": "Teams"}.get(ctx.requester.platform, "chat")
-        description = f"{text}\n\nFrom {platform}: {request.link}".strip() if request.link else text
+        platform = {"slack": "Slack", "teams": "Teams"}.get(ctx.requester.platform) or _("chat")
+        source = _("From {platform}: {link}", platform=platform, link=request.link)
+        description = f"{text}\n\n{source}".strip() if request.link else text
         title = text.splitlines()[0][:NAME_MAX] if text else ""
         if blocked := await cannot_create(self._connections, ctx.workspace):
             return Reply(blocked)
@@ -143,7 +166,7 @@ class TicketHandlers:
         # A command may come from a forged button or card: the grammar's bound holds here
         # too, before the page becomes an offset no store can represent.
         if not 1 <= command.page <= MAX_PAGE:
-            raise UsageError(f"Give a page number from 1 to {MAX_PAGE}.")
+            raise UsageError(_("Give a page number from 1 to {max}.", max=MAX_PAGE))
         offset = (command.page - 1) * PAGE_SIZE
         page = await self._tickets.list_tickets(
             ctx.workspace,
@@ -156,16 +179,15 @@ class TicketHandlers:
         )
         names = {k: await self._names.names(ctx.workspace, k) for k in TicketKind}
         cards = tuple(ticket_card(t, names[t.kind], zone=ctx.zone) for t in page.tickets)
-        label = command.kind.label + "s" if command.kind else "Tickets"
         more = None
         if page.more and command.page < MAX_PAGE:
             nxt = c.Tickets(command.kind, command.open_only, command.page + 1)
-            more = Button("More", nxt)
+            more = Button(_("More"), nxt)
         conn = await self._connections.get_connection(ctx.workspace)
         view = TicketListView(
-            f"Open {label.lower()}" if command.open_only else label,
+            _list_title(command.kind, command.open_only),
             cards,
-            empty_text="No open tickets." if command.open_only else "No tickets yet.",
+            empty_text=_("No open tickets.") if command.open_only else _("No tickets yet."),
             more=more,
             servicenow_list_url=servicenow_list_url(conn.instance_url, ctx.workspace, command.kind)
             if conn
@@ -208,7 +230,7 @@ class TicketHandlers:
             return StillWorking(failure_notice(exc, "create"))
         except UnrecordedTicket as exc:
             # The truth: the ticket exists; only SnowOps's record of it is missing for now.
-            card = ticket_card(exc.ticket, DEFAULT_STATES[exc.ticket.kind], zone=ctx.zone)
+            card = ticket_card(exc.ticket, default_states(exc.ticket.kind), zone=ctx.zone)
             return TicketMade(card, failure_notice(exc, "create"), created=True)
         except Exception as exc:
             notice = failure_notice(exc, "create")
@@ -216,13 +238,11 @@ class TicketHandlers:
             return ShowForm(self._again(sub), banner, sub.context)
         card = await self.card(ctx.workspace, outcome.ticket, zone=ctx.zone)
         if outcome.created:
-            notice = Notice(f"Created {card.number}.", NoticeLevel.SUCCESS, link=card.url)
-        else:
-            state = "open " if is_open(outcome.ticket.kind, outcome.ticket.state) else ""
             notice = Notice(
-                f"Already tracked by {state}{card.kind.label.lower()} {card.number}.",
-                link=card.url,
+                _("Created {number}.", number=card.number), NoticeLevel.SUCCESS, link=card.url
             )
+        else:
+            notice = Notice(_already_tracked(outcome.ticket, card.number), link=card.url)
         if not outcome.created:
             return TicketMade(card, notice, created=False)
         if sub.shown_at is not None:
@@ -236,7 +256,7 @@ class TicketHandlers:
             # The ticket exists whatever happened to its card: say so, never "try again".
             if not isinstance(exc, DeliveryError):
                 log.exception("card of %s not published", card.number)
-            hint = f"Its card could not be posted ({exc}); open it in ServiceNow."
+            hint = _("Its card could not be posted ({reason}); open it in ServiceNow.", reason=exc)
             return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
         return TicketMade(card, notice, created=True, posted=where)
 

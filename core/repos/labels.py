@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from core.errors import UserError
+from core.i18n import gettext
 from core.models import TicketKind
-from core.servicenow.states import DEFAULT_STATES, state_labels
+from core.servicenow.states import DEFAULT_STATES, default_states, state_labels
 from core.storage import Documents
 
 __all__ = ["StateNames"]
@@ -22,6 +23,12 @@ class StateNames:
     def __init__(self, docs: Documents) -> None:
         self._docs = docs
 
+    @property
+    def documents(self) -> Documents:
+        """The store the names are kept in, with the workspace's other settings (its
+        language among them)."""
+        return self._docs
+
     async def renames(self, workspace: str, kind: TicketKind) -> dict[str, str]:
         """Only the states this workspace renamed: value → name."""
         doc = await self._docs.get_document(_NS, _key(workspace, kind))
@@ -36,8 +43,19 @@ class StateNames:
     ) -> dict[str, str]:
         """Give state ``value`` the name ``label`` (empty: ServiceNow's own again)."""
         if value not in DEFAULT_STATES[kind]:
-            choices = ", ".join(f"{v} ({n})" for v, n in DEFAULT_STATES[kind].items())
-            raise UserError(f"{kind.label} has no state {value[:20]!r}. States: {choices}.")
+            choices = ", ".join(f"{v} ({n})" for v, n in default_states(kind).items())
+            shown = repr(value[:20])
+            raise UserError(
+                gettext(
+                    "Incident has no state {value}. States: {choices}.",
+                    value=shown,
+                    choices=choices,
+                )
+                if kind is TicketKind.INCIDENT
+                else gettext(
+                    "Change has no state {value}. States: {choices}.", value=shown, choices=choices
+                )
+            )
         renames = await self.renames(workspace, kind)
         if label:
             renames[value] = label

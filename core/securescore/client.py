@@ -18,6 +18,8 @@ import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 from core import retry
+from core.i18n import gettext
+from core.no_answer import unreachable
 from core.retry import RetryPolicy, retry_after_seconds
 from core.securescore.errors import (
     PERMISSION,
@@ -72,27 +74,48 @@ def graph_error_for(response: httpx2.Response) -> GraphError:
     if status == 429:
         seconds = retry_after_seconds(response)
         return GraphRateLimited(
-            "Microsoft Graph is throttling requests", retry_after=seconds, status=status, code=code
+            gettext("Microsoft Graph is throttling requests"),
+            retry_after=seconds,
+            status=status,
+            code=code,
         )
     if status >= 500:
-        return GraphUnavailable(f"Microsoft Graph answered HTTP {status}", status=status, code=code)
+        return GraphUnavailable(
+            gettext("Microsoft Graph answered HTTP {status}", status=status),
+            status=status,
+            code=code,
+        )
     if status == 403:
         return GraphPermissionError(
-            f"Microsoft Graph refused: the app lacks the {PERMISSION} permission in this tenant"
+            gettext(
+                "Microsoft Graph refused: the app lacks the {permission} permission in this tenant",
+                permission=PERMISSION,
+            )
             + (f" ({message})" if message else ""),
             status=status,
             code=code,
         )
     if status == 401:
         return GraphAuthError(
-            f"Microsoft Graph refused the token: {message or code or 'unauthorized'}",
+            gettext(
+                "Microsoft Graph refused the token: {reason}",
+                reason=message or code or "unauthorized",
+            ),
             status=status,
             code=code,
         )
     if status == 404:
-        return GraphUnexpected(f"Microsoft Graph has no such resource ({code})", status=status)
+        return GraphUnexpected(
+            gettext("Microsoft Graph has no such resource ({code})", code=code), status=status
+        )
     return GraphUnexpected(
-        f"Microsoft Graph answered HTTP {status}: {message or code}", status=status, code=code
+        gettext(
+            "Microsoft Graph answered HTTP {status}: {reason}",
+            status=status,
+            reason=message or code,
+        ),
+        status=status,
+        code=code,
     )
 
 
@@ -165,18 +188,28 @@ class GraphClient:
                 description = str(exc.description or exc.error or "")
                 first_line = description.splitlines()[0] if description else str(exc.error)
                 raise GraphAuthError(
-                    f"Microsoft Entra ID refused the app: {first_line.rstrip('.')}",
+                    gettext(
+                        "Microsoft Entra ID refused the app: {reason}",
+                        reason=first_line.rstrip("."),
+                    ),
                     status=401,
                     code=str(exc.error),
                 ) from None
             except httpx2.TimeoutException:
-                error = GraphUnavailable("the Microsoft sign-in service did not answer in time")
+                error = GraphUnavailable(
+                    gettext("the Microsoft sign-in service did not answer in time")
+                )
             except httpx2.RequestError as exc:
                 error = GraphUnavailable(
-                    f"could not reach the Microsoft sign-in service: {type(exc).__name__}"
+                    gettext(
+                        "could not reach the Microsoft sign-in service: {error}",
+                        error=type(exc).__name__,
+                    )
                 )
             except ValueError:
-                raise GraphUnexpected("the Microsoft sign-in service did not answer JSON") from None
+                raise GraphUnexpected(
+                    gettext("the Microsoft sign-in service did not answer JSON")
+                ) from None
             wait = max(self._retry.delay(attempt), retry_after or 0.0)
             remaining = self._retry.budget_seconds - (time.monotonic() - started)
             if attempt == self._retry.attempts or wait > remaining:
@@ -199,7 +232,7 @@ class GraphClient:
                 self._retry,
                 go,
                 failure=graph_error_for,
-                unreachable=GraphUnavailable,
+                unreachable=unreachable(GraphUnavailable, "Microsoft Graph"),
                 what="the Microsoft Graph request",
             )
             if response.status_code == 401 and attempt == 1:
@@ -208,7 +241,7 @@ class GraphClient:
                 raise graph_error_for(response)
             body = _body(response)
             if not isinstance(body, dict):
-                raise GraphUnexpected("Microsoft Graph did not answer JSON", status=200)
+                raise GraphUnexpected(gettext("Microsoft Graph did not answer JSON"), status=200)
             return body
         raise AssertionError("unreachable")
 
@@ -222,7 +255,9 @@ class GraphClient:
                 break
             if not self._same_origin(url):
                 # Our bearer token goes to Graph and nowhere else, whatever a link says.
-                raise GraphUnexpected("Microsoft Graph sent a next-page link to another host")
+                raise GraphUnexpected(
+                    gettext("Microsoft Graph sent a next-page link to another host")
+                )
             body = await self._get(tenant, url, params)
             out.extend(v for v in body.get("value", []) if isinstance(v, dict))
             url, params = body.get("@odata.nextLink"), None

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import N_, gettext
 from core.models import Recommendation, RecommendationSource
 from core.securescore.text import html_to_text
 
-__all__ = ["CATEGORY_NAMES", "join_recommendations"]
+__all__ = ["CATEGORY_NAMES", "category_name", "join_recommendations"]
 
-#: Graph's controlCategory → the five names users see.
+#: Graph's controlCategory → the five names users see. They are stored and typed (``/snow
+#: recommendations identity``, rules' ``category Identity``) in English: shown with
+#: :func:`category_name`.
 CATEGORY_NAMES = {
-    "identity": "Identity",
-    "data": "Data",
-    "device": "Devices",
-    "devices": "Devices",
-    "apps": "Apps",
-    "infrastructure": "Infrastructure",
+    "identity": N_("Identity"),
+    "data": N_("Data"),
+    "device": N_("Devices"),
+    "devices": N_("Devices"),
+    "apps": N_("Apps"),
+    "infrastructure": N_("Infrastructure"),
 }
+#: A recommendation without a category Graph names.
+OTHER = N_("Other")
+
+
+def category_name(category: str) -> str:
+    """A stored category as users read it in the current language (a category Graph
+    added later, unknown to the catalogue, as Graph names it)."""
+    return gettext(category) if category else ""
 
 
 def _float(value: Any) -> float | None:
@@ -58,7 +69,7 @@ def join_recommendations(
             Recommendation(
                 id=str(p["id"]),
                 title=str(p.get("title") or p["id"]),
-                category=CATEGORY_NAMES.get(raw_category.lower(), raw_category or "Other"),
+                category=CATEGORY_NAMES.get(raw_category.lower(), raw_category or OTHER),
                 source=RecommendationSource.MICROSOFT,
                 description=html_to_text(p.get("remediation")),
                 url=str(p["actionUrl"]) if p.get("actionUrl") else None,

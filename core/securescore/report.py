@@ -8,9 +8,11 @@ import asyncio
 from collections import defaultdict
 from datetime import timedelta
 
+from core.i18n import format_date, gettext, ngettext
 from core.score_views import SecureScoreView
 from core.securescore.chart import line_chart_png, sparkline
 from core.securescore.charts import CHART_PATH, ChartImages
+from core.securescore.mapping import category_name
 from core.securescore.snapshot import ScoreSource, TenantScores
 from core.securescore.verify import ScoreVerifier, points
 
@@ -45,7 +47,15 @@ def open_gains(scores: TenantScores) -> tuple[tuple[str, str], ...]:
             counts[rec.category] += 1
     ranked = sorted(gains, key=lambda c: (-gains[c], c))[:CATEGORIES_SHOWN]
     return tuple(
-        (c, f"+{points(gains[c])} points in {counts[c]} action{'s' if counts[c] != 1 else ''}")
+        (
+            category_name(c),
+            ngettext(
+                "+{points} points in {n} action",
+                "+{points} points in {n} actions",
+                counts[c],
+                points=points(gains[c]),
+            ),
+        )
         for c in ranked
     )
 
@@ -68,8 +78,8 @@ class ScoreReports:
         if latest is None:
             return SecureScoreView(
                 scores.tenant, "—", "—", "—", "—", "—", (), "",
-                hint="Microsoft Graph has no Secure Score for this tenant yet (it is "
-                "computed once a day).",
+                hint=gettext("Microsoft Graph has no Secure Score for this tenant yet (it is "
+                "computed once a day)."),
             )  # fmt: skip
         oldest = latest.day - timedelta(days=CHART_DAYS - 1)
         history = [d.current for d in reversed(scores.days) if d.day >= oldest]
@@ -79,14 +89,26 @@ class ScoreReports:
         percent = round(latest.current / latest.maximum * 100) if latest.maximum else 0
         return SecureScoreView(
             tenant=scores.tenant,
-            score=f"{points(latest.current)} of {points(latest.maximum)} ({percent}%)",
-            as_of=latest.day.isoformat(),
+            score=gettext(
+                "{current} of {maximum} ({percent}%)",
+                current=points(latest.current),
+                maximum=points(latest.maximum),
+                percent=percent,
+            ),
+            as_of=format_date(latest.day),
             change_7=change_over(scores, 7),
             change_30=change_over(scores, 30),
-            gained=f"+{points(gained)} points" if gained else "none verified yet",
+            gained=gettext("+{points} points", points=points(gained))
+            if gained
+            else gettext("none verified yet"),
             categories=open_gains(scores),
             sparkline=sparkline(history),
             chart_url=f"{self._public_url}{CHART_PATH}/{token}.png",
-            chart_alt=f"Secure Score over the last {len(history)} days, "
-            f"{points(history[0])} to {points(history[-1])}",
+            chart_alt=ngettext(
+                "Secure Score over the last {n} day, {first} to {last}",
+                "Secure Score over the last {n} days, {first} to {last}",
+                len(history),
+                first=points(history[0]),
+                last=points(history[-1]),
+            ),
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.i18n import gettext
 from core.models import Recommendation
 from core.securescore.client import GraphClient
 from core.securescore.errors import GraphNotConfigured
@@ -92,12 +93,12 @@ class ScoreSource:
     async def snapshot(self, workspace: str) -> TenantScores:
         """The tenant's scores now; GraphNotConfigured when there is no Graph or tenant."""
         if self._graph is None:
-            raise GraphNotConfigured("not connected")
+            raise GraphNotConfigured(gettext("not connected"))
         tenant = await self._tenant_of(workspace)
         if tenant is None:
             raise GraphNotConfigured(
-                "this workspace is not linked to a Microsoft tenant",
-                hint="An admin links it with /snow securescore <tenant-id>.",
+                gettext("this workspace is not linked to a Microsoft tenant"),
+                hint=gettext("An admin links it with /snow securescore <tenant-id>."),
             )
         entities = await self._graph.score_history(tenant, HISTORY_DAYS)
         profiles = await self._graph.control_profiles(tenant)

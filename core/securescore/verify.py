@@ -16,6 +16,8 @@ import logging
 from datetime import date, datetime, timedelta
 
 from core.clock import Clock
+from core.i18n import current_locale, gettext, ngettext, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import RecommendationSource, Ticket, TicketEvent, TicketKind
 from core.notify import SCORE_CHANGE, Notifier
 from core.securescore.snapshot import TenantScores
@@ -37,8 +39,10 @@ _TRACKED_MAX = 1000
 
 
 def points(value: float) -> str:
-    """``9``, ``2.5``, ``6.75``: a score as people read it."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
+    """``9``, ``2.5``, ``6.75``: a score as people read it (``2,5`` in Swedish)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
+    # No grouping, two decimals at most: only the decimal sign is the locale's.
+    return text.replace(".", ",") if current_locale() == "sv" else text
 
 
 def _key(workspace: str, number: str) -> str:
@@ -104,23 +108,32 @@ class ScoreVerifier:
             await self._docs.put_document(_CHECKS, key, doc)
         baseline, current = float(doc["baseline"]), latest.controls[control]
         maximum = rec.max_score or 0.0
-        if current > baseline:
-            gain = current - baseline
-            note = (
-                f"+{points(gain)} points: {points(baseline)} → {points(current)} of "
-                f"{points(maximum)} (Secure Score)"
-            )
-            doc.update(status="gained", gain=gain, note=note)
-        elif now.date() - date.fromisoformat(str(doc["since"])) >= self._window:
-            days = self._window.days
-            note = (
-                f"Resolved, but Secure Score still shows it open: {points(current)} of "
-                f"{points(maximum)} after {days} day{'s' if days != 1 else ''}. "
-                f"Reopen it (/snow reopen {ticket.number}) or check the fix."
-            )
-            doc.update(status="unchanged", note=note)
-        else:
-            return 0
+        # Told in the ticket's channel and kept on its card: the workspace's language.
+        with use_locale(await WorkspaceLanguage(self._docs).language(ticket.workspace)):
+            if current > baseline:
+                gain = current - baseline
+                note = gettext(
+                    "+{gain} points: {baseline} → {current} of {maximum} (Secure Score)",
+                    gain=points(gain),
+                    baseline=points(baseline),
+                    current=points(current),
+                    maximum=points(maximum),
+                )
+                doc.update(status="gained", gain=gain, note=note)
+            elif now.date() - date.fromisoformat(str(doc["since"])) >= self._window:
+                note = ngettext(
+                    "Resolved, but Secure Score still shows it open: {current} of {maximum} "
+                    "after {n} day. Reopen it (/snow reopen {number}) or check the fix.",
+                    "Resolved, but Secure Score still shows it open: {current} of {maximum} "
+                    "after {n} days. Reopen it (/snow reopen {number}) or check the fix.",
+                    self._window.days,
+                    current=points(current),
+                    maximum=points(maximum),
+                    number=ticket.number,
+                )
+                doc.update(status="unchanged", note=note)
+            else:
+                return 0
         await self._docs.put_document(_CHECKS, key, doc)
         return min(1, await self._tell(ticket, doc, now))  # 0: another replica told it
 

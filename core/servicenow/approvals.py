@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 
 from core.gateway import ApprovalRequest
+from core.i18n import gettext
 from core.models import Ticket
 from core.servicenow.errors import NotFoundError
 from core.servicenow.query import query_value
@@ -67,7 +68,7 @@ async def _get_with(pool: InstancePool, instance: str, token: str, sys_id: str) 
     body = parse_json(response)
     record = body.get("result") if isinstance(body, dict) else None
     if not isinstance(record, dict):
-        raise NotFoundError("ServiceNow has no such approval")
+        raise NotFoundError(gettext("ServiceNow has no such approval"))
     return record
 
 
@@ -84,7 +85,7 @@ async def decide_approval(
     sys_id = query_value(approval)
     record = await _get_with(pool, instance, token, sys_id)
     if str(record.get("sysapproval") or "") != ticket.sys_id:
-        raise NotFoundError(f"that approval is not one of {ticket.number}")
+        raise NotFoundError(gettext("that approval is not one of {number}", number=ticket.number))
     state = str(record.get("state") or "")
     if state != "requested":
         return state

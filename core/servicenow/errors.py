@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from core.errors import SnowOpsError
+from core.i18n import N_, gettext
 
 __all__ = [
     "AuthError",
@@ -42,16 +43,23 @@ __all__ = [
 ]
 
 
+def _default_hint(error: SnowOpsError) -> str:
+    """The class's default hint in the current language ("" stays "": gettext("") is the
+    catalogue's header)."""
+    return gettext(error.default_hint) if error.default_hint else ""
+
+
 class ServiceNowError(SnowOpsError):
     """Base of every ServiceNow failure. ``str(err)`` is safe to show to users."""
 
-    source: ClassVar[str] = "ServiceNow"
-    default_hint: ClassVar[str] = "Try again; if it keeps failing, run snowops doctor."
+    source: ClassVar[str] = N_("ServiceNow")
+    default_hint: ClassVar[str] = N_("Try again; if it keeps failing, run snowops doctor.")
 
     def __init__(
         self, message: str, *, status: int | None = None, detail: str = "", hint: str = ""
     ) -> None:
-        super().__init__(message, hint=hint)
+        # The default hint in the asker's language: the language is set while they wait.
+        super().__init__(message, hint=hint or _default_hint(self))
         self.status = status
         self.detail = detail
 
@@ -59,7 +67,7 @@ class ServiceNowError(SnowOpsError):
 class ConfigurationError(ServiceNowError):
     """The instance or its OAuth set-up is not usable as configured."""
 
-    default_hint = (
+    default_hint = N_(
         "Check the instance URL and its Application Registry entry (client id, secret and "
         "redirect URL)."
     )
@@ -68,7 +76,7 @@ class ConfigurationError(ServiceNowError):
 class NotConnectedError(ConfigurationError):
     """The workspace has no ServiceNow connection."""
 
-    default_hint = "An admin can connect it with /snow connect <instance>."
+    default_hint = N_("An admin can connect it with /snow connect <instance>.")
 
 
 class AuthError(ServiceNowError):
@@ -78,7 +86,7 @@ class AuthError(ServiceNowError):
 class ReauthorizationRequired(AuthError):
     """Tokens can no longer be refreshed: an admin must connect again."""
 
-    default_hint = (
+    default_hint = N_(
         "The refresh token expired or was revoked, or the client secret changed. "
         "An admin should run /snow connect again."
     )
@@ -87,7 +95,7 @@ class ReauthorizationRequired(AuthError):
 class NotAuthenticated(AuthError):
     """A bearer token was refused by the Table API."""
 
-    default_hint = (
+    default_hint = N_(
         "ServiceNow did not accept the access token. If it persists, run /snow connect again."
     )
 
@@ -95,7 +103,7 @@ class NotAuthenticated(AuthError):
 class ForbiddenError(ServiceNowError):
     """The integration user lacks a right (ACL, role, data policy) or the IP is blocked."""
 
-    default_hint = (
+    default_hint = N_(
         "The integration user lacks a role or an ACL blocks it (it needs itil to read and "
         "create incidents and changes)."
     )
@@ -104,19 +112,19 @@ class ForbiddenError(ServiceNowError):
 class NotFoundError(ServiceNowError):
     """No such record, or an ACL hides it."""
 
-    default_hint = "Check the ticket number; ServiceNow also answers 404 when an ACL hides it."
+    default_hint = N_("Check the ticket number; ServiceNow also answers 404 when an ACL hides it.")
 
 
 class BadRequestError(ServiceNowError):
     """ServiceNow rejected the request as malformed."""
 
-    default_hint = "ServiceNow rejected a field value; check the ticket fields."
+    default_hint = N_("ServiceNow rejected a field value; check the ticket fields.")
 
 
 class RateLimitedError(ServiceNowError):
     """ServiceNow's rate limit was hit."""
 
-    default_hint = "ServiceNow's rate limit was reached; SnowOps will try again later."
+    default_hint = N_("ServiceNow's rate limit was reached; SnowOps will try again later.")
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
@@ -126,7 +134,7 @@ class RateLimitedError(ServiceNowError):
 class UnavailableError(ServiceNowError):
     """The instance did not answer usefully (5xx, timeout, network)."""
 
-    default_hint = (
+    default_hint = N_(
         "The instance did not answer. Check that it is awake (developer instances hibernate) "
         "and reachable from the bot."
     )
@@ -135,7 +143,7 @@ class UnavailableError(ServiceNowError):
 class UnexpectedResponseError(ServiceNowError):
     """The answer was not the JSON ServiceNow's REST API sends."""
 
-    default_hint = (
+    default_hint = N_(
         "ServiceNow answered with a web page instead of JSON: single sign-on or a login page "
         "is in the way. Use a local integration user that can sign in without SSO."
     )

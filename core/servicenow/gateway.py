@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
+from core.i18n import gettext
 from core.models import Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields, close_code_query, group_search_query
 from core.servicenow.approvals import decide_approval, requested_approvals
@@ -68,7 +69,7 @@ class ServiceNowGateway:
     async def _instance(self, workspace: str) -> str:
         conn = await self._connections.get_connection(workspace)
         if conn is None:
-            raise NotConnectedError("this workspace is not connected to ServiceNow")
+            raise NotConnectedError(gettext("this workspace is not connected to ServiceNow"))
         return conn.instance_url
 
     async def create(
@@ -115,7 +116,11 @@ class ServiceNowGateway:
         ticket = ticket_from_record(workspace, kind, instance, record)
         if not ticket.correlation_id.startswith(correlation_prefix(workspace)):
             # Another workspace's (or nobody's) ticket: not a window on the whole instance.
-            raise NotFoundError(f"SnowOps has no {kind.label.lower()} {ticket.number} here")
+            raise NotFoundError(
+                gettext("SnowOps has no incident {number} here", number=ticket.number)
+                if kind is TicketKind.INCIDENT
+                else gettext("SnowOps has no change {number} here", number=ticket.number)
+            )
         return ticket
 
     async def get_many(self, workspace: str, tickets: Sequence[Ticket]) -> list[Ticket]:

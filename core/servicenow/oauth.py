@@ -16,6 +16,7 @@ import httpx2
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from core.i18n import gettext
 from core.models import OAuthState
 from core.servicenow.errors import ReauthorizationRequired, UnexpectedResponseError
 from core.servicenow.responses import error_for, parse_json
@@ -103,7 +104,7 @@ class OAuthClient:
         body: Any = parse_json(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise UnexpectedResponseError(
-                "the token endpoint answered without an access_token", status=200
+                gettext("the token endpoint answered without an access_token"), status=200
             )
         expires_in = int(body.get("expires_in") or 1799)
         return TokenSet(
@@ -172,10 +173,11 @@ class OAuthClient:
         except ReauthorizationRequired as exc:
             # ServiceNow says access_denied alike for a wrong password and a wrong client
             # secret; either way it is about what was given now, not a refresh token.
-            exc.hint = (
-                f"Check the user name and password of {username} (is it locked, or must its "
+            exc.hint = gettext(
+                "Check the user name and password of {username} (is it locked, or must its "
                 "password be changed first?), and that the OAuth client id and secret are "
-                "this instance's."
+                "this instance's.",
+                username=username,
             )
             raise
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from core.i18n import N_, gettext
 from core.retry import Answered, retry_after_seconds
 from core.servicenow.errors import (
     BadRequestError,
@@ -43,20 +44,21 @@ class Readable(Answered, Protocol):
         """The body as JSON."""
 
 
-HINT_CROSS_SCOPE = (
+# The troubleshooting hints (README: Troubleshooting), translated where an error is made.
+HINT_CROSS_SCOPE = N_(
     "ServiceNow refused cross-scope access to oauth_entity. On the instance, open "
     "System Applications > Application Cross-Scope Access and allow the OAuth scope to read "
     "oauth_entity (or create the Application Registry entry in the global scope)."
 )
-HINT_IP_BLOCKED = (
+HINT_IP_BLOCKED = N_(
     "The instance's IP Address Access Control blocks the bot. Add the bot's outbound IP "
     "address to System Security > IP Address Access Control."
 )
-HINT_ACL = (
+HINT_ACL = N_(
     "The integration user may not read or write these records. Give it the itil role "
     "(and audit_viewer to read comments), or check the table's ACLs."
 )
-HINT_LOGIN_PAGE = (
+HINT_LOGIN_PAGE = N_(
     "ServiceNow answered with a login page: single sign-on is intercepting API calls or "
     "the OAuth page. Use a local integration user with 'Web service access only' and make "
     "sure the OAuth endpoints are not forced through SSO."
@@ -93,15 +95,21 @@ def parse_json(response: Readable) -> Any:
     """Decode a JSON body or raise :class:`UnexpectedResponseError` (e.g. HTML login)."""
     if _is_html(response):
         raise UnexpectedResponseError(
-            f"ServiceNow sent a web page (HTTP {response.status_code}) instead of JSON",
+            gettext(
+                "ServiceNow sent a web page (HTTP {status}) instead of JSON",
+                status=response.status_code,
+            ),
             status=response.status_code,
-            hint=HINT_LOGIN_PAGE,
+            hint=gettext(HINT_LOGIN_PAGE),
         )
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UnexpectedResponseError(
-            f"ServiceNow sent a body that is not JSON (HTTP {response.status_code})",
+            gettext(
+                "ServiceNow sent a body that is not JSON (HTTP {status})",
+                status=response.status_code,
+            ),
             status=response.status_code,
         ) from exc
 
@@ -110,16 +118,16 @@ def _by_content(lowered: str, status: int, message: str, detail: str) -> Service
     """Failures recognised by what the answer says, whatever its status."""
     if "oauth_entity" in lowered and ("cross-scope" in lowered or "scope" in lowered):
         return ConfigurationError(
-            "ServiceNow refused cross-scope access to oauth_entity",
+            gettext("ServiceNow refused cross-scope access to oauth_entity"),
             status=status,
             detail=detail or message,
-            hint=HINT_CROSS_SCOPE,
+            hint=gettext(HINT_CROSS_SCOPE),
         )
     if "ip address" in lowered and ("access control" in lowered or "restrict" in lowered):
         return ForbiddenError(
-            "the instance's IP address access control blocked the request",
+            gettext("the instance's IP address access control blocked the request"),
             status=status,
-            hint=HINT_IP_BLOCKED,
+            hint=gettext(HINT_IP_BLOCKED),
         )
     return None
 
@@ -130,23 +138,26 @@ def _auth_or_access(
     """401 and 403: the credentials, the token, or the user's rights."""
     if status == 401 and token_endpoint:
         return ReauthorizationRequired(
-            "ServiceNow refused the OAuth credentials (401 access_denied)",
+            gettext("ServiceNow refused the OAuth credentials (401 access_denied)"),
             status=status,
             detail=detail or message,
         )
     if status == 401:
         return NotAuthenticated(
-            f"ServiceNow refused the access token: {message or 'User Not Authenticated'}",
+            gettext(
+                "ServiceNow refused the access token: {message}",
+                message=message or "User Not Authenticated",
+            ),
             status=status,
             detail=detail,
         )
     if status == 403:
         return ForbiddenError(
-            f"ServiceNow refused: {message or 'Forbidden'}"
+            gettext("ServiceNow refused: {message}", message=message or "Forbidden")
             + (f" ({detail})" if detail and detail != message else ""),
             status=status,
             detail=detail,
-            hint=HINT_ACL,
+            hint=gettext(HINT_ACL),
         )
     return None
 
@@ -157,22 +168,46 @@ def _client_error(
     """404 and the 4xx that say the request itself was wrong."""
     if status == 404:
         return NotFoundError(
-            f"not found: {message or 'No Record found'}", status=status, detail=detail
+            gettext("not found: {message}", message=message or "No Record found"),
+            status=status,
+            detail=detail,
         )
     if status == 400 and token_endpoint:
         return ConfigurationError(
-            f"the token endpoint rejected the request: {detail or message or 'bad request'}",
+            gettext(
+                "the token endpoint rejected the request: {reason}",
+                reason=detail or message or "bad request",
+            ),
             status=status,
             detail=detail,
         )
     if status in (400, 405, 406, 415, 422):
         return BadRequestError(
-            f"ServiceNow rejected the request: {message or f'HTTP {status}'}"
+            gettext(
+                "ServiceNow rejected the request: {message}",
+                message=message or "HTTP " + str(status),
+            )
             + (f" ({detail})" if detail else ""),
             status=status,
             detail=detail,
         )
     return None
+
+
+def _login_page(status: int, token_endpoint: bool) -> ServiceNowError:
+    """An HTML page where JSON was expected: a login or SSO page in the way."""
+    text = (
+        gettext(
+            "ServiceNow sent a web page (HTTP {status}) from the token endpoint instead of JSON",
+            status=status,
+        )
+        if token_endpoint
+        else gettext(
+            "ServiceNow sent a web page (HTTP {status}) from the Table API instead of JSON",
+            status=status,
+        )
+    )
+    return UnexpectedResponseError(text, status=status, hint=gettext(HINT_LOGIN_PAGE))
 
 
 def error_for(response: Readable, *, token_endpoint: bool = False) -> ServiceNowError:
@@ -186,32 +221,38 @@ def error_for(response: Readable, *, token_endpoint: bool = False) -> ServiceNow
         except (json.JSONDecodeError, UnicodeDecodeError):
             body = None
     message, detail = _error_fields(body)
-    where = "the token endpoint" if token_endpoint else "the Table API"
     found = _by_content(_text(response).lower(), status, message, detail)
     if found is not None:
         return found
     if status == 429:
         seconds = retry_after_seconds(response)
         return RateLimitedError(
-            f"ServiceNow rate limit exceeded{f' (retry after {seconds:g}s)' if seconds else ''}",
+            gettext(
+                "ServiceNow rate limit exceeded (retry after {seconds}s)",
+                seconds=format(seconds or 0, "g"),
+            )
+            if seconds
+            else gettext("ServiceNow rate limit exceeded"),
             retry_after=seconds,
             status=status,
             detail=detail,
         )
     if status >= 500:
         return UnavailableError(
-            f"ServiceNow answered HTTP {status}" + (f": {message}" if message else ""),
+            gettext("ServiceNow answered HTTP {status}", status=status)
+            + (f": {message}" if message else ""),
             status=status,
             detail=detail,
         )
     if html:
-        return UnexpectedResponseError(
-            f"ServiceNow sent a web page (HTTP {status}) from {where} instead of JSON",
-            status=status,
-            hint=HINT_LOGIN_PAGE,
-        )
+        return _login_page(status, token_endpoint)
     found = _auth_or_access(status, message, detail, token_endpoint)
     found = found or _client_error(status, message, detail, token_endpoint)
     if found is not None:
         return found
-    return UnexpectedResponseError(f"unexpected answer HTTP {status} from {where}", status=status)
+    text = (
+        gettext("unexpected answer HTTP {status} from the token endpoint", status=status)
+        if token_endpoint
+        else gettext("unexpected answer HTTP {status} from the Table API", status=status)
+    )
+    return UnexpectedResponseError(text, status=status)

@@ -4,30 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core.i18n import N_
+from core.i18n import N_, gettext
 from core.models import TicketKind
 
-__all__ = ["CLOSED_STATES", "DEFAULT_STATES", "is_open", "state_label", "state_labels"]
+__all__ = [
+    "CLOSED_STATES",
+    "DEFAULT_STATES",
+    "default_states",
+    "is_open",
+    "state_label",
+    "state_labels",
+]
 
-#: value → label, in workflow order (SNDocs incident and change state models).
+#: value → label, in workflow order (SNDocs incident and change state models); English, the
+#: catalogue's source: :func:`default_states` gives them in the current language.
 DEFAULT_STATES: dict[TicketKind, dict[str, str]] = {
     TicketKind.INCIDENT: {
-        "1": "New",
-        "2": "In Progress",
-        "3": "On Hold",
-        "6": "Resolved",
-        "7": "Closed",
-        "8": "Canceled",
+        "1": N_("New"),
+        "2": N_("In Progress"),
+        "3": N_("On Hold"),
+        "6": N_("Resolved"),
+        "7": N_("Closed"),
+        "8": N_("Canceled"),
     },
     TicketKind.CHANGE: {
-        "-5": "New",
-        "-4": "Assess",
-        "-3": "Authorize",
-        "-2": "Scheduled",
-        "-1": "Implement",
-        "0": "Review",
-        "3": "Closed",
-        "4": "Canceled",
+        "-5": N_("New"),
+        "-4": N_("Assess"),
+        "-3": N_("Authorize"),
+        "-2": N_("Scheduled"),
+        "-1": N_("Implement"),
+        "0": N_("Review"),
+        "3": N_("Closed"),
+        "4": N_("Canceled"),
     },
     # The problem state model of recent releases (Madrid on), as the simulator implements it.
     TicketKind.PROBLEM: {
@@ -65,9 +73,16 @@ def is_open(kind: TicketKind, state: str) -> bool:
     return state not in CLOSED_STATES[kind]
 
 
+def default_states(kind: TicketKind) -> dict[str, str]:
+    """ServiceNow's own names of ``kind``'s states in the current language (its Swedish
+    names under ``sv``), in workflow order."""
+    return {value: gettext(label) for value, label in DEFAULT_STATES[kind].items()}
+
+
 def state_labels(kind: TicketKind, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The catalog for ``kind`` with a workspace's renames applied."""
-    labels = dict(DEFAULT_STATES[kind])
+    """The catalog for ``kind`` with a workspace's renames applied: ServiceNow's names are
+    translated, a workspace's own names are its data and shown as they were typed."""
+    labels = default_states(kind)
     for value, label in (overrides or {}).items():
         if value in labels and label:
             labels[value] = label
@@ -76,4 +91,4 @@ def state_labels(kind: TicketKind, overrides: Mapping[str, str] | None = None) -
 
 def state_label(kind: TicketKind, value: str, overrides: Mapping[str, str] | None = None) -> str:
     """One state's display name; unknown values show as ``State <value>``."""
-    return state_labels(kind, overrides).get(value, f"State {value}")
+    return state_labels(kind, overrides).get(value) or gettext("State {value}", value=value)

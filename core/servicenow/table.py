@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.i18n import gettext
 from core.servicenow.errors import ServiceNowError, UnexpectedResponseError
 from core.servicenow.http import Answer, table_url
 from core.servicenow.responses import error_for, parse_json
@@ -56,7 +57,8 @@ def _server_time(response: Answer) -> datetime | None:
 def _result(response: Answer, body: Any) -> Any:
     if not isinstance(body, dict) or "result" not in body:
         raise UnexpectedResponseError(
-            "ServiceNow answered without a 'result' envelope", status=response.status_code
+            gettext("ServiceNow answered without a 'result' envelope"),
+            status=response.status_code,
         )
     return body["result"]
 
@@ -183,7 +185,7 @@ class TableClient:
         )
         records = _result(response, body)
         if not isinstance(records, list):
-            raise UnexpectedResponseError("a query answered without a list of records")
+            raise UnexpectedResponseError(gettext("a query answered without a list of records"))
         total_raw = response.headers.get("x-total-count")
         total = int(total_raw) if total_raw and total_raw.isdigit() else None
         more = response.has_next() if total is None else offset + len(records) < total

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
+from core.i18n import gettext
 from core.models import Connection, ConnectionStatus
 from core.servicenow.errors import (
     BadRequestError,
@@ -63,9 +64,11 @@ class TokenKeeper:
         """The workspace's usable connection, or a clear error."""
         conn = await self._store.get_connection(workspace)
         if conn is None:
-            raise NotConnectedError("this workspace is not connected to ServiceNow")
+            raise NotConnectedError(gettext("this workspace is not connected to ServiceNow"))
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            raise ReauthorizationRequired("the ServiceNow connection needs to be authorized again")
+            raise ReauthorizationRequired(
+                gettext("the ServiceNow connection needs to be authorized again")
+            )
         return conn
 
     def _fresh(self, conn: Connection) -> bool:
@@ -93,7 +96,7 @@ class TokenKeeper:
     async def _refresh(self, conn: Connection) -> tuple[Connection, str]:
         if not conn.refresh_token:
             await self._mark_dead(conn, "no refresh token stored")
-            raise ReauthorizationRequired("there is no refresh token; connect again")
+            raise ReauthorizationRequired(gettext("there is no refresh token; connect again"))
         try:
             tokens = await self._oauth.refresh(
                 conn.instance_url,
@@ -108,7 +111,7 @@ class TokenKeeper:
         current = await self._store.get_connection(conn.workspace)
         if current is None or current.refresh_token != conn.refresh_token:
             # Disconnected or reconnected meanwhile: these tokens belong to nobody now.
-            raise NotConnectedError("the connection changed while its token was refreshed")
+            raise NotConnectedError(gettext("the connection changed while its token was refreshed"))
         updated = replace(
             current,
             access_token=tokens.access_token,

@@ -16,6 +16,7 @@ import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from core import retry
+from core.no_answer import unreachable
 from core.retry import Answered, RetryPolicy
 from core.servicenow.errors import UnavailableError
 from core.servicenow.http import TableHttp
@@ -116,7 +117,7 @@ async def send_with_retries[R: Readable](
         policy,
         do,
         failure=lambda response: error_for(response, token_endpoint=token_endpoint),
-        unreachable=UnavailableError,
+        unreachable=unreachable(UnavailableError, "ServiceNow"),
         what=f"the ServiceNow {what}",
         idempotent=idempotent,
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from core.i18n import gettext
 from core.store import codec
 from core.store.port import OutboxItem
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts
@@ -114,28 +115,38 @@ def durability_risks(persistence: Doc, memory: Doc, save: str | None) -> list[tu
     if not aof and save == "":
         risks.append(
             (
-                'Redis keeps nothing on disk (appendonly no, save ""): a restart of Redis '
-                "loses every connection, ticket, subscription and queued notification",
-                "set appendonly yes (deploy/compose.yaml and the chart do)",
+                gettext(
+                    'Redis keeps nothing on disk (appendonly no, save ""): a restart of Redis '
+                    "loses every connection, ticket, subscription and queued notification"
+                ),
+                gettext("set appendonly yes (deploy/compose.yaml and the chart do)"),
             )
         )
     elif not aof:
         risks.append(
             (
-                "Redis persists by snapshots only (appendonly no): a crash loses what changed "
-                "since the last one, queued notifications included",
-                "set appendonly yes",
+                gettext(
+                    "Redis persists by snapshots only (appendonly no): a crash loses what "
+                    "changed since the last one, queued notifications included"
+                ),
+                gettext("set appendonly yes"),
             )
         )
     policy = str(memory.get("maxmemory_policy", "noeviction"))
     if policy != "noeviction":
         limit = int(memory.get("maxmemory", 0) or 0)
-        when = "when it is full" if limit else "once a maxmemory limit is set"
-        risks.append(
-            (
-                f"Redis evicts keys {when} (maxmemory-policy {policy}): it would silently drop "
-                "connections and queued notifications",
-                "set maxmemory-policy noeviction",
+        risk = (
+            gettext(
+                "Redis evicts keys when it is full (maxmemory-policy {policy}): it would "
+                "silently drop connections and queued notifications",
+                policy=policy,
+            )
+            if limit
+            else gettext(
+                "Redis evicts keys once a maxmemory limit is set (maxmemory-policy {policy}): "
+                "it would silently drop connections and queued notifications",
+                policy=policy,
             )
         )
+        risks.append((risk, gettext("set maxmemory-policy noeviction")))
     return risks
