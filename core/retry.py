@@ -20,8 +20,6 @@ from typing import Any, Protocol
 
 import httpx2
 
-from core.i18n import _
-
 __all__ = [
     "RETRY_STATUSES",
     "Answered",
@@ -110,24 +108,10 @@ def _no_answer(exc: RequestFailed, what: str) -> str:
     if exc.unsent:
         # httpx2's names, whichever client failed: the log reads the same for both.
         name = "ConnectTimeout" if isinstance(exc.cause, TimeoutError) else "ConnectError"
-        return _unreachable(what, name)
+        return f"{what} could not reach the server: {name}"
     if exc.timeout:
-        return _no_answer_in_time(what)
-    return _failed_on_the_way(what, type(exc.cause).__name__)
-
-
-# What a person is told (the error's message, in the asker's language); ``what`` names the
-# service ("ServiceNow"), ``name`` the network error's class, which stays as it is.
-def _unreachable(what: str, name: str) -> str:
-    return _("{what} could not reach the server: {error}", what=what, error=name)
-
-
-def _no_answer_in_time(what: str) -> str:
-    return _("{what} got no answer in time", what=what)
-
-
-def _failed_on_the_way(what: str, name: str) -> str:
-    return _("{what} failed on the way: {error}", what=what, error=name)
+        return f"{what} got no answer in time"
+    return f"{what} failed on the way: {type(exc.cause).__name__}"
 
 
 def retry_after_seconds(response: Answered) -> float | None:
@@ -178,13 +162,13 @@ async def send_with_retries[R: Answered](
             last = unreachable(_no_answer(exc, what))
         except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
             unsent, host = True, _host(exc)
-            last = unreachable(_unreachable(what, type(exc).__name__))
+            last = unreachable(f"{what} could not reach the server: {type(exc).__name__}")
         except httpx2.TimeoutException as exc:
             host = _host(exc)
-            last = unreachable(_no_answer_in_time(what))
+            last = unreachable(f"{what} got no answer in time")
         except httpx2.RequestError as exc:
             host = _host(exc)
-            last = unreachable(_failed_on_the_way(what, type(exc).__name__))
+            last = unreachable(f"{what} failed on the way: {type(exc).__name__}")
         else:
             host = _host(response)
             if response.status_code not in RETRY_STATUSES:
