@@ -34,6 +34,7 @@ from core.handlers.router import HandlerGroup, Router
 from core.handlers.subscriptions import SubscriptionHandlers
 from core.handlers.ticket_actions import TicketActionHandlers
 from core.handlers.tickets import TicketHandlers
+from core.languages import WorkspaceLanguage
 from core.lookup import LookupPolicy
 from core.models import OAuthClientConfig
 from core.notify import Notifier
@@ -283,6 +284,20 @@ def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHa
     )
 
 
+def _notifier(
+    store: Store,
+    clock: Clock,
+    sinks: Mapping[str, ChatSink],
+    health: DeliveryHealth,
+    languages: WorkspaceLanguage,
+) -> Notifier:
+    """The notifier: each workspace's cards and notifications in its own language."""
+    return Notifier(
+        DeliveryQueue(store), store, store, StateNames(store), sinks, clock, health,
+        Echoes(store), languages=languages,
+    )  # fmt: skip
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -296,13 +311,13 @@ def build_core(
     """Core's services over ``store``, posting through ``sinks`` (by platform)."""
     clients = _clients(settings, store, clock, transport, retry, on_response)
     names, contacts, deliveries = StateNames(store), AdminContacts(store), DeliveryQueue(store)
-    baselines, audit = Baselines(store), AuditTrail(store)
+    baselines, audit, languages = Baselines(store), AuditTrail(store), WorkspaceLanguage(store)
     connections = _connections(settings, store, audit, clients, clock)
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = Notifier(deliveries, store, store, names, sinks, clock, health, Echoes(store))
-    publisher = CardPublisher(sinks, card_index(store))
+    notifier = _notifier(store, clock, sinks, health, languages)
+    publisher = CardPublisher(sinks, card_index(store), languages)
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,

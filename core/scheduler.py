@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.deliveries import AdminNotice, ChannelPost, DeliveryQueue
 from core.digest_text import CREATED, digest_text
+from core.i18n import DEFAULT_LOCALE, use_locale
 from core.models import ChannelRef, TicketEvent
 from core.repos.labels import StateNames
 from core.repos.schedules import DIGEST, QUIET, ChannelSchedules, Held, HeldPosts
@@ -54,6 +56,8 @@ class ChannelScheduler:
         self._tickets = tickets
         self._names = names
         self._clock = clock
+        #: A workspace's language, which its digests are written in (the notifier's).
+        self.language: Callable[[str], Awaitable[str]] | None = None
 
     async def hold(self, delivery_id: str, post: ChannelPost, priority: int) -> bool:
         """Keep ``post`` back if its channel wants a digest or is quiet (and the ticket is
@@ -118,9 +122,11 @@ class ChannelScheduler:
         schedule = await self._schedules.get(channel)
         zone = zone_info(schedule.zone) or ZoneInfo("UTC")
         start = datetime.fromisoformat(period)
-        text = await digest_text(
-            [h.post.event for h in items], start, items[0].due, zone, self._tickets, self._names
-        )
+        lang = await self.language(channel.workspace) if self.language else DEFAULT_LOCALE
+        with use_locale(lang):
+            text = await digest_text(
+                [h.post.event for h in items], start, items[0].due, zone, self._tickets, self._names
+            )
         notice = AdminNotice(channel.workspace, channel, text)
         digest_id = f"digest|{channel.workspace}|{channel.channel}|{period}"
         new = await self._queue.put(digest_id, notice)
