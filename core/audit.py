@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 from core.storage import AuditLog, Doc
 from core.store.codec import parse_at
 
@@ -122,6 +122,11 @@ def describe(entry: Doc) -> AuditEntry:
     values = _Blank({k: _levels(v) if k == "levels" else v for k, v in detail.items()})
     phrase = _PHRASES.get(action)
     what = _(phrase).format_map(values) if phrase else f"{action} {detail}"
+    count = detail.get("count")
+    if action == "notifications.retry" and isinstance(count, int):
+        what = ngettext(
+            "retried {n} undelivered notification", "retried {n} undelivered notifications", count
+        )
     what = what if len(what) <= _WHAT_MAX else what[: _WHAT_MAX - 1] + "…"
     actor = str(entry.get("actor", "?"))
     who = f"{detail['by']} ({actor})" if detail.get("by") else actor

@@ -145,6 +145,12 @@ def test_views_built_in_swedish_are_swedish_and_in_english_english() -> None:
         assert error.message.startswith("SnowOps har ingen incident INC0000001")
         entry = {"at": when.isoformat(), "actor": "slack:U1", "action": "ticket.create"}
         assert describe({**entry, "detail": {"number": "INC1"}}).line().endswith("utanför chatten")
+        retry = {**entry, "action": "notifications.retry"}
+        one = describe({**retry, "detail": {"count": 1}}).what
+        assert one == "försökte igen med 1 olevererad avisering"
+        assert describe({**retry, "detail": {"count": 3}}).what.endswith(
+            "3 olevererade aviseringar"
+        )
     with use_locale("en"):
         assert change_text(event, {}, "VPN") == "INC0010001 VPN: priority 3 → 1"
         assert TicketListView("Tickets", ()).empty_text == "No tickets yet."
