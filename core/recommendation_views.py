@@ -12,6 +12,7 @@ from core.views import (
     RecommendationCard,
     RecommendationListView,
     TicketCard,
+    category_label,
     sentence,
     source_label,
 )
@@ -24,22 +25,8 @@ _STATE_NOTES = {
     "ThirdParty": N_("Marked as handled by a third-party tool in Secure Score."),
     "Reviewed": N_("Marked Reviewed in Secure Score."),
 }
-#: Secure Score's categories as users read them (typed, they stay English: the grammar's).
-_CATEGORIES = {
-    "Devices": N_("Devices"),
-    "Data": N_("Data"),
-    "Apps": N_("Apps"),
-    "Identity": N_("Identity"),
-    "Infrastructure": N_("Infrastructure"),
-}
 #: Graph's words for a user impact and an implementation cost.
 _LEVELS = {"Low": N_("Low"), "Moderate": N_("Moderate"), "High": N_("High")}
-
-
-def category_label(category: str) -> str:
-    """A Secure Score category in the current language (another one as it is)."""
-    label = _CATEGORIES.get(category)
-    return _(label) if label else category
 
 
 def _level(value: str | None) -> str:

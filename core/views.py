@@ -38,6 +38,7 @@ __all__ = [
     "TicketCard",
     "TicketListView",
     "View",
+    "category_label",
     "format_when",
     "sentence",
     "source_label",
@@ -269,6 +270,14 @@ _PRIORITIES = {
     4: N_("4 - Low"),
     5: N_("5 - Planning"),
 }
+#: Secure Score's categories as users read them (typed, they stay English: the grammar's).
+_CATEGORIES = {
+    "Devices": N_("Devices"),
+    "Data": N_("Data"),
+    "Apps": N_("Apps"),
+    "Identity": N_("Identity"),
+    "Infrastructure": N_("Infrastructure"),
+}
 #: Where a ticket or recommendation came from, as users read it.
 _SOURCES = {RecommendationSource.MICROSOFT: N_("Microsoft"), RecommendationSource.USER: N_("User")}
 
@@ -276,6 +285,12 @@ _SOURCES = {RecommendationSource.MICROSOFT: N_("Microsoft"), RecommendationSourc
 def _priority_label(value: int) -> str:
     label = _PRIORITIES.get(value)
     return _(label) if label else str(value)
+
+
+def category_label(category: str) -> str:
+    """A Secure Score category in the current language (another one as it is)."""
+    label = _CATEGORIES.get(category)
+    return _(label) if label else category
 
 
 def source_label(source: RecommendationSource) -> str:
@@ -315,7 +330,7 @@ def ticket_card(
         due=format_due(ticket.due, zone) if ticket.due else "—",
         requested_by=ticket.requested_by or "—",
         source=source_label(ticket.source),
-        category=ticket.category,
+        category=category_label(ticket.category) if ticket.category else ticket.category,
         recommendation_id=ticket.recommendation_id,
         history=history,
         note=note,
