@@ -338,6 +338,20 @@ def _languages(store: Store, audit: AuditTrail, score: ScoreServices) -> Languag
     return LanguageHandlers(languages, audit)
 
 
+def _notifier(
+    store: Store,
+    clock: Clock,
+    sinks: Mapping[str, ChatSink],
+    health: DeliveryHealth,
+    languages: WorkspaceLanguage,
+) -> Notifier:
+    """The notifier: each workspace's cards and notifications in its own language."""
+    return Notifier(
+        DeliveryQueue(store), store, store, StateNames(store), sinks, clock, health,
+        Echoes(store), languages=languages,
+    )  # fmt: skip
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -351,13 +365,13 @@ def build_core(
     """Core's services over ``store``, posting through ``sinks`` (by platform)."""
     clients = _clients(settings, store, clock, transport, retry, on_response)
     names, contacts, deliveries = StateNames(store), AdminContacts(store), DeliveryQueue(store)
-    baselines, audit = Baselines(store), AuditTrail(store)
+    baselines, audit, languages = Baselines(store), AuditTrail(store), WorkspaceLanguage(store)
     connections = _connections(settings, store, audit, clients, clock)
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = Notifier(deliveries, store, store, names, sinks, clock, health, Echoes(store))
-    publisher = CardPublisher(sinks, card_index(store))
+    notifier = _notifier(store, clock, sinks, health, languages)
+    publisher = CardPublisher(sinks, card_index(store), languages)
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,

@@ -64,6 +64,7 @@ def thread_parts(
     approvals = Approvals(
         gateway, store, accounts, store, names, sinks, _people(sinks), audit, sync.apply
     )
+    approvals.languages = notifier.languages  # approval requests in the workspace's language
 
     async def emit(events: list[TicketEvent]) -> None:
         await notifier.enqueue_all(events)

@@ -69,6 +69,7 @@ def build_schedule(
     reminders.enqueue = notifier.enqueue
     personal = personal_notices(store)
     notifier.hold, notifier.personal = scheduler.hold, personal.tell
+    scheduler.language = notifier.language
     notifier.open_note = lambda ticket: overdue_note(ticket, clock.now())
 
     async def created(workspace: str, number: str, person: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from core.clock import Clock
+from core.i18n import _
 from core.models import ChannelRef, OAuthState
 from core.repos.oauth import PendingSignIns, SignInIntro
 from core.repos.user_links import UserLink, UserLinks
@@ -71,8 +72,8 @@ class AccountService:
         conn = await self._connections.get_connection(workspace)
         if conn is None:
             raise NotConnectedError(
-                "this workspace is not connected to ServiceNow",
-                hint="An admin connects it first with /snow connect <instance>.",
+                _("this workspace is not connected to ServiceNow"),
+                hint=_("An admin connects it first with /snow connect <instance>."),
             )
         state, verifier = new_state(), new_code_verifier()
         redirect = f"{self._public_url}/servicenow/oauth/callback"
@@ -109,8 +110,8 @@ class AccountService:
         me = await whoami_with(self._pool, pending.instance_url, tokens.access_token)
         if me is None:
             raise ConfigurationError(
-                "ServiceNow would not say which user signed in",
-                hint="The account needs to read its own sys_user record.",
+                _("ServiceNow would not say which user signed in"),
+                hint=_("The account needs to read its own sys_user record."),
             )
         link = UserLink(
             workspace=pending.workspace,

@@ -23,6 +23,8 @@ from core import commands as c
 from core.accounts import AccountService
 from core.errors import InProgressError, UserError
 from core.gateway import ApprovalRequest, TicketGateway
+from core.i18n import DEFAULT_LOCALE, N_, _, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import Ticket, TicketEvent, TicketKind, workspace_platform
 from core.ports import ChatSink
 from core.repos.labels import StateNames
@@ -38,6 +40,28 @@ log = logging.getLogger(__name__)
 _SENT_TTL = 90 * 24 * 3600.0
 #: A decision is made once: a double click within this long answers with the first.
 _DECIDED_TTL = 24 * 3600.0
+#: An approval's state as the approver reads it (another state is shown as ServiceNow's).
+_STATES = {"approved": N_("approved"), "rejected": N_("rejected")}
+
+
+def _state(value: str) -> str:
+    label = _STATES.get(value)
+    return _(label) if label else value
+
+
+def _refused(number: str, problem: str) -> UserError:
+    """ServiceNow would not take a decision (not this approver's, or gone)."""
+    return UserError(
+        _(
+            "ServiceNow refused your decision on {number}: {problem}",
+            number=number,
+            problem=problem,
+        ),
+        hint=_(
+            "Only the approver it was asked of can decide it, as themselves "
+            "(/snow status says whom you are linked as)."
+        ),
+    )
 
 
 @runtime_checkable
@@ -56,13 +80,14 @@ def approval_card(
     when they have not linked (an approval is always made as the approver)."""
     card = ticket_card(ticket, dict(names))
     buttons = [
-        Button("Approve", c.Approve(ticket.number, request.id), primary=True),
-        Button("Reject", c.Reject(ticket.number, request.id)),
+        Button(_("Approve"), c.Approve(ticket.number, request.id), primary=True),
+        Button(_("Reject"), c.Reject(ticket.number, request.id)),
     ]
-    note = f"{request.name or request.user_name}, your approval is requested."
+    who = request.name or request.user_name
+    note = _("{name}, your approval is requested.", name=who)
     if not linked:
-        buttons.append(Button("Link your account", c.Link()))
-        note += " Link your ServiceNow account first: approvals are made as you."
+        buttons.append(Button(_("Link your account"), c.Link()))
+        note += " " + _("Link your ServiceNow account first: approvals are made as you.")
     return replace(card, note=note, buttons=(*card.buttons[:1], *buttons))
 
 
@@ -90,6 +115,8 @@ class Approvals:
         self._people = people
         self._audit = audit
         self._apply = apply
+        #: Each workspace's language: an approver's own is not known, so theirs it is.
+        self.languages: WorkspaceLanguage | None = None
 
     async def on_events(self, events: Sequence[TicketEvent]) -> None:
         """Ask the approvers of every change whose state moved (approvals are requested on
@@ -131,7 +158,11 @@ class Approvals:
         linked = await self._accounts.linked(workspace, f"{platform}:{user}") is not None
         names = await self._names.names(workspace, ticket.kind)
         dm = await sink.direct(workspace, user)
-        await sink.post_card(dm, approval_card(ticket, names, request, linked))
+        language = DEFAULT_LOCALE
+        if self.languages is not None:
+            language = await self.languages.language(workspace)
+        with use_locale(language):
+            await sink.post_card(dm, approval_card(ticket, names, request, linked))
         log.info("approval of %s asked of a chat user in %s", ticket.number, workspace)
         return "sent"
 
@@ -143,38 +174,48 @@ class Approvals:
         approve = reason is None
         ticket = await self._tickets.get_ticket(workspace, number)
         if ticket is None or ticket.kind is not TicketKind.CHANGE:
-            raise UserError(f"SnowOps tracks no change {number} in this workspace")
+            raise UserError(_("SnowOps tracks no change {number} in this workspace", number=number))
         token = await self._accounts.access_token(workspace, user)
         if token is None:
             raise UserError(
-                "link your ServiceNow account first: approvals are always made as you",
-                hint="Run /snow link (privately), sign in as yourself, then click again.",
+                _("link your ServiceNow account first: approvals are always made as you"),
+                hint=_("Run /snow link (privately), sign in as yourself, then click again."),
             )
         key = f"approval-decided:{workspace}:{approval}"
         first = await self._keys.begin_idempotent(key, _DECIDED_TTL)
         if first == "":
-            raise InProgressError(f"your decision on {ticket.number} is being recorded")
+            raise InProgressError(
+                _("your decision on {number} is being recorded", number=ticket.number)
+            )
         if first is not None:
-            return ticket, f"{ticket.number}: this approval is already {first}."
+            already = _(
+                "{number}: this approval is already {state}.",
+                number=ticket.number,
+                state=_state(first),
+            )
+            return ticket, already
         try:
             state = await self._gateway.decide(
                 workspace, ticket, approval, approve, reason or "", token=token
             )
         except (ForbiddenError, NotFoundError) as exc:
             await self._keys.abort_idempotent(key)
-            raise UserError(
-                f"ServiceNow refused your decision on {ticket.number}: {exc.message}",
-                hint="Only the approver it was asked of can decide it, as themselves "
-                "(/snow status says whom you are linked as).",
-            ) from None
+            raise _refused(ticket.number, exc.message) from None
         except BaseException:
             await self._keys.abort_idempotent(key)
             raise
         await self._keys.finish_idempotent(key, state.replace("_", " "), _DECIDED_TTL)
         wanted = "approved" if approve else "rejected"
         if state != wanted:
-            return ticket, f"{ticket.number} no longer waits for this approval ({state})."
+            gone = _(
+                "{number} no longer waits for this approval ({state}).",
+                number=ticket.number,
+                state=_state(state),
+            )
+            return ticket, gone
         fresh = await self._gateway.get(workspace, ticket.kind, ticket.sys_id)
         await self._apply(workspace, [fresh])
         await self._audit.audit(workspace, user, f"change.{wanted}", {"number": ticket.number})
-        return fresh, f"You {wanted} {ticket.number}."
+        if approve:
+            return fresh, _("You approved {number}.", number=ticket.number)
+        return fresh, _("You rejected {number}.", number=ticket.number)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.i18n import N_, _, ngettext
 from core.storage import AuditLog, Doc
 from core.store.codec import parse_at
 
@@ -69,24 +70,26 @@ class AuditEntry:
     where: str  # a conversation id; empty when it did not come from chat (a sign-in page)
 
     def line(self) -> str:
-        """``Beth (slack:U1) created INC0010001 — in C0SEC``."""
-        return f"{self.who} {self.what} — " + (f"in {self.where}" if self.where else "outside chat")
+        """``Beth (slack:U1) created INC0010001 — in C0SEC``, in the current language."""
+        where = _("in {where}", where=self.where) if self.where else _("outside chat")
+        return f"{self.who} {self.what} — {where}"
 
 
+#: What each action did, in words (translated where shown, then filled from the detail).
 _PHRASES: dict[str, str] = {
-    "connection.client": "set the ServiceNow OAuth client {id}",
-    "connection.start": "started connecting to {instance}",
-    "connection.connected": "connected {instance} as {as}",
-    "connection.disconnect": "disconnected from ServiceNow",
-    "ticket.create": "created {number}",
-    "subscription.save": "subscribed {channel} to {levels}",
-    "subscription.delete": "unsubscribed {channel}",
-    "subscription.refused": "tried to subscribe {channel}, which SnowOps cannot post to",
-    "states.rename": "renamed {kind} state {value} to “{label}”",
-    "notifications.retry": "retried {count} undelivered notifications",
-    "recommendation.add": "added recommendation {id}",
-    "recommendation.remove": "removed recommendation {id}",
-    "securescore.link": "linked Microsoft tenant {tenant}",
+    "connection.client": N_("set the ServiceNow OAuth client {id}"),
+    "connection.start": N_("started connecting to {instance}"),
+    "connection.connected": N_("connected {instance} as {as}"),
+    "connection.disconnect": N_("disconnected from ServiceNow"),
+    "ticket.create": N_("created {number}"),
+    "subscription.save": N_("subscribed {channel} to {levels}"),
+    "subscription.delete": N_("unsubscribed {channel}"),
+    "subscription.refused": N_("tried to subscribe {channel}, which SnowOps cannot post to"),
+    "states.rename": N_("renamed {kind} state {value} to “{label}”"),
+    "notifications.retry": N_("retried {count} undelivered notifications"),
+    "recommendation.add": N_("added recommendation {id}"),
+    "recommendation.remove": N_("removed recommendation {id}"),
+    "securescore.link": N_("linked Microsoft tenant {tenant}"),
 }
 
 
@@ -102,8 +105,13 @@ class _Blank(dict[str, Any]):
 def _levels(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
-    parts = [f"{kind} (priority ≤{n})" if n < 5 else str(kind) for kind, n in value.items()]
-    return " and ".join(parts) or "nothing"
+    parts = [
+        _("{kind} (priority ≤{n})", kind=kind, n=n) if n < 5 else str(kind)
+        for kind, n in value.items()
+    ]
+    if len(parts) > 1:
+        return _("{items} and {last}", items=", ".join(parts[:-1]), last=parts[-1])
+    return parts[0] if parts else _("nothing")
 
 
 def describe(entry: Doc) -> AuditEntry:
@@ -113,7 +121,12 @@ def describe(entry: Doc) -> AuditEntry:
     action = str(entry.get("action", "?"))
     values = _Blank({k: _levels(v) if k == "levels" else v for k, v in detail.items()})
     phrase = _PHRASES.get(action)
-    what = phrase.format_map(values) if phrase else f"{action} {detail}"
+    what = _(phrase).format_map(values) if phrase else f"{action} {detail}"
+    count = detail.get("count")
+    if action == "notifications.retry" and isinstance(count, int):
+        what = ngettext(
+            "retried {n} undelivered notification", "retried {n} undelivered notifications", count
+        )
     what = what if len(what) <= _WHAT_MAX else what[: _WHAT_MAX - 1] + "…"
     actor = str(entry.get("actor", "?"))
     who = f"{detail['by']} ({actor})" if detail.get("by") else actor

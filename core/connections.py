@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from core.accounts import AccountService, LinkResult
 from core.clock import Clock
 from core.gateway import TicketGateway
+from core.i18n import _
 from core.models import ChannelRef, Connection, ConnectionStatus, OAuthClientConfig, OAuthState
 from core.repos.oauth import SIGN_IN_TTL, PendingSignIns, SignInIntro, WorkspaceClients
 from core.servicenow.errors import ConfigurationError, ServiceNowError
@@ -149,17 +150,17 @@ class ConnectionService:
         instance_url = normalize_instance_url(instance)
         client = await self._client_for(workspace, instance_url)
         if client is None:
-            hint = (
+            hint = _(
                 "Set SERVICENOW_CLIENT_ID and SERVICENOW_CLIENT_SECRET, or fill in the "
                 "private 'ServiceNow OAuth client' form."
             )
             if self._default_client is not None:
-                hint = (
-                    f"{urlsplit(instance_url).hostname} is not a service-now.com host: add it "
-                    "to SERVICENOW_ALLOWED_HOSTS, or give this instance's own OAuth client in "
-                    "the private form."
+                hint = _(
+                    "{host} is not a service-now.com host: add it to SERVICENOW_ALLOWED_HOSTS, "
+                    "or give this instance's own OAuth client in the private form.",
+                    host=urlsplit(instance_url).hostname,
                 )
-            raise ConfigurationError("no ServiceNow OAuth client is configured", hint=hint)
+            raise ConfigurationError(_("no ServiceNow OAuth client is configured"), hint=hint)
         state, verifier = new_state(), new_code_verifier()
         pending = OAuthState(
             state=state,
@@ -202,8 +203,8 @@ class ConnectionService:
         pending = await self._sign_ins.take(state)
         if pending is None:
             raise ConfigurationError(
-                "this sign-in link was already used or has expired",
-                hint="Sign-in links work once, for 10 minutes. Run /snow connect again.",
+                _("this sign-in link was already used or has expired"),
+                hint=_("Sign-in links work once, for 10 minutes. Run /snow connect again."),
             )
         if pending.purpose == "link" and self._accounts is not None:
             return await self._accounts.finish(pending, code)
@@ -275,11 +276,12 @@ class ConnectionService:
         who, email = await self._whoami(workspace)
         warning = None
         if admin_email and email and admin_email.strip().lower() == email.strip().lower():
-            warning = (
-                f"Signed in as {who}, the personal account of the admin who connected, not a "
+            warning = _(
+                "Signed in as {who}, the personal account of the admin who connected, not a "
                 "dedicated integration user: tickets will show that person as their author and "
                 "stop working when the account changes. Disconnect, then connect signing in as "
-                "the integration user."
+                "the integration user.",
+                who=who,
             )
         conn = replace(conn, connected_as=who, warning=warning)
         await self._connections.save_connection(conn)
@@ -303,11 +305,11 @@ class ConnectionService:
         conn = await self._connections.get_connection(workspace)
         if conn is None:
             return ConnectionStatusView(
-                connected=False, hint="An admin can connect with /snow connect <instance>."
+                connected=False, hint=_("An admin can connect with /snow connect <instance>.")
             )
         hint = ""
         if conn.status is ConnectionStatus.NEEDS_REAUTH:
-            hint = "Tokens can no longer be refreshed: an admin should run /snow connect again."
+            hint = _("Tokens can no longer be refreshed: an admin should run /snow connect again.")
         return ConnectionStatusView(
             connected=True,
             instance_url=conn.instance_url,

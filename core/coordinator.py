@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from core.cadence import Cadence
 from core.clock import Clock
 from core.errors import StoreUnavailable
+from core.i18n import _, use_locale
 from core.models import Connection, ConnectionStatus
 from core.notify import Notifier
 from core.repos.contacts import AdminContacts
@@ -183,10 +184,13 @@ class SyncCoordinator:
             return
         since = conn.created_at.isoformat() if conn.created_at else "-"
         why = f" ({conn.last_error})" if conn.last_error else ""
-        text = (
-            f"SnowOps can no longer reach ServiceNow at {conn.instance_url}: its sign-in has "
-            f"expired or was revoked{why}. Ticket updates are paused until an admin runs "
-            "/snow connect again."
-        )
+        with use_locale(await self._notifier.language(workspace)):
+            text = _(
+                "SnowOps can no longer reach ServiceNow at {instance}: its sign-in has expired "
+                "or was revoked{why}. Ticket updates are paused until an admin runs "
+                "/snow connect again.",
+                instance=conn.instance_url,
+                why=why,
+            )
         if await self._notifier.tell(contact.channel, text, f"{workspace}|reauth|{since}"):
             log.warning("told %s's admins that the connection needs re-authorization", workspace)

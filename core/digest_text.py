@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.i18n import N_, _, format_datetime, ngettext
 from core.models import TicketEvent
 from core.notify import change_text
 from core.repos.labels import StateNames
@@ -20,12 +21,12 @@ __all__ = ["CREATED", "SECTIONS", "digest_text", "section_of"]
 
 #: The change of a ticket made in the period (only digests hear of it as a change).
 CREATED = "created"
-#: The digest's sections, in the order shown.
-SECTIONS = ("Created", "Resolved", "Moved", "Overdue", "Other changes")
+#: The digest's sections, in the order shown (translated where shown).
+SECTIONS = (N_("Created"), N_("Resolved"), N_("Moved"), N_("Overdue"), N_("Other changes"))
 
 
 def section_of(event: TicketEvent) -> str:
-    """Which section of a digest ``event`` is listed in."""
+    """Which section of a digest ``event`` is listed in (its English name)."""
     if event.change == CREATED:
         return "Created"
     if event.change == "overdue":
@@ -36,7 +37,8 @@ def section_of(event: TicketEvent) -> str:
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%a %d %b %H:%M")
+    """``Mon 30 Nov 09:00`` (``mån 30 nov. 09:00``), in the digest's zone."""
+    return format_datetime(at.astimezone(zone), "EEE dd MMM HH:mm")
 
 
 async def digest_text(
@@ -48,17 +50,21 @@ async def digest_text(
     names: StateNames,
 ) -> str:
     """ "Digest, Mon 30 Nov 09:00 – Tue 01 Dec 09:00 (Europe/Stockholm): 3 changes" and one
-    line per event under its section, oldest first."""
+    line per event under its section, oldest first; in the current language (the
+    workspace's: the caller sets it)."""
     sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
     for event in sorted(events, key=lambda e: (e.at, e.event_id)):
         ticket = await tickets.get_ticket(event.workspace, event.number)
         title = ticket.title if ticket is not None else ""
         labels = await names.names(event.workspace, event.kind)
         sections[section_of(event)].append(f"• {change_text(event, labels, title)}")
-    count = len(events)
-    head = (
-        f"Digest, {_when(start, zone)} – {_when(end, zone)} ({zone.key}): "
-        f"{count} change{'s' if count != 1 else ''}"
+    changes = ngettext("{n} change", "{n} changes", len(events))
+    head = _(
+        "Digest, {start} – {end} ({zone}): {changes}",
+        start=_when(start, zone),
+        end=_when(end, zone),
+        zone=zone.key,
+        changes=changes,
     )
-    body = [f"{name} ({len(ls)}):\n" + "\n".join(ls) for name, ls in sections.items() if ls]
+    body = [f"{_(name)} ({len(ls)}):\n" + "\n".join(ls) for name, ls in sections.items() if ls]
     return "\n\n".join([head, *body])

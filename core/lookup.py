@@ -6,6 +6,7 @@ workspace could otherwise read every ticket the integration user can.
 
 from __future__ import annotations
 
+from core.i18n import N_, _
 from core.models import Ticket, TicketKind
 from core.servicenow.errors import NotFoundError
 from core.servicenow.mapping import correlation_prefix
@@ -27,7 +28,7 @@ LOOKUP_MODES = (OWN, ANY)
 _NS = "lookup_policy"
 #: Number prefixes of the tables SnowOps reads tickets from.
 _PREFIXES = {kind.prefix: kind for kind in TicketKind}
-_WHO_CHANGES = (
+_WHO_CHANGES = N_(
     "A workspace admin can let everyone here look up any ticket SnowOps's ServiceNow "
     "connection can read: /snow lookup any."
 )
@@ -67,14 +68,29 @@ def kind_of_number(number: str) -> TicketKind | None:
 
 def not_found(number: str, kind: TicketKind, *, any_ticket: bool) -> NotFoundError:
     """Why ``number`` is not shown, and who can change that."""
-    label = kind.label.lower()
     if any_ticket:
-        return NotFoundError(
-            f"ServiceNow has no {label} {number} that SnowOps's connection can read",
-            hint="Check the number.",
+        if kind is TicketKind.INCIDENT:
+            text = _(
+                "ServiceNow has no incident {number} that SnowOps's connection can read",
+                number=number,
+            )
+        else:
+            text = _(
+                "ServiceNow has no change {number} that SnowOps's connection can read",
+                number=number,
+            )
+        return NotFoundError(text, hint=_("Check the number."))
+    if kind is TicketKind.INCIDENT:
+        text = _(
+            "SnowOps has no incident {number} in this workspace: this workspace shows only "
+            "tickets made from it",
+            number=number,
         )
-    return NotFoundError(
-        f"SnowOps has no {label} {number} in this workspace: this workspace shows only "
-        "tickets made from it",
-        hint=f"Check the number (/snow tickets lists them). {_WHO_CHANGES}",
-    )
+    else:
+        text = _(
+            "SnowOps has no change {number} in this workspace: this workspace shows only "
+            "tickets made from it",
+            number=number,
+        )
+    hint = _("Check the number (/snow tickets lists them).")
+    return NotFoundError(text, hint=f"{hint} {_(_WHO_CHANGES)}")

@@ -29,7 +29,8 @@ from core.deliveries import (
     ThreadReply,
     destination,
 )
-from core.i18n import _
+from core.i18n import DEFAULT_LOCALE, _, use_locale
+from core.languages import WorkspaceLanguage
 from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
 from core.ports import ChatSink, DeliveryError
 from core.repos.chat_journal import Echoes
@@ -52,20 +53,37 @@ SCORE_CHANGE = "securescore"
 
 
 def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
-    """What a notification says about ``event`` (plain text: renderers escape it)."""
+    """What a notification says about ``event`` (plain text: renderers escape it), in the
+    current language."""
+    number = event.number
     if event.change == "state":
         old = state_label(event.kind, event.old or "", names)
         new = state_label(event.kind, event.new or "", names)
-        return f"{event.number} {title}: {old} → {new}"
+        return f"{number} {title}: {old} → {new}"
     if event.change == "priority":
-        return f"{event.number} {title}: priority {event.old} → {event.new}"
+        return _(
+            "{number} {title}: priority {old} → {new}",
+            number=number,
+            title=title,
+            old=event.old,
+            new=event.new,
+        )
     if event.change == "created":
         kind = event.kind.label.lower()
-        return _("New {kind} {number}: {title}", kind=kind, number=event.number, title=title)
+        return _("New {kind} {number}: {title}", kind=kind, number=number, title=title)
     if event.change in (SCORE_CHANGE, "reminder", "overdue"):
-        return f"{event.number} {title}: {event.new}"
-    author = f" from {event.author}" if event.author else ""
-    return f"{event.number} {title}: new comment{author}: {(event.new or '')[:_COMMENT_MAX]}"
+        # Their text was written when the event was made (core.reminders, Secure Score).
+        return f"{number} {title}: {event.new}"
+    text = (event.new or "")[:_COMMENT_MAX]
+    if event.author:
+        return _(
+            "{number} {title}: new comment from {author}: {text}",
+            number=number,
+            title=title,
+            author=event.author,
+            text=text,
+        )
+    return _("{number} {title}: new comment: {text}", number=number, title=title, text=text)
 
 
 class Notifier:
@@ -81,7 +99,11 @@ class Notifier:
         clock: Clock,
         health: DeliveryHealth | None = None,
         echoes: Echoes | None = None,
+        *,
+        languages: WorkspaceLanguage | None = None,
     ) -> None:
+        #: Each workspace's language: everything posted in chat is written in it.
+        self.languages = languages
         self._echoes = echoes
         self._queue = queue
         self._health = health
@@ -101,6 +123,12 @@ class Notifier:
         self.personal: Callable[[TicketEvent, Ticket], Awaitable[int]] | None = None
         #: What an open ticket's card says besides its fields (overdue, core.reminders).
         self.open_note: Callable[[Ticket], str] | None = None
+
+    async def language(self, workspace: str) -> str:
+        """The language of ``workspace``'s channel messages (English when unknown)."""
+        if self.languages is None:
+            return DEFAULT_LOCALE
+        return await self.languages.language(workspace)
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``)."""
@@ -154,7 +182,9 @@ class Notifier:
                 continue  # kept for later, under the same id (core.scheduler)
             queued += await self._put(post_id, post)
         if self.personal is not None:
-            queued += await self.personal(event, ticket)
+            # A person's own language is not known here: the workspace's it is.
+            with use_locale(await self.language(ws)):
+                queued += await self.personal(event, ticket)
         return queued
 
     async def _echo(self, event: TicketEvent) -> str | None:
@@ -224,6 +254,13 @@ class Notifier:
         sink = self._sinks.get(workspace_platform(delivery.workspace))
         if sink is None:
             raise DeliveryError(f"no chat platform for {delivery.workspace}", permanent=True)
+        # Cards and notifications are read by the whole channel: the workspace's language
+        # (the renderers' own words too).
+        with use_locale(await self.language(delivery.workspace)):
+            await self._post(sink, item, delivery)
+
+    async def _post(self, sink: ChatSink, item: Claimed, delivery: Delivery) -> None:
+        """Carry out a notice, a card update, a thread reply or a channel post."""
         if isinstance(delivery, AdminNotice):
             notice = Notice(delivery.text, link=delivery.link)
             await self._send(sink, item, delivery.channel, notice, None)

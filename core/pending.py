@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.gateway import TicketGateway
+from core.i18n import _, format_datetime, use_locale
 from core.models import ChannelRef, Ticket, TicketRequest
 from core.notify import Notifier
 from core.ports import DeliveryError
@@ -141,19 +142,24 @@ class CreateChecker:
             await self._tickets.save_ticket(found)
             await self._baselines.remember(found, adopted=True)
         ticket = stored or found
-        card = ticket_card(ticket, await self._names.names(ws, ticket.kind))
-        log.info("create in doubt settled: %s exists", ticket.number)
-        await self._publisher.publish(ws, card, item.origin, item.user)
+        # Posted in the channel it was asked from (who asked is not here): the workspace's.
+        with use_locale(await self._publisher.language(ws)):
+            card = ticket_card(ticket, await self._names.names(ws, ticket.kind))
+            log.info("create in doubt settled: %s exists", ticket.number)
+            await self._publisher.publish(ws, card, item.origin, item.user)
 
     async def _none(self, item: PendingCreate) -> None:
         """Nothing was made: say so where it was asked for."""
         log.info("create in doubt settled: nothing was made in %s", item.workspace)
         if item.origin is None:
             return
-        text = (
-            f"ServiceNow did not create “{item.title}” (asked at "
-            f"{item.at:%H:%M} UTC; its answer was lost): nothing was made. Submit it again."
-        )
+        with use_locale(await self._publisher.language(item.workspace)):
+            text = _(
+                "ServiceNow did not create “{title}” (asked at {time} UTC; its answer was "
+                "lost): nothing was made. Submit it again.",
+                title=item.title,
+                time=format_datetime(item.at, "HH:mm"),
+            )
         await self._notifier.tell(
             item.origin, text, f"pending|{item.workspace}|{item.correlation_id}|none"
         )

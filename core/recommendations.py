@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.errors import UserError
+from core.i18n import _, format_number
 from core.models import CATEGORIES, Recommendation, RecommendationSource, Ticket
 from core.repos.securescore import OwnRecommendations, TenantLinks
 from core.securescore.client import GraphClient
@@ -102,8 +103,11 @@ class RecommendationService:
         tenant = tenant.strip()
         if not _TENANT.match(tenant):
             raise UserError(
-                f"{tenant[:60]!r} is not a tenant id: give the directory (tenant) id, a GUID "
-                "like 72f988bf-86f1-41af-91ab-2d7cd011db47, or contoso.onmicrosoft.com."
+                _(
+                    "{tenant} is not a tenant id: give the directory (tenant) id, a GUID "
+                    "like 72f988bf-86f1-41af-91ab-2d7cd011db47, or contoso.onmicrosoft.com.",
+                    tenant=repr(tenant[:60]),
+                )
             )
         await self._tenants.link(workspace, tenant)
         await self._audit.audit(workspace, actor, "securescore.link", {"tenant": tenant})
@@ -113,12 +117,12 @@ class RecommendationService:
 
     async def _microsoft(self, workspace: str) -> list[Recommendation]:
         if self._graph is None:
-            raise GraphNotConfigured("not connected")
+            raise GraphNotConfigured(_("not connected"))
         tenant = await self.tenant(workspace)
         if tenant is None:
             raise GraphNotConfigured(
-                "this workspace is not linked to a Microsoft tenant",
-                hint="An admin links it with /snow securescore <tenant-id>.",
+                _("this workspace is not linked to a Microsoft tenant"),
+                hint=_("An admin links it with /snow securescore <tenant-id>."),
             )
         now = self._clock.now()
         cached = self._cache.get(tenant)
@@ -215,14 +219,22 @@ class RecommendationService:
         """Keep a team's own recommendation; it lists and shares like Microsoft's."""
         match = [c for c in CATEGORIES if c.lower().rstrip("s") == category.lower().rstrip("s")]
         if not match:
-            raise UserError(f"'{category}' is not a category: use one of {', '.join(CATEGORIES)}.")
+            raise UserError(
+                _(
+                    "'{category}' is not a category: use one of {categories}.",
+                    category=category,
+                    categories=", ".join(CATEGORIES),
+                )
+            )
         title = " ".join(title.split())
         if not title:
-            raise UserError("Give the recommendation a title.")
+            raise UserError(_("Give the recommendation a title."))
         if len(title) > TITLE_MAX:
-            raise UserError(f"A title can be {TITLE_MAX} characters at most.")
+            limit = format_number(TITLE_MAX)
+            raise UserError(_("A title can be {limit} characters at most.", limit=limit))
         if len(description) > DESCRIPTION_MAX:
-            raise UserError(f"A description can be {DESCRIPTION_MAX:,} characters at most.")
+            limit = format_number(DESCRIPTION_MAX)
+            raise UserError(_("A description can be {limit} characters at most.", limit=limit))
         rec = Recommendation(
             id=f"own-{uuid.uuid4().hex[:8]}",
             title=title,

@@ -56,8 +56,7 @@ class ChannelScheduler:
         self._tickets = tickets
         self._names = names
         self._clock = clock
-        #: The workspace's language (WorkspaceLanguage.language), which digests are
-        #: written in; English when not given.
+        #: A workspace's language, which its digests are written in (the notifier's).
         self.language: Callable[[str], Awaitable[str]] | None = None
 
     async def hold(self, delivery_id: str, post: ChannelPost, priority: int) -> bool:
@@ -131,11 +130,11 @@ class ChannelScheduler:
         schedule = await self._schedules.get(channel)
         zone = zone_info(schedule.zone) or ZoneInfo("UTC")
         start = datetime.fromisoformat(period)
-        events = [h.post.event for h in items]
-        workspace = channel.workspace
-        language = await self.language(workspace) if self.language else DEFAULT_LOCALE
-        with use_locale(language):
-            text = await digest_text(events, start, items[0].due, zone, self._tickets, self._names)
+        lang = await self.language(channel.workspace) if self.language else DEFAULT_LOCALE
+        with use_locale(lang):
+            text = await digest_text(
+                [h.post.event for h in items], start, items[0].due, zone, self._tickets, self._names
+            )
         notice = AdminNotice(channel.workspace, channel, text)
         digest_id = f"digest|{channel.workspace}|{channel.channel}|{period}"
         new = await self._queue.put(digest_id, notice)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from core.errors import UserError
 from core.gateway import AddJournal, TicketGateway
 from core.grammar_actions import MAX_NOTE
+from core.i18n import _, format_number
 from core.models import CardLocation, Ticket, TicketKind
 from core.repos.chat_journal import Echoes
 from core.storage import AuditLog, Documents, TicketStore
@@ -176,8 +177,12 @@ class ThreadJournal:
             return None
         if len(text) > MAX_NOTE:
             raise UserError(
-                f"That reply is too long for {ticket.number} ({MAX_NOTE:,} characters at most): "
-                "it was not added"
+                _(
+                    "That reply is too long for {number} ({limit} characters at most): "
+                    "it was not added",
+                    number=ticket.number,
+                    limit=format_number(MAX_NOTE),
+                )
             )
         token, note = await self._actions.who_acts(who)
         work_note = mode == "work_notes"

@@ -8,14 +8,15 @@ comment, a display name) can never become a link, a mention or formatting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from core.action_forms import allowed_actions
 from core.commands import ActionForm, Assign, Command, ReopenTicket, ShowTicket
 from core.forms import TicketFormView
-from core.models import Priority, Ticket, TicketKind
+from core.i18n import N_, _
+from core.models import RecommendationSource, Ticket, TicketKind
 from core.score_views import SecureScoreView
 from core.servicenow.states import state_label
 from core.zones import format_due
@@ -37,8 +38,10 @@ __all__ = [
     "TicketCard",
     "TicketListView",
     "View",
+    "category_label",
     "format_when",
     "sentence",
+    "source_label",
     "ticket_card",
 ]
 
@@ -138,7 +141,7 @@ class RecommendationListView:
     cards: tuple[RecommendationCard, ...]
     note: str = ""
     hint: str = ""
-    empty_text: str = "No recommendations to show."
+    empty_text: str = field(default_factory=lambda: _("No recommendations to show."))
     more: Button | None = None
 
 
@@ -148,7 +151,7 @@ class TicketListView:
 
     title: str
     cards: tuple[TicketCard, ...]
-    empty_text: str = "No tickets yet."
+    empty_text: str = field(default_factory=lambda: _("No tickets yet."))
     more: Button | None = None
     servicenow_list_url: str | None = None
     note: str = ""
@@ -228,7 +231,7 @@ class ConfirmView:
     text: str
     confirm: Button
     cancel: Button
-    cancelled: str = "Nothing was changed."
+    cancelled: str = field(default_factory=lambda: _("Nothing was changed."))
 
 
 View = (
@@ -259,11 +262,41 @@ def format_when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
+#: ServiceNow's priority labels, translated where shown.
+_PRIORITIES = {
+    1: N_("1 - Critical"),
+    2: N_("2 - High"),
+    3: N_("3 - Moderate"),
+    4: N_("4 - Low"),
+    5: N_("5 - Planning"),
+}
+#: Secure Score's categories as users read them (typed, they stay English: the grammar's).
+_CATEGORIES = {
+    "Devices": N_("Devices"),
+    "Data": N_("Data"),
+    "Apps": N_("Apps"),
+    "Identity": N_("Identity"),
+    "Infrastructure": N_("Infrastructure"),
+}
+#: Where a ticket or recommendation came from, as users read it.
+_SOURCES = {RecommendationSource.MICROSOFT: N_("Microsoft"), RecommendationSource.USER: N_("User")}
+
+
 def _priority_label(value: int) -> str:
-    try:
-        return Priority(value).label
-    except ValueError:
-        return "5 - Planning" if value == 5 else str(value)
+    label = _PRIORITIES.get(value)
+    return _(label) if label else str(value)
+
+
+def category_label(category: str) -> str:
+    """A Secure Score category in the current language (another one as it is)."""
+    label = _CATEGORIES.get(category)
+    return _(label) if label else category
+
+
+def source_label(source: RecommendationSource) -> str:
+    """``Microsoft`` or ``User`` in the current language."""
+    label = _SOURCES.get(source)
+    return _(label) if label else str(source.value)
 
 
 #: Characters of a comment shown on a card (a card must stay well under the platforms'
@@ -282,7 +315,9 @@ def ticket_card(
     """The card of a ticket, in this workspace's state names, with its newest comments; its
     due date in ``zone`` (the reader's; UTC when empty), labelled with it."""
     history = tuple(
-        HistoryLine(format_when(c.at) if c.at else "", c.author, f"comment: {_short(c.text)}")
+        HistoryLine(
+            format_when(c.at) if c.at else "", c.author, _("comment: {text}", text=_short(c.text))
+        )
         for c in ticket.history
     )
     return TicketCard(
@@ -294,8 +329,8 @@ def ticket_card(
         priority=_priority_label(ticket.priority),
         due=format_due(ticket.due, zone) if ticket.due else "—",
         requested_by=ticket.requested_by or "—",
-        source=ticket.source.value,
-        category=ticket.category,
+        source=source_label(ticket.source),
+        category=category_label(ticket.category) if ticket.category else ticket.category,
         recommendation_id=ticket.recommendation_id,
         history=history,
         note=note,
@@ -303,21 +338,24 @@ def ticket_card(
     )
 
 
+#: The buttons of the ticket actions that open a form.
+_ACTION_LABELS = {
+    "comment": N_("Add comment"),
+    "note": N_("Add work note"),
+    "assign": N_("Assign to group"),
+    "resolve": N_("Resolve"),
+    "close": N_("Close"),
+}
+
+
 def _action_button(number: str, action: str) -> Button:
     """The card button of one ticket action (those with a form open it)."""
     match action:
         case "assign_me":
-            return Button("Assign to me", Assign(number, "me"))
+            return Button(_("Assign to me"), Assign(number, "me"))
         case "reopen":
-            return Button("Reopen", ReopenTicket(number))
-    labels = {
-        "comment": "Add comment",
-        "note": "Add work note",
-        "assign": "Assign to group",
-        "resolve": "Resolve",
-        "close": "Close",
-    }
-    return Button(labels[action], ActionForm(number, action))
+            return Button(_("Reopen"), ReopenTicket(number))
+    return Button(_(_ACTION_LABELS[action]), ActionForm(number, action))
 
 
 def _ticket_buttons(ticket: Ticket) -> tuple[Button, ...]:
@@ -325,7 +363,7 @@ def _ticket_buttons(ticket: Ticket) -> tuple[Button, ...]:
     from chat (:func:`~core.action_forms.allowed_actions`)."""
     # Refresh last: Teams shows six buttons in a row, and the actions matter more.
     return (
-        Button("Open in ServiceNow", url=ticket.url),
+        Button(_("Open in ServiceNow"), url=ticket.url),
         *(_action_button(ticket.number, a) for a in allowed_actions(ticket.kind, ticket.state)),
-        Button("Refresh", ShowTicket(ticket.number)),
+        Button(_("Refresh"), ShowTicket(ticket.number)),
     )

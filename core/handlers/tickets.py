@@ -26,7 +26,7 @@ from core.handlers.can_create import cannot_create
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
 from core.handlers.router import Handler, QuickHandler
-from core.i18n import _
+from core.i18n import _, use_locale
 from core.kinds import check_offered, form_kinds, not_offered
 from core.models import Ticket, TicketKind, TicketRequest
 from core.outcomes import Outcome, Reply, ShowForm, StillWorking, TicketMade
@@ -157,9 +157,11 @@ class TicketHandlers:
     async def card(
         self, workspace: str, ticket: Ticket, note: str = "", zone: str = ""
     ) -> TicketCard:
-        """The card of a ticket in this workspace's state names (due date in ``zone``)."""
+        """The card of a ticket in this workspace's state names (due date in ``zone``), in
+        its language: the card goes to a channel, where everyone reads it."""
         names = await self._names.names(workspace, ticket.kind)
-        return ticket_card(ticket, names, note, zone)
+        with use_locale(await self._publisher.language(workspace)):
+            return ticket_card(ticket, names, note, zone)
 
     async def tickets(self, ctx: RequestContext, command: c.Tickets) -> Outcome:
         """A page of tickets: fresh, or from the store with a refresh to follow."""

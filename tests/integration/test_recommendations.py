@@ -53,7 +53,7 @@ def facts(card: RecommendationCard) -> dict[str, str]:
 
 def gain(card: RecommendationCard) -> float:
     """The points a Microsoft card says are still to gain."""
-    match = re.fullmatch(r"\+([0-9.]+) points", facts(card)["Score to gain"])
+    match = re.fullmatch(r"\+([0-9.]+) points?", facts(card)["Score to gain"])
     assert match is not None, card.facts
     return float(match.group(1))
 
