@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx2
 
+from bot.core_channels import channel_notifier, language_handlers, poll_loops
 from bot.core_threads import card_index, thread_parts
 from bot.schedule import personal_notices
 from bot.score import ScoreServices, build_score
@@ -27,7 +28,6 @@ from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
-from core.handlers.language import LanguageHandlers
 from core.handlers.lookup import LookupHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
@@ -56,7 +56,6 @@ from core.repos import (
     Watermarks,
     WorkspaceClients,
 )
-from core.repos.chat_journal import Echoes
 from core.repos.user_links import UserLinks
 from core.retry import Answered, RetryPolicy
 from core.securescore.client import GraphClient
@@ -68,7 +67,7 @@ from core.store.port import Store
 from core.sync import StatusSync
 from core.ticket_actions import IdentityModes, TicketActions
 from core.tickets import TicketService
-from core.watch import QueryWatcher, QueryWatches
+from core.watch import QueryWatches
 
 __all__ = ["Clients", "CoreServices", "build_core", "replica_name"]
 
@@ -287,69 +286,11 @@ def _handlers(
     ]
 
 
-def _coordinator(
-    settings: Settings,
-    store: Store,
-    clients: Clients,
-    sync: StatusSync,
-    contacts: AdminContacts,
-    notifier: Notifier,
-    clock: Clock,
-    checker: CreateChecker,
-) -> SyncCoordinator:
-    """The poll loops: each cycle syncs the tracked tickets, settles creates in doubt,
-    then runs the channels' ServiceNow filters (core.watch)."""
-    watcher = QueryWatcher(clients.gateway, QueryWatches(store), store, StateNames(store),
-                           notifier.tell, clock, WorkspaceLanguage(store))  # fmt: skip
-    return SyncCoordinator(
-        sync, store, store, clients.tokens, contacts, notifier, clock,
-        interval=settings.poll_interval, owner=replica_name(),
-        after_cycle=_after_cycle(checker.check, watcher.cycle),
-    )  # fmt: skip
-
-
-def _after_cycle(
-    *steps: Callable[[str], Awaitable[object]],
-) -> Callable[[str], Awaitable[None]]:
-    """What runs after each sync cycle of a workspace, in order: settling creates in
-    doubt, then the channels' ServiceNow filters (core.watch)."""
-
-    async def run(workspace: str) -> None:
-        for step in steps:
-            await step(workspace)
-
-    return run
-
-
 def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
     """``/snow ticket``, ``/snow lookup`` and link previews, under the look-up rule."""
     return LookupHandlers(
         tickets, clients.gateway, StateNames(store), LookupPolicy(store), store, AuditTrail(store)
     )
-
-
-def _languages(store: Store, audit: AuditTrail, score: ScoreServices) -> LanguageHandlers:
-    """``/snow language``; from now on the timers that post in channels (rules, reminders,
-    digests) write in the workspace's language."""
-    languages = WorkspaceLanguage(store)
-    score.rules.language = languages.language
-    score.schedule.reminders.language = languages.language
-    score.schedule.scheduler.language = languages.language
-    return LanguageHandlers(languages, audit)
-
-
-def _notifier(
-    store: Store,
-    clock: Clock,
-    sinks: Mapping[str, ChatSink],
-    health: DeliveryHealth,
-    languages: WorkspaceLanguage,
-) -> Notifier:
-    """The notifier: each workspace's cards and notifications in its own language."""
-    return Notifier(
-        DeliveryQueue(store), store, store, StateNames(store), sinks, clock, health,
-        Echoes(store), languages=languages,
-    )  # fmt: skip
 
 
 def build_core(
@@ -370,14 +311,14 @@ def build_core(
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
     tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
-    notifier = _notifier(store, clock, sinks, health, languages)
+    notifier = channel_notifier(store, clock, sinks, health, languages)
     publisher = CardPublisher(sinks, card_index(store), languages)
     checker = CreateChecker(pending, clients.gateway, store, baselines, names, publisher,
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,
                       notifier.enqueue_all)  # fmt: skip
-    coordinator = _coordinator(settings, store, clients, sync, contacts, notifier, clock,
-                               checker)  # fmt: skip
+    coordinator = poll_loops(settings, store, clients.gateway, clients.tokens, sync, contacts,
+                             notifier, clock, checker, replica_name())  # fmt: skip
     connection_handlers = ConnectionHandlers(
         connections, names, deliveries, contacts, notifier, sinks, audit,
         diagnose=_diagnose(store, clients, clock), health=health, accounts=connections.accounts,
@@ -388,7 +329,7 @@ def build_core(
                            sinks)  # fmt: skip
     router = Router([
         *threads.groups, score.handlers, score.schedule.handlers, connection_handlers,
-        _lookups(clients, tickets, store), _languages(store, audit, score),
+        _lookups(clients, tickets, store), language_handlers(store, audit, score),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
                    recommendations, deliveries, notifier, sinks),
     ])  # fmt: skip
