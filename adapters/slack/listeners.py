@@ -257,19 +257,23 @@ class SlackListeners:
     ) -> Work | None:
         """A state name saved in the configuration modal: answered in the ack (store reads
         and writes only), with the modal showing the new names."""
+        view = _dict(body.get("view"))
+        # A bad pick is named without asking Slack who asks (the language a recent lookup
+        # knows, else English); saving needs to know whether they are an admin.
+        with use_locale(known_locale(self._users, body)):
+            try:
+                request = rename_from_inputs(
+                    input_value(view, "state_pick"), input_value(view, "state_label")
+                )
+            except UsageError as exc:
+                await ack(response_action="errors", errors={"state_pick": exc.message})
+                return None
         ctx = await self._ctx(client, body, None)
         with use_locale(ctx.locale):
-            await self._rename(ack, _dict(body.get("view")), ctx)
+            await self._rename(ack, ctx, request)
         return None
 
-    async def _rename(self, ack: AsyncAck, view: dict[str, Any], ctx: RequestContext) -> None:
-        try:
-            request = rename_from_inputs(
-                input_value(view, "state_pick"), input_value(view, "state_label")
-            )
-        except UsageError as exc:
-            await ack(response_action="errors", errors={"state_pick": exc.message})
-            return
+    async def _rename(self, ack: AsyncAck, ctx: RequestContext, request: Request) -> None:
         outcome = await self._router.handle(ctx, request)
         if not isinstance(outcome, Reply):
             await ack()
