@@ -9,6 +9,7 @@ from adapters.slack.blocks import message
 from adapters.slack.blocks_surfaces import modal
 from adapters.slack.blocks_text import actions_block, context, escape, section
 from core.actions import ClientFormContext, state_pick_value
+from core.i18n import _
 from core.views import ConfigurationView, NoticeLevel
 
 __all__ = [
@@ -59,8 +60,13 @@ def config_modal(view: ConfigurationView) -> JSON:
     blocks += [*message(view.status)["blocks"][:20], {"type": "divider"}]
     blocks.append(
         section(
-            "*State names* — pick a state and give it this workspace's name "
-            "(leave the name empty to restore ServiceNow's)."
+            "*"
+            + _("State names")
+            + "* — "
+            + _(
+                "pick a state and give it this workspace's name "
+                "(leave the name empty to restore ServiceNow's)."
+            )
         )
     )
     current = [
@@ -73,21 +79,21 @@ def config_modal(view: ConfigurationView) -> JSON:
     select: JSON = {"type": "static_select", "options": options}
     if options:
         select["initial_option"] = options[0]
-    blocks.append(_input("state_pick", "State", select))
+    blocks.append(_input("state_pick", _("State"), select))
     name = {
         "type": "plain_text_input",
         "max_length": 40,
-        "placeholder": {"type": "plain_text", "text": "The name to show (empty: ServiceNow's)"},
+        "placeholder": {"type": "plain_text", "text": _("The name to show (empty: ServiceNow's)")},
     }
-    blocks.append(_input("state_label", "Name", name, optional=True))
+    blocks.append(_input("state_label", _("Name"), name, optional=True))
     actions = actions_block(view.buttons)
     if actions is not None:
         blocks.append(actions)
     return modal(
-        "ServiceNow configuration",
+        _("ServiceNow configuration"),
         blocks,
         callback_id=CONFIG_CALLBACK,
-        submit={"type": "plain_text", "text": "Save name"},
+        submit={"type": "plain_text", "text": _("Save name")},
     )
 
 
@@ -95,18 +101,23 @@ def client_form_modal(instance: str, channel: str | None) -> JSON:
     """The private form for an instance's OAuth client (never typed into a chat message)."""
     blocks = [
         section(
-            f"Connecting to *{escape(instance)}*. Give the client id and secret of the "
-            "instance's Application Registry entry (System OAuth > Application Registry)."
+            _(
+                "Connecting to {instance}. Give the client id and secret of the instance's "
+                "Application Registry entry (System OAuth &gt; Application Registry).",
+                instance=f"*{escape(instance)}*",
+            )
         ),
-        _input("client_id", "Client id", {"type": "plain_text_input", "max_length": 200}),
-        _input("client_secret", "Client secret", {"type": "plain_text_input", "max_length": 200}),
+        _input("client_id", _("Client id"), {"type": "plain_text_input", "max_length": 200}),
+        _input(
+            "client_secret", _("Client secret"), {"type": "plain_text_input", "max_length": 200}
+        ),
     ]
     meta = ClientFormContext(instance, channel).dumps()
     return modal(
-        "ServiceNow OAuth client",
+        _("ServiceNow OAuth client"),
         blocks,
         callback_id=CLIENT_CALLBACK,
-        submit={"type": "plain_text", "text": "Connect"},
+        submit={"type": "plain_text", "text": _("Connect")},
         private_metadata=meta,
     )
 

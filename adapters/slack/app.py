@@ -39,6 +39,7 @@ from adapters.slack.stores import StoreInstallationStore, StoreOAuthStateStore
 from adapters.slack.threads import SlackThreads, register_threads
 from adapters.slack.unfurl import UnfurlListener, register_unfurl_listener
 from core.handlers.router import Router
+from core.i18n import _
 from core.ports import DeliveryError
 from core.storage import Documents, IdempotencyKeys, OneTimeValues
 
@@ -164,7 +165,7 @@ class SlackAdapter:
             raise DeliveryError(
                 f"SnowOps is not installed in Slack workspace {team}",
                 permanent=True,
-                hint="Reinstall the Slack app from /slack/install",
+                hint=_("Reinstall the Slack app from /slack/install"),
             )
         return AsyncWebClient(
             token=bot.bot_token, base_url=self.config.api_url, session=self.http.session

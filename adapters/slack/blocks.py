@@ -48,6 +48,7 @@ from adapters.slack.blocks_text import (
     truncate_mrkdwn,
 )
 from core.forms import TicketFormView
+from core.i18n import _
 from core.score_views import SecureScoreView
 from core.views import (
     ConfigurationView,
@@ -134,7 +135,7 @@ def _layout(view: View) -> tuple[Layout, str]:
         case StatesView():
             return states_layout(view)
         case HomeView():
-            return home_layout(view), "SnowOps: incidents and changes"
+            return home_layout(view), _("SnowOps: incidents and changes")
         case ConfigurationView():
             return config_layout(view)
         case SecureScoreView():

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.slack.blocks_surfaces import SLACK_INPUT_MAX, modal
 from adapters.slack.blocks_text import OPTION_TEXT_MAX, escape, section, truncate
 from core.action_forms import ActionFormView
+from core.i18n import _
 
 __all__ = [
     "ACTION_CALLBACK",
@@ -52,13 +53,13 @@ def _element(form: ActionFormView, field: str) -> JSON:
             "type": "external_select",
             "action_id": GROUP_SEARCH,
             "min_query_length": 1,
-            "placeholder": _text("Type part of a group's name"),
+            "placeholder": _text(_("Type part of a group's name")),
         }
     if field == "close_code" and form.choices:
         return {
             "type": "static_select",
             "action_id": _INPUT,
-            "placeholder": _text("Pick one"),
+            "placeholder": _text(_("Pick one")),
             "options": _options(form.choices),
         }
     return {
@@ -90,7 +91,7 @@ def action_modal(form: ActionFormView) -> JSON:
     return modal(
         form.title,
         blocks,
-        close="Cancel",
+        close=_("Cancel"),
         callback_id=ACTION_CALLBACK,
         submit={"type": "plain_text", "text": form.submit},
         private_metadata=form.context.dumps(),

@@ -27,6 +27,7 @@ from adapters.slack.blocks_text import (
     safe_url,
     section,
 )
+from core.i18n import _
 from core.views import (
     Button,
     ConfigurationView,
@@ -79,7 +80,7 @@ def notice_layout(notice: Notice) -> tuple[Layout, str]:
     """A notice: emoji by level, the text, the link as a button, the hint in small print."""
     accessory = None
     if safe_url(notice.link):
-        accessory = button(Button("Open link", url=notice.link))
+        accessory = button(Button(_("Open link"), url=notice.link))
     blocks = [
         section(_NOTICE_PREFIX.get(notice.level, "") + escape(notice.text), accessory=accessory)
     ]
@@ -99,7 +100,7 @@ def post_message(notice: Notice) -> JSON:
     if notice.link:
         # A plain "Open in ServiceNow": the URL itself as a label would be escaped, and a
         # copied label would not be the URL any more.
-        lines.append(link(notice.link, "Open in ServiceNow"))
+        lines.append(link(notice.link, _("Open in ServiceNow")))
         fallback.append(escape_entities(notice.link))
     return {"text": "\n".join(fallback), "blocks": lines_sections(lines)}
 
@@ -110,15 +111,15 @@ def ticket_blocks(card: TicketCard) -> list[JSON]:
     if card.recommendation_id:
         source = f"{source} ({card.recommendation_id})" if source else card.recommendation_id
     pairs = [
-        ("State", card.state),
-        ("Priority", card.priority),
-        ("Due", card.due),
-        ("Requested by", card.requested_by),
+        (_("State"), card.state),
+        (_("Priority"), card.priority),
+        (_("Due"), card.due),
+        (_("Requested by"), card.requested_by),
     ]
     if source:
-        pairs.append(("Source", source))
+        pairs.append((_("Source"), source))
     if card.category:
-        pairs.append(("Category", card.category))
+        pairs.append((_("Category"), card.category))
     cells = [f"*{escape(label)}*\n{escape(value)}" for label, value in pairs]
     blocks = [section(_headline(card), fields=cells)]
     if card.history:
@@ -126,7 +127,7 @@ def ticket_blocks(card: TicketCard) -> list[JSON]:
         if len(lines) > CONTEXT_ELEMENTS_MAX:
             # One element says what was left out, so the context block stays within 10.
             extra = len(lines) - (CONTEXT_ELEMENTS_MAX - 1)
-            lines = [*lines[: CONTEXT_ELEMENTS_MAX - 1], f"…and {extra} more"]
+            lines = [*lines[: CONTEXT_ELEMENTS_MAX - 1], _("…and {count} more", count=extra)]
         blocks.append(context(*lines))
     if card.note:
         blocks.append(context(escape(card.note)))
@@ -137,7 +138,7 @@ def compact_ticket(card: TicketCard) -> JSON:
     """A ticket in one section, for lists and the Home tab."""
     facts = [card.state, card.priority]
     if card.due and card.due != "—":
-        facts.append(f"due {card.due}")
+        facts.append(_("due {date}", date=card.due))
     return section(f"{_headline(card)}\n{escape(' · '.join(facts))}")
 
 
@@ -151,21 +152,25 @@ def recommendation_blocks(card: RecommendationCard) -> list[JSON]:
     notes: list[str] = []
     if card.ticket is not None:
         t = card.ticket
-        notes.append(f"Tracked by {link(t.url, t.number)} ({escape(t.state)})")
+        notes.append(
+            _("Tracked by {ticket} ({state})", ticket=link(t.url, t.number), state=escape(t.state))
+        )
     if card.note:
         notes.append(escape(card.note))
     if notes:
         blocks.append(context(*notes))
     buttons = list(card.buttons)
     if card.url:
-        buttons.append(Button("How to fix", url=card.url))
+        buttons.append(Button(_("How to fix"), url=card.url))
     return _with_actions(blocks, buttons)
 
 
 def recommendation_text(card: RecommendationCard) -> str:
     """Fallback line of a recommendation."""
-    tracked = f" — tracked by {card.ticket.number}" if card.ticket else ""
-    return escape_entities(f"{card.title}{tracked}")
+    if card.ticket is None:
+        return escape_entities(card.title)
+    tracked = _("{title} — tracked by {number}", title=card.title, number=card.ticket.number)
+    return escape_entities(tracked)
 
 
 def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
@@ -175,7 +180,7 @@ def ticket_list_layout(view: TicketListView) -> tuple[Layout, str]:
         head.append(context(escape(view.note)))
     buttons = [view.more] if view.more else []
     if safe_url(view.servicenow_list_url):
-        buttons.append(Button("Open list in ServiceNow", url=view.servicenow_list_url))
+        buttons.append(Button(_("Open list in ServiceNow"), url=view.servicenow_list_url))
     tail = _with_actions([], buttons)
     if not view.cards:
         return Layout([*head, context(escape(view.empty_text))], [], tail), escape_entities(
@@ -198,7 +203,7 @@ def status_layout(view: StatusView) -> tuple[Layout, str]:
 
 def states_layout(view: StatesView) -> tuple[Layout, str]:
     """A state catalog; a renamed state also shows ServiceNow's own name."""
-    title = f"{view.kind.label} states"
+    title = _("{kind} states", kind=view.kind.label)
     lines = []
     for value, name, default in view.states:
         renamed = f" _(ServiceNow: {escape(default)})_" if name != default else ""
@@ -206,7 +211,12 @@ def states_layout(view: StatesView) -> tuple[Layout, str]:
     blocks = [section(f"*{escape(title)}*"), *lines_sections(lines)]
     if view.can_edit:
         blocks.append(
-            context(f'Rename one: `/snow states {view.kind.value} &lt;value&gt; "New name"`')
+            context(
+                _(
+                    "Rename one: {command}",
+                    command=f'`/snow states {view.kind.value} &lt;value&gt; "New name"`',
+                )
+            )
         )
     return Layout(head=blocks), escape_entities(title)
 
@@ -220,4 +230,4 @@ def config_layout(view: ConfigurationView) -> tuple[Layout, str]:
     blocks += status_layout(view.status)[0].head
     for states in view.states:
         blocks += states_layout(states)[0].head
-    return Layout(head=_with_actions(blocks, list(view.buttons))), "ServiceNow configuration"
+    return Layout(head=_with_actions(blocks, list(view.buttons))), _("ServiceNow configuration")

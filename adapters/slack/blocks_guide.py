@@ -24,6 +24,7 @@ from adapters.slack.blocks_text import (
     section,
     truncate,
 )
+from core.i18n import _
 from core.views import Button, ConfirmView, HelpView, RecommendationCard, RecommendationListView
 
 __all__ = [
@@ -44,12 +45,16 @@ BRIEF_SUMMARY_MAX = 140
 def help_layout(view: HelpView) -> tuple[Layout, str]:
     """`/snow help`: whether this workspace is connected, then every command in code."""
     if view.connected:
-        state = f"Connected to {link(view.instance_url, view.instance_url or 'ServiceNow')}."
+        where = link(view.instance_url, view.instance_url or "ServiceNow")
+        state = _("Connected to {where}.", where=where)
     else:
-        state = "Not connected to ServiceNow yet: an admin runs `/snow connect &lt;instance&gt;`."
+        state = _(
+            "Not connected to ServiceNow yet: an admin runs {command}.",
+            command="`/snow connect &lt;instance&gt;`",
+        )
     lines = [f"{code('/snow ' + cmd)} — {escape(what)}" for cmd, what in view.commands]
-    blocks = [header("What SnowOps can do here"), context(state), *lines_sections(lines)]
-    return Layout(head=blocks), "SnowOps help"
+    blocks = [header(_("What SnowOps can do here")), context(state), *lines_sections(lines)]
+    return Layout(head=blocks), _("SnowOps help")
 
 
 def _side_button(card: RecommendationCard) -> JSON | None:
@@ -58,7 +63,8 @@ def _side_button(card: RecommendationCard) -> JSON | None:
     if card.buttons:
         return button(replace(card.buttons[0], primary=False))
     if card.ticket is not None:
-        return button(Button(f"Open {card.ticket.number}", url=card.ticket.url))
+        label = _("Open {number}", number=card.ticket.number)
+        return button(Button(label, url=card.ticket.url))
     return None
 
 
@@ -74,11 +80,13 @@ def recommendation_item(card: RecommendationCard) -> list[JSON]:
         notes.append(escape(truncate(card.summary, BRIEF_SUMMARY_MAX)))
     if card.ticket is not None:
         t = card.ticket
-        notes.append(f"Tracked by {link(t.url, t.number)} ({escape(t.state)})")
+        notes.append(
+            _("Tracked by {ticket} ({state})", ticket=link(t.url, t.number), state=escape(t.state))
+        )
     if card.note:
         notes.append(escape(card.note))
     if card.url:
-        notes.append(link(card.url, "How to fix"))
+        notes.append(link(card.url, _("How to fix")))
     if notes:
         blocks.append(context(*notes))
     rest = actions_block(list(card.buttons[1:]))
@@ -98,9 +106,8 @@ def recommendation_list_layout(view: RecommendationListView) -> tuple[Layout, st
     items = [[divider(), *recommendation_item(c)] for c in view.cards]
     more = actions_block([view.more]) if view.more else None
     count = len(view.cards)
-    return Layout(head, items, [more] if more else []), escape_entities(
-        f"{view.title}: {count} shown"
-    )
+    shown = _("{title}: {count} shown", title=view.title, count=count)
+    return Layout(head, items, [more] if more else []), escape_entities(shown)
 
 
 def confirm_layout(view: ConfirmView) -> tuple[Layout, str]:

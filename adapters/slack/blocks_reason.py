@@ -9,6 +9,7 @@ from adapters.slack.blocks_surfaces import modal
 from adapters.slack.blocks_text import escape, section
 from core.actions import button_value
 from core.grammar_threads import MAX_REASON
+from core.i18n import _
 from core.outcomes import AskReason
 
 __all__ = ["BLOCK", "REASON_CALLBACK", "reason_modal"]
@@ -22,7 +23,7 @@ def reason_modal(ask: AskReason) -> dict[str, Any]:
     field = {
         "type": "input",
         "block_id": BLOCK,
-        "label": {"type": "plain_text", "text": "Reason"},
+        "label": {"type": "plain_text", "text": _("Reason")},
         "element": {
             "type": "plain_text_input",
             "action_id": "value",
@@ -33,8 +34,8 @@ def reason_modal(ask: AskReason) -> dict[str, Any]:
     return modal(
         ask.title[:24],
         [section(escape(ask.prompt)), field],
-        close="Cancel",
-        submit={"type": "plain_text", "text": "Send"},
+        close=_("Cancel"),
+        submit={"type": "plain_text", "text": _("Send")},
         callback_id=REASON_CALLBACK,
         private_metadata=button_value(ask.command),
     )

@@ -18,6 +18,7 @@ from adapters.slack.blocks_text import (
     section,
     truncate,
 )
+from core.i18n import _
 from core.score_views import SecureScoreView
 
 __all__ = ["score_layout", "score_pairs"]
@@ -29,29 +30,31 @@ _ALT_MAX = 2000
 def score_pairs(view: SecureScoreView) -> list[tuple[str, str]]:
     """The score's label/value lines, as every platform shows them."""
     return [
-        ("Score", view.score),
-        ("Change over 7 days", view.change_7),
-        ("Change over 30 days", view.change_30),
-        ("Gained through SnowOps tickets", view.gained),
+        (_("Score"), view.score),
+        (_("Change over 7 days"), view.change_7),
+        (_("Change over 30 days"), view.change_30),
+        (_("Gained through SnowOps tickets"), view.gained),
     ]
 
 
 def score_layout(view: SecureScoreView) -> tuple[Layout, str]:
     """The Secure Score message."""
-    blocks: list[JSON] = [header("Microsoft Secure Score"), *fields_sections(score_pairs(view))]
+    blocks: list[JSON] = [header(_("Microsoft Secure Score")), *fields_sections(score_pairs(view))]
     if view.categories:
         lines = [f"• *{escape(name)}*: {escape(gain)}" for name, gain in view.categories]
-        blocks += [section("*Biggest open gains*"), *lines_sections(lines)]
+        blocks += [section("*" + _("Biggest open gains") + "*"), *lines_sections(lines)]
     url = safe_url(view.chart_url)
     if url is not None:
         blocks.append(
             {
                 "type": "image",
                 "image_url": url,
-                "alt_text": truncate(view.chart_alt or "Secure Score chart", _ALT_MAX),
-                "title": {"type": "plain_text", "text": "Score over the last 30 days"},
+                "alt_text": truncate(view.chart_alt or _("Secure Score chart"), _ALT_MAX),
+                "title": {"type": "plain_text", "text": _("Score over the last 30 days")},
             }
         )
-    notes = [f"Tenant {escape(view.tenant)}, as of {escape(view.as_of)}"]
+    notes = [
+        _("Tenant {tenant}, as of {when}", tenant=escape(view.tenant), when=escape(view.as_of))
+    ]
     blocks.append(context(*notes, *([escape(view.hint)] if view.hint else [])))
-    return Layout(head=blocks), escape_entities(f"Secure Score: {view.score}")
+    return Layout(head=blocks), escape_entities(_("Secure Score: {score}", score=view.score))

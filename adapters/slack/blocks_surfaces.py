@@ -65,12 +65,13 @@ def _plain(text: str, limit: int) -> PlainTextObject:
     return PlainTextObject(text=truncate(text, limit), emoji=True)
 
 
-def modal(title: str, blocks: list[JSON], *, close: str = "Close", **extra: Any) -> JSON:
+def modal(title: str, blocks: list[JSON], *, close: str = "", **extra: Any) -> JSON:
+    """A modal view (``close``: its close button's text, "Close" when not given)."""
     # Built through slack_sdk's View so its validators (title, block count, metadata) run.
     view = SlackView(
         type="modal",
         title=_plain(title or "SnowOps", MODAL_TITLE_MAX),
-        close=_plain(close, MODAL_TITLE_MAX),
+        close=_plain(close or _("Close"), MODAL_TITLE_MAX),
         blocks=blocks,
         **extra,
     )
@@ -80,7 +81,7 @@ def modal(title: str, blocks: list[JSON], *, close: str = "Close", **extra: Any)
 def _summary_blocks(summary: KindSummary) -> list[JSON]:
     blocks = [header(summary.title)]
     if not summary.counts:
-        blocks.append(context("No tickets yet."))
+        blocks.append(context(_("No tickets yet.")))
     elif len(summary.counts) <= 10:
         blocks += fields_sections([(name, str(count)) for name, count in summary.counts])
     else:
@@ -94,15 +95,18 @@ def home_layout(view: HomeView) -> Layout:
     where = link(view.instance_url, view.instance_url or "ServiceNow")
     notes = []
     if not view.connected:
-        line = (
-            ":warning: Not connected to ServiceNow. An admin runs `/snow connect &lt;instance&gt;`."
+        line = ":warning: " + _(
+            "Not connected to ServiceNow. An admin runs {command}.",
+            command="`/snow connect &lt;instance&gt;`",
         )
     elif view.problem:
         # Never a green "Connected" while ServiceNow's calls fail.
-        line = f":red_circle: Connected to {where}, but {escape(view.problem)}."
+        line = ":red_circle: " + _(
+            "Connected to {where}, but {problem}.", where=where, problem=escape(view.problem)
+        )
         notes = [escape(view.problem_hint)] if view.problem_hint else []
     else:
-        line = f":large_green_circle: Connected to {where}"
+        line = ":large_green_circle: " + _("Connected to {where}", where=where)
     actions = actions_block(view.buttons)
     return Layout(
         head=[header("SnowOps"), context(line, *notes)],
@@ -141,8 +145,9 @@ def _initial_date(due: str) -> str | None:
 
 
 def _source_line(form: TicketFormView) -> str:
-    who = "Microsoft Secure Score" if form.source is RecommendationSource.MICROSOFT else "your team"
-    text = f"Source: {who}"
+    microsoft = form.source is RecommendationSource.MICROSOFT
+    who = _("Microsoft Secure Score") if microsoft else _("your team")
+    text = _("Source: {who}", who=who)
     if form.recommendation_id:
         text += f" — {link(form.recommendation_url, form.recommendation_id)}"
     return text
@@ -168,15 +173,20 @@ def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
     due = DatePickerElement(
         action_id=INPUT_ACTION_ID,
         initial_date=_initial_date(form.due),
-        placeholder=_plain("Pick a date", 150),
+        placeholder=_plain(_("Pick a date"), 150),
     )
     return [
-        ("kind", "Type", _select(kinds, form.kind.value, _("Type of ticket")), False),
-        ("name", "Name", name, False),
-        ("description", "Description", description, True),
-        ("priority", "Priority", _select(priorities, str(form.priority.value), "Priority"), False),
-        ("due", f"Due date ({form.zone})", due, True),
-        ("category", "Category", _select(categories, category, "Choose a category"), True),
+        ("kind", _("Type"), _select(kinds, form.kind.value, _("Type of ticket")), False),
+        ("name", _("Name"), name, False),
+        ("description", _("Description"), description, True),
+        (
+            "priority",
+            _("Priority"),
+            _select(priorities, str(form.priority.value), _("Priority")),
+            False,
+        ),
+        ("due", _("Due date ({zone})", zone=form.zone), due, True),
+        ("category", _("Category"), _select(categories, category, _("Choose a category")), True),
     ]
 
 
@@ -213,8 +223,8 @@ def ticket_form_modal(
         form.title,
         blocks,
         callback_id=FORM_CALLBACK_ID,
-        submit=_plain("Create", MODAL_TITLE_MAX),
-        close="Cancel",
+        submit=_plain(_("Create"), MODAL_TITLE_MAX),
+        close=_("Cancel"),
         private_metadata=private_metadata,
     )
 
@@ -258,7 +268,7 @@ def result_modal(title: str, text: str, url: str | None) -> JSON:
     """The outcome of a submit: the text and, when there is one, a link to the ticket."""
     blocks = [section(escape(text))]
     if safe_url(url):
-        block = actions_block([Button("Open in ServiceNow", url=url)])
+        block = actions_block([Button(_("Open in ServiceNow"), url=url)])
         blocks += [block] if block else []
     return modal(title, blocks)
 
@@ -269,7 +279,7 @@ def ticket_list_modal(view: TicketListView, *, private_metadata: str = "") -> JS
         raise ValueError(f"private_metadata is {len(private_metadata)} chars; Slack keeps 3000")
     buttons = [view.more] if view.more else []
     if safe_url(view.servicenow_list_url):
-        buttons.append(Button("Open list in ServiceNow", url=view.servicenow_list_url))
+        buttons.append(Button(_("Open list in ServiceNow"), url=view.servicenow_list_url))
     block = actions_block(buttons)
     notes = [escape(n) for n in (view.note, "" if view.cards else view.empty_text) if n]
     layout = Layout(

@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 )
 
 from core.actions import button_value
+from core.i18n import _
 from core.views import Button
 
 __all__ = [
@@ -240,7 +241,7 @@ def divider() -> JSON:
 
 def more_block(count: int) -> JSON:
     """The "…and N more" note that ends a list cut to fit Slack's block limit."""
-    return context(f"{ELLIPSIS}and {count} more")
+    return context(_("…and {count} more", count=count))
 
 
 def _action_id(b: Button) -> str:
@@ -264,11 +265,11 @@ def button(b: Button, action_id: str | None = None) -> JSON:
             title=PlainTextObject(text=truncate(f"{b.label}?", 100)),
             text=PlainTextObject(text=truncate(b.confirm, 300)),
             confirm=PlainTextObject(text=truncate(b.label, 30)),
-            deny=PlainTextObject(text="Cancel"),
+            deny=PlainTextObject(text=_("Cancel")),
             style="danger" if danger else None,
         )
     element = ButtonElement(
-        text=PlainTextObject(text=truncate(b.label or "Open", BUTTON_TEXT_MAX), emoji=True),
+        text=PlainTextObject(text=truncate(b.label or _("Open"), BUTTON_TEXT_MAX), emoji=True),
         action_id=action_id or _action_id(b),
         value=value,
         url=safe_url(b.url),

@@ -11,7 +11,15 @@ from adapters.slack.permissions import SlackUsers
 from core.handlers.context import RequestContext
 from core.models import ChannelRef, Requester
 
-__all__ = ["Where", "quick_context", "request_context", "team_of", "where_of", "workspace_of"]
+__all__ = [
+    "Where",
+    "known_locale",
+    "quick_context",
+    "request_context",
+    "team_of",
+    "where_of",
+    "workspace_of",
+]
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -53,18 +61,28 @@ async def request_context(
         channel=ChannelRef(workspace, channel_id) if channel_id else None,
         is_admin=user.is_admin,
         zone=user.tz,
+        locale=user.locale,
     )
 
 
-def quick_context(body: dict[str, Any], channel_id: str | None) -> RequestContext:
-    """Who asks, without asking Slack (before the ack): never an admin, no email."""
+def quick_context(body: dict[str, Any], channel_id: str | None, locale: str = "") -> RequestContext:
+    """Who asks, without asking Slack (before the ack): never an admin, no email; the
+    language is what the caller knows already (a cached lookup), else English."""
     workspace = workspace_of(team_of(body))
     return RequestContext(
         workspace,
         Requester("slack", user_of(body), str(body.get("user_name") or "")[:200]),
         ChannelRef(workspace, channel_id) if channel_id else None,
         is_admin=False,
+        locale=locale,
     )
+
+
+def known_locale(users: SlackUsers, body: dict[str, Any]) -> str | None:
+    """The asker's language tag if a recent ``users.info`` said it, else None (an ack is
+    then in English: asking Slack first would eat into its three seconds)."""
+    user = users.cached(team_of(body), user_of(body))
+    return user.locale if user is not None else None
 
 
 @dataclass(frozen=True, slots=True)

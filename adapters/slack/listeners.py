@@ -8,10 +8,8 @@ can answer from its own state; it opens a modal straight after when the answer m
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
-import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -24,13 +22,18 @@ from adapters.slack.blocks import (
     FORM_CALLBACK_ID,
     form_values,
     home_view,
-    message,
     post_message,
     progress_modal,
 )
 from adapters.slack.blocks_text import COMMAND_ACTION, LINK_ACTION
-from adapters.slack.context import Where, quick_context, request_context, where_of
+from adapters.slack.context import (
+    Where,
+    known_locale,
+    request_context,
+    where_of,
+)
 from adapters.slack.permissions import SlackUsers
+from adapters.slack.quick import QuickAnswers, render
 from adapters.slack.replies import SlackReplies, form_modal, modal_of
 from adapters.slack.sink import error_code
 from core import commands as c
@@ -49,27 +52,19 @@ from core.actions import (
 from core.errors import UsageError
 from core.handlers.context import RequestContext
 from core.handlers.router import Router
+from core.i18n import _, use_locale
 from core.outcomes import Audience, Outcome, Reply, ShowForm, TicketMade
-from core.views import ConfigurationView, HomeView, Notice, NoticeLevel, TicketListView, View
+from core.views import ConfigurationView, HomeView, Notice, NoticeLevel
 
 __all__ = ["MESSAGE_SHORTCUT", "SlackListeners", "register_listeners"]
 
 log = logging.getLogger(__name__)
 
 MESSAGE_SHORTCUT = "create_ticket_from_message"
-#: How long the ack of a quick answer is reused for the same request in the same workspace.
-ANSWER_REUSE_SECONDS = 1.0
 #: How long core may take before a modal-bound answer gets a "Loading…" modal first
 #: (trigger ids expire three seconds after the click).
 MODAL_GRACE = 1.0
 _TITLE = "SnowOps"
-
-
-@functools.lru_cache(maxsize=256)
-def render(view: View) -> dict[str, Any]:
-    """Block Kit for a view; views are immutable, so a repeated one is rendered once.
-    Callers copy the result (``{**render(v), …}``) rather than change it."""
-    return message(view)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -88,7 +83,7 @@ class SlackListeners:
         self._router = router
         self._users = users
         self._replies = replies
-        self._answers: dict[tuple[str, object], tuple[float, dict[str, Any]]] = {}
+        self._quick = QuickAnswers(router, users, replies)
 
     async def _ctx(
         self, client: AsyncWebClient, body: dict[str, Any], channel: str | None
@@ -99,47 +94,24 @@ class SlackListeners:
     async def command(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> Work | None:
-        """``/snow …``: usage errors and quick answers go in the ack itself; everything else
-        is acknowledged empty and carried on after."""
-        parsed = self._router.parse(str(body.get("text") or ""))
-        where = where_of(body)
-        if isinstance(parsed, Reply):
-            await ack(response_type="ephemeral", **render(parsed.view))
-            return None
-        quick = await self._quick(body, where, parsed)
-        if isinstance(quick, Reply):
-            kind = "ephemeral" if quick.audience is Audience.ASKER else "in_channel"
-            await ack(response_type=kind, **self._reused(body, parsed, quick))
-            return self._refresh(body, where, quick) if quick.refresh is not None else None
+        """``/snow …``: usage errors and quick answers go in the ack itself, in the asker's
+        language when a recent lookup knows it (else English, corrected after the ack);
+        everything else is acknowledged empty and carried on after."""
+        known = known_locale(self._users, body)
+        with use_locale(known):
+            text = str(body.get("text") or "")
+            parsed = self._router.parse(text)
+            where = where_of(body)
+            if isinstance(parsed, Reply):
+                await ack(response_type="ephemeral", **render(parsed.view))
+                return self._quick.follow_up(body, client, where, text, parsed, known)
+            quick = await self._quick.now(body, where, parsed, known)
+            if isinstance(quick, Reply):
+                kind = "ephemeral" if quick.audience is Audience.ASKER else "in_channel"
+                await ack(response_type=kind, **self._quick.reused(body, parsed, quick))
+                return self._quick.follow_up(body, client, where, parsed, quick, known)
         await ack()
         return self._run(body, client, where, parsed)
-
-    async def _quick(self, body: dict[str, Any], where: Where, request: Request) -> Outcome | None:
-        return await self._router.answer_now(quick_context(body, where.channel), request)
-
-    def _reused(self, body: dict[str, Any], request: Request, quick: Reply) -> dict[str, Any]:
-        """The ack of a quick answer; the same one is reused for a second, which is all a
-        busy channel asking the same thing needs (the store cache is as short). A list of
-        tickets is never reused: a ticket just created must show."""
-        if isinstance(quick.view, TicketListView):
-            return render(quick.view)
-        key = (str(body.get("team_id") or ""), request)
-        hit = self._answers.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        answer = render(quick.view)
-        if len(self._answers) > 1000:
-            self._answers.clear()
-        self._answers[key] = (now + ANSWER_REUSE_SECONDS, answer)
-        return answer
-
-    async def _refresh(self, body: dict[str, Any], where: Where, shown: Reply) -> None:
-        """An answer from the store, fetched fresh and replaced if anything changed."""
-        assert shown.refresh is not None
-        fresh = await self._router.handle(quick_context(body, where.channel), shown.refresh)
-        if isinstance(fresh, Reply) and fresh.view != shown.view:
-            await self._replies.respond(where, {**render(fresh.view), "replace_original": True})
 
     async def button(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -150,16 +122,22 @@ class SlackListeners:
         action = _first_action(body)
         action_id, value = str(action.get("action_id") or ""), action.get("value")
         try:
-            request: Request = (
-                read_button(value)
-                if action_id.split(":", 1)[0] == COMMAND_ACTION
-                else read_old_button(action_id, value)
-            )
-        except UsageError as exc:
-            return self._replies.show(
-                client, where, Reply(Notice(exc.message, NoticeLevel.WARNING))
-            )
+            request = _read(action_id, value)
+        except UsageError:
+            return self._bad_button(body, client, where, action_id, value)
         return self._run(body, client, where, request)
+
+    async def _bad_button(
+        self, body: dict[str, Any], client: AsyncWebClient, where: Where, action_id: str, value: Any
+    ) -> None:
+        """Why a button cannot be carried out, in the clicker's language (read again in it)."""
+        ctx = await self._ctx(client, body, where.channel)
+        with use_locale(ctx.locale):
+            try:
+                _read(action_id, value)
+            except UsageError as exc:
+                notice = Notice(exc.message, NoticeLevel.WARNING)
+                await self._replies.show(client, where, Reply(notice))
 
     async def _run(
         self, body: dict[str, Any], client: AsyncWebClient, where: Where, request: Request
@@ -169,16 +147,21 @@ class SlackListeners:
         modal opens and the answer replaces it."""
         answer = asyncio.ensure_future(self._answer(body, client, where, request))
         if getattr(request, "forms", False) or (where.modal and not where.view_id):
-            done, _ = await asyncio.wait({answer}, timeout=MODAL_GRACE)
+            done, _pending = await asyncio.wait({answer}, timeout=MODAL_GRACE)
             if not done:
-                where = await self._replies.open_loading(client, where, _TITLE)
-        await self._replies.show(client, where, await answer)
+                with use_locale(known_locale(self._users, body)):
+                    where = await self._replies.open_loading(client, where, _TITLE)
+        outcome, locale = await answer
+        with use_locale(locale):
+            await self._replies.show(client, where, outcome)
 
     async def _answer(
         self, body: dict[str, Any], client: AsyncWebClient, where: Where, request: Request
-    ) -> Outcome:
+    ) -> tuple[Outcome, str]:
+        """Core's outcome, handled in the asker's language, and that language."""
         ctx = await self._ctx(client, body, where.channel)
-        return await self._router.handle(ctx, request)
+        with use_locale(ctx.locale):
+            return await self._router.handle(ctx, request), ctx.locale
 
     # -- the ticket form --------------------------------------------------------------------
     @staticmethod
@@ -195,14 +178,17 @@ class SlackListeners:
         """The ticket form submitted: field errors in the ack, or a progress view and the
         create after it."""
         view, request = self._submission(body)
-        quick = await self._quick(body, Where(request.context.channel, None, None), request)
-        if isinstance(quick, ShowForm):
-            await ack(response_action="errors", errors=dict(quick.form.errors))
-            return None
-        await ack(
-            response_action="update",
-            view=progress_modal("ServiceNow ticket", "Creating the ticket in ServiceNow…"),
-        )
+        known = known_locale(self._users, body)
+        with use_locale(known):
+            where = Where(request.context.channel, None, None)
+            quick = await self._quick.now(body, where, request, known)
+            if isinstance(quick, ShowForm):
+                await ack(response_action="errors", errors=dict(quick.form.errors))
+                return None
+            progress = progress_modal(
+                _("ServiceNow ticket"), _("Creating the ticket in ServiceNow…")
+            )
+            await ack(response_action="update", view=progress)
         return self._submit(body, client, str(view.get("id") or ""), request)
 
     async def _submit(
@@ -210,6 +196,13 @@ class SlackListeners:
     ) -> None:
         channel = request.context.channel
         ctx = await self._ctx(client, body, channel)
+        with use_locale(ctx.locale):
+            await self._submitted(client, ctx, view_id, request)
+
+    async def _submitted(
+        self, client: AsyncWebClient, ctx: RequestContext, view_id: str, request: SubmitTicket
+    ) -> None:
+        channel = request.context.channel
         outcome = await self._router.handle(ctx, request)
         where = Where(channel, None, None, view_id or None, modal=True)
         if isinstance(outcome, ShowForm):
@@ -223,7 +216,7 @@ class SlackListeners:
         if isinstance(outcome, TicketMade) and outcome.posted is not None and channel:
             if outcome.posted.channel.channel == channel:
                 card = outcome.card
-                created = Notice(f"Created {card.number}.", link=card.url)
+                created = Notice(_("Created {number}.", number=card.number), link=card.url)
                 await self._tell(client, channel, ctx, created)
 
     @staticmethod
@@ -245,17 +238,17 @@ class SlackListeners:
         """The private OAuth client form: both fields are required."""
         view = _dict(body.get("view"))
         instance, client_id, secret, channel = client_values(view)
-        errors = {
-            k: "Required."
-            for k, v in (("client_id", client_id), ("client_secret", secret))
-            if not v.strip()
-        }
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return None
-        await ack(
-            response_action="update", view=progress_modal("ServiceNow OAuth client", "Saving…")
-        )
+        with use_locale(known_locale(self._users, body)):
+            errors = {
+                k: _("Required.")
+                for k, v in (("client_id", client_id), ("client_secret", secret))
+                if not v.strip()
+            }
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return None
+            progress = progress_modal(_("ServiceNow OAuth client"), _("Saving…"))
+            await ack(response_action="update", view=progress)
         where = Where(channel, None, None, str(view.get("id") or "") or None, modal=True)
         return self._run(body, client, where, SubmitClient(instance, client_id, secret))
 
@@ -265,24 +258,32 @@ class SlackListeners:
         """A state name saved in the configuration modal: answered in the ack (store reads
         and writes only), with the modal showing the new names."""
         view = _dict(body.get("view"))
-        try:
-            request = rename_from_inputs(
-                input_value(view, "state_pick"), input_value(view, "state_label")
-            )
-        except UsageError as exc:
-            await ack(response_action="errors", errors={"state_pick": exc.message})
-            return None
-        outcome = await self._router.handle(await self._ctx(client, body, None), request)
+        # A bad pick is named without asking Slack who asks (the language a recent lookup
+        # knows, else English); saving needs to know whether they are an admin.
+        with use_locale(known_locale(self._users, body)):
+            try:
+                request = rename_from_inputs(
+                    input_value(view, "state_pick"), input_value(view, "state_label")
+                )
+            except UsageError as exc:
+                await ack(response_action="errors", errors={"state_pick": exc.message})
+                return None
+        ctx = await self._ctx(client, body, None)
+        with use_locale(ctx.locale):
+            await self._rename(ack, ctx, request)
+        return None
+
+    async def _rename(self, ack: AsyncAck, ctx: RequestContext, request: Request) -> None:
+        outcome = await self._router.handle(ctx, request)
         if not isinstance(outcome, Reply):
             await ack()
-            return None
+            return
         shown = outcome.view
         if isinstance(shown, ConfigurationView) and shown.banner is not None:
             if shown.banner.level is NoticeLevel.WARNING:
                 await ack(response_action="errors", errors={"state_label": shown.banner.text})
-                return None
+                return
         await ack(response_action="update", view=modal_of(shown))
-        return None
 
     # -- message shortcut and App Home --------------------------------------------------------
     async def shortcut(
@@ -318,9 +319,17 @@ class SlackListeners:
 
     async def _home(self, body: dict[str, Any], client: AsyncWebClient, user: str) -> None:
         ctx = await self._ctx(client, {**body, "user_id": user}, None)
-        outcome = await self._router.handle(ctx, c.Home())
-        if isinstance(outcome, Reply) and isinstance(outcome.view, HomeView):
-            await client.views_publish(user_id=user, view=home_view(outcome.view))
+        with use_locale(ctx.locale):
+            outcome = await self._router.handle(ctx, c.Home())
+            if isinstance(outcome, Reply) and isinstance(outcome.view, HomeView):
+                await client.views_publish(user_id=user, view=home_view(outcome.view))
+
+
+def _read(action_id: str, value: Any) -> Request:
+    """The request a clicked button carries (:class:`UsageError` if none can be read)."""
+    if action_id.split(":", 1)[0] == COMMAND_ACTION:
+        return read_button(value)
+    return read_old_button(action_id, value)
 
 
 def _action(action_id: str) -> re.Pattern[str]:

@@ -20,7 +20,7 @@ from adapters.slack.blocks_actions import (
     action_inputs,
     group_options,
 )
-from adapters.slack.context import Where, quick_context, request_context
+from adapters.slack.context import Where, known_locale, quick_context, request_context
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies
 from core.actions import (
@@ -31,6 +31,7 @@ from core.actions import (
 )
 from core.errors import UsageError
 from core.handlers.router import Router
+from core.i18n import _, use_locale
 from core.outcomes import ShowActionForm, Suggestions
 
 __all__ = ["ActionListeners", "register_action_listeners"]
@@ -54,17 +55,21 @@ class ActionListeners:
         """An action modal submitted: a missing input is named in the ack; otherwise the
         modal says it is working, and the action runs after the ack as the submitter."""
         view = _dict(body.get("view"))
-        try:
-            context = ActionFormContext.loads(view.get("private_metadata"))
-        except UsageError as exc:
-            await ack(response_action="update", view=result_modal("SnowOps", exc.message, None))
-            return None
-        request = SubmitActionForm(context, action_values(action_inputs(view)))
-        quick = await self._router.answer_now(quick_context(body, context.channel), request)
-        if isinstance(quick, ShowActionForm):
-            await ack(response_action="errors", errors=dict(quick.form.errors))
-            return None
-        await ack(response_action="update", view=progress_modal("SnowOps", "Sending…"))
+        known = known_locale(self._users, body)
+        with use_locale(known):
+            try:
+                context = ActionFormContext.loads(view.get("private_metadata"))
+            except UsageError as exc:
+                failed = result_modal("SnowOps", exc.message, None)
+                await ack(response_action="update", view=failed)
+                return None
+            request = SubmitActionForm(context, action_values(action_inputs(view)))
+            ctx = quick_context(body, context.channel, known or "")
+            quick = await self._router.answer_now(ctx, request)
+            if isinstance(quick, ShowActionForm):
+                await ack(response_action="errors", errors=dict(quick.form.errors))
+                return None
+            await ack(response_action="update", view=progress_modal("SnowOps", _("Sending…")))
         view_id = str(view.get("id") or "") or None
         where = Where(context.channel, None, None, view_id, modal=True)
         return self._run(body, client, where, request)
@@ -73,7 +78,8 @@ class ActionListeners:
         self, body: dict[str, Any], client: AsyncWebClient, where: Where, request: Any
     ) -> None:
         ctx = await request_context(self._users, client, body, where.channel)
-        await self._replies.show(client, where, await self._router.handle(ctx, request))
+        with use_locale(ctx.locale):
+            await self._replies.show(client, where, await self._router.handle(ctx, request))
 
     async def suggest(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -81,7 +87,9 @@ class ActionListeners:
         """The groups matching what was typed, in the ack itself (Slack waits 3 s for it)."""
         typed = body.get("value")
         request = SuggestGroups(typed if isinstance(typed, str) else "")
-        outcome = await self._router.handle(quick_context(body, None), request)
+        known = known_locale(self._users, body)
+        with use_locale(known):
+            outcome = await self._router.handle(quick_context(body, None, known or ""), request)
         options = outcome.options if isinstance(outcome, Suggestions) else ()
         await ack(options=group_options(options))
         return None

@@ -1,4 +1,5 @@
-"""Who may run admin commands, and who a Slack user is (name, email), with a short cache."""
+"""Who may run admin commands, and who a Slack user is (name, email, zone, language), with a
+short cache."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class SlackUser:
     email: str | None
     is_admin: bool
     tz: str = ""  # the user's time zone (IANA), as users.info says
+    locale: str = ""  # the user's language tag (``sv-SE``), users.info with include_locale
 
 
 class SlackUsers:
@@ -38,15 +40,22 @@ class SlackUsers:
         self._admins = frozenset(admins)
         self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
 
+    def cached(self, team_id: str, user_id: str) -> SlackUser | None:
+        """The user as last looked up, if that is recent; never asks Slack (before an ack,
+        where a round trip would eat into Slack's three seconds)."""
+        hit = self._cache.get((team_id, user_id))
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
     async def get(self, client: AsyncWebClient, team_id: str, user_id: str) -> SlackUser:
         """Look a user up (cached); on failure, a non-admin with no email."""
         key = (team_id, user_id)
-        hit = self._cache.get(key)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
+        hit = self.cached(team_id, user_id)
+        if hit is not None:
+            return hit
         listed = user_id in self._admins or f"slack:{team_id}:{user_id}" in self._admins
         try:
-            response = await client.users_info(user=user_id)
+            # One call for everything: the locale comes only when asked for.
+            response = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, error_code(exc))
             # Remember the failure a little while: one lookup a minute, not one per command.
@@ -64,6 +73,7 @@ class SlackUsers:
             is_admin=listed
             or bool(raw.get("is_admin") or raw.get("is_owner") or raw.get("is_primary_owner")),
             tz=str(raw.get("tz") or "")[:64],
+            locale=str(raw.get("locale") or "")[:32],
         )
         self._cache[key] = (time.monotonic() + _TTL, user)
         return user

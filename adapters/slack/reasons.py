@@ -17,12 +17,13 @@ from adapters.slack.after import AfterAck, Work
 from adapters.slack.blocks import progress_modal
 from adapters.slack.blocks_reason import BLOCK as _BLOCK
 from adapters.slack.blocks_reason import REASON_CALLBACK
-from adapters.slack.context import Where, request_context
+from adapters.slack.context import Where, known_locale, request_context
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.replies import SlackReplies
 from core.actions import Request, with_reason
 from core.errors import UsageError
 from core.handlers.router import Router
+from core.i18n import _, use_locale
 
 __all__ = ["SlackReasons", "register_reasons"]
 
@@ -42,12 +43,13 @@ class SlackReasons:
         says it is being sent, and then what happened."""
         raw = body.get("view")
         view: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        try:
-            request = with_reason(view.get("private_metadata"), input_value(view, _BLOCK))
-        except UsageError as exc:
-            await ack(response_action="errors", errors={_BLOCK: exc.message})
-            return None
-        await ack(response_action="update", view=progress_modal("SnowOps", "Sending…"))
+        with use_locale(known_locale(self._users, body)):
+            try:
+                request = with_reason(view.get("private_metadata"), input_value(view, _BLOCK))
+            except UsageError as exc:
+                await ack(response_action="errors", errors={_BLOCK: exc.message})
+                return None
+            await ack(response_action="update", view=progress_modal("SnowOps", _("Sending…")))
         where = Where(None, None, None, str(view.get("id") or "") or None, modal=True)
         return self._send(body, client, where, request)
 
@@ -55,7 +57,8 @@ class SlackReasons:
         self, body: dict[str, Any], client: AsyncWebClient, where: Where, request: Request
     ) -> None:
         ctx = await request_context(self._users, client, body, None)
-        await self._replies.show(client, where, await self._router.handle(ctx, request))
+        with use_locale(ctx.locale):
+            await self._replies.show(client, where, await self._router.handle(ctx, request))
 
 
 def register_reasons(app: AsyncApp, reasons: SlackReasons, after: AfterAck) -> None:

@@ -25,6 +25,7 @@ from adapters.slack.context import Where
 from adapters.slack.http import SlackHttp
 from adapters.slack.sink import error_code
 from core.actions import FormContext
+from core.i18n import _
 from core.outcomes import (
     AskClient,
     AskReason,
@@ -93,7 +94,7 @@ class SlackReplies:
         if where.view_id or not where.trigger_id:
             return where
         response = await client.views_open(
-            trigger_id=where.trigger_id, view=progress_modal(title, "Loading…")
+            trigger_id=where.trigger_id, view=progress_modal(title, _("Loading…"))
         )
         view_id = str(response["view"]["id"])
         return Where(where.channel, where.response_url, None, view_id, modal=True)
@@ -134,18 +135,18 @@ class SlackReplies:
                 await self.put_modal(client, where, reason_modal(outcome))
             case PrivateLink(notice=notice):
                 if where.modal:
-                    await self.put_modal(client, where, modal_of(notice, "Connect ServiceNow"))
+                    await self.put_modal(client, where, modal_of(notice, _("Connect ServiceNow")))
                 else:
                     await self.respond(where, message(notice))
             case TicketMade(notice=notice, card=card):
                 text = f"{notice.text} {notice.hint}".strip()
                 await self.put_modal(
-                    client, where, result_modal("ServiceNow ticket", text, card.url)
+                    client, where, result_modal(_("ServiceNow ticket"), text, card.url)
                 )
             case StillWorking(notice=notice):
                 # The first submit reports its ticket itself; this one says so, rather than
                 # leave a spinner that may never end if the first died (a store outage).
                 if where.view_id:
-                    await self.put_modal(client, where, modal_of(notice, "ServiceNow ticket"))
+                    await self.put_modal(client, where, modal_of(notice, _("ServiceNow ticket")))
                 else:
                     await self.respond(where, message(notice))

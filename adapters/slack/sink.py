@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import message, post_message
+from core.i18n import N_, _
 from core.models import CardLocation, ChannelRef
 from core.ports import DeliveryError, Reachability
 from core.views import Notice, TicketCard
@@ -22,18 +23,26 @@ log = logging.getLogger(__name__)
 
 _GONE = {"not_in_channel", "channel_not_found", "is_archived", "account_inactive"}
 _HINTS = {
-    "not_in_channel": "Invite the bot to the channel: /invite @SnowOps",
-    "channel_not_found": "The channel is gone or private to the bot: invite @SnowOps to it",
-    "is_archived": "The channel is archived: unarchive it or unsubscribe it",
-    "account_inactive": "The Slack app was uninstalled from this workspace: reinstall it",
+    "not_in_channel": N_("Invite the bot to the channel: /invite @SnowOps"),
+    "channel_not_found": N_("The channel is gone or private to the bot: invite @SnowOps to it"),
+    "is_archived": N_("The channel is archived: unarchive it or unsubscribe it"),
+    "account_inactive": N_("The Slack app was uninstalled from this workspace: reinstall it"),
 }
+_ARCHIVED = N_("the channel is archived")
 
 #: How a person lets SnowOps post in a channel it is not in.
-INVITE_FIX = "Invite SnowOps to the channel with /invite @SnowOps, then subscribe again."
+#: (Marked for translation: shown with ``_(INVITE_FIX)``.)
+INVITE_FIX = N_("Invite SnowOps to the channel with /invite @SnowOps, then subscribe again.")
 _UNREACHABLE = {
-    "channel_not_found": "SnowOps is not in this private channel or conversation",
-    "not_in_channel": "SnowOps is not in this channel",
+    "channel_not_found": N_("SnowOps is not in this private channel or conversation"),
+    "not_in_channel": N_("SnowOps is not in this channel"),
 }
+
+
+def _hint(error: str) -> str:
+    """What to do about Slack's ``error``, in the language of the text being built."""
+    return _(_HINTS[error]) if error in _HINTS else ""
+
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 #: Message metadata type that carries a notification's delivery key.
@@ -78,7 +87,7 @@ def _refused(method: str, exc: SlackApiError) -> DeliveryError:
         # Neither Slack's answer nor a refusal it explains: try again later.
         return DeliveryError(f"Slack answered {status or 'no status'} on {method}")
     return DeliveryError(
-        f"Slack refused {method}: {error}", permanent=error in _GONE, hint=_HINTS.get(error, "")
+        f"Slack refused {method}: {error}", permanent=error in _GONE, hint=_hint(error)
     )
 
 
@@ -86,9 +95,9 @@ def _reachability(exc: DeliveryError) -> Reachability:
     """What a refused look at a channel says about posting there."""
     error = str(exc).rpartition(": ")[2]
     if error in _UNREACHABLE:
-        return Reachability.no(_UNREACHABLE[error], INVITE_FIX)
+        return Reachability.no(_(_UNREACHABLE[error]), _(INVITE_FIX))
     if error == "is_archived":
-        return Reachability.no("the channel is archived", _HINTS["is_archived"])
+        return Reachability.no(_(_ARCHIVED), _hint(error))
     log.info("could not tell whether SnowOps can post there: %s", exc)
     return Reachability.unknown(str(exc))
 
@@ -222,9 +231,9 @@ class SlackChatSink:
         info = data.get("channel")
         info = info if isinstance(info, dict) else {}
         if info.get("is_archived"):
-            return Reachability.no("the channel is archived", _HINTS["is_archived"])
+            return Reachability.no(_(_ARCHIVED), _hint("is_archived"))
         if info.get("is_member") is False:
-            return Reachability.no(_UNREACHABLE["not_in_channel"], INVITE_FIX)
+            return Reachability.no(_(_UNREACHABLE["not_in_channel"]), _(INVITE_FIX))
         return Reachability.yes()
 
     async def was_posted(self, channel: ChannelRef, key: str, *, thread: str | None = None) -> bool:

@@ -23,7 +23,9 @@ from adapters.slack.context import request_context
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.sink import error_code
 from core.actions import ThreadPost
+from core.handlers.context import RequestContext
 from core.handlers.router import Router
+from core.i18n import use_locale
 from core.outcomes import Marked, Reply
 from core.views import Notice
 
@@ -78,6 +80,12 @@ class SlackThreads:
         self, body: dict[str, Any], client: AsyncWebClient, ts: str, post: ThreadPost
     ) -> None:
         ctx = await request_context(self._users, client, body, post.channel)
+        with use_locale(ctx.locale):
+            await self._answer(client, ctx, ts, post)
+
+    async def _answer(
+        self, client: AsyncWebClient, ctx: RequestContext, ts: str, post: ThreadPost
+    ) -> None:
         outcome = await self._router.handle(ctx, post)
         try:
             if isinstance(outcome, Marked):

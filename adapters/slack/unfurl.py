@@ -20,6 +20,7 @@ from adapters.slack.context import request_context
 from adapters.slack.permissions import SlackUsers
 from adapters.slack.sink import error_code
 from core.handlers.router import Router
+from core.i18n import _, use_locale
 from core.outcomes import Previews
 from core.previews import MAX_PREVIEWS, PreviewLinks, TicketPreview
 
@@ -44,7 +45,7 @@ def preview_blocks(preview: TicketPreview) -> list[JSON]:
     """A ticket's compact preview: number (linked) and title; kind, state, priority, due."""
     facts = [preview.kind.label, preview.state, preview.priority]
     if preview.due and preview.due != "—":
-        facts.append(f"due {preview.due}")
+        facts.append(_("due {date}", date=preview.due))
     head = f"*{link(preview.url, preview.number)}* {escape(preview.title)}"
     return [section(head), context(escape(" · ".join(facts)))]
 
@@ -95,9 +96,12 @@ class UnfurlListener:
     ) -> None:
         channel = where["channel"] or None
         ctx = await request_context(self._users, client, {**body, "user_id": user}, channel)
-        outcome = await self._router.handle(ctx, PreviewLinks(links))
-        previews = outcome.items if isinstance(outcome, Previews) else ()
-        if not previews:
+        # The preview is written in the language of whoever shared the link.
+        with use_locale(ctx.locale):
+            outcome = await self._router.handle(ctx, PreviewLinks(links))
+            previews = outcome.items if isinstance(outcome, Previews) else ()
+            unfurls = {p.link: {"blocks": preview_blocks(p)} for p in previews}
+        if not unfurls:
             return  # nothing that may be shown here: the link stays a plain link
         try:
             # slack_sdk leaves out the None ones: a message's channel and ts, or the
@@ -107,7 +111,7 @@ class UnfurlListener:
                 ts=where["ts"] or None,
                 unfurl_id=where["unfurl_id"] or None,
                 source=where["source"] or None,
-                unfurls={p.link: {"blocks": preview_blocks(p)} for p in previews},
+                unfurls=unfurls,
             )
         except SlackApiError as exc:
             log.info("chat.unfurl failed: %s", error_code(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-0123-snowops-test"
 WORKSPACE = f"slack:{TEAM_ID}"
 ADMIN = "U0ADMIN"
+#: The "Loading…" placeholder modal, in either language.
+LOADING = re.compile("Loading…|Laddar…")
 USER = "U0USER"
 
 
@@ -147,7 +150,8 @@ class SlackHarness:
         self, after: int, callback_id: str | None = None, within: float = 5
     ) -> dict[str, Any]:
         """The newest modal opened or updated after the first ``after`` ones (with
-        ``callback_id`` if given), once it is more than a "Loading…" placeholder."""
+        ``callback_id`` if given), once it is more than a "Loading…" placeholder (in
+        English or Swedish)."""
         async with asyncio.timeout(within):
             while True:
                 shown = [
@@ -157,7 +161,7 @@ class SlackHarness:
                 ][after:]
                 if callback_id is not None:
                     shown = [v for v in shown if v.get("callback_id") == callback_id]
-                if shown and "Loading…" not in json.dumps(shown[-1]):
+                if shown and not LOADING.search(json.dumps(shown[-1], ensure_ascii=False)):
                     view: dict[str, Any] = shown[-1]
                     return view
                 await asyncio.sleep(0.02)

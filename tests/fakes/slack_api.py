@@ -334,11 +334,13 @@ class FakeSlackApi:
         name: str | None = None,
         team_id: str = TEAM_ID,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> dict[str, Any]:
         """Make ``users.info`` know ``user_id``; returns the user object (mutable).
 
         Without ``email`` the profile has no ``email`` key, as when the app lacks
-        ``users:read.email`` or the user has none.
+        ``users:read.email`` or the user has none. ``locale`` is in the answer only when
+        the call asks ``include_locale``, as with Slack.
         """
         name = name or user_id.lower()
         real_name = real_name or f"User {user_id}"
@@ -363,6 +365,7 @@ class FakeSlackApi:
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,
+            "locale": locale,
             "profile": profile,
             "is_admin": is_admin,
             "is_owner": is_owner,
@@ -699,7 +702,9 @@ class FakeSlackApi:
         user = self.users.get(str(args.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": user}
+        if str(args.get("include_locale", "")).lower() in ("1", "true"):
+            return {"ok": True, "user": user}
+        return {"ok": True, "user": {k: v for k, v in user.items() if k != "locale"}}
 
     def _lookup_by_email(self, args: dict[str, Any], ident: _Identity) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()

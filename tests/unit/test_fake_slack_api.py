@@ -153,6 +153,15 @@ async def test_users_info_admin_flag_and_email(slack: FakeSlackApi, client: Asyn
     assert missing.value.response["error"] == "user_not_found"
 
 
+async def test_users_info_gives_the_locale_only_when_asked(
+    slack: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    slack.set_user("U0SWEDE", locale="sv-SE")
+    assert "locale" not in (await client.users_info(user="U0SWEDE"))["user"]
+    asked = await client.users_info(user="U0SWEDE", include_locale=True)
+    assert asked["user"]["locale"] == "sv-SE"
+
+
 async def test_scripted_not_in_channel(slack: FakeSlackApi, client: AsyncWebClient) -> None:
     slack.fail_next("chat.postMessage", "not_in_channel")
     with pytest.raises(SlackApiError) as err:
