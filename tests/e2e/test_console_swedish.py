@@ -121,7 +121,7 @@ def _readme_session(child: pexpect.spawn, sim_url: str) -> None:
     child.sendline("/snow share DLPEnabled")
     child.expect_exact("Enter behåller värdet inom [hakparenteser]; 'cancel' avbryter.")
     child.expect_exact("Från rekommendation DLPEnabled (Microsoft)")
-    child.expect_exact("Typ: incident eller change [incident]: ")
+    child.expect_exact("Typ: incident, change, problem eller security-incident [incident]: ")
     child.sendline("change")
     child.expect_exact(f"Namn [{TITLE}]: ")
     child.sendline("")
