@@ -22,12 +22,14 @@ from core.connections import ConnectionService, ConnectResult
 from core.coordinator import SyncCoordinator
 from core.deliveries import DeliveryQueue
 from core.doctor import Check, ServiceNowProbe
+from core.form_fit import FormFit, build_form_fit
 from core.gateway import TicketGateway
 from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
 from core.handlers.home import HomeHandlers
 from core.handlers.lookup import LookupHandlers
+from core.handlers.mapping import MappingHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
 from core.handlers.router import HandlerGroup, Router
@@ -262,18 +264,35 @@ def _handlers(
     deliveries: DeliveryQueue,
     notifier: Notifier,
     sinks: Mapping[str, ChatSink],
+    fit: FormFit,
 ) -> list[HandlerGroup]:
     """The request handlers that need nothing built for them alone."""
     return [
         AuditHandlers(audit),
         AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock),
+        TicketHandlers(tickets, names, publisher, store, clock, fit),
+        MappingHandlers(fit.mappings, fit.check, fit.fitter, audit),
         SubscriptionHandlers(store, audit, sinks),
         RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit),
         HomeHandlers(connections, store, names),
     ]
+
+
+def _tickets(
+    clients: Clients,
+    store: Store,
+    baselines: Baselines,
+    audit: AuditLog,
+    clock: Clock,
+    pending: PendingCreates,
+) -> tuple[TicketService, FormFit]:
+    """The ticket service, fitting each request to its workspace's instance."""
+    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
+    fit = build_form_fit(clients.gateway, store, store, clock)
+    tickets.fit = fit.fitter.fit
+    return tickets, fit
 
 
 def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
@@ -299,7 +318,7 @@ def build_core(
     baselines, audit = Baselines(store), AuditTrail(store)
     connections = _connections(settings, store, audit, clients, clock)
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
-    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
+    tickets, fit = _tickets(clients, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
     notifier = Notifier(deliveries, store, store, names, sinks, clock, health, Echoes(store))
     publisher = CardPublisher(sinks, card_index(store))
@@ -323,8 +342,8 @@ def build_core(
         *threads.groups, score.handlers, score.schedule.handlers, connection_handlers,
         _lookups(clients, tickets, store),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
-                   recommendations, deliveries, notifier, sinks),
-    ])  # fmt: skip
+                   recommendations, deliveries, notifier, sinks, fit),
+    ], fit_form=(fit.form, fit.form_now))  # fmt: skip
     return CoreServices(
         settings=settings,
         clock=clock,

@@ -3,6 +3,8 @@ grammar's did-you-mean suggestions, read it)."""
 
 from __future__ import annotations
 
+from core.i18n import N_
+
 __all__ = ["COMMAND_HELP"]
 
 COMMAND_HELP: tuple[tuple[str, str], ...] = (
@@ -41,6 +43,12 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("reopen <number>", "put a resolved incident back in progress"),
     ("identity [linked|email]", "who acts for people who have not linked (admins)"),
     ("lookup [any|own]", "which tickets ticket and link previews show (admins)"),
+    (
+        "mapping [<kind> [<category>] [category=… subcategory=… group=… ci=…]]",
+        N_("how a ticket becomes a ServiceNow record, per security category (admins)"),
+    ),
+    ("mapping <kind> source=<field>", N_("the record field that carries the source (admins)")),
+    ("mapping reset <kind> [<category>|source]", N_("back to the default mapping (admins)")),
     ("audit [n]", "who connected, created, changed and subscribed what, where (admins)"),
     ('states [incident|change] [<value> "<name>"]', "show or rename state names"),
     ("rules", "the rules that open tickets from Secure Score"),

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from core.command_base import CommandBase as _Base
 from core.command_help import COMMAND_HELP
+from core.commands_mapping import MapFields
 from core.commands_work import (
     ActionForm,
     AddNote,
@@ -57,6 +58,7 @@ __all__ = [
     "LinkTenant",
     "ListRules",
     "Lookup",
+    "MapFields",
     "NotifyMe",
     "Quiet",
     "Recommendations",
@@ -366,4 +368,5 @@ Command = (
     | AddRule
     | RemoveRule
     | Lookup
+    | MapFields
 )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from core import commands as c
 from core.errors import UsageError
 from core.grammar_lookup import parse_lookup
+from core.grammar_mapping import mapping_text, parse_mapping
 from core.grammar_rules import parse_rules, rule_text
 from core.grammar_threads import THREAD_PARSERS, thread_text
 
@@ -130,6 +131,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     "rules": parse_rules,
     **THREAD_PARSERS,
     "lookup": parse_lookup,
+    "mapping": parse_mapping,
 }
 
 
@@ -154,4 +156,6 @@ def action_text(command: c.Command) -> str | None:
             return f"identity {mode}".strip()
         case c.Lookup(mode=mode):
             return f"lookup {mode}".strip()
+        case c.MapFields():
+            return mapping_text(command)
     return rule_text(command) or thread_text(command)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from adapters.console.action_forms import action_from_doc
+from adapters.console.form_fields import extra_from_doc, extra_to_doc
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
 from adapters.console.zone import system_zone
@@ -161,9 +162,10 @@ def _text(outcome: Outcome) -> Reply:
             return Reply(render(step), confirm=confirm)
         case Answer(view=view):
             return Reply(render(view))
-        case ShowForm(form=form, banner=banner):
+        case ShowForm(form=form, banner=banner, link=link):
             # The banner may quote ServiceNow: no control sequence reaches the terminal.
-            return Reply(clean(f"[!] {banner}") if banner else "", form)
+            text = clean(f"[!] {banner}") if banner else ""
+            return Reply(text + (f"\n    {clean(link)}" if link else ""), form)
         case AskClient(instance=instance):
             notice = Notice(
                 f"SnowOps has no OAuth client for {instance}.",
@@ -252,6 +254,7 @@ def form_to_doc(form: TicketFormView) -> dict[str, Any]:
         "recommendation_id": form.recommendation_id,
         "recommendation_url": form.recommendation_url,
         "title": form.title,
+        "extra": extra_to_doc(form.extra),
     }
 
 
@@ -271,6 +274,7 @@ def form_from_doc(doc: Any) -> TicketFormView:
             recommendation_id=doc.get("recommendation_id") or None,
             recommendation_url=doc.get("recommendation_url") or None,
             title=str(doc.get("title") or "New ServiceNow ticket"),
+            extra=extra_from_doc(doc.get("extra")),
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"not a ticket form: {exc}") from None

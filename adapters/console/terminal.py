@@ -15,12 +15,14 @@ import uuid
 from typing import TextIO
 
 from adapters.console.action_forms import fill_action
+from adapters.console.form_fields import extra_prompt, pick_extra
 from adapters.console.keyboard import LineReader, open_reader
 from adapters.console.render import render_form_intro
 from adapters.console.session import Confirm, ConsoleError, Session
 from adapters.console.zone import system_zone
 from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
+from core.instance_meta import FIELD_PREFIX
 from core.models import CATEGORIES
 from core.zones import zone_name
 
@@ -119,14 +121,25 @@ class Terminal:
             return
         self.say((await self._session.command(confirm.command)).text)
 
-    async def _field(self, lines: LineReader, name: str, value: str) -> str | None:
+    async def _field(
+        self, lines: LineReader, name: str, value: str, form: TicketFormView
+    ) -> str | None:
         """Ask one field until its value passes core's check for it; None: cancelled."""
+        extra = name.startswith(FIELD_PREFIX)
         while True:
-            answer = await lines.ask(_field_prompt(name, value))
+            prompt = extra_prompt(form.extra, name, value) if extra else _field_prompt(name, value)
+            answer = await lines.ask(prompt)
             if answer is None or answer.strip().lower() in _CANCEL:
                 return None
             answer = answer.strip()
             entered = "" if answer == "-" else answer or value
+            if extra:
+                # The instance's own field: a choice by value, label or a unique part of one.
+                entered, problem = pick_extra(form.extra, name, entered)
+                if problem is None:
+                    return entered
+                self.say(f"  ✗ {problem}")
+                continue
             # The due date is in this machine's zone, as the server reads it (one machine).
             problem = check_field(name, entered, self._clock.now(), system_zone())
             if problem is None:
@@ -144,6 +157,7 @@ class Terminal:
             "priority": str(int(form.priority)),
             "due": form.due,
             "category": form.category or "",
+            **{f.key: f.value for f in form.extra},
         }
         fields = list(values)
         errors: dict[str, str] = {}
@@ -152,7 +166,7 @@ class Terminal:
             for name in fields:
                 if name in errors:
                     self.say(f"  ✗ {errors[name]}")
-                answer = await self._field(lines, name, values[name])
+                answer = await self._field(lines, name, values.get(name, ""), form)
                 if answer is None:
                     self.say("Cancelled: nothing was sent to ServiceNow.")
                     return
@@ -162,7 +176,8 @@ class Terminal:
                 self.say(reply.text)
                 return
             errors = reply.errors
-            fields = [f for f in values if f in errors]
+            fields = [f for f in [*values, *errors] if f in errors]
+            fields = list(dict.fromkeys(fields))
             self.say(f"Please fix {len(errors)} field{'s' if len(errors) > 1 else ''}:")
 
 

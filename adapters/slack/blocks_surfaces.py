@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View as SlackView
 
 from adapters.slack.blocks_cards import compact_ticket
+from adapters.slack.blocks_fields import extra_elements, extra_keys, link_block
 from adapters.slack.blocks_text import (
     MODAL_TITLE_MAX,
     OPTION_TEXT_MAX,
@@ -176,6 +177,7 @@ def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
         ("priority", "Priority", _select(priorities, str(form.priority.value), "Priority"), False),
         ("due", f"Due date ({form.zone})", due, True),
         ("category", "Category", _select(categories, category, "Choose a category"), True),
+        *extra_elements(form.extra),
     ]
 
 
@@ -185,6 +187,7 @@ def ticket_form_modal(
     private_metadata: str,
     errors: dict[str, str] | None = None,
     banner: str = "",
+    link: str = "",
 ) -> JSON:
     """The ticket form as a modal; each input's ``block_id`` is the form field name.
 
@@ -197,6 +200,8 @@ def ticket_form_modal(
     blocks: list[JSON] = []
     if banner:
         blocks.append(section(f":warning: {escape(banner)}"))
+    if button := link_block(link):
+        blocks.append(button)
     blocks.append(context(_source_line(form)))
     for block_id, label, element, optional in _form_elements(form):
         hint = problems.get(block_id)
@@ -237,7 +242,7 @@ def form_values(state_values: Mapping[str, Any]) -> dict[str, str | None]:
     None. Reads the ``value`` element of each block, or its only element if renamed.
     """
     out: dict[str, str | None] = {}
-    for name in FORM_FIELDS:
+    for name in [*FORM_FIELDS, *extra_keys(state_values)]:
         block = state_values.get(name)
         if not isinstance(block, Mapping):
             block = {}  # absent, or not what Slack sends: the field is missing

@@ -12,6 +12,7 @@ from core import commands as c
 from core.actions import ShareMessage, SubmitTicket
 from core.clock import Clock
 from core.errors import InProgressError, UsageError
+from core.form_fit import FormFit
 from core.forms import (
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -61,7 +62,9 @@ class TicketHandlers:
         publisher: CardPublisher,
         connections: ConnectionStore,
         clock: Clock,
+        fit: FormFit | None = None,
     ) -> None:
+        self._fit = fit
         self._tickets = tickets
         self._names = names
         self._publisher = publisher
@@ -169,14 +172,21 @@ class TicketHandlers:
             follow = c.Tickets(command.kind, command.open_only, command.page)
         return Reply(view, replace=command.page > 1, refresh=follow)
 
-    async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
-        """Validate the form, create the ticket (or find the one that exists), publish
-        its card where the form was opened."""
+    async def _request(self, ctx: RequestContext, sub: SubmitTicket) -> TicketRequest | ShowForm:
+        """The ticket the form asks for, or the form again with what to fix."""
         form = sub.context
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
-        request = TicketRequest(
+        extra: tuple[tuple[str, str], ...] = ()
+        if self._fit is not None:
+            # The instance's own required fields: all given, and values it knows.
+            extra, problems = await self._fit.values(
+                ctx.workspace, checked.kind, checked.category, sub.values
+            )
+            if problems:
+                return ShowForm(self._again(sub, problems), context=sub.context)
+        return TicketRequest(
             workspace=ctx.workspace,
             kind=checked.kind,
             name=checked.name,
@@ -190,7 +200,15 @@ class TicketHandlers:
             recommendation_url=form.recommendation_url,
             idempotency_key=sub.key,
             origin=ctx.channel,
+            fields=extra,
         )
+
+    async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
+        """Validate the form, create the ticket (or find the one that exists), publish
+        its card where the form was opened."""
+        request = await self._request(ctx, sub)
+        if isinstance(request, ShowForm):
+            return request
         try:
             outcome = await self._tickets.create(request)
         except InProgressError as exc:
@@ -201,6 +219,9 @@ class TicketHandlers:
             card = ticket_card(exc.ticket, DEFAULT_STATES[exc.ticket.kind], zone=ctx.zone)
             return TicketMade(card, failure_notice(exc, "create"), created=True)
         except Exception as exc:
+            refusal = await self._fit.refused(exc, request) if self._fit else None
+            if refusal is not None:
+                return ShowForm(self._again(sub), refusal.banner, sub.context, refusal.link)
             notice = failure_notice(exc, "create")
             banner = f"{notice.text} {notice.hint}".strip()
             return ShowForm(self._again(sub), banner, sub.context)

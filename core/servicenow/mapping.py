@@ -57,6 +57,11 @@ _IMPACT_URGENCY: dict[Priority, tuple[int, int]] = {
     Priority.LOW: (2, 3),
 }
 
+#: Fields only SnowOps sets: a mapping or a form never replaces them.
+_OWN_FIELDS = frozenset(
+    {"sys_id", "number", "short_description", "description", "correlation_id", "impact", "urgency"}
+)
+
 _PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "console": "SnowOps console"}
 
 
@@ -151,6 +156,9 @@ def request_fields(req: TicketRequest, corr_id: str, user_sys_id: str | None) ->
         fields["priority"] = str(int(req.priority))
         if user_sys_id:
             fields["requested_by"] = user_sys_id
+    for name, value in req.fields:
+        if name not in _OWN_FIELDS and value:
+            fields[name] = value
     return fields
 
 

@@ -1,0 +1,56 @@
+"""The instance's own required fields on the Teams ticket form (core.instance_fields): a
+filtered choice set (type-ahead) for a choice list or referenced records, a text input
+otherwise; and ServiceNow's pre-filled form as a button after a refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import _
+from core.instance_meta import FormField
+
+__all__ = ["extra_inputs", "link_action"]
+
+JSON = dict[str, Any]
+#: Choices a form offers at most (Teams filters them as one types).
+_OPTIONS_MAX = 500
+_TEXT_MAX = 1000
+
+
+def _input(field: FormField) -> JSON:
+    message = _("ServiceNow requires {label}.", label=field.label)
+    if field.options:
+        return {
+            "type": "Input.ChoiceSet",
+            "id": field.key,
+            "label": field.label,
+            "value": field.value,
+            "style": "filtered",
+            "isRequired": True,
+            "errorMessage": message,
+            "choices": [
+                {"title": label or value, "value": value}
+                for value, label in field.options[:_OPTIONS_MAX]
+            ],
+        }
+    return {
+        "type": "Input.Text",
+        "id": field.key,
+        "label": field.label,
+        "value": field.value[:_TEXT_MAX],
+        "maxLength": _TEXT_MAX,
+        "isRequired": True,
+        "errorMessage": message,
+    }
+
+
+def extra_inputs(fields: tuple[FormField, ...]) -> list[JSON]:
+    """One required input per field, ids ``sn.<field>``."""
+    return [_input(f) for f in fields]
+
+
+def link_action(url: str) -> list[JSON]:
+    """The action that opens ServiceNow's form filled with what was typed (none without)."""
+    if not url:
+        return []
+    return [{"type": "Action.OpenUrl", "title": _("Open ServiceNow's form"), "url": url}]
