@@ -101,8 +101,8 @@ class FormFit:
         typed = replace(fitted, description=request.description)
         fields = request_fields(typed, "", None)
         fields["description"] = request.description  # theirs, without SnowOps's footer
-        for name in ("correlation_id", "correlation_display"):
-            fields.pop(name, None)
+        # Made by hand from this form, the record is not SnowOps's to track.
+        fields.pop("correlation_id", None)
         link, cut = prefilled_url(conn.instance_url, request.kind.table, fields)
         banner = _(
             "ServiceNow refused the {kind}: {said}", kind=request.kind.label.lower(), said=said
