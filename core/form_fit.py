@@ -83,6 +83,12 @@ class FormFit:
         fields = await self._fields(workspace, kind, category)
         return check_values(fields, typed)
 
+    def errors_now(
+        self, workspace: str, kind: TicketKind, typed: Mapping[str, str | None]
+    ) -> dict[str, str]:
+        """:meth:`values`' errors from the fields last read, asking no one."""
+        return check_values(self.required.known(workspace, kind), typed)[1]
+
     async def refused(self, exc: BaseException, request: TicketRequest) -> Refusal | None:
         """ServiceNow's refusal of ``request``, with its form pre-filled (None when ``exc``
         is no refusal of the record). Its fields are read again next time: a refusal may

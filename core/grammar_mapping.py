@@ -92,6 +92,14 @@ def parse_mapping(rest: str) -> c.Command:
         if words:
             raise UsageError(_usage())
         return c.MapFields(kind, category or "", reset=True)
+    if category is None and any(w.partition("=")[0].lower() in MAPPING_KEYS for w in words):
+        raise UsageError(
+            _(
+                "Name the security category first: /snow mapping {kind} Identity {words}",
+                kind=kind.value,
+                words=" ".join(words)[:80],
+            )
+        )
     keys = MAPPING_KEYS if category is not None else (SOURCE,)
     return c.MapFields(kind, category or "", _values(words, keys))
 

@@ -1,6 +1,6 @@
 """The instance's own required fields on the Teams ticket form (core.instance_fields): a
-filtered choice set (type-ahead) for a choice list or referenced records, a text input
-otherwise; and ServiceNow's pre-filled form as a button after a refusal."""
+choice set for a choice list or referenced records, a text input otherwise; and
+ServiceNow's pre-filled form as a button after a refusal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from core.instance_meta import FormField
 __all__ = ["extra_inputs", "link_action"]
 
 JSON = dict[str, Any]
-#: Choices a form offers at most (Teams filters them as one types).
+#: Choices a form offers at most.
 _OPTIONS_MAX = 500
 _TEXT_MAX = 1000
 
@@ -25,7 +25,7 @@ def _input(field: FormField) -> JSON:
             "id": field.key,
             "label": field.label,
             "value": field.value,
-            "style": "filtered",
+            "style": "compact",
             "isRequired": True,
             "errorMessage": message,
             "choices": [

@@ -108,7 +108,11 @@ class TicketHandlers:
         """The form's field errors, or None when it may be sent."""
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if not isinstance(checked, dict):
-            return None
+            # The instance's required fields, as last read: asking it would be too slow here.
+            fit = self._fit
+            checked = fit.errors_now(ctx.workspace, checked.kind, sub.values) if fit else {}
+            if not checked:
+                return None
         return ShowForm(self._again(sub, checked), context=sub.context)
 
     def _again(self, sub: SubmitTicket, errors: Mapping[str, str] | None = None) -> TicketFormView:

@@ -195,4 +195,5 @@ async def test_with_no_set_up_an_identity_ticket_carries_its_category_in_a_real_
     assert record["category"] == "inquiry"
     assert record["correlation_display"] == "SnowOps · Identity"
     text = await run_terminal(console_url, b"/snow mapping\n")
-    assert "source" in text and "correlation_display (default)" in text, text
+    assert "Incident: source" in text, text
+    assert "correlation_display (default)" in text

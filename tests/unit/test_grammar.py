@@ -16,8 +16,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from core import commands as c
 from core.actions import FormContext, button_value, read_button
-from core.errors import UsageError
 from core.commands_mapping import MAPPING_KEYS
+from core.errors import UsageError
 from core.grammar import MAX_PAGE, command_text, parse
 from core.models import CATEGORIES, RecommendationSource, TicketKind
 
