@@ -27,6 +27,7 @@ from core.gateway import TicketGateway
 from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
+from core.handlers.form_fit import FormFitHandlers
 from core.handlers.home import HomeHandlers
 from core.handlers.lookup import LookupHandlers
 from core.handlers.mapping import MappingHandlers
@@ -273,6 +274,7 @@ def _handlers(
         _actions(clients, store, connections, audit, sync),
         TicketHandlers(tickets, names, publisher, store, clock, fit),
         MappingHandlers(fit.mappings, fit.check, fit.fitter, audit),
+        FormFitHandlers(fit.required),
         SubscriptionHandlers(store, audit, sinks),
         RecommendationHandlers(recommendations, names, store),
         NotificationHandlers(deliveries, notifier, audit),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Mapping
 
 from core.field_mapping import Route
@@ -59,6 +60,9 @@ _ROUTED = {"category": "category", "subcategory": "subcategory"}
 _ROUTED |= {"assignment_group": "group_id", "cmdb_ci": "ci_id"}
 #: Records offered for a reference field (Slack's and Teams' lists filter as one types).
 REFERENCE_OPTIONS = 100
+_SYS_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Records a type-ahead offers.
+SUGGESTIONS = 20
 #: The longest value kept of a free-text field.
 VALUE_MAX = 1000
 
@@ -99,6 +103,23 @@ class RequiredFields:
         """The fields last read, without asking anyone (a quick answer's form)."""
         return self._last.get((workspace, kind), ())
 
+    def references(self, workspace: str) -> set[str]:
+        """The tables the workspace's form fields reference, as last read: the only ones
+        its type-ahead searches (not a window on every table the connection can read)."""
+        return {
+            f.reference
+            for (ws, _kind), fields in self._last.items()
+            if ws == workspace
+            for f in fields
+            if f.reference
+        }
+
+    async def suggest(self, workspace: str, table: str, text: str) -> list[tuple[str, str]]:
+        """Records of a referenced table whose name holds ``text``: (sys_id, name)."""
+        if table not in self.references(workspace):
+            return []
+        return await self._gateway.named_records(workspace, table, text[:80], SUGGESTIONS)
+
     def forget(self, workspace: str) -> None:
         """Read the instance again next time (after a refusal)."""
         self._facts.forget(workspace)
@@ -131,7 +152,9 @@ def check_values(
         if not raw:
             errors[field.key] = _("ServiceNow requires {label}.", label=field.label)
             continue
-        if field.options:
+        if field.reference and _SYS_ID.match(raw):
+            pass  # picked through the type-ahead: one of the instance's own records
+        elif field.options:
             value = _option(field, raw)
             if value is None:
                 close = difflib.get_close_matches(raw, [label for _v, label in field.options], 3)

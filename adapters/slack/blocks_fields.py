@@ -1,16 +1,23 @@
 """The instance's own required fields on the Slack ticket form (core.instance_fields):
-a select for a choice list or referenced records (Slack filters it as one types), a text
-input otherwise; and ServiceNow's pre-filled form as a button after a refusal."""
+a select of the choice list, a type-ahead of the referenced table's records
+(``block_suggestion``), a text input otherwise; and ServiceNow's pre-filled form as a
+button after a refusal."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from slack_sdk.models.blocks import Option, PlainTextInputElement, StaticSelectElement
+from slack_sdk.models.blocks import (
+    ExternalDataSelectElement,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
 from slack_sdk.models.blocks.basic_components import PlainTextObject
 
 from adapters.slack.blocks_text import JSON, OPTION_TEXT_MAX, actions_block, truncate
+from core.actions_fit import REFERENCE_DATASET
 from core.i18n import _
 from core.instance_meta import FIELD_PREFIX, FormField
 from core.views import Button
@@ -30,6 +37,16 @@ def _plain(text: str, limit: int) -> PlainTextObject:
 
 
 def _element(field: FormField) -> Any:
+    if field.reference:
+        # The instance's records, as many as it has: found as one types.
+        label = next((lab for val, lab in field.options if val == field.value), "")
+        chosen = Option(value=field.value, text=_plain(label, OPTION_TEXT_MAX)) if label else None
+        return ExternalDataSelectElement(
+            action_id=REFERENCE_DATASET + field.reference,
+            placeholder=_plain(_("Type part of its name"), 150),
+            min_query_length=1,
+            initial_option=chosen,
+        )
     if not field.options:
         return PlainTextInputElement(
             action_id=INPUT_ACTION_ID,

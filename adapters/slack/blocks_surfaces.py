@@ -225,7 +225,7 @@ def ticket_form_modal(
 
 def _element_value(element: Mapping[str, Any]) -> str | None:
     kind = element.get("type")
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         selected = element.get("selected_option")
         value = selected.get("value") if isinstance(selected, Mapping) else None
     elif kind == "datepicker":

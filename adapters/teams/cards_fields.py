@@ -1,11 +1,13 @@
 """The instance's own required fields on the Teams ticket form (core.instance_fields): a
-choice set for a choice list or referenced records, a text input otherwise; and
+choice set for a choice list, a type-ahead of the referenced table's records (a
+``Data.Query``), a text input otherwise; and
 ServiceNow's pre-filled form as a button after a refusal."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.actions_fit import REFERENCE_DATASET
 from core.i18n import _
 from core.instance_meta import FormField
 
@@ -19,6 +21,18 @@ _TEXT_MAX = 1000
 
 def _input(field: FormField) -> JSON:
     message = _("ServiceNow requires {label}.", label=field.label)
+    if field.reference:
+        # The first records, and the rest as one types (Teams asks application/search).
+        return {
+            "type": "Input.ChoiceSet",
+            "id": field.key,
+            "label": field.label,
+            "value": field.value,
+            "isRequired": True,
+            "errorMessage": message,
+            "choices": [{"title": label, "value": value} for value, label in field.options],
+            "choices.data": {"type": "Data.Query", "dataset": REFERENCE_DATASET + field.reference},
+        }
     if field.options:
         return {
             "type": "Input.ChoiceSet",

@@ -11,8 +11,11 @@ from typing import Any
 
 from sim.servicenow.customize import add_policy, set_field
 from sim.servicenow.policies import DataPolicy
-from tests.e2e.conftest import SlackHarness, form_state
+from sim.servicenow.users import SEED_CIS
+from tests.e2e.conftest import USER, SlackHarness, form_state
 from tests.fakes.slack_signing import view_submission_payload
+
+VPN = next(sys_id for sys_id, name, _, _ in SEED_CIS if name == "Corporate VPN")
 
 
 def _select(value: str) -> dict[str, Any]:
@@ -103,4 +106,44 @@ async def test_a_data_policy_refusal_shows_servicenows_words_and_its_filled_form
     # What was typed is still in the modal, to fix and submit again.
     assert "VPN drops every hour" in text
     assert slack.sim.instance.find_by_number("INC0010001") is None
+    slack.every_payload_is_valid_block_kit()
+
+
+async def test_a_mandatory_reference_is_a_type_ahead_of_the_instances_records(
+    slack: SlackHarness,
+) -> None:
+    set_field(slack.sim.instance, "incident", "business_service", mandatory=True)
+    modal = await slack.modal_after("create incident Rotate the VPN keys")
+    [block] = _blocks(modal, "sn.business_service")
+    element = block["element"]
+    assert (element["type"], element["action_id"]) == ("external_select", "snowops.ref.cmdb_ci")
+    suggestion = {
+        "type": "block_suggestion",
+        "user": {"id": USER, "team_id": "T0123"},
+        "team": {"id": "T0123", "domain": "acme"},
+        "api_app_id": "A0SNOWOPS",
+        "action_id": element["action_id"],
+        "block_id": "sn.business_service",
+        "value": "vpn",
+        "view": {**modal, "id": "V0FORM1"},
+    }
+    r = await slack.interact(suggestion)
+    assert r.status == 200
+    assert [o["text"]["text"] for o in (await r.json())["options"]] == ["Corporate VPN"]
+    # Only the tables the form's fields point at are searched.
+    r = await slack.interact({**suggestion, "action_id": "snowops.ref.sys_user"})
+    assert (await r.json())["options"] == []
+    picked = {
+        "value": {
+            "type": "external_select",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "Corporate VPN"},
+                "value": VPN,
+            },
+        }
+    }
+    await _submit(slack, {**form_state(name="Rotate the VPN keys"), "sn.business_service": picked})
+    record = slack.sim.instance.find_by_number("INC0010001")
+    assert record is not None
+    assert record[1]["business_service"] == VPN
     slack.every_payload_is_valid_block_kit()

@@ -12,8 +12,11 @@ from typing import Any
 
 from sim.servicenow.customize import add_policy, set_field
 from sim.servicenow.policies import DataPolicy
+from sim.servicenow.users import SEED_CIS
 from tests.e2e.teams_harness import TeamsHarness, action_of, form_inputs
 from tests.fakes import bot_activities as bf
+
+VPN = next(sys_id for sys_id, name, _, _ in SEED_CIS if name == "Corporate VPN")
 
 
 def _input(card: dict[str, Any], input_id: str) -> dict[str, Any]:
@@ -77,3 +80,25 @@ async def test_a_data_policy_refusal_shows_servicenows_words_and_its_filled_form
     assert terms["correlation_display"] == "SnowOps · Infrastructure"
     assert _input(card, "name")["value"] == "VPN drops every hour"
     assert teams.sim.instance.find_by_number("INC0010001") is None
+
+
+async def test_a_mandatory_reference_is_a_type_ahead_of_the_instances_records(
+    teams: TeamsHarness,
+) -> None:
+    set_field(teams.sim.instance, "incident", "business_service", mandatory=True)
+    [form_msg] = await teams.say("snow create Rotate the VPN keys")
+    field = _input(form_msg.cards[0], "sn.business_service")
+    query = field["choices.data"]
+    assert query == {"type": "Data.Query", "dataset": "snowops.ref.cmdb_ci"}
+    search = {"queryText": "vpn", "dataset": query["dataset"], "queryOptions": {"top": 15}}
+    found = await teams.invoke(bf.invoke("application/search", search, teams.service_url))
+    assert found["value"]["results"] == [{"value": VPN, "title": "Corporate VPN"}]
+    other = {**search, "dataset": "snowops.ref.sys_user"}
+    found = await teams.invoke(bf.invoke("application/search", other, teams.service_url))
+    assert found["value"]["results"] == []
+    await _submit(
+        teams, form_msg, **form_inputs(name="Rotate the VPN keys"), **{"sn.business_service": VPN}
+    )
+    record = teams.sim.instance.find_by_number("INC0010001")
+    assert record is not None
+    assert record[1]["business_service"] == VPN
