@@ -36,13 +36,21 @@ def prefilled_url(instance_url: str, table: str, fields: Mapping[str, str]) -> t
     """The link to a new record of ``table`` filled with ``fields``, and whether a long
     description had to be cut to keep it within :data:`LINK_MAX`."""
     base = f"{instance_url.rstrip('/')}/{table}.do?sys_id=-1&sysparm_query="
-    values = dict(fields)
-    url = base + quote(_query(values), safe="")
-    description = values.get("description", "")
-    cut = False
-    while len(url) > LINK_MAX and description:
-        cut = True
-        description = description[: max(0, len(description) - (len(url) - LINK_MAX) // 3 - 1)]
-        values["description"] = description + "…" if description else ""
-        url = base + quote(_query(values), safe="")
-    return url, cut
+
+    def link(values: Mapping[str, str]) -> str:
+        return base + quote(_query(values), safe="")
+
+    url = link(fields)
+    description = fields.get("description", "")
+    if len(url) <= LINK_MAX or not description:
+        return url, False
+    # The longest start of the description that fits (characters encode to 1-12 bytes).
+    low, high = 0, len(description)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if len(link({**fields, "description": description[:mid] + "…"})) <= LINK_MAX:
+            low = mid
+        else:
+            high = mid - 1
+    cut = description[:low] + "…" if low else ""
+    return link({**fields, "description": cut}), True
