@@ -61,6 +61,10 @@ class FormFit:
         """A form outcome with the instance's required fields (others as they are)."""
         if not isinstance(outcome, ShowForm):
             return outcome
+        if outcome.context is not None and not outcome.link:
+            # Shown again after a submit: with the fields just checked, asking no one (a
+            # form refused for its own errors sends nothing to ServiceNow).
+            return self.form_now(workspace, outcome)
         view = outcome.form
         fields = await self._fields(workspace, view.kind, view.category)
         return replace(outcome, form=_with(view, fields))
