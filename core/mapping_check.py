@@ -77,11 +77,12 @@ class MappingCheck:
         entries = await self._facts.choices(workspace, table, element)
         if parent:
             entries = [e for e in entries if e.dependent_value in ("", parent)]
+        # The value as stored, else its label or the value in any case ("Security").
         for entry in entries:
-            if wanted in (entry.value,) or wanted.casefold() == entry.label.casefold():
+            if wanted == entry.value:
                 return entry.value
         for entry in entries:
-            if wanted.casefold() == entry.value.casefold():
+            if wanted.casefold() in (entry.label.casefold(), entry.value.casefold()):
                 return entry.value
         names = [e.value for e in entries] + [e.label for e in entries]
         where = f"{table}.{element}"
