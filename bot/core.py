@@ -23,12 +23,15 @@ from core.connections import ConnectionService, ConnectResult
 from core.coordinator import SyncCoordinator
 from core.deliveries import DeliveryQueue
 from core.doctor import Check, ServiceNowProbe
+from core.form_fit import FormFit, build_form_fit
 from core.gateway import TicketGateway
 from core.handlers.accounts import AccountHandlers
 from core.handlers.audit import AuditHandlers
 from core.handlers.connections import ConnectionHandlers
+from core.handlers.form_fit import FormFitHandlers
 from core.handlers.home import HomeHandlers
 from core.handlers.lookup import LookupHandlers
+from core.handlers.mapping import MappingHandlers
 from core.handlers.notifications import NotificationHandlers
 from core.handlers.recommendations import RecommendationHandlers
 from core.handlers.router import HandlerGroup, Router
@@ -271,19 +274,37 @@ def _handlers(
     deliveries: DeliveryQueue,
     notifier: Notifier,
     sinks: Mapping[str, ChatSink],
+    fit: FormFit,
 ) -> list[HandlerGroup]:
     """The request handlers that need nothing built for them alone."""
     return [
         AuditHandlers(audit),
         AccountHandlers(connections.accounts),
         _actions(clients, store, connections, audit, sync),
-        TicketHandlers(tickets, names, publisher, store, clock, clients.gateway),
+        TicketHandlers(tickets, names, publisher, store, clock, clients.gateway, fit),
+        MappingHandlers(fit.mappings, fit.check, fit.fitter, audit),
+        FormFitHandlers(fit.required),
         SubscriptionHandlers(store, audit, sinks, QueryWatches(store)),
         WatchHandlers(QueryWatches(store), clients.gateway, audit, clock, sinks),
         RecommendationHandlers(recommendations, names, store, clients.gateway),
         NotificationHandlers(deliveries, notifier, audit),
         HomeHandlers(connections, store, names),
     ]
+
+
+def _tickets(
+    clients: Clients,
+    store: Store,
+    baselines: Baselines,
+    audit: AuditLog,
+    clock: Clock,
+    pending: PendingCreates,
+) -> tuple[TicketService, FormFit]:
+    """The ticket service, fitting each request to its workspace's instance."""
+    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
+    fit = build_form_fit(clients.gateway, store, store, clock)
+    tickets.fit = fit.fitter.fit
+    return tickets, fit
 
 
 def _lookups(clients: Clients, tickets: TicketService, store: Store) -> LookupHandlers:
@@ -309,7 +330,7 @@ def build_core(
     baselines, audit, languages = Baselines(store), AuditTrail(store), WorkspaceLanguage(store)
     connections = _connections(settings, store, audit, clients, clock)
     pending, health = PendingCreates(store), DeliveryHealth(store, clock)
-    tickets = TicketService(clients.gateway, store, store, baselines, audit, clock, pending)
+    tickets, fit = _tickets(clients, store, baselines, audit, clock, pending)
     recommendations = _recommendations(settings, store, audit, clients, clock)
     notifier = channel_notifier(store, clock, sinks, health, languages)
     publisher = CardPublisher(sinks, card_index(store), languages)
@@ -331,8 +352,8 @@ def build_core(
         *threads.groups, score.handlers, score.schedule.handlers, connection_handlers,
         _lookups(clients, tickets, store), language_handlers(store, audit, score),
         *_handlers(clients, store, connections, audit, sync, tickets, names, publisher, clock,
-                   recommendations, deliveries, notifier, sinks),
-    ])  # fmt: skip
+                   recommendations, deliveries, notifier, sinks, fit),
+    ], fit_form=(fit.form, fit.form_now))  # fmt: skip
     return CoreServices(
         settings=settings,
         clock=clock,

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from core.actions_fit import SuggestRecords
 from core.actions_legacy import OLD_BUTTON_IDS, OLD_CARD, OLD_LINKS, read_old_button
 from core.commands import AddNote, Assign, Command, Reject, RenameState, ResolveTicket
 from core.errors import UsageError
@@ -341,6 +342,7 @@ Request = (
     | RenameInConfiguration
     | SubmitActionForm
     | SuggestGroups
+    | SuggestRecords
     | ThreadPost
     | PreviewLinks
 )

@@ -52,6 +52,12 @@ COMMAND_HELP: tuple[tuple[str, str], ...] = (
     ("reopen <number>", N_("put a resolved incident back in progress")),
     ("identity [linked|email]", N_("who acts for people who have not linked (admins)")),
     ("lookup [any|own]", N_("which tickets ticket and link previews show (admins)")),
+    (
+        "mapping [<kind> [<category>] [category=… subcategory=… group=… ci=…]]",
+        N_("how a ticket becomes a ServiceNow record, per security category (admins)"),
+    ),
+    ("mapping <kind> source=<field>", N_("the record field that carries the source (admins)")),
+    ("mapping reset <kind> [<category>|source]", N_("back to the default mapping (admins)")),
     ("language [en|sv]", N_("the language of this workspace's channel messages (admins)")),
     ("audit [n]", N_("who connected, created, changed and subscribed what, where (admins)")),
     ('states [incident|change|problem|sir] [<value> "<name>"]', N_("show or rename state names")),

@@ -24,6 +24,7 @@ from typing import ClassVar
 from core.command_base import CommandBase as _Base
 from core.command_help import COMMAND_HELP, help_lines
 from core.commands_language import SetLanguage
+from core.commands_mapping import MapFields
 from core.commands_watch import ShowWatches, Unwatch, WatchQuery
 from core.commands_work import (
     ActionForm,
@@ -59,6 +60,7 @@ __all__ = [
     "LinkTenant",
     "ListRules",
     "Lookup",
+    "MapFields",
     "NotifyMe",
     "Quiet",
     "Recommendations",
@@ -377,4 +379,5 @@ Command = (
     | ShowWatches
     | Unwatch
     | SetLanguage
+    | MapFields
 )

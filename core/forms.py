@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from core.i18n import _, format_number
+from core.instance_meta import FIELD_PREFIX, FormField
 from core.models import CATEGORIES, Priority, RecommendationSource, TicketKind
 from core.zones import UTC_NAME, end_of_day, zone_of
 
@@ -77,6 +78,10 @@ class TicketFormView:
     title: str = field(default_factory=lambda: _("New ServiceNow ticket"))
     #: The zone the due date is entered in (the asker's), for the field's label.
     zone: str = UTC_NAME
+    #: The instance's required fields SnowOps does not fill (core.instance_fields).
+    extra: tuple[FormField, ...] = ()
+    #: What was typed in them (``sn.<field>``: value), to show the form again.
+    typed: tuple[tuple[str, str], ...] = ()
 
 
 def form_again(
@@ -112,6 +117,7 @@ def form_again(
         recommendation_url=recommendation_url,
         errors=dict(errors or {}),
         zone=zone,
+        typed=tuple((k, v) for k, v in values.items() if k.startswith(FIELD_PREFIX) and v),
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from core.instance_meta import ChoiceEntry, DictionaryField
 from core.models import Comment, Ticket, TicketKind, TicketRequest
 
 __all__ = [
@@ -215,6 +216,25 @@ class TicketGateway(Protocol):
 
     async def whoami(self, workspace: str) -> Identity | None:
         """Who the connection acts as (None when the ticket system will not say)."""
+        ...
+
+    # -- the instance's own fields (core/instance_fields.py, core/field_mapping.py) --------
+
+    async def choices(self, workspace: str, table: str, element: str) -> list[ChoiceEntry]:
+        """The active choices of ``table``'s field ``element`` (``sys_choice``), in the
+        instance's order; a table or element that cannot be queried safely is a UserError."""
+        ...
+
+    async def dictionary(self, workspace: str, table: str) -> list[DictionaryField]:
+        """The fields of ``table`` (``sys_dictionary``, with those it inherits from task)."""
+        ...
+
+    async def named_records(
+        self, workspace: str, table: str, text: str, limit: int, *, exact: bool = False
+    ) -> list[tuple[str, str]]:
+        """Records of ``table`` (``cmdb_ci``, ``sys_user_group``… any with a ``name``)
+        whose name contains ``text`` (any case; equals it with ``exact``), by name, at
+        most ``limit``: (sys_id, name)."""
         ...
 
     # -- change approvals (core/approvals.py) ----------------------------------------------

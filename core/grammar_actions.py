@@ -14,6 +14,7 @@ from core.errors import UsageError
 from core.grammar_kinds import NUMBER
 from core.grammar_language import language_text, parse_language
 from core.grammar_lookup import parse_lookup
+from core.grammar_mapping import mapping_text, parse_mapping
 from core.grammar_rules import parse_rules, rule_text
 from core.grammar_threads import THREAD_PARSERS, thread_text
 from core.i18n import _, format_number
@@ -153,6 +154,7 @@ ACTION_PARSERS: dict[str, Callable[[str], c.Command]] = {
     **THREAD_PARSERS,
     "lookup": parse_lookup,
     "language": parse_language,
+    "mapping": parse_mapping,
 }
 
 
@@ -177,4 +179,6 @@ def action_text(command: c.Command) -> str | None:
             return f"identity {mode}".strip()
         case c.Lookup(mode=mode):
             return f"lookup {mode}".strip()
+        case c.MapFields():
+            return mapping_text(command)
     return rule_text(command) or thread_text(command) or language_text(command)

@@ -261,6 +261,9 @@ class TicketRequest:
     recommendation_url: str | None = None
     idempotency_key: str | None = None
     origin: ChannelRef | None = None
+    #: More record fields (ServiceNow name, value): the workspace's mapping and the fields
+    #: the instance requires (:mod:`core.record_fit`); they never replace SnowOps's own.
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,8 @@ class ShowForm:
     form: TicketFormView
     banner: str = ""
     context: FormContext | None = None
+    #: ServiceNow's own form, pre-filled with what was typed (after it refused the record).
+    link: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,8 @@ class TicketService:
         self._pending = pending
         #: Told who asked for each ticket made here (core.personal keeps it; never raises).
         self.created: Callable[[str, str, str], Awaitable[None]] | None = None
+        #: Fits a request to the instance (the mapping: core.record_fit) before it is sent.
+        self.fit: Callable[[TicketRequest], Awaitable[TicketRequest]] | None = None
         self._gateway = gateway
         self._tickets = tickets
         self._keys = keys
@@ -175,6 +177,8 @@ class TicketService:
         return await self._insert(req, corr)
 
     async def _insert(self, req: TicketRequest, corr: str) -> CreateOutcome:
+        if self.fit is not None:
+            req = await self.fit(req)
         caller = await self._caller(req.workspace, req.requester.email)
         try:
             ticket = await self._gateway.create(req, corr, caller)

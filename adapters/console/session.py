@@ -13,6 +13,7 @@ import getpass
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from adapters.console.form_fields import extra_from_doc, extra_to_doc
 from adapters.console.language import console_locale
 from adapters.console.render import clean, render
 from adapters.console.sink import ConsoleSink, FeedEntry
@@ -162,9 +163,10 @@ def _text(outcome: Outcome) -> Reply:
             return Reply(render(step), confirm=confirm)
         case Answer(view=view):
             return Reply(render(view))
-        case ShowForm(form=form, banner=banner):
+        case ShowForm(form=form, banner=banner, link=link):
             # The banner may quote ServiceNow: no control sequence reaches the terminal.
-            return Reply(clean(f"[!] {banner}") if banner else "", form)
+            text = clean(f"[!] {banner}") if banner else ""
+            return Reply(text + (f"\n    {clean(link)}" if link else ""), form)
         case AskClient(instance=instance):
             notice = Notice(
                 _("SnowOps has no OAuth client for {instance}.", instance=instance),
@@ -279,6 +281,7 @@ def form_to_doc(form: TicketFormView) -> dict[str, Any]:
         "recommendation_id": form.recommendation_id,
         "recommendation_url": form.recommendation_url,
         "title": form.title,
+        "extra": extra_to_doc(form.extra),
     }
 
 
@@ -306,6 +309,7 @@ def form_from_doc(doc: Any) -> TicketFormView:
             recommendation_id=doc.get("recommendation_id") or None,
             recommendation_url=doc.get("recommendation_url") or None,
             title=str(doc.get("title") or _("New ServiceNow ticket")),
+            extra=extra_from_doc(doc.get("extra")),
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"not a ticket form: {exc}") from None

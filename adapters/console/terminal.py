@@ -15,6 +15,7 @@ import uuid
 from typing import TextIO
 
 from adapters.console.action_forms import fill_action
+from adapters.console.form_fields import extra_prompt, pick_extra
 from adapters.console.keyboard import LineReader, open_reader
 from adapters.console.language import console_locale
 from adapters.console.render import render_form_intro
@@ -24,6 +25,7 @@ from core.clock import Clock, SystemClock
 from core.forms import TicketFormView, check_field
 from core.grammar_kinds import kind_word
 from core.i18n import N_, _, ngettext, use_locale
+from core.instance_meta import FIELD_PREFIX
 from core.models import CATEGORIES, TicketKind
 from core.zones import zone_name
 
@@ -134,14 +136,29 @@ class Terminal:
             return
         self.say((await self._session.command(confirm.command)).text)
 
-    async def _field(self, lines: LineReader, name: str, value: str) -> str | None:
+    async def _field(
+        self, lines: LineReader, name: str, value: str, form: TicketFormView
+    ) -> str | None:
         """Ask one field until its value passes core's check for it; None: cancelled."""
+        extra = name.startswith(FIELD_PREFIX)
         while True:
-            answer = await lines.ask(_field_prompt(name, value, self._kinds))
+            prompt = (
+                extra_prompt(form.extra, name, value)
+                if extra
+                else _field_prompt(name, value, self._kinds)
+            )
+            answer = await lines.ask(prompt)
             if answer is None or answer.strip().lower() in _CANCEL:
                 return None
             answer = answer.strip()
             entered = "" if answer == "-" else answer or value
+            if extra:
+                # The instance's own field: a choice by value, label or a unique part of one.
+                entered, problem = pick_extra(form.extra, name, entered)
+                if problem is None:
+                    return entered
+                self.say(f"  ✗ {problem}")
+                continue
             # The due date is in this machine's zone, as the server reads it (one machine).
             problem = check_field(name, entered, self._clock.now(), system_zone())
             if problem is None:
@@ -160,6 +177,7 @@ class Terminal:
             "priority": str(int(form.priority)),
             "due": form.due,
             "category": form.category or "",
+            **{f.key: f.value for f in form.extra},
         }
         fields = list(values)
         errors: dict[str, str] = {}
@@ -168,7 +186,7 @@ class Terminal:
             for name in fields:
                 if name in errors:
                     self.say(f"  ✗ {errors[name]}")
-                answer = await self._field(lines, name, values[name])
+                answer = await self._field(lines, name, values.get(name, ""), form)
                 if answer is None:
                     self.say(_("Cancelled: nothing was sent to ServiceNow."))
                     return
@@ -178,7 +196,8 @@ class Terminal:
                 self.say(reply.text)
                 return
             errors = reply.errors
-            fields = [f for f in values if f in errors]
+            fields = [f for f in [*values, *errors] if f in errors]
+            fields = list(dict.fromkeys(fields))
             self.say(ngettext("Please fix {n} field:", "Please fix {n} fields:", len(errors)))
 
 

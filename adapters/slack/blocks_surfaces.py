@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View as SlackView
 
 from adapters.slack.blocks_cards import compact_ticket
+from adapters.slack.blocks_fields import extra_elements, extra_keys, link_block
 from adapters.slack.blocks_text import (
     MODAL_TITLE_MAX,
     OPTION_TEXT_MAX,
@@ -187,6 +188,7 @@ def _form_elements(form: TicketFormView) -> list[tuple[str, str, Any, bool]]:
         ),
         ("due", _("Due date ({zone})", zone=form.zone), due, True),
         ("category", _("Category"), _select(categories, category, _("Choose a category")), True),
+        *extra_elements(form.extra),
     ]
 
 
@@ -196,6 +198,7 @@ def ticket_form_modal(
     private_metadata: str,
     errors: dict[str, str] | None = None,
     banner: str = "",
+    link: str = "",
 ) -> JSON:
     """The ticket form as a modal; each input's ``block_id`` is the form field name.
 
@@ -208,6 +211,8 @@ def ticket_form_modal(
     blocks: list[JSON] = []
     if banner:
         blocks.append(section(f":warning: {escape(banner)}"))
+    if button := link_block(link):
+        blocks.append(button)
     blocks.append(context(_source_line(form)))
     for block_id, label, element, optional in _form_elements(form):
         hint = problems.get(block_id)
@@ -231,7 +236,7 @@ def ticket_form_modal(
 
 def _element_value(element: Mapping[str, Any]) -> str | None:
     kind = element.get("type")
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         selected = element.get("selected_option")
         value = selected.get("value") if isinstance(selected, Mapping) else None
     elif kind == "datepicker":
@@ -248,7 +253,7 @@ def form_values(state_values: Mapping[str, Any]) -> dict[str, str | None]:
     None. Reads the ``value`` element of each block, or its only element if renamed.
     """
     out: dict[str, str | None] = {}
-    for name in FORM_FIELDS:
+    for name in [*FORM_FIELDS, *extra_keys(state_values)]:
         block = state_values.get(name)
         if not isinstance(block, Mapping):
             block = {}  # absent, or not what Slack sends: the field is missing

@@ -7,6 +7,7 @@ The card buttons that open these forms are ordinary command buttons (``comment I
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -29,6 +30,7 @@ from core.actions import (
     SuggestGroups,
     action_values,
 )
+from core.actions_fit import REFERENCE_DATASET, SuggestRecords, reference_table
 from core.errors import UsageError
 from core.handlers.router import Router
 from core.i18n import _, use_locale
@@ -94,8 +96,22 @@ class ActionListeners:
         await ack(options=group_options(options))
         return None
 
+    async def suggest_records(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> Work | None:
+        """A ticket form's reference field: the records matching what was typed, in the ack."""
+        typed = body.get("value")
+        table = reference_table(body.get("action_id")) or ""
+        request = SuggestRecords(table, typed if isinstance(typed, str) else "")
+        outcome = await self._router.handle(quick_context(body, None), request)
+        options = outcome.options if isinstance(outcome, Suggestions) else ()
+        await ack(options=group_options(options))
+        return None
+
 
 def register_action_listeners(app: AsyncApp, listeners: ActionListeners, after: AfterAck) -> None:
     """Attach the action form listeners to the bolt app."""
     app.view(ACTION_CALLBACK)(after.listener(listeners.submitted))
     app.options(GROUP_SEARCH)(after.listener(listeners.suggest))
+    references = re.compile("^" + re.escape(REFERENCE_DATASET))
+    app.options(references)(after.listener(listeners.suggest_records))

@@ -67,7 +67,7 @@ def modal_of(view: View, title: str = "SnowOps") -> JSON:
 def form_modal(form: ShowForm, channel: str | None) -> JSON:
     """The ticket form as a modal, carrying its context as private metadata."""
     meta = (form.context or FormContext.of(form.form, channel)).dumps()
-    return ticket_form_modal(form.form, private_metadata=meta, banner=form.banner)
+    return ticket_form_modal(form.form, private_metadata=meta, banner=form.banner, link=form.link)
 
 
 class SlackReplies:

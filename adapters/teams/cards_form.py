@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.teams.cards_fields import extra_inputs, link_action
 from adapters.teams.cards_layout import action_sets
 from adapters.teams.cards_text import facts, text
 from core.actions import FormContext, state_pick_value
@@ -105,6 +106,7 @@ def _form_inputs(view: TicketFormView) -> list[JSON]:
             "placeholder": _("None"),
             "choices": _choices([(c, c) for c in CATEGORIES]),
         },
+        *extra_inputs(view.extra),
     ]
 
 
@@ -132,6 +134,7 @@ def form_card(
     *,
     inline: bool,
     banner: str = "",
+    link: str = "",
 ) -> JSON:
     """The ticket form, carrying ``context`` (its submission id is the idempotency key:
     one form, one ticket, however often it is submitted). ``inline``: in a message,
@@ -148,7 +151,7 @@ def form_card(
     known = _SOURCES.get(view.source)
     source = _(known) if known else str(view.source.value)
     body.append(text(_("Source: {source}", source=source), isSubtle=True, size="Small"))
-    return _card(body, [_submit(context, inline)])
+    return _card(body, [_submit(context, inline), *link_action(link)])
 
 
 def _where(view: HomeView) -> list[JSON]:

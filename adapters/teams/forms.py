@@ -6,6 +6,7 @@ from typing import Any
 
 from core.actions import ActionFormContext, FormContext, SubmitActionForm, action_values
 from core.forms import FORM_FIELDS
+from core.instance_meta import FIELD_PREFIX
 
 __all__ = ["action_submission", "form_context", "form_data", "form_values"]
 
@@ -26,9 +27,10 @@ def form_data(value: Any) -> dict[str, Any]:
 
 def form_values(data: dict[str, Any]) -> dict[str, str | None]:
     """The ticket form's fields as text (None when absent)."""
+    extra = [k for k in data if isinstance(k, str) and k.startswith(FIELD_PREFIX)]
     return {
         name: None if data.get(name) is None else str(data.get(name))[:_VALUE_MAX]
-        for name in FORM_FIELDS
+        for name in [*FORM_FIELDS, *extra]
     }
 
 

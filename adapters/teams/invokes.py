@@ -38,6 +38,7 @@ from core.actions import (
     rename_from_inputs,
     with_reason,
 )
+from core.actions_fit import SuggestRecords, reference_table
 from core.errors import UsageError
 from core.handlers.context import RequestContext
 from core.i18n import N_, _
@@ -166,11 +167,15 @@ class TeamsInvokes:
         action form's group input (``Data.Query`` of dataset ``snowops.groups``)."""
         value = _dict(context.activity.value)
         query = value.get("queryText")
-        if value.get("dataset") != GROUP_DATASET or not isinstance(query, str | None):
+        table = reference_table(value.get("dataset"))
+        wanted = value.get("dataset") == GROUP_DATASET or table is not None
+        if not wanted or not isinstance(query, str | None):
             await answer(context, {"error": "SnowOps searches only assignment groups."}, 400)
             return
         ctx = await self.h.request_context(context)
-        outcome = await self._handle(context, ctx, SuggestGroups(query or ""))
+        # A ticket form's reference field (``snowops.ref.<table>``), or an action's group.
+        request = SuggestRecords(table, query or "") if table else SuggestGroups(query or "")
+        outcome = await self._handle(context, ctx, request)
         options = outcome.options if isinstance(outcome, Suggestions) else ()
         await answer(context, search_response(options))
 

@@ -140,9 +140,9 @@ def outcome_card(outcome: Outcome, *, inline_form: bool) -> JSON | None:
     match outcome:
         case Reply(view=view):
             return card(view)
-        case ShowForm(form=form, banner=banner, context=context):
+        case ShowForm(form=form, banner=banner, context=context, link=link):
             context = context or FormContext.of(form)
-            return form_card(form, context, inline=inline_form, banner=banner)
+            return form_card(form, context, inline=inline_form, banner=banner, link=link)
         case AskClient(instance=instance):
             return _client_prompt(instance)
         case PrivateLink(notice=notice):
@@ -196,9 +196,10 @@ async def invoke_answer(context: TurnContext, outcome: Outcome) -> JSON:
 def dialog_answer(outcome: Outcome, title: str) -> JSON:
     """A dialog's answer: the form (again), or what happened, and close."""
     match outcome:
-        case ShowForm(form=form, banner=banner, context=context):
+        case ShowForm(form=form, banner=banner, context=context, link=link):
             context = context or FormContext.of(form)
-            return dialog(title, form_card(form, context, inline=False, banner=banner))
+            shown_form = form_card(form, context, inline=False, banner=banner, link=link)
+            return dialog(title, shown_form)
         case TicketMade(notice=notice, card=ticket):
             return task_message(f"{notice.text} {notice.hint}".strip() or ticket.number)
         case StillWorking(notice=notice):

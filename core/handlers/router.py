@@ -35,6 +35,11 @@ Handler = Callable[[RequestContext, Any], Awaitable[Outcome]]
 #: A quick handler answers from SnowOps's own state, or says None: the full path is needed.
 QuickHandler = Callable[[RequestContext, Any], Awaitable[Outcome | None]]
 
+#: Fits a ticket form to the instance (:meth:`core.form_fit.FormFit.form`), and the same
+#: without asking the instance (:meth:`~core.form_fit.FormFit.form_now`).
+FitForm = Callable[[str, Outcome], Awaitable[Outcome]]
+FitFormNow = Callable[[str, Outcome], Outcome]
+
 
 def admins_only() -> Notice:
     """The refusal of an admin-only request, in the asker's language."""
@@ -68,9 +73,18 @@ def _quick_routes(group: HandlerGroup) -> Mapping[type[Any], QuickHandler]:
 class Router:
     """Routes every request to its handler, checking admin rights and mapping failures."""
 
-    def __init__(self, groups: Iterable[HandlerGroup]) -> None:
+    def __init__(
+        self,
+        groups: Iterable[HandlerGroup],
+        *,
+        fit_form: tuple[FitForm, FitFormNow] | None = None,
+    ) -> None:
         self._table: dict[type[Any], Handler] = {}
         self._quick: dict[type[Any], QuickHandler] = {}
+        #: Fits a ticket form to the workspace's instance (core.form_fit), and the same
+        #: from what is known already, for quick answers.
+        self.fit_form: FitForm | None = fit_form[0] if fit_form else None
+        self.fit_form_now: FitFormNow | None = fit_form[1] if fit_form else None
         for group in groups:
             for kind, handler in group.routes().items():
                 if kind in self._table:
@@ -108,7 +122,10 @@ class Router:
         where = ctx.channel.channel if ctx.channel else ""
         try:
             with handling(where, ctx.requester.display_name), acting(ctx.actor):
-                return in_zone(await handler(ctx, request), ctx.zone)
+                outcome = in_zone(await handler(ctx, request), ctx.zone)
+                if self.fit_form is not None:
+                    outcome = await self.fit_form(ctx.workspace, outcome)
+                return outcome
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))
 
@@ -123,6 +140,8 @@ class Router:
             return None
         try:
             answer = await quick(ctx, request)
+            if answer is not None and self.fit_form_now is not None:
+                answer = self.fit_form_now(ctx.workspace, answer)
             return None if answer is None else in_zone(answer, ctx.zone)
         except Exception as exc:
             return Reply(failure_notice(exc, f"{type(request).__name__} in {ctx.workspace}"))

@@ -12,10 +12,10 @@ from core import commands as c
 from core.actions import ShareMessage, SubmitTicket
 from core.clock import Clock
 from core.errors import InProgressError, UsageError
+from core.form_fit import FormFit
 from core.forms import (
     DESCRIPTION_MAX,
     NAME_MAX,
-    TicketFormValues,
     TicketFormView,
     form_again,
     validate_ticket_form,
@@ -87,7 +87,9 @@ class TicketHandlers:
         connections: ConnectionStore,
         clock: Clock,
         gateway: TicketGateway | None = None,
+        fit: FormFit | None = None,
     ) -> None:
+        self._fit = fit
         self._tickets = tickets
         self._names = names
         self._publisher = publisher
@@ -141,7 +143,11 @@ class TicketHandlers:
         """The form's field errors, or None when it may be sent."""
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if not isinstance(checked, dict):
-            return None
+            # The instance's required fields, as last read: asking it would be too slow here.
+            fit = self._fit
+            checked = fit.errors_now(ctx.workspace, checked.kind, sub.values) if fit else {}
+            if not checked:
+                return None
         return ShowForm(self._again(sub, checked), context=sub.context)
 
     def _again(self, sub: SubmitTicket, errors: Mapping[str, str] | None = None) -> TicketFormView:
@@ -217,16 +223,47 @@ class TicketHandlers:
         again = await self._offer(ctx.workspace, self._again(sub, refused))
         return ShowForm(again, context=sub.context)
 
-    async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
-        """Validate the form, create the ticket (or find the one that exists), publish
-        its card where the form was opened."""
+    async def _request(self, ctx: RequestContext, sub: SubmitTicket) -> TicketRequest | ShowForm:
+        """The ticket the form asks for, or the form again with what to fix."""
+        form = sub.context
         checked = validate_ticket_form(sub.values, self._clock.now(), ctx.zone)
         if isinstance(checked, dict):
             return ShowForm(self._again(sub, checked), context=sub.context)
         if refused := await self._refused(ctx, sub, checked.kind):
             return refused
+        extra: tuple[tuple[str, str], ...] = ()
+        if self._fit is not None:
+            # The instance's own required fields: all given, and values it knows.
+            extra, problems = await self._fit.values(
+                ctx.workspace, checked.kind, checked.category, sub.values
+            )
+            if problems:
+                return ShowForm(self._again(sub, problems), context=sub.context)
+        return TicketRequest(
+            workspace=ctx.workspace,
+            kind=checked.kind,
+            name=checked.name,
+            description=checked.description,
+            priority=checked.priority,
+            requester=ctx.requester,
+            source=form.source,
+            category=checked.category,
+            due=checked.due,
+            recommendation_id=form.recommendation_id,
+            recommendation_url=form.recommendation_url,
+            idempotency_key=sub.key,
+            origin=ctx.channel,
+            fields=extra,
+        )
+
+    async def submit(self, ctx: RequestContext, sub: SubmitTicket) -> Outcome:
+        """Validate the form, create the ticket (or find the one that exists), publish
+        its card where the form was opened."""
+        request = await self._request(ctx, sub)
+        if isinstance(request, ShowForm):
+            return request
         try:
-            outcome = await self._tickets.create(_request(ctx, sub, checked))
+            outcome = await self._tickets.create(request)
         except InProgressError as exc:
             # A double submit: the first one is still creating the ticket and will report it.
             return StillWorking(failure_notice(exc, "create"))
@@ -235,6 +272,9 @@ class TicketHandlers:
             card = ticket_card(exc.ticket, default_states(exc.ticket.kind), zone=ctx.zone)
             return TicketMade(card, failure_notice(exc, "create"), created=True)
         except Exception as exc:
+            refusal = await self._fit.refused(exc, request) if self._fit else None
+            if refusal is not None:
+                return ShowForm(self._again(sub), refusal.banner, sub.context, refusal.link)
             notice = failure_notice(exc, "create")
             banner = f"{notice.text} {notice.hint}".strip()
             return ShowForm(self._again(sub), banner, sub.context)
@@ -261,23 +301,3 @@ class TicketHandlers:
             hint = _("Its card could not be posted ({reason}); open it in ServiceNow.", reason=exc)
             return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
         return TicketMade(card, notice, created=True, posted=where)
-
-
-def _request(ctx: RequestContext, sub: SubmitTicket, checked: TicketFormValues) -> TicketRequest:
-    """The ticket a valid form asks for."""
-    form = sub.context
-    return TicketRequest(
-        workspace=ctx.workspace,
-        kind=checked.kind,
-        name=checked.name,
-        description=checked.description,
-        priority=checked.priority,
-        requester=ctx.requester,
-        source=form.source,
-        category=checked.category,
-        due=checked.due,
-        recommendation_id=form.recommendation_id,
-        recommendation_url=form.recommendation_url,
-        idempotency_key=sub.key,
-        origin=ctx.channel,
-    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
 from core.i18n import gettext
+from core.instance_meta import ChoiceEntry, DictionaryField
 from core.models import Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields, close_code_query, group_search_query
 from core.servicenow.approvals import decide_approval, requested_approvals
@@ -26,6 +27,7 @@ from core.servicenow.mapping import (
     request_fields,
     ticket_from_record,
 )
+from core.servicenow.metadata import choice_entries, dictionary_fields, named_records
 from core.servicenow.query import query_value
 from core.servicenow.table import TableClient, patch_with
 from core.servicenow.tables import TableProbe
@@ -335,6 +337,20 @@ class ServiceNowGateway:
         return Identity(
             str(row.get("user_name") or row.get("name") or ""), str(row.get("email") or "")
         )
+
+    async def choices(self, workspace: str, table: str, element: str) -> list[ChoiceEntry]:
+        """One ``sys_choice`` query."""
+        return await choice_entries(self._table, workspace, table, element)
+
+    async def dictionary(self, workspace: str, table: str) -> list[DictionaryField]:
+        """One ``sys_dictionary`` query (the table and task)."""
+        return await dictionary_fields(self._table, workspace, table)
+
+    async def named_records(
+        self, workspace: str, table: str, text: str, limit: int, *, exact: bool = False
+    ) -> list[tuple[str, str]]:
+        """One query on ``table`` by ``name``."""
+        return await named_records(self._table, workspace, table, text, limit, exact)
 
     # -- change approvals (core/servicenow/approvals.py) -----------------------------------
 

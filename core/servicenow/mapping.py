@@ -60,6 +60,10 @@ _IMPACT_URGENCY: dict[Priority, tuple[int, int]] = {
 #: The field naming the person a ticket is for (problem and security incident have none
 #: SnowOps should set: ServiceNow fills ``opened_by`` itself).
 _REQUESTER_FIELD = {TicketKind.INCIDENT: "caller_id", TicketKind.CHANGE: "requested_by"}
+#: Fields only SnowOps sets: a mapping or a form never replaces them.
+_OWN_FIELDS = frozenset(
+    {"sys_id", "number", "short_description", "description", "correlation_id", "impact", "urgency"}
+)
 
 _PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams", "console": "SnowOps console"}
 
@@ -155,6 +159,9 @@ def request_fields(req: TicketRequest, corr_id: str, user_sys_id: str | None) ->
         fields["type"] = "normal"
     if user_sys_id and req.kind in _REQUESTER_FIELD:
         fields[_REQUESTER_FIELD[req.kind]] = user_sys_id
+    for name, value in req.fields:
+        if name not in _OWN_FIELDS and value:
+            fields[name] = value
     return fields
 
 

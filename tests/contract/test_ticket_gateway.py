@@ -30,6 +30,7 @@ from core.gateway import (
     TicketGateway,
     keep_local,
 )
+from core.instance_meta import ChoiceEntry
 from core.models import (
     ChannelRef,
     Priority,
@@ -39,6 +40,7 @@ from core.models import (
     TicketKind,
     TicketRequest,
 )
+from core.refusals import refusal_text
 from core.servicenow.errors import (
     ForbiddenError,
     NotAuthenticated,
@@ -47,7 +49,7 @@ from core.servicenow.errors import (
     UnavailableError,
 )
 from core.servicenow.mapping import correlation_id
-from sim.servicenow.customize import set_plugin
+from sim.servicenow.customize import set_field, set_plugin
 from sim.servicenow.tables_itsm import CHANGE_REQUEST, INCIDENT_CLOSE_CODES
 from sim.servicenow.users import INTEGRATION_USER, SEED_GROUPS, SEED_USERS
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
@@ -1012,3 +1014,87 @@ async def test_find_any_finds_any_readable_ticket_by_number_or_sys_id(world: Wor
     assert await world.gateway.find_any(WS, TicketKind.INCIDENT, number="INC0099999") is None
     with pytest.raises(UserError):
         await world.gateway.find_any(WS, TicketKind.INCIDENT, number="INC1^active=true")
+
+
+# -- the instance's own fields: choices, dictionary, records by name -----------------------
+def require(world: World, table: str, element: str, label: str) -> None:
+    """An admin makes a (new, custom) field mandatory, enforced on writes."""
+    if isinstance(world, FakeWorld):
+        world.fake.meta.set_mandatory(table, element, label)
+    else:
+        assert isinstance(world, SimWorld)
+        set_field(world.sim.instance, table, element, mandatory=True, label=label)
+
+
+async def test_choices_are_the_instances_active_choices_in_order(world: World) -> None:
+    categories = await world.gateway.choices(WS, "incident", "category")
+    assert [(c.value, c.label) for c in categories][:2] == [
+        ("inquiry", "Inquiry / Help"),
+        ("software", "Software"),
+    ]
+    subs = await world.gateway.choices(WS, "incident", "subcategory")
+    assert ChoiceEntry("vpn", "VPN", "network") in subs
+    assert [c.value for c in await world.gateway.choices(WS, "change_request", "category")][-1] == (
+        "Other"
+    )
+    assert await world.gateway.choices(WS, "incident", "no_such_field") == []
+    with pytest.raises(UserError):
+        await world.gateway.choices(WS, "incident^ORactive=true", "category")
+
+
+async def test_dictionary_names_each_field_with_its_label_type_and_flags(world: World) -> None:
+    fields = {f.element: f for f in await world.gateway.dictionary(WS, "incident")}
+    assert fields["short_description"].label == "Short description"
+    assert fields["assignment_group"].internal_type == "reference"
+    assert fields["assignment_group"].reference == "sys_user_group"
+    assert fields["category"].choice
+    assert not fields["category"].mandatory
+    require(world, "incident", "u_business_unit", "Business unit")
+    fresh = {f.element: f for f in await world.gateway.dictionary(WS, "incident")}
+    assert fresh["u_business_unit"].mandatory
+    assert fresh["u_business_unit"].label == "Business unit"
+
+
+async def test_named_records_find_cis_and_groups_by_name(world: World) -> None:
+    vpn = await world.gateway.named_records(WS, "cmdb_ci", "Corporate VPN", 2, exact=True)
+    assert [name for _, name in vpn] == ["Corporate VPN"]
+    assert SYS_ID.match(vpn[0][0])
+    like = await world.gateway.named_records(WS, "cmdb_ci", "lnux", 10)
+    assert [name for _, name in like] == ["lnux100", "lnux101"]
+    assert await world.gateway.named_records(WS, "cmdb_ci", "Azure AD", 2, exact=True) == []
+    groups = await world.gateway.named_records(WS, "sys_user_group", "service", 5)
+    assert (SERVICE_DESK.sys_id, "Service Desk") in groups
+    with pytest.raises(UserError):
+        await world.gateway.named_records(WS, "cmdb_ci", "a^b", 2, exact=True)
+
+
+async def test_create_writes_the_requests_more_fields(world: World) -> None:
+    vpn = (await world.gateway.named_records(WS, "cmdb_ci", "Corporate VPN", 1, exact=True))[0]
+    extra = (
+        ("category", "network"),
+        ("subcategory", "vpn"),
+        ("assignment_group", SERVICE_DESK.sys_id),
+        ("cmdb_ci", vpn[0]),
+        ("correlation_display", "SnowOps · Microsoft · Identity"),
+        # SnowOps's own fields are never replaced by a mapping or a form.
+        ("correlation_id", "snowops:elsewhere:1"),
+    )
+    made = await make(world, "fields", fields=extra)
+    record = world.record(made.number)
+    assert (record["category"], record["subcategory"]) == ("network", "vpn")
+    assert (record["assignment_group"], record["cmdb_ci"]) == (SERVICE_DESK.sys_id, vpn[0])
+    assert record["correlation_display"] == "SnowOps · Microsoft · Identity"
+    assert record["correlation_id"] == correlation_id(WS, "fields")
+
+
+async def test_a_mandatory_field_left_empty_is_refused_with_servicenows_words(
+    world: World,
+) -> None:
+    require(world, "incident", "u_business_unit", "Business unit")
+    with pytest.raises(ForbiddenError) as refused:
+        await make(world, "refused")
+    assert refusal_text(refused.value) == (
+        "Data Policy Exception: The following fields are mandatory: Business unit"
+    )
+    made = await make(world, "given", fields=(("u_business_unit", "Finance"),))
+    assert world.record(made.number)["u_business_unit"] == "Finance"

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.gateway import ApprovalRequest, Changes, Identity, TicketAction, keep_local
+from core.instance_meta import ChoiceEntry, DictionaryField
 from core.lookup import kind_of_number
 from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields
@@ -78,6 +79,7 @@ from sim.servicenow.query import parse_query
 from sim.servicenow.schema import PRIORITY_LOOKUP
 from sim.servicenow.tables_itsm import INCIDENT_CLOSE_CODES
 from tests.fakes.approvals import FakeApprovals
+from tests.fakes.instance_meta import InstanceMeta
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -223,6 +225,9 @@ _METHODS = frozenset(
         "group_by_name",
         "groups_matching",
         "whoami",
+        "choices",
+        "dictionary",
+        "named_records",
         "approvals",
         "decide",
     }
@@ -290,6 +295,8 @@ class InMemoryTicketGateway:
         self.missing: set[TicketKind] = set()
         #: Change approvals (``approvals.approvers`` are asked when a change enters a step).
         self.approval_rows = FakeApprovals()
+        #: The instance's choice lists, dictionary and named records (CIs, groups).
+        self.meta = InstanceMeta()
 
     # -- connections --------------------------------------------------------------------
     def connect(self, workspace: str, instance: str | None = None) -> None:
@@ -433,9 +440,18 @@ class InMemoryTicketGateway:
         instance = self._instance(request.workspace)
         await self._reach("create")
         self._table(request.kind)
-        row = self._insert(
-            request.workspace, request.kind, request_fields(request, correlation_id, caller)
-        )
+        fields = request_fields(request, correlation_id, caller)
+        missing = self.meta.missing(request.kind.table, fields)
+        if missing:
+            raise ForbiddenError(
+                "ServiceNow refused: Operation Failed (Data Policy Exception: The following "
+                f"fields are mandatory: {', '.join(missing)})",
+                status=403,
+                detail=f"Data Policy Exception: The following fields are mandatory: "
+                f"{', '.join(missing)}",
+                hint=HINT_ACL,
+            )
+        row = self._insert(request.workspace, request.kind, fields)
         if self._lost_creates:
             self._lost_creates -= 1
             raise UnavailableError(f"create in {request.kind.table} got no answer in time")
@@ -690,6 +706,32 @@ class InMemoryTicketGateway:
         self._instance(workspace)
         await self._reach("whoami")
         return self.identity
+
+    async def choices(self, workspace: str, table: str, element: str) -> list[ChoiceEntry]:
+        """The choices of ``meta`` for this field."""
+        self.calls["choices"] += 1
+        found = self.meta.choice_list(table, element)
+        self._instance(workspace)
+        await self._reach("choices")
+        return found
+
+    async def dictionary(self, workspace: str, table: str) -> list[DictionaryField]:
+        """The fields of ``meta`` for this table."""
+        self.calls["dictionary"] += 1
+        found = self.meta.dictionary(table)
+        self._instance(workspace)
+        await self._reach("dictionary")
+        return found
+
+    async def named_records(
+        self, workspace: str, table: str, text: str, limit: int, *, exact: bool = False
+    ) -> list[tuple[str, str]]:
+        """The records of ``meta.named[table]`` whose name contains (or is) ``text``."""
+        self.calls["named_records"] += 1
+        found = self.meta.find(table, text, limit, exact)
+        self._instance(workspace)
+        await self._reach("named_records")
+        return found
 
     # -- inside ---------------------------------------------------------------------------
     # -- change approvals ---------------------------------------------------------------

@@ -72,7 +72,8 @@ async def test_incident_lands_in_servicenow_as_mapped(
     assert (record["impact"], record["urgency"], record["priority"]) == ("1", "2", "2")
     assert record["due_date"] == "2026-12-31 23:59:59"
     assert record["correlation_id"] == f"snowops:{WS}:rec:AdminMFAV2"
-    assert record["correlation_display"] == "SnowOps"
+    # Source and security category, in a field a list can filter on.
+    assert record["correlation_display"] == "SnowOps · Microsoft · Identity"
     assert record["caller_id"] == sim.instance.actor("abel.tuter").sys_id
     assert "Recommendation source: Microsoft" in record["description"]
     assert "Requested by: Abel Tuter <abel.tuter@example.com> via Slack" in record["description"]
@@ -159,7 +160,8 @@ async def test_servicenow_failure_is_a_notice_and_can_be_retried(connected: App,
     from sim.servicenow import Fault
 
     sim.instance.inject_fault(Fault(kind="acl", scope="table"))
-    sim.instance.inject_fault(Fault(status=403, count=1))
+    # The create itself (the instance's fields and choices are read before it).
+    sim.instance.inject_fault(Fault(status=403, count=1, method="POST"))
     failed = await submit(connected, user_ctx(), FORM, key="k-1")
     # The form is shown again, as filled in, with what went wrong above it.
     assert isinstance(failed, ShowForm), failed

@@ -103,6 +103,7 @@ class _Group:
 def test_every_request_has_exactly_one_handler(tmp_path: Path) -> None:
     from bot.core import build_core
     from bot.settings import load_settings
+    from core.actions_fit import SuggestRecords
     from core.clock import FakeClock
     from core.secrets import SecretBox, generate_key
     from core.store.memory import MemoryStore
@@ -115,7 +116,7 @@ def test_every_request_has_exactly_one_handler(tmp_path: Path) -> None:
     expected |= {actions.ShareMessage, actions.RenameInConfiguration}
     expected |= {actions.SubmitActionForm, actions.SuggestGroups}
     expected |= {actions.ThreadPost}
-    expected |= {actions.PreviewLinks}
+    expected |= {actions.PreviewLinks, SuggestRecords}
     assert core.router.routed == frozenset(expected)
     with pytest.raises(ValueError, match="routed twice"):
         Router([_Group([commands.Help]), _Group([commands.Help])])

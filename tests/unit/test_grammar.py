@@ -16,6 +16,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from core import commands as c
 from core.actions import FormContext, button_value, read_button
+from core.commands_mapping import MAPPING_KEYS
 from core.errors import UsageError
 from core.grammar import MAX_PAGE, command_text, parse
 from core.models import CATEGORIES, RecommendationSource, TicketKind
@@ -57,6 +58,8 @@ texts = st.text(
 #: The same with no whitespace around it: a ticket title is the rest of the line, and
 #: parse strips the line (a state name is stripped too).
 lines = texts.map(str.strip)
+#: A mapping's value: quoted when written, at most 100 characters.
+mapping_values = lines.filter(lambda v: 0 < len(v) <= 100)
 instances = st.one_of(
     st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True),
     st.from_regex(r"https://[a-z][a-z0-9-]{0,30}\.service-now\.com", fullmatch=True),
@@ -173,6 +176,26 @@ STRATEGIES: dict[type, st.SearchStrategy[c.Command]] = {
     c.Unlink: st.just(c.Unlink()),
     c.Lookup: st.sampled_from([c.Lookup(""), c.Lookup("any"), c.Lookup("own")]),
     c.SetLanguage: st.sampled_from([c.SetLanguage(""), c.SetLanguage("en"), c.SetLanguage("sv")]),
+    c.MapFields: st.one_of(
+        st.builds(c.MapFields, st.none() | kinds),
+        st.builds(c.MapFields, kinds, categories),
+        st.builds(
+            lambda kind, category, values: c.MapFields(kind, category, tuple(values)),
+            kinds,
+            categories,
+            st.lists(
+                st.tuples(st.sampled_from(MAPPING_KEYS), mapping_values),
+                max_size=4,
+                unique_by=lambda kv: kv[0],
+            ).map(lambda kvs: sorted(kvs, key=lambda kv: MAPPING_KEYS.index(kv[0]))),
+        ),
+        st.builds(lambda kind, v: c.MapFields(kind, "", (("source", v),)), kinds, mapping_values),
+        st.builds(
+            lambda kind, what: c.MapFields(kind, what, reset=True),
+            kinds,
+            st.sampled_from(["", "source", *CATEGORIES]),
+        ),
+    ),
     c.ShowStates: st.builds(c.ShowStates, st.none() | kinds),
     c.RenameState: st.builds(c.RenameState, kinds, state_values, state_labels),
     c.ListRules: st.just(c.ListRules()),
