@@ -61,6 +61,10 @@ def _list_title(kind: TicketKind | None, open_only: bool) -> str:
         return _("Open incidents") if open_only else _("Incidents")
     if kind is TicketKind.CHANGE:
         return _("Open changes") if open_only else _("Changes")
+    if kind is TicketKind.PROBLEM:
+        return _("Open problems") if open_only else _("Problems")
+    if kind is TicketKind.SECURITY:
+        return _("Open security incidents") if open_only else _("Security incidents")
     return _("Open tickets") if open_only else _("Tickets")
 
 
@@ -71,9 +75,14 @@ def _already_tracked(ticket: Ticket, number: str) -> str:
         if still:
             return _("Already tracked by open incident {number}.", number=number)
         return _("Already tracked by incident {number}.", number=number)
+    if ticket.kind is TicketKind.CHANGE:
+        if still:
+            return _("Already tracked by open change {number}.", number=number)
+        return _("Already tracked by change {number}.", number=number)
+    kind = ticket.kind.label.lower()
     if still:
-        return _("Already tracked by open change {number}.", number=number)
-    return _("Already tracked by change {number}.", number=number)
+        return _("Already tracked by open {kind} {number}.", kind=kind, number=number)
+    return _("Already tracked by {kind} {number}.", kind=kind, number=number)
 
 
 class TicketHandlers:

@@ -272,10 +272,13 @@ async def create_inline(
 ) -> tuple[str, Sent]:
     """``snow create <name>``, then Create ticket on the form card; returns the ticket
     number and the message that held the form (now the ticket card)."""
-    [form_msg] = await teams.say(
+    answers = await teams.say(
         f"snow create {name}",
         **{k: v for k, v in kw.items() if k in ("conv", "tenant", "activity_id", "locale")},
     )
+    # Only the answer in this conversation: replicas deliver other news meanwhile.
+    where = kw.get("conv")
+    [form_msg] = [a for a in answers if where is None or a.conversation == where]
     kw.pop("activity_id", None)
     # By its verb: the button's title is in the asker's language.
     [button] = [a for a in form_msg.cards[0]["actions"] if a.get("verb") == "submit_ticket"]

@@ -74,7 +74,7 @@ async def test_a_swedish_terminal_assigns_to_a_group_in_swedish(console: Console
 async def test_a_swedish_terminal_cancels_in_swedish(connected_console: Console) -> None:
     typed = b"/snow create incident\ncancel\n"
     text = await run_terminal(connected_console.url, typed, locale="sv_SE")
-    assert "Typ: incident eller change [incident]: " in text, text
+    assert "Typ: incident, change, problem eller security-incident [incident]: " in text, text
     assert "Avbrutet: inget skickades till ServiceNow." in text
 
 

@@ -227,7 +227,6 @@ def _without_data(transcript: str) -> str:
     return text
 
 
-@pytest.mark.xfail(strict=False, reason="needs every slice")
 def test_the_readme_session_has_no_english_in_swedish(
     swedish_chat: tuple[pexpect.spawn, str, io.StringIO],
 ) -> None:

@@ -85,7 +85,10 @@ async def test_a_new_kind_is_made_synced_and_notified_once(
     assert number in card
     assert moved in card
     slack.api.clear()
-    assert await sync_and_deliver(slack) == 0  # nothing changed yet
+    assert await sync_and_deliver(slack) == 1  # #ops hears it was made; nothing changed yet
+    [made] = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"] == "C0OPS"]
+    assert made.args["text"].startswith(f"New {kind.label.lower()} {number}: Rotate the VPN")
+    slack.api.clear()
 
     slack.sim.instance.set_state(number, state)
 
@@ -199,10 +202,12 @@ async def test_app_home_shows_problems_and_security_incidents_once_there_are_som
     await slack.event(app_home_opened_event(ADMIN), event_id="Ev0H1")
     [empty] = await slack.api.wait_for("views.publish")
     assert "Problem management" not in json.dumps(empty.args["view"])
-    for word in ("problem", "sir"):
-        view = await slack.modal_after(f"create {word} Rotate the VPN certificate")
+    for word, number in (("problem", "PRB0040001"), ("sir", "SIR0010001")):
+        before = slack.modals_shown()
+        await slack.command(f"create {word} Rotate the VPN certificate", name=f"c{word}")
+        view = await slack.latest_modal(before, "ticket_form")
         await submit_form(slack, view, {"sir": "security_incident"}.get(word, word))
-    await card_of(slack, "SIR0010001")
+        await card_of(slack, number)
 
     await slack.event(app_home_opened_event(ADMIN), event_id="Ev0H2")
     home = json.dumps((await slack.api.wait_for("views.publish", count=2))[-1].args["view"])
