@@ -5,7 +5,8 @@ tickets each, 1% changing per cycle, a 5 s poll interval, the connections spread
 ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It prints:
 
 - ServiceNow requests per cycle (one cycle = every connection polled once), to show they
-  grow with connections and changes, not with tickets;
+  grow with connections, channel filters (``--watches N`` per connection, one query each)
+  and changes, not with tickets;
 - SnowOps CPU per cycle, idle and with 1% changed, and from those the CPU per request
   (idle cycle CPU / its requests) and per change (extra CPU of a changed cycle / changes);
   and the CPU per request of the Table API path alone, p50 (``bench_http.py`` compares it
@@ -150,6 +151,9 @@ async def run(args: argparse.Namespace) -> None:
                 f"{args.connections} connections, {len(world.tickets):,} tracked tickets "
                 f"on {len(world.sim_urls)} simulators (seeded in {time.perf_counter() - t:.0f} s)"
             )
+            if args.watches:
+                await world.watch(args.watches)
+                print(f"{args.watches} channel filters (subscribe query) per connection")
             req, wall, cpu, _ = await world.cycle()
             print(f"first cycle (no watermark yet): {req} requests, {wall:.2f} s, CPU {cpu:.2f} s")
             changes = max(1, int(len(world.tickets) * args.change))
@@ -174,6 +178,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--change", type=float, default=0.01, help="share changing per cycle")
     parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument(
+        "--watches", type=int, default=0, help="channel filters (subscribe query) per connection"
+    )
     parser.add_argument("--interval", type=float, default=5.0, help="poll interval, seconds")
     parser.add_argument("--sims", type=int, default=4, help="simulator processes")
     parser.add_argument("--no-live", action="store_true", help="cycles only, no real loops")

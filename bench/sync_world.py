@@ -23,6 +23,7 @@ from core.repos import Baselines
 from core.secrets import generate_key
 from core.servicenow.mapping import correlation_id, ticket_from_record
 from core.views import Notice, TicketCard
+from core.watch import QueryWatches
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -207,6 +208,17 @@ class World:
                         ws, ticket.number, CardLocation(ChannelRef(ws, "C1"), ticket.number)
                     )
                     self.tickets.append((ws, ticket.number, kind, url))
+
+    async def watch(self, per_connection: int) -> None:
+        """Give every connection ``per_connection`` channel filters (``/snow subscribe
+        query``): each costs one query per cycle, whatever the filter matches."""
+        s = self.services
+        assert s is not None
+        watches = QueryWatches(s.store)
+        for ws in self.workspaces:
+            for n in range(per_connection):
+                channel = ChannelRef(ws, f"W{n}")
+                await watches.add(channel, TicketKind.INCIDENT, "priority=1", s.clock.now())
 
     def one_per_connection(self) -> list[tuple[str, str, TicketKind, str]]:
         """A random ticket of every connection."""
