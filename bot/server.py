@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from core.i18n import _
+
 __all__ = ["PortBusy", "run_sites", "start_sites"]
 
 log = logging.getLogger("snowops")
@@ -42,7 +44,9 @@ async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> li
                 await web.TCPSite(runner, host, port, shutdown_timeout=shutdown_timeout).start()
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    raise PortBusy(f"port {port} on {host} is already in use") from None
+                    raise PortBusy(
+                        _("port {port} on {host} is already in use", port=port, host=host)
+                    ) from None
                 raise
     except BaseException:
         for runner in reversed(runners):
