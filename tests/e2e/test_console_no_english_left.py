@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from sim.servicenow.faults import Fault
 from tests.conftest import Graph, Sim
 from tests.e2e.console_harness import Console, run_terminal
 from tests.e2e.console_harness import console as unconnected_console
@@ -124,3 +125,23 @@ async def test_a_swedish_terminal_reads_no_english_before_connecting(
     assert "Traceback" not in said
     left = _english_in(said)
     assert not left, left
+
+
+async def test_an_outage_met_in_the_background_is_shown_in_the_workspaces_language(
+    console: Console, sim: Sim, graph: Graph
+) -> None:
+    """The last error `/snow status` shows was kept when the background sync met it: it is
+    in the workspace's language, as the channel messages are."""
+    services = console.services
+    assert services is not None
+    assert services.workers is not None
+    await run_terminal(console.url, _typed("language sv"), locale=SWEDISH)
+    sim.instance.inject_fault(Fault(status=503, count=50))
+    await services.workers.poll_once("console:local")
+    sim.instance.faults.clear()
+    conn = await services.store.get_connection("console:local")
+    assert conn is not None
+    assert conn.last_error
+    said = await run_terminal(console.url, _typed("status"), locale=SWEDISH)
+    [line] = [line for line in said.splitlines() if "Senaste fel:" in line]
+    assert not _english_in(line), line
