@@ -22,6 +22,15 @@ Site = tuple[web.Application, str, int]
 class PortBusy(Exception):
     """A port to listen on is taken; the message names it."""
 
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(_("port {port} on {host} is already in use", port=port, host=host))
+        self.host, self.port = host, port
+
+    def said(self) -> str:
+        """The message again, in the current language (a server starts outside the
+        admin's; see ``snowops dev``)."""
+        return _("port {port} on {host} is already in use", port=self.port, host=self.host)
+
 
 async def _wait_for_signal() -> None:
     stop = asyncio.Event()
@@ -44,9 +53,7 @@ async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> li
                 await web.TCPSite(runner, host, port, shutdown_timeout=shutdown_timeout).start()
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    raise PortBusy(
-                        _("port {port} on {host} is already in use", port=port, host=host)
-                    ) from None
+                    raise PortBusy(host, port) from None
                 raise
     except BaseException:
         for runner in reversed(runners):

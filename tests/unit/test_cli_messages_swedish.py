@@ -44,3 +44,15 @@ async def test_a_busy_port_is_said_in_the_admins_language() -> None:
             with use_locale(locale), pytest.raises(PortBusy) as caught:
                 await start_sites([(web.Application(), "127.0.0.1", port)], shutdown_timeout=60.0)
             assert str(caught.value) == expected
+
+
+async def test_snowops_dev_says_a_port_raised_in_english_in_its_own_language() -> None:
+    """``snowops dev`` runs its server outside the admin's language and reports in it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortBusy) as caught:
+            await start_sites([(web.Application(), "127.0.0.1", port)], shutdown_timeout=60.0)
+    with use_locale("sv"):
+        assert caught.value.said() == f"port {port} på 127.0.0.1 används redan"
