@@ -335,7 +335,7 @@ def run_dev(sim_port: int, graph_port: int, auto_progress: float | None) -> int:
         asyncio.run(run_sites(dev.sites))
     except PortBusy as exc:
         with use_locale(locale):
-            message = _("{problem}: stop what uses it, or choose other ports", problem=exc)
+            message = _("{problem}: stop what uses it, or choose other ports", problem=exc.said())
         print(f"snowops dev: {message}", file=sys.stderr)
         return 1
     return 0

@@ -82,18 +82,18 @@ async def _linked_tenants(services: Services) -> list[str]:
 
 
 async def _run(settings: Settings) -> list[Check]:
-    checks = [passed("settings", _("valid (store {kind})", kind=settings.store.split("://")[0]))]
+    checks = [passed(_("settings"), _("valid (store {kind})", kind=settings.store.split("://")[0]))]
     try:
         settings.secret_box()
     except SettingsError as exc:
-        return [*checks, failed("secret key", str(exc))]
+        return [*checks, failed(_("secret key"), str(exc))]
     services = build_services(settings)
     try:
         try:
             await services.store.open()
         except Exception as exc:
             problem = _("cannot open ({error})", error=type(exc).__name__)
-            return [*checks, failed("store", problem, HINT_STORE)]
+            return [*checks, failed(_("store"), problem, _(HINT_STORE))]
         doctor = build_doctor(services)
         try:
             return checks + await doctor.run(await _linked_tenants(services))
@@ -102,7 +102,7 @@ async def _run(settings: Settings) -> list[Check]:
             return [
                 *checks,
                 failed(
-                    "doctor",
+                    _("doctor"),
                     _(
                         "a check could not finish ({error}: {problem})",
                         error=type(exc).__name__,
@@ -124,7 +124,7 @@ def run_doctor(settings: Settings | None = None) -> int:
     try:
         settings = settings or load_settings()
     except SettingsError as exc:
-        print(failed("settings", str(exc).removeprefix("invalid setting ")).line())
+        print(failed(_("settings"), str(exc).removeprefix("invalid setting ")).line())
         return 1
     # Findings go to stdout; the services' own log lines would only repeat them.
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from core.i18n import _
+
 __all__ = ["PortBusy", "run_sites", "start_sites"]
 
 log = logging.getLogger("snowops")
@@ -19,6 +21,15 @@ Site = tuple[web.Application, str, int]
 
 class PortBusy(Exception):
     """A port to listen on is taken; the message names it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(_("port {port} on {host} is already in use", port=port, host=host))
+        self.host, self.port = host, port
+
+    def said(self) -> str:
+        """The message again, in the current language (a server starts outside the
+        admin's; see ``snowops dev``)."""
+        return _("port {port} on {host} is already in use", port=self.port, host=self.host)
 
 
 async def _wait_for_signal() -> None:
@@ -42,7 +53,7 @@ async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> li
                 await web.TCPSite(runner, host, port, shutdown_timeout=shutdown_timeout).start()
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    raise PortBusy(f"port {port} on {host} is already in use") from None
+                    raise PortBusy(host, port) from None
                 raise
     except BaseException:
         for runner in reversed(runners):

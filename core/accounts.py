@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from core.clock import Clock
-from core.i18n import _
+from core.i18n import _, current_locale
 from core.models import ChannelRef, OAuthState
 from core.repos.oauth import PendingSignIns, SignInIntro
 from core.repos.user_links import UserLink, UserLinks
@@ -40,6 +40,7 @@ class LinkResult:
     link: UserLink | None
     origin: ChannelRef | None
     requested_by: str  # platform:user
+    locale: str = ""  # the asker's language ("" when unknown: the workspace's)
 
 
 class AccountService:
@@ -89,6 +90,7 @@ class AccountService:
             created_at=self._clock.now(),
             origin=origin,
             purpose="link",
+            locale=current_locale(),
         )
         await self._sign_ins.put(pending)
         authorize = self._oauth.authorization_url(
@@ -128,7 +130,7 @@ class AccountService:
         await self._links.put(link)
         detail = {"as": link.user_name}
         await self._audit.audit(pending.workspace, pending.requested_by, "account.link", detail)
-        return LinkResult(link, pending.origin, pending.requested_by)
+        return LinkResult(link, pending.origin, pending.requested_by, pending.locale)
 
     async def linked(self, workspace: str, user: str) -> UserLink | None:
         """``user``'s link, if they linked."""

@@ -90,6 +90,31 @@ _PHRASES: dict[str, str] = {
     "recommendation.add": N_("added recommendation {id}"),
     "recommendation.remove": N_("removed recommendation {id}"),
     "securescore.link": N_("linked Microsoft tenant {tenant}"),
+    "account.link": N_("linked their ServiceNow account {as}"),
+    "account.unlink": N_("unlinked their ServiceNow account {as}"),
+    "language.set": N_("set the channels' language to {language}"),
+    "lookup.set": N_("set lookup to {mode}"),
+    "mapping.set": N_("changed the mapping of {kind} {category}"),
+    "mapping.reset": N_("reset the mapping of {what}"),
+    "mapping.source": N_("set the source field to {field}"),
+    "notify.me": N_("turned on direct messages about their tickets"),
+    "rule.add": N_("added the rule {rule}"),
+    "rule.remove": N_("removed the rule {rule}"),
+    "subscription.digest": N_("set the digest of {channel} to {every} ({zone})"),
+    "subscription.quiet": N_("set the quiet hours of {channel} to {from}–{to} ({zone})"),
+    "ticket.thread_reply": N_("replied to {number} from its thread"),
+    "ticket.note": N_("wrote on {number}"),
+    "ticket.assign": N_("assigned {number}"),
+    "ticket.resolve": N_("resolved {number}"),
+    "ticket.reopen": N_("reopened {number}"),
+    "ticket.act": N_("changed {number}"),
+    "watch.add": N_("made {channel} watch {kind} records matching “{query}”"),
+    "watch.remove": N_("stopped {channel} watching “{query}”"),
+}
+#: The same actions, undone (quiet hours off, no digest).
+_OFF: dict[str, str] = {
+    "subscription.digest": N_("turned off the digest of {channel}"),
+    "subscription.quiet": N_("turned off the quiet hours of {channel}"),
 }
 
 
@@ -121,6 +146,8 @@ def describe(entry: Doc) -> AuditEntry:
     action = str(entry.get("action", "?"))
     values = _Blank({k: _levels(v) if k == "levels" else v for k, v in detail.items()})
     phrase = _PHRASES.get(action)
+    if action in _OFF and (detail.get("every") == "off" or detail.get("from") == ""):
+        phrase = _OFF[action]
     what = _(phrase).format_map(values) if phrase else f"{action} {detail}"
     count = detail.get("count")
     if action == "notifications.retry" and isinstance(count, int):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from core.accounts import AccountService, LinkResult
 from core.clock import Clock
 from core.gateway import TicketGateway
-from core.i18n import _
+from core.i18n import _, current_locale
 from core.models import ChannelRef, Connection, ConnectionStatus, OAuthClientConfig, OAuthState
 from core.repos.oauth import SIGN_IN_TTL, PendingSignIns, SignInIntro, WorkspaceClients
 from core.servicenow.errors import ConfigurationError, ServiceNowError
@@ -47,6 +47,7 @@ class ConnectResult:
     origin: ChannelRef | None
     requested_by: str
     warning: str = ""
+    locale: str = ""  # the asker's language ("" when unknown: the workspace's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,7 @@ class ConnectionService:
             created_at=self._clock.now(),
             origin=origin,
             requested_by_email=actor_email,
+            locale=current_locale(),
         )
         await self._sign_ins.put(pending)
         await self._audit.audit(workspace, actor, "connection.start", {"instance": instance_url})
@@ -217,7 +219,9 @@ class ConnectionService:
             pending.requested_by,
             admin_email=pending.requested_by_email,
         )
-        return ConnectResult(conn, pending.origin, pending.requested_by, conn.warning or "")
+        return ConnectResult(
+            conn, pending.origin, pending.requested_by, conn.warning or "", pending.locale
+        )
 
     async def abandon(self, state: str) -> ConnectResult | LinkResult | None:
         """Access was denied (or ServiceNow sent an error): use the state up."""
@@ -225,8 +229,8 @@ class ConnectionService:
         if pending is None:
             return None
         if pending.purpose == "link":
-            return LinkResult(None, pending.origin, pending.requested_by)
-        return ConnectResult(None, pending.origin, pending.requested_by)
+            return LinkResult(None, pending.origin, pending.requested_by, pending.locale)
+        return ConnectResult(None, pending.origin, pending.requested_by, locale=pending.locale)
 
     async def connect_with_password(
         self,

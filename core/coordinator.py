@@ -89,7 +89,10 @@ class SyncCoordinator:
                 if held != fence:
                     raise LeaseLost(workspace)
 
-        result = await self._sync.cycle(workspace, guard=guard)
+        # A failure is kept for /snow status and home (last error): in the workspace's
+        # language, as its channel messages are.
+        with use_locale(await self._notifier.language(workspace)):
+            result = await self._sync.cycle(workspace, guard=guard)
         await self._tokens.synced(workspace, self._clock.now())
         if self._after_cycle is not None:
             # Work that needs a healthy connection, e.g. settling creates in doubt.

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.clock import Clock
 from core.gateway import TicketGateway
+from core.i18n import _
 from core.instance_meta import ChoiceEntry, DictionaryField
 from core.servicenow.errors import NotConnectedError
 from core.storage import ConnectionStore
@@ -43,7 +44,7 @@ class InstanceFacts:
     async def _connection(self, workspace: str) -> str:
         conn = await self._connections.get_connection(workspace)
         if conn is None:
-            raise NotConnectedError("this workspace is not connected to ServiceNow")
+            raise NotConnectedError(_("this workspace is not connected to ServiceNow"))
         # A new connection (another instance, or connected again) starts a new cache.
         return f"{conn.instance_url}|{conn.created_at}"
 

@@ -364,6 +364,8 @@ class OAuthState:
     requested_by_email: str | None = None
     #: ``connect`` (the workspace's integration user) or ``link`` (one chat user's account).
     purpose: str = "connect"
+    #: The asker's language, which the private "connected" notice is told in.
+    locale: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,14 +80,19 @@ def _refused(method: str, exc: SlackApiError) -> DeliveryError:
     if status == 429:
         retry = str(headers.get("Retry-After", "1") or "1")
         wait = float(retry) if retry.replace(".", "", 1).isdigit() else 1.0
-        return DeliveryError(f"Slack rate limit on {method}", retry_after=wait)
+        return DeliveryError(_("Slack rate limit on {method}", method=method), retry_after=wait)
     if status >= 500:
-        return DeliveryError(f"Slack answered {status} on {method}")
+        return DeliveryError(_("Slack answered {status} on {method}", status=status, method=method))
     if status != 200 and not data:
         # Neither Slack's answer nor a refusal it explains: try again later.
-        return DeliveryError(f"Slack answered {status or 'no status'} on {method}")
+        return DeliveryError(
+            _("Slack answered {status} on {method}", status=status or "—", method=method)
+        )
     return DeliveryError(
-        f"Slack refused {method}: {error}", permanent=error in _GONE, hint=_hint(error)
+        # The error code stays last, after ": " (read back by _reachability).
+        _("Slack refused {method}: {error}", method=method, error=error),
+        permanent=error in _GONE,
+        hint=_hint(error),
     )
 
 
@@ -139,7 +144,11 @@ class SlackChatSink:
             except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
                 # It may have been carried out: a retry looks for its copy first.
                 raise DeliveryError(
-                    f"Slack unreachable on {method} ({type(exc).__name__})"
+                    _(
+                        "Slack unreachable on {method} ({error})",
+                        method=method,
+                        error=type(exc).__name__,
+                    )
                 ) from None
             return dict(response.data) if isinstance(response.data, dict) else {}
         raise AssertionError("unreachable")

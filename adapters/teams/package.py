@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.i18n import _
+
 __all__ = ["MANIFEST_DIR", "PackageError", "build_manifest", "language_files", "write_package"]
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifests" / "teams"
@@ -34,13 +36,18 @@ def build_manifest(
     link previews cover ``unfurl_domains`` too (a ServiceNow instance on its own domain)."""
     if not _GUID.match(app_id or ""):
         raise PackageError(
-            f"TEAMS_APP_ID must be the bot's Microsoft App ID (a GUID), got {app_id[:60]!r}"
+            _(
+                "TEAMS_APP_ID must be the bot's Microsoft App ID (a GUID), got {value}",
+                value=repr(app_id[:60]),
+            )
             if app_id
-            else "set TEAMS_APP_ID (or pass --app-id)"
+            else _("set TEAMS_APP_ID (or pass --app-id)")
         )
     host = urlsplit(public_url).hostname or ""
     if not host:
-        raise PackageError(f"SNOWOPS_PUBLIC_URL is not a URL: {public_url[:100]!r}")
+        raise PackageError(
+            _("SNOWOPS_PUBLIC_URL is not a URL: {value}", value=repr(public_url[:100]))
+        )
     manifest: dict[str, Any] = json.loads(json.dumps(template))
     manifest["id"] = app_id.lower()
     for bot in manifest.get("bots", []):
@@ -60,7 +67,7 @@ def _domain(text: str) -> str:
     """A host name (``itsm.acme.com``, ``*.acme.com``) from a domain or an instance URL."""
     host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
     if not _DOMAIN.match(host):
-        raise PackageError(f"not a domain to preview links of: {text[:100]!r}")
+        raise PackageError(_("not a domain to preview links of: {value}", value=repr(text[:100])))
     return host
 
 
@@ -70,7 +77,7 @@ def language_files(manifest: dict[str, Any]) -> list[str]:
     files = [str(entry.get("file", "")) for entry in info.get("additionalLanguages", [])]
     bad = [name for name in files if not _LANGUAGE_FILE.match(name) or name == "manifest.json"]
     if bad:
-        raise PackageError(f"not a localization file name: {bad[0][:100]!r}")
+        raise PackageError(_("not a localization file name: {value}", value=repr(bad[0][:100])))
     return files
 
 
@@ -84,12 +91,16 @@ def write_package(
     """Write the zip to ``out``; returns the manifest it holds."""
     missing = [name for name in _FILES if not (source / name).is_file()]
     if missing:
-        raise PackageError(f"missing in {source}: {', '.join(missing)}")
+        raise PackageError(
+            _("missing in {folder}: {files}", folder=source, files=", ".join(missing))
+        )
     template = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     languages = language_files(template)
     missing = [name for name in languages if not (source / name).is_file()]
     if missing:
-        raise PackageError(f"missing in {source}: {', '.join(missing)}")
+        raise PackageError(
+            _("missing in {folder}: {files}", folder=source, files=", ".join(missing))
+        )
     manifest = build_manifest(template, app_id, public_url, unfurl_domains)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:

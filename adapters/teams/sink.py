@@ -68,28 +68,37 @@ GRAPH_LAG = 30.0
 
 def delivery_error(exc: BaseException, doing: str) -> DeliveryError:
     """A connector or token failure as a DeliveryError (permanent when the bot is gone)."""
+    doing = _(doing)  # marked N_ where named: part of a message people read
     if isinstance(exc, DeliveryError):
         return exc
     if isinstance(exc, aiohttp.ClientResponseError):
         if exc.status in (403, 404):
             return DeliveryError(
-                f"Teams refused {doing}: {exc.status}", permanent=True, hint=_(_REMOVED_HINT)
+                _("Teams refused {doing}: {status}", doing=doing, status=exc.status),
+                permanent=True,
+                hint=_(_REMOVED_HINT),
             )
         if exc.status == 429:
             retry = exc.headers.get("Retry-After") if exc.headers else None
             wait = float(retry) if retry and str(retry).replace(".", "", 1).isdigit() else None
-            return DeliveryError(f"Teams rate limit on {doing}", retry_after=wait)
+            return DeliveryError(_("Teams rate limit on {doing}", doing=doing), retry_after=wait)
         if exc.status == 401:
             return DeliveryError(
-                f"Teams refused the bot's token on {doing}",
+                _("Teams refused the bot's token on {doing}", doing=doing),
                 hint=_("Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID"),
             )
         # The post may have landed: give Graph time to show it before the redo looks.
-        return DeliveryError(f"Teams answered {exc.status} on {doing}", retry_after=GRAPH_LAG)
+        return DeliveryError(
+            _("Teams answered {status} on {doing}", status=exc.status, doing=doing),
+            retry_after=GRAPH_LAG,
+        )
     if isinstance(exc, TokenError):
-        return DeliveryError(f"no Teams token for {doing}: {exc}", hint=str(exc))
+        return DeliveryError(
+            _("no Teams token for {doing}: {problem}", doing=doing, problem=exc), hint=str(exc)
+        )
     return DeliveryError(
-        f"Teams unreachable on {doing} ({type(exc).__name__})", retry_after=GRAPH_LAG
+        _("Teams unreachable on {doing} ({error})", doing=doing, error=type(exc).__name__),
+        retry_after=GRAPH_LAG,
     )
 
 
@@ -130,7 +139,10 @@ class TeamsChatSink:
         ref = await self._refs.get(channel.workspace, channel.channel)
         if ref is None:
             raise DeliveryError(
-                f"SnowOps never heard from Teams conversation {channel.channel[:60]}",
+                _(
+                    "SnowOps never heard from Teams conversation {conversation}",
+                    conversation=channel.channel[:60],
+                ),
                 permanent=True,
                 hint=_("Add SnowOps to the conversation and mention it once, then subscribe again"),
             )
@@ -175,7 +187,7 @@ class TeamsChatSink:
             sent = await client.conversations.send_to_conversation(conversation, activity)
             return CardLocation(channel, str(sent.id or ""))
 
-        return await self._continue(channel, "post card", post)
+        return await self._continue(channel, N_("post card"), post)
 
     async def update_card(self, where: CardLocation, card_view: TicketCard) -> None:
         """Replace a posted card in place (``update_activity``)."""
@@ -190,7 +202,7 @@ class TeamsChatSink:
             )
             await context.update_activity(activity)
 
-        await self._continue(where.channel, "update card", update)
+        await self._continue(where.channel, N_("update card"), update)
 
     async def post(
         self, channel: ChannelRef, message: Notice, *, key: str, thread: str | None = None
@@ -211,7 +223,7 @@ class TeamsChatSink:
             activity.reply_to_id = thread
             await client.conversations.reply_to_activity(_thread_id(channel), thread, activity)
 
-        await self._continue(channel, "post", post)
+        await self._continue(channel, N_("post"), post)
 
     async def can_post(self, channel: ChannelRef) -> Reachability:
         """The conversation's reference must be known, and the connector must count the
@@ -227,7 +239,7 @@ class TeamsChatSink:
             await client.conversations.get_conversation_paged_members(channel.channel, 1)
 
         try:
-            await self._continue(channel, "check the roster", probe)
+            await self._continue(channel, N_("check the roster"), probe)
         except DeliveryError as exc:
             if exc.permanent:
                 return Reachability.no(_("SnowOps is not in this conversation"), _(ADD_APP_FIX))
@@ -291,7 +303,7 @@ class TeamsChatSink:
                 raise
             return str(details.aad_group_id or "") or None
 
-        group = await self._continue(channel, "find the team", lookup)
+        group = await self._continue(channel, N_("find the team"), lookup)
         if group:
             await self._refs.remember_team(channel.workspace, channel.channel, Team(team_id, group))
         return group
@@ -320,7 +332,7 @@ class TeamsChatSink:
         conversation = await self._refs.personal(workspace, user)
         if conversation is None:
             raise DeliveryError(
-                f"SnowOps has no personal chat with Teams user {user[:60]}",
+                _("SnowOps has no personal chat with Teams user {user}", user=user[:60]),
                 permanent=True,
                 hint=_("Open a chat with SnowOps in Teams once (Apps > SnowOps), then try again"),
             )

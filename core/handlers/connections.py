@@ -337,7 +337,10 @@ class ConnectionHandlers:
             return
         if isinstance(result, ConnectResult) and result.connection is not None:
             await self._contacts.remember(origin.workspace, origin, result.requested_by)
-        with use_locale(await self._languages.language(origin.workspace)):
+        # Said to the asker alone: in their language (the workspace's for a sign-in started
+        # before SnowOps remembered it).
+        language = result.locale or await self._languages.language(origin.workspace)
+        with use_locale(language):
             await self._tell_privately(result, origin)
 
     async def _tell_privately(self, result: ConnectResult | LinkResult, origin: ChannelRef) -> None:

@@ -288,6 +288,10 @@ class TicketHandlers:
             banner = f"{notice.text} {notice.hint}".strip()
             return ShowForm(self._again(sub), banner, sub.context)
         card = await self.card(ctx.workspace, outcome.ticket, zone=ctx.zone)
+        # The asker reads the answer in their own language; the channel's card (published
+        # below) is in the workspace's.
+        names = await self._names.names(ctx.workspace, outcome.ticket.kind)
+        shown = ticket_card(outcome.ticket, names, zone=ctx.zone)
         if outcome.created:
             notice = Notice(
                 _("Created {number}.", number=card.number), NoticeLevel.SUCCESS, link=card.url
@@ -295,9 +299,10 @@ class TicketHandlers:
         else:
             notice = Notice(_already_tracked(outcome.ticket, card.number), link=card.url)
         if not outcome.created:
-            return TicketMade(card, notice, created=False)
+            return TicketMade(shown, notice, created=False)
         if sub.shown_at is not None:
             await self._publisher.adopt(ctx.workspace, card.number, sub.shown_at)
+            # That message becomes the channel's card: the workspace's language.
             return TicketMade(card, notice, created=True, posted=sub.shown_at)
         try:
             where = await self._publisher.publish(
@@ -308,5 +313,5 @@ class TicketHandlers:
             if not isinstance(exc, DeliveryError):
                 log.exception("card of %s not published", card.number)
             hint = _("Its card could not be posted ({reason}); open it in ServiceNow.", reason=exc)
-            return TicketMade(card, Notice(notice.text, notice.level, hint, notice.link), True)
-        return TicketMade(card, notice, created=True, posted=where)
+            return TicketMade(shown, Notice(notice.text, notice.level, hint, notice.link), True)
+        return TicketMade(shown, notice, created=True, posted=where)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from core.errors import UserError
+from core.i18n import _
 from core.instance_meta import ChoiceEntry, DictionaryField
 from core.servicenow.query import query_value
 from core.servicenow.table import TableClient
@@ -36,7 +37,7 @@ _DICTIONARY_FIELDS = [
 def safe_name(name: str) -> str:
     """``name`` when it is a table or field name (``u_source``), else a UserError."""
     if not _NAME.match(name):
-        raise UserError(f"{name[:40]!r} is not a ServiceNow table or field name.")
+        raise UserError(_("{name} is not a ServiceNow table or field name.", name=repr(name[:40])))
     return name
 
 

@@ -164,6 +164,7 @@ def oauth_state_to_doc(s: OAuthState) -> Doc:
         "origin": channel_to_doc(s.origin),
         "requested_by_email": s.requested_by_email,
         "purpose": s.purpose,
+        "locale": s.locale,
     }
 
 
@@ -184,6 +185,7 @@ def oauth_state_from_doc(d: Doc) -> OAuthState:
         origin=channel_from_doc(d.get("origin")),
         requested_by_email=d.get("requested_by_email"),
         purpose=str(d.get("purpose") or "connect"),
+        locale=str(d.get("locale") or ""),
     )
 
 

@@ -37,7 +37,7 @@ async def test_the_admin_sets_the_language_and_a_bad_one_is_refused(console: Con
     assert services is not None
     assert await services.languages.language(WORKSPACE) == "sv"
     audit = (await say(console, "/snow audit 5"))["text"]
-    assert "language.set {'where': 'terminal', 'by': 'root', 'language': 'sv'}" in audit
+    assert "root (console:root) set the channels' language to sv — in terminal" in audit
 
 
 async def test_a_reminder_is_posted_in_the_workspace_language(console: Console, sim: Sim) -> None:
