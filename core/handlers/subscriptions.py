@@ -12,9 +12,10 @@ from typing import Any
 
 from core import commands as c
 from core.handlers.context import RequestContext
+from core.handlers.reach import unreachable
 from core.handlers.router import Handler
 from core.i18n import _
-from core.models import ChannelRef, Subscription, TicketKind, workspace_platform
+from core.models import ChannelRef, Subscription, TicketKind
 from core.outcomes import Audience, Outcome, Reply
 from core.ports import ChatSink
 from core.storage import AuditLog, SubscriptionStore
@@ -88,11 +89,8 @@ class SubscriptionHandlers:
 
     async def _unreachable(self, channel: ChannelRef) -> Reply | None:
         """A refusal with the fix when SnowOps cannot post in ``channel``, else None."""
-        sink = self._sinks.get(workspace_platform(channel.workspace))
-        if sink is None:
-            return None
-        reach = await sink.can_post(channel)
-        if reach.reachable:
+        reach = await unreachable(self._sinks, channel)
+        if reach is None:
             return None
         text = _(
             "This channel cannot be subscribed: {reason}, so SnowOps could not post here.",

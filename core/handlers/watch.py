@@ -10,9 +10,10 @@ from core.clock import Clock
 from core.gateway import TicketGateway
 from core.handlers.context import RequestContext
 from core.handlers.failures import failure_notice
+from core.handlers.reach import unreachable
 from core.handlers.router import Handler
 from core.i18n import _
-from core.models import ChannelRef, workspace_platform
+from core.models import ChannelRef
 from core.outcomes import Audience, Outcome, Reply
 from core.ports import ChatSink
 from core.storage import AuditLog
@@ -136,11 +137,8 @@ class WatchHandlers:
         return Reply(Notice(text, NoticeLevel.SUCCESS))
 
     async def _unreachable(self, channel: ChannelRef) -> Reply | None:
-        sink = self._sinks.get(workspace_platform(channel.workspace))
-        if sink is None:
-            return None
-        reach = await sink.can_post(channel)
-        if reach.reachable:
+        reach = await unreachable(self._sinks, channel)
+        if reach is None:
             return None
         text = _(
             "This channel cannot watch a filter: {reason}, so SnowOps could not post here.",

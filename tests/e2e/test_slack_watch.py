@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import aiohttp
 
+from core.watch import QueryWatches
 from tests.e2e.conftest import ADMIN, SlackHarness
 from tests.e2e.test_slack_notifications import create_ticket
 
@@ -125,3 +126,16 @@ async def test_a_subscribed_channel_hears_of_a_ticket_made_elsewhere_once(
     ]
     assert len(in_security) == 1  # its card, and no "new" message beside it
     assert await cycle(slack) == []
+
+
+async def test_a_private_channel_without_the_bot_cannot_watch_a_filter(
+    slack: SlackHarness,
+) -> None:
+    slack.api.set_channel("C0PRIV", private=True, bot_member=False)
+    name = f"r{len(slack.api.responses)}"
+    await slack.command(
+        'subscribe query incident "priority=1"', user=ADMIN, channel="C0PRIV", name=name
+    )
+    [answer] = await slack.api.wait_for_response()
+    assert "This channel cannot watch a filter" in json.dumps(answer)
+    assert await QueryWatches(slack.services.store).all(WS) == []  # nothing saved
