@@ -12,6 +12,7 @@ encrypted whole.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -66,6 +67,14 @@ class Documents(Protocol):
 
     async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
         """All documents of a namespace whose key starts with ``prefix``."""
+        ...
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, by key, in one round trip."""
+        ...
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several (not secret) documents in one round trip."""
         ...
 
 

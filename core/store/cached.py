@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -138,6 +138,15 @@ class CachingStore(Store):
             ("doc", namespace, key), lambda: self.inner.get_document(namespace, key)
         )
         return None if doc is None else dict(doc)
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Not cached: a page of baselines is read once per change, then written."""
+        return await self._guarded(self.inner.get_documents(namespace, keys))
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Write through, then forget the cached copies."""
+        await self._guarded(self.inner.put_documents(namespace, docs))
+        self._drop("doc", namespace)
 
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete through."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,16 @@ class MemoryStore(Store):
             for (ns, k), v in sorted(self._docs.items())
             if ns == namespace and k.startswith(prefix)
         }
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Documents of ``keys`` that exist."""
+        found = {k: self._docs.get((namespace, k)) for k in keys}
+        return {k: self._load(raw) for k, raw in found.items() if raw is not None}
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several documents."""
+        for key, data in docs.items():
+            self._docs[(namespace, key)] = json.dumps(data)
 
     def _load(self, raw: str) -> Doc:
         if raw.startswith("enc:"):

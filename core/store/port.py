@@ -12,6 +12,7 @@ encrypted whole before they are written.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from core.models import (
@@ -79,6 +80,22 @@ class Store(ABC):
     @abstractmethod
     async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
         """All documents of a namespace whose key starts with ``prefix``."""
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, by key. Backends override this with one
+        round trip (sync reads a page of baselines at once); this fallback reads each."""
+        found: dict[str, Doc] = {}
+        for key in dict.fromkeys(keys):
+            doc = await self.get_document(namespace, key)
+            if doc is not None:
+                found[key] = doc
+        return found
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several (not secret) documents. Backends override this with one round
+        trip; this fallback writes each."""
+        for key, doc in docs.items():
+            await self.put_document(namespace, key, doc)
 
     # -- single-use values (OAuth state) ----------------------------------------------
     @abstractmethod

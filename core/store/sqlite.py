@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
@@ -47,6 +48,32 @@ class SqliteStore(SqliteQueues, Store):
             (namespace, key),
         )
         return None if row is None else self._load(row[0], row[1])
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Documents of ``keys`` that exist, in one statement per 500 keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Doc] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = await self._all(
+                "SELECT key, secret, body FROM documents WHERE namespace = ? AND key IN "
+                f"({', '.join('?' * len(chunk))})",
+                (namespace, *chunk),
+            )
+            found.update((row[0], self._load(row[1], row[2])) for row in rows)
+        return found
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several documents in one transaction."""
+        rows = [(namespace, key, json.dumps(data)) for key, data in docs.items()]
+        if rows:
+            await self._tx_in_thread(
+                lambda c: c.executemany(
+                    "INSERT INTO documents (namespace, key, secret, body) VALUES (?, ?, 0, ?) "
+                    "ON CONFLICT (namespace, key) DO UPDATE SET secret = 0, body = excluded.body",
+                    rows,
+                )
+            )
 
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete a document; True if it existed."""

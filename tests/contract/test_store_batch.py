@@ -1,0 +1,34 @@
+"""Store contract: documents read and written several at a time (sync reads and settles a
+page of baselines in one round trip). Every backend, through the ``store`` fixture."""
+
+from __future__ import annotations
+
+from core.store.port import Store
+
+
+async def test_get_documents_returns_only_those_that_exist(store: Store) -> None:
+    await store.put_document("ns", "a", {"v": 1})
+    await store.put_document("ns", "b", {"v": 2}, secret=True)
+    await store.put_document("other", "c", {"v": 3})
+    found = await store.get_documents("ns", ["a", "b", "c", "missing", "a"])
+    assert found == {"a": {"v": 1}, "b": {"v": 2}}
+    assert await store.get_documents("ns", []) == {}
+
+
+async def test_put_documents_creates_and_replaces(store: Store) -> None:
+    await store.put_document("ns", "a", {"v": 0}, secret=True)
+    # Read once first: a caching store must not answer with the copy from before the write.
+    assert await store.get_document("ns", "a") == {"v": 0}
+    await store.put_documents("ns", {"a": {"v": 1}, "b": {"v": [2, "x"]}})
+    await store.put_documents("ns", {})
+    assert await store.get_document("ns", "a") == {"v": 1}
+    assert await store.get_documents("ns", ["a", "b"]) == {"a": {"v": 1}, "b": {"v": [2, "x"]}}
+    assert await store.get_document("other", "a") is None
+    assert list(await store.list_documents("ns")) == ["a", "b"]
+
+
+async def test_many_documents_at_once(store: Store) -> None:
+    docs = {f"WS|INC{n:07d}": {"n": n} for n in range(1_200)}
+    await store.put_documents("sync_baseline", docs)
+    keys = [*docs, "WS|NOPE"]
+    assert await store.get_documents("sync_baseline", keys) == docs
