@@ -121,6 +121,10 @@ class TicketStore(Protocol):
         """A tracked ticket by number."""
         ...
 
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """The tracked tickets of ``numbers`` that exist, by number, in one round trip."""
+        ...
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

@@ -253,14 +253,21 @@ class StatusSync:
         guard: Guard | None,
     ) -> list[TicketEvent]:
         # Back in the overlap, unchanged since handled here: skipped without a store read.
-        fresh = [
-            t
+        newest: dict[str, Ticket] = {}
+        for t in fresh:
+            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count:
+                if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
+                    # Read twice (pages moved under the read): its newest version counts.
+                    newest[t.number] = t
+        fresh = list(newest.values())
+        # One read for the page's stored tickets and one for its baselines, not per ticket.
+        numbers = [t.number for t in fresh]
+        stored = await self._tickets.get_tickets(workspace, numbers)
+        told = await self._baselines.get_many(workspace, numbers)
+        seen = [
+            await self._observe(workspace, t, stored.get(t.number), told.get(t.number))
             for t in fresh
-            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count
         ]
-        # One read for the page's baselines, not one per ticket.
-        told = await self._baselines.get_many(workspace, [t.number for t in fresh])
-        seen = [await self._observe(workspace, t, told.get(t.number)) for t in fresh]
         if comments is None:
             # A new comment modifies its ticket: only tickets that moved can have one.
             moved = [s.ticket for s in seen if s.moved]
@@ -313,8 +320,9 @@ class StatusSync:
                 self._handled[key] = s.ticket.mod_count
                 self._handled.move_to_end(key)
 
-    async def _observe(self, workspace: str, ticket: Ticket, baseline: Baseline | None) -> _Seen:
-        stored = await self._tickets.get_ticket(workspace, ticket.number)
+    async def _observe(
+        self, workspace: str, ticket: Ticket, stored: Ticket | None, baseline: Baseline | None
+    ) -> _Seen:
         fresh = keep_local(ticket, stored)
         if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
             await self._tickets.save_ticket(fresh)

@@ -200,6 +200,10 @@ class CachingStore(Store):
         """Not cached."""
         return await self._guarded(self.inner.get_ticket(workspace, number))
 
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Not cached."""
+        return await self._guarded(self.inner.get_tickets(workspace, numbers))
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

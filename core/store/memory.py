@@ -131,6 +131,11 @@ class MemoryStore(Store):
         d = self._tickets.get((workspace, number))
         return None if d is None else codec.ticket_from_doc(d)
 
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Tickets of ``numbers`` that exist."""
+        found = {n: self._tickets.get((workspace, n)) for n in numbers}
+        return {n: codec.ticket_from_doc(d) for n, d in found.items() if d is not None}
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

@@ -132,6 +132,16 @@ class Store(ABC):
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A tracked ticket by number."""
 
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """The tracked tickets of ``numbers`` that exist, by number. Backends override this
+        with one round trip (sync reads a page of tickets at once); this reads each."""
+        found: dict[str, Ticket] = {}
+        for number in dict.fromkeys(numbers):
+            ticket = await self.get_ticket(workspace, number)
+            if ticket is not None:
+                found[number] = ticket
+        return found
+
     @abstractmethod
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str

@@ -1,6 +1,6 @@
-"""Documents read and written several at a time by
+"""Documents and tickets read or written several at a time by
 :class:`~core.store.redis_store.RedisStore`: one ``HMGET`` or ``HSET`` per call, so sync
-reads and settles a page of baselines in one round trip instead of one per ticket."""
+reads and settles a page of tickets and baselines in one round trip, not one per ticket."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
+from core.models import Ticket
+from core.store import codec
 from core.store.redis_outbox import opt_text
 
 __all__ = ["RedisDocuments"]
@@ -38,6 +40,15 @@ class RedisDocuments:
         values = await self._r.hmget(f"{self._p}doc:{namespace}", wanted)
         found = {key: opt_text(value) for key, value in zip(wanted, values, strict=True)}
         return {key: self._load(raw) for key, raw in found.items() if raw is not None}
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Tickets of ``numbers`` that exist, by number, in one ``HMGET``."""
+        wanted = list(dict.fromkeys(numbers))
+        if not wanted:
+            return {}
+        values = await self._r.hmget(f"{self._p}tix:{workspace}", wanted)
+        found = {number: opt_text(value) for number, value in zip(wanted, values, strict=True)}
+        return {n: codec.ticket_from_doc(json.loads(raw)) for n, raw in found.items() if raw}
 
     async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
         """Store several documents in one ``HSET`` (atomic in Redis)."""

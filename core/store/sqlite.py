@@ -184,6 +184,20 @@ class SqliteStore(SqliteQueues, Store):
         )
         return None if row is None else codec.ticket_from_doc(json.loads(row[0]))
 
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Tickets of ``numbers`` that exist, in one statement per 500 numbers."""
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, Ticket] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = await self._all(
+                "SELECT number, body FROM tickets WHERE workspace = ? AND number IN "
+                f"({', '.join('?' * len(chunk))})",
+                (workspace, *chunk),
+            )
+            found.update((row[0], codec.ticket_from_doc(json.loads(row[1]))) for row in rows)
+        return found
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

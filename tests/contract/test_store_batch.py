@@ -4,6 +4,7 @@ page of baselines in one round trip). Every backend, through the ``store`` fixtu
 from __future__ import annotations
 
 from core.store.port import Store
+from tests.contract.test_store import OTHER_WS, WS, ticket
 
 
 async def test_get_documents_returns_only_those_that_exist(store: Store) -> None:
@@ -32,3 +33,13 @@ async def test_many_documents_at_once(store: Store) -> None:
     await store.put_documents("sync_baseline", docs)
     keys = [*docs, "WS|NOPE"]
     assert await store.get_documents("sync_baseline", keys) == docs
+
+
+async def test_get_tickets_returns_only_those_of_the_workspace(store: Store) -> None:
+    one, two = ticket("INC0000001"), ticket("INC0000002", 5)
+    await store.save_ticket(one)
+    await store.save_ticket(two)
+    await store.save_ticket(ticket("INC0000003", workspace=OTHER_WS))
+    found = await store.get_tickets(WS, ["INC0000002", "INC0000001", "INC0000003", "NOPE"])
+    assert found == {"INC0000001": one, "INC0000002": two}
+    assert await store.get_tickets(WS, []) == {}
