@@ -125,6 +125,10 @@ class TicketStore(Protocol):
         """The tracked tickets of ``numbers`` that exist, by number, in one round trip."""
         ...
 
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets (the last one wins for a repeated number)."""
+        ...
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

@@ -252,22 +252,7 @@ class StatusSync:
         comments: Sequence[Comment] | None,
         guard: Guard | None,
     ) -> list[TicketEvent]:
-        # Back in the overlap, unchanged since handled here: skipped without a store read.
-        newest: dict[str, Ticket] = {}
-        for t in fresh:
-            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count:
-                if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
-                    # Read twice (pages moved under the read): its newest version counts.
-                    newest[t.number] = t
-        fresh = list(newest.values())
-        # One read for the page's stored tickets and one for its baselines, not per ticket.
-        numbers = [t.number for t in fresh]
-        stored = await self._tickets.get_tickets(workspace, numbers)
-        told = await self._baselines.get_many(workspace, numbers)
-        seen = [
-            await self._observe(workspace, t, stored.get(t.number), told.get(t.number))
-            for t in fresh
-        ]
+        seen = await self._observe_page(workspace, fresh)
         if comments is None:
             # A new comment modifies its ticket: only tickets that moved can have one.
             moved = [s.ticket for s in seen if s.moved]
@@ -320,12 +305,27 @@ class StatusSync:
                 self._handled[key] = s.ticket.mod_count
                 self._handled.move_to_end(key)
 
-    async def _observe(
-        self, workspace: str, ticket: Ticket, stored: Ticket | None, baseline: Baseline | None
-    ) -> _Seen:
-        fresh = keep_local(ticket, stored)
-        if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
-            await self._tickets.save_ticket(fresh)
+    async def _observe_page(self, workspace: str, fresh: Sequence[Ticket]) -> list[_Seen]:
+        """Store a page of fresh tickets and compare them with their baselines: one read
+        of the stored tickets, one write of those that changed, one read of baselines."""
+        # Back in the overlap, unchanged since handled here: skipped without a store read.
+        newest: dict[str, Ticket] = {}
+        for t in fresh:
+            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count:
+                if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
+                    # Read twice (pages moved under the read): its newest version counts.
+                    newest[t.number] = t
+        stored = await self._tickets.get_tickets(workspace, list(newest))
+        merged = [(keep_local(t, stored.get(n)), stored.get(n)) for n, t in newest.items()]
+        await self._tickets.save_tickets(
+            [n for n, o in merged if o is None or (o != n and n.mod_count >= o.mod_count)]
+        )
+        told = await self._baselines.get_many(workspace, list(newest))
+        return [self._observe(workspace, new, told.get(new.number)) for new, _ in merged]
+
+    def _observe(self, workspace: str, fresh: Ticket, baseline: Baseline | None) -> _Seen:
+        """What users are to be told of ``fresh`` (stored already) since ``baseline``."""
+        ticket = fresh
         if baseline is None:
             # First sight (made before sync ran, or elsewhere): nothing to announce yet.
             first = Baseline.of(fresh, first_seen=fresh.updated_at)

@@ -200,6 +200,12 @@ class CachingStore(Store):
         """Not cached."""
         return await self._guarded(self.inner.get_ticket(workspace, number))
 
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Write through; the workspaces' cached pages are dropped."""
+        await self._guarded(self.inner.save_tickets(tickets))
+        for workspace in {t.workspace for t in tickets}:
+            self._drop("tickets", workspace)
+
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """Not cached."""
         return await self._guarded(self.inner.get_tickets(workspace, numbers))

@@ -131,6 +131,11 @@ class MemoryStore(Store):
         d = self._tickets.get((workspace, number))
         return None if d is None else codec.ticket_from_doc(d)
 
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Save several tickets."""
+        for ticket in tickets:
+            self._tickets[(ticket.workspace, ticket.number)] = codec.ticket_to_doc(ticket)
+
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """Tickets of ``numbers`` that exist."""
         found = {n: self._tickets.get((workspace, n)) for n in numbers}

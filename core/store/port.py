@@ -132,6 +132,12 @@ class Store(ABC):
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A tracked ticket by number."""
 
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets, in order. Backends override this with one
+        round trip where they can; this saves each."""
+        for ticket in tickets:
+            await self.save_ticket(ticket)
+
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """The tracked tickets of ``numbers`` that exist, by number. Backends override this
         with one round trip (sync reads a page of tickets at once); this reads each."""

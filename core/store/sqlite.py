@@ -21,6 +21,24 @@ from core.store.sqlite_schema import SCHEMA_VERSION
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 
+_SAVE_TICKET = (
+    "INSERT OR REPLACE INTO tickets (workspace, number, kind, active, created_us, "
+    "correlation_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _ticket_row(ticket: Ticket) -> tuple[Any, ...]:
+    return (
+        ticket.workspace,
+        ticket.number,
+        ticket.kind.value,
+        int(ticket.active),
+        codec.created_micros(ticket.created_at),
+        ticket.correlation_id,
+        dumps(codec.ticket_to_doc(ticket)),
+    )
+
+
 class SqliteStore(SqliteQueues, Store):
     """Store on one SQLite file (``":memory:"`` works for quick tests)."""
 
@@ -163,19 +181,13 @@ class SqliteStore(SqliteQueues, Store):
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:
         """Create or replace a ticket."""
-        await self._run(
-            "INSERT OR REPLACE INTO tickets (workspace, number, kind, active, created_us, "
-            "correlation_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket.workspace,
-                ticket.number,
-                ticket.kind.value,
-                int(ticket.active),
-                codec.created_micros(ticket.created_at),
-                ticket.correlation_id,
-                dumps(codec.ticket_to_doc(ticket)),
-            ),
-        )
+        await self._run(_SAVE_TICKET, _ticket_row(ticket))
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets in one transaction."""
+        rows = [_ticket_row(t) for t in tickets]
+        if rows:
+            await self._tx_in_thread(lambda c: c.executemany(_SAVE_TICKET, rows))
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""

@@ -15,7 +15,16 @@ from tests.fakes.ticket_gateway import DEFAULT_INSTANCE, InMemoryTicketGateway
 from tests.unit.test_status_sync import WS, Env
 
 _COUNTED = frozenset(
-    ("get_document", "put_document", "get_documents", "put_documents", "get_ticket", "get_tickets")
+    (
+        "get_document",
+        "put_document",
+        "get_documents",
+        "put_documents",
+        "get_ticket",
+        "get_tickets",
+        "save_ticket",
+        "save_tickets",
+    )
 )
 
 
@@ -65,7 +74,7 @@ async def test_baselines_and_tickets_are_read_and_written_once_per_page() -> Non
 
     assert (told_few, told_many) == (2, 12)
     # No per-ticket baseline or ticket reads: the same calls for 2 changes as for 12.
-    for name in ("get_document", "put_document", "get_ticket"):
+    for name in ("get_document", "put_document", "get_ticket", "save_ticket", "save_tickets"):
         assert many[name] == few[name], name
     assert many["get_tickets"] == few["get_tickets"] >= 1
     assert many["get_documents"] == few["get_documents"] >= 2
