@@ -4,7 +4,7 @@ page of baselines in one round trip). Every backend, through the ``store`` fixtu
 from __future__ import annotations
 
 from core.store.port import Store
-from tests.contract.test_store import OTHER_WS, WS, ticket
+from tests.contract.test_store import OTHER_WS, WS, numbers, ticket
 
 
 async def test_get_documents_returns_only_those_that_exist(store: Store) -> None:
@@ -43,3 +43,16 @@ async def test_get_tickets_returns_only_those_of_the_workspace(store: Store) -> 
     found = await store.get_tickets(WS, ["INC0000002", "INC0000001", "INC0000003", "NOPE"])
     assert found == {"INC0000001": one, "INC0000002": two}
     assert await store.get_tickets(WS, []) == {}
+
+
+async def test_save_tickets_stores_and_indexes_each(store: Store) -> None:
+    old = ticket("INC0000001", 1)
+    await store.save_ticket(old)
+    newer = ticket("INC0000001", 1, state="Closed", active=False)
+    other = ticket("INC0000002", 2)
+    await store.save_tickets([newer, other])
+    await store.save_tickets([])
+    assert await store.get_ticket(WS, "INC0000001") == newer
+    assert numbers(await store.list_tickets(WS)) == ["INC0000002", "INC0000001"]
+    assert numbers(await store.list_tickets(WS, active_only=True)) == ["INC0000002"]
+    assert await store.find_ticket_by_correlation(WS, "corr-INC0000002") == other
