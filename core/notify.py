@@ -174,6 +174,13 @@ class Notifier:
             self.queued.set()
         return new
 
+    async def _put_many(self, batch: list[tuple[str, Delivery]]) -> int:
+        """Queue ``batch`` in one store call; how many were new."""
+        new = sum(await self._queue.put_many(batch)) if batch else 0
+        if new:
+            self.queued.set()
+        return new
+
     async def enqueue(self, event: TicketEvent) -> int:
         """Queue every delivery an event calls for; returns how many were new."""
         looked = await self._look(event.workspace, event.number)
@@ -190,7 +197,8 @@ class Notifier:
         ticket, cards = looked
         if ticket is None:
             return 0
-        queued = 0
+        # Queued together, in this order, in one store call.
+        batch: list[tuple[str, Delivery]] = []
         echo = await self._echo(event)
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
@@ -199,11 +207,11 @@ class Notifier:
             marks = (SCORE_CHANGE, "overdue")
             version = event.event_id if event.change in marks else ticket.mod_count
             update_id = f"{ws}|{number}|{version}|update|{spot}"
-            queued += await self._put(update_id, CardUpdate(ws, number, where))
+            batch.append((update_id, CardUpdate(ws, number, where)))
             if echo == where.channel.channel:
                 continue  # written from this card's thread: never echoed back into it
             reply = ThreadReply(ws, number, where, event)
-            queued += await self._put(f"{event.event_id}|reply|{spot}", reply)
+            batch.append((f"{event.event_id}|reply|{spot}", reply))
         holding = {c.channel.channel for c in cards}
         for sub in subscriptions:
             if sub.channel.channel in holding:
@@ -214,7 +222,8 @@ class Notifier:
             post_id = f"{event.event_id}|post|{sub.channel.channel}"
             if self.hold is not None and await self.hold(post_id, post, ticket.priority):
                 continue  # kept for later, under the same id (core.scheduler)
-            queued += await self._put(post_id, post)
+            batch.append((post_id, post))
+        queued = await self._put_many(batch)
         if self.personal is not None:
             # A person's own language is not known here: the workspace's it is.
             with use_locale(await self.language(ws)):

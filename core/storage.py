@@ -197,6 +197,11 @@ class Outbox(Protocol):
         """Queue a delivery; False if this id is queued, parked or was recently done."""
         ...
 
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries in order, each as :meth:`outbox_put` would; one
+        True/False per item."""
+        ...
+
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
     ) -> list[OutboxItem]:

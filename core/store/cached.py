@@ -274,6 +274,10 @@ class CachingStore(Store):
         """Straight through."""
         return await self._guarded(self.inner.outbox_put(delivery_id, payload))
 
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Straight through."""
+        return await self._guarded(self.inner.outbox_put_many(items))
+
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
     ) -> list[OutboxItem]:

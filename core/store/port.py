@@ -207,6 +207,12 @@ class Store(ABC):
         """Queue a delivery. False if this id is queued, parked, or was delivered within
         the retention window (see :meth:`outbox_forget_done`): ids must be unique within it."""
 
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries in order, each as :meth:`outbox_put` would (a
+        repeated id is False the second time). Backends override this with one round
+        trip where they can; this puts each."""
+        return [await self.outbox_put(delivery_id, payload) for delivery_id, payload in items]
+
     @abstractmethod
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime

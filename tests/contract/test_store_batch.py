@@ -1,10 +1,13 @@
-"""Store contract: documents read and written several at a time (sync reads and settles a
-page of baselines in one round trip). Every backend, through the ``store`` fixture."""
+"""Store contract: documents, tickets and deliveries read or written several at a time
+(sync and the Notifier handle a page in one round trip each). Every backend, through the
+``store`` fixture."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.store.port import Store
-from tests.contract.test_store import OTHER_WS, WS, numbers, ticket
+from tests.contract.test_store import OTHER_WS, T0, WS, numbers, ticket
 
 
 async def test_get_documents_returns_only_those_that_exist(store: Store) -> None:
@@ -56,3 +59,22 @@ async def test_save_tickets_stores_and_indexes_each(store: Store) -> None:
     assert numbers(await store.list_tickets(WS)) == ["INC0000002", "INC0000001"]
     assert numbers(await store.list_tickets(WS, active_only=True)) == ["INC0000002"]
     assert await store.find_ticket_by_correlation(WS, "corr-INC0000002") == other
+
+
+async def test_outbox_put_many_queues_each_id_once(store: Store) -> None:
+    assert await store.outbox_put("d1", {"n": 1}) is True
+    answers = await store.outbox_put_many([("d2", {"n": 2}), ("d1", {"n": 9}), ("d3", {"n": 3})])
+    assert answers == [True, False, True]
+    assert await store.outbox_put_many([("d3", {"n": 3}), ("d4", {"n": 4}), ("d4", {"n": 4})]) == [
+        False,
+        True,
+        False,
+    ]
+    assert await store.outbox_put_many([]) == []
+    claimed = await store.outbox_claim("c", 10, 60, T0 + timedelta(days=3650))
+    assert [(i.delivery_id, i.payload) for i in claimed] == [
+        ("d1", {"n": 1}),
+        ("d2", {"n": 2}),
+        ("d3", {"n": 3}),
+        ("d4", {"n": 4}),
+    ]
