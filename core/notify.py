@@ -145,13 +145,18 @@ class Notifier:
         workspace's subscriptions, and each ticket with its cards, read once for all."""
         queued = 0
         subs: dict[str, list[Subscription]] = {}
+        stored: dict[str, dict[str, Ticket]] = {}
         looked: dict[tuple[str, str], _Looked] = {}
         for event in events:
             ws, key = event.workspace, (event.workspace, event.number)
             if ws not in subs:
                 subs[ws] = await self._subscriptions.list_subscriptions(ws)
+                numbers = [e.number for e in events if e.workspace == ws]
+                stored[ws] = await self._tickets.get_tickets(ws, numbers)
             if key not in looked:
-                looked[key] = await self._look(ws, event.number)
+                ticket = stored[ws].get(event.number)
+                cards = await self._tickets.list_card_locations(ws, event.number) if ticket else []
+                looked[key] = (ticket, cards)
             queued += await self._enqueue(event, looked[key], subs[ws])
         return queued
 
