@@ -8,6 +8,7 @@ version is carried out by the next.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -203,6 +204,11 @@ class DeliveryQueue:
     async def put(self, delivery_id: str, delivery: Delivery) -> bool:
         """Queue a delivery once per id; True if it was new."""
         return await self._outbox.outbox_put(delivery_id, encode(delivery))
+
+    async def put_many(self, deliveries: Sequence[tuple[str, Delivery]]) -> list[bool]:
+        """Queue several deliveries in order (one store call), each once per id; True
+        for each that was new."""
+        return await self._outbox.outbox_put_many([(i, encode(d)) for i, d in deliveries])
 
     async def claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime

@@ -31,7 +31,14 @@ from core.deliveries import (
 )
 from core.i18n import DEFAULT_LOCALE, _, use_locale
 from core.languages import WorkspaceLanguage
-from core.models import ChannelRef, Ticket, TicketEvent, workspace_platform
+from core.models import (
+    CardLocation,
+    ChannelRef,
+    Subscription,
+    Ticket,
+    TicketEvent,
+    workspace_platform,
+)
 from core.ports import ChatSink, DeliveryError
 from core.repos.chat_journal import Echoes
 from core.repos.delivery_health import DeliveryHealth
@@ -50,6 +57,9 @@ MAX_ATTEMPTS = 8
 _COMMENT_MAX = 500
 #: The change of an event that says what Secure Score made of a resolved ticket.
 SCORE_CHANGE = "securescore"
+
+#: A ticket as stored (None if unknown) and the places its card was posted.
+_Looked = tuple[Ticket | None, list[CardLocation]]
 
 
 def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
@@ -131,11 +141,31 @@ class Notifier:
         return await self.languages.language(workspace)
 
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
-        """Queue the deliveries of several events (StatusSync's ``emit``)."""
+        """Queue the deliveries of several events (StatusSync's ``emit``): each
+        workspace's subscriptions, and each ticket with its cards, read once for all."""
         queued = 0
+        subs: dict[str, list[Subscription]] = {}
+        stored: dict[str, dict[str, Ticket]] = {}
+        looked: dict[tuple[str, str], _Looked] = {}
         for event in events:
-            queued += await self.enqueue(event)
+            ws, key = event.workspace, (event.workspace, event.number)
+            if ws not in subs:
+                subs[ws] = await self._subscriptions.list_subscriptions(ws)
+                numbers = [e.number for e in events if e.workspace == ws]
+                stored[ws] = await self._tickets.get_tickets(ws, numbers)
+            if key not in looked:
+                ticket = stored[ws].get(event.number)
+                cards = await self._tickets.list_card_locations(ws, event.number) if ticket else []
+                looked[key] = (ticket, cards)
+            queued += await self._enqueue(event, looked[key], subs[ws])
         return queued
+
+    async def _look(self, ws: str, number: str) -> _Looked:
+        """A ticket as stored and the places its card was posted (none if unknown)."""
+        ticket = await self._tickets.get_ticket(ws, number)
+        if ticket is None:
+            return None, []
+        return ticket, await self._tickets.list_card_locations(ws, number)
 
     async def tell(
         self, channel: ChannelRef, text: str, delivery_id: str, link: str | None = None
@@ -149,14 +179,31 @@ class Notifier:
             self.queued.set()
         return new
 
+    async def _put_many(self, batch: list[tuple[str, Delivery]]) -> int:
+        """Queue ``batch`` in one store call; how many were new."""
+        new = sum(await self._queue.put_many(batch)) if batch else 0
+        if new:
+            self.queued.set()
+        return new
+
     async def enqueue(self, event: TicketEvent) -> int:
         """Queue every delivery an event calls for; returns how many were new."""
+        looked = await self._look(event.workspace, event.number)
+        if looked[0] is None:
+            return 0
+        subs = await self._subscriptions.list_subscriptions(event.workspace)
+        return await self._enqueue(event, looked, subs)
+
+    async def _enqueue(
+        self, event: TicketEvent, looked: _Looked, subscriptions: list[Subscription]
+    ) -> int:
+        """Queue an event's deliveries, its ticket, cards and subscriptions read already."""
         ws, number = event.workspace, event.number
-        ticket = await self._tickets.get_ticket(ws, number)
+        ticket, cards = looked
         if ticket is None:
             return 0
-        cards = await self._tickets.list_card_locations(ws, number)
-        queued = 0
+        # Queued together, in this order, in one store call.
+        batch: list[tuple[str, Delivery]] = []
         echo = await self._echo(event)
         for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
@@ -165,13 +212,13 @@ class Notifier:
             marks = (SCORE_CHANGE, "overdue")
             version = event.event_id if event.change in marks else ticket.mod_count
             update_id = f"{ws}|{number}|{version}|update|{spot}"
-            queued += await self._put(update_id, CardUpdate(ws, number, where))
+            batch.append((update_id, CardUpdate(ws, number, where)))
             if echo == where.channel.channel:
                 continue  # written from this card's thread: never echoed back into it
             reply = ThreadReply(ws, number, where, event)
-            queued += await self._put(f"{event.event_id}|reply|{spot}", reply)
+            batch.append((f"{event.event_id}|reply|{spot}", reply))
         holding = {c.channel.channel for c in cards}
-        for sub in await self._subscriptions.list_subscriptions(ws):
+        for sub in subscriptions:
             if sub.channel.channel in holding:
                 continue  # it already hears through the card's thread: never twice
             if not sub.wants(ticket.kind, ticket.priority):
@@ -180,7 +227,8 @@ class Notifier:
             post_id = f"{event.event_id}|post|{sub.channel.channel}"
             if self.hold is not None and await self.hold(post_id, post, ticket.priority):
                 continue  # kept for later, under the same id (core.scheduler)
-            queued += await self._put(post_id, post)
+            batch.append((post_id, post))
+        queued = await self._put_many(batch)
         if self.personal is not None:
             # A person's own language is not known here: the workspace's it is.
             with use_locale(await self.language(ws)):

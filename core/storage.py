@@ -12,6 +12,7 @@ encrypted whole.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,6 +69,14 @@ class Documents(Protocol):
         """All documents of a namespace whose key starts with ``prefix``."""
         ...
 
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, by key, in one round trip."""
+        ...
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several (not secret) documents in one round trip."""
+        ...
+
 
 class OneTimeValues(Protocol):
     """Values that can be taken once, until they expire (OAuth ``state``)."""
@@ -110,6 +119,14 @@ class TicketStore(Protocol):
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A tracked ticket by number."""
+        ...
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """The tracked tickets of ``numbers`` that exist, by number, in one round trip."""
+        ...
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets (the last one wins for a repeated number)."""
         ...
 
     async def find_ticket_by_correlation(
@@ -178,6 +195,11 @@ class Outbox(Protocol):
 
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Queue a delivery; False if this id is queued, parked or was recently done."""
+        ...
+
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries in order, each as :meth:`outbox_put` would; one
+        True/False per item."""
         ...
 
     async def outbox_claim(

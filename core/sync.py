@@ -252,7 +252,7 @@ class StatusSync:
         comments: Sequence[Comment] | None,
         guard: Guard | None,
     ) -> list[TicketEvent]:
-        seen = [s for s in [await self._observe(workspace, t) for t in fresh] if s is not None]
+        seen = await self._observe_page(workspace, fresh)
         if comments is None:
             # A new comment modifies its ticket: only tickets that moved can have one.
             moved = [s.ticket for s in seen if s.moved]
@@ -269,8 +269,7 @@ class StatusSync:
             await self.emit(events)
         if guard is not None and (events or any(s.dirty for s in seen)):
             await guard()  # before anything is marked as told
-        for s in seen:
-            await self._settle(workspace, s)
+        await self._settle(workspace, seen)
         while len(self._handled) > _HANDLED_MAX:
             self._handled.popitem(last=False)
         return events
@@ -286,27 +285,47 @@ class StatusSync:
             replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
         )
 
-    async def _settle(self, workspace: str, s: _Seen) -> None:
-        """Remember what users were told (never going back)."""
-        key = _key(workspace, s.ticket.number)
-        if s.dirty:
-            current = await self._baselines.get(workspace, s.ticket.number)
-            if current is not None and current.mod_count > s.ticket.mod_count:
-                return  # a newer observation was recorded meanwhile: never go back
-            await self._baselines.put(workspace, s.ticket.number, s.baseline)
-        self._handled[key] = s.ticket.mod_count
-        self._handled.move_to_end(key)
+    async def _settle(self, workspace: str, seen: list[_Seen]) -> None:
+        """Remember what users were told (never going back): one read and one write for
+        the whole page."""
+        dirty = [s for s in seen if s.dirty]
+        current = await self._baselines.get_many(workspace, [s.ticket.number for s in dirty])
+        kept: dict[str, Baseline] = {}
+        behind: set[int] = set()
+        for s in dirty:
+            newest = kept.get(s.ticket.number) or current.get(s.ticket.number)
+            if newest is not None and newest.mod_count > s.ticket.mod_count:
+                behind.add(id(s))  # a newer observation was recorded meanwhile
+            else:
+                kept[s.ticket.number] = s.baseline
+        await self._baselines.put_many(workspace, kept)
+        for s in seen:
+            if id(s) not in behind:
+                key = _key(workspace, s.ticket.number)
+                self._handled[key] = s.ticket.mod_count
+                self._handled.move_to_end(key)
 
-    async def _observe(self, workspace: str, ticket: Ticket) -> _Seen | None:
-        if not ticket.number:
-            return None
-        if self._handled.get(_key(workspace, ticket.number)) == ticket.mod_count:
-            return None  # back in the overlap, unchanged since it was handled
-        stored = await self._tickets.get_ticket(workspace, ticket.number)
-        fresh = keep_local(ticket, stored)
-        if stored is None or (stored != fresh and fresh.mod_count >= stored.mod_count):
-            await self._tickets.save_ticket(fresh)
-        baseline = await self._baselines.get(workspace, ticket.number)
+    async def _observe_page(self, workspace: str, fresh: Sequence[Ticket]) -> list[_Seen]:
+        """Store a page of fresh tickets and compare them with their baselines: one read
+        of the stored tickets, one write of those that changed, one read of baselines."""
+        # Back in the overlap, unchanged since handled here: skipped without a store read.
+        newest: dict[str, Ticket] = {}
+        for t in fresh:
+            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count:
+                if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
+                    # Read twice (pages moved under the read): its newest version counts.
+                    newest[t.number] = t
+        stored = await self._tickets.get_tickets(workspace, list(newest))
+        merged = [(keep_local(t, stored.get(n)), stored.get(n)) for n, t in newest.items()]
+        await self._tickets.save_tickets(
+            [n for n, o in merged if o is None or (o != n and n.mod_count >= o.mod_count)]
+        )
+        told = await self._baselines.get_many(workspace, list(newest))
+        return [self._observe(workspace, new, told.get(new.number)) for new, _ in merged]
+
+    def _observe(self, workspace: str, fresh: Ticket, baseline: Baseline | None) -> _Seen:
+        """What users are to be told of ``fresh`` (stored already) since ``baseline``."""
+        ticket = fresh
         if baseline is None:
             # First sight (made before sync ran, or elsewhere): nothing to announce yet.
             first = Baseline.of(fresh, first_seen=fresh.updated_at)

@@ -107,6 +107,14 @@ class IndexedTickets:
         """As the inner store."""
         return await self._inner.get_ticket(workspace, number)
 
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """As the inner store."""
+        await self._inner.save_tickets(tickets)
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """As the inner store."""
+        return await self._inner.get_tickets(workspace, numbers)
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:

@@ -3,11 +3,12 @@ workspace and ticket kind, how far the ticket system has been read (its watermar
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from core.models import Comment, Ticket, TicketKind
-from core.storage import Documents
+from core.storage import Doc, Documents
 
 __all__ = ["Baseline", "Baselines", "Watermarks"]
 
@@ -64,6 +65,30 @@ def _when(text: str) -> datetime | None:
         return None
 
 
+def _from_doc(doc: Doc) -> Baseline:
+    raw_priority = str(doc.get("priority", "5"))
+    seen = doc.get("first_seen")
+    return Baseline(
+        state=str(doc.get("state")),
+        priority=int(raw_priority) if raw_priority.lstrip("-").isdigit() else 5,
+        mod_count=int(doc.get("mod_count", -1)),
+        journal=[str(j) for j in doc.get("journal", [])],
+        first_seen=_when(seen) if isinstance(seen, str) else None,
+    )
+
+
+def _to_doc(baseline: Baseline) -> Doc:
+    doc: Doc = {
+        "state": baseline.state,
+        "priority": baseline.priority,
+        "mod_count": baseline.mod_count,
+        "journal": list(baseline.journal),
+    }
+    if baseline.first_seen is not None:
+        doc["first_seen"] = baseline.first_seen.astimezone(UTC).strftime(_MARK_FORMAT)
+    return doc
+
+
 class Baselines:
     """Baselines, one per tracked ticket."""
 
@@ -73,29 +98,23 @@ class Baselines:
     async def get(self, workspace: str, number: str) -> Baseline | None:
         """The baseline of a ticket, or None if users were never told of it."""
         doc = await self._docs.get_document(_BASELINES, _key(workspace, number))
-        if doc is None:
-            return None
-        raw_priority = str(doc.get("priority", "5"))
-        seen = doc.get("first_seen")
-        return Baseline(
-            state=str(doc.get("state")),
-            priority=int(raw_priority) if raw_priority.lstrip("-").isdigit() else 5,
-            mod_count=int(doc.get("mod_count", -1)),
-            journal=[str(j) for j in doc.get("journal", [])],
-            first_seen=_when(seen) if isinstance(seen, str) else None,
-        )
+        return None if doc is None else _from_doc(doc)
+
+    async def get_many(self, workspace: str, numbers: Sequence[str]) -> dict[str, Baseline]:
+        """The baselines of ``numbers`` that exist, by number, in one store read."""
+        keys = {_key(workspace, n): n for n in numbers}
+        docs = await self._docs.get_documents(_BASELINES, list(keys))
+        return {keys[k]: _from_doc(doc) for k, doc in docs.items() if k in keys}
 
     async def put(self, workspace: str, number: str, baseline: Baseline) -> None:
         """Record what users know of a ticket now."""
-        doc = {
-            "state": baseline.state,
-            "priority": baseline.priority,
-            "mod_count": baseline.mod_count,
-            "journal": list(baseline.journal),
-        }
-        if baseline.first_seen is not None:
-            doc["first_seen"] = baseline.first_seen.astimezone(UTC).strftime(_MARK_FORMAT)
-        await self._docs.put_document(_BASELINES, _key(workspace, number), doc)
+        await self._docs.put_document(_BASELINES, _key(workspace, number), _to_doc(baseline))
+
+    async def put_many(self, workspace: str, baselines: Mapping[str, Baseline]) -> None:
+        """Record what users know of several tickets (by number), in one store write."""
+        if baselines:
+            docs = {_key(workspace, n): _to_doc(b) for n, b in baselines.items()}
+            await self._docs.put_documents(_BASELINES, docs)
 
     async def remember(self, ticket: Ticket, *, adopted: bool = False) -> None:
         """Users know ``ticket`` as it is now: at its creation, or when it is ``adopted``

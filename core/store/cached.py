@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -139,6 +139,15 @@ class CachingStore(Store):
         )
         return None if doc is None else dict(doc)
 
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Not cached: a page of baselines is read once per change, then written."""
+        return await self._guarded(self.inner.get_documents(namespace, keys))
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Write through, then forget the cached copies."""
+        await self._guarded(self.inner.put_documents(namespace, docs))
+        self._drop("doc", namespace)
+
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete through."""
         gone = await self._guarded(self.inner.delete_document(namespace, key))
@@ -190,6 +199,16 @@ class CachingStore(Store):
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """Not cached."""
         return await self._guarded(self.inner.get_ticket(workspace, number))
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Write through; the workspaces' cached pages are dropped."""
+        await self._guarded(self.inner.save_tickets(tickets))
+        for workspace in {t.workspace for t in tickets}:
+            self._drop("tickets", workspace)
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Not cached."""
+        return await self._guarded(self.inner.get_tickets(workspace, numbers))
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
@@ -254,6 +273,10 @@ class CachingStore(Store):
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Straight through."""
         return await self._guarded(self.inner.outbox_put(delivery_id, payload))
+
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Straight through."""
+        return await self._guarded(self.inner.outbox_put_many(items))
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime

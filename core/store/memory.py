@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,16 @@ class MemoryStore(Store):
             if ns == namespace and k.startswith(prefix)
         }
 
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Documents of ``keys`` that exist."""
+        found = {k: self._docs.get((namespace, k)) for k in keys}
+        return {k: self._load(raw) for k, raw in found.items() if raw is not None}
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several documents."""
+        for key, data in docs.items():
+            self._docs[(namespace, key)] = json.dumps(data)
+
     def _load(self, raw: str) -> Doc:
         if raw.startswith("enc:"):
             raw = self._box.decrypt(raw[4:])
@@ -119,6 +130,16 @@ class MemoryStore(Store):
         """Get a ticket."""
         d = self._tickets.get((workspace, number))
         return None if d is None else codec.ticket_from_doc(d)
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Save several tickets."""
+        for ticket in tickets:
+            self._tickets[(ticket.workspace, ticket.number)] = codec.ticket_to_doc(ticket)
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Tickets of ``numbers`` that exist."""
+        found = {n: self._tickets.get((workspace, n)) for n in numbers}
+        return {n: codec.ticket_from_doc(d) for n, d in found.items() if d is not None}
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str

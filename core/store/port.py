@@ -12,6 +12,7 @@ encrypted whole before they are written.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from core.models import (
@@ -80,6 +81,22 @@ class Store(ABC):
     async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
         """All documents of a namespace whose key starts with ``prefix``."""
 
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """The documents of ``keys`` that exist, by key. Backends override this with one
+        round trip (sync reads a page of baselines at once); this fallback reads each."""
+        found: dict[str, Doc] = {}
+        for key in dict.fromkeys(keys):
+            doc = await self.get_document(namespace, key)
+            if doc is not None:
+                found[key] = doc
+        return found
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several (not secret) documents. Backends override this with one round
+        trip; this fallback writes each."""
+        for key, doc in docs.items():
+            await self.put_document(namespace, key, doc)
+
     # -- single-use values (OAuth state) ----------------------------------------------
     @abstractmethod
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
@@ -114,6 +131,22 @@ class Store(ABC):
     @abstractmethod
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A tracked ticket by number."""
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets, in order. Backends override this with one
+        round trip where they can; this saves each."""
+        for ticket in tickets:
+            await self.save_ticket(ticket)
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """The tracked tickets of ``numbers`` that exist, by number. Backends override this
+        with one round trip (sync reads a page of tickets at once); this reads each."""
+        found: dict[str, Ticket] = {}
+        for number in dict.fromkeys(numbers):
+            ticket = await self.get_ticket(workspace, number)
+            if ticket is not None:
+                found[number] = ticket
+        return found
 
     @abstractmethod
     async def find_ticket_by_correlation(
@@ -173,6 +206,12 @@ class Store(ABC):
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Queue a delivery. False if this id is queued, parked, or was delivered within
         the retention window (see :meth:`outbox_forget_done`): ids must be unique within it."""
+
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries in order, each as :meth:`outbox_put` would (a
+        repeated id is False the second time). Backends override this with one round
+        trip where they can; this puts each."""
+        return [await self.outbox_put(delivery_id, payload) for delivery_id, payload in items]
 
     @abstractmethod
     async def outbox_claim(

@@ -42,6 +42,7 @@ from core.secrets import SecretBox
 from core.store import codec
 from core.store.port import OutboxItem, Store, window
 from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
+from core.store.redis_docs import RedisDocuments
 from core.store.redis_format import upgrade
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
 
@@ -95,7 +96,7 @@ def _views(kind: TicketKind | None, active_only: bool) -> str:
     return base
 
 
-class RedisStore(RedisBackup, Store):
+class RedisStore(RedisBackup, RedisDocuments, Store):
     """Store on Redis; safe for several replicas sharing one server."""
 
     unavailable_errors = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
@@ -18,6 +19,24 @@ from core.store.sqlite_queue import SqliteQueues
 from core.store.sqlite_schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+
+_SAVE_TICKET = (
+    "INSERT OR REPLACE INTO tickets (workspace, number, kind, active, created_us, "
+    "correlation_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _ticket_row(ticket: Ticket) -> tuple[Any, ...]:
+    return (
+        ticket.workspace,
+        ticket.number,
+        ticket.kind.value,
+        int(ticket.active),
+        codec.created_micros(ticket.created_at),
+        ticket.correlation_id,
+        dumps(codec.ticket_to_doc(ticket)),
+    )
 
 
 class SqliteStore(SqliteQueues, Store):
@@ -47,6 +66,32 @@ class SqliteStore(SqliteQueues, Store):
             (namespace, key),
         )
         return None if row is None else self._load(row[0], row[1])
+
+    async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """Documents of ``keys`` that exist, in one statement per 500 keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Doc] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = await self._all(
+                "SELECT key, secret, body FROM documents WHERE namespace = ? AND key IN "
+                f"({', '.join('?' * len(chunk))})",
+                (namespace, *chunk),
+            )
+            found.update((row[0], self._load(row[1], row[2])) for row in rows)
+        return found
+
+    async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
+        """Store several documents in one transaction."""
+        rows = [(namespace, key, json.dumps(data)) for key, data in docs.items()]
+        if rows:
+            await self._tx_in_thread(
+                lambda c: c.executemany(
+                    "INSERT INTO documents (namespace, key, secret, body) VALUES (?, ?, 0, ?) "
+                    "ON CONFLICT (namespace, key) DO UPDATE SET secret = 0, body = excluded.body",
+                    rows,
+                )
+            )
 
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete a document; True if it existed."""
@@ -136,19 +181,13 @@ class SqliteStore(SqliteQueues, Store):
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:
         """Create or replace a ticket."""
-        await self._run(
-            "INSERT OR REPLACE INTO tickets (workspace, number, kind, active, created_us, "
-            "correlation_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket.workspace,
-                ticket.number,
-                ticket.kind.value,
-                int(ticket.active),
-                codec.created_micros(ticket.created_at),
-                ticket.correlation_id,
-                dumps(codec.ticket_to_doc(ticket)),
-            ),
-        )
+        await self._run(_SAVE_TICKET, _ticket_row(ticket))
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Create or replace several tickets in one transaction."""
+        rows = [_ticket_row(t) for t in tickets]
+        if rows:
+            await self._tx_in_thread(lambda c: c.executemany(_SAVE_TICKET, rows))
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""
@@ -156,6 +195,20 @@ class SqliteStore(SqliteQueues, Store):
             "SELECT body FROM tickets WHERE workspace = ? AND number = ?", (workspace, number)
         )
         return None if row is None else codec.ticket_from_doc(json.loads(row[0]))
+
+    async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
+        """Tickets of ``numbers`` that exist, in one statement per 500 numbers."""
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, Ticket] = {}
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            rows = await self._all(
+                "SELECT number, body FROM tickets WHERE workspace = ? AND number IN "
+                f"({', '.join('?' * len(chunk))})",
+                (workspace, *chunk),
+            )
+            found.update((row[0], codec.ticket_from_doc(json.loads(row[1]))) for row in rows)
+        return found
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from core.storage import OutboxItem
@@ -57,6 +58,14 @@ class SqliteQueues(SqliteBase):
             (delivery_id, json.dumps(payload)),
         )
         return n > 0
+
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries in one transaction, each once."""
+        rows = [(delivery_id, json.dumps(payload)) for delivery_id, payload in items]
+        if not rows:
+            return []
+        sql = "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)"
+        return await self._tx_in_thread(lambda c: [c.execute(sql, r).rowcount > 0 for r in rows])
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
