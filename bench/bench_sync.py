@@ -11,6 +11,9 @@ ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It
   (idle cycle CPU / its requests) and per change (extra CPU of a changed cycle / changes);
   and the CPU per request of the Table API path alone, p50 (``bench_http.py`` compares it
   with bare HTTP clients);
+- CPU per changed ticket from the query answer to the outbox entry alone (``StatusSync.apply``
+  on each connection's changed incidents, as a cycle hands them over: stored tickets and
+  baselines read, compared, events built, deliveries queued, baselines written);
 - change-to-post latency p50/p95 by polling (the real poll loops) and by push (the
   simulators playing the business rule against the real ``/servicenow/events``);
 - the CPU of the real loops, idle, as a share of one core: polling only, and once pushes
@@ -29,6 +32,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +64,35 @@ async def request_cpu(world: World, n: int = 1000) -> float:
         await s.gateway.changes(ws, TicketKind.INCIDENT, since, limit=10_000)
         spent.append(time.process_time() - before)
     return pct(spent, 0.5)
+
+
+async def apply_cpu(world: World, changes: int) -> float:
+    """CPU per changed ticket from the query answer to the outbox entry: a sample of
+    incidents the size of a changed cycle, each connection's handed to ``StatusSync.apply``
+    as its poll would (comments known: their query is a request of its own, as is a
+    change's look-up of approvers)."""
+    s = world.services
+    assert s is not None
+    incidents = [t for t in world.tickets if t[2] is TicketKind.INCIDENT]
+    by_ws: dict[str, list[str]] = {}
+    for ws, number, _, _ in random.sample(incidents, min(changes, len(incidents))):
+        by_ws.setdefault(ws, []).append(number)
+    pages = []
+    for ws, numbers in by_ws.items():
+        stored = await s.store.get_tickets(ws, numbers)
+        flipped = [
+            replace(t, state="3" if t.state == "2" else "2", mod_count=t.mod_count + 1)
+            for t in stored.values()
+        ]
+        pages.append((ws, flipped))
+    n = sum(len(page) for _, page in pages)
+    cpu = time.process_time()
+    for ws, page in pages:
+        await s.sync.apply(ws, page, comments=[])
+    cpu = time.process_time() - cpu
+    while await s.notifier.deliver("bench", limit=500):
+        pass
+    return cpu / n
 
 
 async def cycles(world: World, args: argparse.Namespace, changes: int) -> None:
@@ -167,6 +200,11 @@ async def run(args: argparse.Namespace) -> None:
             await cycles(world, args, changes)
             if not args.no_live:
                 await live(world, args, changes)
+            # Last: it moves stored tickets ahead of the simulators (versions they never had).
+            print(
+                "CPU per changed ticket, query answer to outbox entry (StatusSync.apply, "
+                f"{changes} incidents): {await apply_cpu(world, changes) * 1000:.3f} ms"
+            )
             print(f"peak RSS (SnowOps process): {rss_mb():.0f} MB")
         finally:
             await world.stop()

@@ -21,6 +21,7 @@ from core.repos.labels import StateNames
 from core.repos.people import NotifyPrefs, TicketPeople
 from core.repos.schedules import ChannelSchedules, HeldPosts, Told
 from core.scheduler import ChannelScheduler
+from core.store.cached import CachingStore
 from core.store.port import Store
 from core.tickets import TicketService
 
@@ -67,6 +68,8 @@ def build_schedule(
     before = timedelta(hours=settings.remind_before_hours)
     reminders = Reminders(store, people, prefs, Told(store), queue, sinks, clock, before)
     reminders.enqueue = notifier.enqueue
+    if isinstance(store, CachingStore):
+        reminders.writes = store.ticket_writes  # skip workspaces with nothing coming due
     personal = personal_notices(store)
     notifier.hold, notifier.personal = scheduler.hold, personal.tell
     scheduler.language = notifier.language

@@ -31,6 +31,9 @@ REMINDER = "reminder"
 OVERDUE = "overdue"
 #: Tickets looked at per workspace and tick (newest first).
 _TRACKED_MAX = 1000
+#: A workspace whose tickets this process saw no write to is looked at again at the latest
+#: after this long (another replica may have written them).
+RESCAN = timedelta(minutes=5)
 
 
 def _when(due: datetime) -> str:
@@ -75,16 +78,31 @@ class Reminders:
         #: The workspace's language (WorkspaceLanguage.language), which reminders are
         #: written in; English when not given.
         self.language: Callable[[str], Awaitable[str]] | None = None
+        #: A number that moves whenever this process writes a workspace's tickets
+        #: (CachingStore.ticket_writes). Given, a tick skips a workspace until its next
+        #: due moment, a write, or RESCAN: a thousand workspaces' tickets are not decoded
+        #: every few seconds to find nothing due.
+        self.writes: Callable[[str], int] | None = None
+        self._quiet: dict[str, tuple[datetime, int]] = {}
 
     async def tick(self, workspace: str) -> int:
         """Queue the reminders and overdue notices that came due; returns how many were new."""
+        now = self._clock.now()
+        version = self.writes(workspace) if self.writes is not None else None
+        quiet = self._quiet.get(workspace)
+        if quiet is not None and quiet[1] == version and now < quiet[0]:
+            return 0  # nothing comes due before then, and no ticket was written since
         language = await self.language(workspace) if self.language else DEFAULT_LOCALE
         with use_locale(language):
-            return await self._tick(workspace)
+            queued, until = await self._tick(workspace, now)
+        if version is not None:
+            self._quiet[workspace] = (min(until, now + RESCAN), version)
+        return queued
 
-    async def _tick(self, workspace: str) -> int:
-        now = self._clock.now()
+    async def _tick(self, workspace: str, now: datetime) -> tuple[int, datetime]:
+        """Queue what came due; (how many were new, the next moment something comes due)."""
         queued = 0
+        until = datetime.max.replace(tzinfo=UTC)
         for ticket in await self._tickets.list_tickets(
             workspace, active_only=True, limit=_TRACKED_MAX
         ):
@@ -92,6 +110,8 @@ class Reminders:
             if due is None or not is_open(ticket.kind, ticket.state):
                 continue
             change = OVERDUE if now >= due else REMINDER if now >= due - self.before else ""
+            if change != OVERDUE:
+                until = min(until, due if change else due - self.before)
             key = f"{workspace}|{ticket.number}|{change}|{due.isoformat()}"
             if not change or await self._told.told(key):
                 continue
@@ -100,7 +120,7 @@ class Reminders:
             else:
                 queued += await self._remind(ticket, due, now)
             await self._told.mark(key, now)
-        return queued
+        return queued, until
 
     def _event(
         self, ticket: Ticket, change: str, due: datetime, text: str, now: datetime

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Re-read this much before the watermark: instance clocks and commit order can lag.
 OVERLAP = timedelta(seconds=60)
+#: How far the stored watermark may lag this process's own while nothing is told: a quiet
+#: poll writes nothing until then, and a restart re-reads at most this much more.
+MARK_LAG = timedelta(minutes=5)
 #: Tickets read per kind and cycle at most (the rest come in the next cycle).
 MAX_RECORDS = 10_000
 #: Tickets read and applied at a time.
@@ -220,12 +223,13 @@ class StatusSync:
         self, workspace: str, kind: TicketKind, held: object, mark: datetime, *, told: bool
     ) -> None:
         """Move the watermark. The store is written when something was told, or when it
-        would fall an overlap behind: a quiet cycle writes nothing, and a restart (or
-        another replica) re-reads at most one overlap more, which the baselines make
-        harmless. The stored mark is never ahead of what is safe in the outbox."""
+        would fall :data:`MARK_LAG` behind: a quiet cycle (even one slowed to the push
+        ceiling) writes nothing, and a restart (or another replica) re-reads at most that
+        much more, which the baselines make harmless. The stored mark is never ahead of
+        what is safe in the outbox."""
         known = self._marks.get((workspace, kind))
         stored = known[1] if known is not None and known[0] == held else None
-        if told or stored is None or mark - stored >= OVERLAP:
+        if told or stored is None or mark - stored >= MARK_LAG:
             await self._watermarks.put(workspace, kind, mark)
             stored = mark
         self._marks[(workspace, kind)] = (held, stored, mark)

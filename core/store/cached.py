@@ -51,6 +51,8 @@ class CachingStore(Store):
         self._size = 0
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
         self._generation = 0
+        # Ticket writes made through this store, per workspace (see ticket_writes).
+        self._ticket_writes: dict[str, int] = {}
 
     async def _read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
         """A cached value, loading it once however many callers ask at the same moment
@@ -104,9 +106,17 @@ class CachingStore(Store):
         self._size += key not in group
         group[key] = (time.monotonic() + self._ttl, value)
 
+    def ticket_writes(self, workspace: str) -> int:
+        """How many times ``workspace``'s tickets were written through this store: a
+        number that moves with every write this process makes (timers that derive work
+        from the stored tickets look again when it moved)."""
+        return self._ticket_writes.get(workspace, 0)
+
     def _drop(self, kind: str, scope: Any) -> None:
         """Forget a group: ``kind`` (doc, conn, tickets) and its namespace or workspace."""
         self._generation += 1
+        if kind == "tickets":
+            self._ticket_writes[scope] = self._ticket_writes.get(scope, 0) + 1
         self._size -= len(self._cache.pop((kind, scope), ()))
 
     # life cycle

@@ -85,7 +85,7 @@ class SqliteStore(SqliteQueues, Store):
         """Store several documents in one transaction."""
         rows = [(namespace, key, json.dumps(data)) for key, data in docs.items()]
         if rows:
-            await self._tx_in_thread(
+            await self._write_tx(
                 lambda c: c.executemany(
                     "INSERT INTO documents (namespace, key, secret, body) VALUES (?, ?, 0, ?) "
                     "ON CONFLICT (namespace, key) DO UPDATE SET secret = 0, body = excluded.body",
@@ -135,14 +135,17 @@ class SqliteStore(SqliteQueues, Store):
         """Store an encrypted single-use value."""
         now = time.time()
         body = self._box.encrypt(json.dumps(data))
-        async with self._tx() as db:
+
+        def put(c: sqlite3.Connection) -> None:
             # Expired values that were never taken would otherwise stay forever.
-            await db.execute("DELETE FROM once WHERE expires_at < ?", (now,))
-            await db.execute(
+            c.execute("DELETE FROM once WHERE expires_at < ?", (now,))
+            c.execute(
                 "INSERT OR REPLACE INTO once (namespace, key, body, expires_at) "
                 "VALUES (?, ?, ?, ?)",
                 (namespace, key, body, now + ttl_seconds),
             )
+
+        await self._write_tx(put)
 
     async def take_once(self, namespace: str, key: str) -> Doc | None:
         """Atomically take and delete a value (one statement: DELETE … RETURNING)."""
@@ -187,7 +190,7 @@ class SqliteStore(SqliteQueues, Store):
         """Create or replace several tickets in one transaction."""
         rows = [_ticket_row(t) for t in tickets]
         if rows:
-            await self._tx_in_thread(lambda c: c.executemany(_SAVE_TICKET, rows))
+            await self._write_tx(lambda c: c.executemany(_SAVE_TICKET, rows))
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""

@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from core.storage import OutboxItem
 from core.store.sqlite_base import Doc, SqliteBase
@@ -23,28 +24,38 @@ class SqliteQueues(SqliteBase):
     async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
         """Claim a key, or return its stored result ("" while pending)."""
         now = time.time()
-        async with self._tx() as db:
-            async with db.execute(
+
+        def claim(c: sqlite3.Connection) -> str | None:
+            row = c.execute(
                 "SELECT result FROM idempotency WHERE key = ? AND expires_at >= ?", (key, now)
-            ) as cur:
-                row = await cur.fetchone()
+            ).fetchone()
             if row is not None:
                 return str(row[0])
-            await db.execute(
+            c.execute(
                 "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, '', ?)",
                 (key, now + ttl_seconds),
             )
             return None
 
+        return await self._write_tx(claim)
+
     async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
         """Record the result of a claimed key."""
         now = time.time()
-        async with self._tx() as db:
-            await db.execute("DELETE FROM idempotency WHERE expires_at < ?", (now,))
-            await db.execute(
+        # Expired keys go at most once a minute: the sweep reads the whole table.
+        sweep = now - self._swept > 60
+        if sweep:
+            self._swept = now
+
+        def finish(c: sqlite3.Connection) -> None:
+            if sweep:
+                c.execute("DELETE FROM idempotency WHERE expires_at < ?", (now,))
+            c.execute(
                 "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, ?, ?)",
                 (key, result, now + ttl_seconds),
             )
+
+        await self._write_tx(finish)
 
     async def abort_idempotent(self, key: str) -> None:
         """Release a claim."""
@@ -65,29 +76,32 @@ class SqliteQueues(SqliteBase):
         if not rows:
             return []
         sql = "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)"
-        return await self._tx_in_thread(lambda c: [c.execute(sql, r).rowcount > 0 for r in rows])
+        return await self._write_tx(lambda c: [c.execute(sql, r).rowcount > 0 for r in rows])
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
     ) -> list[OutboxItem]:
         """Lease due deliveries, including those whose lease ran out."""
         ts = now.timestamp()
-        async with self._tx() as db:
+
+        def claim(c: sqlite3.Connection) -> list[Any]:
             # Two indexed halves: an OR across both would scan every leased and done row.
-            async with db.execute(
+            rows = c.execute(
                 "SELECT * FROM (SELECT seq, delivery_id, payload, attempts, error FROM outbox "
                 "WHERE state = 'ready' AND due <= ? ORDER BY seq LIMIT ?) UNION ALL "
                 "SELECT * FROM (SELECT seq, delivery_id, payload, attempts, error FROM outbox "
                 "WHERE state = 'leased' AND lease_until <= ? ORDER BY seq LIMIT ?) "
                 "ORDER BY seq LIMIT ?",
                 (ts, max(limit, 0), ts, max(limit, 0), max(limit, 0)),
-            ) as cur:
-                rows = list(await cur.fetchall())
-            await db.executemany(
+            ).fetchall()
+            c.executemany(
                 "UPDATE outbox SET state = 'leased', lease_until = ?, owner = ?, "
                 "attempts = attempts + 1 WHERE seq = ?",
                 [(ts + lease_seconds, consumer, r[0]) for r in rows],
             )
+            return rows
+
+        rows = await self._write_tx(claim)
         return [OutboxItem(r[1], json.loads(r[2]), r[3] + 1, r[4]) for r in rows]
 
     async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
@@ -171,7 +185,7 @@ class SqliteQueues(SqliteBase):
             return fence
 
         # Every poll turn takes its lease twice: one hop to the database thread, not five.
-        return await self._tx_in_thread(take)
+        return await self._write_tx(take)
 
     async def release_lease(self, name: str, owner: str) -> None:
         """Give a lease up if ``owner`` holds it."""
@@ -186,19 +200,20 @@ class SqliteQueues(SqliteBase):
     ) -> None:
         """Append an audit entry; keeps the newest AUDIT_KEEP per workspace."""
         when = (at or datetime.now(UTC)).isoformat()
-        async with self._tx() as db:
-            cur = await db.execute(
+
+        def append(c: sqlite3.Connection) -> None:
+            last = c.execute(
                 "INSERT INTO audit (workspace, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
                 (workspace, when, actor, action, json.dumps(detail)),
-            )
-            last = cur.lastrowid
-            await cur.close()
+            ).lastrowid
             if last is not None and last % 100 == 0:
-                await db.execute(
+                c.execute(
                     "DELETE FROM audit WHERE workspace = ? AND id <= (SELECT id FROM audit "
                     "WHERE workspace = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
                     (workspace, workspace, AUDIT_KEEP),
                 )
+
+        await self._write_tx(append)
 
     async def list_audit(self, workspace: str, limit: int = 50) -> list[Doc]:
         """Newest audit entries first."""

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from bot.app import Services, build_services
+from sim.servicenow.progress import AGENT
+from sim.servicenow.writes import update_record
 from tests.e2e.conftest import ADMIN, USER, SlackHarness
 from tests.e2e.test_slack_digests import WS, create_ticket, in_ops, ops_posts
 
@@ -139,3 +141,34 @@ async def test_notify_me_sends_the_assignee_changes_made_by_others(slack: SlackH
     slack.sim.instance.add_journal(number, "Any news?", author="abel.tuter")
     await tick_and_deliver(slack.services)
     assert direct_messages(slack) == [f"{number} {NAME}: new comment from abel.tuter: Any news?"]
+
+
+async def test_a_due_date_moved_closer_in_servicenow_is_reminded_at_the_next_tick(
+    slack: SlackHarness,
+) -> None:
+    """A timer turn that found nothing due skips the workspace until its next due moment;
+    a ticket the sync writes meanwhile (here: its due date moved to tomorrow by an agent)
+    is looked at again at once."""
+    number = await create_ticket(slack, NAME, "3")  # due 2026-12-31, weeks away
+    [card] = await slack.services.store.list_card_locations(WS, number)
+    await tick_and_deliver(slack.services)
+    await tick_and_deliver(slack.services)  # skipped: nothing comes due for weeks
+    assert texts_in(slack, "C0SEC", thread=card.message_id) == []
+
+    sim = slack.sim.instance
+    found = sim.store.find_by_number(number)
+    assert found is not None
+    table, record = found
+    due = (slack.clock.now() + timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S")
+    # As an agent would, in ServiceNow: a real update (mod count and sys_updated_on move).
+    update_record(
+        sim.store,
+        sim.store.schemas[table],
+        record,
+        {"due_date": due},
+        sim.actor(AGENT),
+        sim.timestamp(),
+    )
+    await tick_and_deliver(slack.services)
+    [reminder] = texts_in(slack, "C0SEC", thread=card.message_id)
+    assert reminder.startswith(f"{number} {NAME}: reminder: due ")
