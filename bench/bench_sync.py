@@ -200,7 +200,11 @@ async def run(args: argparse.Namespace) -> None:
             await cycles(world, args, changes)
             if not args.no_live:
                 await live(world, args, changes)
-            # Last: it moves stored tickets ahead of the simulators (versions they never had).
+            # Last, the loops stopped (their CPU is not this figure's): it moves stored
+            # tickets ahead of the simulators (versions they never had).
+            assert world.services is not None
+            assert world.services.workers is not None
+            await world.services.workers.stop()
             print(
                 "CPU per changed ticket, query answer to outbox entry (StatusSync.apply, "
                 f"{changes} incidents): {await apply_cpu(world, changes) * 1000:.3f} ms"

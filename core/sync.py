@@ -180,6 +180,8 @@ class StatusSync:
         query serves them)."""
         fresh, turn.pending = turn.pending, []
         turn.guarded = False
+        if not fresh:
+            return  # a quiet poll: nothing to compare, store or tell
         turn.events += await self.apply(turn.workspace, fresh, since=turn.oldest, guard=turn.check)
 
     async def _read_kind(
@@ -257,6 +259,8 @@ class StatusSync:
         guard: Guard | None,
     ) -> list[TicketEvent]:
         seen = await self._observe_page(workspace, fresh)
+        if not seen:
+            return []  # every ticket was handled here at this version already
         if comments is None:
             # A new comment modifies its ticket: only tickets that moved can have one.
             moved = [s.ticket for s in seen if s.moved]
@@ -319,6 +323,8 @@ class StatusSync:
                 if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
                     # Read twice (pages moved under the read): its newest version counts.
                     newest[t.number] = t
+        if not newest:
+            return []
         stored = await self._tickets.get_tickets(workspace, list(newest))
         merged = [(keep_local(t, stored.get(n)), stored.get(n)) for n, t in newest.items()]
         await self._tickets.save_tickets(

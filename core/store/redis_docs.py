@@ -1,23 +1,46 @@
 """Documents and tickets read or written several at a time by
-:class:`~core.store.redis_store.RedisStore`: one ``HMGET`` or ``HSET`` per call, so sync
-reads and settles a page of tickets and baselines in one round trip, not one per ticket."""
+:class:`~core.store.redis_store.RedisStore`: one ``HMGET``, ``HSET`` or transaction per call,
+so sync reads, stores and settles a page of tickets and baselines in one round trip each,
+not one per ticket."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
-from core.models import Ticket
+from core.models import Ticket, TicketKind
 from core.store import codec
 from core.store.redis_outbox import opt_text
 
-__all__ = ["RedisDocuments"]
+__all__ = ["RedisDocuments", "dumps_sorted", "ticket_score", "view_name"]
 
 Doc = dict[str, Any]
+
+
+def dumps_sorted(doc: Doc) -> str:
+    """A document as JSON with sorted keys: equal documents are equal strings (card
+    location dedupe relies on it)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def ticket_score(value: datetime | None) -> float:
+    """A ticket's place in its views (whole microseconds stay exact in a double until the
+    year 2255)."""
+    return float(codec.created_micros(value))
+
+
+def view_name(kind: TicketKind | None, active_only: bool) -> str:
+    """The name of a ticket view: every kind or one, every ticket or the active ones."""
+    base = "all" if kind is None else kind.value
+    if active_only:
+        return "active" if kind is None else f"{base}:active"
+    return base
 
 
 class RedisDocuments:
@@ -31,6 +54,32 @@ class RedisDocuments:
 
     def _load(self, raw: str) -> Doc:
         raise NotImplementedError
+
+    def _ticket_writes(self, pipe: Pipeline, ticket: Ticket) -> None:
+        """The commands that write ``ticket`` and move it into exactly its views."""
+        base = f"{self._p}tix:{ticket.workspace}"
+        score = ticket_score(ticket.created_at)
+        pipe.hset(base, ticket.number, dumps_sorted(codec.ticket_to_doc(ticket)))
+        for kind in (None, *TicketKind):
+            for active_only in (False, True):
+                key = f"{base}:z:{view_name(kind, active_only)}"
+                wanted = (kind is None or kind is ticket.kind) and (
+                    ticket.active or not active_only
+                )
+                if wanted:
+                    pipe.zadd(key, {ticket.number: score})
+                else:
+                    pipe.zrem(key, ticket.number)
+        pipe.zadd(f"{base}:corr:{ticket.correlation_id}", {ticket.number: score})
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Write several tickets and their views in one transaction (one round trip)."""
+        if not tickets:
+            return
+        async with self._r.pipeline(transaction=True) as pipe:
+            for ticket in tickets:
+                self._ticket_writes(pipe, ticket)
+            await pipe.execute()
 
     async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
         """Documents of ``keys`` that exist, by key, in one ``HMGET``."""

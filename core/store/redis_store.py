@@ -29,6 +29,7 @@ Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,7 @@ from core.secrets import SecretBox
 from core.store import codec
 from core.store.port import OutboxItem, Store, window
 from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
-from core.store.redis_docs import RedisDocuments
+from core.store.redis_docs import RedisDocuments, dumps_sorted, view_name
 from core.store.redis_format import upgrade
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
 
@@ -75,25 +76,8 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1
 """
 
 
-def _dumps(doc: Doc) -> str:
-    # Sorted keys make equal documents equal strings (card location dedupe relies on it).
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
-
-
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
-
-
-def _score(value: datetime | None) -> float:
-    # Whole microseconds stay exact in a double until the year 2255.
-    return float(codec.created_micros(value))
-
-
-def _views(kind: TicketKind | None, active_only: bool) -> str:
-    base = "all" if kind is None else kind.value
-    if active_only:
-        return "active" if kind is None else f"{base}:active"
-    return base
 
 
 class RedisStore(RedisBackup, RedisDocuments, Store):
@@ -213,7 +197,7 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
     async def save_connection(self, connection: Connection) -> None:
         """Create or replace a workspace's connection."""
         doc = codec.connection_to_doc(connection, self._box)
-        await self._r.hset(f"{self._p}conn", connection.workspace, _dumps(doc))
+        await self._r.hset(f"{self._p}conn", connection.workspace, dumps_sorted(doc))
 
     async def get_connection(self, workspace: str) -> Connection | None:
         """The workspace's connection, or None."""
@@ -232,22 +216,7 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write the ticket and move it into exactly the views it belongs to, atomically."""
-        base = f"{self._p}tix:{ticket.workspace}"
-        score = _score(ticket.created_at)
-        async with self._r.pipeline(transaction=True) as pipe:
-            pipe.hset(base, ticket.number, _dumps(codec.ticket_to_doc(ticket)))
-            for kind in (None, *TicketKind):
-                for active_only in (False, True):
-                    key = f"{base}:z:{_views(kind, active_only)}"
-                    wanted = (kind is None or kind is ticket.kind) and (
-                        ticket.active or not active_only
-                    )
-                    if wanted:
-                        pipe.zadd(key, {ticket.number: score})
-                    else:
-                        pipe.zrem(key, ticket.number)
-            pipe.zadd(f"{base}:corr:{ticket.correlation_id}", {ticket.number: score})
-            await pipe.execute()
+        await self.save_tickets([ticket])
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""
@@ -291,7 +260,7 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
         if limit == 0:
             return []
         base = f"{self._p}tix:{workspace}"
-        view = f"{base}:z:{_views(kind, active_only)}"
+        view = f"{base}:z:{view_name(kind, active_only)}"
         numbers = as_texts(await self._r.zrevrange(view, start, start + limit - 1))
         if not numbers:
             return []
@@ -300,7 +269,7 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
         """Append a card location unless it is already listed (one script: no race)."""
-        doc = _dumps(codec.card_location_to_doc(where))
+        doc = dumps_sorted(codec.card_location_to_doc(where))
         await self._add_card(keys=[f"{self._p}cards:{workspace}:{number}"], args=[doc])
 
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
@@ -312,7 +281,7 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
     async def save_subscription(self, subscription: Subscription) -> None:
         """Create or replace a channel's subscription."""
         ch = subscription.channel
-        doc = _dumps(codec.subscription_to_doc(subscription))
+        doc = dumps_sorted(codec.subscription_to_doc(subscription))
         await self._r.hset(f"{self._p}subs:{ch.workspace}", ch.channel, doc)
 
     async def delete_subscription(self, channel: ChannelRef) -> bool:
@@ -348,6 +317,10 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Queue a delivery once."""
         return await self._ob.put(delivery_id, payload)
+
+    async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
+        """Queue several deliveries, each once, in one round trip."""
+        return await self._ob.put_many(list(items))
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime
