@@ -2,9 +2,9 @@
 
 SQLite Store (the embedded default) on aiosqlite.
 
-One writing connection, WAL mode. Every write holds an ``asyncio.Lock``: a statement issued
-by one task while another task has ``BEGIN IMMEDIATE`` open on the same connection would
-silently join (and could be rolled back with) that transaction. Several processes may share
+WAL mode. Every write holds an ``asyncio.Lock``: a statement issued by one task while
+another task has ``BEGIN IMMEDIATE`` open on the same connection would silently join (and
+could be rolled back with) that transaction. Several processes may share
 the file; ``BEGIN IMMEDIATE`` plus ``busy_timeout`` makes their read-modify-write steps
 atomic too.
 
@@ -184,7 +184,9 @@ class SqliteBase:
                 try:
                     result = tx(self._writer)
                 except sqlite3.OperationalError as exc:
-                    if exc.sqlite_errorcode not in _BUSY:
+                    if self._writer.in_transaction:
+                        self._writer.rollback()  # a COMMIT that could not finish
+                    if exc.sqlite_errorcode & 0xFF not in _BUSY:  # extended codes too
                         raise
                 else:
                     self._written()
@@ -202,6 +204,8 @@ class SqliteBase:
             self._checkpoint = asyncio.ensure_future(
                 self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
             )
+            # A failed checkpoint is retried with the next ones; its error is not news.
+            self._checkpoint.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def _run(self, sql: str, params: Iterable[Any]) -> int:
         args = tuple(params)
