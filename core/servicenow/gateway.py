@@ -184,20 +184,8 @@ class ServiceNowGateway:
         offset: int = 0,
     ) -> Changes:
         """One paged query, scoped by this workspace's correlation prefix."""
-        instance = await self._instance(workspace)
         query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
-        if since is not None:
-            query += f"^sys_updated_on>={format_sn_datetime(since)}"
-        records, answered = await self._table.query_timed(
-            workspace,
-            kind.table,
-            query + "^ORDERBYsys_updated_on",
-            fields=TICKET_FIELDS,
-            max_records=limit,
-            offset=offset,
-        )
-        tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
-        return Changes(tickets, answered, complete=len(records) < limit)
+        return await self._changed(workspace, kind, query, since, limit, offset)
 
     async def matching(
         self,
@@ -209,15 +197,30 @@ class ServiceNowGateway:
         limit: int,
     ) -> Changes:
         """One query: the channel's filter, and changed since ``since``."""
-        instance = await self._instance(workspace)
         # The filter has no ^NQ (core.grammar_watch refuses it), so the bound applies to all.
-        bounded = query if since is None else f"{query}^sys_updated_on>={format_sn_datetime(since)}"
+        return await self._changed(workspace, kind, query, since, limit, 0)
+
+    async def _changed(
+        self,
+        workspace: str,
+        kind: TicketKind,
+        query: str,
+        since: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> Changes:
+        """Records of ``kind`` matching ``query`` and changed at or after ``since``, oldest
+        change first: one request."""
+        instance = await self._instance(workspace)
+        if since is not None:
+            query += f"^sys_updated_on>={format_sn_datetime(since)}"
         records, answered = await self._table.query_timed(
             workspace,
             kind.table,
-            bounded + "^ORDERBYsys_updated_on",
+            query + "^ORDERBYsys_updated_on",
             fields=TICKET_FIELDS,
             max_records=limit,
+            offset=offset,
         )
         tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
         return Changes(tickets, answered, complete=len(records) < limit)

@@ -69,17 +69,9 @@ class SqliteStore(SqliteQueues, Store):
 
     async def get_documents(self, namespace: str, keys: Sequence[str]) -> dict[str, Doc]:
         """Documents of ``keys`` that exist, in one statement per 500 keys."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, Doc] = {}
-        for at in range(0, len(wanted), 500):
-            chunk = wanted[at : at + 500]
-            rows = await self._all(
-                "SELECT key, secret, body FROM documents WHERE namespace = ? AND key IN "
-                f"({', '.join('?' * len(chunk))})",
-                (namespace, *chunk),
-            )
-            found.update((row[0], self._load(row[1], row[2])) for row in rows)
-        return found
+        sql = "SELECT key, secret, body FROM documents WHERE namespace = ? AND key"
+        rows = await self._rows_in(sql, namespace, keys)
+        return {row[0]: self._load(row[1], row[2]) for row in rows}
 
     async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
         """Store several documents in one transaction."""
@@ -201,17 +193,9 @@ class SqliteStore(SqliteQueues, Store):
 
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """Tickets of ``numbers`` that exist, in one statement per 500 numbers."""
-        wanted = list(dict.fromkeys(numbers))
-        found: dict[str, Ticket] = {}
-        for at in range(0, len(wanted), 500):
-            chunk = wanted[at : at + 500]
-            rows = await self._all(
-                "SELECT number, body FROM tickets WHERE workspace = ? AND number IN "
-                f"({', '.join('?' * len(chunk))})",
-                (workspace, *chunk),
-            )
-            found.update((row[0], codec.ticket_from_doc(json.loads(row[1]))) for row in rows)
-        return found
+        sql = "SELECT number, body FROM tickets WHERE workspace = ? AND number"
+        rows = await self._rows_in(sql, workspace, numbers)
+        return {row[0]: codec.ticket_from_doc(json.loads(row[1])) for row in rows}
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str

@@ -28,7 +28,7 @@ import asyncio
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -216,6 +216,17 @@ class SqliteBase:
         if self._reader is not None and sql.startswith("SELECT"):
             return _first(self._reader, sql, args)
         return await self._write_tx(lambda c: _first(c, sql, args))
+
+    async def _rows_in(self, sql: str, scope: str, values: Sequence[str]) -> list[Any]:
+        """The rows of ``sql`` (ending with the column to match) ``IN`` ``values``, first
+        parameter ``scope``: each value once, one statement per 500 of them."""
+        wanted = list(dict.fromkeys(values))
+        rows: list[Any] = []
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows += await self._all(f"{sql} IN ({marks})", (scope, *chunk))
+        return rows
 
     async def _all(self, sql: str, params: Iterable[Any]) -> list[Any]:
         args = tuple(params)
