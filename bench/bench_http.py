@@ -156,7 +156,7 @@ async def compare(services: object, url: str, args: argparse.Namespace) -> None:
                 return await r.json()
 
         async def with_snowops() -> object:
-            return await s.gateway.changes(WS, TicketKind.INCIDENT, since, limit=10_000)
+            return await s.gateway.changes(WS, (TicketKind.INCIDENT,), since, limit=10_000)
 
         calls = {"httpx2": with_httpx2, "aiohttp": with_aiohttp, "SnowOps": with_snowops}
         for call in calls.values():

@@ -39,7 +39,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """Tickets of one kind changed since a watermark, oldest change first.
+    """Tickets changed since a watermark, oldest change first.
 
     ``server_time`` is the ticket system's own clock when it answered (None if it did not
     say); ``complete`` is False when the answer was cut off and more changes wait.
@@ -143,17 +143,24 @@ class TicketGateway(Protocol):
         call (:mod:`core.lookup`)."""
         ...
 
+    async def kind_groups(self, workspace: str) -> tuple[tuple[TicketKind, ...], ...]:
+        """The workspace's kinds (:meth:`kinds`) grouped as :meth:`changes` may read them:
+        all in one group where the ticket system answers for them together, else one group
+        per kind; cheap: answered from a cache."""
+        ...
+
     async def changes(
         self,
         workspace: str,
-        kind: TicketKind,
+        kinds: Sequence[TicketKind],
         since: datetime | None,
         *,
         limit: int,
         offset: int = 0,
     ) -> Changes:
-        """This workspace's tickets of ``kind`` changed at or after ``since`` (all of them
-        when None), oldest change first, at most ``limit`` after skipping ``offset``."""
+        """This workspace's tickets of ``kinds`` (one group of :meth:`kind_groups`) changed
+        at or after ``since`` (all of them when None), oldest change first, at most
+        ``limit`` after skipping ``offset``: one request."""
         ...
 
     async def matching(

@@ -1,8 +1,9 @@
 """StatusSync: find what changed on a connection's tickets, as TicketEvents.
 
-One cycle asks the ticket system, per kind, for this workspace's tickets changed since a
-watermark (less a small overlap, so clock skew loses nothing), and once for the comments
-of the tickets that moved: never a request per ticket. Tickets pushed by ServiceNow's
+One cycle asks the ticket system for this workspace's tickets changed since a watermark
+(less a small overlap, so clock skew loses nothing), every kind in one request where the
+gateway can (``kind_groups``), and once for the comments of the tickets that moved: never
+a request per ticket. Tickets pushed by ServiceNow's
 business rule go through the same :meth:`StatusSync.apply`.
 
 What users were last told about each ticket is a *baseline* kept apart from the ticket
@@ -26,15 +27,15 @@ from core.clock import Clock
 from core.gateway import TicketGateway, keep_local
 from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baseline, Baselines, Watermarks
+from core.servicenow.errors import KindsRefused
 from core.storage import ConnectionStore, TicketStore
+from core.sync_reads import OVERLAP, Guard, Turn, new_mark, reads_of
 from core.tickets import HISTORY
 
 __all__ = ["Emit", "Guard", "StatusSync", "SyncResult"]
 
 log = logging.getLogger(__name__)
 
-#: Re-read this much before the watermark: instance clocks and commit order can lag.
-OVERLAP = timedelta(seconds=60)
 #: How far the stored watermark may lag this process's own while nothing is told: a quiet
 #: poll writes nothing until then, and a restart re-reads at most this much more.
 MARK_LAG = timedelta(minutes=5)
@@ -46,8 +47,6 @@ PAGE = 500
 _HANDLED_MAX = 200_000
 
 Emit = Callable[[list[TicketEvent]], Awaitable[object]]
-#: Raises when this poller may no longer write (its lease moved to another replica).
-Guard = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,49 +72,11 @@ class _Seen:
     comments: list[Comment] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Turn:
-    """One cycle of one workspace, across its kinds and pages."""
-
-    workspace: str
-    oldest: datetime | None
-    guard: Guard | None
-    events: list[TicketEvent] = field(default_factory=list)
-    #: Read, not applied yet (at most about a page).
-    pending: list[Ticket] = field(default_factory=list)
-    records: int = 0
-    #: The guard ran since the last page was read.
-    guarded: bool = False
-
-    async def check(self) -> None:
-        """The guard, noting that it ran."""
-        if self.guard is not None:
-            await self.guard()
-        self.guarded = True
-
-
 def _key(workspace: str, number: str) -> str:
     return f"{workspace}|{number}"
 
 
 async def _discard(_: list[TicketEvent]) -> None:
-    return None
-
-
-def _new_mark(
-    since: datetime | None, latest: datetime | None, answered: datetime | None, complete: bool
-) -> datetime | None:
-    """The watermark after a read, or None if it stays: the newest change seen
-    (``latest``); or, when the kind is quiet, the ticket system's own clock when it
-    ``answered`` less the overlap, so a burst of old changes does not stay in every query.
-    A cut-off read moves no floor."""
-    # A complete read has seen everything up to the instance's clock: even a kind with no
-    # ticket yet gets a watermark, so comment queries always have a lower bound.
-    floor = answered - OVERLAP if complete and answered else None
-    if floor is not None and (latest is None or floor > latest):
-        latest = floor
-    if latest is not None and (since is None or latest > since):
-        return latest
     return None
 
 
@@ -160,22 +121,45 @@ class StatusSync:
         if conn is None:
             return SyncResult([], 0)
         held = (conn.instance_url, conn.created_at)
-        # Only the tables the instance has (a cached answer: no request per cycle).
-        kinds = await self._gateway.kinds(workspace)
-        marks = {kind: await self._mark(workspace, kind, held) for kind in kinds}
+        # Only the tables the instance has, grouped as one request may read them (a cached
+        # answer: no request per cycle).
+        groups = await self._gateway.kind_groups(workspace)
+        marks = {kind: await self._mark(workspace, kind, held) for g in groups for kind in g}
         oldest = None if None in marks.values() else min(m for m in marks.values() if m)
-        turn = _Turn(workspace, oldest, guard)
-        newest = {kind: await self._read_kind(turn, kind, since) for kind, since in marks.items()}
+        turn = Turn(workspace, oldest, guard)
+        try:
+            newest = await self._read_all(turn, groups, marks)
+        except KindsRefused:
+            # `task` refused after the probe said yes: the same reads, one table per kind
+            # (what was applied already is applied again harmlessly, by its mod_count).
+            newest = await self._read_all(turn, await self._gateway.kind_groups(workspace), marks)
         await self._apply_read(turn)
-        if turn.guard is not None and not turn.guarded and any(newest.values()):
+        if turn.guard is not None and not turn.guarded and newest:
             await turn.guard()  # nothing was written yet: the lease is checked before the marks
         for kind, mark in newest.items():
-            if mark is not None:
-                # Only now: every change up to `mark` is in the outbox.
-                await self._move_mark(workspace, kind, held, mark, told=bool(turn.events))
+            # Only now: every change up to `mark` is in the outbox.
+            await self._move_mark(workspace, kind, held, mark, told=bool(turn.events))
         return SyncResult(turn.events, turn.records)
 
-    async def _apply_read(self, turn: _Turn) -> None:
+    async def _read_all(
+        self,
+        turn: Turn,
+        groups: tuple[tuple[TicketKind, ...], ...],
+        marks: dict[TicketKind, datetime | None],
+    ) -> dict[TicketKind, datetime]:
+        """Read every group since its marks; the new watermark of each kind that moved."""
+        newest: dict[TicketKind, datetime] = {}
+        for kinds in reads_of(groups, marks):
+            known = [m for m in (marks[k] for k in kinds) if m is not None]
+            since = min(known) if len(known) == len(kinds) else None
+            mark = await self._read_kinds(turn, kinds, since)
+            for kind in kinds:
+                ahead = marks[kind]
+                if mark is not None and (ahead is None or mark > ahead):
+                    newest[kind] = mark  # never back: kinds read together share the oldest
+        return newest
+
+    async def _apply_read(self, turn: Turn) -> None:
         """Apply the tickets read and not applied yet (the kinds together, so one comment
         query serves them)."""
         fresh, turn.pending = turn.pending, []
@@ -184,17 +168,18 @@ class StatusSync:
             return  # a quiet poll: nothing to compare, store or tell
         turn.events += await self.apply(turn.workspace, fresh, since=turn.oldest, guard=turn.check)
 
-    async def _read_kind(
-        self, turn: _Turn, kind: TicketKind, since: datetime | None
+    async def _read_kinds(
+        self, turn: Turn, kinds: tuple[TicketKind, ...], since: datetime | None
     ) -> datetime | None:
-        """Read and apply one kind's changes since ``since``, page by page (a first cycle
-        over many tickets never holds them all at once); returns its new watermark."""
+        """Read and apply changes of ``kinds`` (one request per page) since ``since``, page
+        by page (a first cycle over many tickets never holds them all at once); returns
+        their new watermark."""
         latest = answered = None
         offset, complete, cut = 0, False, False
         while not complete:
             changes = await self._gateway.changes(
                 turn.workspace,
-                kind,
+                kinds,
                 since - OVERLAP if since else None,
                 limit=min(self._page, MAX_RECORDS - offset),
                 offset=offset,
@@ -209,7 +194,7 @@ class StatusSync:
             updated = [t.updated_at for t in changes.tickets if t.updated_at]
             latest = max([*updated, latest] if latest else updated, default=None)
         turn.records += offset
-        return _new_mark(since, latest, answered, not cut)
+        return new_mark(since, latest, answered, not cut)
 
     async def _mark(self, workspace: str, kind: TicketKind, held: object) -> datetime | None:
         """The watermark: this process's own while it polls the same connection (the

@@ -13,6 +13,7 @@ All derive from :class:`core.errors.SnowOpsError`.
     │   │                             expired or revoked refresh token; run /snow connect again
     │   └── NotAuthenticated          Table API answered 401 to our bearer token
     ├── ForbiddenError                403: ACLs, data policy, IP address access control
+    │   └── KindsRefused              `task` refused a read of several ticket kinds at once
     ├── NotFoundError                 404: no such record (or an ACL hides it)
     ├── BadRequestError               400: invalid table or field value
     ├── RateLimitedError              429: .retry_after seconds
@@ -32,6 +33,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ForbiddenError",
+    "KindsRefused",
     "NotAuthenticated",
     "NotConnectedError",
     "NotFoundError",
@@ -107,6 +109,12 @@ class ForbiddenError(ServiceNowError):
         "The integration user lacks a role or an ACL blocks it (it needs itil to read and "
         "create incidents and changes)."
     )
+
+
+class KindsRefused(ForbiddenError):
+    """Reading several ticket kinds at once through ``task`` was refused (an ACL changed
+    since the probe): the gateway now reads one table per kind, so the read is worth
+    making again that way (:class:`~core.sync.StatusSync` does)."""
 
 
 class NotFoundError(ServiceNowError):

@@ -9,7 +9,7 @@ checked by :func:`~core.servicenow.query.query_value` first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
@@ -18,46 +18,36 @@ from core.instance_meta import ChoiceEntry, DictionaryField
 from core.models import Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields, close_code_query, group_search_query
 from core.servicenow.approvals import decide_approval, requested_approvals
-from core.servicenow.errors import NotConnectedError, NotFoundError
+from core.servicenow.errors import (
+    BadRequestError,
+    ForbiddenError,
+    KindsRefused,
+    NotConnectedError,
+    NotFoundError,
+)
+from core.servicenow.journal import (
+    ID_CHUNK,
+    comments_since,
+    recent_comments,
+)
 from core.servicenow.mapping import (
     TICKET_FIELDS,
     correlation_prefix,
     format_sn_datetime,
-    parse_sn_datetime,
     request_fields,
     ticket_from_record,
 )
 from core.servicenow.metadata import choice_entries, dictionary_fields, named_records
 from core.servicenow.query import query_value
 from core.servicenow.table import TableClient, patch_with
-from core.servicenow.tables import TableProbe
+from core.servicenow.tables import PARENT_TABLE, TableProbe
 from core.storage import ConnectionStore
 
-__all__ = ["JOURNAL_FIELDS", "ServiceNowGateway", "comment_from_row", "comments_from_rows"]
+__all__ = ["ServiceNowGateway"]
 
-JOURNAL_FIELDS = ["sys_id", "element_id", "element", "value", "sys_created_by", "sys_created_on"]
-#: sys_ids per ``sys_idIN`` query: keeps the URL well under what instances accept.
-_ID_CHUNK = 100
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TABLES = {kind: kind.table for kind in TicketKind}
 _PREFIXES = {kind.prefix: kind for kind in TicketKind}
-
-
-def comment_from_row(row: dict[str, Any]) -> Comment:
-    """A ``sys_journal_field`` row as a Comment."""
-    return Comment(
-        id=str(row.get("sys_id") or ""),
-        ticket_sys_id=str(row.get("element_id") or ""),
-        text=str(row.get("value") or ""),
-        author=str(row.get("sys_created_by") or ""),
-        at=parse_sn_datetime(row.get("sys_created_on")),
-    )
-
-
-def comments_from_rows(rows: Sequence[dict[str, Any]]) -> list[Comment]:
-    """The customer-visible comments among journal rows (work notes are internal to the
-    service desk)."""
-    return [comment_from_row(r) for r in rows if str(r.get("element") or "comments") == "comments"]
+_CLASSES: dict[Any, TicketKind] = {kind.table: kind for kind in TicketKind}
 
 
 class ServiceNowGateway:
@@ -135,8 +125,8 @@ class ServiceNowGateway:
         out: list[Ticket] = []
         for kind in TicketKind:
             ids = [t.sys_id for t in tickets if t.kind is kind]
-            for start in range(0, len(ids), _ID_CHUNK):
-                chunk = ",".join(query_value(i) for i in ids[start : start + _ID_CHUNK])
+            for start in range(0, len(ids), ID_CHUNK):
+                chunk = ",".join(query_value(i) for i in ids[start : start + ID_CHUNK])
                 records = await self._table.query(
                     workspace, kind.table, f"sys_idIN{chunk}^{own}", fields=TICKET_FIELDS
                 )
@@ -174,18 +164,34 @@ class ServiceNowGateway:
         )
         return ticket_from_record(workspace, kind, instance, records[0]) if records else None
 
+    async def kind_groups(self, workspace: str) -> tuple[tuple[TicketKind, ...], ...]:
+        """Every kind in one group where the connection may read them through ``task``
+        (:class:`~core.servicenow.tables.TableProbe`), else one group per kind."""
+        kinds = await self._probe.kinds(workspace)
+        if len(kinds) > 1 and await self._probe.together(workspace):
+            return (kinds,)
+        return tuple((kind,) for kind in kinds)
+
     async def changes(
         self,
         workspace: str,
-        kind: TicketKind,
+        kinds: Sequence[TicketKind],
         since: datetime | None,
         *,
         limit: int,
         offset: int = 0,
     ) -> Changes:
-        """One paged query, scoped by this workspace's correlation prefix."""
+        """One paged query, scoped by this workspace's correlation prefix: on the kind's
+        own table, or on ``task`` for several (refused there: ``KindsRefused``, and
+        :meth:`kind_groups` has one kind per group from then on)."""
         query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
-        return await self._changed(workspace, kind, query, since, limit, offset)
+        try:
+            return await self._changed(workspace, kinds, query, since, limit, offset)
+        except (BadRequestError, ForbiddenError, NotFoundError) as exc:
+            if len(kinds) == 1:
+                raise
+            self._probe.refused_together(workspace)
+            raise KindsRefused(exc.message, status=exc.status, detail=exc.detail) from exc
 
     async def matching(
         self,
@@ -198,66 +204,51 @@ class ServiceNowGateway:
     ) -> Changes:
         """One query: the channel's filter, and changed since ``since``."""
         # The filter has no ^NQ (core.grammar_watch refuses it), so the bound applies to all.
-        return await self._changed(workspace, kind, query, since, limit, 0)
+        return await self._changed(workspace, (kind,), query, since, limit, 0)
 
     async def _changed(
         self,
         workspace: str,
-        kind: TicketKind,
+        kinds: Sequence[TicketKind],
         query: str,
         since: datetime | None,
         limit: int,
         offset: int,
     ) -> Changes:
-        """Records of ``kind`` matching ``query`` and changed at or after ``since``, oldest
-        change first: one request."""
+        """Records of ``kinds`` matching ``query`` and changed at or after ``since``, oldest
+        change first: one request (on ``task`` for several kinds, each row's class telling
+        its kind)."""
         instance = await self._instance(workspace)
         if since is not None:
             query += f"^sys_updated_on>={format_sn_datetime(since)}"
+        table, fields = kinds[0].table, TICKET_FIELDS
+        if len(kinds) > 1:
+            table, fields = PARENT_TABLE, [*TICKET_FIELDS, "sys_class_name"]
+            query = f"sys_class_nameIN{','.join(k.table for k in kinds)}^{query}"
         records, answered = await self._table.query_timed(
             workspace,
-            kind.table,
+            table,
             query + "^ORDERBYsys_updated_on",
-            fields=TICKET_FIELDS,
+            fields=fields,
             max_records=limit,
             offset=offset,
         )
-        tickets = [ticket_from_record(workspace, kind, instance, r) for r in records]
+        tickets = []
+        for record in records:
+            kind = kinds[0] if len(kinds) == 1 else _CLASSES.get(record.get("sys_class_name"))
+            if kind is not None:  # another class: the query asked for none
+                tickets.append(ticket_from_record(workspace, kind, instance, record))
         return Changes(tickets, answered, complete=len(records) < limit)
 
     async def comments_since(
         self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
     ) -> list[Comment]:
         """One ``sys_journal_field`` query per hundred tickets (this workspace's only)."""
-        prefix = correlation_prefix(workspace)
-        ids = [query_value(t.sys_id) for t in tickets if t.correlation_id.startswith(prefix)]
-        found: list[Comment] = []
-        for start in range(0, len(ids), _ID_CHUNK):
-            query = f"elementINcomments^element_idIN{','.join(ids[start : start + _ID_CHUNK])}"
-            if since is not None:
-                query += f"^sys_created_on>={format_sn_datetime(since)}"
-            rows = await self._table.query(
-                workspace,
-                "sys_journal_field",
-                query + "^ORDERBYsys_created_on",
-                fields=JOURNAL_FIELDS,
-            )
-            found += comments_from_rows(rows)
-        return sorted(found, key=lambda c: c.at or _EPOCH)
+        return await comments_since(self._table, workspace, tickets, since)
 
     async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:
         """The newest comments of one ticket (of this workspace's)."""
-        if not ticket.correlation_id.startswith(correlation_prefix(workspace)):
-            return []
-        rows = await self._table.query(
-            workspace,
-            "sys_journal_field",
-            f"element_id={query_value(ticket.sys_id)}^element=comments^ORDERBYDESCsys_created_on",
-            fields=JOURNAL_FIELDS,
-            max_records=limit,
-            page_size=limit,
-        )
-        return comments_from_rows(rows)
+        return await recent_comments(self._table, workspace, ticket, limit)
 
     async def user_by_email(self, workspace: str, email: str) -> str | None:
         """``sys_user`` by email; None when unreadable (the caller carries on without)."""

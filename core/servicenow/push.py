@@ -34,7 +34,7 @@ from core.cadence import Cadence
 from core.clock import Clock
 from core.models import TicketEvent, TicketKind
 from core.repos.push_keys import PushKeys
-from core.servicenow.gateway import comments_from_rows
+from core.servicenow.journal import comments_from_rows
 from core.servicenow.mapping import correlation_prefix, ticket_from_record
 from core.storage import ConnectionStore, IdempotencyKeys
 from core.sync import StatusSync

@@ -8,6 +8,8 @@ A simplified model of the base system's ACLs (README lists what is simplified):
   one they are asked to approve), may add comments to their own incidents, and nothing else.
   problem is itil-only.
 - sn_si_incident needs `sn_si.analyst`.
+- task (the parent of the ticket tables, read-only here) needs `itil`; each row it returns is
+  then checked against its own class's ACLs.
 - sysapproval_approver: itil reads every approval; an approver reads theirs and may set its
   state and comments.
 - sys_journal_field needs `audit_viewer` (SNDocs granular-admin-roles-for-auditing.md); other
@@ -59,6 +61,8 @@ def read_scope(table: str, roles: frozenset[str]) -> Scope:
         return "own" if table in _OWN_FIELDS else "none"
     if table == "sys_journal_field":
         return "all" if "audit_viewer" in roles else "none"
+    if table == "task":
+        return "all" if "itil" in roles else "none"
     if table in ("sysapproval_approver", "sys_user_has_role"):
         return "all" if "itil" in roles else "own"
     return "none"

@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     fault.add_argument(
         "--kind", choices=("html_login", "ip_blocked", "cross_scope", "acl", "acl_write")
     )
+    fault.add_argument("--table", help="only Table API requests on this table (e.g. task)")
 
     cli_admin.add_parsers(remote)
     remote("clear-faults", "remove all injected faults")
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             "latency_ms": args.latency_ms,
             "scope": args.scope,
             "kind": args.kind,
+            "table": args.table,
         }
         return _call(url, "POST", "/sim/faults", body)
     admin = cli_admin.request(args)

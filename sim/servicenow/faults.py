@@ -43,6 +43,15 @@ def request_scope(path: str) -> str | None:
     return None
 
 
+def table_of(path: str) -> str | None:
+    """The table a Table API path names (``/api/now[/v2]/table/{table}[/{sys_id}]``)."""
+    parts = path.strip("/").split("/")
+    if "table" not in parts[:4]:
+        return None
+    at = parts.index("table") + 1
+    return parts[at] if at < len(parts) else None
+
+
 @dataclass
 class Fault:
     """A fault answering the next `count` matching requests, then clearing itself.
@@ -65,6 +74,8 @@ class Fault:
     after: bool = False
     #: Let this many matching requests through before the fault starts answering.
     skip: int = 0
+    #: Only Table API requests on this table (e.g. "task"); None matches any path.
+    table: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("status", "count", "retry_after", "latency_ms", "skip"):
@@ -78,6 +89,8 @@ class Fault:
             raise ValueError(f"scope must be one of {SCOPES}, not {self.scope!r}")
         if self.kind is not None and self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.table is not None and not isinstance(self.table, str):
+            raise TypeError(f"table must be a string, not {self.table!r}")
         if self.count < 1 or self.latency_ms < 0 or self.skip < 0:
             raise ValueError("count must be >= 1, latency_ms and skip >= 0")
 
@@ -91,6 +104,8 @@ class Fault:
             return False
         scope = request_scope(path)
         if scope not in ("table", "oauth") or self.scope not in (scope, "all"):
+            return False
+        if self.table is not None and table_of(path) != self.table:
             return False
         if self.kind == "cross_scope":
             return path == "/oauth_token.do"

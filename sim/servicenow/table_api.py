@@ -17,6 +17,7 @@ from .query import Condition, EncodedQuery, parse_query
 from .render import RenderOptions, render_record
 from .schema import TableSchema
 from .store import Record
+from .task_view import TASK, task_rows, task_schema
 from .wire import (
     INSUFFICIENT_RIGHTS,
     NO_RECORD,
@@ -69,7 +70,8 @@ def _authenticate(request: web.Request) -> Actor:
 
 def _schema(request: web.Request) -> TableSchema:
     name = request.match_info["table"]
-    schema = request.app[SIM_KEY].store.schema(name)
+    store = request.app[SIM_KEY].store
+    schema = store.schema(name) or (task_schema(store) if name == TASK else None)
     if schema is None:
         raise ApiError.rest(400, f"Invalid table {name}", None)
     return schema
@@ -78,12 +80,30 @@ def _schema(request: web.Request) -> TableSchema:
 def _record(request: web.Request, schema: TableSchema, actor: Actor) -> Record:
     """The addressed row; 404 when missing or when ACLs hide it, as the platform answers."""
     instance = request.app[SIM_KEY]
-    record = instance.store.get(schema.name, request.match_info["sys_id"])
-    if record is None or not acl.can_read(
-        instance.store, schema.name, record, actor, instance.roles(actor)
-    ):
+    sys_id, table = request.match_info["sys_id"], schema.name
+    if table == TASK:
+        found = instance.store.task(sys_id)
+        table, record = found if found is not None else (TASK, None)
+    else:
+        record = instance.store.get(table, sys_id)
+    roles = instance.roles(actor)
+    if acl.read_scope(schema.name, roles) == "none" and schema.name == TASK:
+        record = None  # the parent table's own ACL comes first
+    if record is None or not acl.can_read(instance.store, table, record, actor, roles):
         raise ApiError.rest(404, *NO_RECORD)
     return record
+
+
+def _class(schema: TableSchema, row: Record) -> str:
+    """The table whose ACLs decide on ``row``: a task row's own class, as the platform
+    evaluates them."""
+    return row.get("sys_class_name") or TASK if schema.name == TASK else schema.name
+
+
+def _writable(schema: TableSchema, verb: str) -> None:
+    """The sim serves ``task`` for reads only (SnowOps writes each ticket's own table)."""
+    if schema.name == TASK:
+        raise acl_refused(verb)
 
 
 def _int_param(request: web.Request, name: str, default: int) -> int:
@@ -159,7 +179,8 @@ async def list_records(request: web.Request) -> web.Response:
         raise ApiError.rest(403, *INSUFFICIENT_RIGHTS)
     query = _list_query(request, schema, actor)
     lookup = partial(store.lookup, schema)
-    rows = _narrow(store.rows(schema.name), query, schema)
+    every = task_rows(store) if schema.name == TASK else store.rows(schema.name)
+    rows = _narrow(every, query, schema)
     matched = [row for row in rows if query.matches(partial(lookup, row))]
     matched = query.sort(matched, lookup)
     limit = _int_param(request, "sysparm_limit", DEFAULT_LIMIT)
@@ -167,7 +188,7 @@ async def list_records(request: web.Request) -> web.Response:
     offset = max(_int_param(request, "sysparm_offset", 0), 0)
     options = RenderOptions.from_query(request.query, _table_url(request))
     page = matched[offset : offset + limit]
-    readable = [row for row in page if acl.can_read(store, schema.name, row, actor, roles)]
+    readable = [row for row in page if acl.can_read(store, _class(schema, row), row, actor, roles)]
     result = [render_record(store, schema, row, options) for row in readable]
     headers = {"X-Total-Count": str(len(matched))}
     if request.query.get("sysparm_suppress_pagination_header", "").lower() != "true":
@@ -236,6 +257,7 @@ async def create_record(request: web.Request) -> web.Response:
     """POST: 201 with Location and the new record."""
     actor = _authenticate(request)
     schema = _schema(request)
+    _writable(schema, "Insert")
     _require_json_headers(request)
     payload = _allowed(request, schema, None, actor, await _json_body(request))
     instance = request.app[SIM_KEY]
@@ -253,6 +275,7 @@ async def modify_record(request: web.Request) -> web.Response:
     """PATCH/PUT: partial update; `X-no-response-body: true` drops the body."""
     actor = _authenticate(request)
     schema = _schema(request)
+    _writable(schema, "Update")
     _require_json_headers(request)
     record = _record(request, schema, actor)
     payload = _allowed(request, schema, record, actor, await _json_body(request))
@@ -272,6 +295,7 @@ async def delete_record(request: web.Request) -> web.Response:
     """DELETE: 204 without body; no Content-Type needed."""
     actor = _authenticate(request)
     schema = _schema(request)
+    _writable(schema, "Delete")
     record = _record(request, schema, actor)
     instance = request.app[SIM_KEY]
     fields = acl.write_fields(instance.store, schema.name, record, actor, instance.roles(actor))

@@ -43,6 +43,7 @@ from core.models import (
 from core.refusals import refusal_text
 from core.servicenow.errors import (
     ForbiddenError,
+    KindsRefused,
     NotAuthenticated,
     NotConnectedError,
     NotFoundError,
@@ -50,6 +51,7 @@ from core.servicenow.errors import (
 )
 from core.servicenow.mapping import correlation_id
 from sim.servicenow.customize import set_field, set_plugin
+from sim.servicenow.faults import Fault
 from sim.servicenow.tables_itsm import CHANGE_REQUEST, INCIDENT_CLOSE_CODES
 from sim.servicenow.users import INTEGRATION_USER, SEED_GROUPS, SEED_USERS
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
@@ -110,6 +112,10 @@ class World:
         """The instance loses the Security Incident Response plugin (sn_si_incident)."""
         raise NotImplementedError
 
+    def refuse_task_reads(self) -> None:
+        """The connection may no longer read ``task`` (each ticket table still answers)."""
+        raise NotImplementedError
+
 
 class FakeWorld(World):
     """The in-memory fake on a FakeClock."""
@@ -162,6 +168,9 @@ class FakeWorld(World):
     def without_security_incidents(self) -> None:
         self.fake.missing.add(TicketKind.SECURITY)
 
+    def refuse_task_reads(self) -> None:
+        self.fake.task_refused = True
+
 
 class SimWorld(World):
     """ServiceNowGateway over HTTP, against the simulator."""
@@ -205,6 +214,10 @@ class SimWorld(World):
 
     def without_security_incidents(self) -> None:
         set_plugin(self.sim.instance, "sn_si", False)
+
+    def refuse_task_reads(self) -> None:
+        # The integration user's read ACL on `task` taken away after the probe.
+        self.sim.instance.inject_fault(Fault(kind="acl", table="task", count=1000))
 
 
 @pytest.fixture(params=["fake", "servicenow"])
@@ -494,8 +507,8 @@ async def test_changes_since_a_watermark_are_only_the_newer_oldest_first(world: 
     world.advance(10)
     await make(world, "c", TicketKind.CHANGE)
 
-    since_mark = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
-    everything = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=10)
+    since_mark = await world.gateway.changes(WS, (TicketKind.INCIDENT,), mark, limit=10)
+    everything = await world.gateway.changes(WS, (TicketKind.INCIDENT,), None, limit=10)
 
     assert numbers(since_mark.tickets) == [second.number, first.number]
     assert since_mark.complete is True
@@ -504,10 +517,57 @@ async def test_changes_since_a_watermark_are_only_the_newer_oldest_first(world: 
     assert abs(since_mark.server_time - world.now()) <= SLACK
     assert numbers(everything.tickets) == [second.number, first.number]
     assert all(t.workspace == WS and t.kind is TicketKind.INCIDENT for t in everything.tickets)
-    quiet = await world.gateway.changes(WS, TicketKind.INCIDENT, world.now() + SLACK, limit=10)
+    quiet = await world.gateway.changes(WS, (TicketKind.INCIDENT,), world.now() + SLACK, limit=10)
     assert (quiet.tickets, quiet.complete) == ([], True)
-    changes = await world.gateway.changes(WS, TicketKind.CHANGE, mark, limit=10)
+    changes = await world.gateway.changes(WS, (TicketKind.CHANGE,), mark, limit=10)
     assert [t.kind for t in changes.tickets] == [TicketKind.CHANGE]
+
+
+async def test_changes_of_every_kind_in_one_read_oldest_first(world: World) -> None:
+    kinds = await world.gateway.kinds(WS)
+    assert await world.gateway.kind_groups(WS) == (kinds,)
+    problem = await make(world, "p", TicketKind.PROBLEM)
+    world.advance(5)
+    change = await make(world, "c", TicketKind.CHANGE)
+    await make(world, "z", workspace=OTHER_WS)
+    world.advance(5)
+    security = await make(world, "s", TicketKind.SECURITY)
+    world.advance(5)
+    world.set_state(problem.number, "102")
+    before = world.requests()
+
+    read = await world.gateway.changes(WS, kinds, None, limit=10)
+    two = await world.gateway.changes(WS, (TicketKind.CHANGE, TicketKind.PROBLEM), None, limit=10)
+
+    assert numbers(read.tickets) == [change.number, security.number, problem.number]
+    assert [t.kind for t in read.tickets] == [
+        TicketKind.CHANGE,
+        TicketKind.SECURITY,
+        TicketKind.PROBLEM,
+    ]
+    assert read.tickets[2].state == "102"
+    assert read.tickets[1].url == f"{world.instance}/sn_si_incident.do?sys_id={security.sys_id}"
+    assert read.complete is True
+    assert world.requests() - before == 2
+    assert numbers(two.tickets) == [change.number, problem.number]
+
+
+async def test_a_refused_joint_read_falls_back_to_one_table_per_kind(world: World) -> None:
+    kinds = await world.gateway.kinds(WS)
+    made = [await make(world, "i"), await make(world, "c", TicketKind.CHANGE)]
+    world.refuse_task_reads()
+
+    with pytest.raises(KindsRefused):
+        await world.gateway.changes(WS, kinds, None, limit=10)
+
+    groups = await world.gateway.kind_groups(WS)
+    assert groups == tuple((kind,) for kind in kinds)
+    found = [
+        ticket
+        for g in groups
+        for ticket in (await world.gateway.changes(WS, g, None, limit=10)).tickets
+    ]
+    assert sorted(numbers(found)) == sorted(numbers(made))
 
 
 @pytest.mark.parametrize(
@@ -522,7 +582,7 @@ async def test_changes_of_problems_and_security_incidents(
     mark = world.now()
     world.set_state(made.number, moved)
 
-    found = await world.gateway.changes(WS, kind, mark, limit=10)
+    found = await world.gateway.changes(WS, (kind,), mark, limit=10)
 
     assert numbers(found.tickets) == [made.number]
     assert (found.tickets[0].kind, found.tickets[0].state) == (kind, moved)
@@ -535,15 +595,15 @@ async def test_changes_cut_at_the_limit_say_they_are_incomplete(world: World) ->
         made.append(await make(world, f"k{i}"))
         world.advance(5)
 
-    cut = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=2)
-    whole = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=10)
+    cut = await world.gateway.changes(WS, (TicketKind.INCIDENT,), None, limit=2)
+    whole = await world.gateway.changes(WS, (TicketKind.INCIDENT,), None, limit=10)
 
     assert numbers(cut.tickets) == numbers(made[:2])
     assert cut.complete is False
     assert numbers(whole.tickets) == numbers(made)
     assert whole.complete is True
     # The rest, as the next page: from an offset into the same order.
-    rest = await world.gateway.changes(WS, TicketKind.INCIDENT, None, limit=2, offset=2)
+    rest = await world.gateway.changes(WS, (TicketKind.INCIDENT,), None, limit=2, offset=2)
     assert numbers(rest.tickets) == numbers(made[2:])
     assert rest.complete is True
 
@@ -592,7 +652,7 @@ async def test_a_comment_is_a_change_of_its_ticket(world: World) -> None:
     world.advance(10)
     mark = world.now()
     world.comment(made.number, "Any news?")
-    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    changed = await world.gateway.changes(WS, (TicketKind.INCIDENT,), mark, limit=10)
     assert numbers(changed.tickets) == [made.number]
     assert changed.tickets[0].mod_count == 1
     assert changed.tickets[0].state == "1"
@@ -642,7 +702,7 @@ async def test_a_comment_is_seen_by_the_caller_and_a_work_note_is_not(world: Wor
     assert [(c.text, c.author) for c in recent] == [("I'm on it", ABEL.user_name)]
     since = await world.gateway.comments_since(WS, [made], mark)
     assert [(c.text, c.ticket_sys_id) for c in since] == [("I'm on it", made.sys_id)]
-    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    changed = await world.gateway.changes(WS, (TicketKind.INCIDENT,), mark, limit=10)
     assert [(t.number, t.mod_count) for t in changed.tickets] == [(made.number, 2)]
 
 
@@ -754,7 +814,7 @@ async def test_resolve_with_a_close_code_and_reopen(world: World) -> None:
     assert (resolved.state, resolved.active, resolved.mod_count) == ("6", True, 1)
     record = world.record(made.number)
     assert (record["close_code"], record["close_notes"]) == (code, "Blocked it")
-    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, mark, limit=10)
+    changed = await world.gateway.changes(WS, (TicketKind.INCIDENT,), mark, limit=10)
     assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "6")]
     # Resolved is not closed: the ticket still blocks a new one for the same recommendation.
     found = await world.gateway.find_by_correlation(WS, made.correlation_id, open_only=True)
@@ -766,7 +826,7 @@ async def test_resolve_with_a_close_code_and_reopen(world: World) -> None:
 
     assert (reopened.state, reopened.active, reopened.mod_count) == ("2", True, 2)
     assert entries(world, made.number) == [("work_notes", INTEGRATION_USER.user_name, NOTE)]
-    changed = await world.gateway.changes(WS, TicketKind.INCIDENT, world.now(), limit=10)
+    changed = await world.gateway.changes(WS, (TicketKind.INCIDENT,), world.now(), limit=10)
     assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "2")]
 
 
@@ -795,7 +855,7 @@ async def test_closing_a_change_follows_its_model(world: World) -> None:
     assert (closed.kind, closed.state, closed.active) == (TicketKind.CHANGE, "3", False)
     record = world.record(made.number)
     assert (record["close_code"], record["close_notes"]) == (code, "Rolled out")
-    changed = await world.gateway.changes(WS, TicketKind.CHANGE, mark, limit=10)
+    changed = await world.gateway.changes(WS, (TicketKind.CHANGE,), mark, limit=10)
     assert [(t.number, t.state) for t in changed.tickets] == [(made.number, "3")]
     assert await world.gateway.find_by_correlation(WS, made.correlation_id, open_only=True) is None
 
@@ -822,12 +882,12 @@ async def test_a_workspace_never_gets_another_workspaces_tickets(world: World) -
     assert found.number == ours.number
     assert await world.gateway.find_own(WS, theirs.number) is None
     for kind in TicketKind:
-        read = await world.gateway.changes(WS, kind, None, limit=10)
+        read = await world.gateway.changes(WS, (kind,), None, limit=10)
         assert theirs.number not in numbers(read.tickets)
     assert numbers(await world.gateway.get_many(WS, [ours])) == [ours.number]
     assert await world.gateway.comments_since(WS, [ours], None) == []
     # And the other way round.
-    other = await world.gateway.changes(OTHER_WS, TicketKind.INCIDENT, None, limit=10)
+    other = await world.gateway.changes(OTHER_WS, (TicketKind.INCIDENT,), None, limit=10)
     assert numbers(other.tickets) == [theirs.number]
     assert other.tickets[0].workspace == OTHER_WS
 
@@ -865,7 +925,7 @@ async def test_an_unconnected_workspace_is_refused(world: World) -> None:
     with pytest.raises(NotConnectedError):
         await world.gateway.get(nobody, TicketKind.INCIDENT, made.sys_id)
     with pytest.raises(NotConnectedError):
-        await world.gateway.changes(nobody, TicketKind.INCIDENT, None, limit=10)
+        await world.gateway.changes(nobody, (TicketKind.INCIDENT,), None, limit=10)
     with pytest.raises(NotConnectedError):
         await world.gateway.find_own(nobody, made.number)
 

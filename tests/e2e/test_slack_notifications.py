@@ -84,6 +84,32 @@ async def test_a_state_change_reaches_card_thread_and_subscribers_once(
     slack.every_payload_is_valid_block_kit()
 
 
+async def test_without_task_reads_each_table_is_polled_and_nothing_is_missed(
+    slack: SlackHarness,
+) -> None:
+    """An integration user whose `task` read ACL is taken away, after SnowOps found it
+    readable: the change still reaches the thread in that cycle, and polls go table by
+    table from then on."""
+    number, ts = await create_ticket(slack)
+    await sync_and_deliver(slack)
+    slack.api.clear()
+    slack.sim.instance.inject_fault(Fault(kind="acl", table="task", count=10_000))
+    slack.sim.instance.request_log.clear()
+
+    slack.sim.instance.set_state(number, "2")
+    assert await sync_and_deliver(slack) == 2  # the card, its thread
+
+    assert thread_replies(slack, ts) == [f"{number} Rotate the VPN certificate: New → In Progress"]
+    tables = [urlsplit(p).path.rsplit("/", 1)[-1] for _, p in slack.sim.instance.request_log]
+    assert tables[:2] == ["task", "incident"]
+    assert {"change_request", "problem", "sn_si_incident"} <= set(tables)
+    slack.sim.instance.request_log.clear()
+    assert await sync_and_deliver(slack) == 0
+    again = [urlsplit(p).path.rsplit("/", 1)[-1] for _, p in slack.sim.instance.request_log]
+    assert "task" not in again
+    assert "incident" in again
+
+
 async def test_a_comment_in_servicenow_arrives_in_the_thread(slack: SlackHarness) -> None:
     number, ts = await create_ticket(slack)
     slack.api.clear()
@@ -291,9 +317,11 @@ async def test_a_quiet_table_is_not_read_again_and_again(slack: SlackHarness) ->
     slack.sim.instance.request_log.clear()
     await sync_and_deliver(slack)  # the query still overlaps the old change once more
     await sync_and_deliver(slack)
-    incident_queries = [p for m, p in slack.sim.instance.request_log if "table/incident?" in p]
-    assert len(incident_queries) == 2
-    last = parse_qs(urlsplit(incident_queries[-1]).query)["sysparm_query"][0]
+    # Every kind in one query on `task` (the integration user reads it).
+    polls = [p for m, p in slack.sim.instance.request_log if "table/task?" in p]
+    assert len(polls) == 2
+    last = parse_qs(urlsplit(polls[-1]).query)["sysparm_query"][0]
+    assert last.startswith("sys_class_nameINincident,change_request,problem,sn_si_incident^")
     since = last.split("sys_updated_on>=")[1].split("^")[0]
     assert since >= (slack.sim.instance.now() - timedelta(seconds=121)).strftime(
         "%Y-%m-%d %H:%M:%S"

@@ -58,13 +58,14 @@ from core.servicenow.actions import action_fields
 from core.servicenow.errors import (
     BadRequestError,
     ForbiddenError,
+    KindsRefused,
     NotAuthenticated,
     NotConnectedError,
     NotFoundError,
     ServiceNowError,
     UnavailableError,
 )
-from core.servicenow.gateway import comment_from_row, comments_from_rows
+from core.servicenow.journal import comment_from_row, comments_from_rows
 from core.servicenow.mapping import (
     correlation_prefix,
     format_sn_datetime,
@@ -293,6 +294,11 @@ class InMemoryTicketGateway:
         #: Kinds the instance lacks (security incidents without the plugin): ``kinds``
         #: leaves them out, and every other call on them fails as the Table API does.
         self.missing: set[TicketKind] = set()
+        #: Whether ``changes`` reads every kind at once (the connection may read ``task``).
+        self.together = True
+        #: ``task`` refuses reads (an ACL changed after the probe): ``changes`` of several
+        #: kinds fails with 403 and the next ``kind_groups`` has one kind each.
+        self.task_refused = False
         #: Change approvals (``approvals.approvers`` are asked when a change enters a step).
         self.approval_rows = FakeApprovals()
         #: The instance's choice lists, dictionary and named records (CIs, groups).
@@ -427,6 +433,13 @@ class InMemoryTicketGateway:
         self.calls["kinds"] += 1
         return tuple(k for k in TicketKind if k not in self.missing)
 
+    async def kind_groups(self, workspace: str) -> tuple[tuple[TicketKind, ...], ...]:
+        """Every kind in one group while ``together``, else one group per kind."""
+        kinds = await self.kinds(workspace)
+        if self.together and len(kinds) > 1:
+            return (kinds,)
+        return tuple((kind,) for kind in kinds)
+
     def _table(self, kind: TicketKind) -> None:
         """A table the instance lacks answers 400, as the Table API does."""
         if kind in self.missing:
@@ -536,24 +549,29 @@ class InMemoryTicketGateway:
     async def changes(
         self,
         workspace: str,
-        kind: TicketKind,
+        kinds: Sequence[TicketKind],
         since: datetime | None,
         *,
         limit: int,
         offset: int = 0,
     ) -> Changes:
-        """This workspace's tickets of ``kind`` updated at or after ``since`` (to the
+        """This workspace's tickets of ``kinds`` updated at or after ``since`` (to the
         second), oldest update first, at most ``limit``."""
         self.calls["changes"] += 1
         self._instance(workspace)
         if limit <= 0:
             return Changes([], None, complete=False)
         await self._reach("changes")
-        self._table(kind)
+        if len(kinds) > 1 and self.task_refused:
+            self.together = False
+            raise KindsRefused("User Not Authorized", status=403, hint=HINT_ACL)
+        for kind in kinds:
+            self._table(kind)
         prefix = correlation_prefix(workspace)
         floor = format_sn_datetime(since) if since is not None else ""
         rows = [
             r
+            for kind in kinds
             for r in self._scoped(workspace, kind)
             if r.record["correlation_id"].startswith(prefix) and r.record["sys_updated_on"] >= floor
         ]

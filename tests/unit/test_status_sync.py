@@ -329,7 +329,11 @@ async def test_the_watermark_moves_to_the_newest_change_read(env: Env) -> None:
     assert mark == env.clock.now() - timedelta(seconds=60)
 
 
-async def test_one_request_per_kind_and_cycle_never_one_per_ticket(env: Env) -> None:
+@pytest.mark.parametrize("together", [True, False], ids=["task", "per-table"])
+async def test_one_request_per_cycle_never_one_per_ticket(env: Env, together: bool) -> None:
+    # With `task` readable every kind is one query; refused, one query per table.
+    env.fake.together = together
+    reads = 1 if together else 4
     sync = env.sync()
     incidents = [await env.create(f"i{i}") for i in range(5)]
     changes = [await env.create(f"c{i}", TicketKind.CHANGE) for i in range(2)]
@@ -341,8 +345,8 @@ async def test_one_request_per_kind_and_cycle_never_one_per_ticket(env: Env) -> 
     quiet = await sync.cycle(WS)
 
     assert quiet.events == []
-    # One query per table (incident, change, problem, security incident); no comment query.
-    assert env.fake.requests == {"changes": 4}
+    # No comment query when nothing moved.
+    assert env.fake.requests == {"changes": reads}
     env.clock.advance(120)
     for ticket in incidents[:3]:
         env.fake.set_state(ticket.number, "2")
@@ -354,8 +358,8 @@ async def test_one_request_per_kind_and_cycle_never_one_per_ticket(env: Env) -> 
     busy = await sync.cycle(WS)
 
     assert sorted(e.change for e in busy.events) == ["comment", "state", "state", "state", "state"]
-    assert env.fake.calls == {"kinds": 1, "changes": 4, "comments_since": 1}
-    assert env.fake.requests == {"changes": 4, "comments_since": 1}
+    assert env.fake.calls == {"kinds": 1, "changes": reads, "comments_since": 1}
+    assert env.fake.requests == {"changes": reads, "comments_since": 1}
 
 
 async def test_problems_and_security_incidents_are_followed_in_the_same_cycle(env: Env) -> None:
@@ -375,7 +379,8 @@ async def test_problems_and_security_incidents_are_followed_in_the_same_cycle(en
         (security.number, "state", "10", "18"),
     ]
     assert [e.kind for e in busy.events] == [TicketKind.PROBLEM, TicketKind.SECURITY]
-    assert env.fake.requests == {"changes": 4, "comments_since": 1}
+    # Every kind in one query (the connection reads `task`), one comment query.
+    assert env.fake.requests == {"changes": 1, "comments_since": 1}
 
 
 async def test_an_instance_without_security_incidents_is_never_asked_for_them(env: Env) -> None:
@@ -388,8 +393,10 @@ async def test_an_instance_without_security_incidents_is_never_asked_for_them(en
     env.clock.advance(120)
     await sync.cycle(WS)
 
-    # The fake refuses a query on a missing table: three tables per cycle, no failure.
-    assert env.fake.requests == {"changes": 6}
+    # The fake refuses a query on a missing table: a first cycle reads the three tables
+    # one by one, the next reads them in one query, and neither fails.
+    assert env.fake.requests == {"changes": 4}
+    assert env.fake.calls["changes"] == 4
 
 
 async def test_a_guard_that_raises_stops_before_baselines_move(env: Env) -> None:
@@ -475,4 +482,49 @@ async def test_a_first_cycle_reads_in_pages_and_a_restart_resumes_from_the_water
 
     assert restarted.records == 1
     assert changes_of(restarted) == [(made[0].number, "state", "1", "2")]
-    assert env.fake.requests == {"changes": 4, "comments_since": 1}
+    assert env.fake.requests == {"changes": 1, "comments_since": 1}
+
+
+async def test_a_refused_joint_read_is_made_again_table_by_table(env: Env) -> None:
+    # The integration user loses `task` after the probe: the cycle still tells the change.
+    sync = env.sync()
+    made = await env.create("a")
+    await env.create("c", TicketKind.CHANGE)
+    await sync.cycle(WS)
+    env.clock.advance(120)
+    env.fake.set_state(made.number, "2")
+    env.fake.task_refused = True
+    env.fake.requests.clear()
+
+    busy = await sync.cycle(WS)
+
+    assert changes_of(busy) == [(made.number, "state", "1", "2")]
+    # The refused read, then one per table; the next cycle goes table by table at once.
+    assert env.fake.requests == {"changes": 1 + 4, "comments_since": 1}
+    env.clock.advance(120)
+    env.fake.requests.clear()
+    assert (await sync.cycle(WS)).events == []
+    assert env.fake.requests == {"changes": 4}
+
+
+async def test_a_kind_that_appears_is_read_alone_once_then_with_the_others(env: Env) -> None:
+    env.fake.missing.add(TicketKind.SECURITY)
+    sync = env.sync()
+    await env.create("i")
+    await sync.cycle(WS)
+    env.clock.advance(120)
+    env.fake.missing.clear()  # the plugin installed
+    security = await env.create("s", TicketKind.SECURITY)
+    env.fake.requests.clear()
+
+    await sync.cycle(WS)
+    # Its first read (everything it has) alone; the others since their watermark.
+    assert env.fake.requests == {"changes": 2}
+    env.clock.advance(120)
+    env.fake.set_state(security.number, "18")
+    env.fake.requests.clear()
+
+    busy = await sync.cycle(WS)
+
+    assert changes_of(busy) == [(security.number, "state", "10", "18")]
+    assert env.fake.requests == {"changes": 1, "comments_since": 1}

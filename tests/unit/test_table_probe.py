@@ -28,12 +28,18 @@ class Instance:
 
     def __init__(self) -> None:
         self.answer: ServiceNowError | None = None
+        #: What `task` answers, when not `answer`.
+        self.task: ServiceNowError | None = None
         self.asked: list[str] = []
+        self.queries: list[str] = []
 
     async def query(self, workspace: str, table: str, query: str, **kw: Any) -> list[Any]:
         self.asked.append(table)
+        self.queries.append(query)
         if self.answer is not None:
             raise self.answer
+        if table == "task" and self.task is not None:
+            raise self.task
         return []
 
 
@@ -62,10 +68,10 @@ async def test_asked_once_per_period_not_per_call() -> None:
     w = World()
     for _ in range(5):
         assert await w.probe.kinds(WS) == ALL
-    assert w.instance.asked == ["sn_si_incident"]
+    assert w.instance.asked == ["sn_si_incident", "task"]
     w.now = 901
     assert await w.probe.kinds(WS) == ALL
-    assert w.instance.asked == ["sn_si_incident", "sn_si_incident"]
+    assert w.instance.asked == ["sn_si_incident", "task"] * 2
 
 
 @pytest.mark.parametrize(
@@ -107,4 +113,55 @@ async def test_a_new_connection_is_asked_afresh_and_none_is_the_base() -> None:
     assert await w.probe.kinds(WS) == BASE_KINDS
     w.connections.conn = None
     assert await w.probe.kinds(WS) == BASE_KINDS
-    assert len(w.instance.asked) == 2
+    assert w.instance.asked == ["sn_si_incident", "task"] * 2
+
+
+async def test_kinds_are_read_together_where_task_answers() -> None:
+    w = World()
+    assert await w.probe.together(WS) is True
+    # Asked for exactly the classes sync reads, once with the kinds.
+    assert w.instance.queries[-1] == (
+        "sys_class_nameINincident,change_request,problem,sn_si_incident"
+    )
+    assert await w.probe.together(WS) is True
+    assert w.instance.asked.count("task") == 1
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ForbiddenError("User Not Authorized", status=403),
+        BadRequestError("Invalid table task", status=400),
+    ],
+    ids=["acl", "no-table"],
+)
+async def test_a_refused_task_means_one_table_per_kind(refusal: ServiceNowError) -> None:
+    w = World()
+    w.instance.task = refusal
+    assert await w.probe.kinds(WS) == ALL
+    assert await w.probe.together(WS) is False
+    w.now = 901
+    w.instance.task = None  # the role granted later: the next probe finds it
+    assert await w.probe.together(WS) is True
+
+
+async def test_an_outage_keeps_what_was_known_of_task_and_asks_sooner() -> None:
+    w = World()
+    assert await w.probe.together(WS) is True
+    w.now = 901
+    w.instance.task = UnavailableError("down", status=503)
+    assert await w.probe.together(WS) is True
+    w.instance.task = None
+    w.now = 901 + 61
+    await w.probe.together(WS)
+    assert w.instance.asked.count("task") == 3
+
+
+async def test_a_refusal_during_sync_reads_per_kind_until_the_next_probe() -> None:
+    w = World()
+    assert await w.probe.together(WS) is True
+    w.probe.refused_together(WS)
+    assert await w.probe.together(WS) is False
+    assert await w.probe.kinds(WS) == ALL
+    w.now = 901
+    assert await w.probe.together(WS) is True

@@ -170,7 +170,15 @@ async def test_pysnc_signs_in_and_reads_a_record(
         query.query()
         assert query.next()
         other = str(query.get_value("short_description"))
+        # The parent table: every class's rows, each with its class.
+        tasks = client.GlideRecord("task")
+        tasks.add_query("sys_class_name", "IN", "incident,change_request")
+        tasks.query()
+        classes = set()
+        while tasks.next():
+            classes.add(str(tasks.get_value("sys_class_name")))
         client.session.close()
+        assert classes == {"incident", "change_request"}
         return number, caller, other
 
     try:
