@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/bench_sync.py`` (defaults: 1,000 connections, 100 
 tickets each, 1% changing per cycle, a 5 s poll interval, the connections spread over four
 ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It prints:
 
-- ServiceNow requests per cycle (one cycle = every connection polled once), to show they
+- ServiceNow requests per cycle (one cycle = every connection polled once, 20 polls in
+  flight at a time, as the real loops overlap), to show they
   grow with connections, channel filters (``--watches N`` per connection, one query each)
   and changes, not with tickets;
 - SnowOps CPU per cycle, idle and with 1% changed, and from those the CPU per request
@@ -13,7 +14,8 @@ ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It
   with bare HTTP clients);
 - CPU per changed ticket from the query answer to the outbox entry alone (``StatusSync.apply``
   on each connection's changed incidents, as a cycle hands them over: stored tickets and
-  baselines read, compared, events built, deliveries queued, baselines written);
+  baselines read, compared, events built, deliveries queued, baselines written), with 20
+  polls in flight (their applies batched, as the real loops' are) and one at a time;
 - change-to-post latency p50/p95 by polling (the real poll loops) and by push (the
   simulators playing the business rule against the real ``/servicenow/events``);
 - the CPU of the real loops, idle, as a share of one core: polling only, and once pushes
@@ -40,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web
 
-from bench.sync_world import World, pct, rss_mb
+from bench.sync_world import IN_FLIGHT, World, in_flight, pct, rss_mb
 from bot.routes import add_core_routes
 from core.models import TicketKind
 
@@ -66,11 +68,11 @@ async def request_cpu(world: World, n: int = 1000) -> float:
     return pct(spent, 0.5)
 
 
-async def apply_cpu(world: World, changes: int) -> float:
+async def apply_cpu(world: World, changes: int, limit: int = IN_FLIGHT) -> float:
     """CPU per changed ticket from the query answer to the outbox entry: a sample of
     incidents the size of a changed cycle, each connection's handed to ``StatusSync.apply``
-    as its poll would (comments known: their query is a request of its own, as is a
-    change's look-up of approvers)."""
+    as its poll would, ``limit`` polls at a time (comments known: their query is a
+    request of its own, as is a change's look-up of approvers)."""
     s = world.services
     assert s is not None
     incidents = [t for t in world.tickets if t[2] is TicketKind.INCIDENT]
@@ -87,8 +89,7 @@ async def apply_cpu(world: World, changes: int) -> float:
         pages.append((ws, flipped))
     n = sum(len(page) for _, page in pages)
     cpu = time.process_time()
-    for ws, page in pages:
-        await s.sync.apply(ws, page, comments=[])
+    await in_flight([s.sync.apply(ws, page, comments=[]) for ws, page in pages], limit)
     cpu = time.process_time() - cpu
     while await s.notifier.deliver("bench", limit=500):
         pass
@@ -96,7 +97,7 @@ async def apply_cpu(world: World, changes: int) -> float:
 
 
 async def cycles(world: World, args: argparse.Namespace, changes: int) -> None:
-    """Idle and changed cycles, polled one connection after another."""
+    """Idle and changed cycles (every connection polled once, IN_FLIGHT at a time)."""
     idle = []
     for _ in range(3):
         req, wall, cpu, _ = await world.cycle()
@@ -207,7 +208,9 @@ async def run(args: argparse.Namespace) -> None:
             await world.services.workers.stop()
             print(
                 "CPU per changed ticket, query answer to outbox entry (StatusSync.apply, "
-                f"{changes} incidents): {await apply_cpu(world, changes) * 1000:.3f} ms"
+                f"{changes} incidents, {IN_FLIGHT} polls in flight): "
+                f"{await apply_cpu(world, changes) * 1000:.3f} ms; one poll at a time: "
+                f"{await apply_cpu(world, changes, 1) * 1000:.3f} ms"
             )
             print(f"peak RSS (SnowOps process): {rss_mb():.0f} MB")
         finally:

@@ -338,6 +338,7 @@ def build_core(
                             notifier, clock)  # fmt: skip
     sync = StatusSync(clients.gateway, store, store, baselines, Watermarks(store), clock,
                       notifier.enqueue_all)  # fmt: skip
+    notifier.known = sync.stored  # what a sync batch hands over is not read back
     coordinator = poll_loops(settings, store, clients.gateway, clients.tokens, sync, contacts,
                              notifier, clock, checker, replica_name())  # fmt: skip
     connection_handlers = ConnectionHandlers(

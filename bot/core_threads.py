@@ -11,7 +11,6 @@ from core.approvals import Approvals, People
 from core.gateway import TicketGateway
 from core.handlers.router import HandlerGroup
 from core.handlers.threads import ApprovalHandlers, ThreadHandlers
-from core.models import TicketEvent
 from core.notify import Notifier
 from core.ports import ChatSink
 from core.repos import StateNames
@@ -66,10 +65,8 @@ def thread_parts(
     )
     approvals.languages = notifier.languages  # approval requests in the workspace's language
 
-    async def emit(events: list[TicketEvent]) -> None:
-        await notifier.enqueue_all(events)
-        await approvals.on_events(events)
-
-    sync.emit = emit
+    # Approvers are asked once a change's events are queued, outside the sync batch (each
+    # is a request to the instance).
+    sync.after = approvals.on_events
     groups = (ThreadHandlers(journal, modes), ApprovalHandlers(approvals, names))
     return ThreadParts(groups, approvals)

@@ -59,6 +59,7 @@ class Services(CoreServices):
         """Stop the workers (releasing their poll leases), then close connections."""
         if self.workers is not None:
             await self.workers.stop()
+        await self.sync.close()
         if self.slack is not None:
             await self.slack.stop()
         if self.teams is not None:

@@ -14,6 +14,7 @@ the connection never decides for anyone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -121,17 +122,20 @@ class Approvals:
     async def on_events(self, events: Sequence[TicketEvent]) -> None:
         """Ask the approvers of every change whose state moved (approvals are requested on
         a state change). Never raises: a failure here must not hold up notifications."""
-        seen: set[tuple[str, str]] = set()
-        for event in events:
-            if event.kind is not TicketKind.CHANGE or event.change != "state":
-                continue
-            if (event.workspace, event.number) in seen:
-                continue
-            seen.add((event.workspace, event.number))
-            try:
-                await self._ask(event.workspace, event.number)
-            except Exception:
-                log.warning("approvals of %s not asked for", event.number, exc_info=True)
+        moved = dict.fromkeys(
+            (e.workspace, e.number)
+            for e in events
+            if e.kind is TicketKind.CHANGE and e.change == "state"
+        )
+        # All at once: a sync batch of many connections waits for the slowest instance,
+        # not for the sum of them.
+        await asyncio.gather(*(self._ask_logged(ws, number) for ws, number in moved))
+
+    async def _ask_logged(self, workspace: str, number: str) -> None:
+        try:
+            await self._ask(workspace, number)
+        except Exception:
+            log.warning("approvals of %s not asked for", number, exc_info=True)
 
     async def _ask(self, workspace: str, number: str) -> None:
         ticket = await self._tickets.get_ticket(workspace, number)

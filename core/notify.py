@@ -133,6 +133,9 @@ class Notifier:
         self.personal: Callable[[TicketEvent, Ticket], Awaitable[int]] | None = None
         #: What an open ticket's card says besides its fields (overdue, core.reminders).
         self.open_note: Callable[[Ticket], str] | None = None
+        #: Tickets as just stored by the sync batch whose events these are (so they are
+        #: not read back): (workspace, number) → the ticket, or None when not known.
+        self.known: Callable[[str, str], Ticket | None] | None = None
 
     async def language(self, workspace: str) -> str:
         """The language of ``workspace``'s channel messages (English when unknown)."""
@@ -143,22 +146,44 @@ class Notifier:
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``): each
         workspace's subscriptions, and each ticket with its cards, read once for all."""
-        queued = 0
         subs: dict[str, list[Subscription]] = {}
         stored: dict[str, dict[str, Ticket]] = {}
         looked: dict[tuple[str, str], _Looked] = {}
+        batch: list[tuple[str, Delivery]] = []
+        told: list[tuple[TicketEvent, Ticket]] = []
         for event in events:
             ws, key = event.workspace, (event.workspace, event.number)
             if ws not in subs:
                 subs[ws] = await self._subscriptions.list_subscriptions(ws)
-                numbers = [e.number for e in events if e.workspace == ws]
-                stored[ws] = await self._tickets.get_tickets(ws, numbers)
+                stored[ws] = await self._stored(ws, [e.number for e in events if e.workspace == ws])
             if key not in looked:
                 ticket = stored[ws].get(event.number)
                 cards = await self._tickets.list_card_locations(ws, event.number) if ticket else []
                 looked[key] = (ticket, cards)
-            queued += await self._enqueue(event, looked[key], subs[ws])
+            ticket = looked[key][0]
+            if ticket is not None:
+                batch += await self._deliveries(event, looked[key], subs[ws])
+                told.append((event, ticket))
+        # Every event's channel deliveries in one store call (one transaction, however
+        # many connections a sync batch held), in the events' order; then direct messages.
+        queued = await self._put_many(batch)
+        for event, ticket in told:
+            queued += await self._tell_people(event, ticket)
         return queued
+
+    async def _stored(self, ws: str, numbers: list[str]) -> dict[str, Ticket]:
+        """The stored tickets of ``numbers``: those the sync just stored as it handed them
+        over, the rest read (one read)."""
+        found: dict[str, Ticket] = {}
+        if self.known is not None:
+            for number in numbers:
+                ticket = self.known(ws, number)
+                if ticket is not None:
+                    found[number] = ticket
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            found |= await self._tickets.get_tickets(ws, missing)
+        return found
 
     async def _look(self, ws: str, number: str) -> _Looked:
         """A ticket as stored and the places its card was posted (none if unknown)."""
@@ -198,11 +223,21 @@ class Notifier:
         self, event: TicketEvent, looked: _Looked, subscriptions: list[Subscription]
     ) -> int:
         """Queue an event's deliveries, its ticket, cards and subscriptions read already."""
+        ticket = looked[0]
+        if ticket is None:
+            return 0
+        queued = await self._put_many(await self._deliveries(event, looked, subscriptions))
+        return queued + await self._tell_people(event, ticket)
+
+    async def _deliveries(
+        self, event: TicketEvent, looked: _Looked, subscriptions: list[Subscription]
+    ) -> list[tuple[str, Delivery]]:
+        """An event's card updates, thread replies and channel posts, in this order (to be
+        queued together)."""
         ws, number = event.workspace, event.number
         ticket, cards = looked
         if ticket is None:
-            return 0
-        # Queued together, in this order, in one store call.
+            return []
         batch: list[tuple[str, Delivery]] = []
         echo = await self._echo(event)
         for where in cards:
@@ -228,12 +263,15 @@ class Notifier:
             if self.hold is not None and await self.hold(post_id, post, ticket.priority):
                 continue  # kept for later, under the same id (core.scheduler)
             batch.append((post_id, post))
-        queued = await self._put_many(batch)
-        if self.personal is not None:
-            # A person's own language is not known here: the workspace's it is.
-            with use_locale(await self.language(ws)):
-                queued += await self.personal(event, ticket)
-        return queued
+        return batch
+
+    async def _tell_people(self, event: TicketEvent, ticket: Ticket) -> int:
+        """Direct messages to the ticket's people who asked for them."""
+        if self.personal is None:
+            return 0
+        # A person's own language is not known here: the workspace's it is.
+        with use_locale(await self.language(event.workspace)):
+            return await self.personal(event, ticket)
 
     async def _echo(self, event: TicketEvent) -> str | None:
         """The channel a comment was written from in chat (core/threads.py), if it was."""

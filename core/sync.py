@@ -16,21 +16,19 @@ repeat after a crash) is one event.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.gateway import TicketGateway, keep_local
+from core.gateway import TicketGateway
 from core.models import Comment, Ticket, TicketEvent, TicketKind
-from core.repos.sync_state import Baseline, Baselines, Watermarks
+from core.repos.sync_state import Baselines, Watermarks
 from core.servicenow.errors import KindsRefused
 from core.storage import ConnectionStore, TicketStore
+from core.sync_apply import Applier, Emit
 from core.sync_reads import OVERLAP, Guard, Turn, new_mark, reads_of
-from core.tickets import HISTORY
 
 __all__ = ["Emit", "Guard", "StatusSync", "SyncResult"]
 
@@ -43,10 +41,6 @@ MARK_LAG = timedelta(minutes=5)
 MAX_RECORDS = 10_000
 #: Tickets read and applied at a time.
 PAGE = 500
-#: Tickets whose handled mod_count is remembered in memory (an LRU bound).
-_HANDLED_MAX = 200_000
-
-Emit = Callable[[list[TicketEvent]], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +49,6 @@ class SyncResult:
 
     events: list[TicketEvent]
     records: int
-
-
-@dataclass(slots=True)
-class _Seen:
-    """A ticket met in this cycle, with the baseline it will have once events are safe."""
-
-    ticket: Ticket
-    baseline: Baseline
-    known: bool
-    #: Modified since users were last told (its comments are worth a look).
-    moved: bool = False
-    #: The baseline must be written back.
-    dirty: bool = False
-    events: list[TicketEvent] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-
-
-def _key(workspace: str, number: str) -> str:
-    return f"{workspace}|{number}"
 
 
 async def _discard(_: list[TicketEvent]) -> None:
@@ -104,11 +79,10 @@ class StatusSync:
         self._watermarks = watermarks
         self._clock = clock
         self.emit: Emit = emit or _discard
-        # (workspace|number) → the mod_count last fully handled here: the tickets the
-        # watermark overlap brings back every cycle are skipped without a store read.
-        self._handled: OrderedDict[str, int] = OrderedDict()
-        # One observer at a time per workspace in this process (a push and the poll).
-        self._locks: dict[str, asyncio.Lock] = {}
+        #: Told of each apply's events once they are safe, outside the batch that made
+        #: them (requests to the instance: a change's approvers).
+        self.after: Emit | None = None
+        self._applier = Applier(gateway, tickets, baselines, clock, self._emit)
         # (workspace, kind) → (the connection it was read for, the stored watermark, this
         # process's watermark): quiet cycles neither read nor write the stored one.
         self._marks: dict[tuple[str, TicketKind], tuple[object, datetime | None, datetime | None]]
@@ -231,152 +205,23 @@ class StatusSync:
         guard: Guard | None = None,
     ) -> list[TicketEvent]:
         """Turn fresh tickets (and their comments when given; otherwise one request finds
-        them) into events: emitted first, then remembered as told."""
-        async with self._locks.setdefault(workspace, asyncio.Lock()):
-            return await self._apply(workspace, fresh, since, comments, guard)
-
-    async def _apply(
-        self,
-        workspace: str,
-        fresh: Sequence[Ticket],
-        since: datetime | None,
-        comments: Sequence[Comment] | None,
-        guard: Guard | None,
-    ) -> list[TicketEvent]:
-        seen = await self._observe_page(workspace, fresh)
-        if not seen:
-            return []  # every ticket was handled here at this version already
-        if comments is None:
-            # A new comment modifies its ticket: only tickets that moved can have one.
-            moved = [s.ticket for s in seen if s.moved]
-            comments = await self._gateway.comments_since(
-                workspace, moved, since - OVERLAP if since else None
-            )
-        self._comment_events(workspace, seen, comments)
-        for s in seen:
-            if s.comments:
-                # Before the events go out: a card updated for a comment shows it.
-                await self._keep_comments(workspace, s)
-        events = [e for s in seen for e in s.events]
-        if events:
-            await self.emit(events)
-        if guard is not None and (events or any(s.dirty for s in seen)):
-            await guard()  # before anything is marked as told
-        await self._settle(workspace, seen)
-        while len(self._handled) > _HANDLED_MAX:
-            self._handled.popitem(last=False)
+        them) into events: emitted first, then remembered as told (in a batch with the
+        other connections' that wait: :mod:`core.sync_apply`)."""
+        events = await self._applier.apply(
+            workspace, fresh, since=since, comments=comments, guard=guard
+        )
+        if events and self.after is not None:
+            await self.after(events)
         return events
 
-    async def _keep_comments(self, workspace: str, s: _Seen) -> None:
-        """Put a ticket's new comments first in its stored history (never over a newer
-        version of the ticket that someone else stored meanwhile)."""
-        stored = await self._tickets.get_ticket(workspace, s.ticket.number)
-        base = s.ticket if stored is None or stored.mod_count <= s.ticket.mod_count else stored
-        new = {c.id for c in s.comments}
-        older = tuple(c for c in base.history if c.id not in new)
-        await self._tickets.save_ticket(
-            replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
-        )
+    def stored(self, workspace: str, number: str) -> Ticket | None:
+        """A ticket as the apply under way just stored it (for ``emit``: see
+        :meth:`core.sync_apply.Applier.stored`)."""
+        return self._applier.stored(workspace, number)
 
-    async def _settle(self, workspace: str, seen: list[_Seen]) -> None:
-        """Remember what users were told (never going back): one read and one write for
-        the whole page."""
-        dirty = [s for s in seen if s.dirty]
-        current = await self._baselines.get_many(workspace, [s.ticket.number for s in dirty])
-        kept: dict[str, Baseline] = {}
-        behind: set[int] = set()
-        for s in dirty:
-            newest = kept.get(s.ticket.number) or current.get(s.ticket.number)
-            if newest is not None and newest.mod_count > s.ticket.mod_count:
-                behind.add(id(s))  # a newer observation was recorded meanwhile
-            else:
-                kept[s.ticket.number] = s.baseline
-        await self._baselines.put_many(workspace, kept)
-        for s in seen:
-            if id(s) not in behind:
-                key = _key(workspace, s.ticket.number)
-                self._handled[key] = s.ticket.mod_count
-                self._handled.move_to_end(key)
+    async def close(self) -> None:
+        """Stop applying (a shutdown): a batch under way is abandoned, to be read again."""
+        await self._applier.close()
 
-    async def _observe_page(self, workspace: str, fresh: Sequence[Ticket]) -> list[_Seen]:
-        """Store a page of fresh tickets and compare them with their baselines: one read
-        of the stored tickets, one write of those that changed, one read of baselines."""
-        # Back in the overlap, unchanged since handled here: skipped without a store read.
-        newest: dict[str, Ticket] = {}
-        for t in fresh:
-            if t.number and self._handled.get(_key(workspace, t.number)) != t.mod_count:
-                if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
-                    # Read twice (pages moved under the read): its newest version counts.
-                    newest[t.number] = t
-        if not newest:
-            return []
-        stored = await self._tickets.get_tickets(workspace, list(newest))
-        merged = [(keep_local(t, stored.get(n)), stored.get(n)) for n, t in newest.items()]
-        await self._tickets.save_tickets(
-            [n for n, o in merged if o is None or (o != n and n.mod_count >= o.mod_count)]
-        )
-        told = await self._baselines.get_many(workspace, list(newest))
-        return [self._observe(workspace, new, told.get(new.number)) for new, _ in merged]
-
-    def _observe(self, workspace: str, fresh: Ticket, baseline: Baseline | None) -> _Seen:
-        """What users are to be told of ``fresh`` (stored already) since ``baseline``."""
-        ticket = fresh
-        if baseline is None:
-            # First sight (made before sync ran, or elsewhere): nothing to announce yet.
-            first = Baseline.of(fresh, first_seen=fresh.updated_at)
-            return _Seen(fresh, first, known=False, dirty=True)
-        item = _Seen(fresh, baseline, known=True)
-        if fresh.mod_count <= baseline.mod_count:
-            return item  # seen again in the overlap, or told already by a push
-        item.moved = item.dirty = True
-        told = baseline.mod_count
-        at = fresh.updated_at or self._clock.now()
-        for change, old, new in (
-            ("state", baseline.state, fresh.state),
-            ("priority", str(baseline.priority), str(fresh.priority)),
-        ):
-            if old != new:
-                item.events.append(
-                    TicketEvent(
-                        # Keyed by what users were told and what is true now, not by the
-                        # version that showed it: two observers that raced from the same
-                        # baseline (a push and a poll, two pushes) make one event.
-                        event_id=f"{workspace}|{ticket.number}|{change}|{told}|{new}",
-                        workspace=workspace,
-                        number=ticket.number,
-                        kind=ticket.kind,
-                        change=change,
-                        old=old,
-                        new=new,
-                        at=at,
-                    )
-                )
-        item.baseline = Baseline.of(fresh, baseline.journal, baseline.first_seen)
-        return item
-
-    def _comment_events(
-        self, workspace: str, seen: list[_Seen], comments: Sequence[Comment]
-    ) -> None:
-        by_sys_id = {s.ticket.sys_id: s for s in seen}
-        for comment in comments:
-            item = by_sys_id.get(comment.ticket_sys_id)
-            if item is None or not item.baseline.remember_comment(comment.id):
-                continue
-            item.dirty = True
-            item.comments.append(comment)
-            if not item.known or item.baseline.predates(comment):
-                continue  # older than SnowOps's knowledge of the ticket: remembered, not news
-            ticket = item.ticket
-            item.events.append(
-                TicketEvent(
-                    event_id=f"{workspace}|{ticket.number}|comment|{comment.id}",
-                    workspace=workspace,
-                    number=ticket.number,
-                    kind=ticket.kind,
-                    change="comment",
-                    old=None,
-                    new=comment.text,
-                    at=comment.at or self._clock.now(),
-                    author=comment.author,
-                )
-            )
+    async def _emit(self, events: list[TicketEvent]) -> None:
+        await self.emit(events)

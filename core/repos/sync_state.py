@@ -106,6 +106,20 @@ class Baselines:
         docs = await self._docs.get_documents(_BASELINES, list(keys))
         return {keys[k]: _from_doc(doc) for k, doc in docs.items() if k in keys}
 
+    async def get_across(
+        self, tickets: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Baseline]:
+        """The baselines of (workspace, number) pairs of any workspaces, in one store read."""
+        keys = {_key(ws, n): (ws, n) for ws, n in tickets}
+        docs = await self._docs.get_documents(_BASELINES, list(keys))
+        return {keys[k]: _from_doc(doc) for k, doc in docs.items() if k in keys}
+
+    async def put_across(self, baselines: Mapping[tuple[str, str], Baseline]) -> None:
+        """Record baselines of (workspace, number) pairs of any workspaces, in one write."""
+        if baselines:
+            docs = {_key(ws, n): _to_doc(b) for (ws, n), b in baselines.items()}
+            await self._docs.put_documents(_BASELINES, docs)
+
     async def put(self, workspace: str, number: str, baseline: Baseline) -> None:
         """Record what users know of a ticket now."""
         await self._docs.put_document(_BASELINES, _key(workspace, number), _to_doc(baseline))
