@@ -3,8 +3,9 @@
 One cycle asks the ticket system for this workspace's tickets changed since a watermark
 (less a small overlap, so clock skew loses nothing), every kind in one request where the
 gateway can (``kind_groups``), and once for the comments of the tickets that moved: never
-a request per ticket. Tickets pushed by ServiceNow's
-business rule go through the same :meth:`StatusSync.apply`.
+a request per ticket. Tickets pushed by ServiceNow's business rule go through the same
+:meth:`StatusSync.apply`, which applies them in batches with other connections' (group
+commit, :mod:`core.sync_apply`).
 
 What users were last told about each ticket is a *baseline* kept apart from the ticket
 itself (reads such as `/snow tickets` refresh the stored ticket, and must not swallow a
@@ -74,10 +75,7 @@ class StatusSync:
         self._gateway = gateway
         self._page = page
         self._connections = connections
-        self._tickets = tickets
-        self._baselines = baselines
         self._watermarks = watermarks
-        self._clock = clock
         self.emit: Emit = emit or _discard
         #: Told of each apply's events once they are safe, outside the batch that made
         #: them (requests to the instance: a change's approvers).
