@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
 from core.i18n import gettext
@@ -47,7 +46,7 @@ __all__ = ["ServiceNowGateway"]
 
 _TABLES = {kind: kind.table for kind in TicketKind}
 _PREFIXES = {kind.prefix: kind for kind in TicketKind}
-_CLASSES: dict[Any, TicketKind] = {kind.table: kind for kind in TicketKind}
+_CLASSES: dict[str, TicketKind] = {kind.table: kind for kind in TicketKind}
 
 
 class ServiceNowGateway:
@@ -235,8 +234,11 @@ class ServiceNowGateway:
         )
         tickets = []
         for record in records:
-            kind = kinds[0] if len(kinds) == 1 else _CLASSES.get(record.get("sys_class_name"))
-            if kind is not None:  # another class: the query asked for none
+            kind: TicketKind | None = kinds[0]
+            if len(kinds) > 1:
+                # An odd value (a display-value object, nothing) is no class asked for.
+                kind = _CLASSES.get(str(record.get("sys_class_name") or ""))
+            if kind is not None and kind in kinds:
                 tickets.append(ticket_from_record(workspace, kind, instance, record))
         return Changes(tickets, answered, complete=len(records) < limit)
 
