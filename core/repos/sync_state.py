@@ -100,12 +100,6 @@ class Baselines:
         doc = await self._docs.get_document(_BASELINES, _key(workspace, number))
         return None if doc is None else _from_doc(doc)
 
-    async def get_many(self, workspace: str, numbers: Sequence[str]) -> dict[str, Baseline]:
-        """The baselines of ``numbers`` that exist, by number, in one store read."""
-        keys = {_key(workspace, n): n for n in numbers}
-        docs = await self._docs.get_documents(_BASELINES, list(keys))
-        return {keys[k]: _from_doc(doc) for k, doc in docs.items() if k in keys}
-
     async def get_across(
         self, tickets: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Baseline]:
@@ -123,12 +117,6 @@ class Baselines:
     async def put(self, workspace: str, number: str, baseline: Baseline) -> None:
         """Record what users know of a ticket now."""
         await self._docs.put_document(_BASELINES, _key(workspace, number), _to_doc(baseline))
-
-    async def put_many(self, workspace: str, baselines: Mapping[str, Baseline]) -> None:
-        """Record what users know of several tickets (by number), in one store write."""
-        if baselines:
-            docs = {_key(workspace, n): _to_doc(b) for n, b in baselines.items()}
-            await self._docs.put_documents(_BASELINES, docs)
 
     async def remember(self, ticket: Ticket, *, adopted: bool = False) -> None:
         """Users know ``ticket`` as it is now: at its creation, or when it is ``adopted``

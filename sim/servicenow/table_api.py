@@ -80,15 +80,12 @@ def _schema(request: web.Request) -> TableSchema:
 def _record(request: web.Request, schema: TableSchema, actor: Actor) -> Record:
     """The addressed row; 404 when missing or when ACLs hide it, as the platform answers."""
     instance = request.app[SIM_KEY]
-    sys_id, table = request.match_info["sys_id"], schema.name
-    if table == TASK:
-        found = instance.store.task(sys_id)
-        table, record = found if found is not None else (TASK, None)
-    else:
-        record = instance.store.get(table, sys_id)
-    roles = instance.roles(actor)
-    if acl.read_scope(schema.name, roles) == "none" and schema.name == TASK:
-        record = None  # the parent table's own ACL comes first
+    sys_id, roles = request.match_info["sys_id"], instance.roles(actor)
+    record = instance.store.get(schema.name, sys_id)
+    if schema.name == TASK and acl.read_scope(TASK, roles) != "none":
+        # The parent table's own ACL first, then the row's class's, as the platform does.
+        record = (instance.store.task(sys_id) or (TASK, None))[1]
+    table = _class(schema, record or {})
     if record is None or not acl.can_read(instance.store, table, record, actor, roles):
         raise ApiError.rest(404, *NO_RECORD)
     return record

@@ -52,8 +52,13 @@ async def test_task_lists_every_class_with_its_class_name(
 async def test_task_needs_itil_and_each_row_its_class_acls(
     client: Client, headers: dict[str, str], create: Any, login: Any
 ) -> None:
-    await create("incident", {"short_description": "Theirs"})
+    theirs = await create("incident", {"short_description": "Theirs", "caller_id": "joe.employee"})
     joe = await login("joe.employee")
+    # Joe may read his own incident on its table, not through `task` (itil-only here).
+    assert (
+        await client.get(f"/api/now/table/incident/{theirs['sys_id']}", headers=joe)
+    ).status == 200
+    assert (await client.get(f"{TASK}/{theirs['sys_id']}", headers=joe)).status == 404
     refused = await client.get(TASK, headers=joe)
     assert refused.status == 403
     assert (await refused.json())["error"]["message"] == "Insufficient rights"
