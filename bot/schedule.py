@@ -71,7 +71,7 @@ def build_schedule(
     if isinstance(store, CachingStore):
         reminders.writes = store.ticket_writes  # skip workspaces with nothing coming due
     personal = personal_notices(store)
-    notifier.hold, notifier.personal = scheduler.hold, personal.tell
+    notifier.hold, notifier.personal = scheduler.hold, personal.tell_all
     scheduler.language = notifier.language
     notifier.open_note = lambda ticket: overdue_note(ticket, clock.now())
 

@@ -60,6 +60,10 @@ SCORE_CHANGE = "securescore"
 
 #: A ticket as stored (None if unknown) and the places its card was posted.
 _Looked = tuple[Ticket | None, list[CardLocation]]
+#: Queues direct messages for (event, ticket) pairs, given each workspace's language.
+Personal = Callable[
+    [list[tuple[TicketEvent, Ticket]], Callable[[str], Awaitable[str]]], Awaitable[int]
+]
 
 
 def change_text(event: TicketEvent, names: Mapping[str, str], title: str) -> str:
@@ -129,8 +133,9 @@ class Notifier:
         #: Asked before a channel post is queued: True when it is held back for the
         #: channel's quiet hours or digest, to be queued later (core.scheduler).
         self.hold: Callable[[str, ChannelPost, int], Awaitable[bool]] | None = None
-        #: Queues an event's direct messages to the ticket's people (core.personal).
-        self.personal: Callable[[TicketEvent, Ticket], Awaitable[int]] | None = None
+        #: Queues events' direct messages to their tickets' people, each in its
+        #: workspace's language (core.personal).
+        self.personal: Personal | None = None
         #: What an open ticket's card says besides its fields (overdue, core.reminders).
         self.open_note: Callable[[Ticket], str] | None = None
         #: Tickets as just stored by the sync batch whose events these are (so they are
@@ -146,43 +151,35 @@ class Notifier:
     async def enqueue_all(self, events: list[TicketEvent]) -> int:
         """Queue the deliveries of several events (StatusSync's ``emit``): each
         workspace's subscriptions, and each ticket with its cards, read once for all."""
-        subs: dict[str, list[Subscription]] = {}
-        stored: dict[str, dict[str, Ticket]] = {}
-        looked: dict[tuple[str, str], _Looked] = {}
+        stored = await self._stored([(e.workspace, e.number) for e in events])
+        cards = await self._tickets.card_locations_across(list(stored))
+        subs = await self._subscriptions.subscriptions_across([ws for ws, _ in stored])
         batch: list[tuple[str, Delivery]] = []
         told: list[tuple[TicketEvent, Ticket]] = []
         for event in events:
             ws, key = event.workspace, (event.workspace, event.number)
-            if ws not in subs:
-                subs[ws] = await self._subscriptions.list_subscriptions(ws)
-                stored[ws] = await self._stored(ws, [e.number for e in events if e.workspace == ws])
-            if key not in looked:
-                ticket = stored[ws].get(event.number)
-                cards = await self._tickets.list_card_locations(ws, event.number) if ticket else []
-                looked[key] = (ticket, cards)
-            ticket = looked[key][0]
-            if ticket is not None:
-                batch += await self._deliveries(event, looked[key], subs[ws])
-                told.append((event, ticket))
+            ticket = stored.get(key)
+            if ticket is None:
+                continue
+            batch += await self._deliveries(event, (ticket, cards.get(key, [])), subs.get(ws, []))
+            told.append((event, ticket))
         # Every event's channel deliveries in one store call (one transaction, however
         # many connections a sync batch held), in the events' order; then direct messages.
         queued = await self._put_many(batch)
-        for event, ticket in told:
-            queued += await self._tell_people(event, ticket)
-        return queued
+        return queued + await self._tell_people(told)
 
-    async def _stored(self, ws: str, numbers: list[str]) -> dict[str, Ticket]:
-        """The stored tickets of ``numbers``: those the sync just stored as it handed them
-        over, the rest read (one read)."""
-        found: dict[str, Ticket] = {}
+    async def _stored(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
+        """The stored tickets of (workspace, number) ``pairs``: those the sync just stored
+        as it handed them over, the rest read (one read)."""
+        found: dict[tuple[str, str], Ticket] = {}
         if self.known is not None:
-            for number in numbers:
-                ticket = self.known(ws, number)
+            for pair in pairs:
+                ticket = self.known(*pair)
                 if ticket is not None:
-                    found[number] = ticket
-        missing = [n for n in numbers if n not in found]
+                    found[pair] = ticket
+        missing = [p for p in dict.fromkeys(pairs) if p not in found]
         if missing:
-            found |= await self._tickets.get_tickets(ws, missing)
+            found |= await self._tickets.get_tickets_across(missing)
         return found
 
     async def _look(self, ws: str, number: str) -> _Looked:
@@ -227,7 +224,7 @@ class Notifier:
         if ticket is None:
             return 0
         queued = await self._put_many(await self._deliveries(event, looked, subscriptions))
-        return queued + await self._tell_people(event, ticket)
+        return queued + await self._tell_people([(event, ticket)])
 
     async def _deliveries(
         self, event: TicketEvent, looked: _Looked, subscriptions: list[Subscription]
@@ -265,13 +262,11 @@ class Notifier:
             batch.append((post_id, post))
         return batch
 
-    async def _tell_people(self, event: TicketEvent, ticket: Ticket) -> int:
-        """Direct messages to the ticket's people who asked for them."""
-        if self.personal is None:
+    async def _tell_people(self, told: list[tuple[TicketEvent, Ticket]]) -> int:
+        """Direct messages to the tickets' people who asked for them."""
+        if self.personal is None or not told:
             return 0
-        # A person's own language is not known here: the workspace's it is.
-        with use_locale(await self.language(event.workspace)):
-            return await self.personal(event, ticket)
+        return await self.personal(told, self.language)
 
     async def _echo(self, event: TicketEvent) -> str | None:
         """The channel a comment was written from in chat (core/threads.py), if it was."""

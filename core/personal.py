@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 
 from core import commands as c
 from core.deliveries import AdminNotice, DeliveryQueue
+from core.i18n import use_locale
 from core.models import Ticket, TicketEvent
 from core.notify import change_text
 from core.repos.labels import StateNames
@@ -64,12 +65,29 @@ class PersonalNotices:
         self._names = names
         self._queue = queue
 
-    async def tell(self, event: TicketEvent, ticket: Ticket) -> int:
-        """Queue a direct message to each of the ticket's people who asked for them, but
-        the one who made the change; returns how many were new."""
+    async def tell_all(
+        self,
+        told: Sequence[tuple[TicketEvent, Ticket]],
+        language: Callable[[str], Awaitable[str]],
+    ) -> int:
+        """Queue the direct messages of several events (each with its ticket as stored),
+        the people of every ticket read at once; each in its workspace's ``language`` (a
+        person's own is not known). Returns how many were new."""
+        people = await self._people.of_across([(e.workspace, e.number) for e, _ in told])
+        queued = 0
+        for event, ticket in told:
+            found = people.get((event.workspace, event.number))
+            if found:
+                with use_locale(await language(event.workspace)):
+                    queued += await self._tell(event, ticket, found)
+        return queued
+
+    async def _tell(self, event: TicketEvent, ticket: Ticket, people: list[str]) -> int:
+        """Queue a direct message to each of the ticket's ``people`` who asked for them,
+        but the one who made the change; returns how many were new."""
         actor = current_actor()
         queued = 0
-        for person in await self._people.of(event.workspace, event.number):
+        for person in people:
             if actor is not None and _user_id(person) == _user_id(actor):
                 continue  # their own action: they know
             direct = await self._prefs.direct(event.workspace, _user_id(person))

@@ -125,6 +125,12 @@ class TicketStore(Protocol):
         """The tracked tickets of ``numbers`` that exist, by number, in one round trip."""
         ...
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """The tracked tickets of (workspace, number) pairs, of any workspaces."""
+        ...
+
     async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Create or replace several tickets (the last one wins for a repeated number)."""
         ...
@@ -155,6 +161,13 @@ class TicketStore(Protocol):
         """Every place a ticket's card was posted, oldest first."""
         ...
 
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """Where the cards of (workspace, number) pairs were posted, oldest first (the
+        pairs with none are left out)."""
+        ...
+
 
 class SubscriptionStore(Protocol):
     """Channels that asked to hear about tickets."""
@@ -169,6 +182,12 @@ class SubscriptionStore(Protocol):
 
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Every subscription of a workspace."""
+        ...
+
+    async def subscriptions_across(
+        self, workspaces: Sequence[str]
+    ) -> dict[str, list[Subscription]]:
+        """Every subscription of each of ``workspaces`` (those with none left out)."""
         ...
 
 

@@ -108,9 +108,8 @@ class StatusSync:
         await self._apply_read(turn)
         if turn.guard is not None and not turn.guarded and newest:
             await turn.guard()  # nothing was written yet: the lease is checked before the marks
-        for kind, mark in newest.items():
-            # Only now: every change up to `mark` is in the outbox.
-            await self._move_mark(workspace, kind, held, mark, told=bool(turn.events))
+        # Only now: every change up to each mark is in the outbox.
+        await self._move_marks(workspace, held, newest, told=bool(turn.events))
         return SyncResult(turn.events, turn.records)
 
     async def _read_all(
@@ -178,20 +177,31 @@ class StatusSync:
         self._marks[(workspace, kind)] = (held, stored, stored)
         return stored
 
-    async def _move_mark(
-        self, workspace: str, kind: TicketKind, held: object, mark: datetime, *, told: bool
+    async def _move_marks(
+        self,
+        workspace: str,
+        held: object,
+        newest: dict[TicketKind, datetime],
+        *,
+        told: bool,
     ) -> None:
-        """Move the watermark. The store is written when something was told, or when it
-        would fall :data:`MARK_LAG` behind: a quiet cycle (even one slowed to the push
-        ceiling) writes nothing, and a restart (or another replica) re-reads at most that
-        much more, which the baselines make harmless. The stored mark is never ahead of
-        what is safe in the outbox."""
-        known = self._marks.get((workspace, kind))
-        stored = known[1] if known is not None and known[0] == held else None
-        if told or stored is None or mark - stored >= MARK_LAG:
-            await self._watermarks.put(workspace, kind, mark)
-            stored = mark
-        self._marks[(workspace, kind)] = (held, stored, mark)
+        """Move the watermarks. The store is written (one write for every kind that
+        moved) when something was told, or when a mark would fall :data:`MARK_LAG` behind:
+        a quiet cycle (even one slowed to the push ceiling) writes nothing, and a restart
+        (or another replica) re-reads at most that much more, which the baselines make
+        harmless. The stored mark is never ahead of what is safe in the outbox."""
+        stored: dict[TicketKind, datetime | None] = {}
+        for kind in newest:
+            known = self._marks.get((workspace, kind))
+            stored[kind] = known[1] if known is not None and known[0] == held else None
+        due = {
+            kind: mark
+            for kind, mark in newest.items()
+            if told or (was := stored[kind]) is None or mark - was >= MARK_LAG
+        }
+        await self._watermarks.put_kinds(workspace, due)
+        for kind, mark in newest.items():
+            self._marks[(workspace, kind)] = (held, due.get(kind, stored[kind]), mark)
 
     async def apply(
         self,

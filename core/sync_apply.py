@@ -113,6 +113,8 @@ class Applier:
         """Turn fresh tickets (and their comments when given; otherwise one request finds
         those of the tickets that moved) into events: emitted first, then remembered as
         told."""
+        if comments is None and all(self._done(workspace, t) for t in fresh):
+            return []  # the overlap brought back only what was handled: no batch to join
         loop = asyncio.get_running_loop()
         item = _Apply(workspace, fresh, since, comments, guard, loop.create_future())
         try:
@@ -134,6 +136,12 @@ class Applier:
             item.done = loop.create_future()
             await self._step(item)
         return item.events
+
+    def _done(self, workspace: str, ticket: Ticket) -> bool:
+        """This version of ``ticket`` was fully handled here already (or has no number)."""
+        return not ticket.number or self._handled.get(_key(workspace, ticket.number)) == (
+            ticket.mod_count
+        )
 
     async def _step(self, item: _Apply) -> None:
         """Queue ``item`` for the next batch and wait for it."""
@@ -234,25 +242,28 @@ class Applier:
 
     async def _observe(self, items: list[_Apply]) -> None:
         """Store the fresh tickets and compare them with their baselines: one read of the
-        stored tickets per workspace, one write of those that changed and one read of
-        baselines for the whole batch."""
-        pairs: list[tuple[_Apply, Ticket, Ticket | None]] = []
+        stored tickets, one write of those that changed and one read of baselines for the
+        whole batch."""
+        fresh: list[tuple[_Apply, dict[str, Ticket]]] = []
         for item in items:
             item.observed = True
             # Back in the overlap, unchanged since handled here: skipped without a read.
             newest: dict[str, Ticket] = {}
             for t in item.fresh:
-                if t.number and self._handled.get(_key(item.workspace, t.number)) != t.mod_count:
+                if not self._done(item.workspace, t):
                     if t.number not in newest or t.mod_count >= newest[t.number].mod_count:
                         # Read twice (pages moved under the read): its newest version counts.
                         newest[t.number] = t
-            if newest:
-                stored = await self._tickets.get_tickets(item.workspace, list(newest))
-                pairs += [
-                    (item, keep_local(t, stored.get(n)), stored.get(n)) for n, t in newest.items()
-                ]
-        if not pairs:
+            fresh.append((item, newest))
+        wanted = [(i.workspace, n) for i, newest in fresh for n in newest]
+        if not wanted:
             return
+        stored = await self._tickets.get_tickets_across(wanted)
+        pairs: list[tuple[_Apply, Ticket, Ticket | None]] = []
+        for item, newest in fresh:
+            for n, t in newest.items():
+                old = stored.get((item.workspace, n))
+                pairs.append((item, keep_local(t, old), old))
         saving = [n for _, n, o in pairs if o is None or (o != n and n.mod_count >= o.mod_count)]
         await self._tickets.save_tickets(saving)
         saved = {id(t) for t in saving}

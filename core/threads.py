@@ -115,6 +115,12 @@ class IndexedTickets:
         """As the inner store."""
         return await self._inner.get_tickets(workspace, numbers)
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """As the inner store."""
+        return await self._inner.get_tickets_across(pairs)
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:
@@ -138,6 +144,12 @@ class IndexedTickets:
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
         """As the inner store."""
         return await self._inner.list_card_locations(workspace, number)
+
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """As the inner store."""
+        return await self._inner.card_locations_across(pairs)
 
 
 @dataclass(frozen=True, slots=True)

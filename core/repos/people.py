@@ -3,8 +3,10 @@ their tickets' changes by direct message (``/snow notify me on``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.models import ChannelRef
-from core.storage import Documents
+from core.storage import Doc, Documents
 
 __all__ = ["NotifyPrefs", "TicketPeople"]
 
@@ -43,9 +45,20 @@ class TicketPeople:
 
     async def of(self, workspace: str, number: str) -> list[str]:
         """The requester and the assignee, each once, in that order."""
-        doc = await self._docs.get_document(_PEOPLE, f"{workspace}|{number}") or {}
-        found = [str(doc.get(k) or "") for k in ("requester", "assignee")]
-        return list(dict.fromkeys(u for u in found if u))
+        return _people(await self._docs.get_document(_PEOPLE, f"{workspace}|{number}") or {})
+
+    async def of_across(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+        """:meth:`of` for (workspace, number) pairs of any workspaces, in one read; the
+        tickets nobody in chat asked for or took are left out."""
+        keys = {f"{ws}|{number}": (ws, number) for ws, number in pairs}
+        docs = await self._docs.get_documents(_PEOPLE, list(keys)) if keys else {}
+        found = {keys[key]: _people(doc) for key, doc in docs.items() if key in keys}
+        return {pair: people for pair, people in found.items() if people}
+
+
+def _people(doc: Doc) -> list[str]:
+    found = [str(doc.get(k) or "") for k in ("requester", "assignee")]
+    return list(dict.fromkeys(u for u in found if u))
 
 
 class NotifyPrefs:

@@ -141,7 +141,12 @@ class Watermarks:
             return None
         return _when(str(doc.get("at", "")))
 
-    async def put(self, workspace: str, kind: TicketKind, at: datetime) -> None:
-        """Everything up to ``at`` has been read (and is safe in the outbox)."""
-        text = at.astimezone(UTC).strftime(_MARK_FORMAT)
-        await self._docs.put_document(_WATERMARKS, f"{workspace}|{kind.table}", {"at": text})
+    async def put_kinds(self, workspace: str, marks: Mapping[TicketKind, datetime]) -> None:
+        """Everything of each kind up to its mark has been read (and is safe in the
+        outbox): one write for the kinds one query read together."""
+        if marks:
+            docs = {
+                f"{workspace}|{kind.table}": {"at": at.astimezone(UTC).strftime(_MARK_FORMAT)}
+                for kind, at in marks.items()
+            }
+            await self._docs.put_documents(_WATERMARKS, docs)

@@ -220,6 +220,12 @@ class CachingStore(Store):
         """Not cached."""
         return await self._guarded(self.inner.get_tickets(workspace, numbers))
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """Not cached."""
+        return await self._guarded(self.inner.get_tickets_across(pairs))
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:
@@ -254,6 +260,12 @@ class CachingStore(Store):
         """Straight through."""
         return await self._guarded(self.inner.list_card_locations(workspace, number))
 
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """Straight through."""
+        return await self._guarded(self.inner.card_locations_across(pairs))
+
     # subscriptions
     async def save_subscription(self, subscription: Subscription) -> None:
         """Straight through."""
@@ -266,6 +278,12 @@ class CachingStore(Store):
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Straight through."""
         return await self._guarded(self.inner.list_subscriptions(workspace))
+
+    async def subscriptions_across(
+        self, workspaces: Sequence[str]
+    ) -> dict[str, list[Subscription]]:
+        """Straight through."""
+        return await self._guarded(self.inner.subscriptions_across(workspaces))
 
     # idempotency, outbox, leases, audit: exact, never cached
     async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:

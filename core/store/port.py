@@ -148,6 +148,18 @@ class Store(ABC):
                 found[number] = ticket
         return found
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """The tracked tickets of (workspace, number) pairs of any workspaces that exist
+        (a sync batch holds many connections). Backends override this with one round
+        trip; this reads each workspace's at once."""
+        found: dict[tuple[str, str], Ticket] = {}
+        for workspace, numbers in _by_workspace(pairs).items():
+            for number, ticket in (await self.get_tickets(workspace, numbers)).items():
+                found[(workspace, number)] = ticket
+        return found
+
     @abstractmethod
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
@@ -174,6 +186,19 @@ class Store(ABC):
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
         """Every place a ticket's card was posted, oldest first."""
 
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """Every place the cards of (workspace, number) pairs were posted, oldest first,
+        the pairs with none left out. Backends override this with one round trip; this
+        reads each."""
+        found: dict[tuple[str, str], list[CardLocation]] = {}
+        for pair in dict.fromkeys(pairs):
+            cards = await self.list_card_locations(*pair)
+            if cards:
+                found[pair] = cards
+        return found
+
     # -- subscriptions ----------------------------------------------------------------
     @abstractmethod
     async def save_subscription(self, subscription: Subscription) -> None:
@@ -186,6 +211,19 @@ class Store(ABC):
     @abstractmethod
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Every subscription of a workspace."""
+
+    async def subscriptions_across(
+        self, workspaces: Sequence[str]
+    ) -> dict[str, list[Subscription]]:
+        """Every subscription of each of ``workspaces``, those with none left out (a sync
+        batch holds many connections). Backends override this with one round trip; this
+        reads each."""
+        found: dict[str, list[Subscription]] = {}
+        for workspace in dict.fromkeys(workspaces):
+            subs = await self.list_subscriptions(workspace)
+            if subs:
+                found[workspace] = subs
+        return found
 
     # -- idempotency keys -------------------------------------------------------------
     @abstractmethod
@@ -302,3 +340,11 @@ class Store(ABC):
     async def import_delivery(self, item: OutboxItem) -> bool:
         """Queue an exported delivery as it was: its attempts and last error kept, parked if
         it was. False if the id is already known here."""
+
+
+def _by_workspace(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """(workspace, number) pairs as each workspace's numbers, each once."""
+    grouped: dict[str, list[str]] = {}
+    for workspace, number in dict.fromkeys(pairs):
+        grouped.setdefault(workspace, []).append(number)
+    return grouped

@@ -1,7 +1,8 @@
 """Documents and tickets read or written several at a time by
 :class:`~core.store.redis_store.RedisStore`: one ``HMGET``, ``HSET`` or transaction per call,
 so sync reads, stores and settles a page of tickets and baselines in one round trip each,
-not one per ticket."""
+not one per ticket; and a sync batch's tickets, cards and subscriptions across workspaces
+in one pipeline each."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
-from core.models import Ticket, TicketKind
+from core.models import CardLocation, Subscription, Ticket, TicketKind
 from core.store import codec
-from core.store.redis_outbox import opt_text
+from core.store.redis_outbox import as_text, as_texts, opt_text
 
 __all__ = ["RedisDocuments", "dumps_sorted", "ticket_score", "view_name"]
 
@@ -99,6 +100,28 @@ class RedisDocuments:
         found = {number: opt_text(value) for number, value in zip(wanted, values, strict=True)}
         return {n: codec.ticket_from_doc(json.loads(raw)) for n, raw in found.items() if raw}
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """Tickets of (workspace, number) pairs that exist: one ``HMGET`` per workspace,
+        in one pipeline."""
+        grouped: dict[str, list[str]] = {}
+        for workspace, number in dict.fromkeys(pairs):
+            grouped.setdefault(workspace, []).append(number)
+        if not grouped:
+            return {}
+        async with self._r.pipeline(transaction=False) as pipe:
+            for workspace, numbers in grouped.items():
+                pipe.hmget(f"{self._p}tix:{workspace}", numbers)
+            answers = await pipe.execute()
+        found: dict[tuple[str, str], Ticket] = {}
+        for (workspace, numbers), values in zip(grouped.items(), answers, strict=True):
+            for number, value in zip(numbers, values, strict=True):
+                raw = opt_text(value)
+                if raw:
+                    found[(workspace, number)] = codec.ticket_from_doc(json.loads(raw))
+        return found
+
     async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
         """Store several documents in one ``HSET`` (atomic in Redis)."""
         if docs:
@@ -106,3 +129,40 @@ class RedisDocuments:
             mapping: dict[FieldT, EncodableT]
             mapping = {key: json.dumps(data) for key, data in docs.items()}
             await self._r.hset(f"{self._p}doc:{namespace}", mapping=mapping)
+
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """Card locations of (workspace, number) pairs, oldest first: one pipeline."""
+        wanted = list(dict.fromkeys(pairs))
+        if not wanted:
+            return {}
+        async with self._r.pipeline(transaction=False) as pipe:
+            for workspace, number in wanted:
+                pipe.lrange(f"{self._p}cards:{workspace}:{number}", 0, -1)
+            lists = await pipe.execute()
+        return {
+            pair: [codec.card_location_from_doc(json.loads(r)) for r in as_texts(rows)]
+            for pair, rows in zip(wanted, lists, strict=True)
+            if rows
+        }
+
+    async def subscriptions_across(
+        self, workspaces: Sequence[str]
+    ) -> dict[str, list[Subscription]]:
+        """Subscriptions of several workspaces, by channel: one pipeline."""
+        wanted = list(dict.fromkeys(workspaces))
+        if not wanted:
+            return {}
+        async with self._r.pipeline(transaction=False) as pipe:
+            for workspace in wanted:
+                pipe.hgetall(f"{self._p}subs:{workspace}")
+            hashes = await pipe.execute()
+        found: dict[str, list[Subscription]] = {}
+        for workspace, raw in zip(wanted, hashes, strict=True):
+            rows = {as_text(k): as_text(v) for k, v in raw.items()}
+            if rows:
+                found[workspace] = [
+                    codec.subscription_from_doc(json.loads(rows[k])) for k in sorted(rows)
+                ]
+        return found

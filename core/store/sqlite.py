@@ -197,6 +197,13 @@ class SqliteStore(SqliteQueues, Store):
         rows = await self._rows_in(sql, workspace, numbers)
         return {row[0]: codec.ticket_from_doc(json.loads(row[1])) for row in rows}
 
+    async def get_tickets_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Ticket]:
+        """Tickets of (workspace, number) pairs that exist, in one statement per 400."""
+        rows = await self._pairs_in("tickets", "t.workspace, t.number, t.body", pairs)
+        return {(r[0], r[1]): codec.ticket_from_doc(json.loads(r[2])) for r in rows}
+
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
     ) -> Ticket | None:
@@ -248,6 +255,19 @@ class SqliteStore(SqliteQueues, Store):
         )
         return [codec.card_location_from_doc(json.loads(r[0])) for r in rows]
 
+    async def card_locations_across(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[CardLocation]]:
+        """Card locations of (workspace, number) pairs, oldest first, in one statement per
+        400 pairs."""
+        columns = "t.workspace, t.number, t.body, t.seq"
+        found: dict[tuple[str, str], list[CardLocation]] = {}
+        for r in sorted(await self._pairs_in("card_locations", columns, pairs), key=lambda r: r[3]):
+            found.setdefault((r[0], r[1]), []).append(
+                codec.card_location_from_doc(json.loads(r[2]))
+            )
+        return found
+
     # -- subscriptions ----------------------------------------------------------------
     async def save_subscription(self, subscription: Subscription) -> None:
         """Create or replace a channel's subscription."""
@@ -264,6 +284,26 @@ class SqliteStore(SqliteQueues, Store):
             (channel.workspace, channel.channel),
         )
         return n > 0
+
+    async def subscriptions_across(
+        self, workspaces: Sequence[str]
+    ) -> dict[str, list[Subscription]]:
+        """Subscriptions of several workspaces, by channel: one statement per 500."""
+        found: dict[str, list[Subscription]] = {}
+        wanted = list(dict.fromkeys(workspaces))
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT workspace, body FROM subscriptions WHERE workspace IN ({marks}) "
+                "ORDER BY workspace, channel",
+                chunk,
+            )
+            for workspace, body in rows:
+                found.setdefault(workspace, []).append(
+                    codec.subscription_from_doc(json.loads(body))
+                )
+        return found
 
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Subscriptions of a workspace, by channel."""

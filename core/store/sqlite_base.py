@@ -217,6 +217,24 @@ class SqliteBase:
             return _first(self._reader, sql, args)
         return await self._write_tx(lambda c: _first(c, sql, args))
 
+    async def _pairs_in(
+        self, table: str, columns: str, pairs: Sequence[tuple[str, str]]
+    ) -> list[Any]:
+        """``columns`` of ``table``'s rows (``t``) whose (workspace, number) is one of
+        ``pairs``, each pair once, one statement per 400. A join, not ``(a, b) IN``, which
+        SQLite answers with a scan of the table."""
+        wanted = list(dict.fromkeys(pairs))
+        rows: list[Any] = []
+        for at in range(0, len(wanted), 400):
+            chunk = wanted[at : at + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            sql = (
+                f"SELECT {columns} FROM (VALUES {values}) AS v CROSS JOIN {table} AS t "
+                "ON t.workspace = v.column1 AND t.number = v.column2"
+            )
+            rows += await self._all(sql, [v for pair in chunk for v in pair])
+        return rows
+
     async def _rows_in(self, sql: str, scope: str, values: Sequence[str]) -> list[Any]:
         """The rows of ``sql`` (ending with the column to match) ``IN`` ``values``, first
         parameter ``scope``: each value once, one statement per 500 of them."""

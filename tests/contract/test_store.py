@@ -678,3 +678,18 @@ async def test_wrong_key_cannot_read_and_rotation_reads_old(
     assert await rotated.get_connection(WS) == connection()
     assert await rotated.get_document("install", "T1") == {"bot_token": SECRETS[3]}
     assert await rotated.take_once("oauth", "st2") == {"code_verifier": SECRETS[4]}
+
+
+async def test_subscriptions_across_workspaces(store: Store) -> None:
+    s1 = Subscription(ChannelRef(WS, "C1"))
+    s2 = Subscription(ChannelRef(WS, "C2"), ((TicketKind.CHANGE, 2),))
+    s3 = Subscription(ChannelRef(OTHER_WS, "C1"), ((TicketKind.INCIDENT, 1),))
+    for s in (s2, s3, s1):
+        await store.save_subscription(s)
+    found = await store.subscriptions_across([OTHER_WS, WS, "slack:none", WS])
+    # Each workspace's by channel, as list_subscriptions; one without any is left out.
+    assert {ws: sorted(subs, key=lambda s: s.channel.channel) for ws, subs in found.items()} == {
+        WS: [s1, s2],
+        OTHER_WS: [s3],
+    }
+    assert await store.subscriptions_across([]) == {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.models import CardLocation, ChannelRef
 from core.store.port import Store
 from tests.contract.test_store import OTHER_WS, T0, WS, numbers, ticket
 
@@ -46,6 +47,46 @@ async def test_get_tickets_returns_only_those_of_the_workspace(store: Store) -> 
     found = await store.get_tickets(WS, ["INC0000002", "INC0000001", "INC0000003", "NOPE"])
     assert found == {"INC0000001": one, "INC0000002": two}
     assert await store.get_tickets(WS, []) == {}
+
+
+async def test_get_tickets_across_workspaces(store: Store) -> None:
+    one, two = ticket("INC0000001"), ticket("INC0000002", 5)
+    theirs = ticket("INC0000001", workspace=OTHER_WS, title="Theirs")
+    await store.save_tickets([one, two, theirs])
+    pairs = [(WS, "INC0000002"), (OTHER_WS, "INC0000001"), (WS, "INC0000001")]
+    found = await store.get_tickets_across([*pairs, (OTHER_WS, "INC0000002"), pairs[0]])
+    assert found == {pairs[0]: two, pairs[1]: theirs, pairs[2]: one}
+    assert await store.get_tickets_across([]) == {}
+
+
+async def test_many_tickets_across_at_once(store: Store) -> None:
+    made = [ticket(f"INC{n:07d}", workspace=(WS, OTHER_WS)[n % 2]) for n in range(900)]
+    await store.save_tickets(made)
+    found = await store.get_tickets_across([(t.workspace, t.number) for t in made])
+    assert found == {(t.workspace, t.number): t for t in made}
+
+
+async def test_card_locations_across_workspaces(store: Store) -> None:
+    a = CardLocation(ChannelRef(WS, "C1"), "m1")
+    b = CardLocation(ChannelRef(WS, "C2", "1700.5"), "m2")
+    c = CardLocation(ChannelRef(OTHER_WS, "19:x"), "m3")
+    for number, where in (("INC1", b), ("INC1", a), ("INC2", a), ("INC1", b)):
+        await store.add_card_location(WS, number, where)
+    await store.add_card_location(OTHER_WS, "INC1", c)
+    pairs = [(WS, "INC1"), (OTHER_WS, "INC1"), (WS, "INC2"), (WS, "INC3"), (WS, "INC1")]
+    found = await store.card_locations_across(pairs)
+    # Oldest first, as list_card_locations; a ticket without a card is left out.
+    assert found == {(WS, "INC1"): [b, a], (OTHER_WS, "INC1"): [c], (WS, "INC2"): [a]}
+    assert await store.card_locations_across([]) == {}
+
+
+async def test_many_card_locations_across_at_once(store: Store) -> None:
+    where = CardLocation(ChannelRef(WS, "C1"), "m1")
+    pairs = [(WS, f"INC{n:07d}") for n in range(900)]
+    for ws, number in pairs[::2]:
+        await store.add_card_location(ws, number, where)
+    found = await store.card_locations_across(pairs)
+    assert found == {pair: [where] for pair in pairs[::2]}
 
 
 async def test_save_tickets_stores_and_indexes_each(store: Store) -> None:

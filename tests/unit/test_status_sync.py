@@ -528,3 +528,31 @@ async def test_a_kind_that_appears_is_read_alone_once_then_with_the_others(env: 
 
     assert changes_of(busy) == [(security.number, "state", "10", "18")]
     assert env.fake.requests == {"changes": 1, "comments_since": 1}
+
+
+async def test_the_kinds_read_together_store_their_watermarks_in_one_write(env: Env) -> None:
+    env.fake.together = True
+    writes: list[list[str]] = []
+    put_documents = env.store.put_documents
+
+    async def counted(namespace: str, docs: Any) -> None:
+        if namespace == "sync_watermark":
+            writes.append(sorted(docs))
+        await put_documents(namespace, docs)
+
+    env.store.put_documents = counted  # type: ignore[method-assign]
+    sync = env.sync()
+    made = await env.create("a")
+    await sync.cycle(WS)
+    await sync.cycle(WS)  # every kind read together from now on
+    writes.clear()
+    env.clock.advance(120)
+    moved = env.fake.set_state(made.number, "2")
+
+    assert changes_of(await sync.cycle(WS)) == [(made.number, "state", "1", "2")]
+
+    kinds = await env.fake.kinds(WS)
+    assert len(kinds) > 1
+    assert writes == [sorted(f"{WS}|{k.table}" for k in kinds)]
+    for kind in kinds:
+        assert await env.watermarks.get(WS, kind) == moved.updated_at

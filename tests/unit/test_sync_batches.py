@@ -284,3 +284,25 @@ async def test_a_caller_gone_while_comments_were_due_does_not_hold_its_workspace
     # The next observer of that connection is not kept waiting, and tells it all.
     again = await asyncio.wait_for(world.sync.apply(ticket.workspace, [ticket]), 1)
     assert sorted(e.change for e in again) == ["comment", "state"]
+
+
+async def test_a_page_handled_already_does_not_wait_behind_a_busy_batch(world: World) -> None:
+    first, second, *_ = await made_and_moved(world)
+    await world.sync.apply(first.workspace, [first], comments=[])  # handled: told once
+    release = asyncio.Event()
+
+    async def slow_emit(events: list[TicketEvent]) -> None:
+        await release.wait()  # the outbox is slow: this batch holds on
+
+    world.sync.emit = slow_emit
+    busy = asyncio.ensure_future(world.sync.apply(second.workspace, [second], comments=[]))
+    await asyncio.sleep(0)
+
+    # The next poll of the first connection brings its ticket back (the overlap): nothing
+    # to compare, store or tell, so it is not queued behind the batch under way.
+    again = await asyncio.wait_for(world.sync.apply(first.workspace, [first]), 1)
+
+    assert again == []
+    assert not busy.done()
+    release.set()
+    assert [e.number for e in await busy] == [second.number]
