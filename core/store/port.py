@@ -25,7 +25,7 @@ from core.models import (
 )
 from core.storage import Doc, OutboxItem
 
-__all__ = ["Doc", "OutboxItem", "Store", "window"]
+__all__ = ["Doc", "OutboxItem", "Store", "by_workspace", "window"]
 
 #: Largest row count or offset a backend is asked for: SQLite and Redis hold 64-bit
 #: integers (and Redis adds the two), so a larger one would fail there instead of
@@ -155,7 +155,7 @@ class Store(ABC):
         (a sync batch holds many connections). Backends override this with one round
         trip; this reads each workspace's at once."""
         found: dict[tuple[str, str], Ticket] = {}
-        for workspace, numbers in _by_workspace(pairs).items():
+        for workspace, numbers in by_workspace(pairs).items():
             for number, ticket in (await self.get_tickets(workspace, numbers)).items():
                 found[(workspace, number)] = ticket
         return found
@@ -342,8 +342,9 @@ class Store(ABC):
         it was. False if the id is already known here."""
 
 
-def _by_workspace(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    """(workspace, number) pairs as each workspace's numbers, each once."""
+def by_workspace(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """(workspace, number) pairs as each workspace's numbers, each once (for backends that
+    read a workspace's tickets at once)."""
     grouped: dict[str, list[str]] = {}
     for workspace, number in dict.fromkeys(pairs):
         grouped.setdefault(workspace, []).append(number)

@@ -17,6 +17,7 @@ from redis.typing import EncodableT, FieldT
 
 from core.models import CardLocation, Subscription, Ticket, TicketKind
 from core.store import codec
+from core.store.port import by_workspace
 from core.store.redis_outbox import as_text, as_texts, opt_text
 
 __all__ = ["RedisDocuments", "dumps_sorted", "ticket_score", "view_name"]
@@ -105,9 +106,7 @@ class RedisDocuments:
     ) -> dict[tuple[str, str], Ticket]:
         """Tickets of (workspace, number) pairs that exist: one ``HMGET`` per workspace,
         in one pipeline."""
-        grouped: dict[str, list[str]] = {}
-        for workspace, number in dict.fromkeys(pairs):
-            grouped.setdefault(workspace, []).append(number)
+        grouped = by_workspace(pairs)
         if not grouped:
             return {}
         async with self._r.pipeline(transaction=False) as pipe:

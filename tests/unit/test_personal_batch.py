@@ -68,6 +68,4 @@ async def test_one_read_for_the_batch_and_each_message_in_its_workspace_language
     claimed = await DeliveryQueue(store).claim("t", 10, 60, AT)
     texts = {c.delivery.workspace: c.delivery.text for c in claimed}  # type: ignore[union-attr]
     assert texts[EN] == "INC1 VPN down: new comment from beth.anglin: Restarted the gateway"
-    assert texts[SV].startswith("INC2 VPN down: ")
-    assert "beth.anglin" in texts[SV]
-    assert texts[SV] != texts[EN].replace("INC1", "INC2")
+    assert texts[SV] == "INC2 VPN down: ny kommentar från beth.anglin: Restarted the gateway"
