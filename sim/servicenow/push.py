@@ -130,5 +130,8 @@ class Pusher:
 
     async def drain(self) -> None:
         """Wait for every scheduled delivery (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Only the unfinished: a finished task stays in the set until its done callback
+        # runs on the loop, and gathering nothing but finished tasks completes without
+        # yielding, so waiting on it would spin and never let that callback run.
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
