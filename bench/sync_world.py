@@ -68,6 +68,17 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 class RecordingSink:
     """A chat platform that notes when each ticket's first reply arrives."""
 
@@ -115,6 +126,7 @@ class World:
         self.sink = RecordingSink()
         self.http: aiohttp.ClientSession | None = None
         self.procs: list[asyncio.subprocess.Process] = []
+        self.sims_cpu = 0.0
         self.services: Services | None = None
         self.workspaces = [f"bench:W{c:04d}" for c in range(connections)]
         self.tickets: list[tuple[str, str, TicketKind, str]] = []  # ws, number, kind, sim
@@ -264,9 +276,12 @@ class World:
         s = self.services
         assert s is not None
         await self.each_sim("DELETE", "/sim/requests")
+        sims = cpu_of([p.pid for p in self.procs])
         wall, cpu = time.perf_counter(), time.process_time()
         events = sum(await in_flight([s.workers.run_cycle(ws) for ws in self.workspaces]))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        #: The simulators' CPU over the last cycle (they share the machine's cores).
+        self.sims_cpu = cpu_of([p.pid for p in self.procs]) - sims
         requests = sum(len(r["requests"]) for r in await self.each_sim("GET", "/sim/requests"))
         while await s.notifier.deliver("bench", limit=500):
             pass

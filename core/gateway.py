@@ -14,7 +14,7 @@ those of :mod:`core.servicenow.errors`; a create whose answer was lost raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -29,6 +29,7 @@ __all__ = [
     "Changes",
     "Comment",
     "Identity",
+    "Known",
     "Reopen",
     "Resolve",
     "TicketAction",
@@ -43,11 +44,26 @@ class Changes:
 
     ``server_time`` is the ticket system's own clock when it answered (None if it did not
     say); ``complete`` is False when the answer was cut off and more changes wait.
+    ``known`` counts the records of the answer left out unread because the caller had
+    handled their version already (``Known``); ``known_newest`` is the newest change among
+    them (a watermark must still pass them).
     """
 
     tickets: list[Ticket]
     server_time: datetime | None
     complete: bool
+    known: int = 0
+    known_newest: datetime | None = None
+
+    @property
+    def read(self) -> int:
+        """Records in the answer, those left out included (the next page's offset)."""
+        return len(self.tickets) + self.known
+
+
+#: (number, mod_count) → True when that version of the ticket was handled already: a
+#: record the watermark overlap brings back again need not be read into a Ticket.
+Known = Callable[[str, int], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +173,12 @@ class TicketGateway(Protocol):
         *,
         limit: int,
         offset: int = 0,
+        known: Known | None = None,
     ) -> Changes:
         """This workspace's tickets of ``kinds`` (one group of :meth:`kind_groups`) changed
         at or after ``since`` (all of them when None), oldest change first, at most
-        ``limit`` after skipping ``offset``: one request."""
+        ``limit`` after skipping ``offset``: one request. Records whose version ``known``
+        says was handled may be left out (counted in :attr:`Changes.known`)."""
         ...
 
     async def matching(

@@ -21,9 +21,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from core.clock import Clock
-from core.gateway import TicketGateway
+from core.gateway import Known, TicketGateway
 from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baselines, Watermarks
 from core.servicenow.errors import KindsRefused
@@ -154,15 +155,18 @@ class StatusSync:
                 since - OVERLAP if since else None,
                 limit=min(self._page, MAX_RECORDS - offset),
                 offset=offset,
+                known=self.known(turn.workspace),
             )
             turn.pending += changes.tickets
             if len(turn.pending) >= self._page:
                 await self._apply_read(turn)
-            offset += len(changes.tickets)
+            offset += changes.read
             cut = not changes.complete
-            complete = changes.complete or not changes.tickets or offset >= MAX_RECORDS
+            complete = changes.complete or not changes.read or offset >= MAX_RECORDS
             answered = answered or changes.server_time
             updated = [t.updated_at for t in changes.tickets if t.updated_at]
+            if changes.known_newest is not None:
+                updated.append(changes.known_newest)
             latest = max([*updated, latest] if latest else updated, default=None)
         turn.records += offset
         return new_mark(since, latest, answered, not cut)
@@ -221,6 +225,11 @@ class StatusSync:
         if events and self.after is not None:
             await self.after(events)
         return events
+
+    def known(self, workspace: str) -> Known:
+        """Which versions of ``workspace``'s tickets this process has handled: a poll's
+        answer need not read them into tickets (the overlap brings them back each cycle)."""
+        return partial(self._applier.handled, workspace)
 
     def stored(self, workspace: str, number: str) -> Ticket | None:
         """A ticket as the apply under way just stored it (for ``emit``: see

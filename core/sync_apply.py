@@ -137,6 +137,11 @@ class Applier:
             await self._step(item)
         return item.events
 
+    def handled(self, workspace: str, number: str, mod_count: int) -> bool:
+        """That version of ``number`` was fully handled here already (a poll's
+        :data:`~core.gateway.Known`: the gateway need not read it into a Ticket)."""
+        return self._handled.get(_key(workspace, number)) == mod_count
+
     def _done(self, workspace: str, ticket: Ticket) -> bool:
         """This version of ``ticket`` was fully handled here already (or has no number)."""
         return not ticket.number or self._handled.get(_key(workspace, ticket.number)) == (

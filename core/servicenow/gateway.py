@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from core.gateway import ApprovalRequest, Changes, Comment, Identity, TicketAction, keep_local
+from core.gateway import (
+    ApprovalRequest,
+    Changes,
+    Comment,
+    Identity,
+    Known,
+    TicketAction,
+    keep_local,
+)
 from core.i18n import gettext
 from core.instance_meta import ChoiceEntry, DictionaryField
 from core.models import Ticket, TicketKind, TicketRequest
@@ -33,6 +41,8 @@ from core.servicenow.mapping import (
     TICKET_FIELDS,
     correlation_prefix,
     format_sn_datetime,
+    parse_sn_datetime,
+    record_version,
     request_fields,
     ticket_from_record,
 )
@@ -179,13 +189,14 @@ class ServiceNowGateway:
         *,
         limit: int,
         offset: int = 0,
+        known: Known | None = None,
     ) -> Changes:
         """One paged query, scoped by this workspace's correlation prefix: on the kind's
         own table, or on ``task`` for several (refused there: ``KindsRefused``, and
         :meth:`kind_groups` has one kind per group from then on)."""
         query = f"correlation_idSTARTSWITH{query_value(correlation_prefix(workspace))}"
         try:
-            return await self._changed(workspace, kinds, query, since, limit, offset)
+            return await self._changed(workspace, kinds, query, since, limit, offset, known)
         except (BadRequestError, ForbiddenError, NotFoundError) as exc:
             if len(kinds) == 1:
                 raise
@@ -213,10 +224,11 @@ class ServiceNowGateway:
         since: datetime | None,
         limit: int,
         offset: int,
+        known: Known | None = None,
     ) -> Changes:
         """Records of ``kinds`` matching ``query`` and changed at or after ``since``, oldest
         change first: one request (on ``task`` for several kinds, each row's class telling
-        its kind)."""
+        its kind). A record whose version ``known`` has handled is only counted."""
         instance = await self._instance(workspace)
         if since is not None:
             query += f"^sys_updated_on>={format_sn_datetime(since)}"
@@ -232,15 +244,28 @@ class ServiceNowGateway:
             max_records=limit,
             offset=offset,
         )
-        tickets = []
+        tickets, skipped, newest_skipped = [], 0, ""
         for record in records:
+            if known is not None and (version := record_version(record)) and known(*version):
+                # Back in the overlap, handled already: only its change time matters.
+                skipped += 1
+                updated = record.get("sys_updated_on")
+                if isinstance(updated, str) and updated > newest_skipped:
+                    newest_skipped = updated
+                continue
             kind: TicketKind | None = kinds[0]
             if len(kinds) > 1:
                 # An odd value (a display-value object, nothing) is no class asked for.
                 kind = _CLASSES.get(str(record.get("sys_class_name") or ""))
             if kind is not None and kind in kinds:
                 tickets.append(ticket_from_record(workspace, kind, instance, record))
-        return Changes(tickets, answered, complete=len(records) < limit)
+        return Changes(
+            tickets,
+            answered,
+            complete=len(records) < limit,
+            known=skipped,
+            known_newest=parse_sn_datetime(newest_skipped),
+        )
 
     async def comments_since(
         self, workspace: str, tickets: Sequence[Ticket], since: datetime | None

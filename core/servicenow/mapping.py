@@ -180,6 +180,14 @@ def _int(text: str, default: int) -> int:
     return int(text)
 
 
+def record_version(record: dict[str, Any]) -> tuple[str, int] | None:
+    """(number, sys_mod_count) of a Table API record, read without the rest of it; None
+    when either is missing or odd."""
+    number = _ref_value(record.get("number"))
+    count = _int(_ref_value(record.get("sys_mod_count")), -1)
+    return (number, count) if number and count >= 0 else None
+
+
 def ticket_from_record(
     workspace: str,
     kind: TicketKind,

@@ -523,6 +523,36 @@ async def test_changes_since_a_watermark_are_only_the_newer_oldest_first(world: 
     assert [t.kind for t in changes.tickets] == [TicketKind.CHANGE]
 
 
+@pytest.mark.parametrize("together", [True, False], ids=["task", "one-kind"])
+async def test_changes_leave_out_the_versions_the_caller_handled(
+    world: World, together: bool
+) -> None:
+    """A record whose (number, mod_count) the caller says it handled comes back counted,
+    with its change time, but not read into a ticket; a newer version of it is read."""
+    kinds = (TicketKind.INCIDENT, TicketKind.CHANGE) if together else (TicketKind.INCIDENT,)
+    handled = await make(world, "a")
+    world.advance(10)
+    moved = await make(world, "b")
+    world.advance(10)
+    world.set_state(moved.number, "2")
+    first = await world.gateway.changes(WS, kinds, None, limit=10)
+    [old_a, new_b] = first.tickets
+    assert (first.known, first.known_newest) == (0, None)
+    asked: list[tuple[str, int]] = []
+
+    def known(number: str, mod_count: int) -> bool:
+        asked.append((number, mod_count))
+        return (number, mod_count) in {(old_a.number, old_a.mod_count), (new_b.number, 0)}
+
+    again = await world.gateway.changes(WS, kinds, None, limit=10, known=known)
+
+    assert numbers(again.tickets) == [moved.number]  # its version moved on: read
+    assert again.tickets[0].mod_count == new_b.mod_count > 0
+    assert (again.known, again.read, again.complete) == (1, 2, True)
+    assert again.known_newest == old_a.updated_at
+    assert sorted(asked) == sorted([(handled.number, 0), (moved.number, new_b.mod_count)])
+
+
 async def test_changes_of_every_kind_in_one_read_oldest_first(world: World) -> None:
     kinds = await world.gateway.kinds(WS)
     assert await world.gateway.kind_groups(WS) == (kinds,)

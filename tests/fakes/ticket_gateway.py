@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.clock import Clock
-from core.gateway import ApprovalRequest, Changes, Identity, TicketAction, keep_local
+from core.gateway import ApprovalRequest, Changes, Identity, Known, TicketAction, keep_local
 from core.instance_meta import ChoiceEntry, DictionaryField
 from core.lookup import kind_of_number
 from core.models import Comment, Priority, Ticket, TicketKind, TicketRequest
@@ -70,6 +70,7 @@ from core.servicenow.mapping import (
     correlation_prefix,
     format_sn_datetime,
     impact_urgency,
+    parse_sn_datetime,
     request_fields,
     ticket_from_record,
 )
@@ -283,6 +284,8 @@ class InMemoryTicketGateway:
         self.close_choices = {kind: list(codes) for kind, codes in CLOSE_CODES.items()}
         #: Calls per port method, whatever they did.
         self.calls: Counter[str] = Counter()
+        #: Records ``changes`` left out as handled already (its ``known``).
+        self.left_out = 0
         #: Calls per port method that would have sent a request to the ticket system.
         self.requests: Counter[str] = Counter()
         self._rows: dict[str, _Row] = {}  # sys_id → row, in insertion order
@@ -554,9 +557,11 @@ class InMemoryTicketGateway:
         *,
         limit: int,
         offset: int = 0,
+        known: Known | None = None,
     ) -> Changes:
         """This workspace's tickets of ``kinds`` updated at or after ``since`` (to the
-        second), oldest update first, at most ``limit``."""
+        second), oldest update first, at most ``limit``; those whose version ``known``
+        says was handled are only counted, as the real gateway does."""
         self.calls["changes"] += 1
         self._instance(workspace)
         if limit <= 0:
@@ -579,7 +584,20 @@ class InMemoryTicketGateway:
         cut = rows[offset : offset + limit]
         # The instance's Date header: its clock, to the second.
         server_time = self._clock.now().replace(microsecond=0)
-        return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)
+        done = [
+            r
+            for r in cut
+            if known is not None and known(r.record["number"], int(r.record["sys_mod_count"]))
+        ]
+        newest = max((r.record["sys_updated_on"] for r in done), default="")
+        self.left_out += len(done)
+        return Changes(
+            [self._ticket(r) for r in cut if r not in done],
+            server_time,
+            complete=len(cut) < limit,
+            known=len(done),
+            known_newest=parse_sn_datetime(newest),
+        )
 
     async def matching(
         self,
