@@ -121,36 +121,68 @@ class Approvals:
 
     async def on_events(self, events: Sequence[TicketEvent]) -> None:
         """Ask the approvers of every change whose state moved (approvals are requested on
-        a state change). Never raises: a failure here must not hold up notifications."""
-        moved = dict.fromkeys(
-            (e.workspace, e.number)
-            for e in events
-            if e.kind is TicketKind.CHANGE and e.change == "state"
+        a state change). Never raises: a failure here must not hold up notifications.
+
+        For a whole batch of events: one read of the changes, their approvals read all at
+        once (a sync batch of many connections waits for the slowest instance, not for the
+        sum of them), one claim of every approval's key and one record of what was sent."""
+        moved = list(
+            dict.fromkeys(
+                (e.workspace, e.number)
+                for e in events
+                if e.kind is TicketKind.CHANGE and e.change == "state"
+            )
         )
-        # All at once: a sync batch of many connections waits for the slowest instance,
-        # not for the sum of them.
-        await asyncio.gather(*(self._ask_logged(ws, number) for ws, number in moved))
-
-    async def _ask_logged(self, workspace: str, number: str) -> None:
-        try:
-            await self._ask(workspace, number)
-        except Exception:
-            log.warning("approvals of %s not asked for", number, exc_info=True)
-
-    async def _ask(self, workspace: str, number: str) -> None:
-        ticket = await self._tickets.get_ticket(workspace, number)
-        if ticket is None:
+        if not moved:
             return
-        for request in await self._gateway.approvals(workspace, ticket):
-            key = f"approval-asked:{workspace}:{request.id}"
-            if await self._keys.begin_idempotent(key, _SENT_TTL) is not None:
-                continue  # asked already (or being asked by another replica)
-            try:
-                sent = await self._send(workspace, ticket, request)
-            except Exception:
-                await self._keys.abort_idempotent(key)  # asked again with the next change
-                raise
-            await self._keys.finish_idempotent(key, sent, _SENT_TTL)
+        try:
+            stored = await self._tickets.get_tickets_across(moved)
+        except Exception:
+            log.warning("approvals of %d changes not asked for", len(moved), exc_info=True)
+            return
+        changes = [t for pair in moved if (t := stored.get(pair)) is not None]
+        found = await asyncio.gather(*(self._requests(t) for t in changes))
+        asks = {
+            f"approval-asked:{t.workspace}:{r.id}": (t, r)
+            for t, requests in zip(changes, found, strict=True)
+            for r in requests
+        }
+        if asks:
+            await self._ask_all(asks)
+
+    async def _requests(self, ticket: Ticket) -> list[ApprovalRequest]:
+        """The approvals ``ticket`` waits on; none (logged) when they cannot be read."""
+        try:
+            return await self._gateway.approvals(ticket.workspace, ticket)
+        except Exception:
+            log.warning("approvals of %s not asked for", ticket.number, exc_info=True)
+            return []
+
+    async def _ask_all(self, asks: Mapping[str, tuple[Ticket, ApprovalRequest]]) -> None:
+        """Send every approval not asked yet (nor being asked by another replica)."""
+        try:
+            claims = await self._keys.begin_idempotent_many(list(asks), _SENT_TTL)
+        except Exception:
+            log.warning("approvals of %d records not asked for", len(asks), exc_info=True)
+            return
+        mine = [key for key, held in claims.items() if held is None]
+        sent = await asyncio.gather(*(self._send_logged(*asks[key]) for key in mine))
+        done = {key: result for key, result in zip(mine, sent, strict=True) if result}
+        try:
+            for key in mine:
+                if key not in done:
+                    await self._keys.abort_idempotent(key)  # asked again with the next change
+            if done:
+                await self._keys.finish_idempotent_many(done, _SENT_TTL)
+        except Exception:
+            log.warning("approvals asked, not recorded as asked", exc_info=True)
+
+    async def _send_logged(self, ticket: Ticket, request: ApprovalRequest) -> str | None:
+        try:
+            return await self._send(ticket.workspace, ticket, request)
+        except Exception:
+            log.warning("approval of %s not asked for", ticket.number, exc_info=True)
+            return None
 
     async def _send(self, workspace: str, ticket: Ticket, request: ApprovalRequest) -> str:
         platform = workspace_platform(workspace)

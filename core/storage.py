@@ -207,6 +207,16 @@ class IdempotencyKeys(Protocol):
         """Release a claim whose work failed, so a retry can run."""
         ...
 
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        """Claim each of ``keys`` at once: key → None (claimed now) or the stored result."""
+        ...
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        """Record the results of claimed keys at once."""
+        ...
+
 
 class Outbox(Protocol):
     """The durable queue of notification deliveries (see ``core.store.port.Store`` for

@@ -298,6 +298,16 @@ class CachingStore(Store):
         """Straight through."""
         await self._guarded(self.inner.abort_idempotent(key))
 
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        """Straight through."""
+        return await self._guarded(self.inner.begin_idempotent_many(keys, ttl_seconds))
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        """Straight through."""
+        await self._guarded(self.inner.finish_idempotent_many(results, ttl_seconds))
+
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:
         """Straight through."""
         return await self._guarded(self.inner.outbox_put(delivery_id, payload))

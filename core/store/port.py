@@ -239,6 +239,18 @@ class Store(ABC):
     async def abort_idempotent(self, key: str) -> None:
         """Release a claim whose work failed, so a retry can run."""
 
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        """:meth:`begin_idempotent` for each of ``keys`` (each once), in one write where
+        the backend can: key → None (claimed now) or the stored result."""
+        return {k: await self.begin_idempotent(k, ttl_seconds) for k in dict.fromkeys(keys)}
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        """:meth:`finish_idempotent` for each claimed key, in one write where it can."""
+        for key, result in results.items():
+            await self.finish_idempotent(key, result, ttl_seconds)
+
     # -- delivery outbox --------------------------------------------------------------
     @abstractmethod
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:

@@ -29,7 +29,7 @@ Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -308,6 +308,34 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
     async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
         """Record the result of a claimed key."""
         await self._r.set(f"{self._p}idem:{key}", result, px=_ms(ttl_seconds))
+
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        """Every ``SET NX PX`` in one pipeline, then what is stored for the rest in another
+        (one that expired in between is claimed alone)."""
+        wanted = list(dict.fromkeys(keys))
+        names = [f"{self._p}idem:{k}" for k in wanted]
+        async with self._r.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.set(name, "", nx=True, px=_ms(ttl_seconds))
+            claimed = await pipe.execute()
+        taken = [i for i, ok in enumerate(claimed) if not ok]
+        stored = await self._r.mget([names[i] for i in taken]) if taken else []
+        found: dict[str, str | None] = {k: None for k in wanted}
+        for i, value in zip(taken, stored, strict=True):
+            text = opt_text(value)
+            found[wanted[i]] = (
+                text if text is not None else await self.begin_idempotent(wanted[i], ttl_seconds)
+            )
+        return found
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        """Every result in one pipeline."""
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key, result in results.items():
+                pipe.set(f"{self._p}idem:{key}", result, px=_ms(ttl_seconds))
+            await pipe.execute()
 
     async def abort_idempotent(self, key: str) -> None:
         """Release a claim."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +56,44 @@ class SqliteQueues(SqliteBase):
             )
 
         await self._write_tx(finish)
+
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        """Claim every key in one transaction (each claimed or answered as alone)."""
+        now, wanted = time.time(), list(dict.fromkeys(keys))
+
+        def claim(c: sqlite3.Connection) -> dict[str, str | None]:
+            found: dict[str, str | None] = {}
+            for at in range(0, len(wanted), 500):
+                chunk = wanted[at : at + 500]
+                marks = ", ".join("?" for _ in chunk)
+                found |= c.execute(
+                    f"SELECT key, result FROM idempotency WHERE key IN ({marks})"
+                    " AND expires_at >= ?",
+                    (*chunk, now),
+                ).fetchall()
+            fresh = [(k, now + ttl_seconds) for k in wanted if k not in found]
+            c.executemany(
+                "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, '', ?)",
+                fresh,
+            )
+            return {k: (str(found[k]) if k in found else None) for k in wanted}
+
+        return await self._write_tx(claim) if wanted else {}
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        """Record every result in one transaction."""
+        if not results:
+            return
+        expires = time.time() + ttl_seconds
+        rows = [(k, r, expires) for k, r in results.items()]
+        await self._write_tx(
+            lambda c: c.executemany(
+                "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, ?, ?)",
+                rows,
+            )
+        )
 
     async def abort_idempotent(self, key: str) -> None:
         """Release a claim."""

@@ -330,6 +330,48 @@ async def test_idempotency_claims_and_results_expire(store: Store) -> None:
     assert await store.begin_idempotent("done", 60) is None
 
 
+async def test_idempotency_claims_and_results_many_at_once(store: Store) -> None:
+    """Claimed together, each key is answered as it would be alone: None when claimed
+    now, "" while its owner works, the result once finished; duplicates count once."""
+    assert await store.begin_idempotent("pending", 60) is None
+    await store.begin_idempotent("done", 60)
+    await store.finish_idempotent("done", "r1", 60)
+    keys = ["new-1", "pending", "done", "new-2", "new-1"]
+
+    got = await store.begin_idempotent_many(keys, 60)
+
+    assert got == {"new-1": None, "pending": "", "done": "r1", "new-2": None}
+    assert await store.begin_idempotent("new-2", 60) == ""  # claimed by the batch
+    await store.finish_idempotent_many({"new-1": "sent", "new-2": "nobody"}, 60)
+    again = await store.begin_idempotent_many(["new-1", "new-2", "other"], 60)
+    assert again == {"new-1": "sent", "new-2": "nobody", "other": None}
+    assert await store.begin_idempotent_many([], 60) == {}
+    await store.finish_idempotent_many({}, 60)
+
+
+async def test_idempotency_many_at_once_beyond_one_statement(store: Store) -> None:
+    keys = [f"k{i}" for i in range(1200)]
+    await store.finish_idempotent("k7", "seven", 60)
+    got = await store.begin_idempotent_many(keys, 60)
+    assert len(got) == 1200
+    assert got["k7"] == "seven"
+    assert [k for k, v in got.items() if v is not None] == ["k7"]
+    assert (await store.begin_idempotent_many(keys, 60))["k1199"] == ""
+
+
+async def test_idempotency_many_at_once_expire(store: Store) -> None:
+    assert await store.begin_idempotent_many(["claim", "done"], 0.05) == {
+        "claim": None,
+        "done": None,
+    }
+    await store.finish_idempotent_many({"done": "r"}, 0.05)
+    await asyncio.sleep(0.12)
+    assert await store.begin_idempotent_many(["claim", "done"], 60) == {
+        "claim": None,
+        "done": None,
+    }
+
+
 # -- outbox -------------------------------------------------------------------------------
 async def test_outbox_put_dedupes_even_after_ack(store: Store) -> None:
     assert await store.outbox_put("d1", {"text": "hello", "n": 1}) is True
@@ -600,6 +642,18 @@ async def test_concurrent_begin_idempotent_has_one_owner(backend: Backend, box: 
     got = await asyncio.gather(*(s.begin_idempotent("k", 60) for s in [a, b] * 10))
     assert got.count(None) == 1
     assert got.count("") == 19
+
+
+async def test_concurrent_claims_of_many_have_one_owner_each(
+    backend: Backend, box: SecretBox
+) -> None:
+    a, b = await backend.open(box), await backend.open(box)
+    keys = ["k1", "k2", "k3"]
+    got = await asyncio.gather(*(s.begin_idempotent_many(keys, 60) for s in [a, b] * 5))
+    for key in keys:
+        answers = [g[key] for g in got]
+        assert answers.count(None) == 1
+        assert answers.count("") == 9
 
 
 async def test_concurrent_lease_has_one_holder(backend: Backend, box: SecretBox) -> None:

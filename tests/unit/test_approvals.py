@@ -5,7 +5,7 @@ a decision is made once, only with the approver's own token."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -163,3 +163,69 @@ async def test_a_decision_is_made_once_and_only_as_the_approver(world: World) ->
     _, again = await approvals.decide(WS, "slack:U_BETH", change.number, beth.id, "No")
     assert again == f"{change.number}: this approval is already approved."
     assert world.fake.calls["decide"] == 2  # the refused one and the one that went
+
+
+class CountingStore(MemoryStore):
+    """Counts the store's idempotency calls, one by one and many at once."""
+
+    calls: list[str]
+
+    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
+        self.calls.append("begin")
+        return await super().begin_idempotent(key, ttl_seconds)
+
+    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
+        self.calls.append("finish")
+        await super().finish_idempotent(key, result, ttl_seconds)
+
+    async def begin_idempotent_many(
+        self, keys: Sequence[str], ttl_seconds: float
+    ) -> dict[str, str | None]:
+        self.calls.append(f"begin {len(keys)}")
+        return {k: await super().begin_idempotent(k, ttl_seconds) for k in dict.fromkeys(keys)}
+
+    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
+        self.calls.append(f"finish {len(results)}")
+        for key, result in results.items():
+            await super().finish_idempotent(key, result, ttl_seconds)
+
+
+async def test_a_batch_of_changes_claims_and_records_its_approvals_at_once() -> None:
+    """Three changes moved in one sync batch: their six approvals are claimed in one call
+    and recorded in one, never one by one; a second batch asks nobody again."""
+    store = CountingStore(SecretBox(generate_key()))
+    store.calls = []
+    await store.open()
+    fake = InMemoryTicketGateway(FakeClock(), instance="https://acme.service-now.com")
+    fake.approval_rows.approvers = [FRED, BETH]
+    world = World(fake, store, Sink(), Accounts())
+    changes = [await world.change() for _ in range(3)]
+    for change in changes:
+        fake.set_state(change.number, "-4")
+
+    await world.approvals().on_events([moved(c.number) for c in changes])
+    await world.approvals().on_events([moved(c.number) for c in changes])
+
+    assert store.calls == ["begin 6", "finish 6", "begin 6"]
+    assert sorted(ch for ch, _ in world.sink.cards) == ["D_U_BETH"] * 3 + ["D_U_FRED"] * 3
+    await store.close()
+
+
+async def test_an_approval_that_could_not_be_sent_is_asked_again(world: World) -> None:
+    """Fred's direct message fails: Beth's is recorded as sent, Fred's claim is released,
+    and the next change of state asks Fred (only)."""
+    change = await world.change()
+    world.fake.set_state(change.number, "-4")
+    post = world.sink.post_card
+
+    async def failing(channel: ChannelRef, card: TicketCard) -> CardLocation:
+        if channel.channel == "D_U_FRED":
+            raise RuntimeError("Slack is down for Fred")
+        return await post(channel, card)
+
+    world.sink.post_card = failing  # type: ignore[method-assign]
+    await world.approvals().on_events([moved(change.number)])
+    assert [ch for ch, _ in world.sink.cards] == ["D_U_BETH"]
+    world.sink.post_card = post  # type: ignore[method-assign]
+    await world.approvals().on_events([moved(change.number)])
+    assert [ch for ch, _ in world.sink.cards] == ["D_U_BETH", "D_U_FRED"]
