@@ -38,6 +38,9 @@ class RecordStore:
         self.after_write: list[Callable[[str, Record], None]] = []
         #: Called after each committed write with the old row and the actor (approvals).
         self.after_rules: list[AfterRule] = []
+        #: Writes per table: what a cached narrowing was made from (see :meth:`narrowed`).
+        self._writes: dict[str, int] = {}
+        self._narrowed: dict[tuple[Any, ...], tuple[tuple[int, ...], list[Record]]] = {}
 
     # -- schemas ----------------------------------------------------------------------------
 
@@ -62,12 +65,14 @@ class RecordStore:
         """Forget a table and its rows (an instance without the plugin that brings it)."""
         self.schemas.pop(table, None)
         self.tables.pop(table, None)
+        self.invalidate(table)
         self._numbers = {k: v for k, v in self._numbers.items() if v[0] != table}
 
     def restore_table(self, schema: TableSchema) -> None:
         """Bring a table back, empty."""
         self.schemas[schema.name] = schema
         self.tables.setdefault(schema.name, {})
+        self.invalidate(schema.name)
 
     def number_tables(self) -> list[str]:
         """Tables whose rows carry an INC/CHG/PRB/SIR number."""
@@ -83,10 +88,32 @@ class RecordStore:
 
     def invalidate(self, table: str) -> None:
         """Drop cached lookups built from `table`."""
+        self._writes[table] = self._writes.get(table, 0) + 1
         if table == "sys_user_role":
             table = "sys_user_has_role"  # role names feed the roles index
         if table in _CACHED:
             self._caches.pop(table, None)
+
+    def narrowed(
+        self,
+        tables: tuple[str, ...],
+        key: tuple[str, str, str],
+        rows: Callable[[], list[Record]],
+        keep: Callable[[Record], bool],
+    ) -> list[Record]:
+        """The rows of ``tables`` that ``keep`` holds, for the narrowing ``key`` (field,
+        operator, value): made from ``rows()`` once, then reused until any of those tables
+        is written (an index, as an instance has on a queried field). Pollers repeat the
+        same query between writes; each scan of a big table cost milliseconds."""
+        stamp = tuple(self._writes.get(t, 0) for t in tables)
+        cached = self._narrowed.get((tables, *key))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if len(self._narrowed) >= 20_000:
+            self._narrowed.clear()  # a bound, not an LRU: pollers refill what they use
+        found = [row for row in rows() if keep(row)]
+        self._narrowed[(tables, *key)] = (stamp, found)
+        return found
 
     def get(self, table: str, sys_id: str) -> Record | None:
         """The stored row (not a copy) or None."""

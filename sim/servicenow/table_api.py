@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from .appkey import SIM_KEY
 from .query import Condition, EncodedQuery, parse_query
 from .render import RenderOptions, render_record
 from .schema import TableSchema
-from .store import Record
+from .store import Record, RecordStore
 from .task_view import TASK, task_rows, task_schema
 from .wire import (
     INSUFFICIENT_RIGHTS,
@@ -143,23 +144,39 @@ def _list_query(request: web.Request, schema: TableSchema, actor: Actor) -> Enco
     return EncodedQuery((clauses,) if clauses else ())
 
 
-def _narrow(rows: list[Record], query: EncodedQuery, schema: TableSchema) -> list[Record]:
+def _narrow(
+    store: RecordStore,
+    tables: tuple[str, ...],
+    every: Callable[[], list[Record]],
+    query: EncodedQuery,
+    schema: TableSchema,
+) -> list[Record]:
     """Drop rows that fail a plain ``=`` or ``STARTSWITH`` term every match needs, by a
-    direct read (the full matcher still runs on the rest): scans stay cheap on big tables."""
+    direct read (the full matcher still runs on the rest): scans stay cheap on big tables,
+    and the first such term's rows are kept until a write (:meth:`RecordStore.narrowed`)."""
     if len(query.groups) != 1:
-        return rows
+        return every()
+    rows: list[Record] | None = None
     for clause in query.groups[0]:
         cond = clause[0]
         if len(clause) != 1 or cond.operator not in ("=", "STARTSWITH") or "." in cond.field:
             continue
         if not schema.knows(cond.field):
             continue
-        if cond.operator == "=":
-            rows = [r for r in rows if r.get(cond.field, "") == cond.value]
+        keep = _keeps(cond.field, cond.operator, cond.value)
+        if rows is None:
+            key = (cond.field, cond.operator, cond.value)
+            rows = store.narrowed(tables, key, every, keep)
         else:
-            prefix = cond.value.casefold()
-            rows = [r for r in rows if r.get(cond.field, "").casefold().startswith(prefix)]
-    return rows
+            rows = [r for r in rows if keep(r)]
+    return every() if rows is None else rows
+
+
+def _keeps(name: str, operator: str, value: str) -> Callable[[Record], bool]:
+    if operator == "=":
+        return lambda r: r.get(name, "") == value
+    prefix = value.casefold()
+    return lambda r: r.get(name, "").casefold().startswith(prefix)
 
 
 async def list_records(request: web.Request) -> web.Response:
@@ -176,8 +193,11 @@ async def list_records(request: web.Request) -> web.Response:
         raise ApiError.rest(403, *INSUFFICIENT_RIGHTS)
     query = _list_query(request, schema, actor)
     lookup = partial(store.lookup, schema)
-    every = task_rows(store) if schema.name == TASK else store.rows(schema.name)
-    rows = _narrow(every, query, schema)
+    if schema.name == TASK:
+        tables, every = tuple(store.number_tables()), partial(task_rows, store)
+    else:
+        tables, every = (schema.name,), partial(store.rows, schema.name)
+    rows = _narrow(store, tables, every, query, schema)
     matched = [row for row in rows if query.matches(partial(lookup, row))]
     matched = query.sort(matched, lookup)
     limit = _int_param(request, "sysparm_limit", DEFAULT_LIMIT)

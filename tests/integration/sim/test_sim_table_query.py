@@ -156,3 +156,39 @@ async def test_current_user_script_values_resolve_to_the_token_user(
             headers=headers,
         )
         assert (await response.json())["result"] == [{"user_name": "snowops.integration"}]
+
+
+async def test_a_repeated_query_sees_every_write_between(
+    client: Client, headers: dict[str, str], create: Any, tickets: list[dict[str, Any]]
+) -> None:
+    """The rows a correlation prefix narrows to are kept between writes (pollers repeat the
+    query): an insert, a move out of the prefix and a delete each show at once, on the
+    ticket's table and on ``task``."""
+    query = {"sysparm_query": "correlation_idSTARTSWITHsnowops:t1^ORDERBYnumber"}
+    assert await numbers(client, headers, **query) == ["INC0010001"]
+    assert await numbers(client, headers, **query) == ["INC0010001"]  # served again
+    await create("incident", {"short_description": "new", "correlation_id": "snowops:t1:z"})
+    assert await numbers(client, headers, **query) == ["INC0010001", "INC0010004"]
+    moved = await client.patch(
+        f"/api/now/table/incident/{tickets[0]['sys_id']}",
+        json={"correlation_id": "elsewhere:1"},
+        headers=headers,
+    )
+    assert moved.status == 200
+    assert await numbers(client, headers, **query) == ["INC0010004"]
+    task = await client.get("/api/now/table/task", params=query, headers=headers)
+    assert [r["number"] for r in (await task.json())["result"]] == ["INC0010004"]
+    newest = (
+        await (
+            await client.get(
+                "/api/now/table/incident",
+                params={"sysparm_query": "number=INC0010004"},
+                headers=headers,
+            )
+        ).json()
+    )["result"][0]
+    gone = await client.delete(f"/api/now/table/incident/{newest['sys_id']}", headers=headers)
+    assert gone.status == 204
+    assert await numbers(client, headers, **query) == []
+    task = await client.get("/api/now/table/task", params=query, headers=headers)
+    assert (await task.json())["result"] == []
