@@ -153,7 +153,8 @@ def _narrow(
 ) -> list[Record]:
     """Drop rows that fail a plain ``=`` or ``STARTSWITH`` term every match needs, by a
     direct read (the full matcher still runs on the rest): scans stay cheap on big tables,
-    and the first such term's rows are kept until a write (:meth:`RecordStore.narrowed`)."""
+    and a first ``STARTSWITH`` term's rows are kept until a write
+    (:meth:`RecordStore.narrowed`)."""
     if len(query.groups) != 1:
         return every()
     rows: list[Record] | None = None
@@ -164,11 +165,14 @@ def _narrow(
         if not schema.knows(cond.field):
             continue
         keep = _keeps(cond.field, cond.operator, cond.value)
-        if rows is None:
+        if rows is None and cond.operator == "STARTSWITH":
+            # A poller's scope (its correlation prefix), asked again and again: kept. An
+            # `=` term names one record (its journal, its approvals) and is seldom asked
+            # twice: keeping it would only fill the memory.
             key = (cond.field, cond.operator, cond.value)
             rows = store.narrowed(tables, key, every, keep)
         else:
-            rows = [r for r in rows if keep(r)]
+            rows = [r for r in (every() if rows is None else rows) if keep(r)]
     return every() if rows is None else rows
 
 
