@@ -169,11 +169,12 @@ class Approvals:
         sent = await asyncio.gather(*(self._send_logged(*asks[key]) for key in mine))
         done = {key: result for key, result in zip(mine, sent, strict=True) if result}
         try:
+            # What was sent is recorded first: a failure after it cannot make it go twice.
+            if done:
+                await self._keys.finish_idempotent_many(done, _SENT_TTL)
             for key in mine:
                 if key not in done:
                     await self._keys.abort_idempotent(key)  # asked again with the next change
-            if done:
-                await self._keys.finish_idempotent_many(done, _SENT_TTL)
         except Exception:
             log.warning("approvals asked, not recorded as asked", exc_info=True)
 

@@ -86,14 +86,21 @@ class SqliteQueues(SqliteBase):
         """Record every result in one transaction."""
         if not results:
             return
-        expires = time.time() + ttl_seconds
-        rows = [(k, r, expires) for k, r in results.items()]
-        await self._write_tx(
-            lambda c: c.executemany(
+        now = time.time()
+        sweep = now - self._swept > 60  # as finish_idempotent: expired keys go now and then
+        if sweep:
+            self._swept = now
+        rows = [(k, r, now + ttl_seconds) for k, r in results.items()]
+
+        def finish(c: sqlite3.Connection) -> None:
+            if sweep:
+                c.execute("DELETE FROM idempotency WHERE expires_at < ?", (now,))
+            c.executemany(
                 "INSERT OR REPLACE INTO idempotency (key, result, expires_at) VALUES (?, ?, ?)",
                 rows,
             )
-        )
+
+        await self._write_tx(finish)
 
     async def abort_idempotent(self, key: str) -> None:
         """Release a claim."""
