@@ -144,9 +144,7 @@ class Applier:
 
     def _done(self, workspace: str, ticket: Ticket) -> bool:
         """This version of ``ticket`` was fully handled here already (or has no number)."""
-        return not ticket.number or self._handled.get(_key(workspace, ticket.number)) == (
-            ticket.mod_count
-        )
+        return not ticket.number or self.handled(workspace, ticket.number, ticket.mod_count)
 
     async def _step(self, item: _Apply) -> None:
         """Queue ``item`` for the next batch and wait for it."""

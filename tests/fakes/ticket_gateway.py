@@ -584,15 +584,16 @@ class InMemoryTicketGateway:
         cut = rows[offset : offset + limit]
         # The instance's Date header: its clock, to the second.
         server_time = self._clock.now().replace(microsecond=0)
-        done = [
-            r
-            for r in cut
-            if known is not None and known(r.record["number"], int(r.record["sys_mod_count"]))
-        ]
+        done, read = [], []
+        for r in cut:
+            handled = known is not None and known(
+                r.record["number"], int(r.record["sys_mod_count"])
+            )
+            (done if handled else read).append(r)
         newest = max((r.record["sys_updated_on"] for r in done), default="")
         self.left_out += len(done)
         return Changes(
-            [self._ticket(r) for r in cut if r not in done],
+            [self._ticket(r) for r in read],
             server_time,
             complete=len(cut) < limit,
             known=len(done),
