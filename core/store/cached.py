@@ -1,11 +1,15 @@
 """A read cache in front of any Store, for the reads every chat command makes, and the one
 place a store outage is noticed.
 
-Connections (decrypted), documents (state names, tenants, installations) and ticket pages
-are kept for ``ttl`` seconds. Writes through this store invalidate what they touch at once;
-writes by another replica or process show within ``ttl`` (the reason it is short).
-Everything that must be exact — single-use values, idempotency keys, the outbox, leases —
-goes straight through.
+Connections (decrypted), documents (state names, tenants, installations, the listings of a
+namespace) and ticket pages are kept (:mod:`core.store.cache_entries`). Writes through this
+store invalidate what they touch at once. Writes by another replica or process show within
+``ttl`` seconds (the reason it is short), or, where the backend tells of them
+(:mod:`core.store.signals`: Redis publishes every write's groups, SQLite notices another
+connection's commit), as soon as they are told, and entries then live ``signalled_ttl``
+seconds: a sync loop polling every few seconds finds its connection, watches and language
+still cached. Everything that must be exact — single-use values, idempotency keys, the
+outbox, leases — goes straight through.
 
 Every call goes through :meth:`CachingStore._guarded`: a backend failure that means "the
 store is not answering" (the backend's ``unavailable_errors``: Redis gone, SQLite locked or
@@ -16,7 +20,6 @@ when the store answers again, however many requests and loops ran into it meanwh
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -25,6 +28,7 @@ from typing import Any, TypeVar
 
 from core.errors import StoreUnavailable
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
+from core.store.cache_entries import Entries, Group
 from core.store.port import OutboxItem, Store
 
 __all__ = ["CachingStore"]
@@ -33,48 +37,41 @@ log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 T = TypeVar("T")
-_MISSING = object()
 
 
 class CachingStore(Store):
     """Wraps ``inner``; see the module docstring for what is cached."""
 
-    def __init__(self, inner: Store, ttl: float = 2.0) -> None:
+    def __init__(self, inner: Store, ttl: float = 2.0, *, signalled_ttl: float = 60.0) -> None:
         self.inner = inner
         self.unavailable_errors = inner.unavailable_errors
         self._down_since: float | None = None
         self._ttl = ttl
-        # Entries grouped by what a write invalidates at once (a document namespace, one
-        # workspace's connection or ticket pages): a write drops its group without looking
-        # at the others, however many there are.
-        self._cache: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[float, Any]]] = {}
-        self._size = 0
-        self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
-        self._generation = 0
-        # Ticket writes made through this store, per workspace (see ticket_writes).
-        self._ticket_writes: dict[str, int] = {}
+        self._signalled_ttl = signalled_ttl
+        self._signals = inner.cache_signals()
+        self._entries = Entries(self._entry_ttl)
 
-    async def _read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
-        """A cached value, loading it once however many callers ask at the same moment
-        (an entry expiring under load must not send every waiting request to the store)."""
-        value = self._get(key)
-        if value is not _MISSING:
-            return value
-        pending = self._inflight.get(key)
-        if pending is None:
-            generation = self._generation
-            pending = asyncio.ensure_future(self._guarded(load()))
-            self._inflight[key] = pending
+    @property
+    def signalled(self) -> bool:
+        """Other processes' writes are told now: entries live ``signalled_ttl``."""
+        return self._signals is not None and self._signals.live
 
-            def done(task: asyncio.Future[Any], key: tuple[Any, ...] = key) -> None:
-                self._inflight.pop(key, None)
-                # A write since the load began makes its result stale: do not keep it.
-                if not task.cancelled() and task.exception() is None:
-                    if generation == self._generation:
-                        self._put(key, task.result())
+    def _entry_ttl(self) -> float:
+        return self._signalled_ttl if self.signalled else self._ttl
 
-            pending.add_done_callback(done)
-        return await asyncio.shield(pending)
+    def _drop(self, group: Group | None) -> None:
+        """Another process wrote ``group`` (None: something, or what is not known)."""
+        if group is None:
+            self._entries.clear()
+        else:
+            self._entries.drop(group)
+
+    async def _wrote(self, *groups: Group) -> None:
+        """This process wrote ``groups``: forget them here, then tell the others."""
+        for group in groups:
+            self._entries.drop(group)
+        if self._signals is not None and groups:
+            await self._guarded(self._signals.written(groups))
 
     async def _guarded(self, call: Awaitable[T]) -> T:
         """Await a call of the inner store, turning an outage into StoreUnavailable."""
@@ -91,43 +88,27 @@ class CachingStore(Store):
             log.info("store answering again after %.0f s", took)
         return result
 
-    def _get(self, key: tuple[Any, ...]) -> Any:
-        group = self._cache.get(key[:2])
-        hit = group.get(key) if group is not None else None
-        if hit is None or hit[0] < time.monotonic():
-            return _MISSING
-        return hit[1]
-
-    def _put(self, key: tuple[Any, ...], value: Any) -> None:
-        if self._size > 10_000:
-            self._cache.clear()  # bounded memory; a cold cache only costs reads
-            self._size = 0
-        group = self._cache.setdefault(key[:2], {})
-        self._size += key not in group
-        group[key] = (time.monotonic() + self._ttl, value)
+    async def _read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        return await self._entries.read(key, lambda: self._guarded(load()))
 
     def ticket_writes(self, workspace: str) -> int:
-        """How many times ``workspace``'s tickets were written through this store: a
-        number that moves with every write this process makes (timers that derive work
-        from the stored tickets look again when it moved)."""
-        return self._ticket_writes.get(workspace, 0)
-
-    def _drop(self, kind: str, scope: Any) -> None:
-        """Forget a group: ``kind`` (doc, conn, tickets) and its namespace or workspace."""
-        self._generation += 1
-        if kind == "tickets":
-            self._ticket_writes[scope] = self._ticket_writes.get(scope, 0) + 1
-        self._size -= len(self._cache.pop((kind, scope), ()))
+        """How many times ``workspace``'s tickets were written (through this store, or by
+        another process that told of it): a number that moves with every write (timers
+        that derive work from the stored tickets look again when it moved)."""
+        return self._entries.ticket_drops.get(workspace, 0)
 
     # life cycle
     async def open(self) -> None:
-        """Open the inner store."""
+        """Open the inner store, then listen for other processes' writes."""
         await self._guarded(self.inner.open())
+        if self._signals is not None:
+            await self._guarded(self._signals.start(self._drop))
 
     async def close(self) -> None:
-        """Close the inner store and forget everything."""
-        self._cache.clear()
-        self._size = 0
+        """Stop listening, close the inner store and forget everything."""
+        if self._signals is not None:
+            await self._signals.stop()
+        self._entries.clear()
         await self._guarded(self.inner.close())
 
     async def ping(self) -> None:
@@ -140,7 +121,7 @@ class CachingStore(Store):
     ) -> None:
         """Write through, then forget the cached copy."""
         await self._guarded(self.inner.put_document(namespace, key, data, secret=secret))
-        self._drop("doc", namespace)
+        await self._wrote(("doc", namespace))
 
     async def get_document(self, namespace: str, key: str) -> Doc | None:
         """Cached read."""
@@ -156,17 +137,21 @@ class CachingStore(Store):
     async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
         """Write through, then forget the cached copies."""
         await self._guarded(self.inner.put_documents(namespace, docs))
-        self._drop("doc", namespace)
+        await self._wrote(("doc", namespace))
 
     async def delete_document(self, namespace: str, key: str) -> bool:
         """Delete through."""
         gone = await self._guarded(self.inner.delete_document(namespace, key))
-        self._drop("doc", namespace)
+        await self._wrote(("doc", namespace))
         return gone
 
     async def list_documents(self, namespace: str, prefix: str = "") -> dict[str, Doc]:
-        """Not cached (rare)."""
-        return await self._guarded(self.inner.list_documents(namespace, prefix))
+        """Cached read (a sync cycle lists its workspace's creates in doubt each time)."""
+        found: dict[str, Doc] = await self._read(
+            ("doc", namespace, ("list", prefix)),
+            lambda: self.inner.list_documents(namespace, prefix),
+        )
+        return {key: dict(doc) for key, doc in found.items()}
 
     # single use: never cached
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
@@ -181,7 +166,7 @@ class CachingStore(Store):
     async def save_connection(self, connection: Connection) -> None:
         """Write through."""
         await self._guarded(self.inner.save_connection(connection))
-        self._drop("conn", connection.workspace)
+        await self._wrote(("conn", connection.workspace))
 
     async def get_connection(self, workspace: str) -> Connection | None:
         """Cached read (connections are immutable objects)."""
@@ -193,7 +178,7 @@ class CachingStore(Store):
     async def delete_connection(self, workspace: str) -> bool:
         """Delete through."""
         gone = await self._guarded(self.inner.delete_connection(workspace))
-        self._drop("conn", workspace)
+        await self._wrote(("conn", workspace))
         return gone
 
     async def list_connections(self) -> list[Connection]:
@@ -204,7 +189,7 @@ class CachingStore(Store):
     async def save_ticket(self, ticket: Ticket) -> None:
         """Write through; the workspace's cached pages are dropped."""
         await self._guarded(self.inner.save_ticket(ticket))
-        self._drop("tickets", ticket.workspace)
+        await self._wrote(("tickets", ticket.workspace))
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """Not cached."""
@@ -213,8 +198,7 @@ class CachingStore(Store):
     async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Write through; the workspaces' cached pages are dropped."""
         await self._guarded(self.inner.save_tickets(tickets))
-        for workspace in {t.workspace for t in tickets}:
-            self._drop("tickets", workspace)
+        await self._wrote(*{("tickets", t.workspace) for t in tickets})
 
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """Not cached."""

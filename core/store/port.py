@@ -24,6 +24,7 @@ from core.models import (
     TicketKind,
 )
 from core.storage import Doc, OutboxItem
+from core.store.signals import CacheSignals
 
 __all__ = ["Doc", "OutboxItem", "Store", "by_workspace", "window"]
 
@@ -56,6 +57,11 @@ class Store(ABC):
     @abstractmethod
     async def ping(self) -> None:
         """Raise if the backing store does not answer."""
+
+    def cache_signals(self) -> CacheSignals | None:
+        """How this backend tells a cache of other processes' writes; None (the default)
+        when it cannot, and a cache keeps entries for a short time only."""
+        return None
 
     async def durability_risks(self) -> list[tuple[str, str]]:
         """What in the backing server's set-up could lose data, as (finding, what to do);

@@ -29,7 +29,7 @@ Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,9 @@ from core.store.port import OutboxItem, Store, window
 from core.store.redis_backup import AUDIT_KEEP, RedisBackup, durability_risks
 from core.store.redis_docs import RedisDocuments, dumps_sorted, view_name
 from core.store.redis_format import upgrade
+from core.store.redis_idempotency import RedisIdempotency, ms
 from core.store.redis_outbox import RedisOutbox, as_text, as_texts, opt_text
+from core.store.redis_signals import RedisSignals
 
 __all__ = ["AUDIT_KEEP", "RedisStore"]
 
@@ -76,11 +78,10 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1
 """
 
 
-def _ms(seconds: float) -> int:
-    return max(1, round(seconds * 1000))
+_ms = ms
 
 
-class RedisStore(RedisBackup, RedisDocuments, Store):
+class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     """Store on Redis; safe for several replicas sharing one server."""
 
     unavailable_errors = (RedisConnectionError, RedisTimeoutError, BusyLoadingError, OSError)
@@ -131,6 +132,10 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
         except ResponseError:  # CONFIG is disabled on managed services: judge by INFO alone
             save = None
         return durability_risks(persistence, memory, save)
+
+    def cache_signals(self) -> RedisSignals:
+        """Every write's cache groups published on this prefix's channel."""
+        return RedisSignals(lambda: self._r, f"{self._p}cache")
 
     @property
     def _r(self) -> Redis:
@@ -292,54 +297,6 @@ class RedisStore(RedisBackup, RedisDocuments, Store):
         """Subscriptions of a workspace, by channel."""
         rows = await self._hgetall(f"{self._p}subs:{workspace}")
         return [codec.subscription_from_doc(json.loads(rows[k])) for k in sorted(rows)]
-
-    # -- idempotency ------------------------------------------------------------------
-    async def begin_idempotent(self, key: str, ttl_seconds: float) -> str | None:
-        """Claim with ``SET NX PX``; otherwise return what is stored."""
-        name = f"{self._p}idem:{key}"
-        while True:
-            if await self._r.set(name, "", nx=True, px=_ms(ttl_seconds)):
-                return None
-            current = opt_text(await self._r.get(name))
-            if current is not None:
-                return current
-            # It expired between SET and GET: try to claim it again.
-
-    async def finish_idempotent(self, key: str, result: str, ttl_seconds: float) -> None:
-        """Record the result of a claimed key."""
-        await self._r.set(f"{self._p}idem:{key}", result, px=_ms(ttl_seconds))
-
-    async def begin_idempotent_many(
-        self, keys: Sequence[str], ttl_seconds: float
-    ) -> dict[str, str | None]:
-        """Every ``SET NX PX`` in one pipeline, then what is stored for the rest in another
-        (one that expired in between is claimed alone)."""
-        wanted = list(dict.fromkeys(keys))
-        names = [f"{self._p}idem:{k}" for k in wanted]
-        async with self._r.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.set(name, "", nx=True, px=_ms(ttl_seconds))
-            claimed = await pipe.execute()
-        taken = [i for i, ok in enumerate(claimed) if not ok]
-        stored = await self._r.mget([names[i] for i in taken]) if taken else []
-        found: dict[str, str | None] = {k: None for k in wanted}
-        for i, value in zip(taken, stored, strict=True):
-            text = opt_text(value)
-            found[wanted[i]] = (
-                text if text is not None else await self.begin_idempotent(wanted[i], ttl_seconds)
-            )
-        return found
-
-    async def finish_idempotent_many(self, results: Mapping[str, str], ttl_seconds: float) -> None:
-        """Every result in one pipeline."""
-        async with self._r.pipeline(transaction=False) as pipe:
-            for key, result in results.items():
-                pipe.set(f"{self._p}idem:{key}", result, px=_ms(ttl_seconds))
-            await pipe.execute()
-
-    async def abort_idempotent(self, key: str) -> None:
-        """Release a claim."""
-        await self._r.delete(f"{self._p}idem:{key}")
 
     # -- outbox -----------------------------------------------------------------------
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:

@@ -36,6 +36,7 @@ import aiosqlite
 from core.secrets import SecretBox
 from core.store.codec import ConnectionMemo
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
+from core.store.sqlite_signals import DataVersionSignals
 
 __all__ = ["Doc", "SqliteBase", "dumps"]
 
@@ -141,6 +142,17 @@ class SqliteBase:
         db, self._db = self._db, None
         if db is not None:
             await db.close()
+
+    def cache_signals(self) -> DataVersionSignals | None:
+        """Another process's commits, noticed by the writing connection (none for
+        ``":memory:"``, which no other process can open)."""
+        return None if self._path == ":memory:" else DataVersionSignals(self._data_version)
+
+    def _data_version(self) -> int | None:
+        if self._writer is None:
+            return None
+        row = self._writer.execute("PRAGMA data_version").fetchone()
+        return int(row[0]) if row else None
 
     async def ping(self) -> None:
         """Run a trivial query on the writing connection's thread."""
