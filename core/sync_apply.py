@@ -38,6 +38,10 @@ from core.tickets import HISTORY
 __all__ = ["Applier", "Emit"]
 
 Emit = Callable[[list[TicketEvent]], Awaitable[object]]
+#: How long a batch waits for more applies before it starts (seconds). A batch's store
+#: work barely grows with its size, and the store answers without yielding, so without a
+#: wait the polls of a cycle went one per batch.
+LINGER = 0.005
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 HANDLED_MAX = 200_000
 
@@ -165,8 +169,10 @@ class Applier:
 
     async def _drain(self) -> None:
         """Batches of whatever waits, until nothing can go: one apply per workspace each,
-        none of a workspace another apply holds."""
+        none of a workspace another apply holds. The first waits :data:`LINGER` for the
+        applies of the polls answering at about the same time."""
         try:
+            await asyncio.sleep(LINGER)
             while True:
                 # Those back with their comments first: their workspaces are theirs.
                 batch = [i for i in self._waiting if i.observed and i.comments is not None]

@@ -14,6 +14,7 @@ decoded only when asked.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -63,8 +64,10 @@ _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _ESCAPES = {c: (chr(c) if c in _UNRESERVED else f"%{c:02X}") for c in range(128)}
 
 
+@lru_cache(maxsize=8192)
 def _encode(value: str) -> str:
-    """``quote(value, safe="")``, at C speed for ASCII (every query SnowOps makes)."""
+    """``quote(value, safe="")``, at C speed for ASCII (every query SnowOps makes); the
+    names and most values of a poll's parameters repeat poll after poll."""
     return value.translate(_ESCAPES) if value.isascii() else quote(value, safe="")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,8 +92,11 @@ def correlation_id(workspace: str, key: str) -> str:
     return f"{head}{key[:room]}~{digest}"
 
 
+@lru_cache(maxsize=4096)
 def format_sn_datetime(value: datetime) -> str:
-    """UTC ``YYYY-MM-DD HH:MM:SS``, as the Table API stores date-times."""
+    """UTC ``YYYY-MM-DD HH:MM:SS``, as the Table API stores date-times. Kept for the last
+    few thousand values: every poll formats its watermark, which a quiet connection keeps
+    for many polls."""
     return value.astimezone(UTC).strftime(SN_DATETIME)
 
 

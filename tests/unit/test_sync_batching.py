@@ -4,7 +4,9 @@ change once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from core.clock import FakeClock
@@ -79,3 +81,22 @@ async def test_baselines_and_tickets_are_read_and_written_once_per_page() -> Non
     assert many["get_tickets"] == few["get_tickets"] >= 1
     assert many["get_documents"] == few["get_documents"] >= 2
     assert many["put_documents"] == few["put_documents"] >= 1
+
+
+async def test_applies_arriving_within_moments_share_one_batch() -> None:
+    """Polls of several connections answering a millisecond apart are stored in one batch
+    (the store answers without yielding: without the batch's short wait each went alone)."""
+    env, store, made = await _env(5)
+    sync = env.sync()
+    fresh = [t for n in made if (t := await store.get_ticket(WS, n)) is not None]
+    assert len(fresh) == 5
+    store.counting = True
+    applies = []
+    for n, ticket in enumerate(fresh):
+        ws = f"slack:T{n}"
+        applies.append(asyncio.create_task(sync.apply(ws, [replace(ticket, workspace=ws)])))
+        await asyncio.sleep(0.001)
+    await asyncio.gather(*applies)
+    assert store.calls["save_tickets"] == 1
+    for n, ticket in enumerate(fresh):
+        assert await store.get_ticket(f"slack:T{n}", ticket.number) is not None
