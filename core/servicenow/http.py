@@ -14,8 +14,8 @@ decoded only when asked.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from collections.abc import Awaitable, Callable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
