@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web
 
-from bench.sync_world import IN_FLIGHT, World, in_flight, pct, rss_mb
+from bench.sync_world import IN_FLIGHT, PhasePeaks, World, in_flight, pct, rss_mb
 from bot.routes import add_core_routes
 from core.models import TicketKind
 
@@ -149,7 +149,9 @@ def show(what: str, lat: list[float]) -> None:
           f"p95 {pct(lat, 0.95) * 1000:.0f} ms (n={len(lat)})")  # fmt: skip
 
 
-async def live(world: World, args: argparse.Namespace, changes: int) -> None:
+async def live(
+    world: World, args: argparse.Namespace, changes: int, peaks: PhasePeaks | None = None
+) -> None:
     """Pushes first (one change per connection, only the delivery loop running), then the
     real poll loops: idle CPU once pushes slowed them, and the delay of changes whose push
     is lost. Without pushes (``--no-push``): the loops at the interval."""
@@ -157,23 +159,28 @@ async def live(world: World, args: argparse.Namespace, changes: int) -> None:
     assert s is not None
     assert s.workers is not None
     runner = None
+    peaks = peaks or PhasePeaks()
     if not args.no_push:
+        peaks.phase = "pushes"
         runner = await serve_events(world)
         delivering = asyncio.create_task(world.deliver_forever())
         show("by push", await world.latency(world.one_per_connection(), args.interval * 2))
         delivering.cancel()
+    peaks.phase = "loops starting"
     await s.workers.start()
     try:
         cadence = s.coordinator.cadence
         pushing = sum(cadence.pushing(ws) for ws in world.workspaces)
         settle = cadence.ceiling * 1.5 if pushing else args.interval * 1.5
         await asyncio.sleep(settle)  # pushed connections' waits double towards the ceiling
+        peaks.phase = "loops idle"
         print(f"idle, real loops, {pushing} of {len(world.workspaces)} connections with pushes "
               f"(interval {args.interval:g} s, ceiling {cadence.ceiling:g} s): "
               f"{await loops_cpu(settle * 1.5) * 100:.1f}% of one core")  # fmt: skip
         if runner is not None:
             await world.each_sim("DELETE", "/sim/push")  # every push from now on is lost
         picks = random.sample(world.tickets, min(changes, 200))
+        peaks.phase = "loops, pushes lost"
         show("by polling", await world.latency(picks, args.interval * 2))
     finally:
         if runner is not None:
@@ -208,8 +215,12 @@ async def run(args: argparse.Namespace) -> None:
             await cycles(world, args, changes)
             print(f"peak RSS so far (after the cycles): {rss_mb():.0f} MB")
             if not args.no_live:
-                await live(world, args, changes)
+                peaks = PhasePeaks()
+                sampling = asyncio.create_task(peaks.sample())
+                await live(world, args, changes, peaks)
+                sampling.cancel()
                 print(f"peak RSS so far (after the real loops): {rss_mb():.0f} MB")
+                print(f"resident memory, highest by phase: {peaks.report()}")
             # Last, the loops stopped (their CPU is not this figure's): it moves stored
             # tickets ahead of the simulators (versions they never had).
             assert world.services is not None

@@ -68,6 +68,33 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """The process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PhasePeaks:
+    """The highest resident memory seen in each phase of a run (sampled 4 times a
+    second): which phase sets the process's peak."""
+
+    def __init__(self) -> None:
+        self.phase = "start"
+        self.peaks: dict[str, float] = {}
+
+    async def sample(self) -> None:
+        """Sample until cancelled."""
+        while True:
+            rss = current_rss_mb()
+            if rss > self.peaks.get(self.phase, 0.0):
+                self.peaks[self.phase] = rss
+            await asyncio.sleep(0.25)
+
+    def report(self) -> str:
+        """Each phase's peak, in order."""
+        return ", ".join(f"{name} {mb:.0f} MB" for name, mb in self.peaks.items())
+
+
 def cpu_of(pids: list[int]) -> float:
     """CPU seconds (user + system) the processes ``pids`` have used so far (Linux)."""
     ticks = os.sysconf("SC_CLK_TCK")

@@ -81,7 +81,11 @@ class StatusSync:
         #: Told of each apply's events once they are safe, outside the batch that made
         #: them (requests to the instance: a change's approvers).
         self.after: Emit | None = None
-        self._applier = Applier(gateway, tickets, baselines, clock, self._emit)
+        #: Poll reads waiting for their answer (a batch about to start waits for them).
+        self._reading = 0
+        self._applier = Applier(
+            gateway, tickets, baselines, clock, self._emit, busy=lambda: self._reading > 0
+        )
         # (workspace, kind) → (the connection it was read for, the stored watermark, this
         # process's watermark): quiet cycles neither read nor write the stored one.
         self._marks: dict[tuple[str, TicketKind], tuple[object, datetime | None, datetime | None]]
@@ -149,14 +153,18 @@ class StatusSync:
         latest = answered = None
         offset, complete, cut = 0, False, False
         while not complete:
-            changes = await self._gateway.changes(
-                turn.workspace,
-                kinds,
-                since - OVERLAP if since else None,
-                limit=min(self._page, MAX_RECORDS - offset),
-                offset=offset,
-                known=self.known(turn.workspace),
-            )
+            self._reading += 1
+            try:
+                changes = await self._gateway.changes(
+                    turn.workspace,
+                    kinds,
+                    since - OVERLAP if since else None,
+                    limit=min(self._page, MAX_RECORDS - offset),
+                    offset=offset,
+                    known=self.known(turn.workspace),
+                )
+            finally:
+                self._reading -= 1
             turn.pending += changes.tickets
             if len(turn.pending) >= self._page:
                 await self._apply_read(turn)

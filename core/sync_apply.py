@@ -38,9 +38,10 @@ from core.tickets import HISTORY
 __all__ = ["Applier", "Emit"]
 
 Emit = Callable[[list[TicketEvent]], Awaitable[object]]
-#: How long a batch waits for more applies before it starts (seconds). A batch's store
-#: work barely grows with its size, and the store answers without yielding, so without a
-#: wait the polls of a cycle went one per batch.
+#: How long a batch waits for more applies before it starts, while other polls are on
+#: their way (seconds). A batch's store work barely grows with its size, and the store
+#: answers without yielding, so without a wait the polls of a cycle went one per batch. An
+#: apply with no poll under way (a push to a quiet process) goes at once.
 LINGER = 0.005
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 HANDLED_MAX = 200_000
@@ -89,8 +90,12 @@ class Applier:
         baselines: Baselines,
         clock: Clock,
         emit: Emit,
+        *,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self._gateway = gateway
+        #: Whether more applies are on their way (polls waiting for their answers).
+        self._busy = busy
         self._tickets = tickets
         self._baselines = baselines
         self._clock = clock
@@ -169,10 +174,11 @@ class Applier:
 
     async def _drain(self) -> None:
         """Batches of whatever waits, until nothing can go: one apply per workspace each,
-        none of a workspace another apply holds. The first waits :data:`LINGER` for the
-        applies of the polls answering at about the same time."""
+        none of a workspace another apply holds. While polls are under way, the first waits
+        :data:`LINGER` for the applies of those answering at about the same time."""
         try:
-            await asyncio.sleep(LINGER)
+            if self._busy is not None and self._busy():
+                await asyncio.sleep(LINGER)
             while True:
                 # Those back with their comments first: their workspaces are theirs.
                 batch = [i for i in self._waiting if i.observed and i.comments is not None]

@@ -84,12 +84,23 @@ async def test_baselines_and_tickets_are_read_and_written_once_per_page() -> Non
 
 
 async def test_applies_arriving_within_moments_share_one_batch() -> None:
-    """Polls of several connections answering a millisecond apart are stored in one batch
-    (the store answers without yielding: without the batch's short wait each went alone)."""
+    """While a poll waits for its answer, applies arriving a millisecond apart are stored in
+    one batch (the store answers without yielding: without the batch's short wait, each
+    went alone)."""
     env, store, made = await _env(5)
     sync = env.sync()
     fresh = [t for n in made if (t := await store.get_ticket(WS, n)) is not None]
     assert len(fresh) == 5
+    answer = asyncio.Event()
+    real = env.fake.changes
+
+    async def slow_changes(*args: Any, **kwargs: Any) -> Any:
+        await answer.wait()  # a poll under way: an instance taking its time
+        return await real(*args, **kwargs)
+
+    env.fake.changes = slow_changes  # type: ignore[method-assign]
+    polling = asyncio.create_task(sync.cycle(WS))
+    await asyncio.sleep(0)
     store.counting = True
     applies = []
     for n, ticket in enumerate(fresh):
@@ -100,3 +111,5 @@ async def test_applies_arriving_within_moments_share_one_batch() -> None:
     assert store.calls["save_tickets"] == 1
     for n, ticket in enumerate(fresh):
         assert await store.get_ticket(f"slack:T{n}", ticket.number) is not None
+    answer.set()
+    await polling
