@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 T = TypeVar("T")
+#: The longest ticket page kept: a command's page or a home tab's list.
+PAGE_CACHED_MAX = 200
 
 
 class CachingStore(Store):
@@ -225,7 +227,15 @@ class CachingStore(Store):
         limit: int = 20,
         offset: int = 0,
     ) -> list[Ticket]:
-        """Cached page."""
+        """Cached page, if it is one a person reads (:data:`PAGE_CACHED_MAX` tickets at
+        most); a scan of every ticket (reminders, Secure Score checks, backups) goes
+        straight through: kept, a thousand workspaces' scans held every ticket decoded."""
+        if limit > PAGE_CACHED_MAX:
+            return await self._guarded(
+                self.inner.list_tickets(
+                    workspace, kind, active_only=active_only, limit=limit, offset=offset
+                )
+            )
         key = ("tickets", workspace, kind, active_only, limit, offset)
 
         async def load() -> tuple[Ticket, ...]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from core.models import Connection
+from core.models import Connection, Ticket
 from core.secrets import SecretBox, generate_key
 from core.store.cached import CachingStore
 from core.store.memory import MemoryStore
@@ -72,3 +73,27 @@ async def test_entries_expire() -> None:
     await inner.save_connection(conn("elsewhere"))  # another replica wrote
     await asyncio.sleep(0.06)
     assert await store.get_connection("slack:T1") == conn("elsewhere")
+
+
+class ListingStore(MemoryStore):
+    """A MemoryStore that counts ticket listings."""
+
+    def __init__(self) -> None:
+        super().__init__(SecretBox(generate_key()))
+        self.listings = 0
+
+    async def list_tickets(self, *args: Any, **kwargs: Any) -> list[Ticket]:
+        self.listings += 1
+        return await super().list_tickets(*args, **kwargs)
+
+
+async def test_a_page_is_kept_and_a_scan_of_every_ticket_is_not() -> None:
+    """A person's page (a command, a home tab) is kept; a timer's scan of every ticket is
+    read each time, never held (a thousand workspaces' scans held every ticket decoded)."""
+    inner = ListingStore()
+    store = CachingStore(inner, ttl=60)
+    for limit, kept in ((20, True), (200, True), (1000, False)):
+        before = inner.listings
+        await store.list_tickets("slack:T1", limit=limit)
+        await store.list_tickets("slack:T1", limit=limit)
+        assert inner.listings - before == (1 if kept else 2), limit
