@@ -39,7 +39,6 @@ class RedisSignals(CacheSignals):
         self._channel = channel
         #: This process's mark on its messages (its own need no drop).
         self._origin = secrets.token_hex(8)
-        self._task: asyncio.Task[None] | None = None
         self._drop: Drop | None = None
         self._subscribed = asyncio.Event()
         self._failures = 0
@@ -55,15 +54,6 @@ class RedisSignals(CacheSignals):
         """One message for every group of a write."""
         payload = json.dumps([self._origin, [list(g) for g in groups]])
         await self._client().publish(self._channel, payload)
-
-    async def stop(self) -> None:
-        """Unsubscribe."""
-        task, self._task = self._task, None
-        self.live = False
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _listen(self) -> None:
         try:

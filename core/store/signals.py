@@ -11,6 +11,8 @@ the cache keeps entries for its short time only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
@@ -27,6 +29,8 @@ class CacheSignals(ABC):
 
     #: Drops arrive now: entries may live for the cache's long time.
     live: bool = False
+    #: The task that listens or watches (started by :meth:`start`).
+    _task: asyncio.Task[None] | None = None
 
     @abstractmethod
     async def start(self, drop: Drop) -> None:
@@ -36,6 +40,11 @@ class CacheSignals(ABC):
     async def written(self, groups: Sequence[Group]) -> None:
         """This process wrote ``groups`` (after the write is done): tell the others."""
 
-    @abstractmethod
     async def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening: the task ends, and nothing is live."""
+        task, self._task = self._task, None
+        self.live = False
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -6,7 +6,6 @@ cached entry. This process's own writes do not change it, and need no telling.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 
 from core.store.cache_entries import Group
@@ -24,7 +23,6 @@ class DataVersionSignals(CacheSignals):
     def __init__(self, version: Callable[[], int | None], every: float = EVERY) -> None:
         self._version = version
         self._every = every
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self, drop: Drop) -> None:
         """Note the version now and watch it."""
@@ -34,15 +32,6 @@ class DataVersionSignals(CacheSignals):
 
     async def written(self, groups: Sequence[Group]) -> None:
         """Nothing to tell: other processes see the commit itself."""
-
-    async def stop(self) -> None:
-        """Stop watching."""
-        task, self._task = self._task, None
-        self.live = False
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _watch(self, drop: Drop, seen: int | None) -> None:
         while True:
