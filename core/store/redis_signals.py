@@ -44,7 +44,10 @@ class RedisSignals(CacheSignals):
         self._failures = 0
 
     async def start(self, drop: Drop) -> None:
-        """Subscribe (waiting up to a second for it, so a fresh process caches at once)."""
+        """Subscribe (waiting up to a second for it, so a fresh process caches at once);
+        once, however many times the store is opened."""
+        if self._task is not None:
+            return
         self._drop = drop
         self._task = asyncio.get_running_loop().create_task(self._listen())
         with contextlib.suppress(TimeoutError):

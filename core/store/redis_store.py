@@ -78,9 +78,6 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1
 """
 
 
-_ms = ms
-
-
 class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     """Store on Redis; safe for several replicas sharing one server."""
 
@@ -188,7 +185,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
         """Store an encrypted single-use value with a server-side expiry."""
         token = self._box.encrypt(json.dumps(data))
-        await self._r.set(f"{self._p}once:{namespace}:{key}", token, px=_ms(ttl_seconds))
+        await self._r.set(f"{self._p}once:{namespace}:{key}", token, px=ms(ttl_seconds))
 
     async def take_once(self, namespace: str, key: str) -> Doc | None:
         """Take and delete a value with ``GETDEL``."""
@@ -343,7 +340,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
         """Take or renew a lease; a new holder gets the next ``INCR`` of the fence."""
         keys = [f"{self._p}lease:{name}", f"{self._p}fence:{name}"]
-        fence = await self._acquire(keys=keys, args=[owner, _ms(ttl_seconds)])
+        fence = await self._acquire(keys=keys, args=[owner, ms(ttl_seconds)])
         return None if fence is None else int(fence)
 
     async def release_lease(self, name: str, owner: str) -> None:

@@ -25,7 +25,10 @@ class DataVersionSignals(CacheSignals):
         self._every = every
 
     async def start(self, drop: Drop) -> None:
-        """Note the version now and watch it."""
+        """Note the version now and watch it; once, however many times the store is
+        opened."""
+        if self._task is not None:
+            return
         seen = self._version()
         self.live = seen is not None
         self._task = asyncio.get_running_loop().create_task(self._watch(drop, seen))
