@@ -4,7 +4,8 @@ one channel, and drops the groups the others published.
 Pub/sub delivers at most once: while the subscription is down (Redis restarting, the
 connection cut) nothing is known, so every entry is dropped when it goes and again when it
 is back, and meanwhile the cache keeps entries for its short time only. The loss is logged
-once when it starts and once when it ends.
+(as information: Redis gone is the store's outage, which the store warns of) once when it
+starts and once when it ends.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class RedisSignals(CacheSignals):
                 except (RedisError, OSError) as exc:
                     self._lost()
                     if self._failures == 0:
-                        log.warning(
+                        # Info: Redis gone is the store's outage, warned of once by it.
+                        log.info(
                             "cache signals lost (%s: %s): cached reads are kept briefly "
                             "until they return",
                             type(exc).__name__,
