@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import os
 import signal
 import sys
@@ -63,6 +64,13 @@ class SharedRedis:
         return bool(
             await self.client.hget(f"{self.prefix}doc:sync_watermark", f"{workspace}|{table}")
         )
+
+    async def told(self, workspace: str, numbers: list[str], state: str) -> bool:
+        """Every one of ``numbers`` has a baseline (what users were told) in ``state``."""
+        raw = await self.client.hmget(
+            f"{self.prefix}doc:sync_baseline", [f"{workspace}|{n}" for n in numbers]
+        )
+        return all(r is not None and json.loads(r).get("state") == state for r in raw)
 
     async def queued(self) -> int:
         """How many deliveries were ever queued in the outbox."""
