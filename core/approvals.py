@@ -31,6 +31,7 @@ from core.ports import ChatSink
 from core.repos.labels import StateNames
 from core.servicenow.errors import ForbiddenError, NotFoundError
 from core.storage import AuditLog, IdempotencyKeys, TicketStore
+from core.sync_events import asks_approvers
 from core.views import Button, TicketCard, ticket_card
 
 __all__ = ["Approvals", "People", "approval_card"]
@@ -126,13 +127,7 @@ class Approvals:
         For a whole batch of events: one read of the changes, their approvals read all at
         once (a sync batch of many connections waits for the slowest instance, not for the
         sum of them), one claim of every approval's key and one record of what was sent."""
-        moved = list(
-            dict.fromkeys(
-                (e.workspace, e.number)
-                for e in events
-                if e.kind is TicketKind.CHANGE and e.change == "state"
-            )
-        )
+        moved = list(dict.fromkeys((e.workspace, e.number) for e in events if asks_approvers(e)))
         if not moved:
             return
         try:

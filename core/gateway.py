@@ -196,10 +196,17 @@ class TicketGateway(Protocol):
         ...
 
     async def comments_since(
-        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+        self,
+        workspace: str,
+        tickets: Sequence[Ticket],
+        since: datetime | None,
+        *,
+        approvals_of: Sequence[Ticket] = (),
     ) -> list[Comment]:
         """Comments on any of ``tickets`` made at or after ``since``, oldest first (one
-        request, however many tickets)."""
+        request, however many tickets). ``approvals_of``: changes whose approvals are
+        about to be asked for (:meth:`approvals`); a gateway may read them with the
+        comments, in the same request, and answer that ask from what it read."""
         ...
 
     async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:

@@ -78,9 +78,7 @@ class StatusSync:
         self._connections = connections
         self._watermarks = watermarks
         self.emit: Emit = emit or _discard
-        #: Told of each apply's events once they are safe, outside the batch that made
-        #: them (requests to the instance: a change's approvers).
-        self.after: Emit | None = None
+        self._after: Emit | None = None
         #: Poll reads waiting for their answer (a batch about to start waits for them).
         self._reading = 0
         self._applier = Applier(
@@ -90,6 +88,18 @@ class StatusSync:
         # process's watermark): quiet cycles neither read nor write the stored one.
         self._marks: dict[tuple[str, TicketKind], tuple[object, datetime | None, datetime | None]]
         self._marks = {}
+
+    @property
+    def after(self) -> Emit | None:
+        """Told of each apply's events once they are safe, outside the batch that made
+        them (requests to the instance: a change's approvers, which are then read with
+        the comments of the tickets that moved)."""
+        return self._after
+
+    @after.setter
+    def after(self, value: Emit | None) -> None:
+        self._after = value
+        self._applier.approvals_after = value is not None
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
         """One poll of every kind of ``workspace``; ``guard`` runs before anything is
@@ -230,8 +240,8 @@ class StatusSync:
         events = await self._applier.apply(
             workspace, fresh, since=since, comments=comments, guard=guard
         )
-        if events and self.after is not None:
-            await self.after(events)
+        if events and self._after is not None:
+            await self._after(events)
         return events
 
     def known(self, workspace: str) -> Known:

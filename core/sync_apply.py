@@ -31,7 +31,7 @@ from core.gateway import TicketGateway, keep_local
 from core.models import Comment, Ticket, TicketEvent
 from core.repos.sync_state import Baseline, Baselines
 from core.storage import TicketStore
-from core.sync_events import Seen, comment_events, observe
+from core.sync_events import Seen, asks_approvers, comment_events, observe
 from core.sync_reads import OVERLAP, Guard
 from core.tickets import HISTORY
 
@@ -62,6 +62,8 @@ class _Apply:
     observed: bool = False
     #: The moved tickets whose comments it is off asking for (its workspace held).
     asking: list[Ticket] = field(default_factory=list)
+    #: The changes among them whose approvers will be asked for next (read with them).
+    approvals: list[Ticket] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     failed: BaseException | None = None
 
@@ -109,6 +111,10 @@ class Applier:
         #: (workspace, number) → the ticket as stored now, while its batch runs.
         self._stored: dict[tuple[str, str], Ticket] = {}
         self._drainer: asyncio.Task[None] | None = None
+        #: Approvers are asked for after each apply (:class:`~core.approvals.Approvals`):
+        #: the changes' approvals are read with their comments, in one request where the
+        #: gateway can.
+        self.approvals_after = False
 
     async def apply(
         self,
@@ -136,7 +142,10 @@ class Applier:
             # Asked outside any batch: a slow instance holds up its own connection only.
             try:
                 item.comments = await self._gateway.comments_since(
-                    workspace, item.asking, since - OVERLAP if since else None
+                    workspace,
+                    item.asking,
+                    since - OVERLAP if since else None,
+                    approvals_of=item.approvals,
                 )
             except BaseException:
                 self._release(workspace)
@@ -220,6 +229,11 @@ class Applier:
             for item in items:
                 if item.comments is None:
                     item.asking = [s.ticket for s in item.seen if s.moved]
+                    item.approvals = [
+                        s.ticket
+                        for s in item.seen
+                        if self.approvals_after and any(asks_approvers(e) for e in s.events)
+                    ]
                     if item.asking and item.done.cancelled():
                         item.asking = []  # its caller stopped waiting: told next time
                         continue

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.models import Comment, Ticket, TicketEvent
+from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baseline
 
-__all__ = ["Seen", "comment_events", "observe"]
+__all__ = ["Seen", "asks_approvers", "comment_events", "observe"]
 
 
 @dataclass(slots=True)
@@ -26,6 +26,12 @@ class Seen:
     dirty: bool = False
     events: list[TicketEvent] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+
+
+def asks_approvers(event: TicketEvent) -> bool:
+    """A change's state moved: ServiceNow may have asked approvers (change models ask on
+    entering a state), so :class:`~core.approvals.Approvals` looks."""
+    return event.kind is TicketKind.CHANGE and event.change == "state"
 
 
 def observe(workspace: str, fresh: Ticket, baseline: Baseline | None, now: datetime) -> Seen:

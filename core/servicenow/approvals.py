@@ -17,10 +17,47 @@ from core.servicenow.responses import error_for, parse_json
 from core.servicenow.table import TABLE_PATH, TableClient, patch_with
 from core.servicenow.transport import BearerAuth, InstancePool, send_with_retries
 
-__all__ = ["APPROVAL_TABLE", "decide_approval", "requested_approvals"]
+__all__ = [
+    "APPROVAL_FIELDS",
+    "APPROVAL_TABLE",
+    "approvals_from_rows",
+    "approvals_query",
+    "decide_approval",
+    "requested_approvals",
+]
 
 APPROVAL_TABLE = "sysapproval_approver"
-_FIELDS = ["sys_id", "approver", "approver.user_name", "approver.name", "approver.email"]
+APPROVAL_FIELDS = [
+    "sys_id",
+    "sysapproval",
+    "approver",
+    "approver.user_name",
+    "approver.name",
+    "approver.email",
+]
+
+
+def approvals_query(sys_ids: list[str]) -> str:
+    """The requested approvals of the changes ``sys_ids`` (quoted), oldest first."""
+    return f"sysapprovalIN{','.join(sys_ids)}^state=requested^ORDERBYsys_created_on"
+
+
+def approvals_from_rows(rows: list[dict[str, Any]]) -> dict[str, list[ApprovalRequest]]:
+    """``sysapproval_approver`` rows as each change's (by sys_id) approval requests."""
+    found: dict[str, list[ApprovalRequest]] = {}
+    for r in rows:
+        if not r.get("sys_id"):
+            continue
+        found.setdefault(str(r.get("sysapproval") or ""), []).append(
+            ApprovalRequest(
+                id=str(r.get("sys_id") or ""),
+                approver=str(r.get("approver") or ""),
+                user_name=str(r.get("approver.user_name") or ""),
+                name=str(r.get("approver.name") or ""),
+                email=str(r.get("approver.email") or ""),
+            )
+        )
+    return found
 
 
 async def requested_approvals(
@@ -30,21 +67,11 @@ async def requested_approvals(
     rows = await table.query(
         workspace,
         APPROVAL_TABLE,
-        f"sysapproval={query_value(ticket.sys_id)}^state=requested^ORDERBYsys_created_on",
-        fields=_FIELDS,
+        approvals_query([query_value(ticket.sys_id)]),
+        fields=APPROVAL_FIELDS,
         max_records=200,
     )
-    return [
-        ApprovalRequest(
-            id=str(r.get("sys_id") or ""),
-            approver=str(r.get("approver") or ""),
-            user_name=str(r.get("approver.user_name") or ""),
-            name=str(r.get("approver.name") or ""),
-            email=str(r.get("approver.email") or ""),
-        )
-        for r in rows
-        if r.get("sys_id")
-    ]
+    return [r for found in approvals_from_rows(rows).values() for r in found]
 
 
 async def _get_with(pool: InstancePool, instance: str, token: str, sys_id: str) -> dict[str, Any]:

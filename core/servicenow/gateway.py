@@ -24,7 +24,7 @@ from core.i18n import gettext
 from core.instance_meta import ChoiceEntry, DictionaryField
 from core.models import Ticket, TicketKind, TicketRequest
 from core.servicenow.actions import action_fields, close_code_query, group_search_query
-from core.servicenow.approvals import decide_approval, requested_approvals
+from core.servicenow.approvals import decide_approval
 from core.servicenow.errors import (
     BadRequestError,
     ForbiddenError,
@@ -32,11 +32,7 @@ from core.servicenow.errors import (
     NotConnectedError,
     NotFoundError,
 )
-from core.servicenow.journal import (
-    ID_CHUNK,
-    comments_since,
-    recent_comments,
-)
+from core.servicenow.journal import ID_CHUNK, recent_comments
 from core.servicenow.mapping import (
     TICKET_FIELDS,
     correlation_prefix,
@@ -47,6 +43,7 @@ from core.servicenow.mapping import (
     ticket_from_record,
 )
 from core.servicenow.metadata import choice_entries, dictionary_fields, named_records
+from core.servicenow.prefetch import JournalReads
 from core.servicenow.query import query_value
 from core.servicenow.table import TableClient, patch_with
 from core.servicenow.tables import PARENT_TABLE, TableProbe
@@ -66,6 +63,7 @@ class ServiceNowGateway:
         self._table = table
         self._connections = connections
         self._probe = TableProbe(table, connections)
+        self._journal = JournalReads(table)
 
     async def _instance(self, workspace: str) -> str:
         conn = await self._connections.get_connection(workspace)
@@ -268,10 +266,16 @@ class ServiceNowGateway:
         )
 
     async def comments_since(
-        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+        self,
+        workspace: str,
+        tickets: Sequence[Ticket],
+        since: datetime | None,
+        *,
+        approvals_of: Sequence[Ticket] = (),
     ) -> list[Comment]:
-        """One ``sys_journal_field`` query per hundred tickets (this workspace's only)."""
-        return await comments_since(self._table, workspace, tickets, since)
+        """One ``sys_journal_field`` query per hundred tickets (this workspace's only), in
+        one Batch API request with the approvals of ``approvals_of`` where it can."""
+        return await self._journal.comments_since(workspace, tickets, since, approvals_of)
 
     async def recent_comments(self, workspace: str, ticket: Ticket, limit: int) -> list[Comment]:
         """The newest comments of one ticket (of this workspace's)."""
@@ -376,8 +380,8 @@ class ServiceNowGateway:
     # -- change approvals (core/servicenow/approvals.py) -----------------------------------
 
     async def approvals(self, workspace: str, ticket: Ticket) -> list[ApprovalRequest]:
-        """The ``sysapproval_approver`` records ``ticket`` waits on."""
-        return await requested_approvals(self._table, workspace, ticket)
+        """The ``sysapproval_approver`` records ``ticket`` waits on (kept or read now)."""
+        return await self._journal.approvals(workspace, ticket)
 
     async def decide(
         self,

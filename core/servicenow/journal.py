@@ -15,12 +15,17 @@ from core.servicenow.table import TableClient
 __all__ = [
     "ID_CHUNK",
     "JOURNAL_FIELDS",
+    "JOURNAL_TABLE",
+    "by_time",
     "comment_from_row",
     "comments_from_rows",
     "comments_since",
+    "journal_query",
+    "own_ids",
     "recent_comments",
 ]
 
+JOURNAL_TABLE = "sys_journal_field"
 JOURNAL_FIELDS = ["sys_id", "element_id", "element", "value", "sys_created_by", "sys_created_on"]
 #: sys_ids per ``…IN`` query: keeps the URL well under what instances accept.
 ID_CHUNK = 100
@@ -44,26 +49,41 @@ def comments_from_rows(rows: Sequence[dict[str, Any]]) -> list[Comment]:
     return [comment_from_row(r) for r in rows if str(r.get("element") or "comments") == "comments"]
 
 
+def journal_query(ids: Sequence[str], since: datetime | None) -> str:
+    """The comments on the tickets ``ids`` (quoted sys_ids) made at or after ``since``."""
+    query = f"elementINcomments^element_idIN{','.join(ids)}"
+    if since is not None:
+        query += f"^sys_created_on>={format_sn_datetime(since)}"
+    return query + "^ORDERBYsys_created_on"
+
+
+def own_ids(workspace: str, tickets: Sequence[Ticket]) -> list[str]:
+    """The quoted sys_ids of those of ``tickets`` this workspace made."""
+    prefix = correlation_prefix(workspace)
+    return [query_value(t.sys_id) for t in tickets if t.correlation_id.startswith(prefix)]
+
+
+def by_time(comments: list[Comment]) -> list[Comment]:
+    """``comments`` oldest first."""
+    return sorted(comments, key=lambda c: c.at or _EPOCH)
+
+
 async def comments_since(
     table: TableClient, workspace: str, tickets: Sequence[Ticket], since: datetime | None
 ) -> list[Comment]:
     """Comments on ``tickets`` (this workspace's only) made at or after ``since``, oldest
     first: one ``sys_journal_field`` query per hundred tickets."""
-    prefix = correlation_prefix(workspace)
-    ids = [query_value(t.sys_id) for t in tickets if t.correlation_id.startswith(prefix)]
+    ids = own_ids(workspace, tickets)
     found: list[Comment] = []
     for start in range(0, len(ids), ID_CHUNK):
-        query = f"elementINcomments^element_idIN{','.join(ids[start : start + ID_CHUNK])}"
-        if since is not None:
-            query += f"^sys_created_on>={format_sn_datetime(since)}"
         rows = await table.query(
             workspace,
-            "sys_journal_field",
-            query + "^ORDERBYsys_created_on",
+            JOURNAL_TABLE,
+            journal_query(ids[start : start + ID_CHUNK], since),
             fields=JOURNAL_FIELDS,
         )
         found += comments_from_rows(rows)
-    return sorted(found, key=lambda c: c.at or _EPOCH)
+    return by_time(found)
 
 
 async def recent_comments(
@@ -74,7 +94,7 @@ async def recent_comments(
         return []
     rows = await table.query(
         workspace,
-        "sys_journal_field",
+        JOURNAL_TABLE,
         f"element_id={query_value(ticket.sys_id)}^element=comments^ORDERBYDESCsys_created_on",
         fields=JOURNAL_FIELDS,
         max_records=limit,

@@ -17,10 +17,14 @@ from core.servicenow.responses import error_for, parse_json
 from core.servicenow.tokens import TokenKeeper
 from core.servicenow.transport import InstancePool, send_with_retries
 
-__all__ = ["Page", "Record", "TableClient"]
+__all__ = ["BATCH_REFUSED", "Page", "Record", "TableClient"]
 
 Record = dict[str, Any]
 TABLE_PATH = "/api/now/table/"
+BATCH_PATH = "/api/now/v1/batch"
+#: Answers that say the instance will not take the Batch API here (an older release, a
+#: REST API ACL or a proxy that lets only the Table API through): read one by one.
+BATCH_REFUSED = frozenset({400, 403, 404, 405, 501})
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
 )}  # fmt: skip
@@ -86,8 +90,11 @@ class TableClient:
         body: Record | None = None,
         ok: tuple[int, ...] = (200,),
         idempotent: bool = True,
+        refused: frozenset[int] = frozenset(),
     ) -> tuple[Answer, Any]:
-        """One call as the workspace's connection: the answer and its decoded JSON body."""
+        """One call as the workspace's connection: the answer and its decoded JSON body
+        (None for an answer in ``refused``, which is the caller's to handle, not the
+        connection's error)."""
         conn, token = await self._tokens.access_token(workspace)
         url = table_url(conn.instance_url, path, params)
         try:
@@ -97,6 +104,8 @@ class TableClient:
                 conn, token = await self._tokens.access_token(workspace, rejected=token)
                 url = table_url(conn.instance_url, path, params)
                 response = await self._send(method, url, token, body, what, idempotent)
+            if response.status_code in refused:
+                return response, None
             if response.status_code not in ok:
                 raise error_for(response)
             # A 200 HTML login page must not pass for success.
@@ -158,6 +167,20 @@ class TableClient:
         )
         record: Record = _result(response, body)
         return record
+
+    async def batch(self, workspace: str, requests: list[Record]) -> Any | None:
+        """POST ``requests`` (Batch API items) to ``/api/now/v1/batch``: the decoded answer,
+        or None when the instance refuses the endpoint (:data:`BATCH_REFUSED`)."""
+        # Reads only: a lost answer may be asked again.
+        _, body = await self._call(
+            workspace,
+            "batch of reads",
+            "POST",
+            BATCH_PATH,
+            body={"batch_request_id": "1", "rest_requests": requests},
+            refused=BATCH_REFUSED,
+        )
+        return body
 
     async def query_page(
         self,

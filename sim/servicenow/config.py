@@ -27,6 +27,9 @@ class SimConfig:
     seed_demo_tickets: bool = False
     # glide.oauth.inbound.client.credential.grant_type.enabled is false on real instances.
     client_credentials_enabled: bool = False
+    # False: the Batch API answers as an unknown resource (a proxy that lets only the
+    # Table API through, or a REST API ACL on it).
+    batch_api: bool = True
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
     #: Plugins this instance lacks (e.g. "com.snc.security_incident": no sn_si_incident).

@@ -195,7 +195,9 @@ class SimWorld(World):
         return self.sim.instance.now()
 
     def requests(self) -> int:
-        return sum(1 for _, path in self.sim.instance.request_log if path.startswith("/api/now/"))
+        # HTTP requests: a Batch API request's items are not requests of their own.
+        log = self.sim.instance.request_log
+        return sum(1 for m, path in log if path.startswith("/api/now/") and "BATCH" not in m)
 
     def token_for(self, user_name: str) -> str:
         user = self.sim.instance.actor(user_name)
@@ -1068,6 +1070,37 @@ async def test_approvals_are_decided_once_and_only_by_their_approver(world: Worl
     assert world.record(change.number)["state"] == "-4"
     assert await world.gateway.decide(WS, change, beth.id, True, "", token=beths) == "approved"
     assert world.record(change.number)["state"] == "-3"  # every approver approved: Authorize
+
+
+async def test_approvals_read_with_comments_answer_the_next_ask_once(world: World) -> None:
+    change = await make(world, "cab", TicketKind.CHANGE)
+    world.set_state(change.number, "-4")  # Assess: the CAB is asked
+    world.comment(change.number, "Plan attached")
+    moved = await world.gateway.get(WS, TicketKind.CHANGE, change.sys_id)
+    before = world.requests()
+    comments = await world.gateway.comments_since(WS, [moved], None, approvals_of=[moved])
+    assert [c.text for c in comments] == ["Plan attached"]
+    asked = await world.gateway.approvals(WS, moved)
+    assert sorted(a.user_name for a in asked) == ["beth.anglin", "fred.luddy"]
+    assert world.requests() == before + 1  # both in one request
+    # Kept for one ask: the next reads afresh and sees what is true now.
+    fred = next(a for a in asked if a.user_name == "fred.luddy")
+    await world.gateway.decide(WS, moved, fred.id, True, "", token=world.token_for("fred.luddy"))
+    assert [a.user_name for a in await world.gateway.approvals(WS, moved)] == ["beth.anglin"]
+    # Kept for that version only: a newer one is read afresh.
+    await world.gateway.comments_since(WS, [moved], None, approvals_of=[moved])
+    before = world.requests()
+    newer = replace(moved, mod_count=moved.mod_count + 1)
+    assert [a.user_name for a in await world.gateway.approvals(WS, newer)] == ["beth.anglin"]
+    assert world.requests() == before + 1
+    # Another workspace's change is neither read nor kept.
+    theirs = await make(world, "cab", TicketKind.CHANGE, workspace=OTHER_WS)
+    world.set_state(theirs.number, "-4")
+    theirs = await world.gateway.get(OTHER_WS, TicketKind.CHANGE, theirs.sys_id)
+    await world.gateway.comments_since(WS, [moved], None, approvals_of=[theirs])
+    before = world.requests()
+    assert len(await world.gateway.approvals(OTHER_WS, theirs)) == 2
+    assert world.requests() == before + 1
 
 
 async def test_one_rejection_sends_the_change_back_to_new(world: World) -> None:

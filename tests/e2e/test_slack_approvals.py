@@ -107,6 +107,10 @@ async def test_each_approver_is_asked_once_and_approve_moves_the_change(
     assert set(buttons(beth)) >= {"Approve", "Reject"}
     assert "Link your account" not in buttons(beth)
     assert set(buttons(fred)) >= {"Approve", "Reject", "Link your account"}
+    # The approvers were read with the change's comments, in one Batch API request.
+    reads = [(method, path.split("?")[0]) for method, path in slack.sim.instance.request_log]
+    assert ("BATCH GET", "/api/now/table/sysapproval_approver") in reads
+    assert ("GET", "/api/now/table/sysapproval_approver") not in reads
     await sync_and_deliver(slack)
     slack.sim.instance.advance_clock(5)
     await sync_and_deliver(slack)

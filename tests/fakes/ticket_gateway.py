@@ -288,6 +288,8 @@ class InMemoryTicketGateway:
         self.left_out = 0
         #: Calls per port method that would have sent a request to the ticket system.
         self.requests: Counter[str] = Counter()
+        #: Approvals read with comments: sys_id → (the change's mod_count, them).
+        self._kept_approvals: dict[str, tuple[int, list[ApprovalRequest]]] = {}
         self._rows: dict[str, _Row] = {}  # sys_id → row, in insertion order
         self._journal: list[Record] = []
         self._counters = {kind: start for kind, (_, start) in _NUMBERS.items()}
@@ -627,15 +629,25 @@ class InMemoryTicketGateway:
         return Changes([self._ticket(r) for r in cut], server_time, complete=len(cut) < limit)
 
     async def comments_since(
-        self, workspace: str, tickets: Sequence[Ticket], since: datetime | None
+        self,
+        workspace: str,
+        tickets: Sequence[Ticket],
+        since: datetime | None,
+        *,
+        approvals_of: Sequence[Ticket] = (),
     ) -> list[Comment]:
         """Comments (not work notes) on any of ``tickets`` at or after ``since``, oldest
-        first."""
+        first; the approvals of ``approvals_of`` read in the same request, kept for the
+        next :meth:`approvals` of the same version (as ServiceNowGateway's Batch API)."""
         self.calls["comments_since"] += 1
         if not tickets:
             return []
         self._instance(workspace)
         await self._reach("comments_since")
+        for change in approvals_of:
+            if self._owned(workspace, change.sys_id):
+                found = self.approval_rows.requested(change.sys_id)
+                self._kept_approvals[change.sys_id] = (change.mod_count, found)
         ids = {t.sys_id for t in tickets}
         floor = format_sn_datetime(since) if since is not None else ""
         entries = [
@@ -773,9 +785,12 @@ class InMemoryTicketGateway:
     # -- inside ---------------------------------------------------------------------------
     # -- change approvals ---------------------------------------------------------------
     async def approvals(self, workspace: str, ticket: Ticket) -> list[ApprovalRequest]:
-        """The requested approvals of ``ticket``."""
+        """The requested approvals of ``ticket`` (kept ones once, without a request)."""
         self.calls["approvals"] += 1
         self._instance(workspace)
+        kept = self._kept_approvals.pop(ticket.sys_id, None)
+        if kept is not None and kept[0] == ticket.mod_count:
+            return kept[1]
         await self._reach("approvals")
         return self.approval_rows.requested(ticket.sys_id)
 

@@ -1,0 +1,115 @@
+"""ServiceNowGateway's Batch API reads against the simulator: comments and approvers in one
+request, and everything still right where an instance refuses the Batch API or one of a
+batch's reads fails."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from bot.app import Services, build_services
+from bot.settings import Settings
+from core.clock import FakeClock
+from core.models import Priority, Requester, Ticket, TicketKind, TicketRequest
+from core.servicenow.mapping import correlation_id
+from sim.servicenow.faults import Fault
+from tests.conftest import FAST_RETRY, Sim, connect_workspace
+
+WS = "slack:T0123"
+
+
+@pytest.fixture
+async def services(sim: Sim, make_settings: Callable[..., Settings]) -> AsyncIterator[Services]:
+    built = build_services(
+        make_settings(SNOWOPS_STORE="memory://"), clock=FakeClock(), retry=FAST_RETRY
+    )
+    await built.start()
+    try:
+        await connect_workspace(built, sim.url, WS)
+        yield built
+    finally:
+        await built.stop()
+
+
+async def moved_change(services: Services, sim: Sim, key: str) -> Ticket:
+    """A change in Assess (its CAB asked) with a comment."""
+    request = TicketRequest(
+        workspace=WS,
+        kind=TicketKind.CHANGE,
+        name=f"Change {key}",
+        description="Rotate the admin keys.",
+        priority=Priority.MODERATE,
+        requester=Requester("slack", "U_ABEL", "Abel Tuter", "abel.tuter@example.com"),
+    )
+    made = await services.gateway.create(request, correlation_id(WS, key), None)
+    sim.instance.set_state(made.number, "-4")
+    sim.instance.add_journal(made.number, f"Plan for {key}")
+    return await services.gateway.get(WS, TicketKind.CHANGE, made.sys_id)
+
+
+def calls(sim: Sim) -> list[str]:
+    """The Table and Batch API calls so far, as "METHOD table-or-batch"."""
+    out = []
+    for method, path in sim.instance.request_log:
+        if path.startswith("/api/now/"):
+            name = path.split("?")[0].rstrip("/").split("/")[-1]
+            out.append(f"{method} {name}")
+    return out
+
+
+async def test_comments_and_approvers_go_in_one_request(services: Services, sim: Sim) -> None:
+    change = await moved_change(services, sim, "one")
+    sim.instance.request_log.clear()
+    comments = await services.gateway.comments_since(WS, [change], None, approvals_of=[change])
+    approvers = await services.gateway.approvals(WS, change)
+    assert [c.text for c in comments] == ["Plan for one"]
+    assert sorted(a.user_name for a in approvers) == ["beth.anglin", "fred.luddy"]
+    assert calls(sim) == [
+        "POST batch",
+        "BATCH GET sys_journal_field",
+        "BATCH GET sysapproval_approver",
+    ]
+
+
+async def test_an_instance_refusing_the_batch_api_is_read_one_by_one_for_a_while(
+    services: Services, sim: Sim
+) -> None:
+    sim.instance.config.batch_api = False
+    change = await moved_change(services, sim, "two")
+    sim.instance.request_log.clear()
+    for _ in range(2):
+        comments = await services.gateway.comments_since(WS, [change], None, approvals_of=[change])
+        approvers = await services.gateway.approvals(WS, change)
+        assert [c.text for c in comments] == ["Plan for two"]
+        assert sorted(a.user_name for a in approvers) == ["beth.anglin", "fred.luddy"]
+    # Asked once; then left alone: the reads went one by one.
+    assert calls(sim) == [
+        "POST batch",
+        "GET sys_journal_field",
+        "GET sysapproval_approver",
+        "GET sys_journal_field",
+        "GET sysapproval_approver",
+    ]
+    # Not the connection's error: nothing is wrong with it.
+    conn = await services.store.get_connection(WS)
+    assert conn is not None
+    assert conn.last_error is None
+
+
+async def test_a_read_failing_in_a_batch_is_read_again_on_its_own(
+    services: Services, sim: Sim
+) -> None:
+    change = await moved_change(services, sim, "three")
+    sim.instance.request_log.clear()
+    sim.instance.inject_fault(Fault(status=503, table="sys_journal_field"))
+    comments = await services.gateway.comments_since(WS, [change], None, approvals_of=[change])
+    approvers = await services.gateway.approvals(WS, change)
+    assert [c.text for c in comments] == ["Plan for three"]
+    assert len(approvers) == 2
+    assert calls(sim) == [
+        "POST batch",
+        "BATCH GET sys_journal_field",  # answered 503
+        "BATCH GET sysapproval_approver",
+        "GET sys_journal_field",  # alone, with the retries a read gets
+    ]
