@@ -37,11 +37,15 @@ def new_mark(
 ) -> datetime | None:
     """The watermark after a read, or None if it stays: the newest change seen
     (``latest``); or, when the kind is quiet, the ticket system's own clock when it
-    ``answered`` less the overlap, so a burst of old changes does not stay in every query.
-    A cut-off read moves no floor."""
+    ``answered``, so a burst of old changes does not stay in every query. A cut-off read
+    moves no floor.
+
+    The next read starts :data:`OVERLAP` before the mark, whichever it is: a change
+    committed late, with an older time, is read then. (The floor once took the overlap off
+    as well, so a quiet kind re-read two overlaps' worth of changes every cycle.)"""
     # A complete read has seen everything up to the instance's clock: even a kind with no
     # ticket yet gets a watermark, so comment queries always have a lower bound.
-    floor = answered - OVERLAP if complete and answered else None
+    floor = answered if complete and answered else None
     if floor is not None and (latest is None or floor > latest):
         latest = floor
     if latest is not None and (since is None or latest > since):

@@ -184,7 +184,8 @@ class QueryWatcher:
             await self._baselines.put(base_ws, ticket.number, Baseline.of(ticket))
         newest = max((t.updated_at for t in changes.tickets if t.updated_at), default=None)
         if changes.complete and changes.server_time is not None:
-            quiet = changes.server_time - OVERLAP
+            # The instance's clock: the next read starts the overlap before it.
+            quiet = changes.server_time
             newest = quiet if newest is None or quiet > newest else newest
         if newest is not None and newest > mark:
             await self._docs.put_document(_MARKS, base_ws, {"at": newest.isoformat()})

@@ -315,18 +315,31 @@ async def test_an_emit_that_fails_leaves_everything_to_the_next_cycle(env: Env) 
     assert changes_of(await sync.cycle(WS)) == [(made.number, "state", "1", "2")]
 
 
-async def test_the_watermark_moves_to_the_newest_change_read(env: Env) -> None:
+async def test_the_watermark_is_the_instance_clock_when_a_read_is_complete(env: Env) -> None:
     sync = env.sync()
     assert await env.watermarks.get(WS, TicketKind.INCIDENT) is None
-    made = await env.create("a")
+    await env.create("a")
     env.clock.advance(30)
     await sync.cycle(WS)
-    assert await env.watermarks.get(WS, TicketKind.INCIDENT) == made.updated_at
-    # Quiet for long: the floor follows the ticket system's clock, less the overlap.
+    # Everything up to the instance's clock was read: the next read starts one overlap
+    # before it (not two: a quiet kind would re-read two minutes of changes every cycle).
+    assert await env.watermarks.get(WS, TicketKind.INCIDENT) == env.clock.now()
     env.clock.advance(3600)
     await sync.cycle(WS)
-    mark = await env.watermarks.get(WS, TicketKind.INCIDENT)
-    assert mark == env.clock.now() - timedelta(seconds=60)
+    assert await env.watermarks.get(WS, TicketKind.INCIDENT) == env.clock.now()
+
+
+async def test_a_change_committed_late_within_the_overlap_is_still_told(env: Env) -> None:
+    sync = env.sync()
+    made = await env.create("a")
+    env.clock.advance(120)
+    await sync.cycle(WS)  # quiet: the mark is the instance's clock now
+    # A transaction that began 50 s before that read commits only after it: its change
+    # carries the older time.
+    env.clock.advance(-50)
+    env.fake.set_state(made.number, "2")
+    env.clock.advance(55)
+    assert changes_of(await sync.cycle(WS)) == [(made.number, "state", "1", "2")]
 
 
 @pytest.mark.parametrize("together", [True, False], ids=["task", "per-table"])
