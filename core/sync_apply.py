@@ -229,11 +229,10 @@ class Applier:
             for item in items:
                 if item.comments is None:
                     item.asking = [s.ticket for s in item.seen if s.moved]
-                    item.approvals = [
-                        s.ticket
-                        for s in item.seen
-                        if self.approvals_after and any(asks_approvers(e) for e in s.events)
-                    ]
+                    if self.approvals_after:
+                        item.approvals = [
+                            s.ticket for s in item.seen if any(map(asks_approvers, s.events))
+                        ]
                     if item.asking and item.done.cancelled():
                         item.asking = []  # its caller stopped waiting: told next time
                         continue
