@@ -74,7 +74,9 @@ class BatchReads:
             for i, r in enumerate(reads)
         ]  # fmt: skip
         body = await self._table.batch(workspace, items)
-        if body is None:
+        served = body.get("serviced_requests") if isinstance(body, dict) else None
+        if not isinstance(served, list):
+            # Refused, or an answer of another shape (not the Batch API behind that path).
             self._refused[workspace] = self._now() + REFUSED_FOR
             log.info(
                 "%s: the instance refuses the Batch API; its reads go one by one for %d minutes",
@@ -82,11 +84,7 @@ class BatchReads:
                 REFUSED_FOR // 60,
             )
             return None
-        served = body.get("serviced_requests") if isinstance(body, dict) else None
-        by_id = {
-            str(s.get("id")): s for s in (served if isinstance(served, list) else ())
-            if isinstance(s, dict)
-        }  # fmt: skip
+        by_id = {str(s.get("id")): s for s in served if isinstance(s, dict)}
         return [_records(by_id.get(str(i))) for i in range(len(reads))]
 
 

@@ -91,10 +91,11 @@ class TableClient:
         ok: tuple[int, ...] = (200,),
         idempotent: bool = True,
         refused: frozenset[int] = frozenset(),
+        raw: bool = False,
     ) -> tuple[Answer, Any]:
         """One call as the workspace's connection: the answer and its decoded JSON body
         (None for an answer in ``refused``, which is the caller's to handle, not the
-        connection's error)."""
+        connection's error; None too with ``raw``, whose caller decodes the body)."""
         conn, token = await self._tokens.access_token(workspace)
         url = table_url(conn.instance_url, path, params)
         try:
@@ -109,7 +110,7 @@ class TableClient:
             if response.status_code not in ok:
                 raise error_for(response)
             # A 200 HTML login page must not pass for success.
-            decoded = parse_json(response) if response.status_code != 204 else None
+            decoded = parse_json(response) if response.status_code != 204 and not raw else None
         except ServiceNowError as exc:
             await self._tokens.record_error(workspace, exc)
             raise
@@ -170,17 +171,26 @@ class TableClient:
 
     async def batch(self, workspace: str, requests: list[Record]) -> Any | None:
         """POST ``requests`` (Batch API items) to ``/api/now/v1/batch``: the decoded answer,
-        or None when the instance refuses the endpoint (:data:`BATCH_REFUSED`)."""
+        or None when the instance refuses the endpoint (:data:`BATCH_REFUSED`, or an
+        answer that is not JSON)."""
         # Reads only: a lost answer may be asked again.
-        _, body = await self._call(
+        response, _ = await self._call(
             workspace,
             "batch of reads",
             "POST",
             BATCH_PATH,
             body={"batch_request_id": "1", "rest_requests": requests},
             refused=BATCH_REFUSED,
+            raw=True,
         )
-        return body
+        if response.status_code in BATCH_REFUSED:
+            return None
+        try:
+            # Not JSON (a proxy's page for a path it does not know): refused too, not an
+            # error of the connection's, whose Table API reads still get through.
+            return response.json()
+        except (ValueError, RecursionError):
+            return None
 
     async def query_page(
         self,

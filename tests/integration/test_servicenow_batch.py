@@ -4,15 +4,22 @@ batch's reads fails."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from aiohttp.typedefs import Handler
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.app import Services, build_services
 from bot.settings import Settings
 from core.clock import FakeClock
 from core.models import Priority, Requester, Ticket, TicketKind, TicketRequest
 from core.servicenow.mapping import correlation_id
+from sim.servicenow import SimConfig, SimInstance, build_sim_app
 from sim.servicenow.faults import Fault
 from tests.conftest import FAST_RETRY, Sim, connect_workspace
 
@@ -113,3 +120,86 @@ async def test_a_read_failing_in_a_batch_is_read_again_on_its_own(
         "BATCH GET sysapproval_approver",
         "GET sys_journal_field",  # alone, with the retries a read gets
     ]
+
+
+#: What the rigged instance's Batch API answers instead of serving: (status, body).
+RIG: dict[str, tuple[int, bytes]] = {}
+
+
+@web.middleware
+async def rigged(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.endswith("/batch") and "answer" in RIG:
+        status, body = RIG["answer"]
+        return web.Response(status=status, body=body, content_type="application/json")
+    return await handler(request)
+
+
+@pytest.fixture
+async def rigged_sim() -> AsyncIterator[Sim]:
+    """A simulator whose Batch API answers whatever ``RIG`` says."""
+    instance = SimInstance(SimConfig())
+    app = build_sim_app(instance)
+    app.middlewares.insert(0, rigged)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("")).rstrip("/")
+    instance.config.instance_url = url
+    try:
+        yield Sim(url, instance)
+    finally:
+        RIG.clear()
+        await server.close()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_ITEM = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from(["0", "1", "2", 0, None]),
+        "status_code": st.sampled_from([200, 404, 500, "200", None]),
+        "body": st.one_of(
+            st.text(max_size=12), st.sampled_from(["e30=", "W10=", "eyJyZXN1bHQiOiJ4In0="])
+        ),
+    },
+)
+_ANSWERS = st.one_of(
+    st.binary(max_size=40),
+    _JSON.map(lambda v: json.dumps(v).encode()),
+    st.lists(_ITEM | _JSON, max_size=3).map(
+        lambda served: json.dumps({"serviced_requests": served}).encode()
+    ),
+    st.just(b"[" * 100_000),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(answer=_ANSWERS)
+async def test_whatever_a_batch_answers_the_comments_and_approvers_come_right(
+    rigged_sim: Sim, make_settings: Callable[..., Settings], answer: bytes
+) -> None:
+    built = build_services(
+        make_settings(SNOWOPS_STORE="memory://"), clock=FakeClock(), retry=FAST_RETRY
+    )
+    await built.start()
+    try:
+        await connect_workspace(built, rigged_sim.url, WS)
+        change = await moved_change(built, rigged_sim, "rigged")
+        RIG["answer"] = (200, answer)
+        comments = await built.gateway.comments_since(WS, [change], None, approvals_of=[change])
+        approvers = await built.gateway.approvals(WS, change)
+        assert [c.text for c in comments] == ["Plan for rigged"]
+        assert sorted(a.user_name for a in approvers) == ["beth.anglin", "fred.luddy"]
+        conn = await built.store.get_connection(WS)
+        assert conn is not None
+        assert conn.last_error is None
+    finally:
+        RIG.clear()
+        await built.stop()
