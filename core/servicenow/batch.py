@@ -95,7 +95,7 @@ def _records(item: Any) -> list[Record] | None:
         return None
     try:
         decoded = json.loads(base64.b64decode(item["body"], validate=True))
-    except (ValueError, binascii.Error):  # not Base64, not UTF-8, not JSON
+    except (ValueError, binascii.Error, RecursionError):  # not Base64, UTF-8, or JSON we read
         return None
     result = decoded.get("result") if isinstance(decoded, dict) else None
     if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):

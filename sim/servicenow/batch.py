@@ -29,6 +29,7 @@ BATCH_ITEM = "X-Sim-Batch-Item"
 #: Items per batch the sim serves (the platform's limits are by size; this keeps a
 #: runaway client from making the sim call itself without end).
 MAX_ITEMS = 100
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _CLIENT = web.AppKey("snowops_sim_batch_client", aiohttp.ClientSession)
 
 
@@ -49,6 +50,8 @@ def _items(body: Any) -> list[dict[str, Any]]:
         for name in ("id", "method", "url"):
             if not isinstance(item.get(name), str) or not item[name]:
                 raise _bad(f"each rest_request needs a string {name}")
+        if item["method"] not in _METHODS:
+            raise _bad(f"a rest_request's method is one of {', '.join(sorted(_METHODS))}")
         url = item["url"]
         if not url.startswith("/api/") or "/batch" in url.split("?")[0]:
             raise _bad("a rest_request's url is a relative /api/ path, never a batch")
@@ -102,7 +105,7 @@ async def batch(request: web.Request) -> web.Response:
     _authenticate(request)  # the batch's own credentials: a 401 for the whole batch
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _bad("the body is not JSON") from None
     items = _items(body)
     host, port = request.transport.get_extra_info("sockname")[:2] if request.transport else ("", 0)

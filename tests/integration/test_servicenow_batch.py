@@ -4,6 +4,7 @@ batch's reads fails."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Callable
 
@@ -11,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiohttp.typedefs import Handler
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Services, build_services
@@ -164,7 +165,10 @@ _ITEM = st.fixed_dictionaries(
         "id": st.sampled_from(["0", "1", "2", 0, None]),
         "status_code": st.sampled_from([200, 404, 500, "200", None]),
         "body": st.one_of(
-            st.text(max_size=12), st.sampled_from(["e30=", "W10=", "eyJyZXN1bHQiOiJ4In0="])
+            st.text(max_size=12),
+            st.sampled_from(["e30=", "W10=", "eyJyZXN1bHQiOiJ4In0="]),
+            # 100,000 levels of nesting, as an item's Base64 body
+            st.just(base64.b64encode(b"[" * 100_000).decode()),
         ),
     },
 )
@@ -182,6 +186,15 @@ _ANSWERS = st.one_of(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(answer=_ANSWERS)
+@example(  # a served item 100,000 levels deep
+    answer=json.dumps(
+        {
+            "serviced_requests": [
+                {"id": "0", "status_code": 200, "body": base64.b64encode(b"[" * 100_000).decode()}
+            ]
+        }
+    ).encode()
+)
 async def test_whatever_a_batch_answers_the_comments_and_approvers_come_right(
     rigged_sim: Sim, make_settings: Callable[..., Settings], answer: bytes
 ) -> None:

@@ -112,6 +112,7 @@ async def test_the_batch_needs_credentials_of_its_own(client: Client) -> None:
         ({"rest_requests": [item("1", "https://evil.example/api/now/table/x")]}, "relative /api/"),
         ({"rest_requests": [item("1", "/api/now/v1/batch", "POST")]}, "never a batch"),
         ({"rest_requests": [item("1", "/api/now/table/x", headers="h")]}, "headers must be"),
+        ({"rest_requests": [item("1", "/api/now/table/x", "GE T")]}, "method is one of"),
         ({"rest_requests": [item("1", "/api/now/table/x", body=3)]}, "body is a Base64"),
         ({"rest_requests": [item(str(i), "/api/now/table/x") for i in range(101)]}, "at most"),
     ],
