@@ -41,8 +41,8 @@ def new_mark(
     moves no floor.
 
     The next read starts :data:`OVERLAP` before the mark, whichever it is: a change
-    committed late, with an older time, is read then. (The floor once took the overlap off
-    as well, so a quiet kind re-read two overlaps' worth of changes every cycle.)"""
+    committed late, with an older time, is read then. The floor is not moved back by the
+    overlap itself: that would make every read of a quiet kind re-read two overlaps."""
     # A complete read has seen everything up to the instance's clock: even a kind with no
     # ticket yet gets a watermark, so comment queries always have a lower bound.
     floor = answered if complete and answered else None

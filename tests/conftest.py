@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from aiohttp.typedefs import Middleware
 
 from bot.app import Services, build_app, build_services
 from bot.settings import Settings, load_settings
@@ -71,10 +72,13 @@ class Sim:
 
 
 @contextlib.asynccontextmanager
-async def serve_sim() -> AsyncIterator[Sim]:
-    """A ServiceNow simulator on a real loopback port, for as long as the block runs."""
+async def serve_sim(*middlewares: Middleware) -> AsyncIterator[Sim]:
+    """A ServiceNow simulator on a real loopback port, for as long as the block runs;
+    ``middlewares`` see each request first (a test rigging what the instance answers)."""
     instance = SimInstance(SimConfig())
-    server = TestServer(build_sim_app(instance), host="127.0.0.1")
+    app = build_sim_app(instance)
+    app.middlewares[:0] = middlewares
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     url = str(server.make_url("")).rstrip("/")
     instance.config.instance_url = url

@@ -111,10 +111,15 @@ async def test_a_write_elsewhere_in_the_backend_does_not_drop_this_group(
     # Messages come in order: "x" seen means the one before it came too.
     reads = counting.reads
     await mine.get_document("ns", "k")
+    assert await mine.get_document("mark", "m") is None
     await theirs.put_document("other", "k", {"v": 4})
-    await asyncio.sleep(0.2)
+    await theirs.put_document("mark", "m", {"v": 5})
+    # "mark" seen again: the message of the "other" write, sent before it, has come too.
+    assert await eventually(lambda: mine.get_document("mark", "m"), {"v": 5}) == {"v": 5}
+    kept = counting.reads
     assert await mine.get_document("ns", "k") == {"v": 1}
-    assert counting.reads == reads + 1  # "k" was dropped with "ns" once, not with "other"
+    assert counting.reads == kept  # "k" was not dropped with "other"
+    assert kept - reads == 3  # "k" read once after the "ns" drop, and "mark" twice
 
 
 async def test_a_lost_subscription_drops_everything_and_comes_back(

@@ -5,12 +5,12 @@ batch's reads fails."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from aiohttp.typedefs import Handler
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -20,15 +20,15 @@ from bot.settings import Settings
 from core.clock import FakeClock
 from core.models import Priority, Requester, Ticket, TicketKind, TicketRequest
 from core.servicenow.mapping import correlation_id
-from sim.servicenow import SimConfig, SimInstance, build_sim_app
 from sim.servicenow.faults import Fault
-from tests.conftest import FAST_RETRY, Sim, connect_workspace
+from tests.conftest import FAST_RETRY, Sim, connect_workspace, serve_sim
 
 WS = "slack:T0123"
 
 
-@pytest.fixture
-async def services(sim: Sim, make_settings: Callable[..., Settings]) -> AsyncIterator[Services]:
+@contextlib.asynccontextmanager
+async def connected(sim: Sim, make_settings: Callable[..., Settings]) -> AsyncIterator[Services]:
+    """SnowOps's services, ``WS`` connected to ``sim``."""
     built = build_services(
         make_settings(SNOWOPS_STORE="memory://"), clock=FakeClock(), retry=FAST_RETRY
     )
@@ -38,6 +38,12 @@ async def services(sim: Sim, make_settings: Callable[..., Settings]) -> AsyncIte
         yield built
     finally:
         await built.stop()
+
+
+@pytest.fixture
+async def services(sim: Sim, make_settings: Callable[..., Settings]) -> AsyncIterator[Services]:
+    async with connected(sim, make_settings) as built:
+        yield built
 
 
 async def moved_change(services: Services, sim: Sim, key: str) -> Ticket:
@@ -138,18 +144,11 @@ async def rigged(request: web.Request, handler: Handler) -> web.StreamResponse:
 @pytest.fixture
 async def rigged_sim() -> AsyncIterator[Sim]:
     """A simulator whose Batch API answers whatever ``RIG`` says."""
-    instance = SimInstance(SimConfig())
-    app = build_sim_app(instance)
-    app.middlewares.insert(0, rigged)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
-    instance.config.instance_url = url
     try:
-        yield Sim(url, instance)
+        async with serve_sim(rigged) as running:
+            yield running
     finally:
         RIG.clear()
-        await server.close()
 
 
 _JSON = st.recursive(
@@ -198,21 +197,16 @@ _ANSWERS = st.one_of(
 async def test_whatever_a_batch_answers_the_comments_and_approvers_come_right(
     rigged_sim: Sim, make_settings: Callable[..., Settings], answer: bytes
 ) -> None:
-    built = build_services(
-        make_settings(SNOWOPS_STORE="memory://"), clock=FakeClock(), retry=FAST_RETRY
-    )
-    await built.start()
-    try:
-        await connect_workspace(built, rigged_sim.url, WS)
+    async with connected(rigged_sim, make_settings) as built:
         change = await moved_change(built, rigged_sim, "rigged")
         RIG["answer"] = (200, answer)
-        comments = await built.gateway.comments_since(WS, [change], None, approvals_of=[change])
-        approvers = await built.gateway.approvals(WS, change)
+        try:
+            comments = await built.gateway.comments_since(WS, [change], None, approvals_of=[change])
+            approvers = await built.gateway.approvals(WS, change)
+        finally:
+            RIG.clear()
         assert [c.text for c in comments] == ["Plan for rigged"]
         assert sorted(a.user_name for a in approvers) == ["beth.anglin", "fred.luddy"]
         conn = await built.store.get_connection(WS)
         assert conn is not None
         assert conn.last_error is None
-    finally:
-        RIG.clear()
-        await built.stop()
