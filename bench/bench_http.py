@@ -7,6 +7,8 @@ at a time, through:
 
 - ``httpx2``: a bare ``httpx2.AsyncClient`` (what authlib's OAuth client is);
 - ``aiohttp``: a bare ``aiohttp.ClientSession``;
+- ``httptools``: SnowOps's own kept-alive connections parsed by httptools
+  (``core.servicenow.wire.Wire``), bare;
 - ``SnowOps``: the whole Table API path a poll takes (``ServiceNowGateway.changes``: the
   stored connection, the token, retries, the client, metrics, JSON, dates, tickets).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -40,6 +43,7 @@ from core.models import OAuthClientConfig, TicketKind
 from core.secrets import generate_key
 from core.servicenow.http import table_url
 from core.servicenow.mapping import TICKET_FIELDS, correlation_prefix, format_sn_datetime
+from core.servicenow.wire import Wire
 from sim.servicenow.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -141,7 +145,8 @@ async def compare(services: object, url: str, args: argparse.Namespace) -> None:
     }
     headers = {"Authorization": f"Bearer {conn.access_token}", "Accept": "application/json"}
     full = table_url(url, "/api/now/table/incident", params)
-    results: dict[str, list[float]] = {"httpx2": [], "aiohttp": [], "SnowOps": []}
+    results: dict[str, list[float]] = {"httpx2": [], "aiohttp": [], "httptools": [], "SnowOps": []}
+    wire = Wire()
     async with (
         httpx2.AsyncClient(base_url=url, headers=headers) as hx,
         aiohttp.ClientSession(headers=headers) as ah,
@@ -155,15 +160,25 @@ async def compare(services: object, url: str, args: argparse.Namespace) -> None:
             async with ah.get(full) as r:
                 return await r.json()
 
+        async def with_httptools() -> object:
+            r = await wire.request("GET", full, list(headers.items()), None, 30.0)
+            return json.loads(r.content)
+
         async def with_snowops() -> object:
             return await s.gateway.changes(WS, (TicketKind.INCIDENT,), since, limit=10_000)
 
-        calls = {"httpx2": with_httpx2, "aiohttp": with_aiohttp, "SnowOps": with_snowops}
+        calls = {
+            "httpx2": with_httpx2,
+            "aiohttp": with_aiohttp,
+            "httptools": with_httptools,
+            "SnowOps": with_snowops,
+        }
         for call in calls.values():
             await cpu_per_call(call, 50)  # warm up: connections open, caches filled
         for _ in range(args.rounds):
             for name, call in calls.items():
                 results[name] += await cpu_per_call(call, args.requests // args.rounds)
+    await wire.aclose()
     print(f"CPU per request, {args.requests} requests each over {args.rounds} rounds:")
     print("| client | p50 ms | p95 ms | mean ms |")
     print("|---|---|---|---|")

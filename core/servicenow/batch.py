@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core import jsonfast
 from core.servicenow.http import table_url
 from core.servicenow.table import TABLE_PATH, Record, TableClient
 
@@ -94,7 +94,7 @@ def _records(item: Any) -> list[Record] | None:
     if item is None or item.get("status_code") != 200 or not isinstance(item.get("body"), str):
         return None
     try:
-        decoded = json.loads(base64.b64decode(item["body"], validate=True))
+        decoded = jsonfast.loads(base64.b64decode(item["body"], validate=True))
     except (ValueError, binascii.Error, RecursionError):  # not Base64, UTF-8, or JSON we read
         return None
     result = decoded.get("result") if isinstance(decoded, dict) else None

@@ -1,14 +1,14 @@
-"""The Table API's HTTP client: aiohttp's, with as little wrapping as a request allows.
+"""The Table API's HTTP client, with as little wrapping as a request allows.
 
 Chosen by the side-by-side figures of ``bench/bench_http.py`` (README "Speed"): a Table API
-read costs about a quarter of the CPU through aiohttp's client that it costs through
-httpx2's, whose URL handling alone outweighs SnowOps's target per request. The OAuth grants
-keep authlib's httpx2 client (:class:`~core.servicenow.transport.InstancePool`); only the
-Table API, where the polling volume is, comes through here.
+read through httpx2's client costs over five times the CPU it costs through aiohttp's, and
+through kept-alive connections parsed by httptools (:mod:`core.servicenow.wire`) about half
+of aiohttp's. The OAuth grants keep authlib's httpx2 client
+(:class:`~core.servicenow.transport.InstancePool`); only the Table API, where the polling
+volume is, comes through here.
 
-URLs are built once per request from already-encoded parts and handed over as encoded, so
-nothing parses or quotes them again; the body is read whole (Table API pages are small) and
-decoded only when asked.
+URLs are built once per request from already-encoded parts and sent as they are; the body
+is read whole (Table API pages are small) and decoded only when asked.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import aiohttp
 from multidict import CIMultiDictProxy
-from yarl import URL
 
+from core import jsonfast
 from core.retry import RequestFailed
+from core.servicenow.wire import ConnectFailed, ReadTimeout, Wire, WireError
 
 __all__ = ["Answer", "TableHttp"]
 
@@ -49,7 +49,7 @@ class Answer:
 
     def json(self) -> Any:
         """The body as JSON (``json.JSONDecodeError`` when it is not)."""
-        return json.loads(self.content)
+        return jsonfast.loads(self.content)
 
     def has_next(self) -> bool:
         """True when a ``Link`` header names a next page."""
@@ -80,7 +80,7 @@ def table_url(instance_url: str, path: str, params: Mapping[str, str | int] | No
 
 
 class TableHttp:
-    """One aiohttp session (its connector pools connections per host) for every instance."""
+    """Kept-alive connections (:class:`~core.servicenow.wire.Wire`) to every instance."""
 
     def __init__(
         self,
@@ -90,23 +90,13 @@ class TableHttp:
         on_response: Callable[[Answer], Awaitable[None]] | None = None,
     ) -> None:
         self._timeout = timeout
-        self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        self._headers = (
+            ("User-Agent", user_agent),
+            ("Accept", "application/json"),
+            ("Accept-Encoding", "gzip, deflate"),
+        )
         self._on_response = on_response
-        self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
-
-    def _open(self) -> aiohttp.ClientSession:
-        # Made on first use, inside the running loop (building SnowOps does no I/O).
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                headers=self._headers,
-                # No cookie jar: ServiceNow's session cookies must not ride along between
-                # workspaces that share an instance; every call carries its own token.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=True,
-                trust_env=False,
-            )
-        return self._session
+        self._wire = Wire()
 
     async def send(
         self,
@@ -118,41 +108,34 @@ class TableHttp:
     ) -> Answer:
         """One request with ``Authorization: Bearer <token>``; raises
         :class:`~core.retry.RequestFailed` when no answer comes."""
-        session = self._open()
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = [*self._headers, ("Authorization", f"Bearer {token}")]
         data = None
         if body is not None:
             data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        seconds = self._timeout()
-        timeout = self._timeouts.get(seconds)
-        if timeout is None:
-            # Per phase, like httpx2's: connecting, then each wait for bytes.
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
-            self._timeouts = {seconds: timeout}
-        target = URL(url, encoded=True)
+            headers.append(("Content-Type", "application/json"))
         try:
-            async with session.request(
-                method, target, data=data, headers=headers, timeout=timeout, allow_redirects=False
-            ) as response:
-                content = await response.read()
-                answer = Answer(response.status, response.headers, content, target.host or "")
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            reply = await self._wire.request(method, url, headers, data, self._timeout())
+        except (ConnectFailed, ValueError) as exc:  # a URL or header it would not send
             raise RequestFailed(_host(url), exc, unsent=True) from exc
-        except TimeoutError as exc:
+        except ReadTimeout as exc:
             raise RequestFailed(_host(url), exc, timeout=True) from exc
-        except aiohttp.ClientError as exc:
+        except WireError as exc:
             raise RequestFailed(_host(url), exc) from exc
+        answer = Answer(reply.status, reply.headers, reply.content, _host(url))
         if self._on_response is not None:
             await self._on_response(answer)
         return answer
 
     async def aclose(self) -> None:
-        """Close the session and its connections."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close every connection."""
+        await self._wire.aclose()
+
+
+@lru_cache(maxsize=1024)
+def _origin_host(prefix: str) -> str:
+    return urlsplit(prefix).hostname or ""
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""
+    scheme, _, rest = url.partition("://")
+    return _origin_host(scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0])

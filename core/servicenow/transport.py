@@ -3,8 +3,8 @@
 The OAuth grants go through authlib's ``AsyncOAuth2Client`` (an ``httpx2.AsyncClient``), one
 per instance; its own token slot is never used, because several workspaces may share an
 instance with different tokens. The Table API, where the polling volume is, goes through
-one aiohttp session (:class:`~core.servicenow.http.TableHttp`), chosen by the figures in
-README "Speed".
+kept-alive connections parsed by httptools (:class:`~core.servicenow.http.TableHttp`),
+chosen by the figures in README "Speed".
 """
 
 from __future__ import annotations

@@ -6,10 +6,12 @@ encrypted) is defined once, here.
 
 from __future__ import annotations
 
-import json
+import hmac
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core import jsonfast
 from core.models import (
     CardLocation,
     ChannelRef,
@@ -90,8 +92,10 @@ def channel_from_doc(d: Doc | None) -> ChannelRef | None:
     return ChannelRef(workspace=d["workspace"], channel=d["channel"], thread=d.get("thread"))
 
 
-def connection_to_doc(c: Connection, box: SecretBox) -> Doc:
-    """Connection → dict, secrets encrypted."""
+def connection_to_doc(
+    c: Connection, box: SecretBox, *, seal: Callable[[str, str], str] | None = None
+) -> Doc:
+    """Connection → dict, secrets encrypted (by ``seal(field, value)`` when given)."""
     doc: Doc = {
         "workspace": c.workspace,
         "instance_url": c.instance_url,
@@ -106,13 +110,16 @@ def connection_to_doc(c: Connection, box: SecretBox) -> Doc:
     }
     for name in _CONNECTION_SECRETS:
         value: str = getattr(c, name)
-        doc[name] = box.encrypt(value) if value else ""
+        doc[name] = "" if not value else seal(name, value) if seal else box.encrypt(value)
     return doc
 
 
-def connection_from_doc(d: Doc, box: SecretBox) -> Connection:
-    """dict → Connection, secrets decrypted."""
-    secrets = {n: (box.decrypt(d[n]) if d.get(n) else "") for n in _CONNECTION_SECRETS}
+def connection_from_doc(
+    d: Doc, box: SecretBox, *, unseal: Callable[[str], str] | None = None
+) -> Connection:
+    """dict → Connection, secrets decrypted (by ``unseal(token)`` when given)."""
+    open_ = unseal or box.decrypt
+    secrets = {n: (open_(d[n]) if d.get(n) else "") for n in _CONNECTION_SECRETS}
     return Connection(
         workspace=d["workspace"],
         instance_url=d["instance_url"],
@@ -129,24 +136,57 @@ def connection_from_doc(d: Doc, box: SecretBox) -> Connection:
 
 
 class ConnectionMemo:
-    """Stored connection text → the Connection it decrypts to. Every poll turn reads its
-    connection, and decrypting its three secrets cost more than the read itself; a row
-    that did not change is the same text, decrypted once. Bounded; kept per store."""
+    """Stored connection text → the Connection it decrypts to, and the other way. Every
+    poll turn reads its connection, and decrypting its three secrets cost more than the
+    read itself; a row that did not change is the same text, decrypted once. A connection
+    saved again with the same secrets (its last sync noted, say) keeps their ciphertexts,
+    and a ciphertext read again is not decrypted again. Bounded; kept per store."""
 
     def __init__(self, box: SecretBox, size: int = 20_000) -> None:
         self._box = box
         self._size = size
         self._known: dict[str, Connection] = {}
+        #: (workspace, field) → (secret, its ciphertext as this process wrote it).
+        self._sealed: dict[tuple[str, str], tuple[str, str]] = {}
+        #: ciphertext → secret.
+        self._opened: dict[str, str] = {}
 
     def load(self, raw: str) -> Connection:
         """The connection stored as ``raw`` (the codec's JSON text)."""
         found = self._known.get(raw)
         if found is None:
-            found = connection_from_doc(json.loads(raw), self._box)
-            if len(self._known) >= self._size:
-                self._known.clear()
-            self._known[raw] = found
+            found = connection_from_doc(jsonfast.loads(raw), self._box, unseal=self._unseal)
+            _bounded(self._known, self._size)[raw] = found
         return found
+
+    def dump(self, c: Connection) -> Doc:
+        """``connection_to_doc``, reusing the ciphertext of a secret that did not change
+        (compared in constant time). Only this process's own ciphertexts are reused, so a
+        key rotation still re-encrypts what is saved after it."""
+
+        def seal(name: str, value: str) -> str:
+            kept = self._sealed.get((c.workspace, name))
+            if kept is not None and hmac.compare_digest(kept[0].encode(), value.encode()):
+                return kept[1]
+            token = self._box.encrypt(value)
+            _bounded(self._sealed, self._size)[(c.workspace, name)] = (value, token)
+            _bounded(self._opened, self._size)[token] = value
+            return token
+
+        return connection_to_doc(c, self._box, seal=seal)
+
+    def _unseal(self, token: str) -> str:
+        value = self._opened.get(token)
+        if value is None:
+            value = self._box.decrypt(token)
+            _bounded(self._opened, self._size)[token] = value
+        return value
+
+
+def _bounded[K, V](memo: dict[K, V], size: int) -> dict[K, V]:
+    if len(memo) >= size:
+        memo.clear()
+    return memo
 
 
 def oauth_state_to_doc(s: OAuthState) -> Doc:

@@ -27,7 +27,6 @@ Keys (``p`` = the store prefix):
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from core import jsonfast
 from core.store.port import OutboxItem
 
 __all__ = ["GROUP", "RedisOutbox", "as_text", "as_texts", "opt_text"]
@@ -195,7 +195,7 @@ class RedisOutbox:
     async def put(self, delivery_id: str, payload: Doc) -> bool:
         """Queue a delivery unless the id is known (queued, parked or delivered)."""
         keys = [self._dp + delivery_id, self._stream, self._seq]
-        return bool(await self._put(keys=keys, args=[delivery_id, json.dumps(payload)]))
+        return bool(await self._put(keys=keys, args=[delivery_id, jsonfast.dumps(payload)]))
 
     async def put_many(self, items: list[tuple[str, Doc]]) -> list[bool]:
         """Queue several deliveries in order, each as :meth:`put` would, in one round
@@ -205,7 +205,7 @@ class RedisOutbox:
         async with self._r.pipeline(transaction=False) as pipe:
             for delivery_id, payload in items:
                 keys = [self._dp + delivery_id, self._stream, self._seq]
-                await self._put(keys=keys, args=[delivery_id, json.dumps(payload)], client=pipe)
+                await self._put(keys=keys, args=[delivery_id, jsonfast.dumps(payload)], client=pipe)
             return [bool(n) for n in await pipe.execute()]
 
     async def claim(
@@ -231,7 +231,7 @@ class RedisOutbox:
             await self.ensure_group()
             rows = await self._claim(keys=keys, args=args)
         return [
-            OutboxItem(str(r[0]), json.loads(r[1]), int(r[2]), str(r[4]) if int(r[3]) else None)
+            OutboxItem(str(r[0]), jsonfast.loads(r[1]), int(r[2]), str(r[4]) if int(r[3]) else None)
             for r in rows
         ]
 
@@ -274,7 +274,7 @@ class RedisOutbox:
                 pipe.hmget(self._dp + did, ["payload", "attempts", "error"])
             rows: list[list[str | None]] = await pipe.execute()
         return [
-            OutboxItem(did, json.loads(row[0] or "{}"), int(row[1] or 0), row[2], parked=True)
+            OutboxItem(did, jsonfast.loads(row[0] or "{}"), int(row[1] or 0), row[2], parked=True)
             for did, row in zip(ids, rows, strict=True)
         ]
 
@@ -304,7 +304,7 @@ class RedisOutbox:
                 continue
             item = OutboxItem(
                 name[len(self._dp) :],
-                json.loads(payload or "{}"),
+                jsonfast.loads(payload or "{}"),
                 int(attempts or 0),
                 opt_text(error),
                 parked=as_text(state) == "parked",

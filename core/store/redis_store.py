@@ -28,7 +28,6 @@ Sentinel-managed primary), not Redis Cluster.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -38,6 +37,7 @@ from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core import jsonfast
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.secrets import SecretBox
 from core.store import codec
@@ -154,7 +154,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
         self, namespace: str, key: str, data: Doc, *, secret: bool = False
     ) -> None:
         """Store a document, encrypted whole if ``secret``."""
-        raw = json.dumps(data)
+        raw = jsonfast.dumps(data)
         value = _ENC + self._box.encrypt(raw) if secret else raw
         await self._r.hset(f"{self._p}doc:{namespace}", key, value)
 
@@ -178,13 +178,13 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     def _load(self, raw: str) -> Doc:
         if raw.startswith(_ENC):
             raw = self._box.decrypt(raw[len(_ENC) :])
-        doc: Doc = json.loads(raw)
+        doc: Doc = jsonfast.loads(raw)
         return doc
 
     # -- single-use values ------------------------------------------------------------
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
         """Store an encrypted single-use value with a server-side expiry."""
-        token = self._box.encrypt(json.dumps(data))
+        token = self._box.encrypt(jsonfast.dumps(data))
         await self._r.set(f"{self._p}once:{namespace}:{key}", token, px=ms(ttl_seconds))
 
     async def take_once(self, namespace: str, key: str) -> Doc | None:
@@ -192,13 +192,13 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
         token = opt_text(await self._r.getdel(f"{self._p}once:{namespace}:{key}"))
         if token is None:
             return None
-        doc: Doc = json.loads(self._box.decrypt(token))
+        doc: Doc = jsonfast.loads(self._box.decrypt(token))
         return doc
 
     # -- connections ------------------------------------------------------------------
     async def save_connection(self, connection: Connection) -> None:
         """Create or replace a workspace's connection."""
-        doc = codec.connection_to_doc(connection, self._box)
+        doc = self._connections.dump(connection)
         await self._r.hset(f"{self._p}conn", connection.workspace, dumps_sorted(doc))
 
     async def get_connection(self, workspace: str) -> Connection | None:
@@ -223,7 +223,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""
         raw = opt_text(await self._r.hget(f"{self._p}tix:{workspace}", number))
-        return None if raw is None else codec.ticket_from_doc(json.loads(raw))
+        return None if raw is None else codec.ticket_from_doc(jsonfast.loads(raw))
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
@@ -238,7 +238,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
         stale: list[str] = []
         found: Ticket | None = None
         for number, raw in zip(numbers, raws, strict=True):
-            ticket = None if raw is None else codec.ticket_from_doc(json.loads(raw))
+            ticket = None if raw is None else codec.ticket_from_doc(jsonfast.loads(raw))
             if ticket is None or ticket.correlation_id != correlation_id:
                 # save_ticket does not read the old row, so a changed id leaves this behind.
                 stale.append(number)
@@ -267,7 +267,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
         if not numbers:
             return []
         raws = [opt_text(v) for v in await self._r.hmget(base, numbers)]
-        return [codec.ticket_from_doc(json.loads(r)) for r in raws if r is not None]
+        return [codec.ticket_from_doc(jsonfast.loads(r)) for r in raws if r is not None]
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
         """Append a card location unless it is already listed (one script: no race)."""
@@ -277,7 +277,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
         """Card locations, oldest first."""
         rows = as_texts(await self._r.lrange(f"{self._p}cards:{workspace}:{number}", 0, -1))
-        return [codec.card_location_from_doc(json.loads(r)) for r in rows]
+        return [codec.card_location_from_doc(jsonfast.loads(r)) for r in rows]
 
     # -- subscriptions ----------------------------------------------------------------
     async def save_subscription(self, subscription: Subscription) -> None:
@@ -293,7 +293,7 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
     async def list_subscriptions(self, workspace: str) -> list[Subscription]:
         """Subscriptions of a workspace, by channel."""
         rows = await self._hgetall(f"{self._p}subs:{workspace}")
-        return [codec.subscription_from_doc(json.loads(rows[k])) for k in sorted(rows)]
+        return [codec.subscription_from_doc(jsonfast.loads(rows[k])) for k in sorted(rows)]
 
     # -- outbox -----------------------------------------------------------------------
     async def outbox_put(self, delivery_id: str, payload: Doc) -> bool:

@@ -5,12 +5,12 @@ and schema in ``sqlite_base`` and ``sqlite_schema``).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core import jsonfast
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.store import codec
 from core.store.port import Store, window
@@ -50,7 +50,7 @@ class SqliteStore(SqliteQueues, Store):
         self, namespace: str, key: str, data: Doc, *, secret: bool = False
     ) -> None:
         """Store a document, encrypted whole if ``secret``."""
-        raw = json.dumps(data)
+        raw = jsonfast.dumps(data)
         body = self._box.encrypt(raw) if secret else raw
         await self._run(
             "INSERT INTO documents (namespace, key, secret, body) VALUES (?, ?, ?, ?) "
@@ -75,7 +75,7 @@ class SqliteStore(SqliteQueues, Store):
 
     async def put_documents(self, namespace: str, docs: Mapping[str, Doc]) -> None:
         """Store several documents in one transaction."""
-        rows = [(namespace, key, json.dumps(data)) for key, data in docs.items()]
+        rows = [(namespace, key, jsonfast.dumps(data)) for key, data in docs.items()]
         if rows:
             await self._write_tx(
                 lambda c: c.executemany(
@@ -119,14 +119,14 @@ class SqliteStore(SqliteQueues, Store):
         return [r[0] for r in rows]
 
     def _load(self, secret: int, body: str) -> Doc:
-        doc: Doc = json.loads(self._box.decrypt(body) if secret else body)
+        doc: Doc = jsonfast.loads(self._box.decrypt(body) if secret else body)
         return doc
 
     # -- single-use values ------------------------------------------------------------
     async def put_once(self, namespace: str, key: str, data: Doc, ttl_seconds: float) -> None:
         """Store an encrypted single-use value."""
         now = time.time()
-        body = self._box.encrypt(json.dumps(data))
+        body = self._box.encrypt(jsonfast.dumps(data))
 
         def put(c: sqlite3.Connection) -> None:
             # Expired values that were never taken would otherwise stay forever.
@@ -147,13 +147,13 @@ class SqliteStore(SqliteQueues, Store):
         )
         if row is None or row[1] < time.time():
             return None
-        doc: Doc = json.loads(self._box.decrypt(row[0]))
+        doc: Doc = jsonfast.loads(self._box.decrypt(row[0]))
         return doc
 
     # -- connections ------------------------------------------------------------------
     async def save_connection(self, connection: Connection) -> None:
         """Create or replace a workspace's connection."""
-        doc = codec.connection_to_doc(connection, self._box)
+        doc = self._connections.dump(connection)
         await self._run(
             "INSERT OR REPLACE INTO connections (workspace, body) VALUES (?, ?)",
             (connection.workspace, dumps(doc)),
@@ -189,20 +189,20 @@ class SqliteStore(SqliteQueues, Store):
         row = await self._one(
             "SELECT body FROM tickets WHERE workspace = ? AND number = ?", (workspace, number)
         )
-        return None if row is None else codec.ticket_from_doc(json.loads(row[0]))
+        return None if row is None else codec.ticket_from_doc(jsonfast.loads(row[0]))
 
     async def get_tickets(self, workspace: str, numbers: Sequence[str]) -> dict[str, Ticket]:
         """Tickets of ``numbers`` that exist, in one statement per 500 numbers."""
         sql = "SELECT number, body FROM tickets WHERE workspace = ? AND number"
         rows = await self._rows_in(sql, workspace, numbers)
-        return {row[0]: codec.ticket_from_doc(json.loads(row[1])) for row in rows}
+        return {row[0]: codec.ticket_from_doc(jsonfast.loads(row[1])) for row in rows}
 
     async def get_tickets_across(
         self, pairs: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Ticket]:
         """Tickets of (workspace, number) pairs that exist, in one statement per 400."""
         rows = await self._pairs_in("tickets", "t.workspace, t.number, t.body", pairs)
-        return {(r[0], r[1]): codec.ticket_from_doc(json.loads(r[2])) for r in rows}
+        return {(r[0], r[1]): codec.ticket_from_doc(jsonfast.loads(r[2])) for r in rows}
 
     async def find_ticket_by_correlation(
         self, workspace: str, correlation_id: str
@@ -213,7 +213,7 @@ class SqliteStore(SqliteQueues, Store):
             "ORDER BY created_us DESC, number DESC LIMIT 1",
             (workspace, correlation_id),
         )
-        return None if row is None else codec.ticket_from_doc(json.loads(row[0]))
+        return None if row is None else codec.ticket_from_doc(jsonfast.loads(row[0]))
 
     async def list_tickets(
         self,
@@ -238,7 +238,7 @@ class SqliteStore(SqliteQueues, Store):
             "ORDER BY created_us DESC, number DESC LIMIT ? OFFSET ?",
             params,
         )
-        return [codec.ticket_from_doc(json.loads(r[0])) for r in rows]
+        return [codec.ticket_from_doc(jsonfast.loads(r[0])) for r in rows]
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
         """Remember a card location once."""
@@ -253,7 +253,7 @@ class SqliteStore(SqliteQueues, Store):
             "SELECT body FROM card_locations WHERE workspace = ? AND number = ? ORDER BY seq",
             (workspace, number),
         )
-        return [codec.card_location_from_doc(json.loads(r[0])) for r in rows]
+        return [codec.card_location_from_doc(jsonfast.loads(r[0])) for r in rows]
 
     async def card_locations_across(
         self, pairs: Sequence[tuple[str, str]]
@@ -264,7 +264,7 @@ class SqliteStore(SqliteQueues, Store):
         found: dict[tuple[str, str], list[CardLocation]] = {}
         for r in sorted(await self._pairs_in("card_locations", columns, pairs), key=lambda r: r[3]):
             found.setdefault((r[0], r[1]), []).append(
-                codec.card_location_from_doc(json.loads(r[2]))
+                codec.card_location_from_doc(jsonfast.loads(r[2]))
             )
         return found
 
@@ -301,7 +301,7 @@ class SqliteStore(SqliteQueues, Store):
             )
             for workspace, body in rows:
                 found.setdefault(workspace, []).append(
-                    codec.subscription_from_doc(json.loads(body))
+                    codec.subscription_from_doc(jsonfast.loads(body))
                 )
         return found
 
@@ -310,4 +310,4 @@ class SqliteStore(SqliteQueues, Store):
         rows = await self._all(
             "SELECT body FROM subscriptions WHERE workspace = ? ORDER BY channel", (workspace,)
         )
-        return [codec.subscription_from_doc(json.loads(r[0])) for r in rows]
+        return [codec.subscription_from_doc(jsonfast.loads(r[0])) for r in rows]

@@ -25,7 +25,6 @@ Expiry times are wall-clock epoch seconds: rows outlive the process, monotonic t
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +32,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from core import jsonfast
 from core.secrets import SecretBox
 from core.store.codec import ConnectionMemo
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
@@ -60,7 +60,7 @@ def _first(c: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> Any:
 
 def dumps(doc: Doc) -> str:
     # Sorted keys make equal documents equal strings (card location dedupe relies on it).
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return jsonfast.dumps(doc, sort_keys=True)
 
 
 class SqliteBase:

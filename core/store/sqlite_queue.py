@@ -3,13 +3,13 @@ and the audit log."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from core import jsonfast
 from core.storage import OutboxItem
 from core.store.sqlite_base import Doc, SqliteBase
 from core.store.sqlite_schema import AUDIT_KEEP
@@ -111,13 +111,13 @@ class SqliteQueues(SqliteBase):
         """Queue a delivery once (delivered ids are refused too, until forgotten)."""
         n = await self._run(
             "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)",
-            (delivery_id, json.dumps(payload)),
+            (delivery_id, jsonfast.dumps(payload)),
         )
         return n > 0
 
     async def outbox_put_many(self, items: Sequence[tuple[str, Doc]]) -> list[bool]:
         """Queue several deliveries in one transaction, each once."""
-        rows = [(delivery_id, json.dumps(payload)) for delivery_id, payload in items]
+        rows = [(delivery_id, jsonfast.dumps(payload)) for delivery_id, payload in items]
         if not rows:
             return []
         sql = "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)"
@@ -147,7 +147,7 @@ class SqliteQueues(SqliteBase):
             return rows
 
         rows = await self._write_tx(claim)
-        return [OutboxItem(r[1], json.loads(r[2]), r[3] + 1, r[4]) for r in rows]
+        return [OutboxItem(r[1], jsonfast.loads(r[2]), r[3] + 1, r[4]) for r in rows]
 
     async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
         """Mark delivered if ``consumer`` holds the lease; the row stays (without payload,
@@ -202,7 +202,7 @@ class SqliteQueues(SqliteBase):
             "ORDER BY seq",
             (),
         )
-        return [OutboxItem(r[0], json.loads(r[1]), r[2], r[3], parked=True) for r in rows]
+        return [OutboxItem(r[0], jsonfast.loads(r[1]), r[2], r[3], parked=True) for r in rows]
 
     # -- leases -----------------------------------------------------------------------
     async def acquire_lease(self, name: str, owner: str, ttl_seconds: float) -> int | None:
@@ -249,7 +249,7 @@ class SqliteQueues(SqliteBase):
         def append(c: sqlite3.Connection) -> None:
             last = c.execute(
                 "INSERT INTO audit (workspace, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
-                (workspace, when, actor, action, json.dumps(detail)),
+                (workspace, when, actor, action, jsonfast.dumps(detail)),
             ).lastrowid
             if last is not None and last % 100 == 0:
                 c.execute(
@@ -273,7 +273,7 @@ class SqliteQueues(SqliteBase):
                 "at": r[0],
                 "actor": r[1],
                 "action": r[2],
-                "detail": json.loads(r[3]),
+                "detail": jsonfast.loads(r[3]),
             }
             for r in rows
         ]
@@ -292,7 +292,7 @@ class SqliteQueues(SqliteBase):
                 "at": r[1],
                 "actor": r[2],
                 "action": r[3],
-                "detail": json.loads(r[4]),
+                "detail": jsonfast.loads(r[4]),
             }
             for r in rows
         ]
@@ -306,7 +306,8 @@ class SqliteQueues(SqliteBase):
             (),
         )
         return [
-            OutboxItem(r[0], json.loads(r[1]), r[2], r[3], parked=r[4] == "parked") for r in rows
+            OutboxItem(r[0], jsonfast.loads(r[1]), r[2], r[3], parked=r[4] == "parked")
+            for r in rows
         ]
 
     async def import_delivery(self, item: OutboxItem) -> bool:
@@ -316,7 +317,7 @@ class SqliteQueues(SqliteBase):
             "VALUES (?, ?, ?, ?, ?)",
             (
                 item.delivery_id,
-                json.dumps(item.payload),
+                jsonfast.dumps(item.payload),
                 item.attempts,
                 item.last_error,
                 "parked" if item.parked else "ready",

@@ -324,9 +324,7 @@ async def test_a_quiet_table_is_not_read_again_and_again(slack: SlackHarness) ->
     assert last.startswith("sys_class_nameINincident,change_request,problem,sn_si_incident^")
     since = last.split("sys_updated_on>=")[1].split("^")[0]
     # One overlap before the instance's clock at the last read (never two).
-    assert since >= (slack.sim.instance.now() - timedelta(seconds=61)).strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
+    assert since >= (slack.sim.instance.now() - timedelta(seconds=61)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 async def test_a_change_seen_again_from_the_same_baseline_is_announced_once(
