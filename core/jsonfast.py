@@ -28,8 +28,11 @@ _LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
 
 def loads(data: bytes | str) -> Any:
     """``json.loads``: raises ``json.JSONDecodeError`` (a ``ValueError``) when not JSON."""
-    long = (_LONG_DIGITS if isinstance(data, str) else _LONG_DIGITS_BYTES).search(data)
-    if long is None:
+    if isinstance(data, str):
+        long = _LONG_DIGITS.search(data) is not None
+    else:
+        long = _LONG_DIGITS_BYTES.search(data) is not None
+    if not long:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
