@@ -4,9 +4,7 @@ loopback: servers that answer the way real ones do, and the ways they misbehave.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gzip
-import ipaddress
 import ssl
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,10 +12,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +26,7 @@ from core.servicenow.wire import (
     WireError,
     split_url,
 )
+from tests.fakes.tls import self_signed
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Seen"], Awaitable[None]]
 HEADERS = [("Accept", "application/json")]
@@ -100,6 +95,17 @@ def answering(body: bytes, *headers: str) -> Handler:
         while await read_request(r, seen) is not None:
             w.write(reply(body, *headers))
             await w.drain()
+
+    return handle
+
+
+def once(answer: bytes) -> Handler:
+    """A server that reads one request, sends ``answer`` (whatever it is) and closes."""
+
+    async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter, seen: Seen) -> None:
+        await read_request(r, seen)
+        w.write(answer)
+        await w.drain()
 
     return handle
 
@@ -260,13 +266,8 @@ async def test_nothing_listening_is_a_connection_that_never_opened() -> None:
     ],
 )
 async def test_answers_that_are_not_http_are_refused(answer: bytes, match: str) -> None:
-    async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter, seen: Seen) -> None:
-        await read_request(r, seen)
-        w.write(answer)
-        await w.drain()
-
     wire = Wire()
-    async with server(handle) as (url, _):
+    async with server(once(answer)) as (url, _):
         with pytest.raises(BadAnswer, match=match):
             await wire.request("GET", f"{url}/x", HEADERS, None, 2)
     await wire.aclose()
@@ -355,41 +356,9 @@ async def test_open_connections_are_bounded() -> None:
     assert seen.most_open == 2
 
 
-def self_signed(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A server context with a certificate for 127.0.0.1, and a client context trusting it."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    srv = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    srv.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
-    return srv, ssl.create_default_context(cafile=str(tmp / "cert.pem"))
-
-
 async def test_tls_is_verified(tmp_path: Path) -> None:
-    srv, trusting = self_signed(tmp_path)
+    srv, ca_file = self_signed(tmp_path)
+    trusting = ssl.create_default_context(cafile=str(ca_file))
     async with server(answering(b"{}"), tls=srv) as (url, seen):
         trusted = Wire(ssl_context=trusting)
         got = await trusted.request("GET", f"{url}/x", HEADERS, None, 5)
@@ -461,13 +430,8 @@ HTTPISH = st.one_of(
 @given(answer=HTTPISH)
 def test_whatever_a_server_sends_is_a_reply_or_a_wire_error(answer: bytes) -> None:
     async def run() -> None:
-        async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter, seen: Seen) -> None:
-            await read_request(r, seen)
-            w.write(answer)
-            await w.drain()
-
         wire = Wire()
-        async with server(handle) as (url, _):
+        async with server(once(answer)) as (url, _):
             for _ in range(2):  # the second on whatever the first left kept
                 try:
                     got = await wire.request("GET", f"{url}/x", HEADERS, None, 0.5)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime
-import ipaddress
-import ssl
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -25,6 +22,7 @@ from sim.servicenow import (
     build_sim_app,
 )
 from sim.servicenow.users import DEMO_PASSWORD
+from tests.fakes.tls import self_signed
 
 Client = TestClient[Any, Any]
 DENIED = b'{"error_description":"access_denied","error":"server_error"}'
@@ -99,51 +97,12 @@ async def test_basic_credentials_are_form_decoded() -> None:
         assert response.status == 200
 
 
-def _self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
-    """A certificate for 127.0.0.1 (the CA file clients trust, and the server's context)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_path, key_path)
-    return context, cert_path
-
-
 async def test_pysnc_signs_in_and_reads_a_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pysnc = pytest.importorskip("pysnc")
     pytest.importorskip("requests_oauthlib")  # pysnc's `oauth` extra
-    context, ca_file = _self_signed(tmp_path)
+    context, ca_file = self_signed(tmp_path)
     # requests prefers these to the session's `verify`: trust the test's certificate there.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
