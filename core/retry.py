@@ -48,8 +48,8 @@ class Answered(Protocol):
 
 class RequestFailed(Exception):
     """A request that got no HTTP answer, from a client other than httpx2 (the Table API's
-    aiohttp client): ``unsent`` when the connection never opened, ``timeout`` when the
-    answer did not come in time."""
+    own connections, :mod:`core.servicenow.wire`): ``unsent`` when the connection never
+    opened, ``timeout`` when the answer did not come in time."""
 
     def __init__(
         self, host: str, cause: Exception, *, unsent: bool = False, timeout: bool = False

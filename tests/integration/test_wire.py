@@ -356,7 +356,7 @@ async def test_open_connections_are_bounded() -> None:
     assert seen.most_open == 2
 
 
-async def test_tls_is_verified(tmp_path: Path) -> None:
+async def test_tls_is_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     srv, ca_file = self_signed(tmp_path)
     trusting = ssl.create_default_context(cafile=str(ca_file))
     async with server(answering(b"{}"), tls=srv) as (url, seen):
@@ -368,6 +368,11 @@ async def test_tls_is_verified(tmp_path: Path) -> None:
         await trusted.aclose()
         with pytest.raises(ConnectFailed, match="CERTIFICATE_VERIFY_FAILED"):
             await Wire().request("GET", f"{url}/x", HEADERS, None, 5)  # the system's trust
+        # SSL_CERT_FILE (README "Troubleshooting") is what the system's trust is read from.
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        by_env = Wire()
+        assert (await by_env.request("GET", f"{url}/x", HEADERS, None, 5)).content == b"{}"
+        await by_env.aclose()
 
 
 def test_urls_split_into_origin_and_target() -> None:
