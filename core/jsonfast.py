@@ -45,7 +45,8 @@ def dumps(data: Any, *, sort_keys: bool = False) -> str:
     try:
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0).decode()
     except orjson.JSONEncodeError:
-        text = ""
-    if text and text.isascii():
-        return text
+        pass
+    else:
+        if text.isascii():
+            return text
     return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"))

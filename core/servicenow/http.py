@@ -17,13 +17,13 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from multidict import CIMultiDictProxy
 
 from core import jsonfast
 from core.retry import RequestFailed
-from core.servicenow.wire import ConnectFailed, ReadTimeout, Wire, WireError
+from core.servicenow.wire import ConnectFailed, ReadTimeout, Wire, WireError, split_url
 
 __all__ = ["Answer", "TableHttp"]
 
@@ -131,11 +131,8 @@ class TableHttp:
         await self._wire.aclose()
 
 
-@lru_cache(maxsize=1024)
-def _origin_host(prefix: str) -> str:
-    return urlsplit(prefix).hostname or ""
-
-
 def _host(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return _origin_host(scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0])
+    try:
+        return split_url(url)[0].host
+    except ValueError:
+        return ""

@@ -38,7 +38,8 @@ IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "OPTIONS", "TRACE"})
 #: Limits on one answer: its header block, and its body (after decompression).
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
-#: A kept connection idle this long is closed rather than reused (seconds): load balancers
+#: A kept connection idle this long is closed rather than reused (seconds; the default of
+#: :class:`Wire`'s ``keep_idle``): load balancers
 #: in front of instances close idle connections, and a request sent into one that is
 #: closing is a request that may be lost.
 KEEP_IDLE = 15.0
@@ -242,8 +243,15 @@ def _decoded(headers: CIMultiDictProxy[str], body: bytes) -> bytes:
 class Wire:
     """Kept-alive connections per origin, at most ``limit`` open at once."""
 
-    def __init__(self, *, limit: int = 100, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+        keep_idle: float = KEEP_IDLE,
+    ) -> None:
         self._ssl = ssl_context
+        self._keep_idle = keep_idle
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._open: set[_Connection] = set()
         self._slots = asyncio.Semaphore(limit)
@@ -310,7 +318,7 @@ class Wire:
         idle = self._idle.get(origin)
         if not idle:
             return None
-        oldest = asyncio.get_running_loop().time() - KEEP_IDLE
+        oldest = asyncio.get_running_loop().time() - self._keep_idle
         while idle:
             conn = idle.pop()
             if not conn.closed and conn.idle_since >= oldest:

@@ -210,11 +210,8 @@ async def test_a_kept_connection_closed_meanwhile_is_retried_only_where_harmless
         await wire.aclose()
 
 
-async def test_an_idle_connection_past_its_keep_time_is_not_reused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("core.servicenow.wire.KEEP_IDLE", 0.05)
-    wire = Wire()
+async def test_an_idle_connection_past_its_keep_time_is_not_reused() -> None:
+    wire = Wire(keep_idle=0.05)
     async with server(answering(b"{}")) as (url, seen):
         await wire.request("GET", f"{url}/a", HEADERS, None, 5)
         await asyncio.sleep(0.1)
@@ -230,9 +227,9 @@ async def test_the_timeout_is_per_wait_for_bytes() -> None:
 
     async def trickle(r: asyncio.StreamReader, w: asyncio.StreamWriter, seen: Seen) -> None:
         await read_request(r, seen)
-        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n")
-        for _ in range(8):  # 0.8 s in all, never 0.3 s without a byte
-            await asyncio.sleep(0.1)
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n")
+        for _ in range(16):  # 0.8 s in all (twice the timeout), a byte every 0.05 s
+            await asyncio.sleep(0.05)
             w.write(b"x")
             await w.drain()
 
@@ -243,8 +240,8 @@ async def test_the_timeout_is_per_wait_for_bytes() -> None:
             await wire.request("GET", f"{url}/x", HEADERS, None, 0.3)
         assert asyncio.get_running_loop().time() - started < 2
     async with server(trickle) as (url, _):
-        got = await wire.request("GET", f"{url}/x", HEADERS, None, 0.3)
-        assert got.content == b"x" * 8
+        got = await wire.request("GET", f"{url}/x", HEADERS, None, 0.4)
+        assert got.content == b"x" * 16
     await wire.aclose()
 
 
