@@ -65,6 +65,8 @@ class _Apply:
     #: The changes among them whose approvers will be asked for next (read with them).
     approvals: list[Ticket] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    #: number → the ticket as its first step stored it (``emit`` need not read it back).
+    stored: dict[str, Ticket] = field(default_factory=dict)
     failed: BaseException | None = None
 
     def finish(self) -> None:
@@ -224,6 +226,8 @@ class Applier:
 
     async def _batch(self, items: list[_Apply]) -> None:
         live: list[_Apply] = []
+        for item in items:  # back with their comments: stored by an earlier batch
+            self._stored.update(((item.workspace, n), t) for n, t in item.stored.items())
         try:
             await self._observe([i for i in items if not i.observed])
             for item in items:
@@ -296,7 +300,8 @@ class Applier:
         await self._tickets.save_tickets(saving)
         saved = {id(t) for t in saving}
         for item, new, old in pairs:
-            self._stored[(item.workspace, new.number)] = new if id(new) in saved else old or new
+            kept = new if id(new) in saved else old or new
+            self._stored[(item.workspace, new.number)] = item.stored[new.number] = kept
         told = await self._baselines.get_across([(i.workspace, n.number) for i, n, _ in pairs])
         now = self._clock.now()
         for item, new, _ in pairs:

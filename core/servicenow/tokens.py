@@ -45,6 +45,13 @@ _NOT_CONNECTION_ERRORS = (NotFoundError, BadRequestError, NotConnectedError)
 _SYNC_NOTE_EVERY = timedelta(seconds=60)
 
 
+def _note_due(current: Connection | None, at: datetime) -> bool:
+    """Whether an active connection's last sync note is a minute old (or missing)."""
+    if current is None or current.status is not ConnectionStatus.ACTIVE:
+        return False
+    return current.last_sync_at is None or at - current.last_sync_at >= _SYNC_NOTE_EVERY
+
+
 class TokenKeeper:
     """Gives out valid access tokens and keeps the stored connection's health current."""
 
@@ -143,12 +150,13 @@ class TokenKeeper:
 
     async def synced(self, workspace: str, at: datetime) -> None:
         """A sync cycle went through: record when, for `/snow status`."""
+        # Minute precision is enough for status, and saves a write per poll; most polls
+        # find the note recent enough without taking the lock.
+        if not _note_due(await self._store.get_connection(workspace), at):
+            return
         async with self.lock(workspace):
             current = await self._store.get_connection(workspace)
-            if current is None or current.status is not ConnectionStatus.ACTIVE:
-                return
-            # Minute precision is enough for status, and saves a write per poll.
-            if current.last_sync_at is None or at - current.last_sync_at >= _SYNC_NOTE_EVERY:
+            if current is not None and _note_due(current, at):
                 await self._store.save_connection(replace(current, last_sync_at=at))
 
     async def clear_error(self, workspace: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .catalog import BASE_SCHEMAS, TASK_TABLES
 from .ids import new_sys_id
+from .indexes import FieldIndexes
 from .narrowing import Narrowings
 from .policies import DataPolicy, base_policies
 from .schema import COMBINED_JOURNAL, JOURNAL_LABELS, TableSchema
@@ -41,6 +42,8 @@ class RecordStore:
         self.after_rules: list[AfterRule] = []
         #: Pollers' scopes, kept up to date row by row (see :meth:`narrowed`).
         self._narrowings = Narrowings()
+        #: Rows by a field's value, for ``=`` and ``IN`` terms (see :meth:`indexed`).
+        self._indexes = FieldIndexes()
 
     # -- schemas ----------------------------------------------------------------------------
 
@@ -89,12 +92,14 @@ class RecordStore:
     def invalidate(self, table: str) -> None:
         """Drop cached lookups built from `table`."""
         self._narrowings.changed(table)
+        self._indexes.changed(table)
         self._drop_lookups(table)
 
     def _row_written(self, table: str, sys_id: str, record: Record | None, *, new: bool) -> None:
         """One row written (None: deleted): the scopes move it, lookups built from the
         table go."""
         self._narrowings.written(table, sys_id, record, new=new)
+        self._indexes.written(table, sys_id, record, new=new)
         self._drop_lookups(table)
 
     def _drop_lookups(self, table: str) -> None:
@@ -116,6 +121,12 @@ class RecordStore:
         query; each scan of a big table cost milliseconds, and a rescan after every write
         cost the bench's simulators more than the SnowOps they served."""
         return self._narrowings.rows(tables, key, rows, keep)
+
+    def indexed(self, table: str, terms: list[tuple[str, set[str]]]) -> list[Record]:
+        """The rows of ``table`` whose every field in ``terms`` (field, values) holds one of
+        its values exactly, in table order, through indexes kept up to date as rows are
+        written."""
+        return self._indexes.find(table, terms, self.tables.get(table, {}))
 
     def get(self, table: str, sys_id: str) -> Record | None:
         """The stored row (not a copy) or None."""

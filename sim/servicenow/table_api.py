@@ -151,24 +151,36 @@ def _narrow(
     query: EncodedQuery,
     schema: TableSchema,
 ) -> list[Record]:
-    """Drop rows that fail a plain ``=`` or ``STARTSWITH`` term every match needs, by a
-    direct read (the full matcher still runs on the rest): scans stay cheap on big tables,
-    and a first ``STARTSWITH`` term's rows are kept until a write
-    (:meth:`RecordStore.narrowed`)."""
+    """Drop rows that fail a plain ``=``, ``IN`` or ``STARTSWITH`` term every match needs,
+    by a direct read (the full matcher still runs on the rest): scans stay cheap on big
+    tables. A ``STARTSWITH`` term's rows are kept until a write
+    (:meth:`RecordStore.narrowed`); without one, ``=`` and ``IN`` terms on one table are read
+    through indexes (:meth:`RecordStore.indexed`)."""
     if len(query.groups) != 1:
         return every()
-    rows: list[Record] | None = None
-    for clause in query.groups[0]:
-        cond = clause[0]
-        if len(clause) != 1 or cond.operator not in ("=", "STARTSWITH") or "." in cond.field:
-            continue
-        if not schema.knows(cond.field):
-            continue
+    terms = [
+        clause[0]
+        for clause in query.groups[0]
+        if len(clause) == 1
+        and clause[0].operator in _NARROWING
+        and "." not in clause[0].field
+        and schema.knows(clause[0].field)
+    ]
+    exact = [
+        (c.field, set(_values(c.operator, c.value))) for c in terms if c.operator != "STARTSWITH"
+    ]
+    if exact and len(tables) == 1 and len(exact) == len(terms):
+        # A change's approvals, a ticket's comments: asked by the sys_ids they belong to,
+        # in tables that only grow. (A poller's scope is kept instead: see below.)
+        rows = store.indexed(tables[0], exact)
+        terms = [c for c in terms if c.operator == "STARTSWITH"]
+    else:
+        rows = None
+    # A STARTSWITH term first, wherever it stands: its kept rows are the fewest to filter.
+    for cond in sorted(terms, key=lambda c: c.operator != "STARTSWITH"):
         keep = _keeps(cond.field, cond.operator, cond.value)
         if rows is None and cond.operator == "STARTSWITH":
-            # A poller's scope (its correlation prefix), asked again and again: kept. An
-            # `=` term names one record (its journal, its approvals) and is seldom asked
-            # twice: keeping it would only fill the memory.
+            # A poller's scope (its correlation prefix), asked again and again: kept.
             key = (cond.field, cond.operator, cond.value)
             rows = store.narrowed(tables, key, every, keep)
         else:
@@ -176,9 +188,17 @@ def _narrow(
     return every() if rows is None else rows
 
 
+_NARROWING = ("=", "IN", "STARTSWITH")
+
+
+def _values(operator: str, value: str) -> list[str]:
+    return value.split(",") if operator == "IN" else [value]
+
+
 def _keeps(name: str, operator: str, value: str) -> Callable[[Record], bool]:
-    if operator == "=":
-        return lambda r: r.get(name, "") == value
+    if operator in ("=", "IN"):
+        values = set(_values(operator, value))
+        return lambda r: r.get(name, "") in values
     prefix = value.casefold()
     return lambda r: r.get(name, "").casefold().startswith(prefix)
 

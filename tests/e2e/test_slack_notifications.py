@@ -445,3 +445,24 @@ async def test_status_shows_each_channel_with_its_last_success_and_parked_count(
     assert f"last delivered {when}" in line
     assert "1 failed since (latest: " in line
     assert "1 parked" in line
+
+
+async def test_the_last_sync_is_noted_once_a_minute(slack: SlackHarness) -> None:
+    """`/snow status` shows when the connection last synced: noted at the first cycle,
+    left alone by the cycles of the next minute (no connection write per poll), noted
+    again once a minute has passed."""
+    await create_ticket(slack)
+    await sync_and_deliver(slack)
+    first = await slack.services.store.get_connection(WS)
+    assert first is not None
+    assert first.last_sync_at == slack.clock.now()
+    slack.clock.advance(59)
+    await sync_and_deliver(slack)
+    same = await slack.services.store.get_connection(WS)
+    assert same is not None
+    assert same.last_sync_at == first.last_sync_at
+    slack.clock.advance(1)
+    await sync_and_deliver(slack)
+    later = await slack.services.store.get_connection(WS)
+    assert later is not None
+    assert later.last_sync_at == slack.clock.now()

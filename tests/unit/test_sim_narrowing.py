@@ -81,3 +81,37 @@ def test_a_kept_scope_is_not_scanned_again_after_an_update() -> None:
         "r2",
     ]
     assert scans == 1
+
+
+_refs = st.sampled_from(["c1", "c2", "c3", ""])
+_index_op = st.one_of(
+    st.tuples(st.just("put"), _ids, _refs),
+    st.tuples(st.just("update"), _ids, _refs),
+    st.tuples(st.just("delete"), _ids, _refs),
+    st.tuples(st.just("drop"), _ids, _refs),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_index_op, max_size=40), st.lists(_refs, min_size=1, max_size=3))
+def test_an_indexed_read_is_a_fresh_scan_after_any_writes(
+    ops: list[tuple[str, str, str]], wanted: list[str]
+) -> None:
+    """``sysapprovalIN…`` read through the index: the rows a scan finds, in table order,
+    whatever puts, in-place updates, deletes and table resets came between."""
+    store = RecordStore()
+    table = "sysapproval_approver"
+    for op, sys_id, ref in ops:
+        row = store.get(table, sys_id)
+        if op == "put":
+            store.put(table, {"sys_id": sys_id, "sysapproval": ref})
+        elif op == "update" and row is not None:
+            row["sysapproval"] = ref  # in place, then committed, as writes.update_record does
+            store.committed(table, row)
+        elif op == "delete":
+            store.delete(table, sys_id)
+        elif op == "drop":
+            store.invalidate(table)
+        found = store.indexed(table, [("sysapproval", set(wanted))])
+        scanned = [r for r in store.rows(table) if r.get("sysapproval", "") in wanted]
+        assert [r["sys_id"] for r in found] == [r["sys_id"] for r in scanned]

@@ -280,3 +280,37 @@ def test_auto_progress_approves_as_the_approvers(instance: SimInstance) -> None:
     rows = instance.store.rows("sysapproval_approver")
     assert [r["sys_updated_by"] for r in rows] == ["abel.tuter", "fred.luddy", "beth.anglin"]
     assert {r["state"] for r in rows} == {"approved"}
+
+
+async def test_approvals_of_several_changes_by_in_query(
+    client: Client, headers: dict[str, str], create: Create
+) -> None:
+    """``sysapprovalIN…`` (SnowOps's look-up of moved changes' approvers) answers through
+    the simulator's index: each change's approvals, in creation order, including ones
+    requested after an earlier query made the index."""
+    first = await create("change_request", {"assignment_group": "Network"})
+    second = await create("change_request", {"assignment_group": "Network"})
+    other = await create("change_request", {"assignment_group": "Network"})
+
+    async def requested(*changes: dict[str, Any]) -> list[str]:
+        ids = ",".join(c["sys_id"] for c in changes)
+        response = await client.get(
+            "/api/now/table/sysapproval_approver",
+            params={
+                "sysparm_query": f"sysapprovalIN{ids}^state=requested",
+                "sysparm_fields": "sysapproval",
+                "sysparm_exclude_reference_link": "true",
+            },
+            headers=headers,
+        )
+        return [a["sysapproval"] for a in (await response.json())["result"]]
+
+    assert await requested(first, second) == []
+    for change in (first, other, second):
+        url = f"/api/now/table/change_request/{change['sys_id']}"
+        assert (await client.patch(url, json={"state": "-4"}, headers=headers)).status == 200
+    assert await requested(first, second) == [first["sys_id"], second["sys_id"]]
+    assert await requested(other) == [other["sys_id"]]
+    back = f"/api/now/table/change_request/{first['sys_id']}"
+    assert (await client.patch(back, json={"state": "-5"}, headers=headers)).status == 200
+    assert await requested(first, second) == [second["sys_id"]]  # first's were cancelled
