@@ -76,17 +76,26 @@ async def test_assignment_reference_shapes(
     assert (await cleared.json())["result"]["assignment_group"] == ""
 
 
-async def approvals(client: Client, headers: dict[str, str], change_id: str) -> list[Any]:
+async def approval_rows(
+    client: Client, headers: dict[str, str], query: str, fields: str
+) -> list[Any]:
     response = await client.get(
         "/api/now/table/sysapproval_approver",
         params={
-            "sysparm_query": f"sysapproval={change_id}^ORDERBYsys_created_on",
-            "sysparm_fields": "sys_id,approver,state,source_table,sysapproval",
+            "sysparm_query": query,
+            "sysparm_fields": fields,
             "sysparm_exclude_reference_link": "true",
         },
         headers=headers,
     )
     return list((await response.json())["result"])
+
+
+async def approvals(client: Client, headers: dict[str, str], change_id: str) -> list[Any]:
+    query = f"sysapproval={change_id}^ORDERBYsys_created_on"
+    return await approval_rows(
+        client, headers, query, "sys_id,approver,state,source_table,sysapproval"
+    )
 
 
 async def test_normal_change_moves_through_its_approvals(
@@ -294,16 +303,10 @@ async def test_approvals_of_several_changes_by_in_query(
 
     async def requested(*changes: dict[str, Any]) -> list[str]:
         ids = ",".join(c["sys_id"] for c in changes)
-        response = await client.get(
-            "/api/now/table/sysapproval_approver",
-            params={
-                "sysparm_query": f"sysapprovalIN{ids}^state=requested",
-                "sysparm_fields": "sysapproval",
-                "sysparm_exclude_reference_link": "true",
-            },
-            headers=headers,
-        )
-        return [a["sysapproval"] for a in (await response.json())["result"]]
+        query = f"sysapprovalIN{ids}^state=requested"
+        return [
+            a["sysapproval"] for a in await approval_rows(client, headers, query, "sysapproval")
+        ]
 
     assert await requested(first, second) == []
     for change in (first, other, second):
