@@ -172,10 +172,8 @@ def _narrow(
     if exact and len(tables) == 1 and len(exact) == len(terms):
         # A change's approvals, a ticket's comments: asked by the sys_ids they belong to,
         # in tables that only grow. (A poller's scope is kept instead: see below.)
-        rows = store.indexed(tables[0], exact)
-        terms = [c for c in terms if c.operator == "STARTSWITH"]
-    else:
-        rows = None
+        return store.indexed(tables[0], exact)
+    rows: list[Record] | None = None
     # A STARTSWITH term first, wherever it stands: its kept rows are the fewest to filter.
     for cond in sorted(terms, key=lambda c: c.operator != "STARTSWITH"):
         keep = _keeps(cond.field, cond.operator, cond.value)
