@@ -78,7 +78,7 @@ async def apply_cpu(world: World, changes: int, limit: int = IN_FLIGHT) -> float
     request of its own, as is a change's look-up of approvers)."""
     s = world.services
     assert s is not None
-    incidents = [t for t in world.tickets if t[2] is TicketKind.INCIDENT]
+    incidents = [t for t in world.tickets if t[2] == TicketKind.INCIDENT.value]
     by_ws: dict[str, list[str]] = {}
     for ws, number, _, _ in random.sample(incidents, min(changes, len(incidents))):
         by_ws.setdefault(ws, []).append(number)

@@ -18,6 +18,7 @@ from typing import Any, cast
 import aiohttp
 
 from bot.app import Services, build_services
+from bot.server import settle_heap
 from bot.settings import load_settings
 from core.models import CardLocation, ChannelRef, OAuthClientConfig, TicketKind
 from core.repos import Baselines
@@ -34,7 +35,10 @@ from sim.servicenow.config import (
 
 ROOT = Path(__file__).resolve().parent.parent
 # Two states per kind to move between, so every change is a real state change.
-TOGGLE = {TicketKind.INCIDENT: ("2", "3"), TicketKind.CHANGE: ("-4", "-3")}
+TOGGLE = {TicketKind.INCIDENT.value: ("2", "3"), TicketKind.CHANGE.value: ("-4", "-3")}
+#: A tracked ticket: workspace, number, kind (its value) and simulator. Strings only, so the
+#: collector stops tracking the bench's 100,000 of them: they are not SnowOps's to walk.
+Pick = tuple[str, str, str, str]
 
 
 #: Polls under way at once in a cycle. The real loops overlap: 1,000 connections at a 5 s
@@ -161,7 +165,7 @@ class World:
         self.sims_cpu = 0.0
         self.services: Services | None = None
         self.workspaces = [f"bench:W{c:04d}" for c in range(connections)]
-        self.tickets: list[tuple[str, str, TicketKind, str]] = []  # ws, number, kind, sim
+        self.tickets: list[Pick] = []
         self.state: dict[str, int] = {}
 
     def ceiling(self) -> float:
@@ -207,6 +211,7 @@ class World:
         )
         self.services = build_services(load_settings(), sinks={"bench": self.sink})
         await self.services.store.open()
+        settle_heap()  # as ``snowops serve`` does once started
 
     async def _wait_up(self, url: str) -> None:
         assert self.http is not None
@@ -268,7 +273,7 @@ class World:
                     await s.store.add_card_location(
                         ws, ticket.number, CardLocation(ChannelRef(ws, "C1"), ticket.number)
                     )
-                    self.tickets.append((ws, ticket.number, kind, url))
+                    self.tickets.append((ws, ticket.number, kind.value, url))
 
     async def watch(self, per_connection: int) -> None:
         """Give every connection ``per_connection`` channel filters (``/snow subscribe
@@ -281,14 +286,14 @@ class World:
                 channel = ChannelRef(ws, f"W{n}")
                 await watches.add(channel, TicketKind.INCIDENT, "priority=1", s.clock.now())
 
-    def one_per_connection(self) -> list[tuple[str, str, TicketKind, str]]:
+    def one_per_connection(self) -> list[Pick]:
         """A random ticket of every connection."""
-        by_ws: dict[str, list[tuple[str, str, TicketKind, str]]] = {}
+        by_ws: dict[str, list[Pick]] = {}
         for t in self.tickets:
             by_ws.setdefault(t[0], []).append(t)
         return [random.choice(ts) for ts in by_ws.values()]
 
-    async def change(self, picks: list[tuple[str, str, TicketKind, str]]) -> dict[str, float]:
+    async def change(self, picks: list[Pick]) -> dict[str, float]:
         """Move each ticket to its other state (every fifth also gets a comment)."""
         at = {}
         for i, (ws, number, kind, url) in enumerate(picks):
@@ -321,9 +326,7 @@ class World:
             pass
         return requests, wall, cpu, events
 
-    async def latency(
-        self, picks: list[tuple[str, str, TicketKind, str]], spread: float
-    ) -> list[float]:
+    async def latency(self, picks: list[Pick], spread: float) -> list[float]:
         """Change ``picks`` at random moments over ``spread`` seconds while the real loops
         run; the delay from each change to its first chat reply, in seconds."""
         self.sink.reset()

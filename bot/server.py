@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from core.i18n import _
 
-__all__ = ["PortBusy", "run_sites", "start_sites"]
+__all__ = ["PortBusy", "run_sites", "settle_heap", "start_sites"]
 
 log = logging.getLogger("snowops")
 
@@ -46,11 +47,13 @@ async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> li
     runners: list[web.AppRunner] = []
     try:
         for app, host, port in sites:
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                app, access_log=None, handle_signals=False, shutdown_timeout=shutdown_timeout
+            )
             runners.append(runner)
             await runner.setup()
             try:
-                await web.TCPSite(runner, host, port, shutdown_timeout=shutdown_timeout).start()
+                await web.TCPSite(runner, host, port).start()
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
                     raise PortBusy(host, port) from None
@@ -62,10 +65,20 @@ async def start_sites(sites: Sequence[Site], shutdown_timeout: float = 10) -> li
     return runners
 
 
+def settle_heap() -> None:
+    """Once started: collect what start-up left behind, then freeze what survives (modules,
+    classes, the services' objects) out of the collector's sight. A full collection walks
+    every object it tracks; the hundred thousand that start-up makes live as long as the
+    process, and walking them cost a sync cycle a sixth of its CPU whenever one came due."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_sites(sites: Sequence[Site]) -> None:
     """Serve until SIGTERM/SIGINT; then stop accepting, let requests in flight finish and
     run every app's clean-up (the workers release their leases there)."""
     runners = await start_sites(sites)
+    settle_heap()
     try:
         for _, host, port in sites:
             log.info("listening on %s:%s", host, port)

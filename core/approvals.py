@@ -120,18 +120,27 @@ class Approvals:
         #: Each workspace's language: an approver's own is not known, so theirs it is.
         self.languages: WorkspaceLanguage | None = None
 
-    async def on_events(self, events: Sequence[TicketEvent]) -> None:
+    async def on_events(
+        self,
+        events: Sequence[TicketEvent],
+        known: Mapping[tuple[str, str], Ticket] | None = None,
+    ) -> None:
         """Ask the approvers of every change whose state moved (approvals are requested on
         a state change). Never raises: a failure here must not hold up notifications.
 
         For a whole batch of events: one read of the changes, their approvals read all at
         once (a sync batch of many connections waits for the slowest instance, not for the
-        sum of them), one claim of every approval's key and one record of what was sent."""
+        sum of them), one claim of every approval's key and one record of what was sent.
+        The changes are read unless ``known`` has them as just stored, by (workspace,
+        number)."""
         moved = list(dict.fromkeys((e.workspace, e.number) for e in events if asks_approvers(e)))
         if not moved:
             return
+        stored = {pair: t for pair in moved if (t := (known or {}).get(pair)) is not None}
+        missing = [pair for pair in moved if pair not in stored]
         try:
-            stored = await self._tickets.get_tickets_across(moved)
+            if missing:
+                stored |= await self._tickets.get_tickets_across(missing)
         except Exception:
             log.warning("approvals of %d changes not asked for", len(moved), exc_info=True)
             return

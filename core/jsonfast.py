@@ -13,7 +13,6 @@ common case and ``json`` the rest, so what is read and the strings written are e
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -21,18 +20,24 @@ import orjson
 __all__ = ["dumps", "loads"]
 
 
-#: A run of digits that may be an integer past 64 bits, which orjson reads as a float.
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+#: Every ASCII digit to ``0`` and every other byte to ``x``: a number past 64 bits (which
+#: orjson reads as a float) needs 19 digits in a row, and finding ``0`` * 19 in the
+#: translated text is a C loop, where a regular expression over a page cost several times
+#: orjson's own parse.
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def _maybe_long(data: bytes | str) -> bool:
+    """Whether ``data`` holds 19 ASCII digits in a row (only ASCII digits make numbers)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return _LONG_RUN in data.translate(_DIGITS)
 
 
 def loads(data: bytes | str) -> Any:
     """``json.loads``: raises ``json.JSONDecodeError`` (a ``ValueError``) when not JSON."""
-    if isinstance(data, str):
-        long = _LONG_DIGITS.search(data) is not None
-    else:
-        long = _LONG_DIGITS_BYTES.search(data) is not None
-    if not long:
+    if not _maybe_long(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -18,7 +18,7 @@ repeat after a crash) is one event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -32,9 +32,12 @@ from core.storage import ConnectionStore, TicketStore
 from core.sync_apply import Applier, Emit
 from core.sync_reads import OVERLAP, Guard, Turn, new_mark, reads_of
 
-__all__ = ["Emit", "Guard", "StatusSync", "SyncResult"]
+__all__ = ["After", "Emit", "Guard", "StatusSync", "SyncResult"]
 
 log = logging.getLogger(__name__)
+
+#: What :attr:`StatusSync.after` is: events, and their tickets as the apply stored them.
+After = Callable[[list[TicketEvent], Mapping[tuple[str, str], Ticket]], Awaitable[object]]
 
 #: How far the stored watermark may lag this process's own while nothing is told: a quiet
 #: poll writes nothing until then, and a restart re-reads at most this much more.
@@ -78,7 +81,7 @@ class StatusSync:
         self._connections = connections
         self._watermarks = watermarks
         self.emit: Emit = emit or _discard
-        self._after: Emit | None = None
+        self._after: After | None = None
         #: Poll reads waiting for their answer (a batch about to start waits for them).
         self._reading = 0
         self._applier = Applier(
@@ -90,14 +93,15 @@ class StatusSync:
         self._marks = {}
 
     @property
-    def after(self) -> Emit | None:
+    def after(self) -> After | None:
         """Told of each apply's events once they are safe, outside the batch that made
-        them (requests to the instance: a change's approvers, which are then read with
-        the comments of the tickets that moved)."""
+        them, with their tickets as stored (by workspace and number: not read back), for
+        requests to the instance: a change's approvers, which are then read with the
+        comments of the tickets that moved."""
         return self._after
 
     @after.setter
-    def after(self, value: Emit | None) -> None:
+    def after(self, value: After | None) -> None:
         self._after = value
         self._applier.approvals_after = value is not None
 
@@ -237,11 +241,11 @@ class StatusSync:
         """Turn fresh tickets (and their comments when given; otherwise one request finds
         them) into events: emitted first, then remembered as told (in a batch with the
         other connections' that wait: :mod:`core.sync_apply`)."""
-        events = await self._applier.apply(
+        events, stored = await self._applier.apply(
             workspace, fresh, since=since, comments=comments, guard=guard
         )
         if events and self._after is not None:
-            await self._after(events)
+            await self._after(events, {(workspace, n): t for n, t in stored.items()})
         return events
 
     def known(self, workspace: str) -> Known:

@@ -126,12 +126,12 @@ class Applier:
         since: datetime | None = None,
         comments: Sequence[Comment] | None = None,
         guard: Guard | None = None,
-    ) -> list[TicketEvent]:
+    ) -> tuple[list[TicketEvent], dict[str, Ticket]]:
         """Turn fresh tickets (and their comments when given; otherwise one request finds
         those of the tickets that moved) into events: emitted first, then remembered as
-        told."""
+        told. Returns the events, and the tickets they are of as stored (by number)."""
         if comments is None and all(self._done(workspace, t) for t in fresh):
-            return []  # the overlap brought back only what was handled: no batch to join
+            return [], {}  # the overlap brought back only what was handled: no batch to join
         loop = asyncio.get_running_loop()
         item = _Apply(workspace, fresh, since, comments, guard, loop.create_future())
         try:
@@ -155,7 +155,7 @@ class Applier:
             item.asking = []
             item.done = loop.create_future()
             await self._step(item)
-        return item.events
+        return item.events, item.stored
 
     def handled(self, workspace: str, number: str, mod_count: int) -> bool:
         """That version of ``number`` was fully handled here already (a poll's
@@ -246,8 +246,7 @@ class Applier:
                     item.comments = []
                 if item.seen:
                     live.append(item)
-            for item in live:
-                await self._comment_news(item)
+            await self._comment_news(live)
             events = [e for i in live for e in i.events]
             if events:
                 await self._emit(events)
@@ -308,23 +307,33 @@ class Applier:
             baseline = told.get((item.workspace, new.number))
             item.seen.append(observe(item.workspace, new, baseline, now))
 
-    async def _comment_news(self, item: _Apply) -> None:
-        comment_events(item.workspace, item.seen, item.comments or (), self._clock.now())
-        for s in item.seen:
-            if s.comments:
-                # Before the events go out: a card updated for a comment shows it.
-                await self._keep_comments(item.workspace, s)
-
-    async def _keep_comments(self, workspace: str, s: Seen) -> None:
-        """Put a ticket's new comments first in its stored history (never over a newer
-        version of the ticket that someone else stored meanwhile)."""
-        stored = await self._tickets.get_ticket(workspace, s.ticket.number)
-        base = s.ticket if stored is None or stored.mod_count <= s.ticket.mod_count else stored
-        new = {c.id for c in s.comments}
-        older = tuple(c for c in base.history if c.id not in new)
-        kept = replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
-        await self._tickets.save_ticket(kept)
-        self._stored[(workspace, kept.number)] = kept
+    async def _comment_news(self, items: list[_Apply]) -> None:
+        """Events for the news among each apply's comments, and those comments put first
+        in their tickets' stored history (before the events go out: a card updated for a
+        comment shows it): one read and one write for the whole batch, never over a newer
+        version of a ticket that someone else stored meanwhile."""
+        now = self._clock.now()
+        commented: list[tuple[_Apply, Seen]] = []
+        for item in items:
+            comment_events(item.workspace, item.seen, item.comments or (), now)
+            commented += [(item, s) for s in item.seen if s.comments]
+        if not commented:
+            return
+        stored = await self._tickets.get_tickets_across(
+            [(item.workspace, s.ticket.number) for item, s in commented]
+        )
+        kept: dict[tuple[str, str], Ticket] = {}
+        for item, s in commented:
+            key = (item.workspace, s.ticket.number)
+            now_stored = kept.get(key) or stored.get(key)
+            base = s.ticket
+            if now_stored is not None and now_stored.mod_count > s.ticket.mod_count:
+                base = now_stored
+            new = {c.id for c in s.comments}
+            older = tuple(c for c in base.history if c.id not in new)
+            kept[key] = replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
+            self._stored[key] = item.stored[s.ticket.number] = kept[key]
+        await self._tickets.save_tickets(list(kept.values()))
 
     async def _guard(self, item: _Apply) -> None:
         if item.guard is None or not any(s.events or s.dirty for s in item.seen):

@@ -59,10 +59,20 @@ def _key(workspace: str, number: str) -> str:
 
 
 def _when(text: str) -> datetime | None:
+    """``_MARK_FORMAT`` read back (None for anything else): ``fromisoformat`` on exactly
+    that shape, several times faster than ``strptime`` (a changed cycle reads a baseline
+    twice per ticket)."""
+    if len(text) != 19 or text[4] != "-" or text[10] != " " or not text[5:7].isdigit():
+        return None
     try:
-        return datetime.strptime(text, _MARK_FORMAT).replace(tzinfo=UTC)
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+def _stamp(at: datetime) -> str:
+    """``at`` in UTC as ``_MARK_FORMAT``."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 def _from_doc(doc: Doc) -> Baseline:
@@ -85,7 +95,7 @@ def _to_doc(baseline: Baseline) -> Doc:
         "journal": list(baseline.journal),
     }
     if baseline.first_seen is not None:
-        doc["first_seen"] = baseline.first_seen.astimezone(UTC).strftime(_MARK_FORMAT)
+        doc["first_seen"] = _stamp(baseline.first_seen)
     return doc
 
 
@@ -145,8 +155,5 @@ class Watermarks:
         """Everything of each kind up to its mark has been read (and is safe in the
         outbox): one write for the kinds one query read together."""
         if marks:
-            docs = {
-                f"{workspace}|{kind.table}": {"at": at.astimezone(UTC).strftime(_MARK_FORMAT)}
-                for kind, at in marks.items()
-            }
+            docs = {f"{workspace}|{kind.table}": {"at": _stamp(at)} for kind, at in marks.items()}
             await self._docs.put_documents(_WATERMARKS, docs)

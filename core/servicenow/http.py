@@ -13,7 +13,6 @@ is read whole (Table API pages are small) and decoded only when asked.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -111,7 +110,7 @@ class TableHttp:
         headers = [*self._headers, ("Authorization", f"Bearer {token}")]
         data = None
         if body is not None:
-            data = json.dumps(body).encode()
+            data = jsonfast.dumps(body).encode()
             headers.append(("Content-Type", "application/json"))
         try:
             reply = await self._wire.request(method, url, headers, data, self._timeout())

@@ -87,7 +87,7 @@ class World:
             {"slack": self.sink}, {"slack": self.sink}, self.store, apply,  # type: ignore[dict-item]
         )  # fmt: skip
 
-    async def change(self) -> Ticket:
+    async def change(self, *, stored: bool = True) -> Ticket:
         request = TicketRequest(
             workspace=WS,
             kind=TicketKind.CHANGE,
@@ -97,7 +97,8 @@ class World:
             requester=Requester("slack", "U_ABEL", "Abel Tuter", "abel.tuter@example.com"),
         )
         made = await self.fake.create(request, correlation_id(WS, "c"), None)
-        await self.store.save_ticket(made)
+        if stored:
+            await self.store.save_ticket(made)
         return made
 
 
@@ -137,6 +138,15 @@ async def test_each_approver_is_asked_once_across_restarts_and_replicas(world: W
     labels = {ch: [b.label for b in card.buttons] for ch, card in world.sink.cards}
     assert labels["D_U_BETH"][-2:] == ["Approve", "Reject"]
     assert labels["D_U_FRED"][-3:] == ["Approve", "Reject", "Link your account"]
+
+
+async def test_changes_the_sync_just_stored_are_not_read_back(world: World) -> None:
+    change = await world.change(stored=False)  # only the sync's copy knows it
+    world.fake.set_state(change.number, "-4")
+    await world.approvals().on_events([moved(change.number)])
+    assert world.sink.cards == []  # read from the store: not there, nothing asked
+    await world.approvals().on_events([moved(change.number)], {(WS, change.number): change})
+    assert sorted(channel for channel, _ in world.sink.cards) == ["D_U_BETH", "D_U_FRED"]
 
 
 async def test_only_state_changes_of_changes_ask(world: World) -> None:

@@ -63,3 +63,6 @@ def test_non_string_keys_and_big_numbers_fall_back_to_json() -> None:
     assert jsonfast.loads("[-9223372036854775809, 18446744073709551616]") == [-(2**63) - 1, 2**64]
     big = 12345678901234567890123
     assert jsonfast.loads(f"[1e400, {big}]".encode()) == [math.inf, big]
+    # Text beside it that is not ASCII (or not even valid UTF-8 text) changes nothing.
+    assert jsonfast.loads(f'["é\\ud800", {big}]') == ["é\ud800", big]
+    assert jsonfast.loads(f'["\ud800", -{big}]') == ["\ud800", -big]

@@ -88,7 +88,7 @@ async def test_requests_carry_the_token_and_json_and_count_every_answer() -> Non
             "POST",
             "/api/now/table/incident?q=a%20b",
             "Bearer tok",
-            b'{"short_description": "\\u00e9"}',
+            b'{"short_description":"\\u00e9"}',  # compact, non-ASCII escaped
         )
     ]
     assert counted == [201]
