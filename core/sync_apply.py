@@ -322,18 +322,18 @@ class Applier:
         stored = await self._tickets.get_tickets_across(
             [(item.workspace, s.ticket.number) for item, s in commented]
         )
-        kept: dict[tuple[str, str], Ticket] = {}
-        for item, s in commented:
+        kept: list[Ticket] = []
+        for item, s in commented:  # one apply per workspace, one Seen per ticket: no repeats
             key = (item.workspace, s.ticket.number)
-            now_stored = kept.get(key) or stored.get(key)
             base = s.ticket
-            if now_stored is not None and now_stored.mod_count > s.ticket.mod_count:
+            if (now_stored := stored.get(key)) and now_stored.mod_count > base.mod_count:
                 base = now_stored
             new = {c.id for c in s.comments}
             older = tuple(c for c in base.history if c.id not in new)
-            kept[key] = replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
-            self._stored[key] = item.stored[s.ticket.number] = kept[key]
-        await self._tickets.save_tickets(list(kept.values()))
+            ticket = replace(base, history=(*reversed(s.comments), *older)[:HISTORY])
+            self._stored[key] = item.stored[s.ticket.number] = ticket
+            kept.append(ticket)
+        await self._tickets.save_tickets(kept)
 
     async def _guard(self, item: _Apply) -> None:
         if item.guard is None or not any(s.events or s.dirty for s in item.seen):

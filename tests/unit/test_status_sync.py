@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 
 from core.clock import FakeClock
 from core.models import (
+    Comment,
     Connection,
     Priority,
     Requester,
@@ -569,3 +570,31 @@ async def test_the_kinds_read_together_store_their_watermarks_in_one_write(env: 
     assert writes == [sorted(f"{WS}|{k.table}" for k in kinds)]
     for kind in kinds:
         assert await env.watermarks.get(WS, kind) == moved.updated_at
+
+
+async def test_comments_kept_never_overwrite_a_version_stored_meanwhile(env: Env) -> None:
+    """A ticket's new comments go into its stored history over the newest stored version,
+    even one someone else stored while the comments were being read."""
+    made = await env.create("m")
+    sync = env.sync()
+    await sync.cycle(WS)
+    env.clock.advance(120)
+    env.fake.add_comment(made.number, "Rebooted the gateway", "beth.anglin")
+    read_comments = env.fake.comments_since
+
+    async def meanwhile(*args: Any, **kwargs: Any) -> list[Comment]:
+        # A `/snow tickets` refresh stores a newer version while the comments are read.
+        current = await env.store.get_ticket(WS, made.number)
+        assert current is not None
+        newer = replace(current, title="Renamed meanwhile", mod_count=current.mod_count + 5)
+        await env.store.save_ticket(newer)
+        return await read_comments(*args, **kwargs)
+
+    env.fake.comments_since = meanwhile  # type: ignore[method-assign]
+    result = await sync.cycle(WS)
+
+    assert [e.change for e in result.events] == ["comment"]
+    stored = await env.store.get_ticket(WS, made.number)
+    assert stored is not None
+    assert stored.title == "Renamed meanwhile"
+    assert [c.text for c in stored.history] == ["Rebooted the gateway"]
