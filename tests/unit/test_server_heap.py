@@ -34,10 +34,13 @@ async def test_what_start_up_made_is_frozen_and_what_came_after_is_not() -> None
     serving = asyncio.create_task(run_sites([(app, "127.0.0.1", port)]))
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                if gc.get_freeze_count():
+            # Frozen in the same step that run_sites's start-up ends with (or it failed).
+            for _ in range(1000):
+                if gc.get_freeze_count() or serving.done():
                     break
                 await asyncio.sleep(0.01)
+            assert not serving.done(), f"run_sites stopped: {serving.exception()!r}"
+            assert gc.get_freeze_count(), "serving, but nothing was frozen"
             async with http.get(f"http://127.0.0.1:{port}/") as answer:
                 assert await answer.text() == "up"
         made_later = [object()]
