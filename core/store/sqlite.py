@@ -27,6 +27,22 @@ _SAVE_TICKET = (
 )
 
 
+# The body alone, where the indexed columns are unchanged (a ticket that moved is most
+# often still open, of the same kind): it rewrites one table page, where the REPLACE above
+# deletes and inserts the row and its entry in each of the five indexes (four times the CPU
+# and eight times the pages written).
+_SAVE_BODY = (
+    "UPDATE tickets SET body = ? WHERE workspace = ? AND number = ? AND kind = ? "
+    "AND active = ? AND created_us = ? AND correlation_id = ?"
+)
+
+
+def _save_rows(c: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    for row in rows:
+        if c.execute(_SAVE_BODY, (row[6], *row[:6])).rowcount == 0:
+            c.execute(_SAVE_TICKET, row)
+
+
 def _ticket_row(ticket: Ticket) -> tuple[Any, ...]:
     return (
         ticket.workspace,
@@ -140,7 +156,12 @@ class SqliteStore(SqliteQueues, Store):
         await self._write_tx(put)
 
     async def take_once(self, namespace: str, key: str) -> Doc | None:
-        """Atomically take and delete a value (one statement: DELETE … RETURNING)."""
+        """Atomically take and delete a value (one statement: DELETE … RETURNING). Most
+        asks find nothing (a ticket's comment that was not written from a chat thread):
+        a read answers those, without a write of its own."""
+        there = "SELECT 1 FROM once WHERE namespace = ? AND key = ?"
+        if await self._one(there, (namespace, key)) is None:
+            return None
         row = await self._one(
             "DELETE FROM once WHERE namespace = ? AND key = ? RETURNING body, expires_at",
             (namespace, key),
@@ -176,13 +197,14 @@ class SqliteStore(SqliteQueues, Store):
     # -- tickets ----------------------------------------------------------------------
     async def save_ticket(self, ticket: Ticket) -> None:
         """Create or replace a ticket."""
-        await self._run(_SAVE_TICKET, _ticket_row(ticket))
+        row = _ticket_row(ticket)
+        await self._write_tx(lambda c: _save_rows(c, (row,)))
 
     async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Create or replace several tickets in one transaction."""
         rows = [_ticket_row(t) for t in tickets]
         if rows:
-            await self._write_tx(lambda c: c.executemany(_SAVE_TICKET, rows))
+            await self._write_tx(lambda c: _save_rows(c, rows))
 
     async def get_ticket(self, workspace: str, number: str) -> Ticket | None:
         """A ticket by number."""

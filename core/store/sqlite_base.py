@@ -2,11 +2,13 @@
 
 SQLite Store (the embedded default) on aiosqlite.
 
-WAL mode. Every write holds an ``asyncio.Lock``: a statement issued by one task while
-another task has ``BEGIN IMMEDIATE`` open on the same connection would silently join (and
-could be rolled back with) that transaction. Several processes may share
-the file; ``BEGIN IMMEDIATE`` plus ``busy_timeout`` makes their read-modify-write steps
-atomic too.
+WAL mode. Writes are committed in groups, those asked for in one turn of the loop together,
+each in a savepoint of its own (:mod:`core.store.sqlite_group`). A group runs whole on the
+loop's thread, or holds an ``asyncio.Lock`` while it waits for the database thread: a
+statement issued by one task while another task has ``BEGIN IMMEDIATE`` open on the same
+connection would silently join (and could be rolled back with) that transaction. Several
+processes may share the file; ``BEGIN IMMEDIATE`` plus ``busy_timeout`` makes their
+read-modify-write steps atomic too.
 
 A file store's statements run on the event loop's own thread, on two plain connections:
 plain ``SELECT``s on a read-only one (in WAL mode a reader never waits for a writer, nor for
@@ -16,7 +18,15 @@ process holds it, the write goes to aiosqlite's database thread, which waits up 
 thread and back (a queue, a wake-up pipe, two context switches) cost more than the statement.
 Each read sees every write committed before it, as a write's caller resumes only once it is
 committed. The loop's writer never checkpoints: the database thread copies the WAL into the
-file every :data:`_CHECKPOINT_EVERY` commits, so an fsync never stalls the loop.
+file every :data:`_CHECKPOINT_EVERY` commits, so an fsync never stalls the loop. Those
+checkpoints are passive (they never wait), and under steady writes never catch up with the
+log's end, which is the only point where SQLite starts the log over: a sync of 1,000
+connections grew it by 100 MB a cycle, without end. Once the log is
+:data:`_RESTART_FRAMES` long, a second checkpoint copies the rest with this process's
+writes held (they wait; the loop and its reads go on), and the next write starts the log
+over; ``journal_size_limit`` gives the space back. (Not a ``RESTART`` checkpoint: the
+writes it blocks would go to the database thread's connection, whose commits look like
+another process's to the cache signals, which then drop every cached entry.)
 
 Each entity is the codec's JSON document in a ``body`` column, plus the columns queries need.
 Expiry times are wall-clock epoch seconds: rows outlive the process, monotonic time does not.
@@ -35,6 +45,7 @@ import aiosqlite
 from core import jsonfast
 from core.secrets import SecretBox
 from core.store.codec import ConnectionMemo
+from core.store.sqlite_group import Committer
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
 from core.store.sqlite_signals import DataVersionSignals
 
@@ -42,10 +53,12 @@ __all__ = ["Doc", "SqliteBase", "dumps"]
 
 Doc = dict[str, Any]
 T = TypeVar("T")
-#: The file's write lock is held elsewhere (SQLITE_BUSY, SQLITE_LOCKED).
-_BUSY = frozenset({5, 6})
 #: Commits of the loop's writer between two checkpoints on the database thread.
 _CHECKPOINT_EVERY = 200
+#: A log this long (pages of 4 KiB: 40 MB) is copied whole and started over.
+_RESTART_FRAMES = 10_000
+#: The log's file is cut back to this size whenever it starts over.
+_WAL_KEEP_BYTES = 64 * 1024 * 1024
 
 
 def _first(c: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> Any:
@@ -64,11 +77,20 @@ def dumps(doc: Doc) -> str:
 
 
 class SqliteBase:
-    """One SQLite file (``":memory:"`` works for quick tests), opened lazily."""
+    """One SQLite file (``":memory:"`` works for quick tests), opened lazily.
+    ``checkpoint_every`` and ``restart_frames`` tune the checkpoints (module docstring)."""
 
-    """Store on one SQLite file (``":memory:"`` works for quick tests)."""
-
-    def __init__(self, path: str, box: SecretBox, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: str,
+        box: SecretBox,
+        *,
+        busy_timeout_ms: int = 5000,
+        checkpoint_every: int = _CHECKPOINT_EVERY,
+        restart_frames: int = _RESTART_FRAMES,
+    ) -> None:
+        self._checkpoint_every = checkpoint_every
+        self._restart_frames = restart_frames
         self._path = path
         self._box = box
         self._connections = ConnectionMemo(box)
@@ -82,6 +104,9 @@ class SqliteBase:
         self._commits = 0
         self._checkpoint: asyncio.Future[Any] | None = None
         self._lock = asyncio.Lock()
+        self._committer = Committer(
+            lambda: self._writer, self._lock, self._in_thread, self._written
+        )
         #: When expired idempotency keys were last swept (time.time()).
         self._swept = 0.0
 
@@ -98,6 +123,7 @@ class SqliteBase:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute(f"PRAGMA journal_size_limit = {_WAL_KEEP_BYTES}")
             async with db.execute("PRAGMA user_version") as cur:
                 row = await cur.fetchone()
             version = int(row[0]) if row else 0
@@ -126,7 +152,12 @@ class SqliteBase:
             writer = sqlite3.connect(self._path, isolation_level=None)
             # Never wait on the loop's thread (busy: the database thread writes instead);
             # checkpoints run on the database thread (see _written).
-            for pragma in ("busy_timeout = 0", "synchronous = NORMAL", "foreign_keys = ON"):
+            for pragma in (
+                "busy_timeout = 0",
+                "synchronous = NORMAL",
+                "foreign_keys = ON",
+                f"journal_size_limit = {_WAL_KEEP_BYTES}",
+            ):
                 writer.execute(f"PRAGMA {pragma}")
             writer.execute("PRAGMA wal_autocheckpoint = 0")
             self._writer = writer
@@ -135,6 +166,7 @@ class SqliteBase:
         """Close the connections (checkpoints the WAL)."""
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
+        await self._committer.drain()
         for own in (self._reader, self._writer):
             if own is not None:
                 own.close()
@@ -177,47 +209,30 @@ class SqliteBase:
         return result
 
     async def _write_tx(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work`` in one ``BEGIN IMMEDIATE`` transaction: on the loop's own writing
-        connection when the file's write lock is free, else (another process writes) on
-        the database thread, which waits for it up to ``busy_timeout``."""
-
-        def tx(c: sqlite3.Connection) -> T:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(c)
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
-            return result
-
-        async with self._lock:
-            if self._writer is not None:
-                try:
-                    result = tx(self._writer)
-                except sqlite3.OperationalError as exc:
-                    if self._writer.in_transaction:
-                        self._writer.rollback()  # a COMMIT that could not finish
-                    if exc.sqlite_errorcode & 0xFF not in _BUSY:  # extended codes too
-                        raise
-                else:
-                    self._written()
-                    return result
-            return await self._in_thread(tx)
+        """``work`` in a transaction, committed with the other writes asked for in this
+        turn of the loop (:mod:`core.store.sqlite_group`)."""
+        return await self._committer.write(work)
 
     def _written(self) -> None:
         """Count a commit of the loop's writer, whose WAL pages the database thread copies
         into the file now and then (a checkpoint's fsync must not stall the loop)."""
         self._commits += 1
-        if self._commits >= _CHECKPOINT_EVERY and (
+        if self._commits >= self._checkpoint_every and (
             self._checkpoint is None or self._checkpoint.done()
         ):
             self._commits = 0
-            self._checkpoint = asyncio.ensure_future(
-                self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-            )
+            self._checkpoint = asyncio.ensure_future(self._checkpoint_wal())
             # A failed checkpoint is retried with the next ones; its error is not news.
             self._checkpoint.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _checkpoint_wal(self) -> None:
+        """Copy the log into the file without holding up writes; once the log is long,
+        copy the rest with the loop's writes held (they wait, the loop does not), so that
+        the next write starts the log over."""
+        row = await self._in_thread(_passive)
+        if row is not None and row[1] >= self._restart_frames:
+            async with self._lock:
+                await self._in_thread(_passive)
 
     async def _run(self, sql: str, params: Iterable[Any]) -> int:
         args = tuple(params)
@@ -263,6 +278,11 @@ class SqliteBase:
         if self._reader is not None and sql.startswith("SELECT"):
             return self._reader.execute(sql, args).fetchall()
         return await self._write_tx(lambda c: c.execute(sql, args).fetchall())
+
+
+def _passive(c: sqlite3.Connection) -> Any:
+    """A passive checkpoint: (busy, frames in the log, frames copied)."""
+    return c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _make_parent(path: str) -> None:
