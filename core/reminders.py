@@ -118,7 +118,12 @@ class Reminders:
             if change == OVERDUE:
                 queued += await self._overdue(ticket, due, now)
             else:
-                queued += await self._remind(ticket, due, now)
+                new, carded = await self._remind(ticket, due, now)
+                queued += new
+                if not carded:
+                    # A create saves its ticket before it posts the card: told again once
+                    # the card is kept (that write wakes this timer), its thread then too.
+                    continue
             await self._told.mark(key, now)
         return queued, until
 
@@ -136,10 +141,13 @@ class Reminders:
             at=now,
         )
 
-    async def _remind(self, ticket: Ticket, due: datetime, now: datetime) -> int:
+    async def _remind(self, ticket: Ticket, due: datetime, now: datetime) -> tuple[int, bool]:
+        """Queue a reminder in the card threads and to the requester (each once by id);
+        (how many were new, whether the ticket had a card to remind in)."""
         event = self._event(ticket, REMINDER, due, _("reminder: due {when}", when=_when(due)), now)
         queued = 0
-        for where in await self._tickets.list_card_locations(ticket.workspace, ticket.number):
+        cards = await self._tickets.list_card_locations(ticket.workspace, ticket.number)
+        for where in cards:
             spot = f"{where.channel.channel}|{where.message_id}"
             reply = ThreadReply(ticket.workspace, ticket.number, where, event)
             queued += await self._queue.put(f"{event.event_id}|reply|{spot}", reply)
@@ -155,7 +163,7 @@ class Reminders:
             notice = AdminNotice(ticket.workspace, direct, text)
             user = requester.split(":", 1)[-1]
             queued += await self._queue.put(f"{event.event_id}|dm|{user}", notice)
-        return queued
+        return queued, bool(cards)
 
     async def _direct(self, workspace: str, person: str) -> ChannelRef | None:
         """The requester's direct conversation with SnowOps (None when it cannot be had)."""

@@ -89,6 +89,11 @@ class Entries:
         if len(self._written) > LIMIT:
             self.clear()
 
+    def tickets_touched(self, workspace: str) -> None:
+        """Something derived from ``workspace``'s tickets was written (a card kept) that
+        no cached entry holds: move its count alone."""
+        self.ticket_drops[workspace] = self.ticket_drops.get(workspace, 0) + 1
+
     def clear(self) -> None:
         """Forget everything, and keep nothing a load under way brings back."""
         self._epoch += 1

@@ -95,8 +95,9 @@ class CachingStore(Store):
 
     def ticket_writes(self, workspace: str) -> int:
         """How many times ``workspace``'s tickets were written (through this store, or by
-        another process that told of it): a number that moves with every write (timers
-        that derive work from the stored tickets look again when it moved)."""
+        another process that told of it), or their cards kept through this store: a number
+        that moves with every write (timers that derive work from the stored tickets look
+        again when it moved)."""
         return self._entries.ticket_drops.get(workspace, 0)
 
     # life cycle
@@ -247,8 +248,10 @@ class CachingStore(Store):
         return list(await self._read(key, load))
 
     async def add_card_location(self, workspace: str, number: str, where: CardLocation) -> None:
-        """Straight through."""
+        """Straight through; the workspace's ticket writes move (a reminder may have
+        waited for this card)."""
         await self._guarded(self.inner.add_card_location(workspace, number, where))
+        self._entries.tickets_touched(workspace)
 
     async def list_card_locations(self, workspace: str, number: str) -> list[CardLocation]:
         """Straight through."""

@@ -3,10 +3,11 @@ points against the ServiceNow simulator; the test moves the clock and runs the t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.app import Services, build_services
 from sim.servicenow.progress import AGENT
@@ -172,3 +173,36 @@ async def test_a_due_date_moved_closer_in_servicenow_is_reminded_at_the_next_tic
     await tick_and_deliver(slack.services)
     [reminder] = texts_in(slack, "C0SEC", thread=card.message_id)
     assert reminder.startswith(f"{number} {NAME}: reminder: due ")
+
+
+async def test_a_timer_turn_between_a_creates_save_and_its_card_still_reminds_in_its_thread(
+    slack: SlackHarness,
+) -> None:
+    """The timer runs beside requests: a turn that finds a new ticket due for a reminder
+    after the create saved it, and before its card is posted, leaves the reminder for the
+    card instead of spending it on no thread."""
+    form_due = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # the form's default due date
+    slack.clock.advance((form_due - slack.clock.now() - timedelta(hours=5)).total_seconds())
+    slack.api.latency["chat.postMessage"] = 0.5  # Slack takes its time with the card
+    creating = asyncio.create_task(create_ticket(slack, NAME, "3"))
+    store = slack.services.store
+    for _ in range(500):  # until the create has saved it
+        saved = [t for t in await store.list_tickets(WS, limit=50) if t.title == NAME]
+        if saved:
+            break
+        await asyncio.sleep(0.01)
+    [ticket] = saved
+    assert await store.list_card_locations(WS, ticket.number) == []  # not posted yet
+    await slack.services.score.schedule.tick(WS)  # the timer's turn, in that moment
+    number = await creating
+    slack.api.latency.clear()
+    # No sync cycle between: the card kept is what makes the timer look again.
+    await slack.services.score.schedule.tick(WS)
+    while await slack.services.notifier.deliver("test"):
+        pass
+    await tick_and_deliver(slack.services)
+    [card] = await store.list_card_locations(WS, number)
+    [reminder] = texts_in(slack, "C0SEC", thread=card.message_id)
+    assert reminder == f"{number} {NAME}: reminder: due Thu 31 Dec 2026 23:59 UTC"
+    dms = [c for c in slack.api.calls_to("chat.postMessage") if c.args["channel"].startswith("D")]
+    assert len(dms) == 1  # the requester is told once, whichever turn told them
