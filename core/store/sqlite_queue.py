@@ -120,8 +120,27 @@ class SqliteQueues(SqliteBase):
         rows = [(delivery_id, jsonfast.dumps(payload)) for delivery_id, payload in items]
         if not rows:
             return []
-        sql = "INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES (?, ?)"
-        return await self._write_tx(lambda c: [c.execute(sql, r).rowcount > 0 for r in rows])
+
+        def put(c: sqlite3.Connection) -> list[bool]:
+            # One statement per 400 rows, which names the rows it inserted: a statement
+            # per row cost a sync cycle thousands of executions.
+            new: set[str] = set()
+            for at in range(0, len(rows), 400):
+                chunk = rows[at : at + 400]
+                values = ", ".join("(?, ?)" for _ in chunk)
+                sql = (
+                    f"INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES {values} "
+                    "RETURNING delivery_id"
+                )
+                found = c.execute(sql, [v for row in chunk for v in row]).fetchall()
+                new.update(r[0] for r in found)
+            answers = []
+            for delivery_id, _ in rows:
+                answers.append(delivery_id in new)
+                new.discard(delivery_id)  # an id given twice is new once, the first time
+            return answers
+
+        return await self._write_tx(put)
 
     async def outbox_claim(
         self, consumer: str, limit: int, lease_seconds: float, now: datetime

@@ -119,3 +119,19 @@ async def test_outbox_put_many_queues_each_id_once(store: Store) -> None:
         ("d3", {"n": 3}),
         ("d4", {"n": 4}),
     ]
+
+
+async def test_outbox_put_many_over_many_statements_keeps_order_and_answers(store: Store) -> None:
+    """A batch longer than one statement holds (SQLite writes 400 rows per statement): each
+    answer is its own id's, an id given again in a later part is not new, and deliveries
+    are claimed in the order they were given."""
+    await store.outbox_put("d0007", {"n": -1})
+    ids = [f"d{n:04d}" for n in range(900)] + ["d0003", "d0450"]
+    answers = await store.outbox_put_many([(i, {"n": n}) for n, i in enumerate(ids)])
+    expected = [i != "d0007" for i in ids[:900]] + [False, False]
+    assert answers == expected
+    claimed = await store.outbox_claim("c", 1000, 60, T0 + timedelta(days=3650))
+    order = [i.delivery_id for i in claimed]
+    assert order == ["d0007"] + [i for i in ids[:900] if i != "d0007"]
+    assert claimed[0].payload == {"n": -1}
+    assert claimed[451].payload == {"n": 451}

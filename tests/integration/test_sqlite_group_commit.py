@@ -109,6 +109,20 @@ async def test_a_failing_write_is_rolled_back_alone_and_its_caller_gets_its_erro
     assert rig.commits == 1
 
 
+async def test_a_lone_write_that_fails_leaves_nothing_and_the_next_one_commits(
+    rig: Rig,
+) -> None:
+    """A group of one runs without a savepoint: its failure rolls its transaction back."""
+    with pytest.raises(ValueError, match="alone refused"):
+        await rig.committer.write(insert_then_fail("alone"))
+    assert rig.writer is not None
+    assert not rig.writer.in_transaction
+    assert rig.rows() == {}
+    assert await rig.committer.write(insert("next", 3)) == 3
+    assert rig.rows() == {"next": 3}
+    assert rig.commits == 2
+
+
 async def test_a_write_that_breaks_its_neighbour_fails_that_one_only(rig: Rig) -> None:
     """A duplicate key is the second write's error, not the group's."""
     outcomes = await asyncio.gather(
