@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -49,7 +49,7 @@ from core.store.sqlite_group import Committer
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
 from core.store.sqlite_signals import DataVersionSignals
 
-__all__ = ["Doc", "SqliteBase", "dumps"]
+__all__ = ["Doc", "SqliteBase", "dumps", "pairs_values"]
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -69,6 +69,14 @@ def _first(c: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> Any:
         return cursor.fetchone()
     finally:
         cursor.close()
+
+
+def pairs_values(pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    """``pairs`` 400 at a time, as SQL ``(?, ?), …`` and its parameters (800 of them stay
+    far under SQLite's limit on a statement's parameters)."""
+    for at in range(0, len(pairs), 400):
+        chunk = pairs[at : at + 400]
+        yield ", ".join("(?, ?)" for _ in chunk), [v for pair in chunk for v in pair]
 
 
 def dumps(doc: Doc) -> str:
@@ -250,16 +258,13 @@ class SqliteBase:
         """``columns`` of ``table``'s rows (``t``) whose (workspace, number) is one of
         ``pairs``, each pair once, one statement per 400. A join, not ``(a, b) IN``, which
         SQLite answers with a scan of the table."""
-        wanted = list(dict.fromkeys(pairs))
         rows: list[Any] = []
-        for at in range(0, len(wanted), 400):
-            chunk = wanted[at : at + 400]
-            values = ", ".join("(?, ?)" for _ in chunk)
+        for values, args in pairs_values(list(dict.fromkeys(pairs))):
             sql = (
                 f"SELECT {columns} FROM (VALUES {values}) AS v CROSS JOIN {table} AS t "
                 "ON t.workspace = v.column1 AND t.number = v.column2"
             )
-            rows += await self._all(sql, [v for pair in chunk for v in pair])
+            rows += await self._all(sql, args)
         return rows
 
     async def _rows_in(self, sql: str, scope: str, values: Sequence[str]) -> list[Any]:

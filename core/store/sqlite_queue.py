@@ -11,7 +11,7 @@ from typing import Any
 
 from core import jsonfast
 from core.storage import OutboxItem
-from core.store.sqlite_base import Doc, SqliteBase
+from core.store.sqlite_base import Doc, SqliteBase, pairs_values
 from core.store.sqlite_schema import AUDIT_KEEP
 
 __all__ = ["SqliteQueues"]
@@ -125,15 +125,12 @@ class SqliteQueues(SqliteBase):
             # One statement per 400 rows, which names the rows it inserted: a statement
             # per row cost a sync cycle thousands of executions.
             new: set[str] = set()
-            for at in range(0, len(rows), 400):
-                chunk = rows[at : at + 400]
-                values = ", ".join("(?, ?)" for _ in chunk)
+            for values, args in pairs_values(rows):
                 sql = (
                     f"INSERT OR IGNORE INTO outbox (delivery_id, payload) VALUES {values} "
                     "RETURNING delivery_id"
                 )
-                found = c.execute(sql, [v for row in chunk for v in row]).fetchall()
-                new.update(r[0] for r in found)
+                new.update(r[0] for r in c.execute(sql, args).fetchall())
             answers = []
             for delivery_id, _ in rows:
                 answers.append(delivery_id in new)
