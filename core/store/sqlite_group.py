@@ -5,7 +5,7 @@ log's shared-memory index: 50 to 70 microseconds of CPU on a 2-core VM, whatever
 transaction did. A sync cycle over 1,000 connections asks for thousands of small writes
 (watermarks, applies, idempotency keys, notes), tens of them in each turn of the loop. Here
 they share one ``BEGIN IMMEDIATE`` and one ``COMMIT``, each write in a ``SAVEPOINT`` of its
-own, so that:
+own (a group of one needs none: its transaction is one), so that:
 
 - a write that raises is rolled back alone, and its caller gets its exception, while the
   others in the group commit;
@@ -45,9 +45,10 @@ _BUSY = frozenset({5, 6})
 
 
 def run_group(c: sqlite3.Connection, group: list[Queued]) -> list[Outcome]:
-    """Run ``group``'s writes in one transaction on ``c``, each in a savepoint. Raises
-    (the transaction rolled back) when the transaction itself fails: it could not begin
-    (the file's write lock is held elsewhere), or SQLite gave up on it (disk full, I/O)."""
+    """Run ``group``'s writes in one transaction on ``c``, each in a savepoint (a lone
+    write in its transaction alone). Raises (the transaction rolled back) when the
+    transaction itself fails: it could not begin (the file's write lock is held
+    elsewhere), or SQLite gave up on it (disk full, I/O)."""
     if len(group) == 1:
         return [_run_alone(c, *group[0])]
     outcomes: list[Outcome] = []
