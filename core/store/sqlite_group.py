@@ -80,16 +80,12 @@ def _run_alone(c: sqlite3.Connection, work: Work, future: asyncio.Future[Any]) -
     savepoint costs two statements)."""
     c.execute("BEGIN IMMEDIATE")
     try:
-        result = work(c)
-    except Exception as exc:
-        if c.in_transaction:  # SQLite may have rolled it back already
-            c.execute("ROLLBACK")
-        return (future, False, exc)
-    except BaseException:
-        if c.in_transaction:
-            c.execute("ROLLBACK")
-        raise
-    try:
+        try:
+            result = work(c)
+        except Exception as exc:
+            if c.in_transaction:  # SQLite may have rolled it back already
+                c.execute("ROLLBACK")
+            return (future, False, exc)
         c.execute("COMMIT")
     except BaseException:
         if c.in_transaction:
