@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from core.clock import Clock
+from core.coalesce import Coalesced
 from core.gateway import Known, TicketGateway
 from core.models import Comment, Ticket, TicketEvent, TicketKind
 from core.repos.sync_state import Baselines, Watermarks
@@ -39,8 +40,9 @@ log = logging.getLogger(__name__)
 #: What :attr:`StatusSync.after` is: events, and their tickets as the apply stored them.
 After = Callable[[list[TicketEvent], Mapping[tuple[str, str], Ticket]], Awaitable[object]]
 
-#: How far the stored watermark may lag this process's own while nothing is told: a quiet
-#: poll writes nothing until then, and a restart re-reads at most this much more.
+#: How far the stored watermark may lag this process's own: a poll writes it only then (a
+#: write per poll was a third of a busy cycle's commits), and a restart re-reads at most
+#: this much more.
 MARK_LAG = timedelta(minutes=5)
 #: Tickets read per kind and cycle at most (the rest come in the next cycle).
 MAX_RECORDS = 10_000
@@ -82,6 +84,7 @@ class StatusSync:
         self._watermarks = watermarks
         self.emit: Emit = emit or _discard
         self._after: After | None = None
+        self._after_joined: Coalesced | None = None
         #: Poll reads waiting for their answer (a batch about to start waits for them).
         self._reading = 0
         self._applier = Applier(
@@ -97,12 +100,15 @@ class StatusSync:
         """Told of each apply's events once they are safe, outside the batch that made
         them, with their tickets as stored (by workspace and number: not read back), for
         requests to the instance: a change's approvers, which are then read with the
-        comments of the tickets that moved."""
+        comments of the tickets that moved. The applies that finish together (a batch's)
+        are told in one call (:class:`~core.coalesce.Coalesced`)."""
         return self._after
 
     @after.setter
     def after(self, value: After | None) -> None:
         self._after = value
+        # The applies of a batch finish together: their events go to ``after`` at once.
+        self._after_joined = Coalesced(value) if value is not None else None
         self._applier.approvals_after = value is not None
 
     async def cycle(self, workspace: str, *, guard: Guard | None = None) -> SyncResult:
@@ -128,7 +134,7 @@ class StatusSync:
         if turn.guard is not None and not turn.guarded and newest:
             await turn.guard()  # nothing was written yet: the lease is checked before the marks
         # Only now: every change up to each mark is in the outbox.
-        await self._move_marks(workspace, held, newest, told=bool(turn.events))
+        await self._move_marks(workspace, held, newest)
         return SyncResult(turn.events, turn.records)
 
     async def _read_all(
@@ -208,14 +214,12 @@ class StatusSync:
         workspace: str,
         held: object,
         newest: dict[TicketKind, datetime],
-        *,
-        told: bool,
     ) -> None:
         """Move the watermarks. The store is written (one write for every kind that
-        moved) when something was told, or when a mark would fall :data:`MARK_LAG` behind:
-        a quiet cycle (even one slowed to the push ceiling) writes nothing, and a restart
-        (or another replica) re-reads at most that much more, which the baselines make
-        harmless. The stored mark is never ahead of what is safe in the outbox."""
+        moved) only when a mark would fall :data:`MARK_LAG` behind, told or not: most
+        cycles write nothing, and a restart (or another replica) re-reads at most that
+        much more, which the baselines (and the outbox's delivered ids) make harmless.
+        The stored mark is never ahead of what is safe in the outbox."""
         stored: dict[TicketKind, datetime | None] = {}
         for kind in newest:
             known = self._marks.get((workspace, kind))
@@ -223,7 +227,7 @@ class StatusSync:
         due = {
             kind: mark
             for kind, mark in newest.items()
-            if told or (was := stored[kind]) is None or mark - was >= MARK_LAG
+            if (was := stored[kind]) is None or mark - was >= MARK_LAG
         }
         await self._watermarks.put_kinds(workspace, due)
         for kind, mark in newest.items():
@@ -244,8 +248,8 @@ class StatusSync:
         events, stored = await self._applier.apply(
             workspace, fresh, since=since, comments=comments, guard=guard
         )
-        if events and self._after is not None:
-            await self._after(events, {(workspace, n): t for n, t in stored.items()})
+        if events and self._after_joined is not None:
+            await self._after_joined(events, {(workspace, n): t for n, t in stored.items()})
         return events
 
     def known(self, workspace: str) -> Known:

@@ -42,7 +42,7 @@ Emit = Callable[[list[TicketEvent]], Awaitable[object]]
 #: their way (seconds). A batch's store work barely grows with its size, and the store
 #: answers without yielding, so without a wait the polls of a cycle went one per batch. An
 #: apply with no poll under way (a push to a quiet process) goes at once.
-LINGER = 0.005
+LINGER = 0.02
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 HANDLED_MAX = 200_000
 

@@ -24,7 +24,7 @@ from core.repos.sync_state import JOURNAL_KEPT, Baseline, Baselines, Watermarks
 from core.secrets import SecretBox, generate_key
 from core.servicenow.mapping import correlation_id
 from core.store.memory import MemoryStore
-from core.sync import StatusSync, SyncResult
+from core.sync import MARK_LAG, StatusSync, SyncResult
 from core.tickets import TicketService
 from tests.fakes.ticket_gateway import DEFAULT_INSTANCE, InMemoryTicketGateway
 
@@ -282,7 +282,7 @@ async def test_events_are_emitted_before_the_baseline_is_written(env: Env) -> No
     await sync.cycle(WS)
     mark = await env.watermarks.get(WS, TicketKind.INCIDENT)
     sync.emit = emit
-    env.clock.advance(120)
+    env.clock.advance(MARK_LAG.total_seconds() + 120)  # the mark is stored once it lags
     moved = env.fake.set_state(made.number, "2")
 
     await sync.cycle(WS)
@@ -560,7 +560,7 @@ async def test_the_kinds_read_together_store_their_watermarks_in_one_write(env: 
     await sync.cycle(WS)
     await sync.cycle(WS)  # every kind read together from now on
     writes.clear()
-    env.clock.advance(120)
+    env.clock.advance(MARK_LAG.total_seconds() + 120)
     moved = env.fake.set_state(made.number, "2")
 
     assert changes_of(await sync.cycle(WS)) == [(made.number, "state", "1", "2")]
@@ -598,3 +598,30 @@ async def test_comments_kept_never_overwrite_a_version_stored_meanwhile(env: Env
     assert stored is not None
     assert stored.title == "Renamed meanwhile"
     assert [c.text for c in stored.history] == ["Rebooted the gateway"]
+
+
+async def test_a_poll_stores_its_watermark_only_once_it_would_lag(env: Env) -> None:
+    made = await env.create("a")
+    sync = env.sync()
+    await sync.cycle(WS)
+    mark = await env.watermarks.get(WS, TicketKind.INCIDENT)
+    assert mark is not None
+    env.clock.advance(120)
+    env.fake.set_state(made.number, "2")
+
+    told = await sync.cycle(WS)
+
+    # Told, and not written: a restart re-reads from the stored mark, and the baselines
+    # tell nothing twice.
+    assert changes_of(told) == [(made.number, "state", "1", "2")]
+    assert await env.watermarks.get(WS, TicketKind.INCIDENT) == mark
+    restarted = env.sync()
+    assert (await restarted.cycle(WS)).events == []
+    assert env.fake.requests["comments_since"] == 1  # the re-read asked for no comments
+    env.clock.advance(MARK_LAG.total_seconds())
+    moved = env.fake.set_state(made.number, "3")
+
+    later = await restarted.cycle(WS)
+
+    assert changes_of(later) == [(made.number, "state", "2", "3")]
+    assert await env.watermarks.get(WS, TicketKind.INCIDENT) == moved.updated_at

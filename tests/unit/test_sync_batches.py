@@ -306,3 +306,20 @@ async def test_a_page_handled_already_does_not_wait_behind_a_busy_batch(world: W
     assert not busy.done()
     release.set()
     assert [e.number for e in await busy] == [second.number]
+
+
+async def test_the_applies_of_one_batch_tell_after_in_one_call(world: World) -> None:
+    moved = await made_and_moved(world)
+    calls: list[tuple[list[tuple[str, str]], set[tuple[str, str]]]] = []
+
+    async def after(events: list[TicketEvent], known: Mapping[tuple[str, str], Ticket]) -> None:
+        calls.append(([(e.workspace, e.number) for e in events], set(known)))
+
+    world.sync.after = after
+    await asyncio.gather(*(world.sync.apply(t.workspace, [t], comments=[]) for t in moved))
+    # A later apply is a call of its own.
+    again = world.fake.set_state(moved[0].number, "3")
+    await world.sync.apply(again.workspace, [again], comments=[])
+
+    told = [(t.workspace, t.number) for t in moved]
+    assert calls == [(told, set(told)), ([told[0]], {told[0]})]
