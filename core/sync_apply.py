@@ -41,7 +41,8 @@ Emit = Callable[[list[TicketEvent]], Awaitable[object]]
 #: How long a batch waits for more applies before it starts, while other polls are on
 #: their way (seconds). A batch's store work barely grows with its size, and the store
 #: answers without yielding, so without a wait the polls of a cycle went one per batch. An
-#: apply with no poll under way (a push to a quiet process) goes at once.
+#: apply with no poll under way (a push to a quiet process) goes at once. 20 ms cost a
+#: changed cycle a seventh less CPU than 5 ms, and 50 ms no less than 20 (README, Speed).
 LINGER = 0.02
 #: Tickets whose handled mod_count is remembered in memory (an LRU bound).
 HANDLED_MAX = 200_000
