@@ -73,3 +73,35 @@ async def test_a_caller_cancelled_meanwhile_leaves_the_call_to_the_others() -> N
     await stays
 
     assert hook.calls == [([1, 2], {})]
+
+
+async def test_the_call_is_cancelled_once_every_caller_is_gone() -> None:
+    hook = Hook()
+    hook.gate = asyncio.Event()
+    joined = Coalesced(hook)
+    callers = [asyncio.create_task(joined([n], {})) for n in (1, 2)]
+    await hook.started.wait()
+    running = next(iter(joined._running))
+
+    for caller in callers:
+        caller.cancel()
+    await asyncio.gather(*callers, return_exceptions=True)
+    await asyncio.gather(running, return_exceptions=True)
+
+    assert running.cancelled()
+    assert hook.calls == [([1, 2], {})]
+
+
+async def test_callers_gone_before_it_starts_leave_no_call() -> None:
+    hook = Hook()
+    joined = Coalesced(hook)
+    caller = asyncio.create_task(joined([1], {}))
+    await asyncio.sleep(0)  # it joined; the call starts in the next turn
+
+    caller.cancel()
+    await asyncio.gather(caller, return_exceptions=True)
+    await asyncio.sleep(0)
+
+    assert hook.calls == []
+    await joined([2], {})
+    assert hook.calls == [([2], {})]
