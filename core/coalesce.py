@@ -72,8 +72,6 @@ class Coalesced:
 
 
 def _settle(task: asyncio.Task[object], done: asyncio.Future[None]) -> None:
-    if done.done():
-        return
     if task.cancelled():
         done.cancel()
     elif (exc := task.exception()) is not None:

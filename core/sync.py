@@ -83,7 +83,6 @@ class StatusSync:
         self._connections = connections
         self._watermarks = watermarks
         self.emit: Emit = emit or _discard
-        self._after: After | None = None
         self._after_joined: Coalesced | None = None
         #: Poll reads waiting for their answer (a batch about to start waits for them).
         self._reading = 0
@@ -102,11 +101,10 @@ class StatusSync:
         requests to the instance: a change's approvers, which are then read with the
         comments of the tickets that moved. The applies that finish together (a batch's)
         are told in one call (:class:`~core.coalesce.Coalesced`)."""
-        return self._after
+        return None if self._after_joined is None else self._after_joined.hook
 
     @after.setter
     def after(self, value: After | None) -> None:
-        self._after = value
         # The applies of a batch finish together: their events go to ``after`` at once.
         self._after_joined = Coalesced(value) if value is not None else None
         self._applier.approvals_after = value is not None
