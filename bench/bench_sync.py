@@ -8,7 +8,8 @@ ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It
   flight at a time, as the real loops overlap), to show they
   grow with connections, channel filters (``--watches N`` per connection, one query each)
   and changes, not with tickets;
-- SnowOps CPU per cycle, idle and with 1% changed, and from those the CPU per request
+- SnowOps CPU per cycle, idle and with 1% changed (a changed cycle's also as a share of the
+  simulators' CPU in it: this host's speed moves both), and from those the CPU per request
   (idle cycle CPU / its requests) and per change (extra CPU of a changed cycle / changes);
   and the CPU per request of the Table API path alone, p50 (``bench_http.py`` compares it
   with bare HTTP clients);
@@ -118,7 +119,8 @@ async def cycles(world: World, args: argparse.Namespace, changes: int) -> None:
         print(
             f"cycle {n + 1} with {changes} changed tickets: {req} requests "
             f"({req / args.connections:.2f} per connection), {events} events, "
-            f"{wall:.2f} s, CPU {cpu:.2f} s (simulators {world.sims_cpu:.2f} s)"
+            f"{wall:.2f} s, CPU {cpu:.2f} s (simulators {world.sims_cpu:.2f} s; "
+            f"SnowOps {cpu / world.sims_cpu if world.sims_cpu else float('nan'):.2f} of that)"
         )
     per_change = (sorted(changed)[len(changed) // 2] - idle_cpu) / changes
     print(
