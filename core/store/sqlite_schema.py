@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import aiosqlite
 
-__all__ = ["AUDIT_KEEP", "SCHEMA", "SCHEMA_VERSION", "upgrade"]
+__all__ = ["AUDIT_KEEP", "OUTBOX_INDEXES", "SCHEMA", "SCHEMA_VERSION", "upgrade"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 AUDIT_KEEP = 10_000
+
+#: The outbox's indexes, each over the rows in one state only: an entry written, claimed
+#: or delivered changes its old state's and its new state's, where indexes over every row
+#: led by the state changed all three (an entry is written in 6 pages of log, not 8; a
+#: changed sync cycle and its deliveries in a fifth fewer: README, Speed).
+OUTBOX_INDEXES = """
+CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (seq) WHERE state = 'ready';
+CREATE INDEX IF NOT EXISTS outbox_leased ON outbox (lease_until) WHERE state = 'leased';
+CREATE INDEX IF NOT EXISTS outbox_acked ON outbox (acked_at) WHERE state = 'done';
+CREATE INDEX IF NOT EXISTS outbox_parked ON outbox (seq) WHERE state = 'parked';
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -42,9 +53,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
     state TEXT NOT NULL DEFAULT 'ready', due REAL NOT NULL DEFAULT 0,
     lease_until REAL NOT NULL DEFAULT 0, owner TEXT, acked_at REAL);
-CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (state, seq);
-CREATE INDEX IF NOT EXISTS outbox_leases ON outbox (state, lease_until);
-CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at);
+""" + OUTBOX_INDEXES + """
 CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY, owner TEXT, expires_at REAL NOT NULL, fence INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -55,11 +64,18 @@ CREATE INDEX IF NOT EXISTS audit_workspace ON audit (workspace, id DESC);
 
 # Statements that take a file from schema version N (the key) to N + 1.
 # 1 -> 2: record when a delivery was acknowledged (retention); older ones count from now.
+# 2 -> 3: the outbox's indexes over the rows of one state each (OUTBOX_INDEXES).
 _UPGRADES: dict[int, list[str]] = {
     1: [
         "ALTER TABLE outbox ADD COLUMN acked_at REAL",
         "UPDATE outbox SET acked_at = strftime('%s', 'now') + 0.0 WHERE state = 'done'",
         "CREATE INDEX IF NOT EXISTS outbox_done ON outbox (state, acked_at)",
+    ],
+    2: [
+        "DROP INDEX IF EXISTS outbox_queue",
+        "DROP INDEX IF EXISTS outbox_leases",
+        "DROP INDEX IF EXISTS outbox_done",
+        *(sql for sql in OUTBOX_INDEXES.split(";") if sql.strip()),
     ],
 }
 

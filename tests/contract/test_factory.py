@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,6 +108,7 @@ async def test_sqlite_upgrades_a_version_1_file(tmp_path: Path) -> None:
     await store.close()
     # Turn it back into a version 1 file (no acked_at) holding a delivered and a leased item.
     with sqlite3.connect(path) as db:
+        _version_2_indexes(db)
         db.execute("DROP INDEX outbox_done")
         db.execute("ALTER TABLE outbox DROP COLUMN acked_at")
         db.execute("INSERT INTO outbox (delivery_id, payload, state) VALUES ('old', '{}', 'done')")
@@ -128,8 +130,104 @@ async def test_sqlite_upgrades_a_version_1_file(tmp_path: Path) -> None:
     finally:
         await upgraded.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert _outbox_indexes(db) == ONE_STATE_EACH
     db.close()
+
+
+#: The outbox's indexes since version 3, each over the rows of one state.
+ONE_STATE_EACH = {
+    "outbox_ready": "state = 'ready'",
+    "outbox_leased": "state = 'leased'",
+    "outbox_acked": "state = 'done'",
+    "outbox_parked": "state = 'parked'",
+}
+
+
+def _version_2_indexes(db: sqlite3.Connection) -> None:
+    """The outbox's indexes as versions 1 and 2 had them (every row, led by the state)."""
+    for name in ONE_STATE_EACH:
+        db.execute(f"DROP INDEX {name}")
+    db.execute("CREATE INDEX outbox_queue ON outbox (state, seq)")
+    db.execute("CREATE INDEX outbox_leases ON outbox (state, lease_until)")
+    db.execute("CREATE INDEX outbox_done ON outbox (state, acked_at)")
+
+
+def _outbox_indexes(db: sqlite3.Connection) -> dict[str, str]:
+    """The outbox's own indexes: name → the rows each covers (its WHERE), "" for all."""
+    rows = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    return {name: sql.partition(" WHERE ")[2] for name, sql in rows}
+
+
+async def test_sqlite_upgrades_a_version_2_file_to_indexes_of_one_state(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SqliteStore(str(path), BOX)
+    await store.open()
+    await store.close()
+    with sqlite3.connect(path) as db:
+        _version_2_indexes(db)
+        db.execute(
+            "INSERT INTO outbox (delivery_id, payload, state, lease_until, owner) "
+            "VALUES ('lapsed', '{\"n\": 1}', 'leased', 1, 'gone')"
+        )
+        db.execute("INSERT INTO outbox (delivery_id, payload) VALUES ('waiting', '{\"n\": 2}')")
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    upgraded = SqliteStore(str(path), BOX)
+    await upgraded.open()
+    try:
+        # Both halves of a claim still find their rows: the ready one, and the lapsed lease.
+        claimed = await upgraded.outbox_claim("w", 10, 30, datetime.now(UTC))
+        assert sorted(i.delivery_id for i in claimed) == ["lapsed", "waiting"]
+        assert await upgraded.outbox_ack("waiting", "w") is True
+        assert await upgraded.outbox_park("lapsed", "w", "no channel") is True
+        assert [i.delivery_id for i in await upgraded.outbox_parked()] == ["lapsed"]
+        assert await upgraded.outbox_forget_done(datetime.now(UTC) + timedelta(hours=1)) == 1
+    finally:
+        await upgraded.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert _outbox_indexes(db) == ONE_STATE_EACH
+    db.close()
+
+
+async def test_sqlite_outbox_reads_go_through_their_states_indexes(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "s.db"), BOX)
+    await store.open()
+    # The statements as the store sends them (parameters bound), on both its connections.
+    sent: list[str] = []
+    for own in (store._reader, store._writer):
+        assert own is not None
+        own.set_trace_callback(sent.append)
+    try:
+        await store.outbox_claim("w", 5, 30, datetime.now(UTC))
+        await store.outbox_parked()
+        await store.outbox_forget_done(datetime.now(UTC))
+    finally:
+        await store.close()
+    plans: dict[str, list[str]] = {}
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        for sql in sent:
+            if "FROM outbox" in sql and sql.startswith(("SELECT", "DELETE")):
+                # The store binds its numbers, and the planner may choose otherwise for
+                # literals: they go back to parameters.
+                bound = re.sub(r"(?<![\w.'])\d+(?:\.\d+)?(?![\w'])", "?", sql)
+                args = (1,) * bound.count("?")
+                plans[sql] = [r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {bound}", args)]
+    db.close()
+    used = {p for steps in plans.values() for p in steps}
+    # A claim's two halves, the parked list and the forgetting each use their state's index;
+    # none walks the table (an outbox keeps every delivered id for days).
+    assert {
+        "SCAN outbox USING INDEX outbox_ready",
+        "SEARCH outbox USING INDEX outbox_leased (lease_until<?)",
+        "SCAN outbox USING INDEX outbox_parked",
+        "SEARCH outbox USING INDEX outbox_acked (acked_at<?)",
+    } <= used
+    assert "SCAN outbox" not in used
 
 
 async def test_sqlite_memory_path_works() -> None:
