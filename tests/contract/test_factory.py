@@ -101,11 +101,17 @@ async def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:
         await store.open()
 
 
-async def test_sqlite_upgrades_a_version_1_file(tmp_path: Path) -> None:
+async def _a_fresh_file(tmp_path: Path) -> Path:
+    """A store file as this SnowOps creates it (closed)."""
     path = tmp_path / "s.db"
     store = SqliteStore(str(path), BOX)
     await store.open()
     await store.close()
+    return path
+
+
+async def test_sqlite_upgrades_a_version_1_file(tmp_path: Path) -> None:
+    path = await _a_fresh_file(tmp_path)
     # Turn it back into a version 1 file (no acked_at) holding a delivered and a leased item.
     with sqlite3.connect(path) as db:
         _version_2_indexes(db)
@@ -163,10 +169,7 @@ def _outbox_indexes(db: sqlite3.Connection) -> dict[str, str]:
 
 
 async def test_sqlite_upgrades_a_version_2_file_to_indexes_of_one_state(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    store = SqliteStore(str(path), BOX)
-    await store.open()
-    await store.close()
+    path = await _a_fresh_file(tmp_path)
     with sqlite3.connect(path) as db:
         _version_2_indexes(db)
         db.execute(
