@@ -113,14 +113,21 @@ class TableHttp:
             data = jsonfast.dumps(body).encode()
             headers.append(("Content-Type", "application/json"))
         try:
-            reply = await self._wire.request(method, url, headers, data, self._timeout())
+            origin, target = split_url(url)
+        except ValueError as exc:
+            raise RequestFailed("", exc, unsent=True) from exc
+        host = origin.host
+        try:
+            reply = await self._wire.request_at(
+                origin, target, method, headers, data, self._timeout()
+            )
         except (ConnectFailed, ValueError) as exc:  # a URL or header it would not send
-            raise RequestFailed(_host(url), exc, unsent=True) from exc
+            raise RequestFailed(host, exc, unsent=True) from exc
         except ReadTimeout as exc:
-            raise RequestFailed(_host(url), exc, timeout=True) from exc
+            raise RequestFailed(host, exc, timeout=True) from exc
         except WireError as exc:
-            raise RequestFailed(_host(url), exc) from exc
-        answer = Answer(reply.status, reply.headers, reply.content, _host(url))
+            raise RequestFailed(host, exc) from exc
+        answer = Answer(reply.status, reply.headers, reply.content, host)
         if self._on_response is not None:
             await self._on_response(answer)
         return answer
@@ -128,10 +135,3 @@ class TableHttp:
     async def aclose(self) -> None:
         """Close every connection."""
         await self._wire.aclose()
-
-
-def _host(url: str) -> str:
-    try:
-        return split_url(url)[0].host
-    except ValueError:
-        return ""

@@ -120,7 +120,6 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
         self._size = 0
-        self._framed = False
         self._headed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -130,7 +129,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is not None and not self._waiter.done():
-            if self._headed and not self._framed:
+            if self._headed and not _framed(self._headers):
                 self.on_message_complete()  # a body delimited by the close itself
             else:
                 self._fail(BadAnswer(f"connection closed: {exc or 'by the server'}"))
@@ -156,11 +155,8 @@ class _Connection(asyncio.Protocol):
         self._size += len(name) + len(value)
         if self._size > MAX_HEADER_BYTES:
             raise BadAnswer("header block over the limit")
-        key = name.decode("latin-1")
-        lower = key.lower()
-        if lower == "content-length" or lower == "transfer-encoding":
-            self._framed = True
-        self._headers.append((key, value.decode("latin-1")))
+        # Whether the body is framed is asked only if the connection closes mid-answer.
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
         """Parser callback: the header block ended."""
@@ -196,7 +192,7 @@ class _Connection(asyncio.Protocol):
     def _reset(self, waiter: asyncio.Future[Reply] | None) -> None:
         self._waiter = waiter
         self._headers, self._body = [], []
-        self._size, self._framed, self._headed = 0, False, False
+        self._size, self._headed = 0, False
 
     def _fail(self, exc: WireError) -> None:
         waiter, self._waiter = self._waiter, None
@@ -222,6 +218,11 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+
+def _framed(headers: list[tuple[str, str]]) -> bool:
+    """The answer says where its body ends (a length, or chunks), not the close."""
+    return any(k.lower() in ("content-length", "transfer-encoding") for k, _ in headers)
 
 
 def _decoded(headers: CIMultiDictProxy[str], body: bytes) -> bytes:
@@ -266,9 +267,20 @@ class Wire:
     ) -> Reply:
         """Send one request and read its whole answer, waiting at most ``seconds`` to connect
         and ``seconds`` for each wait for bytes; raises :class:`WireError`."""
+        return await self.request_at(*split_url(url), method, headers, body, seconds)
+
+    async def request_at(
+        self,
+        origin: _Origin,
+        target: str,
+        method: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+        seconds: float,
+    ) -> Reply:
+        """:meth:`request` to a URL split already (:func:`split_url`)."""
         if method == "HEAD":
             raise ValueError("HEAD is not supported")  # its answer's framing differs
-        origin, target = split_url(url)
         data = _request_bytes(method, target, origin.authority, headers, body)
         async with self._slots:
             conn = self._kept(origin)

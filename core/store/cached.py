@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from core.errors import StoreUnavailable
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
-from core.store.cache_entries import Entries, Group
+from core.store.cache_entries import MISSING, Entries, Group
 from core.store.port import OutboxItem, Store
 
 __all__ = ["CachingStore"]
@@ -91,6 +91,10 @@ class CachingStore(Store):
         return result
 
     async def _read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        # A hit needs no coroutine of its own: most reads of a poll are hits.
+        value = self._entries.get(key)
+        if value is not MISSING:
+            return value
         return await self._entries.read(key, lambda: self._guarded(load()))
 
     def ticket_writes(self, workspace: str) -> int:
