@@ -41,12 +41,10 @@ class Entries:
         #: Drops of ("tickets", workspace) groups, per workspace.
         self.ticket_drops: dict[str, int] = {}
 
-    async def read(self, key: Key, load: Callable[[], Awaitable[Any]]) -> Any:
-        """A cached value, loading it once however many callers ask at the same moment
-        (an entry expiring under load must not send every waiting request to the store)."""
-        value = self.get(key)
-        if value is not MISSING:
-            return value
+    async def load(self, key: Key, load: Callable[[], Awaitable[Any]]) -> Any:
+        """``key``'s value on a miss (:meth:`get` first: a hit needs no coroutine), loaded
+        once however many callers ask at the same moment (an entry expiring under load
+        must not send every waiting request to the store)."""
         pending = self._inflight.get(key)
         if pending is None:
             began, epoch = self._writes, self._epoch

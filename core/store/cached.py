@@ -95,7 +95,7 @@ class CachingStore(Store):
         value = self._entries.get(key)
         if value is not MISSING:
             return value
-        return await self._entries.read(key, lambda: self._guarded(load()))
+        return await self._entries.load(key, lambda: self._guarded(load()))
 
     def ticket_writes(self, workspace: str) -> int:
         """How many times ``workspace``'s tickets were written (through this store, or by
