@@ -11,6 +11,8 @@ ServiceNow simulators in child processes, so only SnowOps's CPU is measured). It
 - SnowOps CPU per cycle, idle and with 1% changed (a changed cycle's also as a share of the
   simulators' CPU in it: this host's speed moves both), and from those the CPU per request
   (idle cycle CPU / its requests) and per change (extra CPU of a changed cycle / changes);
+  after each changed cycle, the CPU of working its deliveries (500 a round, to the sink
+  below): the delivery loop's own, outside the cycle's figure;
   and the CPU per request of the Table API path alone, p50 (``bench_http.py`` compares it
   with bare HTTP clients);
 - CPU per changed ticket from the query answer to the outbox entry alone (``StatusSync.apply``
@@ -120,7 +122,9 @@ async def cycles(world: World, args: argparse.Namespace, changes: int) -> None:
             f"cycle {n + 1} with {changes} changed tickets: {req} requests "
             f"({req / args.connections:.2f} per connection), {events} events, "
             f"{wall:.2f} s, CPU {cpu:.2f} s (simulators {world.sims_cpu:.2f} s; "
-            f"SnowOps {cpu / world.sims_cpu if world.sims_cpu else float('nan'):.2f} of that)"
+            f"SnowOps {cpu / world.sims_cpu if world.sims_cpu else float('nan'):.2f} of that); "
+            f"then its {world.delivered} deliveries, CPU {world.delivery_cpu:.2f} s "
+            f"({world.delivery_cpu / max(1, world.delivered) * 1000:.3f} ms each)"
         )
     per_change = (sorted(changed)[len(changed) // 2] - idle_cpu) / changes
     print(

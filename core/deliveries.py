@@ -221,6 +221,10 @@ class DeliveryQueue:
         """Done: never again."""
         return await self._outbox.outbox_ack(delivery_id, consumer)
 
+    async def ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Several done (one store call): never again."""
+        return await self._outbox.outbox_ack_many(delivery_ids, consumer)
+
     async def retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:

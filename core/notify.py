@@ -12,6 +12,7 @@ at-least-once becomes exactly-once for users.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -275,9 +276,26 @@ class Notifier:
         return await self._echoes.take(event.workspace, event.number, event.new)
 
     async def deliver(self, consumer: str, limit: int = 20, lease: float = 60.0) -> int:
-        """Work up to ``limit`` due deliveries; returns how many were done."""
+        """Work up to ``limit`` due deliveries; returns how many were done. Those done are
+        acknowledged together when the round ends (one store call, not one per message):
+        one whose acknowledgement is lost (the process stopped first) is claimed again
+        once its lease runs out, and its message is looked for before it is posted again
+        (:meth:`_send`), as after a post whose answer was lost."""
         items = await self._queue.claim(consumer, limit, lease, self._clock.now())
-        done = 0
+        done: list[str] = []
+        try:
+            await self._work(items, consumer, lease, done)
+        except BaseException:  # stopping, or the store failing: the first error is told
+            with contextlib.suppress(Exception):
+                await self._queue.ack_many(done, consumer)
+            raise
+        await self._queue.ack_many(done, consumer)
+        return len(done)
+
+    async def _work(
+        self, items: list[Claimed], consumer: str, lease: float, done: list[str]
+    ) -> None:
+        """Carry out ``items`` in turn; the ids of those done go to ``done``."""
         started = time.monotonic()
         for item in items:
             if time.monotonic() - started > lease / 2:
@@ -299,10 +317,8 @@ class Notifier:
                 log.exception("delivery %s failed", item.delivery_id)
                 await self._failed(item, consumer, DeliveryError(type(exc).__name__))
                 continue
-            await self._queue.ack(item.delivery_id, consumer)
+            done.append(item.delivery_id)
             await self._record(item, None)
-            done += 1
-        return done
 
     async def _record(self, item: Claimed, error: str | None) -> None:
         """Note how the delivery to its destination went (for `/snow status`)."""

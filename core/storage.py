@@ -241,6 +241,11 @@ class Outbox(Protocol):
         """A delivery succeeded: never hand it out again."""
         ...
 
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Acknowledge several deliveries, each as :meth:`outbox_ack` would; one
+        True/False per id."""
+        ...
+
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:

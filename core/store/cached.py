@@ -327,6 +327,10 @@ class CachingStore(Store):
         """Straight through."""
         return await self._guarded(self.inner.outbox_ack(delivery_id, consumer))
 
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Straight through."""
+        return await self._guarded(self.inner.outbox_ack_many(delivery_ids, consumer))
+
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:

@@ -286,6 +286,12 @@ class Store(ABC):
         """A delivery succeeded: never hand it out again. True if applied, False if
         ``consumer`` does not hold the item's current lease."""
 
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Acknowledge several deliveries, each as :meth:`outbox_ack` would; one True/False
+        per id, in order. Backends override this with one round trip where they can; this
+        acknowledges each."""
+        return [await self.outbox_ack(delivery_id, consumer) for delivery_id in delivery_ids]
+
     @abstractmethod
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime

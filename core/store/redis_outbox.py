@@ -239,6 +239,18 @@ class RedisOutbox:
         """Delivered: drop the entry and the payload, keep the id (and when)."""
         return await self._run_settle(delivery_id, consumer, "ack", "", time.time())
 
+    async def ack_many(self, delivery_ids: list[str], consumer: str) -> list[bool]:
+        """Several delivered, each as :meth:`ack` would, in one round trip (each script
+        still runs whole, on its own)."""
+        if not delivery_ids:
+            return []
+        now = repr(time.time())
+        async with self._r.pipeline(transaction=False) as pipe:
+            for delivery_id in delivery_ids:
+                args = [GROUP, delivery_id, "ack", consumer, "", now]
+                await self._settle(keys=self._settle_keys(delivery_id), args=args, client=pipe)
+            return [bool(n) for n in await pipe.execute()]
+
     async def retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:
@@ -281,7 +293,11 @@ class RedisOutbox:
     async def _run_settle(
         self, delivery_id: str, consumer: str, mode: str, error: str, when: float
     ) -> bool:
-        keys = [
+        args = [GROUP, delivery_id, mode, consumer, error, repr(when)]
+        return bool(await self._settle(keys=self._settle_keys(delivery_id), args=args))
+
+    def _settle_keys(self, delivery_id: str) -> list[str]:
+        return [
             self._stream,
             self._delayed,
             self._leases,
@@ -289,8 +305,6 @@ class RedisOutbox:
             self._done,
             self._dp + delivery_id,
         ]
-        args = [GROUP, delivery_id, mode, consumer, error, repr(when)]
-        return bool(await self._settle(keys=keys, args=args))
 
     async def pending(self) -> list[OutboxItem]:
         """Deliveries not done yet (ready, delayed, leased, parked), in queue order."""

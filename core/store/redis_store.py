@@ -314,6 +314,10 @@ class RedisStore(RedisBackup, RedisDocuments, RedisIdempotency, Store):
         """Mark delivered for good, if ``consumer`` holds the lease."""
         return await self._ob.ack(delivery_id, consumer)
 
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Mark several delivered, each as :meth:`outbox_ack` would, in one round trip."""
+        return await self._ob.ack_many(list(delivery_ids), consumer)
+
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:

@@ -178,6 +178,34 @@ class SqliteQueues(SqliteBase):
         )
         return n > 0
 
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        """Acknowledge several in one transaction (a delivery round's: one commit, not
+        one per message), each as :meth:`outbox_ack` would."""
+        wanted = list(dict.fromkeys(delivery_ids))
+        if not wanted:
+            return [False] * len(delivery_ids)
+        now = time.time()
+
+        def ack(c: sqlite3.Connection) -> set[str]:
+            done: set[str] = set()
+            for at in range(0, len(wanted), 500):
+                chunk = wanted[at : at + 500]
+                marks = ", ".join("?" * len(chunk))
+                sql = (
+                    "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', "
+                    f"acked_at = ? WHERE state = 'leased' AND owner = ? AND delivery_id IN "
+                    f"({marks}) RETURNING delivery_id"
+                )
+                done.update(r[0] for r in c.execute(sql, (now, consumer, *chunk)).fetchall())
+            return done
+
+        done = await self._write_tx(ack)
+        answers = []
+        for delivery_id in delivery_ids:
+            answers.append(delivery_id in done)
+            done.discard(delivery_id)  # an id given twice is acknowledged once, the first time
+        return answers
+
     async def outbox_retry(
         self, delivery_id: str, consumer: str, error: str, not_before: datetime
     ) -> bool:

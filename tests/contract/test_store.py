@@ -504,6 +504,28 @@ async def test_outbox_ack_is_final(store: Store) -> None:
     assert await store.outbox_parked() == []
 
 
+async def test_outbox_ack_many_settles_each_as_ack_would(store: Store) -> None:
+    """A delivery round's acknowledgements in one call: the consumer's own leases are
+    settled; another consumer's lease, an id settled already, an unknown id and an id
+    given twice are refused, each in its place."""
+    for n in range(1, 5):
+        await store.outbox_put(f"d{n}", {"n": n})
+    mine = await store.outbox_claim("w1", 3, 30, T0)
+    assert [i.delivery_id for i in mine] == ["d1", "d2", "d3"]
+    [theirs] = await store.outbox_claim("w2", 5, 30, T0)
+    assert theirs.delivery_id == "d4"
+    assert await store.outbox_ack("d3", "w1") is True
+    assert await store.outbox_ack_many([], "w1") == []
+
+    answers = await store.outbox_ack_many(["d1", "d4", "d3", "nope", "d2", "d1"], "w1")
+
+    assert answers == [True, False, False, False, True, False]
+    assert await store.outbox_put("d1", {}) is False  # delivered: its id stays taken
+    # Nothing acknowledged comes back, even once every lease has run out; w2's item does.
+    again = await store.outbox_claim("w3", 5, 30, T0 + timedelta(minutes=5))
+    assert [(i.delivery_id, i.attempts) for i in again] == [("d4", 2)]
+
+
 async def test_outbox_stale_consumer_cannot_settle(store: Store) -> None:
     await store.outbox_put("d1", {"x": 1})
     [a] = await store.outbox_claim("A", 1, 10, T0)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
 
 from core.clock import FakeClock
 from core.deliveries import CardUpdate, ChannelPost, DeliveryQueue, ThreadReply
+from core.errors import StoreUnavailable
 from core.models import (
     CardLocation,
     ChannelRef,
@@ -101,12 +103,37 @@ class Env:
     event: TicketEvent
 
 
+class AckWatchingStore(MemoryStore):
+    """A memory store that counts the outbox's acknowledgement calls, and can fail the
+    next one (the store stops answering just as a delivery round ends)."""
+
+    def __init__(self) -> None:
+        super().__init__(SecretBox(generate_key()))
+        self.ack_calls: list[list[str]] = []
+        self.fail_next_ack = False
+
+    async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
+        self.ack_calls.append([delivery_id])
+        return await super().outbox_ack(delivery_id, consumer)
+
+    async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
+        if self.fail_next_ack:
+            self.fail_next_ack = False
+            raise StoreUnavailable()
+        self.ack_calls.append(list(delivery_ids))
+        return [await MemoryStore.outbox_ack(self, i, consumer) for i in delivery_ids]
+
+
 @pytest.fixture
 async def env() -> Env:
     """INC0010001 moved New → In Progress; its card is in #sec and #ops; #sec, #all,
     #crit (critical incidents) and #chg (changes) are subscribed."""
+    return await make_env(MemoryStore(SecretBox(generate_key())))
+
+
+async def make_env(store: MemoryStore) -> Env:
+    """The :func:`env` fixture's world, on ``store``."""
     clock = FakeClock()
-    store = MemoryStore(SecretBox(generate_key()))
     await store.open()
     fake = InMemoryTicketGateway(clock)
     request = TicketRequest(
@@ -268,6 +295,40 @@ async def test_a_message_that_went_out_before_is_not_posted_again(env: Env) -> N
     assert env.sink.was_posted_asked == 1
     assert len(env.sink.posts) == 3
     assert len({p.key for p in env.sink.posts}) == 3
+
+
+async def test_a_rounds_deliveries_are_acknowledged_together() -> None:
+    env = await make_env(store := AckWatchingStore())
+    await env.notifier.enqueue(env.event)
+
+    assert await env.notifier.deliver("worker-1") == 5
+
+    assert [len(ids) for ids in store.ack_calls] == [5]  # one store call, not one per message
+    env.clock.advance(3600)  # every lease long gone: nothing comes back
+    assert await env.notifier.deliver("worker-2") == 0
+    assert len(env.sink.posts) == 3
+
+
+async def test_a_round_whose_acknowledgement_is_lost_posts_nothing_twice() -> None:
+    """The messages went out, then the store failed as the round was acknowledged (as if
+    the process had stopped there): once their leases run out, they are claimed again,
+    looked for, and settled without a second copy; the cards are re-rendered as they are."""
+    env = await make_env(store := AckWatchingStore())
+    await env.notifier.enqueue(env.event)
+    store.fail_next_ack = True
+
+    with pytest.raises(StoreUnavailable):
+        await env.notifier.deliver("worker-1", lease=60)
+    assert len(env.sink.posts) == 3
+    assert await env.notifier.deliver("worker-2") == 0  # still leased to worker-1
+
+    env.clock.advance(61)
+    assert await env.notifier.deliver("worker-2") == 5
+
+    assert env.sink.was_posted_asked == 3
+    assert len(env.sink.posts) == 3
+    assert len({p.key for p in env.sink.posts}) == 3
+    assert len(env.sink.updates) == 4  # an update is the ticket as it is: harmless twice
 
 
 async def test_a_message_that_did_not_go_out_is_posted_on_the_next_attempt(env: Env) -> None:
