@@ -183,7 +183,7 @@ class SqliteQueues(SqliteBase):
         one per message), each as :meth:`outbox_ack` would."""
         wanted = list(dict.fromkeys(delivery_ids))
         if not wanted:
-            return [False] * len(delivery_ids)
+            return []
         now = time.time()
 
         def ack(c: sqlite3.Connection) -> set[str]:
@@ -193,7 +193,7 @@ class SqliteQueues(SqliteBase):
                 marks = ", ".join("?" * len(chunk))
                 sql = (
                     "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', "
-                    f"acked_at = ? WHERE state = 'leased' AND owner = ? AND delivery_id IN "
+                    "acked_at = ? WHERE state = 'leased' AND owner = ? AND delivery_id IN "
                     f"({marks}) RETURNING delivery_id"
                 )
                 done.update(r[0] for r in c.execute(sql, (now, consumer, *chunk)).fetchall())

@@ -207,6 +207,7 @@ async def test_sqlite_outbox_reads_go_through_their_states_indexes(tmp_path: Pat
         own.set_trace_callback(sent.append)
     try:
         await store.outbox_claim("w", 5, 30, datetime.now(UTC))
+        await store.outbox_ack_many(["d1", "d2"], "w")
         await store.outbox_parked()
         await store.outbox_forget_done(datetime.now(UTC))
     finally:
@@ -214,7 +215,8 @@ async def test_sqlite_outbox_reads_go_through_their_states_indexes(tmp_path: Pat
     plans: dict[str, list[str]] = {}
     with sqlite3.connect(tmp_path / "s.db") as db:
         for sql in sent:
-            if "FROM outbox" in sql and sql.startswith(("SELECT", "DELETE")):
+            acks = sql.startswith("UPDATE outbox") and " IN (" in sql
+            if acks or ("FROM outbox" in sql and sql.startswith(("SELECT", "DELETE"))):
                 # The store binds its numbers, and the planner may choose otherwise for
                 # literals: they go back to parameters.
                 bound = re.sub(r"(?<![\w.'])\d+(?:\.\d+)?(?![\w'])", "?", sql)
@@ -222,9 +224,11 @@ async def test_sqlite_outbox_reads_go_through_their_states_indexes(tmp_path: Pat
                 plans[sql] = [r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {bound}", args)]
     db.close()
     used = {p for steps in plans.values() for p in steps}
-    # A claim's two halves, the parked list and the forgetting each use their state's index;
-    # none walks the table (an outbox keeps every delivered id for days).
+    # A claim's two halves, the parked list and the forgetting each use their state's index,
+    # a round's acknowledgement the ids'; none walks the table (an outbox keeps every
+    # delivered id for days).
     assert {
+        "SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (delivery_id=?)",
         "SCAN outbox USING INDEX outbox_ready",
         "SEARCH outbox USING INDEX outbox_leased (lease_until<?)",
         "SCAN outbox USING INDEX outbox_parked",
