@@ -14,7 +14,7 @@ from core import jsonfast
 from core.models import CardLocation, ChannelRef, Connection, Subscription, Ticket, TicketKind
 from core.store import codec
 from core.store.port import Store, window
-from core.store.sqlite_base import Doc, dumps
+from core.store.sqlite_base import Doc, dumps, in_values
 from core.store.sqlite_queue import SqliteQueues
 from core.store.sqlite_schema import SCHEMA_VERSION
 
@@ -312,10 +312,7 @@ class SqliteStore(SqliteQueues, Store):
     ) -> dict[str, list[Subscription]]:
         """Subscriptions of several workspaces, by channel: one statement per 500."""
         found: dict[str, list[Subscription]] = {}
-        wanted = list(dict.fromkeys(workspaces))
-        for at in range(0, len(wanted), 500):
-            chunk = wanted[at : at + 500]
-            marks = ", ".join("?" * len(chunk))
+        for marks, chunk in in_values(workspaces):
             rows = await self._all(
                 f"SELECT workspace, body FROM subscriptions WHERE workspace IN ({marks}) "
                 "ORDER BY workspace, channel",

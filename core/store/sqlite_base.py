@@ -49,7 +49,7 @@ from core.store.sqlite_group import Committer
 from core.store.sqlite_schema import SCHEMA, SCHEMA_VERSION, upgrade
 from core.store.sqlite_signals import DataVersionSignals
 
-__all__ = ["Doc", "SqliteBase", "dumps", "pairs_values"]
+__all__ = ["Doc", "SqliteBase", "dumps", "in_values", "pairs_values"]
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -77,6 +77,15 @@ def pairs_values(pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[str, list[s
     for at in range(0, len(pairs), 400):
         chunk = pairs[at : at + 400]
         yield ", ".join("(?, ?)" for _ in chunk), [v for pair in chunk for v in pair]
+
+
+def in_values(values: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
+    """``values``, each once, 500 at a time, as SQL ``?, ?, …`` for an ``IN (…)`` and its
+    parameters."""
+    wanted = list(dict.fromkeys(values))
+    for at in range(0, len(wanted), 500):
+        chunk = wanted[at : at + 500]
+        yield ", ".join("?" * len(chunk)), chunk
 
 
 def dumps(doc: Doc) -> str:
@@ -270,11 +279,8 @@ class SqliteBase:
     async def _rows_in(self, sql: str, scope: str, values: Sequence[str]) -> list[Any]:
         """The rows of ``sql`` (ending with the column to match) ``IN`` ``values``, first
         parameter ``scope``: each value once, one statement per 500 of them."""
-        wanted = list(dict.fromkeys(values))
         rows: list[Any] = []
-        for at in range(0, len(wanted), 500):
-            chunk = wanted[at : at + 500]
-            marks = ", ".join("?" * len(chunk))
+        for marks, chunk in in_values(values):
             rows += await self._all(f"{sql} IN ({marks})", (scope, *chunk))
         return rows
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from core import jsonfast
 from core.storage import OutboxItem
-from core.store.sqlite_base import Doc, SqliteBase, pairs_values
+from core.store.sqlite_base import Doc, SqliteBase, in_values, pairs_values
 from core.store.sqlite_schema import AUDIT_KEEP
 
 __all__ = ["SqliteQueues"]
@@ -65,9 +65,7 @@ class SqliteQueues(SqliteBase):
 
         def claim(c: sqlite3.Connection) -> dict[str, str | None]:
             found: dict[str, str | None] = {}
-            for at in range(0, len(wanted), 500):
-                chunk = wanted[at : at + 500]
-                marks = ", ".join("?" for _ in chunk)
+            for marks, chunk in in_values(wanted):
                 found |= c.execute(
                     f"SELECT key, result FROM idempotency WHERE key IN ({marks})"
                     " AND expires_at >= ?",
@@ -181,16 +179,13 @@ class SqliteQueues(SqliteBase):
     async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
         """Acknowledge several in one transaction (a delivery round's: one commit, not
         one per message), each as :meth:`outbox_ack` would."""
-        wanted = list(dict.fromkeys(delivery_ids))
-        if not wanted:
+        if not delivery_ids:
             return []
         now = time.time()
 
         def ack(c: sqlite3.Connection) -> set[str]:
             done: set[str] = set()
-            for at in range(0, len(wanted), 500):
-                chunk = wanted[at : at + 500]
-                marks = ", ".join("?" * len(chunk))
+            for marks, chunk in in_values(delivery_ids):
                 sql = (
                     "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', "
                     "acked_at = ? WHERE state = 'leased' AND owner = ? AND delivery_id IN "
