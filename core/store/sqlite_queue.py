@@ -169,12 +169,8 @@ class SqliteQueues(SqliteBase):
     async def outbox_ack(self, delivery_id: str, consumer: str) -> bool:
         """Mark delivered if ``consumer`` holds the lease; the row stays (without payload,
         with ``acked_at``) to refuse the id until :meth:`outbox_forget_done`."""
-        n = await self._run(
-            "UPDATE outbox SET state = 'done', owner = NULL, payload = '{}', acked_at = ? "
-            "WHERE delivery_id = ? AND state = 'leased' AND owner = ?",
-            (time.time(), delivery_id, consumer),
-        )
-        return n > 0
+        [acked] = await self.outbox_ack_many([delivery_id], consumer)
+        return acked
 
     async def outbox_ack_many(self, delivery_ids: Sequence[str], consumer: str) -> list[bool]:
         """Acknowledge several in one transaction (a delivery round's: one commit, not
